@@ -1,0 +1,108 @@
+"""Sign in with Quay (OAuth) or with an access token; sign out."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayForbidden, QuayUnauthorized
+from dashboard.quay.models import QuayUser
+
+from . import oauth
+from .forms import TokenSignInForm
+from .reauth import safe_next
+from .tokens import store_token
+
+
+def _sign_in(
+    request: HttpRequest, token: str, *, scopes: list[str] | None, method: str
+) -> QuayUser:
+    """Check the token with Quay, then log the matching Django user in (no password)."""
+    quay_user = QuayClient(token).get_user()
+    user, created = get_user_model().objects.get_or_create(username=quay_user.username)
+    if created or user.has_usable_password():
+        user.set_unusable_password()
+        user.email = quay_user.email or ""
+        user.save()
+    pending = request.session.get("pending_submission")
+    login(request, user)  # rotates the session key
+    if pending:
+        request.session["pending_submission"] = pending
+    store_token(request, token, scopes=scopes, method=method)
+    return quay_user
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_path = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = TokenSignInForm(initial={"next": next_path})
+    if request.method == "POST":
+        if not settings.QUAY_ALLOW_TOKEN_SIGNIN:
+            messages.error(request, "Signing in with an access token is turned off here.")
+            return redirect("accounts:login")
+        form = TokenSignInForm(request.POST)
+        if form.is_valid():
+            try:
+                quay_user = _sign_in(
+                    request, form.cleaned_data["token"], scopes=None, method="token"
+                )
+            except QuayUnauthorized:
+                form.add_error("token", "Quay does not accept this token (unknown or revoked).")
+            except QuayForbidden:
+                form.add_error(
+                    "token", "This token lacks the user:read scope, which sign-in needs."
+                )
+            except QuayError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Signed in to Quay as {quay_user.username}.")
+                return HttpResponseRedirect(next_path)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_path, "allow_token": settings.QUAY_ALLOW_TOKEN_SIGNIN},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def oauth_start(request: HttpRequest) -> HttpResponse:
+    next_path = safe_next(request, request.POST.get("next"))
+    return HttpResponseRedirect(oauth.authorization_url(request, next_path))
+
+
+@require_GET
+def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
+    try:
+        next_path = oauth.check_state(request, state)
+        if request.GET.get("error"):
+            raise oauth.CallbackError(
+                "Sign-in was cancelled on Quay's consent page."
+                if request.GET["error"] == "access_denied"
+                else f"Quay did not authorize the sign-in ({request.GET['error']})."
+            )
+        code = request.GET.get("code")
+        if not code:
+            raise oauth.CallbackError("Quay's answer had no authorization code. Try again.")
+        token = oauth.exchange_code(request, state, code)
+        quay_user = _sign_in(request, token, scopes=settings.QUAY_OAUTH_SCOPES, method="oauth")
+    except oauth.CallbackError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:login")
+    except QuayError as error:
+        messages.error(request, f"Signed in at Quay, but it then failed: {error.message}")
+        return redirect("accounts:login")
+    messages.success(request, f"Signed in to Quay as {quay_user.username}.")
+    return HttpResponseRedirect(safe_next(request, next_path))
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)  # flushes the session, and the token with it
+    messages.info(request, "You are signed out.")
+    return redirect("accounts:login")

@@ -1,0 +1,277 @@
+"""The one place that speaks HTTP to Quay.
+
+Every call carries the signed-in person's own OAuth token, has a timeout, and either returns a
+typed result or raises a typed :class:`~dashboard.quay.errors.QuayError`.
+
+API reference: https://docs.projectquay.io/api_quay.html (and ``shared/reference`` for where
+the real server differs from it: 204 on sync-now/cancel, ``rule_kind``/``rule_value``, ...).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from . import __version__
+from .errors import QuayError, QuayTimeout, QuayUnexpected, QuayUnreachable, error_for
+from .models import (
+    LogEntry,
+    MirrorConfig,
+    MirrorHealth,
+    QuayUser,
+    Repository,
+    RepositoryState,
+    Robot,
+    Tag,
+    to_api,
+)
+
+logger = logging.getLogger(__name__)
+
+# Quay refuses browser-like User-Agents without X-Requested-With: we say who we are.
+USER_AGENT = f"mirror-dashboard/{__version__} (+python-requests)"
+_MAX_PAGES = 100
+ADMIN = "repo:admin"
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    # Shared by every person's calls: never keep a cookie Quay sets for one of them.
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(32, settings.QUAY_MAX_PARALLEL * 2))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+_session_lock = threading.Lock()
+_sessions: dict[str, requests.Session] = {}
+
+
+def http_session() -> requests.Session:
+    """The pooled HTTP session (connections are reused across requests and threads)."""
+    with _session_lock:
+        if "default" not in _sessions:
+            _sessions["default"] = _new_session()
+        return _sessions["default"]
+
+
+def _repo_path(namespace: str, name: str) -> str:
+    return f"repository/{quote(namespace, safe='')}/{quote(name, safe='')}"
+
+
+class QuayClient:
+    """Quay's API as one person sees it (their token, their rights)."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.base_url = (base_url or settings.QUAY_URL).rstrip("/")
+        self.timeout = timeout if timeout is not None else settings.QUAY_TIMEOUT
+        self._token = token
+
+    def __repr__(self) -> str:  # never show the token
+        return f"<QuayClient {self.base_url}>"
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        accept_statuses: tuple[int, ...] = (),
+        scope: str | None = None,
+    ) -> Any:
+        """One call to ``/api/v1/<path>``; the parsed JSON body, or ``None`` when empty.
+
+        ``scope`` names the OAuth scope the endpoint needs, so that a 403 can say which.
+        """
+        url = f"{self.base_url}/api/v1/{path}"
+        try:
+            response = http_session().request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=self.timeout,
+                verify=settings.QUAY_CA_BUNDLE or True,
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            logger.warning("Quay timed out: %s %s", method, path)
+            raise QuayTimeout() from exc
+        except requests.exceptions.SSLError as exc:
+            logger.warning("TLS error talking to Quay: %s", exc)
+            raise QuayUnreachable(
+                "Quay's TLS certificate could not be verified. If Quay uses a private CA, "
+                "set QUAY_CA_BUNDLE to its certificate bundle."
+            ) from exc
+        except requests.RequestException as exc:
+            logger.warning("Quay unreachable: %s %s: %s", method, path, type(exc).__name__)
+            raise QuayUnreachable() from exc
+
+        body = self._body(response)
+        if response.status_code < 300 or response.status_code in accept_statuses:
+            return body
+        logger.info("Quay answered %s to %s %s", response.status_code, method, path)
+        raise error_for(response.status_code, body, scope=scope)
+
+    @staticmethod
+    def _body(response: requests.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            if response.status_code < 300:
+                raise QuayUnexpected("Quay answered with something that is not JSON.") from None
+            return None
+
+    def get(self, path: str, scope: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params or None, scope=scope)
+
+    # -- who am I -----------------------------------------------------------------------------
+
+    def get_user(self) -> QuayUser:
+        """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
+        return QuayUser.from_api(self.get("user/", "user:read"))
+
+    # -- repositories -------------------------------------------------------------------------
+
+    def list_repositories(self, namespace: str) -> list[Repository]:
+        """Every repository of a namespace the person can read, following ``next_page``."""
+        repos: list[Repository] = []
+        params: dict[str, Any] = {"namespace": namespace}
+        for _ in range(_MAX_PAGES):
+            data = self.get("repository", "repo:read", **params) or {}
+            repos.extend(Repository.from_api(r) for r in data.get("repositories") or ())
+            next_page = data.get("next_page")
+            if not next_page:
+                break
+            params["next_page"] = next_page
+        return repos
+
+    def get_repository(self, namespace: str, name: str) -> Repository:
+        return Repository.from_api(self.get(_repo_path(namespace, name), "repo:read"))
+
+    def change_repository_state(self, namespace: str, name: str, state: RepositoryState) -> None:
+        """``PUT .../changestate``: MIRROR makes the repository refuse pushes."""
+        self.request(
+            "PUT",
+            f"{_repo_path(namespace, name)}/changestate",
+            json={"state": str(state)},
+            scope=ADMIN,
+        )
+
+    # -- robots -------------------------------------------------------------------------------
+
+    def list_org_robots(self, org: str) -> list[Robot]:
+        """An organization's robots (scope ``org:admin``)."""
+        data = self.get(f"organization/{quote(org, safe='')}/robots", "org:admin") or {}
+        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+
+    def list_user_robots(self) -> list[Robot]:
+        """The signed-in person's own robots."""
+        data = self.get("user/robots", "user:admin") or {}
+        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+
+    def list_robots(self, namespace: str, username: str) -> list[Robot]:
+        """Robots that may mirror into ``namespace`` (its own robots only)."""
+        if namespace == username:
+            return self.list_user_robots()
+        return self.list_org_robots(namespace)
+
+    # -- mirror config ------------------------------------------------------------------------
+
+    def get_mirror(self, namespace: str, name: str) -> MirrorConfig:
+        """``GET .../mirror`` (404 when the repository has no mirror config)."""
+        return MirrorConfig.from_api(self.get(f"{_repo_path(namespace, name)}/mirror", ADMIN))
+
+    def create_mirror(self, namespace: str, name: str, fields: Mapping[str, Any]) -> None:
+        """``POST .../mirror`` (201, body ``""``; 409 when one exists)."""
+        path = f"{_repo_path(namespace, name)}/mirror"
+        self.request("POST", path, json=to_api(fields), scope=ADMIN)
+
+    def update_mirror(self, namespace: str, name: str, changes: Mapping[str, Any]) -> None:
+        """``PUT .../mirror`` with only the changed fields (Quay applies them one by one)."""
+        path = f"{_repo_path(namespace, name)}/mirror"
+        self.request("PUT", path, json=to_api(changes), scope=ADMIN)
+
+    def sync_now(self, namespace: str, name: str) -> None:
+        """``POST .../mirror/sync-now``: 204; 404 while SYNCING (or no config/repository)."""
+        self.request("POST", f"{_repo_path(namespace, name)}/mirror/sync-now", scope=ADMIN)
+
+    def sync_cancel(self, namespace: str, name: str) -> None:
+        """``POST .../mirror/sync-cancel``: 204; 404 unless SYNCING or SYNC_NOW."""
+        self.request("POST", f"{_repo_path(namespace, name)}/mirror/sync-cancel", scope=ADMIN)
+
+    # -- logs, tags, health -------------------------------------------------------------------
+
+    def list_logs(
+        self, namespace: str, name: str, *, mirror_only: bool = True, pages: int = 1
+    ) -> list[LogEntry]:
+        """The repository's usage log, newest first (mirror events only by default)."""
+        entries: list[LogEntry] = []
+        params: dict[str, Any] = {}
+        for _ in range(max(1, pages)):
+            data = self.get(f"{_repo_path(namespace, name)}/logs", ADMIN, **params) or {}
+            entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
+            if not data.get("next_page"):
+                break
+            params["next_page"] = data["next_page"]
+        if mirror_only:
+            entries = [e for e in entries if e.is_mirror_event]
+        return entries
+
+    def list_tags(self, namespace: str, name: str) -> list[Tag]:
+        """The repository's active tags (all pages)."""
+        tags: list[Tag] = []
+        for page in range(1, _MAX_PAGES + 1):
+            data = (
+                self.get(
+                    f"{_repo_path(namespace, name)}/tag/",
+                    "repo:read",
+                    onlyActiveTags="true",
+                    limit=100,
+                    page=page,
+                )
+                or {}
+            )
+            tags.extend(Tag.from_api(t) for t in data.get("tags") or ())
+            if not data.get("has_additional"):
+                break
+        return tags
+
+    def get_mirror_health(self, namespace: str, *, detailed: bool = True) -> MirrorHealth:
+        """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy."""
+        data = self.request(
+            "GET",
+            "repository/mirror/health",
+            params={"namespace": namespace, "detailed": str(detailed).lower(), "limit": 1000},
+            accept_statuses=(503,),
+            scope="repo:read",
+        )
+        if not isinstance(data, dict):
+            raise QuayUnexpected("Quay's mirror health answer could not be read.")
+        return MirrorHealth.from_api(data)
+
+
+__all__ = ["QuayClient", "QuayError", "http_session"]

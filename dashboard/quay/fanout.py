@@ -1,0 +1,56 @@
+"""Bounded parallel fan-out of independent Quay calls.
+
+Each item gets its own :class:`Outcome`: a value or the :class:`QuayError` it raised, so one
+failed call never sinks a page. Other exceptions are programming errors and propagate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.conf import settings
+
+from .errors import QuayError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T, R]):
+    item: T
+    value: R | None = None
+    error: QuayError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def fan_out(
+    func: Callable[[T], R], items: Iterable[T], max_workers: int | None = None
+) -> list[Outcome[T, R]]:
+    """Call ``func`` on every item, at most ``max_workers`` at once; results in item order."""
+    items = list(items)
+    if not items:
+        return []
+    limit = max(1, min(len(items), max_workers or settings.QUAY_MAX_PARALLEL))
+
+    def run(item: T) -> Outcome[T, R]:
+        try:
+            return Outcome(item, value=func(item))
+        except QuayError as error:
+            return Outcome(item, error=error)
+
+    if limit == 1:
+        return [run(item) for item in items]
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="quay") as pool:
+        return list(pool.map(run, items))
+
+
+def parallel(*calls: Callable[[], R]) -> list[Outcome[int, R]]:
+    """Run a few different independent calls at once (e.g. the calls of one page)."""
+    return fan_out(lambda index: calls[index](), range(len(calls)))

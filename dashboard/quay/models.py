@@ -1,0 +1,344 @@
+"""Typed results of Quay's API: what the dashboard reads, independent of Quay's JSON shape."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .dates import format_quay_datetime, parse_quay_datetime, parse_rfc2822
+
+ARCHITECTURES = ("amd64", "arm64", "ppc64le", "s390x")
+MAX_SYNC_RETRIES = 3
+
+
+class SyncStatus(enum.StrEnum):
+    """``sync_status`` of a mirror config, with what each one means."""
+
+    NEVER_RUN = "NEVER_RUN"
+    SYNC_NOW = "SYNC_NOW"
+    SYNCING = "SYNCING"
+    SUCCESS = "SUCCESS"
+    FAIL = "FAIL"
+    CANCEL = "CANCEL"
+
+    @property
+    def is_active(self) -> bool:
+        """A sync is queued or running: the status will change by itself."""
+        return self in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING)
+
+    @property
+    def is_finished(self) -> bool:
+        """Nothing is queued or running: the status stays until the next run."""
+        return not self.is_active
+
+    @property
+    def can_cancel(self) -> bool:
+        """Quay's sync-cancel only accepts SYNCING and SYNC_NOW (else 404)."""
+        return self.is_active
+
+    @property
+    def can_sync_now(self) -> bool:
+        """Quay's sync-now refuses a running sync (404)."""
+        return self is not SyncStatus.SYNCING
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    SyncStatus.NEVER_RUN: "Never synced",
+    SyncStatus.SYNC_NOW: "Queued",
+    SyncStatus.SYNCING: "Syncing",
+    SyncStatus.SUCCESS: "Synced",
+    SyncStatus.FAIL: "Failed",
+    SyncStatus.CANCEL: "Cancelled",
+}
+
+
+class RepositoryState(enum.StrEnum):
+    NORMAL = "NORMAL"
+    READ_ONLY = "READ_ONLY"
+    MIRROR = "MIRROR"
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    is_org_admin: bool | None = None
+
+
+@dataclass(frozen=True)
+class QuayUser:
+    username: str
+    organizations: tuple[Organization, ...] = ()
+    email: str | None = None
+    super_user: bool = False
+
+    @property
+    def namespaces(self) -> list[str]:
+        """The person's own namespace first, then their organizations."""
+        return [self.username, *(org.name for org in self.organizations)]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> QuayUser:
+        return cls(
+            username=data["username"],
+            organizations=tuple(
+                Organization(name=o["name"], is_org_admin=o.get("is_org_admin"))
+                for o in data.get("organizations") or ()
+            ),
+            email=data.get("email"),
+            super_user=bool(data.get("super_user")),
+        )
+
+
+@dataclass(frozen=True)
+class Repository:
+    namespace: str
+    name: str
+    state: RepositoryState = RepositoryState.NORMAL
+    description: str = ""
+    is_public: bool = False
+    can_admin: bool | None = None
+    can_write: bool | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def is_mirror(self) -> bool:
+        return self.state is RepositoryState.MIRROR
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Repository:
+        try:
+            state = RepositoryState(data.get("state") or "NORMAL")
+        except ValueError:
+            state = RepositoryState.NORMAL
+        return cls(
+            namespace=data["namespace"],
+            name=data["name"],
+            state=state,
+            description=data.get("description") or "",
+            is_public=bool(data.get("is_public")),
+            can_admin=data.get("can_admin"),
+            can_write=data.get("can_write"),
+        )
+
+
+@dataclass(frozen=True)
+class Robot:
+    name: str
+    description: str = ""
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split("+", 1)[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split("+", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    manifest_digest: str | None = None
+    size: int | None = None
+    last_modified: datetime | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Tag:
+        return cls(
+            name=data["name"],
+            manifest_digest=data.get("manifest_digest"),
+            size=data.get("size"),
+            last_modified=parse_rfc2822(data.get("last_modified")),
+        )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One entry of a repository's usage log (mirror events have kinds ``repo_mirror_*``)."""
+
+    kind: str
+    datetime: datetime | None
+    performer: str | None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_mirror_event(self) -> bool:
+        return self.kind.startswith("repo_mirror_")
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> LogEntry:
+        performer = data.get("performer") or {}
+        return cls(
+            kind=data.get("kind", ""),
+            datetime=parse_rfc2822(data.get("datetime")),
+            performer=performer.get("name") if isinstance(performer, Mapping) else None,
+            metadata=data.get("metadata") or {},
+        )
+
+
+#: The config's fields as the dashboard names them (flat); ``to_api`` nests them for Quay.
+MIRROR_FIELDS = (
+    "is_enabled",
+    "external_reference",
+    "external_registry_username",
+    "robot_username",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout_interval",
+    "root_rule",
+    "verify_tls",
+    "unsigned_images",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "architecture_filter",
+)
+_REGISTRY_CONFIG_FIELDS = ("verify_tls", "unsigned_images")
+_PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
+
+
+@dataclass(frozen=True)
+class MirrorConfig:
+    """A repository's mirror configuration, every field of Quay's API."""
+
+    is_enabled: bool
+    external_reference: str
+    sync_interval: int
+    sync_start_date: datetime | None
+    sync_status: SyncStatus
+    root_rule: tuple[str, ...]
+    robot_username: str | None
+    skopeo_timeout_interval: int = 300
+    external_registry_username: str | None = None
+    verify_tls: bool = True
+    unsigned_images: bool = False
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: str | None = None
+    architecture_filter: tuple[str, ...] = ()
+    sync_expiration_date: datetime | None = None
+    sync_retries_remaining: int = MAX_SYNC_RETRIES
+    mirror_type: str = "PULL"
+    rule_kind: str = "tag_glob_csv"
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> MirrorConfig:
+        registry_config = data.get("external_registry_config") or {}
+        proxy = registry_config.get("proxy") or {}
+        rule = data.get("root_rule") or {}
+        try:
+            status = SyncStatus(data.get("sync_status") or "NEVER_RUN")
+        except ValueError:
+            status = SyncStatus.NEVER_RUN
+        return cls(
+            is_enabled=bool(data.get("is_enabled", True)),
+            mirror_type=data.get("mirror_type") or "PULL",
+            external_reference=data.get("external_reference") or "",
+            external_registry_username=data.get("external_registry_username") or None,
+            verify_tls=bool(registry_config.get("verify_tls", True)),
+            unsigned_images=bool(registry_config.get("unsigned_images", False)),
+            http_proxy=proxy.get("http_proxy") or None,
+            https_proxy=proxy.get("https_proxy") or None,
+            no_proxy=proxy.get("no_proxy") or None,
+            sync_interval=int(data.get("sync_interval") or 0),
+            sync_start_date=parse_quay_datetime(data.get("sync_start_date")),
+            sync_expiration_date=parse_quay_datetime(data.get("sync_expiration_date")),
+            sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
+            sync_status=status,
+            rule_kind=rule.get("rule_kind") or "tag_glob_csv",
+            root_rule=tuple(rule.get("rule_value") or ()),
+            robot_username=data.get("robot_username") or None,
+            skopeo_timeout_interval=int(data.get("skopeo_timeout_interval") or 300),
+            architecture_filter=tuple(data.get("architecture_filter") or ()),
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The editable fields, flat, as :data:`MIRROR_FIELDS` names them."""
+        return {name: getattr(self, name) for name in MIRROR_FIELDS}
+
+
+def to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Quay's JSON for a config create or update from flat dashboard fields.
+
+    Only the given fields are sent (Quay applies a PUT field by field). Dates are written
+    in the one form Quay accepts; ``external_registry_password`` may be included.
+    """
+    payload: dict[str, Any] = {}
+    registry_config: dict[str, Any] = {}
+    proxy: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in _REGISTRY_CONFIG_FIELDS:
+            registry_config[name] = bool(value)
+        elif name in _PROXY_FIELDS:
+            proxy[name] = value or None
+        elif name == "root_rule":
+            payload["root_rule"] = {"rule_kind": "tag_glob_csv", "rule_value": list(value)}
+        elif name == "sync_start_date":
+            payload[name] = format_quay_datetime(value) if value is not None else None
+        elif name == "architecture_filter":
+            payload[name] = list(value)
+        else:
+            payload[name] = value
+    if proxy:
+        registry_config["proxy"] = proxy
+    if registry_config:
+        payload["external_registry_config"] = registry_config
+    return payload
+
+
+@dataclass(frozen=True)
+class HealthEntry:
+    namespace: str
+    repository: str
+    sync_status: SyncStatus
+    is_enabled: bool
+    retries_remaining: int | None
+    last_sync: datetime | None
+
+
+@dataclass(frozen=True)
+class MirrorHealth:
+    """Quay's mirror health report for a namespace (readable by organization members)."""
+
+    healthy: bool
+    counts: Mapping[str, int]
+    issues: tuple[Mapping[str, Any], ...]
+    details: tuple[HealthEntry, ...]
+    has_more: bool = False
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> MirrorHealth:
+        repos = data.get("repositories") or {}
+        details = []
+        for row in repos.get("details") or ():
+            try:
+                status = SyncStatus(row.get("sync_status"))
+            except ValueError:
+                status = SyncStatus.NEVER_RUN
+            details.append(
+                HealthEntry(
+                    namespace=row.get("namespace", ""),
+                    repository=row.get("repository", ""),
+                    sync_status=status,
+                    is_enabled=bool(row.get("is_enabled", True)),
+                    retries_remaining=row.get("retries_remaining"),
+                    last_sync=parse_quay_datetime(row.get("last_sync")),
+                )
+            )
+        return cls(
+            healthy=bool(data.get("healthy", True)),
+            counts={k: v for k, v in repos.items() if isinstance(v, int)},
+            issues=tuple(data.get("issues") or ()),
+            details=tuple(details),
+            has_more=bool((repos.get("pagination") or {}).get("has_more")),
+        )

@@ -1,0 +1,17 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Tell the server the browser's time zone so it can show local times.
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && document.cookie.indexOf("tz=" + encodeURIComponent(tz)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* old browser: times stay in UTC, which is labelled */ }
+
+  // Forms that need confirmation carry data-confirm; htmx buttons use hx-confirm.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+})();
