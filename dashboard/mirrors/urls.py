@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import views
+from .views import overview
 
 app_name = "mirrors"
 
+# Repository pages live under /repo/<namespace>/<name>/: "repo" cannot be a Quay namespace
+# route clash because every other top-level path here is fixed.
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", overview.overview, name="overview"),
+    # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
+    # --- settings form, glob editor, create, state switch (views/edit.py) ---
+    # --- audit trail page (views/audit.py) ---
 ]
