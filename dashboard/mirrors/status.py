@@ -105,9 +105,7 @@ def describe(
         since = f" since {relative(queued_since, now)}" if queued_since else ""
         return MirrorStatus("active", "Queued", f"waiting for a worker{since}", sync_status=s)
 
-    scheduled = (
-        config.is_enabled and config.sync_retries_remaining > 0 and start is not None
-    )
+    scheduled = config.is_enabled and config.sync_retries_remaining > 0 and start is not None
     if scheduled and start is not None and now - start > OVERDUE:
         return MirrorStatus(
             "stuck",
@@ -133,14 +131,14 @@ def describe(
     next_run = f"next run {relative(start, now)}" if start else "no next run scheduled"
     if status is SyncStatus.FAIL:
         if config.sync_retries_remaining > 0 and config.is_enabled:
-            when = (
-                "within a minute" if start is None or start <= now else f"{relative(start, now)}"
-            )
+            when = "within a minute" if start is None or start <= now else f"{relative(start, now)}"
             return MirrorStatus(
                 "fail", "Failed", f"retrying {when} ({_retries(config)})", sync_status=s
             )
-        later = f"next try {relative(start, now)}" if start and config.is_enabled else (
-            "scheduled syncs are off" if not config.is_enabled else "no next try scheduled"
+        later = (
+            f"next try {relative(start, now)}"
+            if start and config.is_enabled
+            else ("scheduled syncs are off" if not config.is_enabled else "no next try scheduled")
         )
         return MirrorStatus("fail", "Failed", f"gave up after 3 tries; {later}", sync_status=s)
     if status is SyncStatus.CANCEL:

@@ -37,7 +37,7 @@ def short_duration(delta: timedelta) -> str:
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """"3 h ago" or "in 12 min" (or "now")."""
+    """ "3 h ago" or "in 12 min" (or "now")."""
     delta = moment - now
     if abs(delta) < timedelta(seconds=5):
         return "now"
