@@ -103,3 +103,15 @@ def emulator(emulator_server: Emulator, settings) -> Emulator:
     emulator_server.reset()
     settings.QUAY_URL = emulator_server.url
     return emulator_server
+
+
+@pytest.fixture
+def client_as(emulator: Emulator, client):
+    """Sign the Django test client in as a seeded user (by pasting their demo token)."""
+
+    def sign_in(user: str = "alice"):
+        response = client.post("/accounts/login/", {"token": TOKENS[user], "next": "/"})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+
+    return sign_in
