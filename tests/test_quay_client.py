@@ -265,3 +265,9 @@ def test_parallel_runs_different_calls(quay):
         lambda: quay.get_mirror("acme", "nginx"), lambda: quay.list_tags("acme", "nginx")
     )
     assert mirror.value.external_reference and tags.value
+
+
+def test_fan_out_lets_a_revoked_token_propagate(emulator):
+    revoked = QuayClient("x" * 40)
+    with pytest.raises(QuayUnauthorized):
+        fan_out(lambda name: revoked.get_mirror("acme", name), ["nginx", "redis"])

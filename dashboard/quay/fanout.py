@@ -1,7 +1,9 @@
 """Bounded parallel fan-out of independent Quay calls.
 
 Each item gets its own :class:`Outcome`: a value or the :class:`QuayError` it raised, so one
-failed call never sinks a page. Other exceptions are programming errors and propagate.
+failed call never sinks a page. :class:`QuayUnauthorized` is the exception: a revoked token
+fails every call, so it propagates (and the person is asked to sign in again). Other
+exceptions are programming errors and propagate too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Generic, TypeVar
 
 from django.conf import settings
 
-from .errors import QuayError
+from .errors import QuayError, QuayUnauthorized
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,6 +44,8 @@ def fan_out(
     def run(item: T) -> Outcome[T, R]:
         try:
             return Outcome(item, value=func(item))
+        except QuayUnauthorized:
+            raise
         except QuayError as error:
             return Outcome(item, error=error)
 
