@@ -8,6 +8,8 @@ app_name = "mirrors"
 # route clash because every other top-level path here is fixed.
 urlpatterns = [
     path("", overview.overview, name="overview"),
+    path("bulk/", overview.bulk, name="bulk"),
+    path("repo/<str:namespace>/<str:name>/row/", overview.row, name="row"),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
     # --- settings form, glob editor, create, state switch (views/edit.py) ---
     # --- audit trail page (views/audit.py) ---

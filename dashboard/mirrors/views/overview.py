@@ -1,10 +1,260 @@
+"""The overview (``/``): every mirror the person can see, a row that refreshes itself, bulk actions.
+
+Other views render a row through :func:`render_row` (the sync-now / cancel endpoints do, when
+their POST carries ``view=row``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from dashboard.accounts.reauth import safe_next
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+from dashboard.quay.fanout import fan_out
+
+from .. import overview as rows
+from ..models import AuditEntry, record
+from ..overview import STATUS_CHOICES, STATUS_KEYS
+
+TEMPLATE = "mirrors/overview.html"
+#: Upper bound of repositories one bulk action may touch.
+BULK_LIMIT = 500
+BULK_ACTIONS = {"sync_now": "Sync now", "cancel": "Cancel"}
+
+
+#: Counts shown even at zero (the ones a team lead looks for first).
+ALWAYS_COUNTED = frozenset({"fail", "stuck"})
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    n: int
+    params: str
+    always: bool
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The overview's GET parameters, normalised (unknown values are ignored)."""
+
+    namespace: str = ""
+    status: str = ""
+    query: str = ""
+    show_normal: bool = False
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Filters:
+        status = request.GET.get("status", "").strip()
+        return cls(
+            namespace=request.GET.get("ns", "").strip()[:255],
+            status=status if status in STATUS_KEYS else "",
+            query=request.GET.get("q", "").strip()[:200],
+            show_normal=request.GET.get("normal") in ("1", "on", "true"),
+        )
+
+    def params(self, **changes: Any) -> str:
+        """The query string of these filters with ``changes`` (for the count links)."""
+        values = {
+            "ns": self.namespace,
+            "status": self.status,
+            "q": self.query,
+            "normal": "1" if self.show_normal else "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def _back_to(request: HtmxHttpRequest) -> str:
+    """The overview URL the person is looking at (for forms that work without htmx)."""
+    if request.htmx and request.htmx.current_url_abs_path:
+        return safe_next(request, request.htmx.current_url_abs_path)
+    if request.resolver_match and request.resolver_match.url_name == "overview":
+        return request.get_full_path()
+    return "/"
 
 
 @require_GET
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "mirrors/overview.html", {})
+@vary_on_headers("HX-Request")
+def overview(request: HtmxHttpRequest) -> HttpResponse:
+    filters = Filters.from_request(request)
+    context: dict[str, Any] = {"filters": filters, "status_choices": STATUS_CHOICES}
+    try:
+        data = rows.collect(
+            request.quay,  # type: ignore[attr-defined]
+            timezone.now(),
+            namespaces=[filters.namespace] if filters.namespace else None,
+            include_normal=filters.show_normal,
+        )
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        context["error"] = error.message
+        template = f"{TEMPLATE}#results" if request.htmx else TEMPLATE
+        return render(request, template, context, status=200 if request.htmx else 502)
+
+    searched = data.filtered(query=filters.query)
+    counts = {key: 0 for key, _ in STATUS_CHOICES}
+    for row in searched:
+        counts[row.key] += 1
+    context.update(
+        overview=data,
+        rows=[row for row in searched if not filters.status or row.key == filters.status],
+        counts=[
+            Count(key, label, counts[key], filters.params(status=key), key in ALWAYS_COUNTED)
+            for key, label in STATUS_CHOICES
+            if key != rows.NOT_MIRRORED or filters.show_normal
+        ],
+        total=sum(n for key, n in counts.items() if key != rows.NOT_MIRRORED),
+        all_params=filters.params(status=""),
+        back=_back_to(request),
+    )
+    return render(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
+
+
+def render_row(
+    request: HttpRequest, namespace: str, name: str, message: str | None = None
+) -> HttpResponse:
+    """One overview row (``<tr>``), read again from Quay in one call, as an htmx fragment.
+
+    For other views: the sync-now and cancel endpoints call this when their POST carries
+    ``view=row`` and return its response, so the row that was clicked shows the new status and
+    ``message`` (what the action did, in words) inside the row. A row whose sync is active
+    carries its own polling trigger; a final one does not. The read uses the mirror config,
+    or the namespace's mirror health when the request carries ``via=health`` (read-only rows).
+    :class:`QuayUnauthorized` propagates (the middleware asks the person to sign in again).
+    """
+    via_health = (request.GET.get("via") or request.POST.get("via")) == "health"
+    row = rows.read_row(
+        request.quay,  # type: ignore[attr-defined]
+        namespace,
+        name,
+        timezone.now(),
+        via_health=via_health,
+    )
+    if message:
+        row = replace(row, message=message)
+    return render(
+        request,
+        f"{TEMPLATE}#row",
+        {"row": row, "back": _back_to(request)},  # type: ignore[arg-type]
+    )
+
+
+@require_GET
+@login_required
+def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
+    """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll every 2 s)."""
+    return render_row(request, namespace, name)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    namespace: str
+    name: str
+    outcome: str  # a key of actions.OUTCOMES: done, already_syncing, no_rights, error, ...
+    label: str  # the outcome in words ("done", "already syncing", "no rights", ...)
+    message: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "done"
+
+
+def _selected(request: HttpRequest) -> list[tuple[str, str]]:
+    seen: dict[tuple[str, str], None] = {}
+    for value in request.POST.getlist("repo"):
+        namespace, _, name = value.strip().partition("/")
+        if namespace and name and "/" not in name:
+            seen[(namespace, name)] = None
+    return list(seen)[:BULK_LIMIT]
+
+
+def _perform_all(
+    request: HttpRequest, keys: list[tuple[str, str]], action: str
+) -> list[BulkResult]:
+    """The action on every repository at once; each gets its own outcome, none sinks another.
+
+    The upstream calls run in parallel threads; the audit entries are written afterwards in
+    this thread (a database connection belongs to the thread that opened it).
+    """
+    from .. import actions
+
+    quay = request.quay  # type: ignore[attr-defined]
+    _ = quay.base_url  # resolve the lazy client here, not in every thread
+    # actions.perform() = the upstream part (_perform) + the audit record; split here because
+    # only the upstream part may run in worker threads.
+    outcomes = fan_out(lambda key: actions._perform(quay, key[0], key[1], action), keys)
+    results = []
+    for outcome in outcomes:
+        namespace, name = outcome.item
+        if outcome.value is not None:
+            result = outcome.value
+            record(
+                request,
+                namespace,
+                name,
+                AuditEntry.Action.SYNC_NOW if action == "sync_now" else AuditEntry.Action.CANCEL,
+                ok=result.ok,
+                message=f"{result.outcome_label}: {result.message}",
+            )
+            results.append(
+                BulkResult(namespace, name, result.outcome, result.outcome_label, result.message)
+            )
+        else:  # attempt() turns Quay's errors into outcomes; this is only a safety net
+            message = outcome.error.message if outcome.error else "Quay did not answer."
+            results.append(BulkResult(namespace, name, "error", "error", message))
+    return results
+
+
+@require_POST
+@login_required
+def bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """``POST /bulk/``: Sync now or Cancel for every selected row, in parallel; one result each.
+
+    Never all-or-nothing: each repository gets its own outcome (done, already syncing, nothing
+    to cancel, no rights, error). With htmx the answer is the results list plus the affected
+    rows, read again and swapped in out-of-band; without it, a page with the results.
+    """
+    action = request.POST.get("action", "")
+    selected = _selected(request)
+    back = safe_next(request, request.POST.get("next"))
+    context: dict[str, Any] = {"back": back, "action_label": BULK_ACTIONS.get(action, "")}
+    if action not in BULK_ACTIONS:
+        context["error"] = "Choose Sync now or Cancel."
+    elif not selected:
+        context["error"] = "Select at least one repository first (tick the boxes in the rows)."
+    else:
+        results = _perform_all(request, selected, action)
+        context.update(results=results, done=sum(r.ok for r in results))
+        if request.htmx:
+            said = {(r.namespace, r.name): r.message for r in results}
+            fresh = rows.read_rows(request.quay, selected, timezone.now())  # type: ignore[attr-defined]
+            context["rows"] = [
+                replace(fresh[key], message=said.get(key, "")) for key in selected if key in fresh
+            ]
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#bulk_results", context)
+    return render(
+        request, "mirrors/overview_bulk.html", context, status=400 if "error" in context else 200
+    )

@@ -1,0 +1,353 @@
+"""The overview's rows: every repository a person can see, with its mirror status.
+
+Collecting them costs three rounds of upstream calls, each fanned out in parallel (bounded by
+``QUAY_MAX_PARALLEL``):
+
+1. ``GET /user/`` — the person's namespaces;
+2. ``GET /repository?namespace=X`` for every namespace at once;
+3. ``GET .../mirror`` for every MIRROR repository, together with one mirror-health call per
+   namespace (last sync times for everyone; the whole status for people who may not read
+   configs).
+
+A repository whose config cannot be read keeps its own reason; one failure never sinks the
+page. Only a failure of round 1 (or every listing failing) is a page-wide error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import (
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+    QuayUnreachable,
+)
+from dashboard.quay.fanout import fan_out
+from dashboard.quay.models import HealthEntry, MirrorConfig, MirrorHealth, Repository
+
+from .status import RANK, MirrorStatus, describe
+from .timefmt import relative
+
+#: Filter values besides the status keys of :mod:`.status`.
+UNREADABLE = "unreadable"  # the config could not be read
+UNCONFIGURED = "unconfigured"  # MIRROR state, but no mirror config yet
+NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggle)
+
+#: Every status a row can have, in the overview's order, with the word for its count.
+STATUS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("fail", "Failed"),
+    ("stuck", "Stuck"),
+    (UNREADABLE, "Unreadable"),
+    ("active", "Syncing"),
+    ("cancel", "Cancelled"),
+    ("never", "Never synced"),
+    (UNCONFIGURED, "Not configured"),
+    ("success", "Synced"),
+    ("disabled", "Disabled"),
+    (NOT_MIRRORED, "Not mirrored"),
+)
+STATUS_KEYS = frozenset(key for key, _ in STATUS_CHOICES)
+_ORDER = {key: index for index, (key, _) in enumerate(STATUS_CHOICES)}
+assert set(RANK) <= STATUS_KEYS  # every key status.describe() gives has a place here
+
+
+def reason_for(error: QuayError) -> str:
+    """Why one repository's mirror settings could not be read, in words for its row."""
+    if isinstance(error, QuayForbidden):
+        if error.scope and error.scope != "repo:admin":
+            return f"your sign-in lacks the {error.scope} scope"
+        return "no admin rights on this repository"
+    if isinstance(error, QuayTimeout):
+        return "mirror settings could not be read: Quay timed out"
+    if isinstance(error, QuayUnreachable):
+        return "mirror settings could not be read: Quay could not be reached"
+    if isinstance(error, QuayServerError):
+        return f"mirror settings could not be read: Quay failed (HTTP {error.status})"
+    if isinstance(error, QuayNotFound):
+        return "the repository no longer exists"
+    return f"mirror settings could not be read: {error.message}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One repository of the overview."""
+
+    namespace: str
+    name: str
+    mirrored: bool = True
+    config: MirrorConfig | None = None
+    status: MirrorStatus | None = None
+    #: Set when the status comes from the namespace's mirror health (no right to read configs).
+    health: HealthEntry | None = None
+    last_sync: datetime | None = None
+    reason: str = ""
+    #: A message for this row only (the outcome of an action just taken).
+    message: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def dom_id(self) -> str:
+        """A stable HTML id for the row (any character but letters, digits, ``-`` escaped)."""
+        return "row-" + re.sub(
+            r"[^a-zA-Z0-9-]", lambda m: f"_{ord(m.group()):x}", f"{self.namespace}/{self.name}"
+        )
+
+    @property
+    def key(self) -> str:
+        """The status key: what the row is counted and filtered as."""
+        if not self.mirrored:
+            return NOT_MIRRORED
+        if self.status is not None:
+            return self.status.key
+        if self.reason:
+            return UNREADABLE
+        return UNCONFIGURED
+
+    @property
+    def read_only(self) -> bool:
+        """The status is known only from mirror health: no settings, no actions."""
+        return self.config is None and self.health is not None
+
+    @property
+    def is_active(self) -> bool:
+        """A sync is queued or running: the row refreshes itself."""
+        return self.status is not None and self.status.is_active
+
+    @property
+    def external_reference(self) -> str:
+        return self.config.external_reference if self.config else ""
+
+    @property
+    def next_run(self) -> datetime | None:
+        config = self.config
+        if config is None or not config.is_enabled or config.sync_status.is_active:
+            return None
+        if config.sync_retries_remaining <= 0:
+            return None
+        return config.sync_start_date
+
+    @property
+    def enabled(self) -> bool | None:
+        if self.config is not None:
+            return self.config.is_enabled
+        if self.health is not None:
+            return self.health.is_enabled
+        return None
+
+    @property
+    def retries_left(self) -> int | None:
+        if self.config is not None:
+            return self.config.sync_retries_remaining
+        if self.health is not None:
+            return self.health.retries_remaining
+        return None
+
+    @property
+    def last_result(self) -> str:
+        """What the last finished run did, in a word ("" when none is known)."""
+        status = self.config.sync_status if self.config else None
+        if status is None and self.health is not None:
+            status = self.health.sync_status
+        return {"SUCCESS": "succeeded", "FAIL": "failed", "CANCEL": "cancelled"}.get(
+            str(status or ""), ""
+        )
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (_ORDER[self.key], self.namespace, self.name)
+
+    def matches(self, query: str) -> bool:
+        """Search by name (``ns/name``) or by external reference, case-insensitively."""
+        query = query.strip().lower()
+        if not query:
+            return True
+        return query in self.full_name.lower() or query in self.external_reference.lower()
+
+
+def row_from_config(
+    namespace: str, name: str, config: MirrorConfig, now: datetime, *, last_sync=None
+) -> Row:
+    return Row(namespace, name, config=config, status=describe(config, now), last_sync=last_sync)
+
+
+def row_from_health(entry: HealthEntry, now: datetime) -> Row:
+    """A read-only row from the namespace's mirror health (status, enabled, retries, last sync).
+
+    Health carries no schedule and no lease, so the words say only what is known.
+    """
+    retries = entry.retries_remaining
+    config = MirrorConfig(
+        is_enabled=entry.is_enabled,
+        external_reference="",
+        sync_interval=0,
+        sync_start_date=None,
+        sync_status=entry.sync_status,
+        root_rule=(),
+        robot_username=None,
+        sync_retries_remaining=3 if retries is None else retries,
+    )
+    status = describe(config, now)
+    if status.key in ("success", "fail", "never") or status.key == "disabled":
+        detail = f"last sync {relative(entry.last_sync, now)}" if entry.last_sync else ""
+        if status.key == "fail" and retries is not None:
+            detail = ", ".join(filter(None, [detail, f"{retries} of 3 retries left"]))
+        status = dataclasses.replace(status, detail=detail)
+    return Row(
+        entry.namespace,
+        entry.repository,
+        status=status,
+        health=entry,
+        last_sync=entry.last_sync,
+        reason="",
+    )
+
+
+def unreadable_row(namespace: str, name: str, error: QuayError) -> Row:
+    if isinstance(error, QuayNotFound):
+        return Row(namespace, name)  # MIRROR without a config: "not configured yet"
+    return Row(namespace, name, reason=reason_for(error))
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows."""
+
+    username: str
+    namespaces: list[str]
+    rows: list[Row] = field(default_factory=list)
+    #: Namespaces whose repositories could not be listed, with the reason.
+    namespace_errors: dict[str, str] = field(default_factory=dict)
+    #: Namespaces shown read-only from mirror health (the person may not read configs).
+    read_only_namespaces: list[str] = field(default_factory=list)
+    upstream_calls: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(row.key for row in self.rows))
+
+    def filtered(self, *, status: str = "", query: str = "") -> list[Row]:
+        return [
+            row for row in self.rows if (not status or row.key == status) and row.matches(query)
+        ]
+
+
+def _health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
+    return {entry.repository: entry for entry in health.details} if health else {}
+
+
+def collect(
+    client: QuayClient,
+    now: datetime,
+    *,
+    namespaces: Sequence[str] | None = None,
+    include_normal: bool = False,
+) -> Overview:
+    """Read every repository of the person's namespaces (or of ``namespaces``) with its status.
+
+    Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
+    every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
+    """
+    user = client.get_user()
+    calls = 1
+    mine = user.namespaces
+    wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
+    overview = Overview(username=user.username, namespaces=mine)
+
+    listings = fan_out(client.list_repositories, wanted)
+    calls += len(wanted)
+    repos: list[Repository] = []
+    for outcome in listings:
+        if outcome.ok:
+            repos.extend(outcome.value or ())
+        else:
+            assert outcome.error is not None
+            overview.namespace_errors[outcome.item] = outcome.error.message
+
+    mirrored = [repo for repo in repos if repo.is_mirror]
+    with_mirrors = sorted({repo.namespace for repo in mirrored}, key=wanted.index)
+    tasks: list[tuple[str, str]] = [("health", ns) for ns in with_mirrors]
+    tasks += [(repo.namespace, repo.name) for repo in mirrored]
+
+    def fetch(task: tuple[str, str]) -> MirrorConfig | MirrorHealth:
+        if task[0] == "health":
+            return client.get_mirror_health(task[1])
+        return client.get_mirror(*task)
+
+    outcomes = fan_out(fetch, tasks)
+    calls += len(tasks)
+    health: dict[str, dict[str, HealthEntry]] = {}
+    configs: dict[tuple[str, str], MirrorConfig | QuayError] = {}
+    for outcome in outcomes:
+        kind, value = outcome.item
+        if kind == "health":
+            health[value] = _health_by_repo(outcome.value if outcome.ok else None)  # type: ignore[arg-type]
+        else:
+            configs[outcome.item] = outcome.value if outcome.ok else outcome.error  # type: ignore[assignment]
+
+    read_only: set[str] = set()
+    for repo in mirrored:
+        result = configs[(repo.namespace, repo.name)]
+        entry = health.get(repo.namespace, {}).get(repo.name)
+        if isinstance(result, MirrorConfig):
+            row = row_from_config(
+                repo.namespace,
+                repo.name,
+                result,
+                now,
+                last_sync=entry.last_sync if entry else None,
+            )
+        elif isinstance(result, QuayForbidden) and entry is not None:
+            row = row_from_health(entry, now)
+            read_only.add(repo.namespace)
+        else:
+            row = unreadable_row(repo.namespace, repo.name, result)
+        overview.rows.append(row)
+    if include_normal:
+        overview.rows.extend(
+            Row(repo.namespace, repo.name, mirrored=False) for repo in repos if not repo.is_mirror
+        )
+    overview.rows.sort(key=lambda row: row.sort_key)
+    overview.read_only_namespaces = [ns for ns in wanted if ns in read_only]
+    overview.upstream_calls = calls
+    return overview
+
+
+def read_row(
+    client: QuayClient, namespace: str, name: str, now: datetime, *, via_health: bool = False
+) -> Row:
+    """One row again, in one upstream call (the mirror config; or health for read-only rows).
+
+    :class:`QuayUnauthorized` propagates; every other failure becomes the row's reason.
+    """
+    try:
+        if via_health:
+            entry = _health_by_repo(client.get_mirror_health(namespace)).get(name)
+            if entry is None:
+                return Row(namespace, name, reason="its mirror status is not shown to you")
+            return row_from_health(entry, now)
+        return row_from_config(namespace, name, client.get_mirror(namespace, name), now)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return unreadable_row(namespace, name, error)
+
+
+def read_rows(
+    client: QuayClient, keys: Iterable[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], Row]:
+    """Several rows again, in parallel (one call each)."""
+    keys = list(keys)
+    outcomes = fan_out(lambda key: read_row(client, key[0], key[1], now), keys)
+    return {outcome.item: outcome.value for outcome in outcomes if outcome.value is not None}
