@@ -9,10 +9,15 @@ nothing runs until someone presses Sync Now.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from dashboard.quay.models import MAX_SYNC_RETRIES, MirrorConfig, SyncStatus
+from django.utils import timezone
+
+from dashboard.quay.models import MAX_SYNC_RETRIES, LogEntry, MirrorConfig, SyncStatus
 
 from .timefmt import relative, short_duration
 
@@ -21,6 +26,8 @@ LEASE = timedelta(hours=12)
 QUEUED_TOO_LONG = timedelta(minutes=5)
 #: A scheduled run that has not started this long after its time is stuck.
 OVERDUE = timedelta(minutes=15)
+#: A failed sync whose start date is no later than this from now is retried by the next poll.
+RETRY_SOON = timedelta(minutes=1)
 
 #: Overview order: broken first.
 RANK = {"fail": 0, "stuck": 1, "active": 2, "cancel": 3, "never": 4, "success": 5, "disabled": 6}
@@ -68,9 +75,18 @@ def _retries(config: MirrorConfig) -> str:
 
 
 def describe(
-    config: MirrorConfig, now: datetime, *, queued_since: datetime | None = None
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    queued_since: datetime | None = None,
+    last_event_at: datetime | None = None,
 ) -> MirrorStatus:
-    """The status of a mirror as a person should read it at ``now``."""
+    """The status of a mirror as a person should read it at ``now``.
+
+    ``queued_since`` (see :func:`queued_since`) lets a SYNC_NOW that no worker picked up be
+    called stuck; ``last_event_at`` (when the last sync ended, see :func:`last_result`) does
+    the same for a failed sync whose immediate retry never started.
+    """
     status = config.sync_status
     start = config.sync_start_date
     s = status
@@ -107,14 +123,26 @@ def describe(
 
     scheduled = config.is_enabled and config.sync_retries_remaining > 0 and start is not None
     if scheduled and start is not None and now - start > OVERDUE:
-        return MirrorStatus(
-            "stuck",
-            "Stuck",
-            f"the scheduled run was due {relative(start, now)} and has not started; "
-            "the mirror workers may be down",
-            "Press Sync now; if it does not start, check Quay's mirror workers.",
-            s,
-        )
+        # A FAIL keeps its start date (the retry is due at once), so a long-past start alone
+        # does not show a dead worker there: only when the last run ended long ago.
+        if status is not SyncStatus.FAIL:
+            return MirrorStatus(
+                "stuck",
+                "Stuck",
+                f"the scheduled run was due {relative(start, now)} and has not started; "
+                "the mirror workers may be down",
+                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                s,
+            )
+        if last_event_at is not None and now - last_event_at > OVERDUE:
+            return MirrorStatus(
+                "stuck",
+                "Stuck",
+                f"the last try failed {relative(last_event_at, now)} and the retry that was "
+                "due right after it has not started; the mirror workers may be down",
+                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                s,
+            )
 
     if not config.is_enabled and status is not SyncStatus.FAIL:
         words = {
@@ -128,24 +156,117 @@ def describe(
             sync_status=s,
         )
 
-    next_run = f"next run {relative(start, now)}" if start else "no next run scheduled"
     if status is SyncStatus.FAIL:
-        if config.sync_retries_remaining > 0 and config.is_enabled:
-            when = "within a minute" if start is None or start <= now else f"{relative(start, now)}"
-            return MirrorStatus(
-                "fail", "Failed", f"retrying {when} ({_retries(config)})", sync_status=s
-            )
-        later = (
-            f"next try {relative(start, now)}"
-            if start and config.is_enabled
-            else ("scheduled syncs are off" if not config.is_enabled else "no next try scheduled")
-        )
-        return MirrorStatus("fail", "Failed", f"gave up after 3 tries; {later}", sync_status=s)
+        return MirrorStatus("fail", "Failed", _fail_detail(config, now), sync_status=s)
     if status is SyncStatus.CANCEL:
         return MirrorStatus(
             "cancel", "Cancelled", "scheduled syncs are paused until Sync now", sync_status=s
         )
     if status is SyncStatus.NEVER_RUN:
-        first = f"first run {relative(start, now)}" if start else "no first run scheduled"
+        if start is None:
+            first = "no first run scheduled"
+        elif start <= now:
+            first = "first run due now, waiting for a worker"
+        else:
+            first = f"first run {at(start, now)}"
         return MirrorStatus("never", "Never synced", first, sync_status=s)
+    if start is None:
+        next_run = "no next run scheduled"
+    elif start <= now:
+        next_run = "next run due now, waiting for a worker"
+    else:
+        next_run = f"next run {at(start, now)}"
     return MirrorStatus("success", "Synced", next_run, sync_status=s)
+
+
+def _fail_detail(config: MirrorConfig, now: datetime) -> str:
+    """Quay retries a failed sync at once while retries remain (the start date stays); after
+    the last one it gives up until the next interval (start moves on, retries back to 3)."""
+    start = config.sync_start_date
+    if not config.is_enabled:
+        return "scheduled syncs are off; no retry until Sync now"
+    if config.sync_retries_remaining <= 0:
+        return "gave up; no retry until Sync now"
+    if start is None or start <= now + RETRY_SOON:
+        return f"retrying within a minute ({_retries(config)})"
+    return f"gave up; next try {at(start, now)}"
+
+
+def at(moment: datetime, now: datetime) -> str:
+    """ "at 14:00 UTC (in 5 h)", "at Nov 29 14:00 UTC (in 2 d 1 h)": local time and distance."""
+    local = timezone.localtime(moment)
+    same_day = local.date() == timezone.localtime(now).date()
+    clock = local.strftime("%H:%M" if same_day else "%b %d %H:%M")
+    return f"at {clock} {local.tzname() or 'UTC'} ({relative(moment, now)})"
+
+
+# -- reading the usage log -----------------------------------------------------------------
+
+STATUS_CHANGED = "repo_mirror_config_changed"
+SYNC_ENDED = ("repo_mirror_sync_success", "repo_mirror_sync_failed")
+
+
+def queued_since(logs: Iterable[LogEntry]) -> datetime | None:
+    """When Sync now was last pressed, if that is the latest status change in ``logs``.
+
+    Quay logs ``repo_mirror_config_changed`` with ``changed=sync_status`` and ``to=SYNC_NOW``
+    (or ``SYNC_CANCEL``); only the newest such entry counts.
+    """
+    changes = [
+        e
+        for e in logs
+        if e.kind == STATUS_CHANGED
+        and e.metadata.get("changed") == "sync_status"
+        and e.datetime is not None
+    ]
+    # Quay lists newest first and logs whole seconds: max() keeps the first of equals.
+    latest = max(changes, key=lambda e: e.datetime) if changes else None  # type: ignore[arg-type,return-value]
+    if latest is not None and latest.metadata.get("to") == "SYNC_NOW":
+        return latest.datetime
+    return None
+
+
+def last_result(logs: Iterable[LogEntry]) -> LogEntry | None:
+    """The newest entry that ended a sync (succeeded, failed or cancelled)."""
+    ended = [e for e in logs if e.kind in SYNC_ENDED and e.datetime is not None]
+    return max(ended, key=lambda e: e.datetime) if ended else None  # type: ignore[arg-type,return-value]
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    key: str  # success, fail, cancel (CSS class like MirrorStatus.key)
+    label: str
+    detail: str
+    when: datetime | None
+
+
+_SKOPEO_MSG = re.compile(r'msg=\\?"(.*?)\\?"(?:\s|$|\\n)', re.S)
+
+
+def summarize_event(entry: LogEntry) -> EventSummary:
+    """A sync-ending log entry in words: what happened and, for a failure, why."""
+    meta = entry.metadata
+    if entry.kind == "repo_mirror_sync_success":
+        tags = (meta.get("tags") or "").strip()
+        if not tags or tags == "No tags matched":
+            detail = "no tags matched the rule"
+        else:
+            names = [t.strip() for t in tags.split(",") if t.strip()]
+            detail = f"{len(names)} tag{'s' if len(names) != 1 else ''}: {', '.join(names[:12])}"
+            if len(names) > 12:
+                detail += ", …"
+        return EventSummary("success", "Synced", detail, entry.datetime)
+    if str(meta.get("verb", "")).lower() == "cancelled":
+        return EventSummary("cancel", "Cancelled", "stopped by a cancel", entry.datetime)
+    return EventSummary("fail", "Failed", failure_reason(meta), entry.datetime)
+
+
+def failure_reason(meta: Mapping[str, Any]) -> str:
+    """skopeo's own error line when there is one, else Quay's message."""
+    for text in (meta.get("stderr"), meta.get("message")):
+        if isinstance(text, str) and text:
+            found = _SKOPEO_MSG.findall(text)
+            if found:
+                return found[-1].replace('\\"', '"')
+    message = meta.get("message")
+    return str(message) if message else "the sync failed (Quay gave no reason)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import overview
+from .views import overview, sync
 
 app_name = "mirrors"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("bulk/", overview.bulk, name="bulk"),
     path("repo/<str:namespace>/<str:name>/row/", overview.row, name="row"),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
+    path("repo/<str:namespace>/<str:name>/status/", sync.status, name="status"),
+    path("repo/<str:namespace>/<str:name>/sync-now/", sync.sync_now, name="sync-now"),
+    path("repo/<str:namespace>/<str:name>/cancel/", sync.sync_cancel, name="sync-cancel"),
     # --- settings form, glob editor, create, state switch (views/edit.py) ---
     # --- audit trail page (views/audit.py) ---
 ]
