@@ -1,0 +1,427 @@
+"""The rest of Quay's API the dashboard uses: user, repositories, robots, logs, tags, health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from .audit import user_log
+from .auth import (
+    Ctx,
+    existing_repo,
+    has_scope,
+    is_readonly_superuser,
+    repo_role,
+    require_repo,
+    require_scope,
+    require_user,
+)
+from .responses import (
+    decode_page_token,
+    encode_page_token,
+    forbidden,
+    format_date,
+    invalid_request,
+    json_response,
+    not_found,
+)
+from .state import Repository, avatar
+from .validation import CHANGE_STATE_SCHEMA, schema_error
+
+REPOS_PER_PAGE = 100
+LOGS_PER_PAGE = 20
+TRUTHY = ("true", "1", "yes", "y", "t")
+
+
+def _flag(ctx: Ctx, name: str, default: bool = False) -> bool:
+    value = ctx.request.args.get(name)
+    return default if value is None else value.lower() in TRUTHY
+
+
+# ------------------------------------------------------------------------- user
+
+
+def get_user(ctx: Ctx) -> Response:
+    """``GET /api/v1/user/``: fields depend on ``user:admin`` as in Quay's ``user_view``."""
+    user = require_user(ctx, session_required=False)
+    if not has_scope(ctx, "user:read"):
+        raise forbidden(ctx.request)
+    state = ctx.state
+    user_admin = ctx.token is not None and "user:admin" in ctx.token.scopes
+    body: dict[str, Any] = {
+        "anonymous": False,
+        "username": user.username,
+        "avatar": avatar(user.username, "user"),
+    }
+    if user_admin:
+        body.update(
+            {
+                "can_create_repo": True,
+                "is_me": True,
+                "verified": True,
+                "email": user.email,
+                "logins": [],
+                "invoice_email": False,
+                "invoice_email_address": None,
+                "preferred_namespace": False,
+                "tag_expiration_s": 1209600,
+                "prompts": [],
+                "company": None,
+                "family_name": None,
+                "given_name": None,
+                "location": None,
+                "is_free_account": True,
+                "has_password_set": True,
+            }
+        )
+    organizations = []
+    for org in sorted(state.user_orgs(user.username), key=lambda o: o.name):
+        is_admin = user.username in org.admins
+        view: dict[str, Any] = {
+            "name": org.name,
+            "avatar": avatar(org.name, "org"),
+            "can_create_repo": is_admin and has_scope(ctx, "repo:create"),
+            "public": False,
+        }
+        if user_admin:
+            view.update({"is_org_admin": is_admin, "preferred_namespace": False})
+        organizations.append(view)
+    body["organizations"] = organizations
+    if user.global_readonly_superuser:
+        body["super_user"] = False
+        body["global_readonly_super_user"] = True
+    return json_response(body)
+
+
+# ----------------------------------------------------------------- repositories
+
+
+def _repo_summary(repo: Repository) -> dict[str, Any]:
+    return {
+        "namespace": repo.namespace,
+        "name": repo.name,
+        "description": repo.description,
+        "is_public": repo.is_public,
+        "kind": "image",
+        "state": repo.state,
+        "is_starred": False,
+    }
+
+
+def list_repositories(ctx: Ctx) -> Response:
+    require_scope(ctx, "repo:read")
+    namespace = ctx.request.args.get("namespace")
+    public = _flag(ctx, "public")
+    starred = _flag(ctx, "starred")
+    if not namespace and not starred and not public:
+        detail = "namespace, starred or public are required for this API call"
+        raise invalid_request(ctx.request, detail)
+    if starred and not namespace and not public:
+        return json_response({"repositories": []})
+    visible = []
+    for repo in sorted(ctx.state.repos.values(), key=lambda r: (r.namespace, r.name)):
+        if namespace and repo.namespace != namespace:
+            continue
+        readable = repo_role(ctx, repo.namespace, repo.name) is not None
+        if readable or is_readonly_superuser(ctx) or (public and repo.is_public):
+            visible.append(repo)
+    offset = decode_page_token(ctx.request.args.get("next_page"))
+    page = visible[offset : offset + REPOS_PER_PAGE]
+    body: dict[str, Any] = {"repositories": [_repo_summary(r) for r in page]}
+    if offset + REPOS_PER_PAGE < len(visible):
+        body["next_page"] = encode_page_token(offset + REPOS_PER_PAGE)
+    return json_response(body)
+
+
+def get_repository(ctx: Ctx, namespace: str, name: str) -> Response:
+    require_repo(ctx, namespace, name, "read", readonly_ok=True)
+    repo = existing_repo(ctx, namespace, name)
+    role = repo_role(ctx, namespace, name)
+    body = _repo_summary(repo)
+    del body["state"]
+    body.update(
+        {
+            "is_organization": namespace in ctx.state.orgs,
+            "status_token": repo.status_token,
+            "trust_enabled": False,
+            "tag_expiration_s": 1209600,
+            "is_free_account": True,
+            "state": repo.state,
+            "tags": {} if not _flag(ctx, "includeTags", True) else _tag_summary(repo),
+            "can_write": role in ("write", "admin") and repo.state == "NORMAL",
+            "can_admin": role == "admin",
+        }
+    )
+    return json_response(body)
+
+
+def _tag_summary(repo: Repository) -> dict[str, Any]:
+    return {
+        tag.name: {
+            "name": tag.name,
+            "size": tag.size,
+            "last_modified": format_date(datetime.utcfromtimestamp(tag.start_ts)),
+            "manifest_digest": tag.manifest_digest,
+        }
+        for tag in repo.tags.values()
+    }
+
+
+def change_state(ctx: Ctx, namespace: str, name: str) -> Response:
+    user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
+    body = ctx.request.get_json(silent=True)
+    if body is None:
+        raise invalid_request(ctx.request, "Missing JSON body")
+    error = schema_error(body, CHANGE_STATE_SCHEMA)
+    if error is not None:
+        raise invalid_request(ctx.request, error)
+    repo = existing_repo(ctx, namespace, name)
+    repo.state = body["state"]
+    token_id = ctx.token.token_id if ctx.token else 0
+    user_log(
+        ctx.state,
+        repo,
+        "change_repo_state",
+        ctx.now,
+        user.username,
+        token_id,
+        ctx.user_agent,
+        {"state_changed": body["state"]},
+    )
+    if repo.mirror is not None:
+        repo.mirror.touched_at = ctx.now
+    return json_response({"success": True})
+
+
+# ----------------------------------------------------------------------- robots
+
+
+def _robot_view(robot: Any, include_token: bool) -> dict[str, Any]:
+    view = {
+        "name": robot.name,
+        "created": format_date(robot.created),
+        "last_accessed": None,
+        "description": robot.description,
+    }
+    if include_token:
+        view["token"] = robot.token
+    return view
+
+
+def _robots_of(ctx: Ctx, namespace: str, include_token: bool) -> Response:
+    robots = sorted(
+        (r for r in ctx.state.robots.values() if r.namespace == namespace), key=lambda r: r.name
+    )
+    limit = ctx.request.args.get("limit", type=int)
+    if limit is not None:
+        robots = robots[:limit]
+    return json_response({"robots": [_robot_view(r, include_token) for r in robots]})
+
+
+def org_robots(ctx: Ctx, org: str) -> Response:
+    user = require_scope(ctx, "org:admin")
+    role = ctx.state.role(user.username, org) if org in ctx.state.orgs else None
+    if role is None and not (user.global_readonly_superuser and org in ctx.state.orgs):
+        raise forbidden(ctx.request)
+    include_token = role == "admin" and _flag(ctx, "token", True)
+    return _robots_of(ctx, org, include_token)
+
+
+def user_robots(ctx: Ctx) -> Response:
+    """``GET /api/v1/user/robots`` needs the ``user:admin`` scope (``require_user_admin``)."""
+    user = require_user(ctx)
+    if ctx.token is None or "user:admin" not in ctx.token.scopes:
+        raise forbidden(ctx.request)
+    return _robots_of(ctx, user.username, _flag(ctx, "token", True))
+
+
+# ------------------------------------------------------------------------- logs
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%m/%d/%Y")
+    except ValueError:
+        return None
+
+
+def _log_view(entry: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "kind": entry.kind,
+        "metadata": entry.metadata,
+        "ip": entry.ip,
+        "datetime": format_date(entry.when),
+    }
+    if entry.performer:
+        view["performer"] = {
+            "kind": "user",
+            "name": entry.performer,
+            "is_robot": False,
+            "avatar": avatar(entry.performer, "user"),
+        }
+    return view
+
+
+def repository_logs(ctx: Ctx, namespace: str, name: str) -> Response:
+    require_repo(ctx, namespace, name, "admin", readonly_ok=True)
+    repo = existing_repo(ctx, namespace, name)
+    start = _parse_day(ctx.request.args.get("starttime")) or (ctx.now - timedelta(days=1))
+    end = (_parse_day(ctx.request.args.get("endtime")) or ctx.now) + timedelta(days=1)
+    if end < start:
+        raise invalid_request(ctx.request, "Invalid time span selected")
+    entries = [
+        (entry.when, index, entry)
+        for index, entry in enumerate(repo.logs)
+        if start <= entry.when < end
+    ]
+    entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    offset = decode_page_token(ctx.request.args.get("next_page"))
+    page = entries[offset : offset + LOGS_PER_PAGE]
+    body: dict[str, Any] = {
+        "start_time": format_date(start),
+        "end_time": format_date(end),
+        "logs": [_log_view(entry) for _, _, entry in page],
+    }
+    if offset + LOGS_PER_PAGE < len(entries):
+        body["next_page"] = encode_page_token(offset + LOGS_PER_PAGE)
+    return json_response(body)
+
+
+# ------------------------------------------------------------------------- tags
+
+
+def repository_tags(ctx: Ctx, namespace: str, name: str) -> Response:
+    require_repo(ctx, namespace, name, "read", readonly_ok=True)
+    repo = existing_repo(ctx, namespace, name)
+    page = max(1, ctx.request.args.get("page", 1, type=int) or 1)
+    limit = min(100, max(1, ctx.request.args.get("limit", 50, type=int) or 50))
+    tags = sorted(repo.tags.values(), key=lambda t: (t.start_ts, t.order), reverse=True)
+    specific = ctx.request.args.get("specificTag")
+    if specific:
+        tags = [t for t in tags if t.name == specific]
+    chunk = tags[(page - 1) * limit : page * limit + 1]
+    views = [
+        {
+            "name": tag.name,
+            "reversion": False,
+            "start_ts": tag.start_ts,
+            "manifest_digest": tag.manifest_digest,
+            "is_manifest_list": tag.is_manifest_list,
+            "size": tag.size,
+            "last_modified": format_date(datetime.utcfromtimestamp(tag.start_ts)),
+        }
+        for tag in chunk[:limit]
+    ]
+    return json_response({"tags": views, "page": page, "has_additional": len(chunk) > limit})
+
+
+# ----------------------------------------------------------------------- health
+
+
+def _z(when: datetime) -> str:
+    return when.isoformat() + "Z"
+
+
+def mirror_health(ctx: Ctx) -> Response:
+    """``GET /api/v1/repository/mirror/health`` as in Quay's ``mirrorhealth.py``."""
+    user = require_user(ctx)
+    namespace = ctx.request.args.get("namespace") or None
+    state = ctx.state
+    if namespace is None:
+        if not user.global_readonly_superuser:
+            raise forbidden(ctx.request)
+    else:
+        if not state.namespace_exists(namespace):
+            raise not_found(ctx.request)
+        if not user.global_readonly_superuser:
+            if namespace in state.orgs:
+                if state.role(user.username, namespace) is None:
+                    raise forbidden(ctx.request)
+            elif user.username != namespace:
+                raise forbidden(ctx.request)
+    detailed = _flag(ctx, "detailed")
+    limit = max(1, min(ctx.request.args.get("limit", 100, type=int) or 100, 1000))
+    offset = max(0, ctx.request.args.get("offset", 0, type=int) or 0)
+    return _health_response(ctx, namespace, detailed, limit, offset)
+
+
+def _health_response(
+    ctx: Ctx, namespace: str | None, detailed: bool, limit: int, offset: int
+) -> Response:
+    rows = sorted(
+        (
+            repo
+            for repo in ctx.state.repos.values()
+            if repo.mirror is not None
+            and repo.mirror.is_enabled
+            and repo.state == "MIRROR"
+            and (namespace is None or repo.namespace == namespace)
+        ),
+        key=lambda r: (r.namespace, r.name),
+    )
+    counts = {"SYNCING": 0, "SUCCESS": 0, "FAIL": 0, "NEVER_RUN": 0}
+    for repo in rows:
+        assert repo.mirror is not None
+        if repo.mirror.sync_status in counts:
+            counts[repo.mirror.sync_status] += 1
+    now = _z(ctx.now)
+    issues: list[dict[str, Any]] = []
+    never = [r for r in rows if r.mirror and r.mirror.sync_status == "NEVER_RUN"][:5]
+    exhausted = [
+        r
+        for r in rows
+        if r.mirror and r.mirror.sync_status == "FAIL" and r.mirror.sync_retries_remaining == 0
+    ][:5]
+    for repo in never:
+        message = f"Repository {repo.full_name} has never been synced"
+        issues.append({"severity": "warning", "message": message, "timestamp": now})
+    for repo in exhausted:
+        message = f"Repository {repo.full_name} has exhausted all retry attempts"
+        issues.append({"severity": "error", "message": message, "timestamp": now})
+    healthy = True
+    ran = len(rows) - counts["NEVER_RUN"]
+    if ran > 0 and counts["FAIL"] / ran > 0.2:
+        healthy = False
+        rate = counts["FAIL"] / ran
+        message = f"{rate * 100:.1f}% of repositories are failing (threshold: 20.0%)"
+        issues.insert(0, {"severity": "critical", "message": message, "timestamp": now})
+    body: dict[str, Any] = {
+        "healthy": healthy,
+        "workers": {"status": "healthy" if healthy else "degraded"},
+        "repositories": {
+            "total": len(rows),
+            "syncing": counts["SYNCING"],
+            "completed": counts["SUCCESS"],
+            "failed": counts["FAIL"],
+            "never_run": counts["NEVER_RUN"],
+        },
+        "tags_pending": 0,
+        "last_check": now,
+        "issues": issues,
+    }
+    if detailed:
+        page = rows[offset : offset + limit + 1]
+        body["repositories"]["details"] = [
+            {
+                "namespace": repo.namespace,
+                "repository": repo.name,
+                "sync_status": repo.mirror.sync_status,
+                "is_enabled": repo.mirror.is_enabled,
+                "last_sync": None,
+                "retries_remaining": repo.mirror.sync_retries_remaining,
+            }
+            for repo in page[:limit]
+            if repo.mirror is not None
+        ]
+        body["repositories"]["pagination"] = {
+            "limit": limit,
+            "offset": offset,
+            "has_more": len(page) > limit,
+        }
+    response = json_response(body, 200 if healthy else 503)
+    response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate"
+    return response

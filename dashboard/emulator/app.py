@@ -1,0 +1,185 @@
+"""The emulator's WSGI application: routing, faults, request log, and the threaded server."""
+
+from __future__ import annotations
+
+import copy
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.wrappers import Request, Response
+
+from . import api_mirror, api_repos, control, oauth, sync
+from .auth import Ctx, bearer_token
+from .faults import Faults
+from .responses import ApiError, json_response, not_found
+from .seed import load_seed
+from .state import Options, State
+
+BROWSER_ERROR = (
+    '{\n  "error": "API calls must be invoked with an X-Requested-With header if called from a '
+    'browser"\n}\n'
+)
+MASKED_FIELDS = ("client_secret", "password")
+
+Handler = Callable[..., Response]
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("/api/v1/user/", "GET", api_repos.get_user),
+    ("/api/v1/user/robots", "GET", api_repos.user_robots),
+    ("/api/v1/repository", "GET", api_repos.list_repositories),
+    ("/api/v1/repository/mirror/health", "GET", api_repos.mirror_health),
+    ("/api/v1/repository/<namespace>/<name>", "GET", api_repos.get_repository),
+    ("/api/v1/repository/<namespace>/<name>/changestate", "PUT", api_repos.change_state),
+    ("/api/v1/repository/<namespace>/<name>/mirror", "GET", api_mirror.get_mirror),
+    ("/api/v1/repository/<namespace>/<name>/mirror", "POST", api_mirror.create_mirror),
+    ("/api/v1/repository/<namespace>/<name>/mirror", "PUT", api_mirror.update_mirror),
+    ("/api/v1/repository/<namespace>/<name>/mirror/sync-now", "POST", api_mirror.sync_now),
+    ("/api/v1/repository/<namespace>/<name>/mirror/sync-cancel", "POST", api_mirror.sync_cancel),
+    ("/api/v1/repository/<namespace>/<name>/logs", "GET", api_repos.repository_logs),
+    ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
+    ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
+    ("/oauth/authorize", "GET", oauth.authorize),
+    ("/oauth/authorizeapp", "POST", oauth.authorize_app),
+    ("/oauth/denyapp", "POST", oauth.deny_app),
+    ("/oauth/access_token", "POST", oauth.access_token),
+    ("/signin", "GET", oauth.signin_form),
+    ("/signin", "POST", oauth.signin),
+    ("/signout", "POST", oauth.signout),
+    ("/", "GET", oauth.index),
+]
+
+
+def _build_map() -> tuple[Map, dict[str, Handler]]:
+    rules, handlers = [], {}
+    for index, (path, method, handler) in enumerate(ROUTES):
+        endpoint = f"{handler.__name__}-{index}"
+        rules.append(Rule(path, methods=[method], endpoint=endpoint))
+        handlers[endpoint] = handler
+    return Map(rules), handlers
+
+
+class EmulatorApp:
+    """A plain WSGI application holding the emulator's state."""
+
+    def __init__(self, options: Options) -> None:
+        self.cli_options = copy.deepcopy(options)
+        self.state = State(copy.deepcopy(options))
+        self.faults = Faults()
+        self.url_map, self.handlers = _build_map()
+        self.reset()
+
+    def reset(self, repos: int | None = None) -> None:
+        """Back to the seed: state, options, clock, faults, log, OAuth sessions and tokens."""
+        self.faults.release_all()
+        options = copy.deepcopy(self.cli_options)
+        if repos is not None:
+            options.repos = repos
+        fresh = State(options)
+        load_seed(fresh, options.repos)
+        with self.state.lock:
+            for name, value in vars(fresh).items():
+                if name != "lock":
+                    setattr(self.state, name, value)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/_emulator/") or path == "/_emulator":
+            return control.handle(self, request)
+        tracked = path.startswith(("/api/v1", "/oauth"))
+        response: Response | None = None
+        if tracked:
+            response = self.faults.before(self.state, path)
+        username = None
+        if response is None:
+            response, username = self.route(request)
+        if tracked:
+            self.record(request, response, username)
+        return response
+
+    def route(self, request: Request) -> tuple[Response, str | None]:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        is_api = request.path.startswith("/api/")
+        try:
+            endpoint, args = adapter.match()
+        except RequestRedirect as redirect:
+            return redirect.get_response(request.environ), None
+        except MethodNotAllowed:
+            message = {"message": "The method is not allowed for the requested URL."}
+            return json_response(message, 405), None
+        except NotFound:
+            if is_api:
+                return not_found(request).response, None
+            return Response("Not Found", status=404, content_type="text/plain"), None
+        except HTTPException as error:  # pragma: no cover - defensive
+            return error.get_response(request.environ), None
+        user_agent = request.headers.get("User-Agent", "")
+        if is_api and "Mozilla" in user_agent and not request.headers.get("X-Requested-With"):
+            return Response(
+                BROWSER_ERROR, status=400, content_type="text/html; charset=utf-8"
+            ), None
+        state = self.state
+        with state.lock:
+            now = state.now()
+            sync.advance(state, now)
+            _sent, token = bearer_token(state, request)
+            ctx = Ctx(state, request, token, now)
+            try:
+                response = self.handlers[endpoint](ctx, **args)
+            except ApiError as error:
+                response = error.response
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                response = json_response({"error": "Internal Server Error"}, 500)
+            return response, token.username if token else None
+
+    def record(self, request: Request, response: Response, username: str | None) -> None:
+        """Append the call to the request log the control API serves."""
+        form = None
+        if request.mimetype == "application/x-www-form-urlencoded":
+            form = {
+                key: ("********" if key in MASKED_FIELDS else value)
+                for key, value in request.form.items()
+            }
+        query = {
+            key: values[0] if len(values) == 1 else values for key, values in request.args.lists()
+        }
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": query,
+            "json": request.get_json(silent=True) if request.is_json else None,
+            "form": form,
+            "status": response.status_code,
+            "user": username,
+        }
+        with self.state.lock:
+            self.state.request_log.append(entry)
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the per-request access log line."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+class EmulatorServer(ThreadedWSGIServer):
+    """A thread per request, a deep listen queue for bursts of parallel calls."""
+
+    request_queue_size = 1024
+
+
+def make_server(
+    host: str, port: int, app: EmulatorApp, log_requests: bool = False
+) -> EmulatorServer:
+    handler = WSGIRequestHandler if log_requests else QuietHandler
+    return EmulatorServer(host, port, app, handler=handler)

@@ -1,0 +1,115 @@
+"""The emulator's own control API under ``/_emulator`` (JSON, no auth, never faulted).
+
+``GET/POST config``, ``POST reset``, ``GET/POST clock``, ``GET mirror/{ns}/{repo}``,
+``GET/DELETE requests`` -- see the README and ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from . import sync
+from .api_mirror import mirror_view
+from .responses import json_response
+
+if TYPE_CHECKING:
+    from .app import EmulatorApp
+
+FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration")
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return json_response({"error": message}, status)
+
+
+def handle(app: EmulatorApp, request: Request) -> Response:
+    """Dispatch a ``/_emulator/...`` request."""
+    parts = [p for p in request.path.split("/") if p][1:]
+    name = parts[0] if parts else ""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        return _error("expected a JSON object")
+    state = app.state
+    if name == "config" and request.method == "GET":
+        with state.lock:
+            return json_response(state.options.public())
+    if name == "config" and request.method == "POST":
+        return _configure(app, body)
+    if name == "reset" and request.method == "POST":
+        repos = body.get("repos")
+        app.reset(int(repos) if repos is not None else None)
+        with state.lock:
+            return json_response({"reset": True, "options": state.options.public()})
+    if name == "clock":
+        with state.lock:
+            if request.method == "POST":
+                advance = float(body.get("advance", 0))
+                if advance < 0:
+                    return _error("the clock only moves forward")
+                state.clock_offset += advance
+            sync.advance(state)
+            return json_response(
+                {"now": state.now().isoformat() + "Z", "offset": state.clock_offset}
+            )
+    if name == "mirror" and len(parts) == 3 and request.method == "GET":
+        return _mirror_record(app, parts[1], parts[2])
+    if name == "requests" and request.method == "GET":
+        with state.lock:
+            return json_response(copy.deepcopy(state.request_log))
+    if name == "requests" and request.method == "DELETE":
+        with state.lock:
+            state.request_log.clear()
+        return Response(b"", status=204)
+    return _error(f"no such control endpoint: {request.method} {request.path}", 404)
+
+
+def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
+    state = app.state
+    with state.lock:
+        options = state.options
+        for key, value in body.items():
+            if key in FLOAT_OPTIONS:
+                setattr(options, key, float(value))
+            elif key == "quirks":
+                options.quirks = bool(value)
+            elif key in ("hang", "allowed_hosts"):
+                if not isinstance(value, list):
+                    return _error(f"{key} must be a list")
+                setattr(options, key, [str(v) for v in value])
+            elif key == "fail":
+                if not isinstance(value, dict):
+                    return _error("fail must be an object {path prefix: status}")
+                options.fail = {str(k): int(v) for k, v in value.items()}
+            elif key == "redirect_uri":
+                options.redirect_uri = str(value)
+            else:
+                return _error(f"unknown option: {key}")
+        if "hang" in body and not options.hang:
+            app.faults.release_all()
+        return json_response(options.public())
+
+
+def _mirror_record(app: EmulatorApp, namespace: str, name: str) -> Response:
+    state = app.state
+    with state.lock:
+        sync.advance(state)
+        repo = state.repos.get((namespace, name))
+        if repo is None:
+            return _error(f"no repository {namespace}/{name}", 404)
+        record: dict[str, Any] = {"configured": repo.mirror is not None}
+        if repo.mirror is not None:
+            record.update(mirror_view(repo, repo.mirror))
+            record["external_registry_password"] = repo.mirror.external_registry_password
+        record.update(
+            {
+                "repository": repo.full_name,
+                "state": repo.state,
+                "tags": sorted(repo.tags),
+                "rules": [list(rule) for rule in repo.rules],
+                "rule": list(repo.rules[repo.mirror.rule_index]) if repo.mirror else None,
+            }
+        )
+        return json_response(record)

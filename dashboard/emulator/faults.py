@@ -1,0 +1,87 @@
+"""Injected faults for /api/v1 and /oauth calls: latency, hangs, fixed failures, error rate.
+
+The waiting happens outside the state lock so a slow or hung request never blocks others.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from werkzeug.wrappers import Response
+
+from .responses import json_response
+from .state import State
+
+HANG_SECONDS = 120.0
+PROXY_PAGE = (
+    "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+REASONS = {
+    400: ("invalid_request", "Bad Request"),
+    401: ("invalid_token", "Unauthorized"),
+    403: ("insufficient_scope", "Forbidden"),
+    404: ("not_found", "Not Found"),
+    409: ("conflict", "Conflict"),
+    429: ("too_many_requests", "Too Many Requests"),
+    500: ("internal_error", "Internal Server Error"),
+    502: ("bad_gateway", "Bad Gateway"),
+    503: ("service_unavailable", "Service Unavailable"),
+    504: ("gateway_timeout", "Gateway Time-out"),
+}
+
+
+class Faults:
+    """Holds the event that releases hung requests when the emulator is reset."""
+
+    def __init__(self) -> None:
+        self._release = threading.Event()
+
+    def release_all(self) -> None:
+        """Wake every hung request and arm a fresh event for the next hangs."""
+        self._release.set()
+        self._release = threading.Event()
+
+    def before(self, state: State, path: str) -> Response | None:
+        """Apply the configured faults to a request; a Response means "answer this"."""
+        with state.lock:
+            options = state.options
+            latency = options.latency_ms / 1000.0
+            hangs = any(path.startswith(prefix) for prefix in options.hang)
+            failing = [prefix for prefix in options.fail if path.startswith(prefix)]
+            status = options.fail[max(failing, key=len)] if failing else None
+            error_rate = options.error_rate
+            release = self._release
+        if latency > 0:
+            time.sleep(latency)
+        if hangs:
+            release.wait(HANG_SECONDS)
+            return fault_response(504)
+        if status is not None:
+            return fault_response(status)
+        if error_rate > 0 and random.random() < error_rate:
+            return fault_response(500)
+        return None
+
+
+def fault_response(status: int) -> Response:
+    """What a failing Quay (or the proxy in front of it) answers with ``status``."""
+    error_type, reason = REASONS.get(status, ("error", "Error"))
+    if status in (502, 503, 504):
+        body = PROXY_PAGE.format(code=status, reason=reason)
+        return Response(body, status=status, content_type="text/html")
+    if status == 500:
+        return json_response({"error": "Internal Server Error"}, 500)
+    return json_response(
+        {
+            "detail": reason,
+            "error_message": reason,
+            "error_type": error_type,
+            "title": error_type,
+            "status": status,
+        },
+        status,
+    )

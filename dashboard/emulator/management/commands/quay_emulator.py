@@ -1,0 +1,64 @@
+"""``python manage.py quay_emulator --port 8480``: run the Quay emulator on loopback."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dashboard.emulator.app import EmulatorApp, make_server
+from dashboard.emulator.state import Options
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class Command(BaseCommand):
+    help = "Run the Quay API emulator (demo data, OAuth provider, control API) on loopback."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=8480)
+        parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+        parser.add_argument("--repos", type=int, default=0, help="extra bulk repositories")
+        parser.add_argument("--latency-ms", type=float, default=0.0)
+        parser.add_argument("--error-rate", type=float, default=0.0)
+        parser.add_argument("--no-quirks", action="store_true", help="turn off Quay's bugs")
+        parser.add_argument("--claim-delay", type=float, default=2.0)
+        parser.add_argument("--sync-duration", type=float, default=6.0)
+        parser.add_argument("--redirect-uri", default="http://127.0.0.1:8000/")
+        parser.add_argument(
+            "--allowed-host",
+            action="append",
+            default=[],
+            help="registry host or CIDR allowed as a mirror source despite SSRF checks",
+        )
+        parser.add_argument("--log-requests", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["host"] not in LOOPBACK:
+            raise CommandError("the emulator binds to loopback only")
+        options = Options(
+            latency_ms=opts["latency_ms"],
+            error_rate=opts["error_rate"],
+            quirks=not opts["no_quirks"],
+            claim_delay=opts["claim_delay"],
+            sync_duration=opts["sync_duration"],
+            redirect_uri=opts["redirect_uri"],
+            allowed_hosts=list(opts["allowed_host"]),
+            repos=opts["repos"],
+            client_id=getattr(settings, "QUAY_CLIENT_ID", "mirror-dashboard-demo"),
+            client_secret=getattr(settings, "QUAY_CLIENT_SECRET", "mirror-dashboard-demo-secret"),
+        )
+        server = make_server(opts["host"], opts["port"], EmulatorApp(options), opts["log_requests"])
+        self.stdout.write(
+            f"Quay emulator on http://{opts['host']}:{server.server_port}/ "
+            f"(OAuth client id {options.client_id!r}; Ctrl-C to stop)"
+        )
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
