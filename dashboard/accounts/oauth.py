@@ -83,6 +83,11 @@ def exchange_code(request: HttpRequest, state: str, code: str) -> str:
     except OSError as exc:  # requests' connection and timeout errors
         error: QuayError = QuayTimeout() if "timed out" in str(exc).lower() else QuayUnreachable()
         raise CallbackError(error.message) from exc
+    except ValueError as exc:  # a body that is not JSON (a proxy's error page, a 5xx)
+        raise CallbackError(
+            "Quay's answer to the token request could not be read (it may be failing). "
+            "Please try again in a moment."
+        ) from exc
     access_token = token.get("access_token")
     if not access_token:
         raise CallbackError("Quay's answer had no access token. Please try again.")

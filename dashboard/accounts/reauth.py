@@ -39,6 +39,16 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -
     return default
 
 
+def _referring_page(request: HttpRequest) -> str | None:
+    """The path of the page a form was posted from, when the browser says it is this site."""
+    referer = request.headers.get("Referer", "")
+    parsed = urlparse(referer)
+    if not referer or parsed.netloc != request.get_host():
+        return None
+    path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    return safe_next(request, path, default="") or None
+
+
 def login_url(next_path: str) -> str:
     return f"{reverse('accounts:login')}?{urlencode({'next': next_path})}"
 
@@ -49,10 +59,9 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False) and request.htmx.current_url:
         current = request.htmx.current_url_abs_path or current
     if request.method != "GET":
-        current = request.path  # come back to the page, not to the action
+        # Come back to the page the form was on, not to the action it posted to.
         htmx_page = getattr(request, "htmx", False) and request.htmx.current_url_abs_path
-        if htmx_page:
-            current = htmx_page
+        current = htmx_page or _referring_page(request) or request.path
     kept = _kept_fields(request) if request.method == "POST" else {}
     logout(request)
     if kept:

@@ -47,6 +47,12 @@ def get_token(request: HttpRequest) -> str | None:
         return None
 
 
+def token_scopes(request: HttpRequest) -> list[str] | None:
+    """The scopes the person's token carries, when known (OAuth); ``None`` for a pasted token."""
+    scopes = request.session.get(SESSION_SCOPES)
+    return list(scopes) if scopes is not None else None
+
+
 def client_for(request: HttpRequest) -> QuayClient | None:
     """A Quay client acting as the signed-in person, or ``None`` when there is no token."""
     token = get_token(request)

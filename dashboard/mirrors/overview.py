@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dashboard.quay.client import QuayClient
@@ -43,6 +43,8 @@ UNREADABLE = "unreadable"  # the config could not be read
 UNCONFIGURED = "unconfigured"  # MIRROR state, but no mirror config yet
 NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggle)
 
+HIDDEN_REASON = "you have no rights on this repository; its status comes from mirror health"
+
 #: Every status a row can have, in the overview's order, with the word for its count.
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("fail", "Failed"),
@@ -61,12 +63,22 @@ _ORDER = {key: index for index, (key, _) in enumerate(STATUS_CHOICES)}
 assert set(RANK) <= STATUS_KEYS  # every key status.describe() gives has a place here
 
 
-def reason_for(error: QuayError) -> str:
-    """Why one repository's mirror settings could not be read, in words for its row."""
+def reason_for(error: QuayError, scopes: Collection[str] | None = None) -> str:
+    """Why one repository's mirror settings could not be read, in words for its row.
+
+    ``scopes``: the scopes the person's token is known to carry (``None`` for a pasted token:
+    Quay answers the same 403 for a missing scope and for missing rights, so say both).
+    """
     if isinstance(error, QuayForbidden):
-        if error.scope and error.scope != "repo:admin":
-            return f"your sign-in lacks the {error.scope} scope"
-        return "no admin rights on this repository"
+        scope = error.scope or "repo:admin"
+        if scopes is not None and scope not in scopes:
+            return f"your sign-in lacks the {scope} scope"
+        rights = (
+            "no admin rights on this repository"
+            if scope == "repo:admin"
+            else "no rights on this repository"
+        )
+        return rights if scopes is not None else f"{rights} (or your token lacks {scope})"
     if isinstance(error, QuayTimeout):
         return "mirror settings could not be read: Quay timed out"
     if isinstance(error, QuayUnreachable):
@@ -215,10 +227,12 @@ def row_from_health(entry: HealthEntry, now: datetime) -> Row:
     )
 
 
-def unreadable_row(namespace: str, name: str, error: QuayError) -> Row:
+def unreadable_row(
+    namespace: str, name: str, error: QuayError, scopes: Collection[str] | None = None
+) -> Row:
     if isinstance(error, QuayNotFound):
         return Row(namespace, name)  # MIRROR without a config: "not configured yet"
-    return Row(namespace, name, reason=reason_for(error))
+    return Row(namespace, name, reason=reason_for(error, scopes))
 
 
 @dataclass
@@ -233,6 +247,8 @@ class Overview:
     #: Namespaces shown read-only from mirror health (the person may not read configs).
     read_only_namespaces: list[str] = field(default_factory=list)
     upstream_calls: int = 0
+    #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
+    scopes_known: bool = True
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(row.key for row in self.rows))
@@ -247,12 +263,25 @@ def _health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
     return {entry.repository: entry for entry in health.details} if health else {}
 
 
+def _superuser_namespaces(client: QuayClient) -> tuple[list[str], MirrorHealth | None]:
+    """A (read-only) superuser belongs to no organization but reads them all: the global
+    mirror health names every namespace with an enabled mirror (one call)."""
+    try:
+        health = client.get_mirror_health(None)  # type: ignore[arg-type]
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        return [], None
+    return sorted({entry.namespace for entry in health.details}), health
+
+
 def collect(
     client: QuayClient,
     now: datetime,
     *,
     namespaces: Sequence[str] | None = None,
     include_normal: bool = False,
+    scopes: Collection[str] | None = None,
 ) -> Overview:
     """Read every repository of the person's namespaces (or of ``namespaces``) with its status.
 
@@ -262,22 +291,34 @@ def collect(
     user = client.get_user()
     calls = 1
     mine = user.namespaces
+    global_health: MirrorHealth | None = None
+    if user.super_user or user.readonly_super_user:
+        extra, global_health = _superuser_namespaces(client)
+        calls += 1
+        mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
-    overview = Overview(username=user.username, namespaces=mine)
+    overview = Overview(username=user.username, namespaces=mine, scopes_known=scopes is not None)
 
     listings = fan_out(client.list_repositories, wanted)
     calls += len(wanted)
     repos: list[Repository] = []
+    listed: list[str] = []
     for outcome in listings:
         if outcome.ok:
             repos.extend(outcome.value or ())
+            listed.append(outcome.item)
         else:
             assert outcome.error is not None
             overview.namespace_errors[outcome.item] = outcome.error.message
 
     mirrored = [repo for repo in repos if repo.is_mirror]
-    with_mirrors = sorted({repo.namespace for repo in mirrored}, key=wanted.index)
-    tasks: list[tuple[str, str]] = [("health", ns) for ns in with_mirrors]
+    health: dict[str, dict[str, HealthEntry]] = {}
+    if global_health is not None:
+        for entry in global_health.details:
+            health.setdefault(entry.namespace, {})[entry.repository] = entry
+        tasks: list[tuple[str, str]] = []
+    else:
+        tasks = [("health", ns) for ns in listed]
     tasks += [(repo.namespace, repo.name) for repo in mirrored]
 
     def fetch(task: tuple[str, str]) -> MirrorConfig | MirrorHealth:
@@ -287,7 +328,6 @@ def collect(
 
     outcomes = fan_out(fetch, tasks)
     calls += len(tasks)
-    health: dict[str, dict[str, HealthEntry]] = {}
     configs: dict[tuple[str, str], MirrorConfig | QuayError] = {}
     for outcome in outcomes:
         kind, value = outcome.item
@@ -312,8 +352,17 @@ def collect(
             row = row_from_health(entry, now)
             read_only.add(repo.namespace)
         else:
-            row = unreadable_row(repo.namespace, repo.name, result)
+            row = unreadable_row(repo.namespace, repo.name, result, scopes)
         overview.rows.append(row)
+    # Mirrors the health report names but the listing did not show (an organization member
+    # without rights on its repositories): their status, read-only, with the reason.
+    seen = {(repo.namespace, repo.name) for repo in repos}
+    for namespace in listed:
+        for name, entry in health.get(namespace, {}).items():
+            if (namespace, name) not in seen:
+                hidden = row_from_health(entry, now)
+                overview.rows.append(replace(hidden, reason=HIDDEN_REASON))
+                read_only.add(namespace)
     if include_normal:
         overview.rows.extend(
             Row(repo.namespace, repo.name, mirrored=False) for repo in repos if not repo.is_mirror
@@ -325,7 +374,13 @@ def collect(
 
 
 def read_row(
-    client: QuayClient, namespace: str, name: str, now: datetime, *, via_health: bool = False
+    client: QuayClient,
+    namespace: str,
+    name: str,
+    now: datetime,
+    *,
+    via_health: bool = False,
+    scopes: Collection[str] | None = None,
 ) -> Row:
     """One row again, in one upstream call (the mirror config; or health for read-only rows).
 
@@ -341,13 +396,16 @@ def read_row(
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return unreadable_row(namespace, name, error)
+        return unreadable_row(namespace, name, error, scopes)
 
 
 def read_rows(
-    client: QuayClient, keys: Iterable[tuple[str, str]], now: datetime
+    client: QuayClient,
+    keys: Iterable[tuple[str, str]],
+    now: datetime,
+    scopes: Collection[str] | None = None,
 ) -> dict[tuple[str, str], Row]:
     """Several rows again, in parallel (one call each)."""
     keys = list(keys)
-    outcomes = fan_out(lambda key: read_row(client, key[0], key[1], now), keys)
+    outcomes = fan_out(lambda key: read_row(client, key[0], key[1], now, scopes=scopes), keys)
     return {outcome.item: outcome.value for outcome in outcomes if outcome.value is not None}

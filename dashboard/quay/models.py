@@ -77,6 +77,8 @@ class QuayUser:
     organizations: tuple[Organization, ...] = ()
     email: str | None = None
     super_user: bool = False
+    #: A global read-only superuser reads every namespace (``global_readonly_super_user``).
+    readonly_super_user: bool = False
 
     @property
     def namespaces(self) -> list[str]:
@@ -93,6 +95,7 @@ class QuayUser:
             ),
             email=data.get("email"),
             super_user=bool(data.get("super_user")),
+            readonly_super_user=bool(data.get("global_readonly_super_user")),
         )
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import safe_next
+from dashboard.accounts.tokens import token_scopes
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out
 
@@ -101,6 +102,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
             timezone.now(),
             namespaces=[filters.namespace] if filters.namespace else None,
             include_normal=filters.show_normal,
+            scopes=token_scopes(request),
         )
     except QuayUnauthorized:
         raise
@@ -147,6 +149,7 @@ def render_row(
         name,
         timezone.now(),
         via_health=via_health,
+        scopes=token_scopes(request),
     )
     if message:
         row = replace(row, message=message)
@@ -249,7 +252,8 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         context.update(results=results, done=sum(r.ok for r in results))
         if request.htmx:
             said = {(r.namespace, r.name): r.message for r in results}
-            fresh = rows.read_rows(request.quay, selected, timezone.now())  # type: ignore[attr-defined]
+            quay = request.quay  # type: ignore[attr-defined]
+            fresh = rows.read_rows(quay, selected, timezone.now(), token_scopes(request))
             context["rows"] = [
                 replace(fresh[key], message=said.get(key, "")) for key in selected if key in fresh
             ]
