@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import overview, sync
+from .views import audit, edit, overview, repository, sync
 
 app_name = "mirrors"
 
@@ -11,9 +11,15 @@ urlpatterns = [
     path("bulk/", overview.bulk, name="bulk"),
     path("repo/<str:namespace>/<str:name>/row/", overview.row, name="row"),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
+    path("repo/<str:namespace>/<str:name>/", repository.repository, name="repo"),
     path("repo/<str:namespace>/<str:name>/status/", sync.status, name="status"),
     path("repo/<str:namespace>/<str:name>/sync-now/", sync.sync_now, name="sync-now"),
     path("repo/<str:namespace>/<str:name>/cancel/", sync.sync_cancel, name="sync-cancel"),
     # --- settings form, glob editor, create, state switch (views/edit.py) ---
+    path("repo/<str:namespace>/<str:name>/settings/", edit.save_settings, name="settings"),
+    path("repo/<str:namespace>/<str:name>/rules/", edit.rules, name="rules"),
+    path("repo/<str:namespace>/<str:name>/rules/check/", edit.rules_check, name="rules-check"),
+    path("repo/<str:namespace>/<str:name>/state/", edit.switch_state, name="switch-state"),
     # --- audit trail page (views/audit.py) ---
+    path("audit/", audit.audit, name="audit"),
 ]

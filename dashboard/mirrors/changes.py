@@ -1,0 +1,329 @@
+"""What changed in a mirror config, what to send Quay, and what Quay did not apply.
+
+Configs are compared as *snapshots*: flat, JSON-safe dicts of the editable fields (dates as
+``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds; lists for the rule and architectures). The form
+carries a signed snapshot of the config it was loaded with, so a save can tell the person's own
+changes from someone else's, and can send only what the person changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core import signing
+from django.utils import timezone
+
+from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
+from dashboard.quay.models import LogEntry, MirrorConfig
+
+from .timefmt import seconds_in_words
+
+#: Editable fields, in the order they are shown and summarised.
+FIELDS: tuple[str, ...] = (
+    "is_enabled",
+    "external_reference",
+    "root_rule",
+    "robot_username",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout_interval",
+    "external_registry_username",
+    "verify_tls",
+    "unsigned_images",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "architecture_filter",
+)
+
+LABELS: dict[str, str] = {
+    "is_enabled": "scheduled syncs",
+    "external_reference": "source",
+    "root_rule": "tags",
+    "robot_username": "robot",
+    "sync_start_date": "start date",
+    "sync_interval": "interval",
+    "skopeo_timeout_interval": "timeout",
+    "external_registry_username": "username",
+    "external_registry_password": "password",
+    "verify_tls": "verify TLS",
+    "unsigned_images": "accept unsigned images",
+    "http_proxy": "HTTP proxy",
+    "https_proxy": "HTTPS proxy",
+    "no_proxy": "no proxy",
+    "architecture_filter": "architectures",
+}
+
+PASSWORD = "external_registry_password"  # noqa: S105 - a field name
+_SALT = "mirrors.loaded-config"
+
+Snapshot = dict[str, Any]
+
+
+def _date(value: datetime | None) -> str | None:
+    # Quay returns microseconds after a sync; the form and Quay's writes use whole seconds.
+    return format_quay_datetime(value.replace(microsecond=0)) if value else None
+
+
+def snapshot(config: MirrorConfig) -> Snapshot:
+    """The editable fields of a config Quay returned."""
+    return {
+        "is_enabled": config.is_enabled,
+        "external_reference": config.external_reference,
+        "root_rule": list(config.root_rule),
+        "robot_username": config.robot_username or None,
+        "sync_start_date": _date(config.sync_start_date),
+        "sync_interval": config.sync_interval,
+        "skopeo_timeout_interval": config.skopeo_timeout_interval,
+        "external_registry_username": config.external_registry_username or None,
+        "verify_tls": config.verify_tls,
+        "unsigned_images": config.unsigned_images,
+        "http_proxy": config.http_proxy or None,
+        "https_proxy": config.https_proxy or None,
+        "no_proxy": config.no_proxy or None,
+        "architecture_filter": sorted(config.architecture_filter),
+    }
+
+
+def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
+    """The editable fields as the person left them in the form (``cleaned_data``)."""
+    return {
+        "is_enabled": bool(cleaned["is_enabled"]),
+        "external_reference": cleaned["external_reference"],
+        "root_rule": list(cleaned["root_rule"]),
+        "robot_username": cleaned["robot_username"] or None,
+        "sync_start_date": _date(cleaned["sync_start_date"]),
+        "sync_interval": cleaned["sync_interval"],
+        "skopeo_timeout_interval": cleaned["skopeo_timeout_interval"],
+        "external_registry_username": cleaned["external_registry_username"] or None,
+        "verify_tls": bool(cleaned["verify_tls"]),
+        "unsigned_images": bool(cleaned["unsigned_images"]),
+        "http_proxy": cleaned["http_proxy"] or None,
+        "https_proxy": cleaned["https_proxy"] or None,
+        "no_proxy": cleaned["no_proxy"] or None,
+        "architecture_filter": sorted(cleaned["architecture_filter"]),
+    }
+
+
+# -- the signed "loaded with" snapshot ----------------------------------------------------------
+
+
+def sign(namespace: str, name: str, values: Snapshot) -> str:
+    """A tamper-proof token of the config a form was loaded with (for this repository only)."""
+    return signing.dumps({"repo": f"{namespace}/{name}", "values": values}, salt=_SALT)
+
+
+def unsign(namespace: str, name: str, token: str) -> Snapshot | None:
+    """The snapshot back, or ``None`` when the token is missing, forged or for another repo."""
+    if not token:
+        return None
+    try:
+        data = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("repo") != f"{namespace}/{name}":
+        return None
+    values = data.get("values")
+    return values if isinstance(values, dict) else None
+
+
+# -- comparing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.field]
+
+    def __str__(self) -> str:
+        return describe_change(self.field, self.old, self.new)
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Fields whose value differs, in display order."""
+    return [
+        Change(name, old.get(name), new.get(name))
+        for name in FIELDS
+        if name in new and old.get(name) != new.get(name)
+    ]
+
+
+def to_update(changes: Iterable[Change]) -> dict[str, Any]:
+    """Flat fields for :meth:`QuayClient.update_mirror` from snapshot changes."""
+    fields: dict[str, Any] = {}
+    for change in changes:
+        value = change.new
+        if change.field == "sync_start_date":
+            value = parse_quay_datetime(value) if value else None
+        fields[change.field] = value
+    return fields
+
+
+def credentials_update(
+    *, username: str | None, password: str, remove: bool
+) -> tuple[dict[str, Any], str]:
+    """Credential fields to send, and what happened to the password in words ("" if nothing).
+
+    Quay keeps the stored password unless one is sent; a new password must come with the
+    username; removing credentials is an explicit choice that clears both.
+    """
+    if remove:
+        return {"external_registry_username": None, PASSWORD: None}, "removed"
+    if password:
+        return {"external_registry_username": username or None, PASSWORD: password}, "changed"
+    return {}, ""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A save compared with the config Quay returned afterwards."""
+
+    applied: list[Change]
+    not_applied: list[tuple[Change, Any]]  # the change asked for, and what Quay kept
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_applied
+
+
+def verify(asked: Iterable[Change], after: Mapping[str, Any]) -> Verification:
+    """Which asked-for changes Quay actually applied (it sometimes accepts and drops them)."""
+    applied, dropped = [], []
+    for change in asked:
+        if after.get(change.field) == change.new:
+            applied.append(change)
+        else:
+            dropped.append((change, after.get(change.field)))
+    return Verification(applied, dropped)
+
+
+# -- in words -----------------------------------------------------------------------------------
+
+
+def format_value(name: str, value: Any) -> str:
+    """A field's value as a person reads it."""
+    if name in ("sync_interval", "skopeo_timeout_interval"):
+        return seconds_in_words(value) if isinstance(value, int) else "—"
+    if name == "sync_start_date":
+        moment = parse_quay_datetime(value) if isinstance(value, str) else value
+        if not moment:
+            return "none"
+        local = timezone.localtime(moment)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
+    if name == "is_enabled":
+        return "on" if value else "off"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "architecture_filter":
+        return ", ".join(value) if value else "all"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value) if value else "none"
+    if value is None or value == "":
+        return "none"
+    return str(value)
+
+
+def describe_change(name: str, old: Any, new: Any) -> str:
+    """ "interval: 6 hours → 12 hours"; "tags: + v2.*, - 1.2*"."""
+    label = LABELS.get(name, name)
+    if name == "root_rule" and isinstance(old, list) and isinstance(new, list):
+        parts = [f"+ {p}" for p in new if p not in old] + [f"- {p}" for p in old if p not in new]
+        if not parts:
+            parts = ["order " + ", ".join(new)]
+        return f"{label}: {', '.join(parts)}"
+    return f"{label}: {format_value(name, old)} → {format_value(name, new)}"
+
+
+def summary(changes: Iterable[Change], password: str = "") -> str:
+    parts = [str(c) for c in changes]
+    if password:
+        parts.append(f"password {password}")
+    return "; ".join(parts)
+
+
+def audit_changes(
+    changes: Iterable[Change], password: str = "", dropped: Iterable[Change] = ()
+) -> dict[str, Any]:
+    """``{field: {"from", "to", "applied"}}`` for the audit trail; never a password value."""
+    dropped_fields = {c.field for c in dropped}
+    result: dict[str, Any] = {
+        c.field: {"from": c.old, "to": c.new, "applied": c.field not in dropped_fields}
+        for c in changes
+    }
+    if password:
+        result[PASSWORD] = {"from": None, "to": password, "applied": True}
+    return result
+
+
+# -- the repository's own log, in words -----------------------------------------------------------
+
+#: Quay's log names for config fields, where they differ from the API's.
+_LOG_FIELDS = {"mirror_rule": "root_rule", "skopeo_timeout": "skopeo_timeout_interval"}
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    when: datetime | None
+    kind: str  # started, success, fail, change, other (CSS class)
+    text: str
+    who: str | None = None
+
+
+def _log_value(name: str, value: Any) -> Any:
+    if name == "sync_start_date" and isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=UTC)
+    return value
+
+
+def describe_log(entry: LogEntry) -> HistoryItem:
+    """One mirror event of the repository's log as a line of history."""
+    meta = entry.metadata
+    who = entry.performer or meta.get("username")
+    kind = entry.kind
+    message = str(meta.get("message") or "").strip()
+    if kind == "repo_mirror_sync_started":
+        return HistoryItem(entry.datetime, "started", "Sync started", who)
+    if kind == "repo_mirror_sync_success":
+        tags = meta.get("tags")
+        detail = f": {tags}" if tags else ""
+        return HistoryItem(entry.datetime, "success", f"Sync succeeded{detail}", who)
+    if kind == "repo_mirror_sync_failed":
+        detail = f": {message}" if message else ""
+        return HistoryItem(entry.datetime, "fail", f"Sync failed{detail}", who)
+    if kind == "repo_mirror_sync_tag_success":
+        return HistoryItem(entry.datetime, "success", f"Tag {meta.get('tag')} mirrored", who)
+    if kind == "repo_mirror_sync_tag_failed":
+        detail = f": {message}" if message else ""
+        return HistoryItem(entry.datetime, "fail", f"Tag {meta.get('tag')} failed{detail}", who)
+    if kind == "repo_mirror_config_changed":
+        field = str(meta.get("changed") or "")
+        to = meta.get("to")
+        actor = who or "someone"
+        if field == "sync_status":
+            words = {
+                "SYNC_NOW": "pressed Sync now",
+                "SYNC_CANCEL": "cancelled the sync",
+                "CANCEL": "cancelled the sync",
+            }
+            text = words.get(str(to), f"set the status to {to}")
+            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
+        if field == PASSWORD:
+            text = "removed the password" if to is None else "changed the password"
+            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
+        name = _LOG_FIELDS.get(field, field)
+        if name == "is_enabled":
+            text = "turned scheduled syncs " + ("on" if to else "off")
+            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
+        label = LABELS.get(name, name.replace("_", " "))
+        value = format_value(name, _log_value(name, to))
+        return HistoryItem(entry.datetime, "change", f"{actor} changed {label} → {value}", who)
+    text = message or kind.removeprefix("repo_mirror_").replace("_", " ").capitalize()
+    return HistoryItem(entry.datetime, "other", text, who)

@@ -1,0 +1,401 @@
+"""The mirror settings form: every field of Quay's API, validated the way Quay validates it.
+
+Views read only ``cleaned_data``: durations in seconds, the start date as an aware datetime
+(typed in the person's local time zone), the tag rule as a clean list of patterns.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from dashboard.quay.dates import parse_quay_datetime
+from dashboard.quay.models import ARCHITECTURES, MirrorConfig
+
+from . import globs
+
+UNITS: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
+MIN_INTERVAL = 60
+MIN_TIMEOUT = 300
+MAX_SECONDS = 10 * 365 * 86400
+
+#: Defaults of a new mirror (verify TLS on, every 24 hours, 5 minute timeout, starting now).
+DEFAULT_INTERVAL = 86400
+DEFAULT_TIMEOUT = 300
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def split_duration(seconds: int) -> tuple[int, str]:
+    """21600 -> (6, "hours"): the largest unit that divides the value evenly."""
+    for unit in ("days", "hours", "minutes"):
+        if seconds and seconds % UNITS[unit] == 0:
+            return seconds // UNITS[unit], unit
+    return seconds, "seconds"
+
+
+def check_reference(value: str) -> str | None:
+    """Why Quay would refuse this source's shape, or None (Quay decides about addresses)."""
+    if any(c.isspace() for c in value):
+        return "The source cannot contain spaces."
+    if "://" in value:
+        return "Leave out the scheme: write registry/namespace/repository, without https://."
+    if any(c in value for c in "?#\\%"):
+        return "The source contains a character Quay does not accept (? # \\ %)."
+    registry, _, path = value.partition("/")
+    if not registry or not path:
+        return (
+            "Write the source as registry/repository, e.g. docker.io/library/nginx "
+            "(the registry's hostname first)."
+        )
+    try:
+        parsed = urlparse(f"https://{registry}")
+        hostname, port = parsed.hostname, parsed.port
+    except ValueError:
+        return "The registry part of the source is not a valid host[:port]."
+    if parsed.username or parsed.password or not hostname or port == 0:
+        return "The registry part of the source is not a valid host[:port]."
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        if not _HOSTNAME.fullmatch(hostname):
+            return "The registry part of the source is not a valid hostname."
+    return None
+
+
+class PatternRows(forms.Widget):
+    """Reads one pattern per ``root_rule`` input (the editor's rows; blank rows are ignored).
+
+    The template renders the rows itself (see ``settings_form.html#rules``).
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        if hasattr(data, "getlist"):
+            return list(data.getlist(name))
+        value = data.get(name)
+        if isinstance(value, str):
+            return globs.split_lines(value)
+        return list(value or [])
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data
+
+
+class PatternListField(forms.Field):
+    widget = PatternRows
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            return globs.split_lines(value)
+        return [str(v) for v in value or []]
+
+    def validate(self, value: list[str]) -> None:
+        problems = [
+            f"“{check.pattern}”: {' '.join(check.errors)}"
+            for check in globs.check_rows(value)
+            if check.errors
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
+        if not globs.clean_patterns(value):
+            raise forms.ValidationError(
+                "Add at least one tag pattern (for example “latest” or “v1.*”): Quay needs one."
+            )
+
+    def clean(self, value: Any) -> list[str]:
+        value = self.to_python(value)
+        self.validate(value)
+        return globs.clean_patterns(value)
+
+
+class MirrorSettingsForm(forms.Form):
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    is_enabled = forms.BooleanField(
+        label="Scheduled syncs on",
+        required=False,
+        help_text="When off, the mirror only syncs when someone presses Sync now.",
+    )
+    external_reference = forms.CharField(
+        label="Source",
+        max_length=2048,
+        help_text="The repository to mirror: registry/namespace/repository, "
+        "e.g. docker.io/library/nginx.",
+    )
+    root_rule = PatternListField(label="Tags to mirror")
+
+    robot_username = forms.CharField(label="Robot account", max_length=255)
+
+    sync_start_date = forms.DateTimeField(
+        label="First / next sync",
+        input_formats=[
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
+    )
+    sync_interval_value = forms.IntegerField(
+        label="Sync every", min_value=1, max_value=MAX_SECONDS, widget=forms.NumberInput()
+    )
+    sync_interval_unit = forms.ChoiceField(
+        label="Interval unit", choices=[(u, u) for u in UNITS], initial="hours"
+    )
+    skopeo_timeout_value = forms.IntegerField(
+        label="Time out after", min_value=1, max_value=MAX_SECONDS
+    )
+    skopeo_timeout_unit = forms.ChoiceField(
+        label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
+    )
+
+    external_registry_username = forms.CharField(label="Username", max_length=255, required=False)
+    external_registry_password = forms.CharField(
+        label="Password",
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    remove_credentials = forms.BooleanField(
+        label="Remove the stored credentials (username and password)", required=False
+    )
+
+    verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
+    unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
+    http_proxy = forms.CharField(label="HTTP proxy", max_length=2048, required=False)
+    https_proxy = forms.CharField(label="HTTPS proxy", max_length=2048, required=False)
+    no_proxy = forms.CharField(label="No proxy for", max_length=4096, required=False)
+    architecture_filter = forms.MultipleChoiceField(
+        label="Architectures",
+        choices=[(a, a) for a in ARCHITECTURES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every architecture is mirrored.",
+    )
+
+    #: Second submit while a sync runs; "apply mine anyway" after a concurrent change.
+    confirm_during_sync = forms.BooleanField(
+        label="Save anyway: I understand this can disturb the running sync", required=False
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        namespace: str,
+        robots: Sequence[str] | None = None,
+        robots_error: str = "",
+        creating: bool = False,
+        stored_password: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.namespace = namespace
+        self.robots = list(robots) if robots is not None else None
+        self.robots_error = robots_error
+        self.creating = creating
+        self.stored_password = stored_password
+        if self.robots is not None:
+            choices = [(r, r) for r in self.robots]
+            current = self.initial.get("robot_username")
+            if current and current not in self.robots:
+                choices.append((current, f"{current} (not among the namespace's robots)"))
+            self.fields["robot_username"] = forms.ChoiceField(
+                label="Robot account", choices=[("", "— choose a robot —"), *choices]
+            )
+        if self.creating:
+            del self.fields["remove_credentials"]
+        for unit_field in ("sync_interval_unit", "skopeo_timeout_unit"):
+            value = self.initial.get(unit_field)
+            if value == "seconds" or (data is not None and data.get(unit_field) == "seconds"):
+                self.fields[unit_field].choices = [("seconds", "seconds")] + [(u, u) for u in UNITS]
+
+    # -- building -------------------------------------------------------------------------
+
+    @staticmethod
+    def initial_from(config: MirrorConfig | None, now: datetime | None = None) -> dict[str, Any]:
+        """Initial values from a stored config, or the defaults of a new mirror."""
+        if config is None:
+            now = now or timezone.now()
+            interval, interval_unit = split_duration(DEFAULT_INTERVAL)
+            timeout, timeout_unit = split_duration(DEFAULT_TIMEOUT)
+            return {
+                "is_enabled": True,
+                "verify_tls": True,
+                "unsigned_images": False,
+                "sync_start_date": now.replace(second=0, microsecond=0),
+                "sync_interval_value": interval,
+                "sync_interval_unit": interval_unit,
+                "skopeo_timeout_value": timeout,
+                "skopeo_timeout_unit": timeout_unit,
+                "root_rule": [],
+                "architecture_filter": [],
+            }
+        interval, interval_unit = split_duration(config.sync_interval)
+        timeout, timeout_unit = split_duration(config.skopeo_timeout_interval)
+        start = config.sync_start_date.replace(microsecond=0) if config.sync_start_date else None
+        return {
+            "is_enabled": config.is_enabled,
+            "external_reference": config.external_reference,
+            "root_rule": list(config.root_rule),
+            "robot_username": config.robot_username or "",
+            "sync_start_date": start,
+            "sync_interval_value": interval,
+            "sync_interval_unit": interval_unit,
+            "skopeo_timeout_value": timeout,
+            "skopeo_timeout_unit": timeout_unit,
+            "external_registry_username": config.external_registry_username or "",
+            "verify_tls": config.verify_tls,
+            "unsigned_images": config.unsigned_images,
+            "http_proxy": config.http_proxy or "",
+            "https_proxy": config.https_proxy or "",
+            "no_proxy": config.no_proxy or "",
+            "architecture_filter": list(config.architecture_filter),
+        }
+
+    # -- the glob editor's rows -------------------------------------------------------------
+
+    def rule_rows(self) -> list[str]:
+        """The rows to show: what was typed (bound) or the stored patterns plus one blank row."""
+        if self.is_bound:
+            rows = self["root_rule"].value() or []
+            return list(rows) or [""]
+        return [*list(self.initial.get("root_rule") or []), ""]
+
+    def suppress_errors(self) -> None:
+        """Show what was posted without judging it (the no-JS add/remove-row round trip)."""
+        self._errors = forms.utils.ErrorDict()
+        self.cleaned_data = {}
+
+    # -- validation -----------------------------------------------------------------------
+
+    def clean_external_reference(self) -> str:
+        value = self.cleaned_data["external_reference"].strip()
+        problem = check_reference(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_robot_username(self) -> str:
+        value = self.cleaned_data["robot_username"].strip()
+        if "+" not in value or value.split("+", 1)[0] != self.namespace:
+            raise forms.ValidationError(
+                f"Choose a robot account of the {self.namespace} namespace "
+                f"({self.namespace}+name): Quay only accepts the repository's own robots."
+            )
+        if self.robots is not None and value not in self.robots:
+            raise forms.ValidationError(
+                f"{value} is not one of the {self.namespace} namespace's robots."
+            )
+        return value
+
+    def _proxy(self, name: str) -> str:
+        value = self.cleaned_data[name].strip()
+        if any(c.isspace() for c in value):
+            raise forms.ValidationError("A proxy setting cannot contain spaces.")
+        return value
+
+    def clean_http_proxy(self) -> str:
+        return self._proxy("http_proxy")
+
+    def clean_https_proxy(self) -> str:
+        return self._proxy("https_proxy")
+
+    def clean_no_proxy(self) -> str:
+        return self._proxy("no_proxy")
+
+    def clean_external_registry_username(self) -> str:
+        return self.cleaned_data["external_registry_username"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._duration(
+            "sync_interval",
+            MIN_INTERVAL,
+            "Sync at most once a minute: the interval must be at least 1 minute.",
+        )
+        self._duration(
+            "skopeo_timeout",
+            MIN_TIMEOUT,
+            "The timeout must be at least 5 minutes (300 seconds): Quay refuses less.",
+            target="skopeo_timeout_interval",
+        )
+        password = data.get("external_registry_password") or ""
+        if password and data.get("remove_credentials"):
+            self.add_error(
+                "remove_credentials",
+                "Either type a new password or remove the stored credentials, not both.",
+            )
+        elif password and not data.get("external_registry_username"):
+            self.add_error(
+                "external_registry_username",
+                "Quay needs the username together with a new password.",
+            )
+        return data
+
+    def _duration(self, prefix: str, minimum: int, message: str, target: str = "") -> None:
+        target = target or prefix
+        value = self.cleaned_data.get(f"{prefix}_value")
+        unit = self.cleaned_data.get(f"{prefix}_unit")
+        if value is None or not unit:
+            return
+        seconds = value * (UNITS.get(unit) or 1)
+        if seconds < minimum:
+            self.add_error(f"{prefix}_value", message)
+        elif seconds > MAX_SECONDS:
+            self.add_error(f"{prefix}_value", "That is more than ten years.")
+        else:
+            self.cleaned_data[target] = seconds
+
+
+def data_from_pending(pending: dict[str, list[str]]) -> QueryDict:
+    """A submission kept across a new sign-in, as form data again."""
+    data = QueryDict(mutable=True)
+    for key, values in pending.items():
+        data.setlist(key, values)
+    return data
+
+
+def data_from_snapshot(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Form data (as a browser would post it) for a config snapshot (see ``changes``)."""
+    data: dict[str, list[str]] = {}
+    for name in ("is_enabled", "verify_tls", "unsigned_images"):
+        if values.get(name):
+            data[name] = ["on"]
+    for name in (
+        "external_reference",
+        "robot_username",
+        "external_registry_username",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    ):
+        data[name] = [values.get(name) or ""]
+    start = parse_quay_datetime(values.get("sync_start_date"))
+    data["sync_start_date"] = [
+        timezone.localtime(start).strftime("%Y-%m-%dT%H:%M:%S") if start else ""
+    ]
+    for prefix, name in (
+        ("sync_interval", "sync_interval"),
+        ("skopeo_timeout", "skopeo_timeout_interval"),
+    ):
+        number, unit = split_duration(int(values.get(name) or 0))
+        data[f"{prefix}_value"] = [str(number)]
+        data[f"{prefix}_unit"] = [unit]
+    data["root_rule"] = list(values.get("root_rule") or []) or [""]
+    data["architecture_filter"] = list(values.get("architecture_filter") or [])
+    return data

@@ -1,0 +1,147 @@
+"""Tag glob rules: per-pattern checks and a preview of what a rule keeps and deletes.
+
+Quay's mirror worker lists the upstream tags and keeps those that match any pattern of the
+rule, one pattern at a time, with Python's ``fnmatch`` (case-sensitive, whole tag, only ``*``,
+``?`` and ``[...]``). Tags in the repository that the rule no longer matches are deleted by
+the next successful sync.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+#: Regular-expression syntax people type by habit; fnmatch reads it literally.
+_REGEX_HINTS: tuple[tuple[str, str], ...] = (
+    (".*", "“.*” is regular-expression syntax; in a glob “*” alone matches anything"),
+    ("^", "“^” is regular-expression syntax; a glob always matches the whole tag"),
+    ("$", "“$” is regular-expression syntax; a glob always matches the whole tag"),
+    ("+", "“+” is not a wildcard in a glob; it only matches a literal “+”"),
+    ("\\d", "“\\d” is regular-expression syntax; use [0-9] for a digit"),
+    ("\\w", "“\\w” is regular-expression syntax; globs have no word class"),
+    ("(", "“(” is not glob syntax; it only matches a literal “(”"),
+    ("|", "“|” is not glob syntax; put each alternative on its own row"),
+)
+
+
+@dataclass
+class PatternCheck:
+    """One row of the editor: the pattern as typed, and what is wrong or odd about it."""
+
+    pattern: str
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _unclosed_bracket(pattern: str) -> bool:
+    """True when a ``[`` opens a set that never closes (fnmatch then matches a literal ``[``)."""
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "[":
+            j = i + 1
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 1
+            if j >= n:
+                return True
+            i = j + 1
+        else:
+            i += 1
+    return False
+
+
+def check_pattern(pattern: str) -> PatternCheck:
+    """Errors (Quay would refuse or misread the rule) and warnings (valid, but likely a slip)."""
+    check = PatternCheck(pattern)
+    if not pattern.strip():
+        check.errors.append("A pattern cannot be empty.")
+        return check
+    if "," in pattern:
+        check.errors.append(
+            "A pattern cannot contain a comma (Quay stores the rule as comma-separated "
+            "values); put each pattern on its own row."
+        )
+    if any(c.isspace() for c in pattern):
+        check.errors.append("A pattern cannot contain spaces: tags never do.")
+    if "**" in pattern:
+        check.warnings.append("“**” means the same as “*” here: tags have no folders.")
+    if re.search(r"\{[^}]*,[^}]*\}", pattern) or ("{" in pattern and "}" in pattern):
+        check.warnings.append(
+            "Braces {a,b} are not supported: they match literally. Use one row per alternative."
+        )
+    for needle, hint in _REGEX_HINTS:
+        if needle in pattern and hint not in check.warnings:
+            check.warnings.append(hint + ".")
+    if _unclosed_bracket(pattern):
+        check.warnings.append("“[” is never closed, so it matches a literal “[”.")
+    return check
+
+
+def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
+    """Check every row; later copies of a pattern are flagged as duplicates to be removed."""
+    seen: set[str] = set()
+    checks = []
+    for row in rows:
+        check = check_pattern(row.strip())
+        if check.pattern and check.pattern in seen:
+            check.warnings.append("Duplicate of a row above: it will be removed when saved.")
+        seen.add(check.pattern)
+        checks.append(check)
+    return checks
+
+
+def clean_patterns(rows: Iterable[str]) -> list[str]:
+    """Stripped, without blank rows and duplicates, in the order typed."""
+    result: list[str] = []
+    for row in rows:
+        pattern = row.strip()
+        if pattern and pattern not in result:
+            result.append(pattern)
+    return result
+
+
+def split_lines(text: str) -> list[str]:
+    """Patterns from the one-per-line text box (the no-JavaScript fallback)."""
+    return [line.strip() for line in text.splitlines()]
+
+
+def matches(pattern: str, tag: str) -> bool:
+    return fnmatch.fnmatchcase(tag, pattern)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a rule does to the repository's current tags."""
+
+    matched: tuple[str, ...]
+    deleted: tuple[str, ...]
+    by_pattern: dict[str, tuple[str, ...]]
+    total: int
+
+    @property
+    def unused_patterns(self) -> list[str]:
+        """Patterns that match no current tag (fine for new upstream tags, worth a look)."""
+        return [p for p, tags in self.by_pattern.items() if not tags]
+
+
+def preview(patterns: Sequence[str], tags: Iterable[str]) -> Preview:
+    """Which current tags the rule keeps (union over patterns) and which the next sync deletes."""
+    names = sorted(set(tags))
+    valid = [p for p in clean_patterns(patterns) if check_pattern(p).ok]
+    by_pattern = {p: tuple(t for t in names if matches(p, t)) for p in valid}
+    kept = {t for matched in by_pattern.values() for t in matched}
+    return Preview(
+        matched=tuple(t for t in names if t in kept),
+        deleted=tuple(t for t in names if t not in kept),
+        by_pattern=by_pattern,
+        total=len(names),
+    )

@@ -1,0 +1,79 @@
+"""The dashboard's own audit trail: who changed which mirror, when, and whether it took effect.
+
+``GET /audit/?namespace=&repository=&person=&page=``
+
+A person sees the entries of the namespaces they belong to (everything for a Quay superuser).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+
+from ..models import AuditEntry
+from .repository import audit_rows
+
+PER_PAGE = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@require_GET
+@login_required
+def audit(request: HtmxHttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.all()
+    notice = ""
+    try:
+        me = request.quay.get_user()  # type: ignore[attr-defined]
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        me = None
+        notice = (
+            f"Your namespaces could not be read from Quay ({error.message}): "
+            "only your own entries are shown."
+        )
+    if me is None:
+        entries = entries.filter(username=request.user.get_username())
+    elif not me.super_user:
+        entries = entries.filter(namespace__in=me.namespaces)
+
+    namespaces = sorted(set(entries.values_list("namespace", flat=True)))
+    people = sorted(set(entries.values_list("username", flat=True)))
+    filters = {
+        "namespace": request.GET.get("namespace", "").strip(),
+        "repository": request.GET.get("repository", "").strip(),
+        "person": request.GET.get("person", "").strip(),
+    }
+    if filters["namespace"]:
+        entries = entries.filter(namespace=filters["namespace"])
+    if filters["repository"]:
+        entries = entries.filter(repository__icontains=filters["repository"])
+    if filters["person"]:
+        entries = entries.filter(username=filters["person"])
+
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(
+        request,
+        "mirrors/audit.html",
+        {
+            "page_obj": page,
+            "rows": audit_rows(page.object_list),
+            "filters": filters,
+            "namespaces": namespaces,
+            "people": people,
+            "notice": notice,
+            "query": query,
+        },
+    )

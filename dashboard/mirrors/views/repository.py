@@ -1,0 +1,329 @@
+"""The repository page: status, settings (readable and as the edit form), history, audit.
+
+``GET /repo/<ns>/<name>/``
+
+The page's independent upstream calls (repository, mirror config, log, tags, robots) run in
+parallel, so the page costs about one round trip to Quay, not five. Each failed call is a
+message in its own part of the page; a 401 sends the person to sign in again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from dashboard.accounts.reauth import take_pending_submission
+from dashboard.quay.errors import (
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayUnauthorized,
+)
+from dashboard.quay.fanout import Outcome, parallel
+from dashboard.quay.models import LogEntry, MirrorConfig, Repository
+
+from .. import changes, globs
+from ..forms import MirrorSettingsForm, data_from_pending
+from ..models import AuditEntry
+from .sync import panel_context
+
+TEMPLATE = "mirrors/repo.html"
+HISTORY_LENGTH = 25
+AUDIT_LENGTH = 10
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass
+class PageData:
+    """What Quay said for one repository page (each part a value or the reason it is missing)."""
+
+    namespace: str
+    name: str
+    repository: Outcome[int, Repository]
+    mirror: Outcome[int, MirrorConfig]
+    logs: Outcome[int, list[LogEntry]]
+    tags: Outcome[int, list[Any]]
+    robots: Outcome[int, list[Any]]
+    health: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def config(self) -> MirrorConfig | None:
+        return self.mirror.value if self.mirror.ok else None
+
+    @property
+    def tag_names(self) -> list[str] | None:
+        return [t.name for t in self.tags.value or []] if self.tags.ok else None
+
+    @property
+    def robot_names(self) -> list[str] | None:
+        return [r.name for r in self.robots.value or []] if self.robots.ok else None
+
+    @property
+    def robots_error(self) -> str:
+        error = self.robots.error
+        if error is None:
+            return ""
+        if isinstance(error, QuayForbidden):
+            scope = error.scope or "org:admin"
+            return (
+                f"The robot list needs admin rights on {self.namespace} and the {scope} scope, "
+                f"which this sign-in lacks: type the robot's full name "
+                f"({self.namespace}+name)."
+            )
+        return f"The robot list could not be read ({error.message}): type the robot's full name."
+
+
+def load(request: HtmxHttpRequest, namespace: str, name: str) -> PageData:
+    """Every independent call of the page at once."""
+    quay = request.quay  # type: ignore[attr-defined]
+    username = request.user.get_username()
+    repository, mirror, logs, tags, robots = parallel(
+        lambda: quay.get_repository(namespace, name),
+        lambda: quay.get_mirror(namespace, name),
+        lambda: quay.list_logs(namespace, name),
+        lambda: quay.list_tags(namespace, name),
+        lambda: quay.list_robots(namespace, username),
+    )
+    for outcome in (repository, mirror, logs, tags, robots):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    data = PageData(namespace, name, repository, mirror, logs, tags, robots)
+    if isinstance(mirror.error, QuayForbidden) and repository.ok:
+        data.health = _health_entry(quay, namespace, name)
+    return data
+
+
+def _health_entry(quay: Any, namespace: str, name: str) -> Any:
+    """The repository's row of the namespace's mirror health (readable by members)."""
+    try:
+        health = quay.get_mirror_health(namespace)
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        return None
+    for entry in health.details:
+        if entry.repository == name and entry.namespace in (namespace, ""):
+            return entry
+    return None
+
+
+def _health_status(entry: Any) -> Any:
+    """The health row in the same words as a full config (via the one ``describe``)."""
+    from ..status import describe
+
+    config = MirrorConfig(
+        is_enabled=entry.is_enabled,
+        external_reference="",
+        sync_interval=0,
+        sync_start_date=None,
+        sync_status=entry.sync_status,
+        root_rule=(),
+        robot_username=None,
+        sync_retries_remaining=entry.retries_remaining or 0,
+    )
+    return describe(config, timezone.now())
+
+
+def _mirror_error(data: PageData) -> str:
+    error = data.mirror.error
+    if isinstance(error, QuayForbidden):
+        return (
+            "You have no admin rights on this repository, so Quay does not show its mirror "
+            "settings or history to you. What you can see is below; ask an admin of "
+            f"{data.namespace} to change the mirror."
+        )
+    return f"The mirror settings could not be read: {error.message}" if error else ""
+
+
+def _history(data: PageData) -> list[changes.HistoryItem]:
+    return [changes.describe_log(e) for e in (data.logs.value or [])[:HISTORY_LENGTH]]
+
+
+def audit_rows(entries: Any) -> list[dict[str, Any]]:
+    """Audit entries with their changes in words (shared with the audit page)."""
+    rows = []
+    for entry in entries:
+        lines = []
+        for field_name, change in (entry.changes or {}).items():
+            if not isinstance(change, dict):
+                lines.append({"text": f"{field_name}: {change}", "applied": True})
+                continue
+            if field_name == changes.PASSWORD:
+                text = f"password {change.get('to')}"
+            else:
+                text = changes.describe_change(field_name, change.get("from"), change.get("to"))
+            lines.append({"text": text, "applied": change.get("applied", True)})
+        rows.append({"entry": entry, "lines": lines})
+    return rows
+
+
+def build_form(
+    data: PageData,
+    *,
+    bound: Any = None,
+    initial: dict[str, Any] | None = None,
+    creating: bool | None = None,
+) -> MirrorSettingsForm:
+    """The settings form for this page: loaded with the config (or a new mirror's defaults)."""
+    config = data.config
+    if creating is None:
+        creating = config is None
+    if initial is None:
+        initial = MirrorSettingsForm.initial_from(config)
+        if config is not None:
+            initial["loaded"] = changes.sign(data.namespace, data.name, changes.snapshot(config))
+        elif data.robot_names:
+            initial["robot_username"] = data.robot_names[0]
+    return MirrorSettingsForm(
+        bound,
+        namespace=data.namespace,
+        robots=data.robot_names,
+        robots_error=data.robots_error,
+        creating=creating,
+        stored_password=bool(config and config.external_registry_username),
+        initial=initial,
+    )
+
+
+def rules_context(
+    form: MirrorSettingsForm | None,
+    rows: list[str],
+    tag_names: list[str] | None,
+    tags_error: str = "",
+    focus_last: bool = False,
+) -> dict[str, Any]:
+    """The glob editor's rows with their checks, and the preview of the rule."""
+    checks = globs.check_rows(rows)
+    patterns = globs.clean_patterns(rows)
+    result = globs.preview(patterns, tag_names) if tag_names is not None else None
+    row_items = []
+    for index, check in enumerate(checks):
+        matched = result.by_pattern.get(check.pattern) if result else None
+        row_items.append(
+            {
+                "index": index,
+                "check": check,
+                "matched": matched,
+                "autofocus": focus_last and index == len(checks) - 1,
+            }
+        )
+    return {
+        "rule_rows": row_items,
+        "preview": result,
+        "patterns": patterns,
+        "tags_error": tags_error,
+        "rule_errors": form.errors.get("root_rule") if form is not None and form.is_bound else None,
+    }
+
+
+def tags_error(data_tags: Outcome[int, Any]) -> str:
+    return (
+        f"The repository's current tags could not be read: {data_tags.error.message}"
+        if data_tags.error
+        else ""
+    )
+
+
+def render_page(
+    request: HtmxHttpRequest,
+    data: PageData,
+    *,
+    form: MirrorSettingsForm | None = None,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole repository page from what :func:`load` read (and an optional bound form)."""
+    namespace, name = data.namespace, data.name
+    repo_error = data.repository.error
+    context: dict[str, Any] = {
+        "namespace": namespace,
+        "name": name,
+        "repository": data.repository.value,
+        "now": timezone.now(),
+        "settings_url": reverse("mirrors:settings", args=[namespace, name]),
+    }
+    if repo_error is not None and not data.mirror.ok:
+        if isinstance(repo_error, QuayNotFound):
+            context["page_error"] = (
+                f"Quay has no repository {namespace}/{name}, or you are not allowed to see it."
+            )
+            status = 404
+        elif isinstance(repo_error, QuayForbidden):
+            context["page_error"] = (
+                f"Quay does not let you see {namespace}/{name}: you have no rights on it."
+            )
+            status = 403
+        else:
+            context["page_error"] = f"Quay could not be read for {namespace}/{name}: " + (
+                repo_error.message
+            )
+        return render(request, TEMPLATE, context, status=status)
+
+    config = data.config
+    repo = data.repository.value
+    missing = None
+    if config is None and isinstance(data.mirror.error, QuayNotFound):
+        missing = "normal" if repo is not None and not repo.is_mirror else "no_config"
+    context.update(
+        panel_context(namespace, name, mirror=config, logs=data.logs.value, missing=missing)
+    )
+    if form is None and (config is not None or missing == "no_config"):
+        form = build_form(data)
+    rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
+    context.update(
+        {
+            "config": config,
+            "missing": missing,
+            "mirror_error": "" if missing else _mirror_error(data),
+            "health": data.health,
+            "health_status": _health_status(data.health) if data.health else None,
+            "tags": data.tag_names,
+            "tags_error": tags_error(data.tags),
+            "history": _history(data) if data.logs.ok else None,
+            "history_error": (
+                f"The mirror history could not be read: {data.logs.error.message}"
+                if data.logs.error and not isinstance(data.mirror.error, QuayForbidden)
+                else ""
+            ),
+            "audit": audit_rows(
+                AuditEntry.objects.filter(namespace=namespace, repository=name)[:AUDIT_LENGTH]
+            ),
+            "form": form,
+            "syncing": bool(config and config.sync_status.is_active),
+            "creating": config is None,
+            **rules_context(form, rows, data.tag_names, tags_error(data.tags)),
+        }
+    )
+    if extra:
+        context.update(extra)
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_GET
+@login_required
+def repository(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
+    data = load(request, namespace, name)
+    form = None
+    pending = take_pending_submission(request, reverse("mirrors:settings", args=[namespace, name]))
+    if pending and (data.mirror.ok or isinstance(data.mirror.error, QuayNotFound)):
+        form = build_form(data, bound=data_from_pending(pending))
+        form.is_valid()
+        messages.info(
+            request,
+            "What you were submitting before signing in again is back in the form "
+            "(except the password). Check it and save again.",
+        )
+    return render_page(request, data, form=form)
