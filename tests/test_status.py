@@ -59,7 +59,7 @@ def test_syncing_says_for_how_long_and_polls():
 def test_queued_says_since_when():
     mirror = config(sync_status=SyncStatus.SYNC_NOW)
     result = status.describe(mirror, NOW, queued_since=NOW - timedelta(seconds=40))
-    assert (result.label, result.detail) == ("Queued", "waiting for a worker since 40 s ago")
+    assert (result.label, result.detail) == ("Queued", "waiting for a worker (queued 40 s ago)")
     assert result.is_active and result.can_cancel and result.can_sync_now
     assert status.describe(mirror, NOW).detail == "waiting for a worker"
 
@@ -115,7 +115,20 @@ def test_failed_after_the_last_retry_gave_up_until_the_next_interval():
         sync_start_date=NOW + timedelta(hours=5, minutes=59),
     )
     result = status.describe(mirror, NOW)
-    assert result.detail == "gave up; next try at 17:59 UTC (in 5 h 59 min)"
+    assert result.detail == "gave up after 3 tries; next try at 17:59 UTC (in 5 h 59 min)"
+
+
+def test_failed_with_retries_left_and_a_later_start_retries_then():
+    # A Sync now of a mirror whose start date is tomorrow: a FAIL keeps that date.
+    mirror = config(
+        sync_status=SyncStatus.FAIL,
+        sync_retries_remaining=2,
+        sync_start_date=NOW + timedelta(hours=20),
+    )
+    assert (
+        status.describe(mirror, NOW).detail
+        == "retrying at Nov 28 08:00 UTC (in 20 h) (2 of 3 left)"
+    )
 
 
 def test_failed_with_no_retries_waits_for_sync_now():
@@ -268,3 +281,15 @@ def test_a_failure_without_skopeo_output_keeps_quays_message():
         "Error listing repository tags: pinging container registry r.example: Get "
         '"https://r.example/v2/": tls: failed to verify certificate'
     )
+
+
+def test_only_a_sync_that_can_change_by_itself_is_polled():
+    assert status.describe(config(sync_status=SyncStatus.SYNC_NOW), NOW).changes_by_itself
+    running = config(sync_status=SyncStatus.SYNCING, sync_expiration_date=NOW + status.LEASE)
+    assert status.describe(running, NOW).changes_by_itself
+    dead = replace(running, sync_expiration_date=NOW - timedelta(hours=1))
+    assert not status.describe(dead, NOW).changes_by_itself  # only Cancel moves it on
+    queued = config(sync_status=SyncStatus.SYNC_NOW)
+    late = status.describe(queued, NOW, queued_since=NOW - timedelta(hours=1))
+    assert late.is_stuck and late.changes_by_itself  # a worker may still come back
+    assert not status.describe(config(), NOW).changes_by_itself

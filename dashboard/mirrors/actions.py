@@ -14,13 +14,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.utils import timezone
-
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
+from . import status as mirror_status
 from .models import AuditEntry, record
-from .status import describe
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +157,7 @@ def _explain_not_found(quay: Any, namespace: str, name: str, action: Action) -> 
             ok=False,
         )
 
-    status = describe(mirror, timezone.now())
+    status = mirror_status.describe(mirror, mirror_status.current_time())
     now_words = f"{status.label.lower()}: {status.detail}"
     if action == "sync_now":
         if mirror.sync_status is SyncStatus.SYNCING:

@@ -33,6 +33,12 @@ RETRY_SOON = timedelta(minutes=1)
 RANK = {"fail": 0, "stuck": 1, "active": 2, "cancel": 3, "never": 4, "success": 5, "disabled": 6}
 
 
+def current_time() -> datetime:
+    """The moment statuses are described at (one seam, so tests can follow the emulator's
+    clock when they move it forward)."""
+    return timezone.now()
+
+
 @dataclass(frozen=True)
 class MirrorStatus:
     key: str  # fail, stuck, active, cancel, never, success, disabled (CSS class and filter)
@@ -47,8 +53,14 @@ class MirrorStatus:
 
     @property
     def is_active(self) -> bool:
-        """Queued or running (polling continues while this is true)."""
+        """Queued or running."""
         return self.sync_status.is_active
+
+    @property
+    def changes_by_itself(self) -> bool:
+        """Worth polling: a queued or running sync, except one whose worker died (its lease
+        ran out: only Cancel, a person's act, moves it on)."""
+        return self.is_active and not (self.is_stuck and self.sync_status is SyncStatus.SYNCING)
 
     @property
     def can_cancel(self) -> bool:
@@ -118,7 +130,7 @@ def describe(
                 "Cancel it, then press Sync now; if it stays queued, check Quay's mirror workers.",
                 s,
             )
-        since = f" since {relative(queued_since, now)}" if queued_since else ""
+        since = f" (queued {relative(queued_since, now)})" if queued_since else ""
         return MirrorStatus("active", "Queued", f"waiting for a worker{since}", sync_status=s)
 
     scheduled = config.is_enabled and config.sync_retries_remaining > 0 and start is not None
@@ -180,16 +192,21 @@ def describe(
 
 
 def _fail_detail(config: MirrorConfig, now: datetime) -> str:
-    """Quay retries a failed sync at once while retries remain (the start date stays); after
-    the last one it gives up until the next interval (start moves on, retries back to 3)."""
+    """Quay retries a failed sync as soon as its start date has come, while retries remain
+    (a FAIL keeps the start date and uses one retry); after the last one it gives up until
+    the next interval: the start date moves on and the retries go back to 3."""
     start = config.sync_start_date
+    retries = config.sync_retries_remaining
     if not config.is_enabled:
         return "scheduled syncs are off; no retry until Sync now"
-    if config.sync_retries_remaining <= 0:
+    if retries <= 0:
         return "gave up; no retry until Sync now"
-    if start is None or start <= now + RETRY_SOON:
+    due_soon = start is None or start <= now + RETRY_SOON
+    if retries >= MAX_SYNC_RETRIES and not due_soon:
+        return f"gave up after {MAX_SYNC_RETRIES} tries; next try {at(start, now)}"  # type: ignore[arg-type]
+    if due_soon:
         return f"retrying within a minute ({_retries(config)})"
-    return f"gave up; next try {at(start, now)}"
+    return f"retrying {at(start, now)} ({_retries(config)})"  # type: ignore[arg-type]
 
 
 def at(moment: datetime, now: datetime) -> str:

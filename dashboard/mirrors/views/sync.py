@@ -24,7 +24,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -79,7 +78,7 @@ def panel_context(
     ``keep_polling`` the panel keeps trying (a poll of an active sync failed). ``missing``:
     ``"no_config"`` or ``"no_repo"`` when Quay has no mirror config to show.
     """
-    now = now or timezone.now()
+    now = now or mirror_status.current_time()
     last = mirror_status.last_result(logs) if logs else None
     if queued_since is None and logs:
         queued_since = mirror_status.queued_since(logs)
@@ -94,7 +93,9 @@ def panel_context(
         else None
     )
     active = status is not None and status.is_active
-    polling = active or (error is not None and keep_polling)
+    polling = (status is not None and status.changes_by_itself) or (
+        error is not None and keep_polling
+    )
     announce = ""
     if action_result is not None:
         announce = action_result.message
@@ -281,7 +282,7 @@ def _after_action(
         namespace,
         name,
         mirror=mirror,
-        queued_since=timezone.now()
+        queued_since=mirror_status.current_time()
         if result.action == "sync_now" and result.outcome == "done"
         else None,
         error=None if mirror is not None else "Could not read the new status yet. Trying again…",

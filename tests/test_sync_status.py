@@ -1,0 +1,285 @@
+"""The status endpoint: the panel polls while a sync is queued or running and stops once final;
+stuck syncs through the emulator; one upstream call per poll; faults are messages."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from dashboard.mirrors import status as mirror_status
+
+from .conftest import free_port
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+TRIGGER = "hx-trigger=\"every 2s [document.visibilityState === 'visible']\""
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def poll_url(body: str) -> str:
+    """The URL the fragment asks next (what htmx would request)."""
+    found = re.search(r'hx-get="([^"]+)" hx-trigger', body)
+    assert found, "the fragment does not poll"
+    return found.group(1).replace("&amp;", "&")
+
+
+def label(body: str) -> str:
+    found = re.search(r'<span class="status status-\w+">([^<]+)</span>', body)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture
+def follow_emulator_clock(monkeypatch, emulator):
+    """Let the dashboard's "now" follow the emulator's clock as a test moves it forward."""
+    shift = {"seconds": 0.0}
+    real = mirror_status.current_time
+
+    def advance(seconds: float) -> None:
+        emulator.advance(seconds)
+        shift["seconds"] += seconds
+
+    monkeypatch.setattr(
+        mirror_status, "current_time", lambda: real() + timedelta(seconds=shift["seconds"])
+    )
+    return advance
+
+
+# -- both paths ----------------------------------------------------------------------------------
+
+
+def test_htmx_gets_the_fragment_and_a_browser_gets_a_page(client_as, emulator):
+    client = client_as("alice")
+    fragment = client.get("/repo/acme/redis/status/", **HX)
+    assert fragment.status_code == 200
+    assert "<html" not in text(fragment)
+    assert 'id="status-body"' in text(fragment)
+    assert "Vary" in fragment and "HX-Request" in fragment["Vary"]
+    page = client.get("/repo/acme/redis/status/")
+    assert "<html" in text(page)
+    assert 'aria-live="polite"' in text(page)
+    assert ">Synced<" in text(page)
+
+
+def test_it_requires_sign_in(client, emulator):
+    response = client.get("/repo/acme/redis/status/", **HX)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+# -- polling starts and stops --------------------------------------------------------------------
+
+
+def test_the_panel_polls_while_queued_and_syncing_and_stops_once_synced(client_as, emulator):
+    emulator.configure(claim_delay=1, sync_duration=2)
+    client = client_as("alice")
+    body = text(client.post("/repo/acme/redis/sync-now/", **HX))
+    assert label(body) == "Queued" and TRIGGER in body
+
+    body = text(client.get(poll_url(body), **HX))
+    assert label(body) == "Queued" and TRIGGER in body
+
+    emulator.advance(1.5)
+    body = text(client.get(poll_url(body), **HX))
+    assert label(body) == "Syncing" and TRIGGER in body
+    assert "Running since" in body and "Lease expires" in body
+    # The status change is announced to screen readers.
+    assert 'id="status-announce" hx-swap-oob="innerHTML">Status of acme/redis: Syncing' in body
+
+    emulator.advance(2.5)
+    body = text(client.get(poll_url(body), **HX))
+    assert label(body) == "Synced"
+    assert "hx-trigger" not in body and 'hx-get="/repo/acme/redis/status/?poll' not in body
+    assert "Status of acme/redis: Synced" in body
+    assert "Last result" in body and "5 tags: 7.0, 7.2, 7.2.4, 7.4, latest" in body
+
+
+def test_a_final_status_is_rendered_without_the_trigger(client_as, emulator):
+    client = client_as("alice")
+    for repo in ("acme/redis", "acme/etcd", "acme/debian", "acme/golang", "acme/ubuntu"):
+        body = text(client.get(f"/repo/{repo}/status/", **HX))
+        assert "hx-trigger" not in body, repo
+    for repo in ("acme/alpine", "acme/busybox"):
+        assert TRIGGER in text(client.get(f"/repo/{repo}/status/", **HX)), repo
+
+
+def test_a_failing_sync_shows_failed_and_skopeos_message(client_as, emulator):
+    emulator.configure(claim_delay=1, sync_duration=1)
+    client = client_as("alice")
+    body = text(client.post("/repo/acme/broken/sync-now/", **HX))
+    emulator.advance(2.5)
+    body = text(client.get(poll_url(body), **HX))
+    assert label(body) == "Failed"
+    # acme/broken's start date is tomorrow: a FAIL keeps it, so the retry waits for it.
+    assert re.search(r"retrying at .* \(in 23 h 59 min\) \(2 of 3 left\)", body)
+    assert "invalid status code from registry 404 (Not Found)" in body
+    assert "hx-trigger" not in body
+
+
+def test_a_cancelled_sync_stops_polling_and_says_scheduled_syncs_are_paused(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/alpine/status/", **HX))
+    assert TRIGGER in body
+    body = text(client.post("/repo/acme/alpine/cancel/", {"confirm": "yes"}, **HX))
+    assert label(body) == "Cancelled"
+    assert "scheduled syncs are paused until Sync now" in body
+    assert "hx-trigger" not in body
+    assert "Cancel sync" not in body  # nothing left to cancel
+
+
+def test_buttons_follow_the_status(client_as, emulator):
+    client = client_as("alice")
+    syncing = text(client.get("/repo/acme/alpine/status/", **HX))
+    assert re.search(r'class="sync-now" disabled aria-describedby="sync-now-why"', syncing)
+    assert "Sync now is off while a sync is running" in syncing
+    assert "Cancel sync" in syncing
+    queued = text(client.get("/repo/acme/busybox/status/", **HX))
+    assert 'class="sync-now">' in queued and "Cancel sync" in queued
+    synced = text(client.get("/repo/acme/redis/status/", **HX))
+    assert 'class="sync-now">' in synced and "Cancel sync" not in synced
+
+
+# -- one upstream call per poll ------------------------------------------------------------------
+
+
+def test_each_poll_costs_one_upstream_call(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/busybox/status/", **HX))  # first view: config + log
+    url = poll_url(body)
+    assert "queued=" in url  # the panel carries what it learnt from the log
+    emulator.control("DELETE", "requests")
+    for _ in range(5):
+        body = text(client.get(url, **HX))
+        url = poll_url(body)
+    calls = [(r["method"], r["path"]) for r in emulator.requests_log()]
+    assert calls == [("GET", "/api/v1/repository/acme/busybox/mirror")] * 5
+
+
+# -- stuck, through the emulator's seed ----------------------------------------------------------
+
+
+def test_the_seeded_stuck_sync_shows_the_badge_and_is_unstuck_with_cancel_then_sync_now(
+    client_as, emulator
+):
+    emulator.configure(claim_delay=1, sync_duration=1)
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/python/status/", **HX))
+    assert label(body) == "Stuck"
+    assert 'class="badge badge-stuck">Stuck<' in body
+    assert "the worker claimed this sync 14 h ago and its 12 h lease ran out 2 h ago" in body
+    assert "Cancel it, then press Sync now." in body
+    assert "hx-trigger" not in body  # a dead worker's sync does not move by itself
+
+    body = text(client.post("/repo/acme/python/cancel/", {"confirm": "yes"}, **HX))
+    assert label(body) == "Cancelled"
+    body = text(client.post("/repo/acme/python/sync-now/", **HX))
+    assert label(body) == "Queued"
+    emulator.advance(2.5)
+    assert label(text(client.get(poll_url(body), **HX))) == "Synced"
+    assert emulator.mirror("acme", "python")["sync_status"] == "SUCCESS"
+
+
+def test_a_sync_now_that_no_worker_picks_up_becomes_stuck(
+    client_as, emulator, follow_emulator_clock
+):
+    emulator.configure(claim_delay=3600)  # the workers are down
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/busybox/status/", **HX))
+    assert label(body) == "Queued"
+    follow_emulator_clock(6 * 60)
+    body = text(client.get(poll_url(body), **HX))
+    assert label(body) == "Stuck"
+    assert re.search(r"queued 6 min( \d+ s)? ago and no worker has picked it up", body)
+    assert TRIGGER in body  # a worker may still come back
+    assert "Cancel sync" in body
+
+
+def test_a_scheduled_run_that_never_starts_is_stuck(client_as, emulator, follow_emulator_clock):
+    emulator.configure(claim_delay=3600)
+    follow_emulator_clock(2 * 86400 + 30 * 60)  # acme/ubuntu's first run was due 30 min ago
+    body = text(client_as("alice").get("/repo/acme/ubuntu/status/", **HX))
+    assert label(body) == "Stuck"
+    assert "the scheduled run was due 30 min ago and has not started" in body
+
+
+def test_a_failed_mirror_retrying_says_so_and_one_that_gave_up_says_when_next(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/etcd/status/", **HX))
+    assert "retrying within a minute (2 of 3 left)" in body
+    body = text(client.get("/repo/acme/postgres/status/", **HX))
+    assert "gave up; no retry until Sync now" in body
+
+
+def test_a_failed_mirror_that_used_its_retries_says_when_it_tries_next(client_as, emulator):
+    emulator.configure(claim_delay=1, sync_duration=1)
+    emulator.advance(120)  # acme/etcd fails its two remaining retries
+    body = text(client_as("alice").get("/repo/acme/etcd/status/", **HX))
+    assert label(body) == "Failed"
+    assert re.search(r"gave up after 3 tries; next try at .* \(in \d+ h", body)
+
+
+# -- faults: a message, never a 500 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_quay_failing_during_a_poll_keeps_polling_with_a_message(client_as, emulator, status):
+    client = client_as("alice")
+    url = poll_url(text(client.get("/repo/acme/alpine/status/", **HX)))
+    emulator.configure(fail={"/api/v1/repository/acme/alpine": status})
+    response = client.get(url, **HX)
+    assert response.status_code == 200
+    body = text(response)
+    assert "Could not refresh the status: Quay had an internal problem" in body
+    assert TRIGGER in body  # it tries again by itself
+    emulator.configure(fail={})
+    assert label(text(client.get(poll_url(body), **HX))) == "Syncing"
+
+
+def test_quay_down_on_first_view_is_a_message_with_a_way_to_retry(client_as, emulator, settings):
+    client = client_as("alice")
+    settings.QUAY_URL = f"http://127.0.0.1:{free_port()}"
+    for extra in (HX, {}):
+        response = client.get("/repo/acme/redis/status/", **extra)
+        assert response.status_code == 200
+        assert "Could not read the status from Quay: Quay cannot be reached right now" in text(
+            response
+        )
+        assert "Try again" in text(response)
+
+
+def test_quay_hanging_is_a_message_in_time(client_as, emulator, settings):
+    settings.QUAY_TIMEOUT = 0.5
+    client = client_as("alice")
+    emulator.configure(hang=["/api/v1/repository/acme/redis"])
+    try:
+        started = time.monotonic()
+        body = text(client.get("/repo/acme/redis/status/?poll=1&was=Syncing", **HX))
+        assert time.monotonic() - started < 3
+    finally:
+        emulator.configure(hang=[])
+    assert "Quay took too long to answer" in body
+
+
+def test_no_rights_and_missing_config_are_said_in_the_panel(client_as, emulator):
+    body = text(client_as("carol").get("/repo/acme/redis/status/", **HX))
+    assert "you need admin rights here" in body
+    assert "hx-trigger" not in body
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/node/status/", **HX))
+    assert "acme/node is set to mirror but has no mirror config yet" in body
+    body = text(client.get("/repo/acme/nosuch/status/", **HX))
+    assert "Quay has no repository acme/nosuch that you can see" in body
+
+
+def test_poll_parameters_are_checked(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/redis/status/?poll=1&was=<script>&queued=abc", **HX))
+    assert "<script>" not in body
+    assert label(body) == "Synced"
