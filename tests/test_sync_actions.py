@@ -18,7 +18,9 @@ def sync_now(client, repo: str, **extra):
 
 
 def cancel(client, repo: str, data=None, **extra):
-    return client.post(f"/repo/{repo}/cancel/", data or {"confirm": "yes"}, **extra)
+    return client.post(
+        f"/repo/{repo}/cancel/", {"confirm": "yes"} if data is None else data, **extra
+    )
 
 
 def text(response) -> str:
@@ -252,3 +254,14 @@ def test_a_revoked_sign_in_sends_the_person_to_sign_in_again(client_as, emulator
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith("/accounts/login/")
     assert not AuditEntry.objects.exists()
+
+
+def test_a_press_on_an_overview_row_answers_with_the_row(client_as, emulator):
+    client = client_as("alice")
+    response = client.post("/repo/acme/redis/sync-now/", {"view": "row"}, **HX)
+    body = text(response)
+    assert response.status_code == 200
+    assert body.lstrip().startswith("<tr") and "<html" not in body
+    assert "Sync requested for acme/redis" in body
+    response = client.post("/repo/acme/redis/sync-now/", {"view": "row"})
+    assert (response.status_code, response["Location"]) == (302, "/")

@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -234,11 +234,8 @@ def _queued_param(value: str | None) -> datetime | None:
 
 
 def repo_url(namespace: str, name: str) -> str:
-    """The repository page (the status page until that page exists)."""
-    try:
-        return reverse("mirrors:repo", args=[namespace, name])
-    except NoReverseMatch:
-        return reverse("mirrors:status", args=[namespace, name])
+    """The repository page, where the panel lives."""
+    return reverse("mirrors:repo", args=[namespace, name])
 
 
 # -- views -------------------------------------------------------------------------------------
