@@ -1,0 +1,229 @@
+"""The overview page (``/``) against the emulator: what each seeded user sees, filters, order."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.conftest import TOKENS
+
+pytestmark = pytest.mark.django_db
+
+ROW = re.compile(
+    r'<tr id="row-[^"]*" data-status="([a-z]+)"[^>]*>[\s\S]*?'
+    r'<th scope="row"><a href="/repo/([^/]+)/([^/]+)/"[\s\S]*?</tr>'
+)
+
+
+def rows_of(html: str) -> dict[str, str]:
+    """``{"acme/nginx": "success", ...}``: each row's repository and its status key, in order."""
+    return {f"{ns}/{name}": status for status, ns, name in ROW.findall(html)}
+
+
+def row_html(html: str, full_name: str) -> str:
+    for match in ROW.finditer(html):
+        if f"{match.group(2)}/{match.group(3)}" == full_name:
+            return match.group(0)
+    raise AssertionError(f"no row for {full_name}")
+
+
+def count_of(html: str, key: str) -> int:
+    found = re.search(rf'data-count-for="{key}"[^>]*>\s*<span class="count">(\d+)</span>', html)
+    assert found, f"no count for {key}"
+    return int(found.group(1))
+
+
+def page(client, url: str = "/", **headers) -> str:
+    response = client.get(url, **headers)
+    assert response.status_code == 200, response.content.decode()[:400]
+    return response.content.decode()
+
+
+# -- who sees what ---------------------------------------------------------------------------
+
+
+def test_it_requires_sign_in(client, emulator):
+    response = client.get("/?status=fail")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/%3Fstatus%3Dfail"
+
+
+def test_alice_sees_the_mirrors_of_every_namespace_she_belongs_to(client_as):
+    rows = rows_of(page(client_as("alice")))
+    assert {"acme/nginx", "globex/mysql", "initech/grafana", "alice/tools"} <= set(rows)
+    assert rows["acme/nginx"] == "success"
+    assert rows["acme/etcd"] == "fail"
+    assert rows["acme/python"] == "stuck"
+    assert rows["acme/alpine"] == "active"
+    assert rows["acme/debian"] == "cancel"
+    assert rows["acme/ubuntu"] == "never"
+    assert rows["acme/golang"] == "disabled"
+    assert "acme/app" not in rows  # NORMAL: only with the toggle
+
+
+def test_each_row_shows_source_status_in_words_schedule_enabled_and_retries(client_as):
+    html = page(client_as("alice"))
+    etcd = row_html(html, "acme/etcd")
+    assert "quay.io/coreos/etcd" in etcd
+    assert '<span class="status status-fail">Failed</span>' in etcd
+    assert "2 of 3 left" in etcd
+    nginx = row_html(html, "acme/nginx")
+    assert '<span class="status status-success">Synced</span>' in nginx
+    assert "succeeded" in nginx  # last result
+    assert re.search(r'<time datetime="[^"]+Z" title="[^"]+ UTC">', nginx)  # next sync, local
+    assert '<td class="hide-narrow">yes</td>' in nginx  # enabled
+    golang = row_html(html, "acme/golang")
+    assert '<td class="hide-narrow">no</td>' in golang
+    assert 'href="/repo/acme/nginx/"' in nginx
+
+
+def test_failed_and_stuck_come_first(client_as):
+    keys = list(rows_of(page(client_as("alice"))).values())
+    first_other = next(i for i, key in enumerate(keys) if key not in ("fail", "stuck"))
+    assert set(keys[:first_other]) == {"fail", "stuck"}
+    assert keys.index("stuck") > keys.index("fail")
+    assert "fail" not in keys[first_other:] and "stuck" not in keys[first_other:]
+
+
+def test_counts_per_status_at_the_top(client_as):
+    html = page(client_as("alice"))
+    rows = rows_of(html)
+    for key in ("fail", "stuck", "active", "success", "never"):
+        assert count_of(html, key) == list(rows.values()).count(key), key
+    assert count_of(html, "stuck") == 1
+    total = re.search(r"data-count-total>(\d+)<", html)
+    assert total and int(total.group(1)) == len(rows)
+
+
+def test_a_mirror_without_config_says_not_configured_yet(client_as):
+    node = row_html(page(client_as("alice")), "acme/node")
+    assert "Not configured yet" in node
+    assert 'data-status="unconfigured"' in node
+
+
+def test_bob_sees_acme_with_settings_and_globex_read_only_with_the_reason(client_as):
+    html = page(client_as("bob"))
+    rows = rows_of(html)
+    assert rows["acme/nginx"] == "success" and "docker.io/library/nginx" in html
+    assert "initech/grafana" not in rows
+    mysql = row_html(html, "globex/mysql")
+    assert "Synced" in mysql
+    assert "you have no rights on this repository" in mysql
+    assert 'type="checkbox"' not in mysql and "Sync now" not in mysql  # read-only: no actions
+    assert "Read-only in <strong>globex</strong>" in html
+
+
+def test_carol_who_is_no_admin_gets_a_read_only_view_from_mirror_health(client_as, emulator):
+    html = page(client_as("carol"))
+    rows = rows_of(html)
+    assert rows["acme/etcd"] == "fail"
+    assert rows["acme/nginx"] == "success"
+    assert "Read-only in <strong>acme</strong>" in html
+    assert "not an administrator" in html
+    # Disabled mirrors are not in the health report: the row keeps its own reason.
+    assert "no admin rights on this repository" in row_html(html, "acme/golang")
+    nginx = row_html(html, "acme/nginx")
+    assert "docker.io" not in nginx and "<form" not in nginx
+    health_calls = [e for e in emulator.requests_log() if e["path"].endswith("/mirror/health")]
+    assert health_calls and all(e["user"] == "carol" for e in health_calls)
+
+
+def test_dave_the_read_only_superuser_sees_every_namespace_with_status(client_as):
+    html = page(client_as("dave"))
+    rows = rows_of(html)
+    assert rows["acme/etcd"] == "fail"
+    assert rows["globex/traefik"] == "fail"
+    assert rows["initech/grafana"] == "success"
+    assert "docker.io/library/nginx" in row_html(html, "acme/nginx")  # he may read configs
+
+
+def test_a_token_without_repo_admin_says_so_in_the_note(client, emulator):
+    response = client.post("/accounts/login/", {"token": TOKENS["alice-limited"], "next": "/"})
+    assert response.status_code == 302
+    html = page(client)
+    assert "lacks the repo:admin scope" in html
+    assert rows_of(html)["acme/etcd"] == "fail"  # still the status, from health
+
+
+def test_the_token_is_never_in_the_page(client_as):
+    html = page(client_as("alice"))
+    assert TOKENS["alice"] not in html
+
+
+# -- filters and search ----------------------------------------------------------------------
+
+
+def test_filter_by_namespace_reads_only_that_namespace(client_as, emulator):
+    client = client_as("alice")
+    before = len(emulator.requests_log())
+    rows = rows_of(page(client, "/?ns=globex"))
+    assert set(rows) == {"globex/mysql", "globex/traefik"}
+    paths = [e["path"] for e in emulator.requests_log()[before:]]
+    assert not any("/acme/" in path for path in paths)
+
+
+def test_filter_by_status_stuck(client_as):
+    assert rows_of(page(client_as("alice"), "/?status=stuck")) == {"acme/python": "stuck"}
+
+
+def test_filter_by_status_failed_keeps_the_counts_of_the_others(client_as):
+    html = page(client_as("alice"), "/?status=fail")
+    assert set(rows_of(html).values()) == {"fail"}
+    assert count_of(html, "success") > 0  # the other counts stay, as links
+
+
+def test_search_by_name(client_as):
+    assert set(rows_of(page(client_as("alice"), "/?q=nginx"))) == {"acme/nginx"}
+
+
+def test_search_by_external_reference(client_as):
+    assert set(rows_of(page(client_as("alice"), "/?q=quay.io/coreos"))) == {"acme/etcd"}
+
+
+def test_an_unknown_status_filter_is_ignored(client_as):
+    assert "acme/nginx" in rows_of(page(client_as("alice"), "/?status=<script>"))
+
+
+def test_search_text_is_escaped(client_as):
+    html = page(client_as("alice"), "/?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert "<script>alert(1)" not in html
+    assert "No repository matches these filters" in html
+
+
+def test_toggle_shows_repositories_not_mirrored(client_as):
+    html = page(client_as("alice"), "/?normal=1")
+    rows = rows_of(html)
+    assert rows["acme/app"] == "normal"
+    assert "Not mirrored" in row_html(html, "acme/app")
+    assert list(rows.values())[-1] == "normal"  # after every mirror
+
+
+def test_htmx_filter_request_gets_the_results_fragment(client_as):
+    html = page(client_as("alice"), "/?status=fail", HTTP_HX_REQUEST="true")
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="results"')
+    assert set(rows_of(html).values()) == {"fail"}
+
+
+def test_without_htmx_the_whole_page(client_as):
+    html = page(client_as("alice"), "/?status=fail")
+    assert "<html" in html and 'name="q"' in html
+
+
+# -- upstream calls --------------------------------------------------------------------------
+
+
+def test_upstream_calls_run_in_parallel(client_as, emulator, settings):
+    client = client_as("alice")
+    emulator.configure(latency_ms=100)
+    before = len(emulator.requests_log())
+    started = time.monotonic()
+    page(client)
+    elapsed = time.monotonic() - started
+    calls = len(emulator.requests_log()) - before
+    sequential = calls * 0.1
+    assert calls > 20
+    # 1 user call, then the listings together, then every config together: ~3-4 rounds.
+    assert elapsed < sequential / 3, (elapsed, calls)

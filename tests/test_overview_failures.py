@@ -1,0 +1,159 @@
+"""Every way Quay can fail while the overview is read: a message in the page, never a 500."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.accounts.tokens import store_token
+from tests.conftest import free_port
+from tests.test_overview import row_html, rows_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_quay_down_is_a_message_in_the_page(client_as, settings):
+    client = client_as("alice")
+    settings.QUAY_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    response = client.get("/")
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert "The mirrors could not be listed." in html
+    assert "Quay cannot be reached right now" in html
+    assert "<html" in html and "Traceback" not in html
+
+
+def test_quay_down_on_an_htmx_request_is_a_fragment_with_the_message(client_as, settings):
+    client = client_as("alice")
+    settings.QUAY_URL = f"http://127.0.0.1:{free_port()}"
+    response = client.get("/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    html = response.content.decode()
+    assert "<html" not in html and "Quay cannot be reached right now" in html
+
+
+def test_quay_timing_out_is_a_message(client_as, emulator, settings):
+    client = client_as("alice")
+    settings.QUAY_TIMEOUT = 0.5
+    emulator.configure(hang=["/api/v1/user/"])
+    response = client.get("/")
+    assert response.status_code == 502
+    assert "Quay took too long to answer" in response.content.decode()
+
+
+def test_quay_5xx_is_a_message(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/user/": 503})
+    response = client.get("/")
+    assert response.status_code == 502
+    assert "Quay had an internal problem (HTTP 503)" in response.content.decode()
+
+
+def test_one_unreadable_config_keeps_its_reason_and_the_rest_renders(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/nginx/mirror": 500})
+    html = client.get("/").content.decode()
+    nginx = row_html(html, "acme/nginx")
+    assert "Unreadable" in nginx
+    assert "mirror settings could not be read: Quay failed (HTTP 500)" in nginx
+    assert rows_of(html)["acme/redis"] == "success"
+
+
+def test_one_config_timing_out_says_so_in_its_row(client_as, emulator, settings):
+    client = client_as("alice")
+    settings.QUAY_TIMEOUT = 0.5
+    emulator.configure(hang=["/api/v1/repository/acme/redis/mirror"])
+    html = client.get("/").content.decode()
+    assert "mirror settings could not be read: Quay timed out" in row_html(html, "acme/redis")
+    assert rows_of(html)["acme/nginx"] == "success"
+
+
+def test_a_403_on_one_config_says_no_admin_rights_in_that_row(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/golang/mirror": 403})
+    html = client.get("/").content.decode()
+    # Signed in with a pasted token: Quay's 403 may mean missing rights or a missing scope.
+    golang = row_html(html, "acme/golang")
+    assert "no admin rights on this repository (or your token lacks repo:admin)" in golang
+    assert rows_of(html)["acme/nginx"] == "success"
+
+
+def test_a_403_on_an_enabled_mirror_falls_back_to_its_health_status(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/globex/traefik/mirror": 403})
+    html = client.get("/").content.decode()
+    traefik = row_html(html, "globex/traefik")
+    assert "Failed" in traefik and "read-only: from Quay's mirror health" in traefik
+    assert "<form" not in traefik
+
+
+def test_a_failing_health_report_does_not_hide_an_admins_rows(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/mirror/health": 500})
+    html = client.get("/").content.decode()  # health only adds last-sync times for admins
+    assert rows_of(html)["acme/nginx"] == "success"
+
+
+def test_a_failing_health_report_leaves_a_non_admin_with_reasons(client_as, emulator):
+    client = client_as("carol")
+    emulator.configure(fail={"/api/v1/repository/mirror/health": 503})
+    html = client.get("/").content.decode()
+    assert "no admin rights on this repository" in row_html(html, "acme/nginx")
+
+
+def test_revoked_token_sends_to_sign_in_and_back(client, emulator):
+    # A session whose token Quay has since revoked (Quay answers 401 to it):
+    client.force_login(_user("alice"))
+    session = client.session
+    store_token(_Req(session), "revoked".ljust(40, "x"), scopes=None, method="token")
+    session.save()
+    response = client.get("/?ns=acme&q=ng")
+    assert response.status_code == 302
+    assert next_of(response["Location"]) == "/?ns=acme&q=ng"
+    assert "_auth_user_id" not in client.session  # signed out
+    follow = client.get(response["Location"])
+    assert "has expired or was revoked" in follow.content.decode()
+    # Signing in again lands on the same page.
+    back = client.post("/accounts/login/", {"token": _token("alice"), "next": "/?ns=acme&q=ng"})
+    assert back["Location"] == "/?ns=acme&q=ng"
+
+
+def test_revoked_token_on_an_htmx_poll_redirects_the_whole_page(client, emulator):
+    client.force_login(_user("alice"))
+    session = client.session
+    store_token(_Req(session), "revoked".ljust(40, "x"), scopes=None, method="token")
+    session.save()
+    response = client.get(
+        "/repo/acme/alpine/row/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/?status=active",
+    )
+    assert response.status_code == 200
+    assert next_of(response["HX-Redirect"]) == "/?status=active"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def next_of(location: str) -> str:
+    parsed = urlparse(location)
+    assert parsed.path == "/accounts/login/"
+    return parse_qs(parsed.query)["next"][0]
+
+
+class _Req:
+    def __init__(self, session):
+        self.session = session
+
+
+def _user(name: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get_or_create(username=name)[0]
+
+
+def _token(name: str) -> str:
+    from tests.conftest import TOKENS
+
+    return TOKENS[name]

@@ -1,0 +1,185 @@
+"""Overview rows that refresh themselves, per-row Sync now / Cancel, and bulk actions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard.mirrors.models import AuditEntry
+from tests.test_overview import row_html, rows_of
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def _polls(html: str) -> bool:
+    return "hx-trigger=" in html.split(">", 1)[0] and "every 2s" in html.split(">", 1)[0]
+
+
+def test_an_active_row_polls_its_own_url_and_a_final_one_does_not(client_as):
+    html = client_as("alice").get("/").content.decode()
+    alpine = row_html(html, "acme/alpine")  # SYNCING
+    assert _polls(alpine)
+    assert 'hx-get="/repo/acme/alpine/row/"' in alpine
+    assert not _polls(row_html(html, "acme/nginx"))  # SUCCESS: final
+
+
+def test_the_row_endpoint_answers_one_row_in_one_upstream_call(client_as, emulator):
+    client = client_as("alice")
+    before = len(emulator.requests_log())
+    response = client.get("/repo/acme/alpine/row/", **HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith("<tr") and "<html" not in html
+    assert rows_of(html) == {"acme/alpine": "active"}
+    calls = emulator.requests_log()[before:]
+    assert [c["path"] for c in calls] == ["/api/v1/repository/acme/alpine/mirror"]
+
+
+def test_polling_stops_once_the_sync_is_over(client_as, emulator):
+    client = client_as("alice")
+    assert _polls(client.get("/repo/acme/alpine/row/", **HX).content.decode())
+    emulator.advance(120)
+    html = client.get("/repo/acme/alpine/row/", **HX).content.decode()
+    assert rows_of(html)["acme/alpine"] in ("success", "fail")
+    assert not _polls(html)
+
+
+def test_a_read_only_row_polls_mirror_health(client_as, emulator):
+    client = client_as("carol")
+    alpine = row_html(client.get("/").content.decode(), "acme/alpine")
+    assert 'hx-get="/repo/acme/alpine/row/?via=health"' in alpine
+    before = len(emulator.requests_log())
+    html = client.get("/repo/acme/alpine/row/?via=health", **HX).content.decode()
+    assert rows_of(html) == {"acme/alpine": "active"}
+    assert [c["path"] for c in emulator.requests_log()[before:]] == [
+        "/api/v1/repository/mirror/health"
+    ]
+
+
+def test_a_row_that_cannot_be_read_says_why(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 502})
+    html = client.get("/repo/acme/alpine/row/", **HX).content.decode()
+    assert "Quay failed (HTTP 502)" in html
+
+
+# -- per-row actions -------------------------------------------------------------------------
+
+
+def test_rows_offer_cancel_only_for_queued_or_running_and_sync_now_unless_running(client_as):
+    html = client_as("alice").get("/").content.decode()
+    alpine = row_html(html, "acme/alpine")  # SYNCING
+    assert 'action="/repo/acme/alpine/cancel/"' in alpine
+    assert "disabled" in alpine and "already syncing" in alpine
+    busybox = row_html(html, "acme/busybox")  # SYNC_NOW
+    assert 'action="/repo/acme/busybox/cancel/"' in busybox
+    assert 'action="/repo/acme/busybox/sync-now/"' in busybox
+    nginx = row_html(html, "acme/nginx")
+    assert "/cancel/" not in nginx and 'action="/repo/acme/nginx/sync-now/"' in nginx
+
+
+def test_cancel_asks_for_confirmation_saying_what_it_does(client_as):
+    alpine = row_html(client_as("alice").get("/").content.decode(), "acme/alpine")
+    for attribute in ("hx-confirm", "data-confirm"):
+        found = re.search(rf'{attribute}="([^"]+)"', alpine)
+        assert found, attribute
+        assert "stops after the current tag" in found.group(1)
+        assert "paused until someone presses Sync now" in found.group(1)
+
+
+def test_sync_now_from_a_row_answers_the_row_with_the_outcome(client_as, emulator):
+    client = client_as("alice")
+    response = client.post("/repo/acme/redis/sync-now/", {"view": "row"}, **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith("<tr")
+    assert rows_of(html) == {"acme/redis": "active"}  # queued
+    assert _polls(html)
+    assert "Sync requested" in html
+    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
+
+
+def test_sync_now_on_a_syncing_row_says_already_syncing_in_the_row(client_as):
+    client = client_as("alice")
+    html = client.post("/repo/acme/alpine/sync-now/", {"view": "row"}, **HX).content.decode()
+    assert "Already syncing" in html and rows_of(html) == {"acme/alpine": "active"}
+
+
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def test_bulk_sync_now_gives_a_result_per_row(client_as, emulator):
+    client = client_as("alice")
+    response = client.post(
+        "/bulk/",
+        {"action": "sync_now", "repo": ["acme/redis", "acme/alpine", "acme/node"]},
+        **HX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    found = re.findall(r'<li class="outcome outcome-([a-z_]+)"><a href="/repo/([^"]+)/"', html)
+    assert {repo: outcome for outcome, repo in found} == {
+        "acme/redis": "done",
+        "acme/alpine": "already_syncing",
+        "acme/node": "no_config",
+    }
+    assert "1 of 3 done" in html
+    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
+    # the affected rows come back out-of-band, with their new status
+    oob = r'<template>\s*<tr id="row-acme_2fredis" data-status="active"[^>]*hx-swap-oob="true"'
+    assert re.search(oob, html)
+    assert AuditEntry.objects.filter(action="sync_now").count() == 3
+
+
+def test_bulk_cancel_never_all_or_nothing(client_as, emulator):
+    client = client_as("alice")
+    html = client.post(
+        "/bulk/", {"action": "cancel", "repo": ["acme/alpine", "acme/redis"]}, **HX
+    ).content.decode()
+    assert "outcome-done" in html and "outcome-nothing_to_cancel" in html
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
+
+
+def test_bulk_without_rights_says_no_rights_per_row(client_as, emulator):
+    client = client_as("carol")
+    html = client.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]}, **HX)
+    assert "outcome-no_rights" in html.content.decode()
+    assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
+
+
+def test_bulk_runs_the_actions_in_parallel(client_as, emulator):
+    import time
+
+    client = client_as("alice")
+    emulator.configure(latency_ms=200)
+    names = ["redis", "nginx", "flaky", "orphan", "golang", "ubuntu"]
+    started = time.monotonic()
+    client.post("/bulk/", {"action": "sync_now", "repo": [f"acme/{n}" for n in names]}, **HX)
+    elapsed = time.monotonic() - started
+    # each repository: sync-now + a read after it + the row read again = 3 calls of 200 ms
+    assert elapsed < len(names) * 3 * 0.2 / 2, elapsed
+
+
+def test_bulk_without_htmx_is_a_page_of_results(client_as):
+    response = client_as("alice").post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" in html and "outcome-done" in html and "Back to the overview" in html
+
+
+def test_bulk_with_nothing_selected_says_so(client_as):
+    response = client_as("alice").post("/bulk/", {"action": "sync_now"})
+    assert response.status_code == 400
+    assert "Select at least one repository" in response.content.decode()
+
+
+def test_bulk_needs_csrf(client_as, emulator):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client_as("alice").cookies
+    response = strict.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]})
+    assert response.status_code == 403
+    assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
