@@ -1,0 +1,89 @@
+"""``GET /api/v1/repository/mirror/health`` as in Quay's mirrorhealth.py."""
+
+from __future__ import annotations
+
+from tests.conftest import Emulator
+
+
+def health(emulator: Emulator, user: str = "alice", **params: str):
+    return emulator.api("GET", "repository/mirror/health", user=user, params=params)
+
+
+def test_health_of_acme_is_healthy_at_seed(emulator: Emulator) -> None:
+    response = health(emulator, namespace="acme")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["healthy"] is True
+    assert body["workers"] == {"status": "healthy"}
+    assert body["repositories"] == {
+        "total": 12,
+        "syncing": 2,
+        "completed": 4,
+        "failed": 2,
+        "never_run": 2,
+    }
+    assert body["tags_pending"] == 0
+    assert body["last_check"].endswith("Z")
+    messages = [issue["message"] for issue in body["issues"]]
+    assert "Repository acme/ubuntu has never been synced" in messages
+    assert "Repository acme/postgres has exhausted all retry attempts" in messages
+    assert response.headers["Cache-Control"] == "no-cache, no-store, must-revalidate"
+
+
+def test_health_answers_503_with_the_same_body_when_too_many_fail(emulator: Emulator) -> None:
+    emulator.api("POST", "repository/acme/broken/mirror/sync-now")
+    emulator.advance(8)
+    response = health(emulator, namespace="acme")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["healthy"] is False
+    assert body["workers"] == {"status": "degraded"}
+    assert body["issues"][0]["severity"] == "critical"
+    assert body["issues"][0]["message"] == ("27.3% of repositories are failing (threshold: 20.0%)")
+
+
+def test_health_details_list_enabled_mirrors_only(emulator: Emulator) -> None:
+    body = health(emulator, namespace="acme", detailed="true").json()
+    rows = body["repositories"]["details"]
+    names = [row["repository"] for row in rows]
+    assert "golang" not in names and "node" not in names
+    assert len(rows) == 12
+    assert set(rows[0]) == {
+        "namespace",
+        "repository",
+        "sync_status",
+        "is_enabled",
+        "last_sync",
+        "retries_remaining",
+    }
+    assert body["repositories"]["pagination"] == {"limit": 100, "offset": 0, "has_more": False}
+
+
+def test_health_details_paginate(emulator: Emulator) -> None:
+    body = health(emulator, namespace="acme", detailed="true", limit="5", offset="10").json()
+    assert len(body["repositories"]["details"]) == 2
+    assert body["repositories"]["pagination"]["has_more"] is False
+
+
+def test_org_member_may_read_health_of_the_org(emulator: Emulator) -> None:
+    assert health(emulator, user="carol", namespace="acme").status_code == 200
+
+
+def test_non_member_may_not_read_health_of_an_org(emulator: Emulator) -> None:
+    assert health(emulator, user="bob", namespace="initech").status_code == 403
+
+
+def test_health_of_own_user_namespace(emulator: Emulator) -> None:
+    assert health(emulator, namespace="alice").status_code == 200
+    assert health(emulator, user="bob", namespace="alice").status_code == 403
+
+
+def test_global_health_needs_a_superuser(emulator: Emulator) -> None:
+    assert health(emulator).status_code == 403
+    response = health(emulator, user="dave")
+    assert response.status_code in (200, 503)
+    assert response.json()["repositories"]["total"] == 17
+
+
+def test_health_of_unknown_namespace_answers_404(emulator: Emulator) -> None:
+    assert health(emulator, namespace="nosuchorg").status_code == 404
