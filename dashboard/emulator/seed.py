@@ -128,6 +128,12 @@ def _whole(when: datetime) -> datetime:
     return when.replace(microsecond=0)
 
 
+def _m(repo: Repository) -> Mirror:
+    """The mirror config of a seeded repository (always present where used)."""
+    assert repo.mirror is not None
+    return repo.mirror
+
+
 class Seeder:
     """Builds the seed into a ``State``; helpers create repositories with a history."""
 
@@ -207,14 +213,13 @@ class Seeder:
 
     def run(self, repo: Repository, ago: float, duration: float = 6.0) -> None:
         """Replay one worker run that started ``ago`` seconds ago (a scheduled run)."""
-        mirror = repo.mirror
-        assert mirror is not None
+        mirror = _m(repo)
         claimed = self.ago(ago)
         if mirror.sync_status != "FAIL" or mirror.sync_start_date is None:
             mirror.sync_start_date = _whole(claimed - timedelta(seconds=2))
+        mirror.sync_duration, default = duration, mirror.sync_duration
         sync.claim(self.state, repo, claimed)
-        assert repo.mirror is not None and repo.mirror.run is not None
-        repo.mirror.run.finish_at = self.ago(ago - duration)
+        mirror.sync_duration = default
         sync.finish(self.state, repo, self.ago(ago - duration))
 
     # ------------------------------------------------------------------ acme
@@ -234,14 +239,14 @@ class Seeder:
         etcd = self.mirrored(
             "acme", "etcd", "quay.io/coreos/etcd", ["v3.5.*"], created_by="bob", outcome="tls"
         )
-        etcd.mirror.sync_start_date = _whole(self.ago(HOUR))  # type: ignore[union-attr]
+        _m(etcd).sync_start_date = _whole(self.ago(HOUR))
         self.run(etcd, 10 * 60)
-        etcd.mirror.touched_at = self.now + timedelta(seconds=55)  # type: ignore[union-attr]
+        _m(etcd).touched_at = self.now + timedelta(seconds=55)
 
         postgres = self.mirrored(
             "acme", "postgres", "docker.io/library/postgres", ["16*", "17*"], outcome="auth"
         )
-        postgres.mirror.sync_start_date = _whole(self.ago(3 * HOUR))  # type: ignore[union-attr]
+        _m(postgres).sync_start_date = _whole(self.ago(3 * HOUR))
         for ago in (2 * HOUR, 2 * HOUR - 60, 2 * HOUR - 120):
             self.run(postgres, ago)
         mirror = postgres.mirror
@@ -252,24 +257,24 @@ class Seeder:
             "acme", "alpine", "docker.io/library/alpine", ["3.*", "latest"], sync_duration=60.0
         )
         self.run(alpine, 6 * HOUR + 40)
-        alpine.mirror.sync_start_date = _whole(self.ago(40))  # type: ignore[union-attr]
+        _m(alpine).sync_start_date = _whole(self.ago(40))
         sync.claim(self.state, alpine, self.ago(30))
 
         busybox = self.mirrored("acme", "busybox", "docker.io/library/busybox", ["1.36*"])
         self.run(busybox, 8 * HOUR)
         sync.sync_now(self.state, busybox, self.ago(5))
         self.change(busybox, "bob", 5, "sync_status", "SYNC_NOW")
-        busybox.mirror.touched_at = self.now + timedelta(seconds=43)  # type: ignore[union-attr]
+        _m(busybox).touched_at = self.now + timedelta(seconds=43)
 
         python = self.mirrored(
             "acme", "python", "docker.io/library/python", ["3.12*"], interval=24 * HOUR,
             created_ago=23 * HOUR,
         )  # fmt: skip
-        python.mirror.sync_start_date = _whole(self.ago(14 * HOUR + 30))  # type: ignore[union-attr]
+        _m(python).sync_start_date = _whole(self.ago(14 * HOUR + 30))
         sync.claim(self.state, python, self.ago(14 * HOUR))
-        python.mirror.run = None  # type: ignore[union-attr]  # the worker died
+        _m(python).run = None  # the worker died
         tomorrow = _whole(self.now + timedelta(days=1))
-        python.mirror.sync_start_date = tomorrow  # type: ignore[union-attr]
+        _m(python).sync_start_date = tomorrow
         self.change(python, "bob", HOUR, "sync_start_date", sync.epoch(tomorrow))
 
         self.mirrored(
@@ -278,16 +283,16 @@ class Seeder:
         )  # fmt: skip
 
         debian = self.mirrored("acme", "debian", "docker.io/library/debian", ["bookworm", "trixie"])
-        debian.mirror.sync_duration = 60.0  # type: ignore[union-attr]
-        debian.mirror.sync_start_date = _whole(self.ago(2 * HOUR + 60))  # type: ignore[union-attr]
+        _m(debian).sync_duration = 60.0
+        _m(debian).sync_start_date = _whole(self.ago(2 * HOUR + 60))
         sync.claim(self.state, debian, self.ago(2 * HOUR))
         sync.cancel(self.state, debian, self.ago(2 * HOUR - 35))
         self.change(debian, "bob", 2 * HOUR - 35, "sync_status", "SYNC_CANCEL")
-        debian.mirror.sync_duration = None  # type: ignore[union-attr]
+        _m(debian).sync_duration = None
 
         golang = self.mirrored("acme", "golang", "docker.io/library/golang", ["1.2*"])
         self.run(golang, 8 * HOUR)
-        golang.mirror.is_enabled = False  # type: ignore[union-attr]
+        _m(golang).is_enabled = False
         self.change(golang, "alice", 7 * HOUR, "is_enabled", False)
 
         self.repo("acme", "node", "MIRROR", description="Waiting for a mirror configuration")
@@ -325,7 +330,7 @@ class Seeder:
         for ago in (3 * HOUR + 20, 2 * HOUR + 20, HOUR + 20, 20 * 60):
             self.run(flaky, ago)  # fails, succeeds, fails, succeeds: the next run fails
         later = _whole(self.now + timedelta(minutes=35))
-        flaky.mirror.sync_start_date = later  # type: ignore[union-attr]
+        _m(flaky).sync_start_date = later
         self.change(flaky, "alice", 10 * 60, "sync_start_date", sync.epoch(later))
 
     # ------------------------------------------------------- other namespaces
@@ -335,10 +340,10 @@ class Seeder:
         traefik = self.mirrored(
             "globex", "traefik", "docker.io/library/traefik", ["v3.*"], outcome="auth"
         )
-        traefik.mirror.sync_start_date = _whole(self.ago(HOUR))  # type: ignore[union-attr]
+        _m(traefik).sync_start_date = _whole(self.ago(HOUR))
         self.run(traefik, 30 * 60)
         self.run(traefik, 29 * 60)
-        traefik.mirror.touched_at = self.now + timedelta(seconds=58)  # type: ignore[union-attr]
+        _m(traefik).touched_at = self.now + timedelta(seconds=58)
         internal = self.repo("globex", "internal", description="Internal builds")
         self.pushed(internal, ["latest", "build-1024"], 3 * 86400)
 
