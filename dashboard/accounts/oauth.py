@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from dashboard.quay.client import USER_AGENT
-from dashboard.quay.errors import QuayError, QuayTimeout, QuayUnreachable
+from dashboard.quay.errors import QuayError, QuayServerError, QuayTimeout, QuayUnreachable
 
 SESSION_STATE = "oauth_state"
 
@@ -80,6 +81,9 @@ def exchange_code(request: HttpRequest, state: str, code: str) -> str:
         raise CallbackError(
             f"Quay refused to issue a token ({exc.error}). Please try signing in again."
         ) from exc
+    except requests.HTTPError as exc:  # Authlib raises it for a 5xx answer
+        status = exc.response.status_code if exc.response is not None else None
+        raise CallbackError(QuayServerError(status=status).message) from exc
     except OSError as exc:  # requests' connection and timeout errors
         error: QuayError = QuayTimeout() if "timed out" in str(exc).lower() else QuayUnreachable()
         raise CallbackError(error.message) from exc
