@@ -11,6 +11,7 @@
 
   // Forms that need confirmation carry data-confirm; htmx buttons use hx-confirm.
   document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) { return; }  // htmx took the submit (and asked via hx-confirm)
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
