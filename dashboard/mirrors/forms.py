@@ -150,13 +150,25 @@ class MirrorSettingsForm(forms.Form):
         ),
     )
     sync_interval_value = forms.IntegerField(
-        label="Sync every", min_value=1, max_value=MAX_SECONDS, widget=forms.NumberInput()
+        label="Sync every",
+        min_value=1,
+        max_value=MAX_SECONDS,
+        error_messages={
+            "min_value": "Sync at most once a minute: the interval must be at least 1 minute.",
+            "required": "How often should the mirror sync?",
+        },
     )
     sync_interval_unit = forms.ChoiceField(
         label="Interval unit", choices=[(u, u) for u in UNITS], initial="hours"
     )
     skopeo_timeout_value = forms.IntegerField(
-        label="Time out after", min_value=1, max_value=MAX_SECONDS
+        label="Time out after",
+        min_value=1,
+        max_value=MAX_SECONDS,
+        error_messages={
+            "min_value": "The timeout must be at least 5 minutes (300 seconds): Quay refuses less.",
+            "required": "How long may one sync run?",
+        },
     )
     skopeo_timeout_unit = forms.ChoiceField(
         label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
@@ -203,6 +215,7 @@ class MirrorSettingsForm(forms.Form):
         stored_password: bool = False,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
@@ -215,9 +228,15 @@ class MirrorSettingsForm(forms.Form):
             if current and current not in self.robots:
                 choices.append((current, f"{current} (not among the namespace's robots)"))
             self.fields["robot_username"] = forms.ChoiceField(
-                label="Robot account", choices=[("", "— choose a robot —"), *choices]
+                label="Robot account",
+                choices=[("", "— choose a robot —"), *choices],
+                error_messages={
+                    "invalid_choice": f"%(value)s is not one of the {namespace} namespace's "
+                    "robots: choose one from the list.",
+                    "required": "Choose the robot account that will write the mirrored tags.",
+                },
             )
-        if self.creating:
+        if self.creating or not stored_password:
             del self.fields["remove_credentials"]
         for unit_field in ("sync_interval_unit", "skopeo_timeout_unit"):
             value = self.initial.get(unit_field)

@@ -87,10 +87,16 @@ def check_pattern(pattern: str) -> PatternCheck:
 
 
 def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
-    """Check every row; later copies of a pattern are flagged as duplicates to be removed."""
+    """Check every row; later copies of a pattern are flagged as duplicates to be removed.
+
+    Blank rows are spare rows (the editor without JavaScript offers some): they are ignored.
+    """
     seen: set[str] = set()
     checks = []
     for row in rows:
+        if not row.strip():
+            checks.append(PatternCheck(""))
+            continue
         check = check_pattern(row.strip())
         if check.pattern and check.pattern in seen:
             check.warnings.append("Duplicate of a row above: it will be removed when saved.")

@@ -12,6 +12,7 @@ and says plainly what Quay accepted but did not apply. Every outcome is in the a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -66,23 +67,38 @@ _FIELD_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+_SCHEMA_PATH = re.compile(r"On instance\['(\w+)'\]|schema\['properties'\]\['(\w+)'\]")
+
+
 def quay_reason(message: str) -> str:
     """Quay's message without the schema dump jsonschema appends after a blank line."""
     return message.split("\n\n", 1)[0].strip() or message
 
 
-def field_for(message: str) -> str | None:
-    """The form field a Quay 400 message is about, or ``None`` (then it goes on top)."""
-    lowered = message.lower()
+def _hinted_field(text: str) -> str | None:
+    lowered = text.lower()
     for needles, field_name in _FIELD_HINTS:
         if any(n in lowered for n in needles):
             return field_name
     return None
 
 
+def field_for(message: str) -> str | None:
+    """The form field a Quay 400 message is about, or ``None`` (then it goes on top).
+
+    The first line is Quay's reason; a schema error names the property only in the dump after
+    it (``On instance['skopeo_timeout_interval']``), so that is read next.
+    """
+    found = _hinted_field(quay_reason(message))
+    if found:
+        return found
+    path = _SCHEMA_PATH.search(message)
+    return _hinted_field(path.group(1) or path.group(2)) if path else None
+
+
 def add_quay_error(form: MirrorSettingsForm, error: QuayError) -> None:
     reason = quay_reason(error.message)
-    field_name = field_for(reason) if isinstance(error, QuayBadRequest) else None
+    field_name = field_for(error.message) if isinstance(error, QuayBadRequest) else None
     if field_name not in form.fields:
         field_name = None
     form.add_error(field_name, f"Quay refused this: {reason}")

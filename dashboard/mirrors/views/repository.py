@@ -149,7 +149,9 @@ def _mirror_error(data: PageData) -> str:
 
 
 def _history(data: PageData) -> list[changes.HistoryItem]:
-    return [changes.describe_log(e) for e in (data.logs.value or [])[:HISTORY_LENGTH]]
+    """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
+    entries = [e for e in data.logs.value or [] if e.kind != "repo_mirror_sync_tag_success"]
+    return [changes.describe_log(e) for e in entries[:HISTORY_LENGTH]]
 
 
 def audit_rows(entries: Any) -> list[dict[str, Any]]:
@@ -186,7 +188,9 @@ def build_form(
         if config is not None:
             initial["loaded"] = changes.sign(data.namespace, data.name, changes.snapshot(config))
         elif data.robot_names:
-            initial["robot_username"] = data.robot_names[0]
+            # A robot meant for mirroring if there is one, else the first.
+            named = [r for r in data.robot_names if "mirror" in r.split("+", 1)[-1]]
+            initial["robot_username"] = (named or data.robot_names)[0]
     return MirrorSettingsForm(
         bound,
         namespace=data.namespace,
