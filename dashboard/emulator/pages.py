@@ -49,7 +49,7 @@ $content
 )
 
 SIGNIN = Template(
-    """<h1>Sign in to Quay</h1>
+    """<h1>Log in to Quay</h1>
 $error
 <form method="post" action="/signin">
   <input type="hidden" name="_csrf_token" value="$csrf">
