@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 #: Regular-expression syntax people type by habit; fnmatch reads it literally.
 _REGEX_HINTS: tuple[tuple[str, str], ...] = (
-    (".*", "“.*” is regular-expression syntax; in a glob “*” alone matches anything"),
     ("^", "“^” is regular-expression syntax; a glob always matches the whole tag"),
     ("$", "“$” is regular-expression syntax; a glob always matches the whole tag"),
     ("+", "“+” is not a wildcard in a glob; it only matches a literal “+”"),
@@ -24,6 +23,9 @@ _REGEX_HINTS: tuple[tuple[str, str], ...] = (
     ("(", "“(” is not glob syntax; it only matches a literal “(”"),
     ("|", "“|” is not glob syntax; put each alternative on its own row"),
 )
+
+#: ".*" at the start or after a non-digit (``v1.*`` and ``3.*-alpine`` are ordinary globs).
+_REGEX_DOT_STAR = re.compile(r"(?:^|[^0-9])\.\*")
 
 
 @dataclass
@@ -77,6 +79,11 @@ def check_pattern(pattern: str) -> PatternCheck:
     if re.search(r"\{[^}]*,[^}]*\}", pattern) or ("{" in pattern and "}" in pattern):
         check.warnings.append(
             "Braces {a,b} are not supported: they match literally. Use one row per alternative."
+        )
+    if _REGEX_DOT_STAR.search(pattern):
+        check.warnings.append(
+            "“.*” reads like regular-expression syntax: in a glob the dot is a literal dot, "
+            "and “*” alone matches anything."
         )
     for needle, hint in _REGEX_HINTS:
         if needle in pattern and hint not in check.warnings:
