@@ -92,14 +92,12 @@ def panel_context(
         if mirror is not None
         else None
     )
-    active = status is not None and status.is_active
+    queued = mirror is not None and mirror.sync_status == "SYNC_NOW"
     polling = (status is not None and status.changes_by_itself) or (
         error is not None and keep_polling
     )
     announce = ""
-    if action_result is not None:
-        announce = action_result.message
-    elif status is not None and previous_label and previous_label != status.label:
+    if status is not None and previous_label and previous_label != status.label:
         announce = f"Status of {namespace}/{name}: {status.label}, {status.detail}."
     poll_params: dict[str, Any] = {"poll": 1}
     if status is not None:
@@ -122,7 +120,7 @@ def panel_context(
         "poll_url": f"{reverse('mirrors:status', args=[namespace, name])}?{urlencode(poll_params)}",
         "announce": announce,
         "cancel_warning": CANCEL_WARNING,
-        "queued_since": queued_since if active else None,
+        "queued_since": queued_since if queued else None,
         "claimed": mirror_status.claimed_at(mirror) if mirror is not None else None,
     }
 
@@ -182,7 +180,11 @@ def load_panel(
                 previous_label=previous_label,
                 keep_polling=True,
             )
-        ended = not mirror.sync_status.is_active and previous_label in ("Queued", "Syncing")
+        ended = not mirror.sync_status.is_active and previous_label in (
+            "Queued",
+            "Syncing",
+            "Stuck",
+        )
         unknown_queue = mirror.sync_status == "SYNC_NOW" and queued_since is None
         if ended or unknown_queue:
             logs = _logs_quietly(quay, namespace, name)
@@ -274,7 +276,16 @@ def _after_action(
     if not request.htmx:
         (messages.success if result.ok else messages.warning)(request, result.message)
         return HttpResponseRedirect(repo_url(namespace, name))
-    mirror = result.mirror
+    mirror, error, missing = result.mirror, None, None
+    if result.outcome in ("no_config", "no_repo"):
+        missing = result.outcome  # the result says it all; nothing to show a status of
+    elif mirror is None:  # the action failed before reading: show the status as it is
+        try:
+            mirror = request.quay.get_mirror(namespace, name)  # type: ignore[attr-defined]
+        except QuayUnauthorized:
+            raise
+        except QuayError as failure:
+            error = f"Could not read the status: {failure.message}"
     context = panel_context(
         namespace,
         name,
@@ -282,7 +293,8 @@ def _after_action(
         queued_since=mirror_status.current_time()
         if result.action == "sync_now" and result.outcome == "done"
         else None,
-        error=None if mirror is not None else "Could not read the new status yet. Trying again…",
+        error=error,
+        missing=missing,
         keep_polling=result.ok,
         action_result=result,
     )
