@@ -3,9 +3,12 @@ stuck syncs through the emulator; one upstream call per poll; faults are message
 
 from __future__ import annotations
 
+import json
 import re
+import statistics
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +34,7 @@ def poll_url(body: str) -> str:
 
 
 def label(body: str) -> str:
-    found = re.search(r'<span class="status status-\w+">([^<]+)</span>', body)
+    found = re.search(r"<span class=\"status status-\w+[^\"]*\">([^<]+)</span>", body)
     assert found
     return found.group(1)
 
@@ -172,7 +175,7 @@ def test_the_seeded_stuck_sync_shows_the_badge_and_is_unstuck_with_cancel_then_s
     client = client_as("alice")
     body = text(client.get("/repo/acme/python/status/", **HX))
     assert label(body) == "Stuck"
-    assert 'class="badge badge-stuck">Stuck<' in body
+    assert 'class="status status-stuck badge badge-stuck">Stuck<' in body
     assert "the worker claimed this sync 14 h ago and its 12 h lease ran out 2 h ago" in body
     assert "Cancel it, then press Sync now." in body
     assert "hx-trigger" not in body  # a dead worker's sync does not move by itself
@@ -283,3 +286,36 @@ def test_poll_parameters_are_checked(client_as, emulator):
     body = text(client.get("/repo/acme/redis/status/?poll=1&was=<script>&queued=abc", **HX))
     assert "<script>" not in body
     assert label(body) == "Synced"
+
+
+def test_server_time_per_poll(client_as, emulator, pytestconfig):
+    """What one poll costs the dashboard (reported in test-results/polling-cost-server.json)."""
+    client = client_as("alice")
+    url = poll_url(text(client.get("/repo/acme/alpine/status/", **HX)))
+    for _ in range(3):  # warm up connections and templates
+        client.get(url, **HX)
+    emulator.control("DELETE", "requests")
+    polls, upstream = [], []
+    for _ in range(50):
+        started = time.perf_counter()
+        response = client.get(url, **HX)
+        polls.append(time.perf_counter() - started)
+        assert label(text(response)) == "Syncing"
+    for _ in range(50):  # the same upstream call straight from here, for comparison
+        started = time.perf_counter()
+        emulator.api("GET", "repository/acme/alpine/mirror")
+        upstream.append(time.perf_counter() - started)
+    calls = [r for r in emulator.requests_log() if r["user"] == "alice"]
+    result = {
+        "polls": len(polls),
+        "upstream_calls_per_poll": (len(calls) - len(upstream)) / len(polls),
+        "server_ms_median": round(statistics.median(polls) * 1000, 2),
+        "server_ms_p95": round(sorted(polls)[int(len(polls) * 0.95) - 1] * 1000, 2),
+        "upstream_call_ms_median": round(statistics.median(upstream) * 1000, 2),
+    }
+    print("server time per poll:", result)
+    out = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output", "test-results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "polling-cost-server.json").write_text(json.dumps(result, indent=2))
+    assert result["upstream_calls_per_poll"] == 1
+    assert result["server_ms_median"] < 100

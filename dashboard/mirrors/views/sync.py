@@ -325,6 +325,7 @@ def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
                 "name": name,
                 "cancel_warning": CANCEL_WARNING,
                 "view": "row" if request.POST.get("view") == "row" else "",
+                "repo_url": repo_url(namespace, name),
                 "back_url": reverse("mirrors:overview")
                 if request.POST.get("view") == "row"
                 else repo_url(namespace, name),
