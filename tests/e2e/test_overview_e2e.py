@@ -1,0 +1,157 @@
+"""In the browser: sign in through Quay's OAuth pages, the overview with the seeded mirrors,
+rows that change live (Sync now, Cancel), counts that follow, live filters and bulk actions."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from ..conftest import Emulator
+
+
+def row(page: Page, full_name: str):
+    return page.locator("tr[data-status]", has=page.locator(f'a[href="/repo/{full_name}/"]'))
+
+
+def count(page: Page, key: str):
+    return page.locator(f'[data-count-for="{key}"] .count')
+
+
+def test_sign_in_through_quays_oauth_pages_and_back_to_next(page: Page, dashboard: str):
+    page.set_default_timeout(10_000)
+    page.goto(f"{dashboard}/?status=fail")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    page.get_by_role("button", name="Sign in with Quay").click()
+    # Quay's own pages: its sign-in form, then the consent page.
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("is requesting access to your")).to_be_visible()
+    page.get_by_role("button", name="Authorize Application").click()
+    page.wait_for_url(f"{dashboard}/?status=fail")
+    expect(page.get_by_text("Signed in to Quay as alice")).to_be_visible()
+    expect(page.locator("tr[data-status]").first).to_have_attribute("data-status", "fail")
+
+
+def test_the_overview_lists_the_seeded_mirrors_with_their_statuses(signed_in_page, screenshot):
+    page = signed_in_page("alice", "/")
+    expect(row(page, "acme/etcd").locator(".status")).to_have_text("Failed")
+    expect(row(page, "acme/python").locator(".status")).to_have_text("Stuck")
+    expect(row(page, "acme/alpine").locator(".status")).to_have_text(re.compile("Syncing|Synced"))
+    expect(row(page, "acme/nginx").locator(".status")).to_have_text("Synced")
+    expect(row(page, "acme/debian").locator(".status")).to_have_text("Cancelled")
+    expect(row(page, "globex/mysql").locator(".status")).to_have_text("Synced")
+    expect(row(page, "initech/loki").locator(".status")).to_have_text("Never synced")
+    expect(row(page, "acme/node").locator(".status")).to_have_text("Not configured yet")
+    # broken first
+    expect(page.locator("tr[data-status]").first).to_have_attribute("data-status", "fail")
+    expect(count(page, "stuck")).to_have_text("1")
+    screenshot(page, "overview-alice")
+
+
+def test_a_read_only_person_sees_statuses_without_actions(signed_in_page, screenshot):
+    page = signed_in_page("carol", "/")
+    expect(page.get_by_text("Read-only in")).to_be_visible()
+    expect(row(page, "acme/etcd").locator(".status")).to_have_text("Failed")
+    expect(row(page, "acme/etcd").get_by_role("button")).to_have_count(0)
+    screenshot(page, "overview-carol-read-only")
+
+
+def test_sync_now_on_a_row_changes_it_live_and_the_counts_follow(
+    signed_in_page, emulator: Emulator, screenshot
+):
+    emulator.configure(claim_delay=1, sync_duration=2)
+    page = signed_in_page("alice", "/")
+    page.evaluate("window.__not_reloaded = true")
+    redis = row(page, "acme/redis")
+    synced_before = int(count(page, "success").inner_text())
+    redis.get_by_role("button", name="Sync now").click()
+    expect(redis.locator(".status")).to_have_text("Queued")
+    expect(redis.locator(".row-message")).to_contain_text("Sync requested")
+    expect(count(page, "success")).to_have_text(str(synced_before - 1))
+    screenshot(page, "overview-row-queued")
+    expect(redis.locator(".status")).to_have_text("Syncing", timeout=8_000)
+    expect(redis.get_by_role("button", name="Sync now")).to_be_disabled()
+    expect(redis.locator(".status")).to_have_text("Synced", timeout=10_000)
+    expect(count(page, "success")).to_have_text(str(synced_before))
+    expect(redis).not_to_have_attribute("hx-trigger", re.compile("every"))  # polling stopped
+    assert page.evaluate("window.__not_reloaded === true")
+
+
+def test_cancel_on_a_row_asks_first_and_then_shows_cancelled(signed_in_page, emulator: Emulator):
+    page = signed_in_page("alice", "/?q=alpine")
+    alpine = row(page, "acme/alpine")
+    expect(alpine.locator(".status")).to_have_text("Syncing")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    alpine.get_by_role("button", name="Cancel").click()
+    expect(alpine.locator(".status")).to_have_text("Cancelled")
+    assert len(asked) == 1  # one question, not two
+    assert "paused until someone presses Sync now" in asked[0]
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
+
+
+def test_dismissing_the_cancel_question_cancels_nothing(signed_in_page, emulator: Emulator):
+    page = signed_in_page("alice", "/?q=alpine")
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    row(page, "acme/alpine").get_by_role("button", name="Cancel").click()
+    page.wait_for_timeout(500)
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"
+
+
+def test_search_filters_live_and_the_url_follows(signed_in_page):
+    page = signed_in_page("alice", "/")
+    page.evaluate("window.__not_reloaded = true")
+    page.get_by_label("Search").fill("coreos")
+    expect(page.locator("tr[data-status]")).to_have_count(1)
+    expect(row(page, "acme/etcd")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=coreos"))
+    page.locator("#f-status").select_option("stuck")
+    expect(page.locator("tr[data-status]")).to_have_count(0)
+    expect(page.get_by_text("No repository matches these filters")).to_be_visible()
+    assert page.evaluate("window.__not_reloaded === true")
+
+
+def test_bulk_sync_now_gives_a_result_per_row(signed_in_page, emulator: Emulator, screenshot):
+    page = signed_in_page("alice", "/?ns=acme")
+    row(page, "acme/redis").get_by_role("checkbox").check()
+    row(page, "acme/alpine").get_by_role("checkbox").check()
+    page.locator("#bulk").get_by_role("button", name="Sync now").click()
+    results = page.locator("#bulk-results")
+    expect(results).to_contain_text("1 of 2 done")
+    expect(results.locator(".outcome-done")).to_contain_text("acme/redis")
+    expect(results.locator(".outcome-already_syncing")).to_contain_text("acme/alpine")
+    expect(row(page, "acme/redis").locator(".status")).to_have_text(re.compile("Queued|Syncing"))
+    screenshot(page, "overview-bulk-results")
+
+
+def test_a_hidden_tab_makes_no_row_polls(signed_in_page):
+    page = signed_in_page("alice", "/?status=active")
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/row/") else None)
+    page.wait_for_timeout(2_500)
+    assert polls, "active rows poll while the tab is visible"
+    page.evaluate(
+        """() => {
+            Object.defineProperty(document, 'visibilityState',
+                {configurable: true, get: () => 'hidden'});
+            document.dispatchEvent(new Event('visibilitychange'));
+        }"""
+    )
+    page.wait_for_timeout(300)
+    polls.clear()
+    page.wait_for_timeout(4_500)
+    assert polls == []
+
+
+def test_the_overview_on_a_phone(signed_in_page, screenshot):
+    page = signed_in_page("alice", "/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(row(page, "acme/etcd")).to_be_visible()
+    screenshot(page, "overview-phone")
