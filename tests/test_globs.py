@@ -96,3 +96,9 @@ def test_invalid_patterns_match_nothing_and_unused_ones_are_listed():
     result = preview(["1.2*,latest", "nightly"], TAGS)
     assert result.matched == ()
     assert result.unused_patterns == ["nightly"]
+
+
+def test_matched_tags_the_source_no_longer_had_are_stale():
+    result = preview(["1.2*", "latest"], TAGS, upstream=["1.24", "1.25.3", "1.27", "latest"])
+    assert result.stale == ("1.23",)
+    assert preview(["1.2*"], TAGS).stale == ()  # unknown source: nothing claimed

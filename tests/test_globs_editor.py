@@ -86,7 +86,22 @@ def test_a_single_tag_to_delete_is_named_plainly(alice, emulator):
 def test_the_page_shows_the_preview_of_the_stored_rule(alice, emulator):
     body = text(page(alice, "acme", "nginx"))
     assert "Keeps 7 of 7" in body
-    assert "No current tag would be deleted" in body
+    assert "Would be deleted by the next successful sync" not in body
+
+
+def test_a_matched_tag_the_last_sync_did_not_find_upstream_is_flagged(alice, emulator):
+    """acme/nginx: 1.23 matches 1.2* but the source no longer has it (the last sync's log)."""
+    body = text(page(alice, "acme", "nginx"))
+    stale = re.search(r'class="message message-warning stale-tags">(.*?)</div>', body, re.S)
+    assert stale is not None
+    assert "<code>1.23</code>" in stale.group(1)
+    assert "tag 1.23 is here now and would be deleted" in " ".join(stale.group(1).split())
+    assert "<code>1.24</code>" not in stale.group(1)
+
+
+def test_a_rule_that_keeps_every_current_tag_says_so(alice, emulator):
+    body = text(alice.post("/repo/acme/redis/rules/check/", {"root_rule": ["*"]}, **HTMX))
+    assert "No current tag would be deleted by the rule" in body
 
 
 def test_the_editor_endpoints_send_browsers_without_htmx_to_the_page(alice, emulator):

@@ -327,3 +327,27 @@ def describe_log(entry: LogEntry) -> HistoryItem:
         return HistoryItem(entry.datetime, "change", f"{actor} changed {label} → {value}", who)
     text = message or kind.removeprefix("repo_mirror_").replace("_", " ").capitalize()
     return HistoryItem(entry.datetime, "other", text, who)
+
+
+@dataclass(frozen=True)
+class LastSync:
+    """What the newest successful sync found in the source (from its log entry)."""
+
+    when: datetime | None
+    tags: frozenset[str]
+
+
+def last_synced_tags(logs: Iterable[LogEntry] | None) -> LastSync | None:
+    """The tags the newest successful sync mirrored (Quay logs them comma-separated)."""
+    successes = [e for e in logs or () if e.kind == "repo_mirror_sync_success"]
+    if not successes:
+        return None
+    newest = max(successes, key=lambda e: e.datetime or datetime.min.replace(tzinfo=UTC))
+    raw = newest.metadata.get("tags")
+    if isinstance(raw, list):
+        names = [str(t).strip() for t in raw]
+    elif isinstance(raw, str) and raw.strip() != "No tags matched":
+        names = [t.strip() for t in raw.split(",")]
+    else:
+        names = []
+    return LastSync(newest.datetime, frozenset(n for n in names if n))

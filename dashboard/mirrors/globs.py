@@ -139,6 +139,9 @@ class Preview:
     deleted: tuple[str, ...]
     by_pattern: dict[str, tuple[str, ...]]
     total: int
+    #: Matched tags the last successful sync did not find in the source (it may have dropped
+    #: them: a sync also deletes local tags the source no longer has).
+    stale: tuple[str, ...] = ()
 
     @property
     def unused_patterns(self) -> list[str]:
@@ -146,15 +149,22 @@ class Preview:
         return [p for p, tags in self.by_pattern.items() if not tags]
 
 
-def preview(patterns: Sequence[str], tags: Iterable[str]) -> Preview:
-    """Which current tags the rule keeps (union over patterns) and which the next sync deletes."""
+def preview(
+    patterns: Sequence[str], tags: Iterable[str], upstream: Iterable[str] | None = None
+) -> Preview:
+    """Which current tags the rule keeps (union over patterns) and which the next sync deletes.
+
+    ``upstream``: the tags the last successful sync found in the source, when known.
+    """
     names = sorted(set(tags))
     valid = [p for p in clean_patterns(patterns) if check_pattern(p).ok]
     by_pattern = {p: tuple(t for t in names if matches(p, t)) for p in valid}
     kept = {t for matched in by_pattern.values() for t in matched}
+    seen = set(upstream) if upstream is not None else None
     return Preview(
         matched=tuple(t for t in names if t in kept),
         deleted=tuple(t for t in names if t not in kept),
         by_pattern=by_pattern,
         total=len(names),
+        stale=tuple(t for t in names if t in kept and t not in seen) if seen is not None else (),
     )

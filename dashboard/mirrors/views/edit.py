@@ -30,6 +30,7 @@ from dashboard.quay.errors import (
     QuayNotFound,
     QuayUnauthorized,
 )
+from dashboard.quay.fanout import parallel
 from dashboard.quay.models import RepositoryState
 
 from .. import changes
@@ -433,14 +434,21 @@ def _conflict(
 # -- the glob editor ------------------------------------------------------------------------------
 
 
-def _tags(request: HtmxHttpRequest, namespace: str, name: str) -> tuple[list[str] | None, str]:
-    try:
-        tags = request.quay.list_tags(namespace, name)  # type: ignore[attr-defined]
-    except QuayUnauthorized:
-        raise
-    except QuayError as error:
-        return None, f"The repository's current tags could not be read: {error.message}"
-    return [t.name for t in tags], ""
+def _editor_data(
+    request: HtmxHttpRequest, namespace: str, name: str
+) -> tuple[list[str] | None, str, changes.LastSync | None]:
+    """The current tags and the newest successful sync's tags, read in parallel."""
+    quay = request.quay  # type: ignore[attr-defined]
+    tags, logs = parallel(
+        lambda: quay.list_tags(namespace, name), lambda: quay.list_logs(namespace, name)
+    )
+    for outcome in (tags, logs):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    last_sync = changes.last_synced_tags(logs.value) if logs.ok else None
+    if tags.error is not None:
+        return None, f"The repository's current tags could not be read: {tags.error.message}", None
+    return [t.name for t in tags.value or []], "", last_sync
 
 
 @require_POST
@@ -451,8 +459,10 @@ def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         return _redirect(namespace, name)
     action = request.POST.get("rules_action", "")
     rows = _rows_action(request.POST, action).getlist("root_rule")
-    tag_names, error = _tags(request, namespace, name)
-    context = rules_context(None, rows, tag_names, error, focus_last=action == "add")
+    tag_names, error, last_sync = _editor_data(request, namespace, name)
+    context = rules_context(
+        None, rows, tag_names, error, focus_last=action == "add", last_sync=last_sync
+    )
     context.update({"namespace": namespace, "name": name})
     return render(request, f"{RULES_TEMPLATE}#rules", context)
 
@@ -464,8 +474,8 @@ def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
     if not request.htmx:
         return _redirect(namespace, name)
     rows = request.POST.getlist("root_rule")
-    tag_names, error = _tags(request, namespace, name)
-    context = rules_context(None, rows, tag_names, error)
+    tag_names, error, last_sync = _editor_data(request, namespace, name)
+    context = rules_context(None, rows, tag_names, error, last_sync=last_sync)
     context.update({"namespace": namespace, "name": name})
     return render(request, f"{RULES_TEMPLATE}#rules_check", context)
 

@@ -208,11 +208,17 @@ def rules_context(
     tag_names: list[str] | None,
     tags_error: str = "",
     focus_last: bool = False,
+    last_sync: changes.LastSync | None = None,
 ) -> dict[str, Any]:
-    """The glob editor's rows with their checks, and the preview of the rule."""
+    """The glob editor's rows with their checks, and the preview of the rule.
+
+    ``last_sync``: what the newest successful sync found in the source (from Quay's log), so
+    the preview can also name matched tags the source may no longer have.
+    """
     checks = globs.check_rows(rows)
     patterns = globs.clean_patterns(rows)
-    result = globs.preview(patterns, tag_names) if tag_names is not None else None
+    upstream = last_sync.tags if last_sync else None
+    result = globs.preview(patterns, tag_names, upstream) if tag_names is not None else None
     row_items = []
     for index, check in enumerate(checks):
         matched = result.by_pattern.get(check.pattern) if result else None
@@ -229,6 +235,7 @@ def rules_context(
         "preview": result,
         "patterns": patterns,
         "tags_error": tags_error,
+        "last_sync": last_sync,
         "rule_errors": form.errors.get("root_rule") if form is not None and form.is_bound else None,
     }
 
@@ -308,7 +315,13 @@ def render_page(
             "form": form,
             "syncing": bool(config and config.sync_status.is_active),
             "creating": config is None,
-            **rules_context(form, rows, data.tag_names, tags_error(data.tags)),
+            **rules_context(
+                form,
+                rows,
+                data.tag_names,
+                tags_error(data.tags),
+                last_sync=changes.last_synced_tags(data.logs.value),
+            ),
         }
     )
     if extra:

@@ -1,0 +1,74 @@
+"""The settings form in a browser: the glob editor's rows and live preview, errors, saving."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+
+def rule_inputs(page: Page):
+    return page.locator("#glob-editor input[name=root_rule]")
+
+
+def test_edit_the_tag_rule_with_the_editor_and_save_it(signed_in_page, emulator, screenshot):
+    page = signed_in_page("alice", "/repo/acme/nginx/")
+    expect(page.locator("#glob-preview")).to_contain_text("Keeps 7 of 7")
+    expect(rule_inputs(page)).to_have_count(3)  # 1.2*, latest, a spare row
+
+    # Narrow the first pattern: the preview says which tags the next sync would delete.
+    page.locator("#rule-0").fill("1.27*")
+    preview = page.locator("#glob-preview")
+    expect(preview).to_contain_text("Keeps 3 of 7")
+    expect(preview.locator(".deleted-tags")).to_contain_text("1.23")
+    expect(preview).to_contain_text("These 4 tags are here now and would be deleted")
+    expect(page.locator("#rule-msg-0")).to_contain_text("matches 1.27, 1.27.1")
+
+    # Add a row: it comes focused; type a pattern with a comma, then fix it.
+    page.get_by_role("button", name="+ Add pattern").click()
+    expect(rule_inputs(page)).to_have_count(4)
+    expect(page.locator("#rule-3")).to_be_focused()
+    page.keyboard.type("mainline,stable")
+    expect(page.locator("#rule-msg-3")).to_contain_text("cannot contain a comma")
+    page.locator("#rule-3").fill("mainline")
+    expect(page.locator("#rule-msg-3")).not_to_contain_text("comma")
+    screenshot(page, "edit-glob-preview")
+
+    # Remove "latest" (row 2 of the visible ones): the preview follows.
+    page.get_by_role("button", name="Remove pattern 2 (latest)").click()
+    expect(rule_inputs(page)).to_have_count(3)
+    expect(page.locator("#glob-preview")).to_contain_text("Keeps 2 of 7")
+
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#messages")).to_contain_text("tags: + 1.27*, + mainline, - 1.2*, - latest")
+    assert emulator.mirror("acme", "nginx")["root_rule"]["rule_value"] == ["1.27*", "mainline"]
+
+
+def test_errors_come_back_next_to_their_fields(signed_in_page, emulator, screenshot):
+    page = signed_in_page("alice", "/repo/acme/flaky/")
+    page.get_by_label("Source", exact=True).fill("https://ghcr.io/acme-corp/flaky-service")
+    page.get_by_label("Sync every").fill("0")
+    page.get_by_label("Time out after").fill("2")
+    page.get_by_label("Password", exact=True).fill("typed-secret")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.locator(".form-error-summary")).to_contain_text("Nothing was saved")
+    expect(page.locator("#id_external_reference_error")).to_contain_text("Leave out the scheme")
+    expect(page.locator("#id_sync_interval_value_error")).to_contain_text("at least 1 minute")
+    expect(page.locator("#id_skopeo_timeout_value_error")).to_contain_text("at least 5 minutes")
+    expect(page.get_by_label("Source", exact=True)).to_have_value(
+        "https://ghcr.io/acme-corp/flaky-service"
+    )
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    screenshot(page, "edit-form-errors")
+    assert emulator.mirror("acme", "flaky")["external_reference"] == (
+        "ghcr.io/acme-corp/flaky-service"
+    )
+
+
+def test_quays_refusal_is_shown_by_the_field(signed_in_page, emulator, screenshot):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.get_by_label("Source", exact=True).fill("169.254.169.254/latest/meta-data")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#id_external_reference_error")).to_contain_text(
+        "Quay refused this: The provided registry location is not allowed"
+    )
+    screenshot(page, "edit-quay-refused")
