@@ -123,7 +123,9 @@ def test_carol_who_is_no_admin_gets_a_read_only_view_from_mirror_health(client_a
     assert "Read-only in <strong>acme</strong>" in html
     assert "not an administrator" in html
     # Disabled mirrors are not in the health report: the row keeps its own reason.
-    assert "no admin rights on this repository" in row_html(html, "acme/golang")
+    golang = row_html(html, "acme/golang")
+    assert "No access" in golang and "no admin rights on this repository" in golang
+    assert 'id="bulk"' not in html  # nothing carol could select
     nginx = row_html(html, "acme/nginx")
     assert "docker.io" not in nginx and "<form" not in nginx
     health_calls = [e for e in emulator.requests_log() if e["path"].endswith("/mirror/health")]

@@ -103,6 +103,8 @@ class Row:
     health: HealthEntry | None = None
     last_sync: datetime | None = None
     reason: str = ""
+    #: The reason is a refusal (403: rights or scope), not a failure of Quay.
+    forbidden: bool = False
     #: A message for this row only (the outcome of an action just taken).
     message: str = ""
 
@@ -232,7 +234,12 @@ def unreadable_row(
 ) -> Row:
     if isinstance(error, QuayNotFound):
         return Row(namespace, name)  # MIRROR without a config: "not configured yet"
-    return Row(namespace, name, reason=reason_for(error, scopes))
+    return Row(
+        namespace,
+        name,
+        reason=reason_for(error, scopes),
+        forbidden=isinstance(error, QuayForbidden),
+    )
 
 
 @dataclass

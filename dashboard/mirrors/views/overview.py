@@ -125,6 +125,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         ],
         total=sum(n for key, n in counts.items() if key != rows.NOT_MIRRORED),
         all_params=filters.params(status=""),
+        selectable=any(row.config is not None for row in searched),
         back=_back_to(request),
     )
     return render(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
