@@ -322,3 +322,19 @@ def test_a_401_while_saving_signs_in_again_and_restores_the_form(client_as, emul
     assert 'value="docker.io/library/nginx-kept"' in body
     assert "except the password" in body
     assert "x1" not in body.split('name="external_registry_password"')[1][:200]
+
+
+def test_a_start_date_moved_by_a_sync_meanwhile_is_not_a_conflict(alice, emulator):
+    """After each sync Quay's worker moves the start date; a save that does not touch the
+    date goes through and leaves the new date alone."""
+    data = form_data(page(alice, "acme", "nginx"))
+    emulator.api(
+        "PUT", "repository/acme/nginx/mirror", json={"sync_start_date": "2030-02-01T00:00:00Z"}
+    )
+    data["sync_interval_value"] = "3"
+    clear_log(emulator)
+
+    save(alice, "acme", "nginx", data)
+
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 3 * 3600}]
+    assert emulator.mirror("acme", "nginx")["sync_start_date"] == "2030-02-01T00:00:00Z"

@@ -23,7 +23,8 @@ def test_a_mirror_repo_without_config_offers_the_create_form_with_defaults(clien
     form = response.context["form"]
     assert form.initial["verify_tls"] is True
     assert form.initial["is_enabled"] is True
-    assert (form.initial["sync_interval_value"], form.initial["sync_interval_unit"]) == (1, "days")
+    interval = (form.initial["sync_interval_value"], form.initial["sync_interval_unit"])
+    assert interval == (24, "hours")
     timeout = (form.initial["skopeo_timeout_value"], form.initial["skopeo_timeout_unit"])
     assert timeout == (5, "minutes")
     assert abs(form.initial["sync_start_date"] - datetime.now(UTC)) < timedelta(minutes=2)

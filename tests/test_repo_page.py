@@ -202,3 +202,16 @@ def test_the_page_calls_run_at_the_same_time(db):
 
     assert data.config == config
     assert not barrier.broken
+
+
+def test_many_robots_become_a_text_box_with_suggestions(db):
+    from dashboard.mirrors.forms import MirrorSettingsForm
+
+    robots = [f"acme+bot{i:02}" for i in range(20)]
+    form = MirrorSettingsForm(namespace="acme", robots=robots, initial={})
+    assert form.robot_widget == "datalist"
+    form = MirrorSettingsForm(
+        {"robot_username": "acme+bot99"}, namespace="acme", robots=robots, initial={}
+    )
+    form.is_valid()
+    assert "acme+bot99 is not one of the acme namespace" in str(form.errors["robot_username"])

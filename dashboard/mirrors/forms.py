@@ -26,6 +26,8 @@ UNITS: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
 MIN_INTERVAL = 60
 MIN_TIMEOUT = 300
 MAX_SECONDS = 10 * 365 * 86400
+#: Up to this many robots the choice is a <select>; beyond, a text box with suggestions.
+SELECT_LIMIT = 12
 
 #: Defaults of a new mirror (verify TLS on, every 24 hours, 5 minute timeout, starting now).
 DEFAULT_INTERVAL = 86400
@@ -38,8 +40,11 @@ _HOSTNAME = re.compile(
 
 
 def split_duration(seconds: int) -> tuple[int, str]:
-    """21600 -> (6, "hours"): the largest unit that divides the value evenly."""
+    """21600 -> (6, "hours"): the largest unit that divides the value evenly (a day or two
+    reads better in hours: 86400 -> (24, "hours"))."""
     for unit in ("days", "hours", "minutes"):
+        if unit == "days" and seconds < 2 * UNITS["days"]:
+            continue
         if seconds and seconds % UNITS[unit] == 0:
             return seconds // UNITS[unit], unit
     return seconds, "seconds"
@@ -220,9 +225,13 @@ class MirrorSettingsForm(forms.Form):
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
         self.robots_error = robots_error
+        self.robot_widget = "text"  # the list could not be read: type the name
         self.creating = creating
         self.stored_password = stored_password
-        if self.robots is not None:
+        if self.robots is not None and len(self.robots) > SELECT_LIMIT:
+            self.robot_widget = "datalist"  # many robots: type to filter the suggestions
+        elif self.robots is not None:
+            self.robot_widget = "select"
             choices = [(r, r) for r in self.robots]
             current = self.initial.get("robot_username")
             if current and current not in self.robots:

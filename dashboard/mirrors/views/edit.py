@@ -316,7 +316,14 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
     mine = changes.snapshot_from_form(cleaned)
     loaded = changes.unsign(namespace, name, cleaned.get("loaded") or "")
 
-    if loaded is None or changes.diff(loaded, current):
+    theirs = changes.diff(loaded, current) if loaded is not None else []
+    if [c.field for c in theirs] == ["sync_start_date"] and (
+        loaded is not None and mine["sync_start_date"] == loaded["sync_start_date"]
+    ):
+        # The worker moves the start date after every sync: not a person's change to guard,
+        # and this save does not touch the date.
+        mine["sync_start_date"] = current["sync_start_date"]
+    elif loaded is None or theirs:
         return _conflict(request, data, form, loaded, current, mine)
 
     remove = bool(cleaned.get("remove_credentials"))
