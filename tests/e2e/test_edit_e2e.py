@@ -72,3 +72,13 @@ def test_quays_refusal_is_shown_by_the_field(signed_in_page, emulator, screensho
         "Quay refused this: The provided registry location is not allowed"
     )
     screenshot(page, "edit-quay-refused")
+
+
+def test_enter_in_a_field_saves_rather_than_removing_a_row(signed_in_page, emulator):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.get_by_label("Sync every").fill("4")
+    page.get_by_label("Sync every").press("Enter")
+    expect(page.locator("#messages")).to_contain_text("interval: 12 hours → 4 hours")
+    stored = emulator.mirror("acme", "redis")
+    assert stored["sync_interval"] == 4 * 3600
+    assert stored["root_rule"]["rule_value"] == ["7.*", "latest"]
