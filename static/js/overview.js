@@ -12,8 +12,22 @@
       var row = rows[i];
       var before = known[row.id];
       var now = row.getAttribute("data-status");
-      if (before !== undefined && before !== now) { bump(before, -1); bump(now, +1); }
+      if (before !== undefined && before !== now) {
+        bump(before, -1);
+        bump(now, +1);
+        announce(row);
+      }
       known[row.id] = now;
+    }
+  }
+
+  // Screen readers hear which row changed and to what (the rows themselves are replaced).
+  function announce(row) {
+    var region = document.getElementById("row-announcer");
+    var name = row.querySelector("th");
+    var status = row.querySelector(".status");
+    if (region && name && status) {
+      region.textContent = name.textContent.trim() + ": " + status.textContent.trim();
     }
   }
 

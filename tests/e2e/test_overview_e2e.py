@@ -70,6 +70,7 @@ def test_sync_now_on_a_row_changes_it_live_and_the_counts_follow(
     expect(redis.locator(".status")).to_have_text("Queued")
     expect(redis.locator(".row-message")).to_contain_text("Sync requested")
     expect(count(page, "success")).to_have_text(str(synced_before - 1))
+    expect(page.locator("#row-announcer")).to_have_text("acme/redis: Queued")
     screenshot(page, "overview-row-queued")
     expect(redis.locator(".status")).to_have_text("Syncing", timeout=8_000)
     expect(redis.get_by_role("button", name="Sync now")).to_be_disabled()
@@ -155,3 +156,23 @@ def test_the_overview_on_a_phone(signed_in_page, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     expect(row(page, "acme/etcd")).to_be_visible()
     screenshot(page, "overview-phone")
+
+
+def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emulator):
+    page = signed_in_page("alice", "/?ns=acme")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    row(page, "acme/alpine").get_by_role("checkbox").check()
+    row(page, "acme/redis").get_by_role("checkbox").check()
+    page.locator("#bulk").get_by_role("button", name="Cancel").click()
+    results = page.locator("#bulk-results")
+    expect(results.locator(".outcome-done")).to_contain_text("acme/alpine")
+    expect(results.locator(".outcome-nothing_to_cancel")).to_contain_text("acme/redis")
+    assert len(asked) == 1 and "paused until someone presses Sync now" in asked[0]
+    expect(row(page, "acme/alpine").locator(".status")).to_have_text("Cancelled")
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
