@@ -215,3 +215,10 @@ def test_many_robots_become_a_text_box_with_suggestions(db):
     )
     form.is_valid()
     assert "acme+bot99 is not one of the acme namespace" in str(form.errors["robot_username"])
+
+
+def test_a_member_without_admin_rights_is_not_offered_the_switch(client_as, emulator):
+    body = text(page(client_as("carol"), "acme", "app"))
+    assert "no admin rights on this repository" in body
+    assert "Switch to mirror state" not in body
+    assert "v2.4.0" in body

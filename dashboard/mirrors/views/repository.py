@@ -286,8 +286,11 @@ def render_page(
     config = data.config
     repo = data.repository.value
     missing = None
-    if config is None and isinstance(data.mirror.error, QuayNotFound):
-        missing = "normal" if repo is not None and not repo.is_mirror else "no_config"
+    forbidden = isinstance(data.mirror.error, QuayForbidden)
+    if config is None and repo is not None and not repo.is_mirror and not forbidden:
+        missing = "normal"  # Quay answers 404 (or 400) for the config of a non-mirror repo
+    elif config is None and isinstance(data.mirror.error, QuayNotFound):
+        missing = "no_config"
     context.update(
         panel_context(namespace, name, mirror=config, logs=data.logs.value, missing=missing)
     )
