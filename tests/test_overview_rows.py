@@ -183,3 +183,42 @@ def test_bulk_needs_csrf(client_as, emulator):
     response = strict.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]})
     assert response.status_code == 403
     assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
+
+
+# -- last result, read from the log once the row is in view ----------------------------------
+
+
+def test_a_stuck_sync_does_not_poll(client_as):
+    python = row_html(client_as("alice").get("/").content.decode(), "acme/python")
+    assert 'data-status="stuck"' in python and not _polls(python)
+
+
+def test_finished_rows_load_their_last_result_when_seen_and_polling_rows_do_not(client_as):
+    html = client_as("alice").get("/").content.decode()
+    nginx = row_html(html, "acme/nginx")
+    assert 'hx-get="/repo/acme/nginx/last-result/" hx-trigger="intersect once"' in nginx
+    assert "/last-result/" not in row_html(html, "acme/alpine")  # polls: one call per poll
+    assert "/last-result/" not in row_html(html, "acme/ubuntu")  # never ran
+
+
+def test_the_last_result_cell_says_what_and_when_in_one_call(client_as, emulator):
+    client = client_as("alice")
+    before = len(emulator.requests_log())
+    html = client.get("/repo/acme/nginx/last-result/", **HX).content.decode()
+    assert "succeeded" in html and re.search(r'<time datetime="[^"]+Z"', html)
+    assert [e["path"] for e in emulator.requests_log()[before:]] == [
+        "/api/v1/repository/acme/nginx/logs"
+    ]
+
+
+def test_the_last_result_of_a_failed_sync_says_why(client_as):
+    html = client_as("alice").get("/repo/acme/postgres/last-result/", **HX).content.decode()
+    assert "failed" in html and "denied" in html
+
+
+def test_the_last_result_cell_survives_quay_failing(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/nginx/logs": 503})
+    response = client.get("/repo/acme/nginx/last-result/", **HX)
+    assert response.status_code == 200
+    assert "Quay had an internal problem" in response.content.decode()  # on hover

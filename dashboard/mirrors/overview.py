@@ -137,8 +137,24 @@ class Row:
 
     @property
     def is_active(self) -> bool:
-        """A sync is queued or running: the row refreshes itself."""
+        """A sync is queued or running."""
         return self.status is not None and self.status.is_active
+
+    @property
+    def polls(self) -> bool:
+        """The row refreshes itself: its status changes by itself (queued or running, but
+        not a sync whose worker died: only a person's Cancel moves that one on)."""
+        return self.status is not None and self.status.changes_by_itself
+
+    @property
+    def has_history(self) -> bool:
+        """Worth reading the last result from the log: a readable mirror that has run, and
+        is not mid-sync (a polling row must cost one call per poll)."""
+        return (
+            self.config is not None
+            and not self.polls
+            and self.config.sync_status.value in ("SUCCESS", "FAIL", "CANCEL")
+        )
 
     @property
     def external_reference(self) -> str:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("bulk/", overview.bulk, name="bulk"),
     path("repo/<str:namespace>/<str:name>/row/", overview.row, name="row"),
+    path(
+        "repo/<str:namespace>/<str:name>/last-result/",
+        overview.row_last_result,
+        name="row-last-result",
+    ),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
     path("repo/<str:namespace>/<str:name>/", repository.repository, name="repo"),
     path("repo/<str:namespace>/<str:name>/status/", sync.status, name="status"),

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
@@ -26,6 +25,7 @@ from dashboard.quay.fanout import fan_out
 from .. import overview as rows
 from ..models import AuditEntry, record
 from ..overview import STATUS_CHOICES, STATUS_KEYS
+from ..status import current_time, last_result, summarize_event
 
 TEMPLATE = "mirrors/overview.html"
 #: Upper bound of repositories one bulk action may touch.
@@ -99,7 +99,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     try:
         data = rows.collect(
             request.quay,  # type: ignore[attr-defined]
-            timezone.now(),
+            current_time(),
             namespaces=[filters.namespace] if filters.namespace else None,
             include_normal=filters.show_normal,
             scopes=token_scopes(request),
@@ -148,7 +148,7 @@ def render_row(
         request.quay,  # type: ignore[attr-defined]
         namespace,
         name,
-        timezone.now(),
+        current_time(),
         via_health=via_health,
         scopes=token_scopes(request),
     )
@@ -166,6 +166,26 @@ def render_row(
 def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll every 2 s)."""
     return render_row(request, namespace, name)
+
+
+@require_GET
+@login_required
+def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
+    """``GET /repo/<ns>/<name>/last-result/``: the row's "last result" cell with its time.
+
+    Quay's mirror config does not say when the last sync ended; its usage log does. Reading
+    every repository's log would double the overview's upstream calls, so a row's cell asks
+    for it (one call) only once it scrolls into view.
+    """
+    event = None
+    try:
+        entry = last_result(request.quay.list_logs(namespace, name))  # type: ignore[attr-defined]
+        event = summarize_event(entry) if entry else None
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return render(request, f"{TEMPLATE}#last_result", {"error": error.message})
+    return render(request, f"{TEMPLATE}#last_result", {"event": event})
 
 
 @dataclass(frozen=True)
@@ -254,7 +274,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         if request.htmx:
             said = {(r.namespace, r.name): r.message for r in results}
             quay = request.quay  # type: ignore[attr-defined]
-            fresh = rows.read_rows(quay, selected, timezone.now(), token_scopes(request))
+            fresh = rows.read_rows(quay, selected, current_time(), token_scopes(request))
             context["rows"] = [
                 replace(fresh[key], message=said.get(key, "")) for key in selected if key in fresh
             ]
