@@ -222,3 +222,10 @@ def test_the_last_result_cell_survives_quay_failing(client_as, emulator):
     response = client.get("/repo/acme/nginx/last-result/", **HX)
     assert response.status_code == 200
     assert "Quay had an internal problem" in response.content.decode()  # on hover
+
+
+def test_row_urls_opened_without_htmx_go_to_the_repository_page(client_as):
+    client = client_as("alice")
+    for url in ("/repo/acme/nginx/row/", "/repo/acme/nginx/last-result/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/repo/acme/nginx/"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
@@ -164,7 +164,12 @@ def render_row(
 @require_GET
 @login_required
 def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
-    """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll every 2 s)."""
+    """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll every 2 s).
+
+    A fragment for htmx; a browser that opens the URL itself goes to the repository page.
+    """
+    if not request.htmx:
+        return redirect("mirrors:repo", namespace, name)
     return render_row(request, namespace, name)
 
 
@@ -177,6 +182,8 @@ def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> Http
     every repository's log would double the overview's upstream calls, so a row's cell asks
     for it (one call) only once it scrolls into view.
     """
+    if not request.htmx:
+        return redirect("mirrors:repo", namespace, name)
     event = None
     try:
         entry = last_result(request.quay.list_logs(namespace, name))  # type: ignore[attr-defined]
