@@ -113,11 +113,11 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 
     searched = data.filtered(query=filters.query)
     counts = {key: 0 for key, _ in STATUS_CHOICES}
-    for row in searched:
-        counts[row.key] += 1
+    for item in searched:
+        counts[item.key] += 1
     context.update(
         overview=data,
-        rows=[row for row in searched if not filters.status or row.key == filters.status],
+        rows=[item for item in searched if not filters.status or item.key == filters.status],
         counts=[
             Count(key, label, counts[key], filters.params(status=key), key in ALWAYS_COUNTED)
             for key, label in STATUS_CHOICES
@@ -125,7 +125,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
         ],
         total=sum(n for key, n in counts.items() if key != rows.NOT_MIRRORED),
         all_params=filters.params(status=""),
-        selectable=any(row.config is not None for row in searched),
+        selectable=any(item.config is not None for item in searched),
         back=_back_to(request),
     )
     return render(request, f"{TEMPLATE}#results" if request.htmx else TEMPLATE, context)
