@@ -293,3 +293,11 @@ def test_only_a_sync_that_can_change_by_itself_is_polled():
     late = status.describe(queued, NOW, queued_since=NOW - timedelta(hours=1))
     assert late.is_stuck and late.changes_by_itself  # a worker may still come back
     assert not status.describe(config(), NOW).changes_by_itself
+
+
+def test_long_durations_are_said_to_the_minute():
+    claimed = NOW - timedelta(hours=14, seconds=1)
+    mirror = config(sync_status=SyncStatus.SYNCING, sync_expiration_date=claimed + status.LEASE)
+    assert status.describe(mirror, NOW).detail == (
+        "the worker claimed this sync 14 h ago and its 12 h lease ran out 2 h ago"
+    )

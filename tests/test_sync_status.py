@@ -199,7 +199,7 @@ def test_a_sync_now_that_no_worker_picks_up_becomes_stuck(
     follow_emulator_clock(6 * 60)
     body = text(client.get(poll_url(body), **HX))
     assert label(body) == "Stuck"
-    assert re.search(r"queued 6 min( \d+ s)? ago and no worker has picked it up", body)
+    assert "queued 6 min ago and no worker has picked it up" in body
     assert TRIGGER in body  # a worker may still come back
     assert "Cancel sync" in body
 

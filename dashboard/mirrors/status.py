@@ -82,6 +82,13 @@ def claimed_at(config: MirrorConfig) -> datetime | None:
     return None
 
 
+def _about(delta: timedelta) -> str:
+    """A duration to the minute once it is past a few minutes ("14 h", not "14 h 1 s")."""
+    if delta >= timedelta(minutes=3):
+        delta = timedelta(minutes=round(delta.total_seconds() / 60))
+    return short_duration(delta)
+
+
 def _retries(config: MirrorConfig) -> str:
     return f"{config.sync_retries_remaining} of {MAX_SYNC_RETRIES} left"
 
@@ -110,8 +117,8 @@ def describe(
             return MirrorStatus(
                 "stuck",
                 "Stuck",
-                f"the worker claimed this sync {short_duration(now - claimed)} ago and its "
-                f"12 h lease ran out {short_duration(now - expires)} ago"
+                f"the worker claimed this sync {_about(now - claimed)} ago and its "
+                f"12 h lease ran out {_about(now - expires)} ago"
                 if claimed
                 else "the worker's lease on this sync ran out",
                 "Cancel it, then press Sync now.",
@@ -125,7 +132,7 @@ def describe(
             return MirrorStatus(
                 "stuck",
                 "Stuck",
-                f"queued {short_duration(now - queued_since)} ago and no worker has picked it "
+                f"queued {_about(now - queued_since)} ago and no worker has picked it "
                 "up; the mirror workers may be down or busy",
                 "Cancel it, then press Sync now; if it stays queued, check Quay's mirror workers.",
                 s,
