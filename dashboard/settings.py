@@ -114,7 +114,7 @@ QUAY_CA_BUNDLE = env.str("QUAY_CA_BUNDLE", default="") or None
 # Seconds to wait for Quay on any call (connect and read).
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
-QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=16)
+QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
 
 LOGGING = {
     "version": 1,
