@@ -319,3 +319,11 @@ def test_server_time_per_poll(client_as, emulator, pytestconfig):
     (out / "polling-cost-server.json").write_text(json.dumps(result, indent=2))
     assert result["upstream_calls_per_poll"] == 1
     assert result["server_ms_median"] < 100
+
+
+def test_a_revoked_sign_in_during_a_poll_sends_the_page_to_sign_in(client_as, emulator):
+    client = client_as("alice")
+    url = poll_url(text(client.get("/repo/acme/alpine/status/", **HX)))
+    emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 401})
+    response = client.get(url, **HX)
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")

@@ -216,5 +216,5 @@ def test_polling_cost_per_open_tab(
     screenshots_dir.parent.mkdir(parents=True, exist_ok=True)
     (screenshots_dir.parent / "polling-cost-browser.json").write_text(json.dumps(result, indent=2))
     assert kinds == ["GET /api/v1/repository/acme/redis/mirror"]
-    assert len(calls) == len(polls) or abs(len(calls) - len(polls)) <= 1  # one call per poll
-    assert 25 <= per_minute <= 31  # every 2 s: 30 a minute
+    assert abs(len(calls) - len(polls)) <= 1  # one call per poll (one may be in flight)
+    assert len(polls) >= 5 and per_minute <= 31  # every 2 s at most: 30 a minute
