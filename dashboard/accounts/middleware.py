@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +26,7 @@ class TimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = request.COOKIES.get(TZ_COOKIE, "")
+        name = unquote(request.COOKIES.get(TZ_COOKIE, ""))  # app.js URL-encodes "Europe/Paris"
         try:
             timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
