@@ -327,3 +327,17 @@ def test_a_revoked_sign_in_during_a_poll_sends_the_page_to_sign_in(client_as, em
     emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 401})
     response = client.get(url, **HX)
     assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+
+
+def test_a_queued_sync_whose_log_cannot_be_read_still_costs_one_call_per_poll(client_as, emulator):
+    emulator.configure(fail={"/api/v1/repository/acme/busybox/logs": 503})
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/busybox/status/", **HX))
+    assert label(body) == "Queued"
+    url = poll_url(body)
+    assert "queued=0" in url  # looked, found nothing: do not look again
+    emulator.control("DELETE", "requests")
+    for _ in range(3):
+        url = poll_url(text(client.get(url, **HX)))
+    calls = [(r["method"], r["path"]) for r in emulator.requests_log()]
+    assert calls == [("GET", "/api/v1/repository/acme/busybox/mirror")] * 3

@@ -104,8 +104,10 @@ def panel_context(
         poll_params["was"] = status.label
     elif previous_label:
         poll_params["was"] = previous_label
-    if queued_since is not None and (mirror is None or mirror.sync_status == "SYNC_NOW"):
-        poll_params["queued"] = int(queued_since.timestamp())
+    if queued or (mirror is None and queued_since is not None):
+        # What the log said about when Sync now was pressed; 0: looked, not found (or could
+        # not be read) -- either way the next polls need not read the log for it again.
+        poll_params["queued"] = int(queued_since.timestamp()) if queued_since else 0
     return {
         "namespace": namespace,
         "name": name,
@@ -155,6 +157,7 @@ def load_panel(
     poll: bool = False,
     previous_label: str | None = None,
     queued_since: datetime | None = None,
+    queue_checked: bool = False,
 ) -> dict[str, Any]:
     """Read what the panel needs from Quay and build its context.
 
@@ -185,7 +188,9 @@ def load_panel(
             "Syncing",
             "Stuck",
         )
-        unknown_queue = mirror.sync_status == "SYNC_NOW" and queued_since is None
+        unknown_queue = (
+            mirror.sync_status == "SYNC_NOW" and queued_since is None and not queue_checked
+        )
         if ended or unknown_queue:
             logs = _logs_quietly(quay, namespace, name)
     else:
@@ -255,6 +260,7 @@ def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         poll=request.GET.get("poll") == "1",
         previous_label=was if was in _KNOWN_LABELS else None,
         queued_since=_queued_param(request.GET.get("queued")),
+        queue_checked="queued" in request.GET,
     )
     if request.htmx:
         return render(request, f"{TEMPLATE}#panel_body", context)
