@@ -101,6 +101,7 @@ def test_the_panel_polls_while_queued_and_syncing_and_stops_once_synced(client_a
     assert label(body) == "Synced"
     assert "hx-trigger" not in body and 'hx-get="/repo/acme/redis/status/?poll' not in body
     assert "Status of acme/redis: Synced" in body
+    assert '<div id="status-result" hx-swap-oob="innerHTML"></div>' in body  # message cleared
     assert "Last result" in body and "5 tags: 7.0, 7.2, 7.2.4, 7.4, latest" in body
 
 

@@ -63,6 +63,7 @@ def test_sync_now_shows_queued_syncing_synced_without_reloading(
     # Screen readers hear the change through the stable live region.
     expect(page.locator("#status-announce")).to_contain_text("Status of acme/redis: Synced")
     assert page.locator("#status-body[hx-trigger]").count() == 0  # final: polling stopped
+    expect(page.locator(".action-result")).to_have_count(0)  # the press's message is done
     assert_not_reloaded(page)
     assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
 

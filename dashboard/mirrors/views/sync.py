@@ -49,6 +49,9 @@ _KNOWN_LABELS = {
     "Disabled",
 }
 
+#: What the panel showed while it polled (a queued-too-long sync polls as "Stuck").
+ACTIVE_LABELS = ("Queued", "Syncing", "Stuck")
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
@@ -96,6 +99,8 @@ def panel_context(
     polling = (status is not None and status.changes_by_itself) or (
         error is not None and keep_polling
     )
+    was_active = previous_label in ACTIVE_LABELS
+    sync_ended = was_active and status is not None and not status.is_active
     announce = ""
     if status is not None and previous_label and previous_label != status.label:
         announce = f"Status of {namespace}/{name}: {status.label}, {status.detail}."
@@ -121,6 +126,7 @@ def panel_context(
         "polling": polling,
         "poll_url": f"{reverse('mirrors:status', args=[namespace, name])}?{urlencode(poll_params)}",
         "announce": announce,
+        "sync_ended": sync_ended,
         "cancel_warning": CANCEL_WARNING,
         "queued_since": queued_since if queued else None,
         "claimed": mirror_status.claimed_at(mirror) if mirror is not None else None,
@@ -183,11 +189,7 @@ def load_panel(
                 previous_label=previous_label,
                 keep_polling=True,
             )
-        ended = not mirror.sync_status.is_active and previous_label in (
-            "Queued",
-            "Syncing",
-            "Stuck",
-        )
+        ended = not mirror.sync_status.is_active and previous_label in ACTIVE_LABELS
         unknown_queue = (
             mirror.sync_status == "SYNC_NOW" and queued_since is None and not queue_checked
         )
