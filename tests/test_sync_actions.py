@@ -265,3 +265,14 @@ def test_a_press_on_an_overview_row_answers_with_the_row(client_as, emulator):
     assert "Sync requested for acme/redis" in body
     response = client.post("/repo/acme/redis/sync-now/", {"view": "row"})
     assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_cancel_from_an_overview_row_without_javascript_confirms_and_goes_back(client_as, emulator):
+    client = client_as("alice")
+    body = text(cancel(client, "acme/alpine", {"view": "row"}))
+    assert "Cancel the sync of acme/alpine?" in body
+    assert '<input type="hidden" name="view" value="row">' in body
+    assert 'href="/" role="button"' in body  # "Keep it running" goes back to the overview
+    response = cancel(client, "acme/alpine", {"view": "row", "confirm": "yes"})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"

@@ -90,6 +90,16 @@ def test_cancel_a_running_sync_after_confirming(signed_in_page, emulator: Emulat
     assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
 
 
+def test_sync_now_works_from_the_keyboard_and_keeps_the_focus(signed_in_page, emulator: Emulator):
+    emulator.configure(claim_delay=30)
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.locator("#sync-now-button").focus()
+    page.keyboard.press("Enter")
+    expect(status_of(page)).to_have_text("Queued")
+    # The body was swapped; the focus is back on the (new) Sync now button.
+    expect(page.locator("#sync-now-button")).to_be_focused()
+
+
 def test_dismissing_the_cancel_dialog_cancels_nothing(signed_in_page, emulator: Emulator):
     page = signed_in_page("alice", "/repo/acme/alpine/")
     page.once("dialog", lambda dialog: dialog.dismiss())
