@@ -79,7 +79,7 @@ def perform(
     return result
 
 
-def record_result(request: Any, namespace: str, name: str, result: ActionResult) -> None:
+def record_result(request: Any, namespace: str, name: str, result: ActionResult) -> ActionResult:
     """The audit entry of one press of Sync now / Cancel, with how it went."""
     action = result.action
     record(

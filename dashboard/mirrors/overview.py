@@ -35,7 +35,7 @@ from dashboard.quay.errors import (
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import HealthEntry, MirrorConfig, MirrorHealth, Repository
 
-from .status import RANK, MirrorStatus, describe
+from .status import RANK, MirrorStatus, describe, describe_health
 from .timefmt import relative
 
 #: Filter values besides the status keys of :mod:`.status`.
@@ -219,17 +219,7 @@ def row_from_health(entry: HealthEntry, now: datetime) -> Row:
     Health carries no schedule and no lease, so the words say only what is known.
     """
     retries = entry.retries_remaining
-    config = MirrorConfig(
-        is_enabled=entry.is_enabled,
-        external_reference="",
-        sync_interval=0,
-        sync_start_date=None,
-        sync_status=entry.sync_status,
-        root_rule=(),
-        robot_username=None,
-        sync_retries_remaining=3 if retries is None else retries,
-    )
-    status = describe(config, now)
+    status = describe_health(entry, now)
     if status.key in ("success", "fail", "never") or status.key == "disabled":
         detail = f"last sync {relative(entry.last_sync, now)}" if entry.last_sync else ""
         if status.key == "fail" and retries is not None:

@@ -17,7 +17,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from dashboard.quay.models import MAX_SYNC_RETRIES, LogEntry, MirrorConfig, SyncStatus
+from dashboard.quay.models import (
+    MAX_SYNC_RETRIES,
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    SyncStatus,
+)
 
 from .timefmt import relative, short_duration
 
@@ -294,3 +300,23 @@ def failure_reason(meta: Mapping[str, Any]) -> str:
                 return found[-1].replace('\\"', '"')
     message = meta.get("message")
     return str(message) if message else "the sync failed (Quay gave no reason)"
+
+
+def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
+    """The status of a mirror known only from Quay's mirror health report.
+
+    Health carries no schedule and no lease, so it is read through the one :func:`describe`
+    as a config without a start date (unknown retries count as a full set).
+    """
+    retries = entry.retries_remaining
+    config = MirrorConfig(
+        is_enabled=entry.is_enabled,
+        external_reference="",
+        sync_interval=0,
+        sync_start_date=None,
+        sync_status=entry.sync_status,
+        root_rule=(),
+        robot_username=None,
+        sync_retries_remaining=MAX_SYNC_RETRIES if retries is None else retries,
+    )
+    return describe(config, now)

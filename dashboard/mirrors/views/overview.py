@@ -23,7 +23,6 @@ from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out
 
 from .. import overview as rows
-from ..models import AuditEntry, record
 from ..overview import STATUS_CHOICES, STATUS_KEYS
 from ..status import current_time, last_result, summarize_event
 
@@ -231,28 +230,20 @@ def _perform_all(
     """
     from .. import actions
 
-    quay = request.quay  # type: ignore[attr-defined]
-    _ = quay.base_url  # resolve the lazy client here, not in every thread
-    # actions.perform() = the upstream part (_perform) + the audit record; split here because
-    # only the upstream part may run in worker threads.
-    outcomes = fan_out(lambda key: actions._perform(quay, key[0], key[1], action), keys)
+    _ = request.quay.base_url  # type: ignore[attr-defined]  # resolve the lazy client once
+    outcomes = fan_out(
+        lambda key: actions.perform(request, key[0], key[1], action, audit=False), keys
+    )
     results = []
     for outcome in outcomes:
         namespace, name = outcome.item
         if outcome.value is not None:
             result = outcome.value
-            record(
-                request,
-                namespace,
-                name,
-                AuditEntry.Action.SYNC_NOW if action == "sync_now" else AuditEntry.Action.CANCEL,
-                ok=result.ok,
-                message=f"{result.outcome_label}: {result.message}",
-            )
+            actions.record_result(request, namespace, name, result)
             results.append(
                 BulkResult(namespace, name, result.outcome, result.outcome_label, result.message)
             )
-        else:  # attempt() turns Quay's errors into outcomes; this is only a safety net
+        else:  # perform() turns Quay's errors into outcomes; this is only a safety net
             message = outcome.error.message if outcome.error else "Quay did not answer."
             results.append(BulkResult(namespace, name, "error", "error", message))
     return results

@@ -34,6 +34,7 @@ from dashboard.quay.models import LogEntry, MirrorConfig, Repository
 from .. import changes, globs
 from ..forms import MirrorSettingsForm, data_from_pending
 from ..models import AuditEntry
+from ..status import current_time, describe_health
 from .sync import panel_context
 
 TEMPLATE = "mirrors/repo.html"
@@ -118,23 +119,6 @@ def _health_entry(quay: Any, namespace: str, name: str) -> Any:
         if entry.repository == name and entry.namespace in (namespace, ""):
             return entry
     return None
-
-
-def _health_status(entry: Any) -> Any:
-    """The health row in the same words as a full config (via the one ``describe``)."""
-    from ..status import describe
-
-    config = MirrorConfig(
-        is_enabled=entry.is_enabled,
-        external_reference="",
-        sync_interval=0,
-        sync_start_date=None,
-        sync_status=entry.sync_status,
-        root_rule=(),
-        robot_username=None,
-        sync_retries_remaining=entry.retries_remaining or 0,
-    )
-    return describe(config, timezone.now())
 
 
 def _mirror_error(data: PageData) -> str:
@@ -303,7 +287,9 @@ def render_page(
             "missing": missing,
             "mirror_error": "" if missing else _mirror_error(data),
             "health": data.health,
-            "health_status": _health_status(data.health) if data.health else None,
+            "health_status": (
+                describe_health(data.health, current_time()) if data.health else None
+            ),
             "tags": data.tag_names,
             "tags_error": tags_error(data.tags),
             "history": _history(data) if data.logs.ok else None,
