@@ -89,9 +89,8 @@ def get_user(ctx: Ctx) -> Response:
             view.update({"is_org_admin": is_admin, "preferred_namespace": False})
         organizations.append(view)
     body["organizations"] = organizations
-    if user.global_readonly_superuser:
-        body["super_user"] = False
-        body["global_readonly_super_user"] = True
+    # Quay names no superuser here: ``super_user`` only with the super:user scope (never asked
+    # for), and a global read-only superuser not at all. Clients find out from mirror health.
     return json_response(body)
 
 
@@ -331,13 +330,14 @@ def mirror_health(ctx: Ctx) -> Response:
     user = require_user(ctx)
     namespace = ctx.request.args.get("namespace") or None
     state = ctx.state
-    if namespace is None:
-        if not user.global_readonly_superuser:
+    superuser = user.superuser or user.global_readonly_superuser
+    if namespace is None:  # Quay: allow_if_superuser() or allow_if_global_readonly_superuser()
+        if not superuser:
             raise forbidden(ctx.request)
     else:
         if not state.namespace_exists(namespace):
             raise not_found(ctx.request)
-        if not user.global_readonly_superuser:
+        if not superuser:
             if namespace in state.orgs:
                 if state.role(user.username, namespace) is None:
                     raise forbidden(ctx.request)

@@ -41,6 +41,8 @@ class User:
     email: str
     password: str = "password"  # noqa: S105 - demo credential, documented in seed.py
     global_readonly_superuser: bool = False
+    #: A (full) superuser of the registry (Quay's ``SUPER_USERS``).
+    superuser: bool = False
 
 
 @dataclass

@@ -32,7 +32,7 @@ from dashboard.quay.errors import (
     QuayUnauthorized,
     QuayUnreachable,
 )
-from dashboard.quay.fanout import fan_out
+from dashboard.quay.fanout import fan_out, parallel
 from dashboard.quay.models import HealthEntry, MirrorConfig, MirrorHealth, Repository
 
 from .status import RANK, MirrorStatus, describe, describe_health
@@ -276,16 +276,19 @@ def _health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
     return {entry.repository: entry for entry in health.details} if health else {}
 
 
-def _superuser_namespaces(client: QuayClient) -> tuple[list[str], MirrorHealth | None]:
-    """A (read-only) superuser belongs to no organization but reads them all: the global
-    mirror health names every namespace with an enabled mirror (one call)."""
+def _global_health(client: QuayClient) -> MirrorHealth | None:
+    """The global mirror health, or ``None`` when Quay refuses it.
+
+    Quay shows the health of every namespace (``namespace`` left out) only to superusers and
+    global read-only superusers, and ``GET /user/`` does not tell who they are (``super_user``
+    needs the super:user scope): the answer to this one call is the test. A refusal of any
+    kind (403; also a 401, since ``GET /user/`` has just accepted the token) or a failure means
+    "not a superuser": the person's own namespaces are read as usual.
+    """
     try:
-        health = client.get_mirror_health(None)  # type: ignore[arg-type]
-    except QuayUnauthorized:
-        raise
+        return client.get_mirror_health(None)  # type: ignore[arg-type]
     except QuayError:
-        return [], None
-    return sorted({entry.namespace for entry in health.details}), health
+        return None
 
 
 def collect(
@@ -301,13 +304,16 @@ def collect(
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
     every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
     """
-    user = client.get_user()
-    calls = 1
+    got_user, got_health = parallel(client.get_user, lambda: _global_health(client))
+    calls = 2
+    if got_user.error is not None:
+        raise got_user.error
+    user = got_user.value
+    assert user is not None
     mine = user.namespaces
-    global_health: MirrorHealth | None = None
-    if user.super_user or user.readonly_super_user:
-        extra, global_health = _superuser_namespaces(client)
-        calls += 1
+    global_health = got_health.value
+    if global_health is not None:  # a (read-only) superuser: every namespace with a mirror
+        extra = sorted({entry.namespace for entry in global_health.details})
         mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
     overview = Overview(username=user.username, namespaces=mine, scopes_known=scopes is not None)

@@ -30,11 +30,6 @@ class SyncStatus(enum.StrEnum):
         return self in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING)
 
     @property
-    def is_finished(self) -> bool:
-        """Nothing is queued or running: the status stays until the next run."""
-        return not self.is_active
-
-    @property
     def can_cancel(self) -> bool:
         """Quay's sync-cancel only accepts SYNCING and SYNC_NOW (else 404)."""
         return self.is_active
@@ -76,9 +71,9 @@ class QuayUser:
     username: str
     organizations: tuple[Organization, ...] = ()
     email: str | None = None
+    #: Quay sends ``super_user`` only to a token with the super:user scope (the dashboard does
+    #: not ask for it): a (read-only) superuser is found by reading the global mirror health.
     super_user: bool = False
-    #: A global read-only superuser reads every namespace (``global_readonly_super_user``).
-    readonly_super_user: bool = False
 
     @property
     def namespaces(self) -> list[str]:
@@ -95,7 +90,6 @@ class QuayUser:
             ),
             email=data.get("email"),
             super_user=bool(data.get("super_user")),
-            readonly_super_user=bool(data.get("global_readonly_super_user")),
         )
 
 
@@ -143,10 +137,6 @@ class Robot:
     def namespace(self) -> str:
         return self.name.split("+", 1)[0]
 
-    @property
-    def short_name(self) -> str:
-        return self.name.split("+", 1)[-1]
-
 
 @dataclass(frozen=True)
 class Tag:
@@ -189,23 +179,6 @@ class LogEntry:
         )
 
 
-#: The config's fields as the dashboard names them (flat); ``to_api`` nests them for Quay.
-MIRROR_FIELDS = (
-    "is_enabled",
-    "external_reference",
-    "external_registry_username",
-    "robot_username",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout_interval",
-    "root_rule",
-    "verify_tls",
-    "unsigned_images",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "architecture_filter",
-)
 _REGISTRY_CONFIG_FIELDS = ("verify_tls", "unsigned_images")
 _PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
 
@@ -265,10 +238,6 @@ class MirrorConfig:
             architecture_filter=tuple(data.get("architecture_filter") or ()),
         )
 
-    def values(self) -> dict[str, Any]:
-        """The editable fields, flat, as :data:`MIRROR_FIELDS` names them."""
-        return {name: getattr(self, name) for name in MIRROR_FIELDS}
-
 
 def to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Quay's JSON for a config create or update from flat dashboard fields.
@@ -314,8 +283,6 @@ class MirrorHealth:
     """Quay's mirror health report for a namespace (readable by organization members)."""
 
     healthy: bool
-    counts: Mapping[str, int]
-    issues: tuple[Mapping[str, Any], ...]
     details: tuple[HealthEntry, ...]
     has_more: bool = False
 
@@ -340,8 +307,6 @@ class MirrorHealth:
             )
         return cls(
             healthy=bool(data.get("healthy", True)),
-            counts={k: v for k, v in repos.items() if isinstance(v, int)},
-            issues=tuple(data.get("issues") or ()),
             details=tuple(details),
             has_more=bool((repos.get("pagination") or {}).get("has_more")),
         )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from werkzeug.test import Client
+
+from dashboard.emulator.app import EmulatorApp
+from dashboard.emulator.seed import demo_token
+from dashboard.emulator.state import Options
 from tests.conftest import Emulator
 
 
@@ -83,6 +88,21 @@ def test_global_health_needs_a_superuser(emulator: Emulator) -> None:
     response = health(emulator, user="dave")
     assert response.status_code in (200, 503)
     assert response.json()["repositories"]["total"] == 17
+
+
+def test_global_health_admits_a_full_superuser_too() -> None:
+    """Quay's mirrorhealth.py: allow_if_superuser() or allow_if_global_readonly_superuser()."""
+    app = EmulatorApp(Options())
+    client = Client(app)
+    headers = {"Authorization": f"Bearer {demo_token('bob')}"}
+    path = "/api/v1/repository/mirror/health"
+    assert client.get(path, headers=headers).status_code == 403
+    app.state.users["bob"].superuser = True
+    response = client.get(path, headers=headers)
+    assert response.status_code in (200, 503)
+    assert response.json["repositories"]["total"] == 17
+    initech = client.get(path, query_string={"namespace": "initech"}, headers=headers)
+    assert initech.status_code in (200, 503)  # not a member of initech: a superuser reads it
 
 
 def test_health_of_unknown_namespace_answers_404(emulator: Emulator) -> None:

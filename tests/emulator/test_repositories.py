@@ -28,10 +28,12 @@ def test_user_organizations_of_bob_and_carol(emulator: Emulator) -> None:
     assert [(o["name"], o["can_create_repo"]) for o in carol["organizations"]] == [("acme", False)]
 
 
-def test_readonly_superuser_is_flagged_on_user(emulator: Emulator) -> None:
+def test_user_view_names_no_superuser_like_quay(emulator: Emulator) -> None:
+    """Quay sends ``super_user`` only with the super:user scope and never a read-only flag."""
     body = emulator.api("GET", "user/", user="dave").json()
     assert body["organizations"] == []
-    assert body["global_readonly_super_user"] is True
+    assert "global_readonly_super_user" not in body
+    assert "super_user" not in body
 
 
 def test_repository_list_without_filter_answers_400(emulator: Emulator) -> None:
