@@ -1,8 +1,11 @@
 """Settings: every value comes from the environment (see .env.example), with safe defaults."""
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -10,9 +13,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789abcdef"
-)
+# The key encrypts the Quay tokens kept in sessions and signs form snapshots: the default is
+# public, so it is only accepted while QUAY_URL is a loopback address (the demo, the tests).
+DEFAULT_SECRET_KEY = "insecure-dev-key-change-me-in-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -111,6 +115,26 @@ QUAY_OAUTH_SCOPES = env.list(
 QUAY_ALLOW_TOKEN_SIGNIN = env.bool("QUAY_ALLOW_TOKEN_SIGNIN", default=True)
 # A CA bundle (PEM file) to trust for a Quay with a private CA. TLS is always verified.
 QUAY_CA_BUNDLE = env.str("QUAY_CA_BUNDLE", default="") or None
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.0/8, ``localhost``, ``::1``)."""
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is not set, and QUAY_URL ({QUAY_URL}) is not on this machine. "
+        "The built-in key is public and would let anyone forge sessions and decrypt the "
+        "Quay tokens kept in them: set DJANGO_SECRET_KEY to a long random string, e.g. "
+        "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 # Seconds to wait for Quay on any call (connect and read).
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.

@@ -48,7 +48,7 @@ def test_a_config_reads_every_field_of_quays_answer():
 
 def test_status_helpers_say_what_a_status_allows():
     assert SyncStatus.SYNCING.is_active and SyncStatus.SYNC_NOW.is_active
-    assert SyncStatus.SUCCESS.is_finished and not SyncStatus.SUCCESS.can_cancel
+    assert not SyncStatus.SUCCESS.is_active and not SyncStatus.SUCCESS.can_cancel
     assert SyncStatus.SYNC_NOW.can_cancel and SyncStatus.SYNCING.can_cancel
     assert not SyncStatus.SYNCING.can_sync_now
     assert SyncStatus.CANCEL.can_sync_now and SyncStatus.FAIL.can_sync_now

@@ -9,11 +9,13 @@ the real server differs from it: 204 on sync-now/cancel, ``rule_kind``/``rule_va
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import logging
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -39,6 +41,10 @@ logger = logging.getLogger(__name__)
 # Quay refuses browser-like User-Agents without X-Requested-With: we say who we are.
 USER_AGENT = f"mirror-dashboard/{__version__} (+python-requests)"
 _MAX_PAGES = 100
+#: Rows per page of mirror health details (Quay's maximum ``limit``).
+HEALTH_PAGE_SIZE = 1000
+#: At most this many pages of a usage log are read for one list (20 entries a page).
+MAX_LOG_PAGES = 25
 ADMIN = "repo:admin"
 
 
@@ -64,6 +70,33 @@ def http_session() -> requests.Session:
         if "default" not in _sessions:
             _sessions["default"] = _new_session()
         return _sessions["default"]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+UNREADABLE = "Quay answered in a form this dashboard cannot read."
+
+
+def _reads_answer(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn an answer of an unexpected shape (a missing key, a list for an object, a date
+    that is not one) into :class:`QuayUnexpected`, which views show as a message."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.warning("Unreadable answer from Quay in %s: %r", method.__name__, exc)
+            raise QuayUnexpected(UNREADABLE) from exc
+
+    return wrapper
+
+
+def _quay_day(value: datetime) -> str:
+    """A day as Quay's logs API takes it: ``%m/%d/%Y`` in UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%m/%d/%Y")
 
 
 def _repo_path(namespace: str, name: str) -> str:
@@ -150,12 +183,14 @@ class QuayClient:
 
     # -- who am I -----------------------------------------------------------------------------
 
+    @_reads_answer
     def get_user(self) -> QuayUser:
         """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
         return QuayUser.from_api(self.get("user/", "user:read"))
 
     # -- repositories -------------------------------------------------------------------------
 
+    @_reads_answer
     def list_repositories(self, namespace: str) -> list[Repository]:
         """Every repository of a namespace the person can read, following ``next_page``."""
         repos: list[Repository] = []
@@ -169,6 +204,7 @@ class QuayClient:
             params["next_page"] = next_page
         return repos
 
+    @_reads_answer
     def get_repository(self, namespace: str, name: str) -> Repository:
         return Repository.from_api(self.get(_repo_path(namespace, name), "repo:read"))
 
@@ -183,11 +219,13 @@ class QuayClient:
 
     # -- robots -------------------------------------------------------------------------------
 
+    @_reads_answer
     def list_org_robots(self, org: str) -> list[Robot]:
         """An organization's robots (scope ``org:admin``)."""
         data = self.get(f"organization/{quote(org, safe='')}/robots", "org:admin") or {}
         return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
 
+    @_reads_answer
     def list_user_robots(self) -> list[Robot]:
         """The signed-in person's own robots."""
         data = self.get("user/robots", "user:admin") or {}
@@ -201,6 +239,7 @@ class QuayClient:
 
     # -- mirror config ------------------------------------------------------------------------
 
+    @_reads_answer
     def get_mirror(self, namespace: str, name: str) -> MirrorConfig:
         """``GET .../mirror`` (404 when the repository has no mirror config)."""
         return MirrorConfig.from_api(self.get(f"{_repo_path(namespace, name)}/mirror", ADMIN))
@@ -225,22 +264,49 @@ class QuayClient:
 
     # -- logs, tags, health -------------------------------------------------------------------
 
+    @_reads_answer
     def list_logs(
-        self, namespace: str, name: str, *, mirror_only: bool = True, pages: int = 1
+        self,
+        namespace: str,
+        name: str,
+        *,
+        mirror_only: bool = True,
+        pages: int = 1,
+        starttime: datetime | None = None,
+        endtime: datetime | None = None,
+        want: int | None = None,
     ) -> list[LogEntry]:
-        """The repository's usage log, newest first (mirror events only by default)."""
+        """The repository's usage log, newest first (mirror events only by default).
+
+        Quay answers 20 entries a page and, without ``starttime``, only the last day or so;
+        real Quay writes one ``repo_mirror_sync_tag_success`` per tag, so a sync can fill
+        pages. ``pages`` pages are read; with ``want``, further pages too until ``want``
+        matching entries are found (at most ``MAX_LOG_PAGES`` pages in all). ``starttime``
+        and ``endtime`` are days (Quay's ``%m/%d/%Y``, UTC; ``endtime``'s day is included).
+        """
         entries: list[LogEntry] = []
         params: dict[str, Any] = {}
-        for _ in range(max(1, pages)):
+        if starttime is not None:
+            params["starttime"] = _quay_day(starttime)
+        if endtime is not None:
+            params["endtime"] = _quay_day(endtime)
+        limit = max(1, pages)
+        if want is not None:
+            limit = max(limit, MAX_LOG_PAGES)
+        for read in range(1, min(limit, MAX_LOG_PAGES) + 1):
             data = self.get(f"{_repo_path(namespace, name)}/logs", ADMIN, **params) or {}
             entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
             if not data.get("next_page"):
+                break
+            matching = sum(1 for e in entries if e.is_mirror_event or not mirror_only)
+            if read >= pages and (want is None or matching >= want):
                 break
             params["next_page"] = data["next_page"]
         if mirror_only:
             entries = [e for e in entries if e.is_mirror_event]
         return entries
 
+    @_reads_answer
     def list_tags(self, namespace: str, name: str) -> list[Tag]:
         """The repository's active tags (all pages)."""
         tags: list[Tag] = []
@@ -260,18 +326,35 @@ class QuayClient:
                 break
         return tags
 
+    @_reads_answer
     def get_mirror_health(self, namespace: str, *, detailed: bool = True) -> MirrorHealth:
-        """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy."""
-        data = self.request(
-            "GET",
-            "repository/mirror/health",
-            params={"namespace": namespace, "detailed": str(detailed).lower(), "limit": 1000},
-            accept_statuses=(503,),
-            scope="repo:read",
-        )
-        if not isinstance(data, dict):
-            raise QuayUnexpected("Quay's mirror health answer could not be read.")
-        return MirrorHealth.from_api(data)
+        """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy.
+
+        The details come in pages (``offset``/``limit``, ``pagination.has_more``): all of them
+        are read, up to ``_MAX_PAGES`` pages.
+        """
+        pages: list[MirrorHealth] = []
+        for page in range(_MAX_PAGES):
+            data = self.request(
+                "GET",
+                "repository/mirror/health",
+                params={
+                    "namespace": namespace,
+                    "detailed": str(detailed).lower(),
+                    "limit": HEALTH_PAGE_SIZE,
+                    "offset": page * HEALTH_PAGE_SIZE,
+                },
+                accept_statuses=(503,),
+                scope="repo:read",
+            )
+            if not isinstance(data, dict):
+                raise QuayUnexpected("Quay's mirror health answer could not be read.")
+            pages.append(MirrorHealth.from_api(data))
+            if not (detailed and pages[-1].has_more):
+                break
+        first, last = pages[0], pages[-1]
+        details = tuple(entry for health in pages for entry in health.details)
+        return MirrorHealth(healthy=first.healthy, details=details, has_more=last.has_more)
 
 
 __all__ = ["QuayClient", "QuayError", "http_session"]

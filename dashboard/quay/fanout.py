@@ -8,14 +8,17 @@ exceptions are programming errors and propagate too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
 from .errors import QuayError, QuayUnauthorized
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,3 +61,18 @@ def fan_out(
 def parallel(*calls: Callable[[], R]) -> list[Outcome[int, R]]:
     """Run a few different independent calls at once (e.g. the calls of one page)."""
     return fan_out(lambda index: calls[index](), range(len(calls)))
+
+
+def quietly(func: Callable[..., R], *args: Any, **kwargs: Any) -> R | None:
+    """``func(*args, **kwargs)``, or ``None`` when it fails with a :class:`QuayError`.
+
+    For extra reads whose failure only costs a detail of the page (a read-back after a save,
+    the logs of a status panel). A 401 still propagates: the person must sign in again.
+    """
+    try:
+        return func(*args, **kwargs)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        logger.info("%s failed quietly: %s", getattr(func, "__name__", func), error.message)
+        return None
