@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -157,3 +158,28 @@ def _token(name: str) -> str:
     from tests.conftest import TOKENS
 
     return TOKENS[name]
+
+
+# -- an outage of the repository listing ------------------------------------------------------
+
+
+def test_listing_outage_shows_no_false_all_clear(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository": 503})
+    html = client.get("/").content.decode()
+    assert "could not be listed" in html
+    assert "Counts incomplete:</strong> could not list 4 of 4 namespaces" in html
+    assert re.search(r'data-count-for="fail"[^>]*>\s*<span class="count">\?</span>', html)
+    assert re.search(r"data-count-total>\?</span>", html)
+    assert not re.search(r'<span class="count">0</span>', html)
+    assert "No mirrored repositories in your namespaces" not in html
+    assert "No mirrors can be shown: Quay did not list the repositories of" in html
+
+
+def test_one_namespace_failing_says_counts_incomplete_one_of_n():
+    from dashboard.mirrors.overview import Overview
+
+    data = Overview("alice", ["alice", "acme"], queried=["alice", "acme"])
+    assert data.incomplete == ""
+    data.namespace_errors["acme"] = "Quay failed"
+    assert data.incomplete == "could not list 1 of 2 namespaces"

@@ -257,11 +257,21 @@ class Overview:
     rows: list[Row] = field(default_factory=list)
     #: Namespaces whose repositories could not be listed, with the reason.
     namespace_errors: dict[str, str] = field(default_factory=dict)
+    #: The namespaces whose repositories were asked for (all of them, or the filtered one).
+    queried: list[str] = field(default_factory=list)
     #: Namespaces shown read-only from mirror health (the person may not read configs).
     read_only_namespaces: list[str] = field(default_factory=list)
     upstream_calls: int = 0
     #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
     scopes_known: bool = True
+
+    @property
+    def incomplete(self) -> str:
+        """Why the counts are not the whole truth ("" when every namespace was listed)."""
+        if not self.namespace_errors:
+            return ""
+        failed, asked = len(self.namespace_errors), len(self.queried) or len(self.namespace_errors)
+        return f"could not list {failed} of {asked} namespace{'s' if asked != 1 else ''}"
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(row.key for row in self.rows))
@@ -316,7 +326,9 @@ def collect(
         extra = sorted({entry.namespace for entry in global_health.details})
         mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
-    overview = Overview(username=user.username, namespaces=mine, scopes_known=scopes is not None)
+    overview = Overview(
+        username=user.username, namespaces=mine, scopes_known=scopes is not None, queried=wanted
+    )
 
     listings = fan_out(client.list_repositories, wanted)
     calls += len(wanted)

@@ -35,7 +35,9 @@
     var link = document.querySelector('[data-count-for="' + key + '"]');
     if (!link) { return; }
     var count = link.querySelector(".count");
-    var value = Math.max(0, parseInt(count.textContent, 10) + delta);
+    var before = parseInt(count.textContent, 10);
+    if (isNaN(before)) { return; }  // "?": a namespace could not be listed, the count is unknown
+    var value = Math.max(0, before + delta);
     count.textContent = String(value);
     var item = link.closest("li");
     if (item) { item.hidden = value === 0 && !item.hasAttribute("data-always"); }
