@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,41 @@ class AuditEntry(models.Model):
         return f"{self.username} {self.get_action_display()} {self.namespace}/{self.repository}"
 
 
+#: Fields whose values may carry ``user:password@`` (proxy URLs).
+URL_FIELDS = ("http_proxy", "https_proxy")
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^\s/]+@")
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^\s/]+@")
+REDACTED = "***@"
+
+
+def redact_url(value: Any) -> Any:
+    """``http://user:secret@proxy:3128`` → ``http://***@proxy:3128``; other values unchanged."""
+    if not isinstance(value, str) or "@" not in value:
+        return value
+    return _USERINFO.sub(lambda m: (m.group("scheme") or "") + REDACTED, value, count=1)
+
+
+def redact_changes(changes: dict[str, Any] | None) -> dict[str, Any]:
+    """The changes with any credentials in proxy URLs taken out of their from/to values."""
+    result: dict[str, Any] = {}
+    for field_name, change in (changes or {}).items():
+        if field_name in URL_FIELDS:
+            if isinstance(change, dict):
+                change = {
+                    key: redact_url(value) if key in ("from", "to") else value
+                    for key, value in change.items()
+                }
+            else:
+                change = redact_url(change)
+        result[field_name] = change
+    return result
+
+
+def redact_text(text: str) -> str:
+    """A message with the credentials of any URL in it taken out."""
+    return _URL_USERINFO.sub(lambda m: m.group("scheme") + REDACTED, text)
+
+
 def record(
     request: Any,
     namespace: str,
@@ -46,7 +82,11 @@ def record(
     ok: bool = True,
     message: str = "",
 ) -> AuditEntry:
-    """Write one audit entry for the signed-in person. Never pass secret values in changes."""
+    """Write one audit entry for the signed-in person. Never pass secret values in changes.
+
+    Credentials in proxy URLs (``http://user:password@proxy``) are taken out here, so no
+    writer can store them by mistake.
+    """
     user = request.user if request.user.is_authenticated else None
     return AuditEntry.objects.create(
         user=user,
@@ -54,7 +94,7 @@ def record(
         namespace=namespace,
         repository=repository,
         action=action,
-        changes=changes or {},
+        changes=redact_changes(changes),
         ok=ok,
-        message=message,
+        message=redact_text(message),
     )

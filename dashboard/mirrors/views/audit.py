@@ -3,6 +3,9 @@
 ``GET /audit/?namespace=&repository=&person=&page=``
 
 A person sees the entries of the namespaces they belong to (everything for a Quay superuser).
+The values of a change (a source, a proxy, a username) are shown only for repositories whose
+mirror config Quay shows the person: one ``get_mirror`` per repository on the page, in
+parallel.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from dashboard.quay.errors import QuayError, QuayUnauthorized
+from dashboard.quay.fanout import fan_out
 
 from ..models import AuditEntry
-from .repository import audit_rows
+from .repository import audit_rows, can_read_config
 
 PER_PAGE = 50
 
@@ -63,13 +67,17 @@ def audit(request: HtmxHttpRequest) -> HttpResponse:
         entries = entries.filter(username=filters["person"])
 
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    readable = _readable_configs(request, {(e.namespace, e.repository) for e in shown})
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
         "mirrors/audit.html",
         {
             "page_obj": page,
-            "rows": audit_rows(page.object_list),
+            "rows": audit_rows(
+                shown, values=lambda entry: (entry.namespace, entry.repository) in readable
+            ),
             "filters": filters,
             "namespaces": namespaces,
             "people": people,
@@ -77,3 +85,12 @@ def audit(request: HtmxHttpRequest) -> HttpResponse:
             "query": query,
         },
     )
+
+
+def _readable_configs(
+    request: HtmxHttpRequest, repos: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The repositories whose mirror config Quay shows this person (a 401 propagates)."""
+    quay = request.quay  # type: ignore[attr-defined]
+    outcomes = fan_out(lambda repo: quay.get_mirror(*repo), sorted(repos))
+    return {outcome.item for outcome in outcomes if can_read_config(outcome)}

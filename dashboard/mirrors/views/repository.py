@@ -9,6 +9,7 @@ message in its own part of the page; a 401 sends the person to sign in again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from dashboard.quay.models import LogEntry, MirrorConfig, Repository
 
 from .. import changes, globs
 from ..forms import MirrorSettingsForm, data_from_pending
-from ..models import AuditEntry
+from ..models import URL_FIELDS, AuditEntry, redact_text, redact_url
 from ..status import current_time, describe_health
 from .sync import panel_context
 
@@ -138,22 +139,58 @@ def _history(data: PageData) -> list[changes.HistoryItem]:
     return [changes.describe_log(e) for e in entries[:HISTORY_LENGTH]]
 
 
-def audit_rows(entries: Any) -> list[dict[str, Any]]:
-    """Audit entries with their changes in words (shared with the audit page)."""
+#: Changes whose values anyone who sees the entry may read (not mirror settings).
+PUBLIC_FIELDS = frozenset({"state"})
+
+
+def audit_rows(entries: Any, values: bool | Callable[[AuditEntry], bool]) -> list[dict[str, Any]]:
+    """Audit entries with their changes in words (shared with the audit page).
+
+    ``values``: whether (or, called with the entry, for which entries) the person may read the
+    mirror settings the changes were made to. Quay shows those only to the repository's
+    admins, so for anyone else a change is only named ("changed settings (source, tags)"), and
+    the entry's message, which may quote values, is left out.
+    """
     rows = []
     for entry in entries:
+        readable = values(entry) if callable(values) else values
         lines = []
+        fields = []
         for field_name, change in (entry.changes or {}).items():
-            if not isinstance(change, dict):
-                lines.append({"text": f"{field_name}: {change}", "applied": True})
+            applied = change.get("applied", True) if isinstance(change, dict) else True
+            if not readable and field_name not in PUBLIC_FIELDS:
+                fields.append(
+                    {"label": changes.LABELS.get(field_name, field_name), "applied": applied}
+                )
                 continue
-            if field_name == changes.PASSWORD:
+            if not isinstance(change, dict):
+                text = f"{field_name}: {redact_url(change)}"
+            elif field_name == changes.PASSWORD:
                 text = f"password {change.get('to')}"
             else:
-                text = changes.describe_change(field_name, change.get("from"), change.get("to"))
-            lines.append({"text": text, "applied": change.get("applied", True)})
-        rows.append({"entry": entry, "lines": lines})
+                old, new = change.get("from"), change.get("to")
+                if field_name in URL_FIELDS:
+                    old, new = redact_url(old), redact_url(new)
+                text = changes.describe_change(field_name, old, new)
+            lines.append({"text": text, "applied": applied})
+        message = entry.message
+        if not readable and entry.action in (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE):
+            message = ""
+        rows.append(
+            {
+                "entry": entry,
+                "lines": lines,
+                "fields": fields,
+                "message": redact_text(message),
+                "values_hidden": not readable and bool(fields),
+            }
+        )
     return rows
+
+
+def can_read_config(mirror: Outcome[Any, Any]) -> bool:
+    """Whether Quay would show this person the mirror config (read, or 404: none to show)."""
+    return mirror.ok or isinstance(mirror.error, QuayNotFound)
 
 
 def build_form(
@@ -299,7 +336,8 @@ def render_page(
                 else ""
             ),
             "audit": audit_rows(
-                AuditEntry.objects.filter(namespace=namespace, repository=name)[:AUDIT_LENGTH]
+                AuditEntry.objects.filter(namespace=namespace, repository=name)[:AUDIT_LENGTH],
+                values=can_read_config(data.mirror),
             ),
             "form": form,
             "syncing": bool(config and config.sync_status.is_active),
