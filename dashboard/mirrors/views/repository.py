@@ -23,13 +23,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import take_pending_submission
-from dashboard.quay.errors import (
-    QuayError,
-    QuayForbidden,
-    QuayNotFound,
-    QuayUnauthorized,
-)
-from dashboard.quay.fanout import Outcome, parallel
+from dashboard.quay.errors import QuayForbidden, QuayNotFound
+from dashboard.quay.fanout import Outcome, parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, Repository
 
 from .. import changes, globs
@@ -99,24 +94,16 @@ def load(request: HtmxHttpRequest, namespace: str, name: str) -> PageData:
         lambda: quay.list_tags(namespace, name),
         lambda: quay.list_robots(namespace, username),
     )
-    for outcome in (repository, mirror, logs, tags, robots):
-        if isinstance(outcome.error, QuayUnauthorized):
-            raise outcome.error
     data = PageData(namespace, name, repository, mirror, logs, tags, robots)
-    if isinstance(mirror.error, QuayForbidden) and repository.ok:
+    if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(quay, namespace, name)
     return data
 
 
 def _health_entry(quay: Any, namespace: str, name: str) -> Any:
     """The repository's row of the namespace's mirror health (readable by members)."""
-    try:
-        health = quay.get_mirror_health(namespace)
-    except QuayUnauthorized:
-        raise
-    except QuayError:
-        return None
-    for entry in health.details:
+    health = quietly(quay.get_mirror_health, namespace)
+    for entry in health.details if health is not None else ():
         if entry.repository == name and entry.namespace in (namespace, ""):
             return entry
     return None
@@ -124,6 +111,13 @@ def _health_entry(quay: Any, namespace: str, name: str) -> Any:
 
 def _mirror_error(data: PageData) -> str:
     error = data.mirror.error
+    if isinstance(data.repository.error, QuayForbidden):
+        return (
+            f"Quay does not let you see {data.namespace}/{data.name} itself: you have no rights "
+            f"on the repository, so its settings, tags and history are hidden from you. Its "
+            f"status above is from the mirror health report of {data.namespace}, which you can "
+            f"read as a member; ask an admin of {data.namespace} for access or to change it."
+        )
     if isinstance(error, QuayForbidden):
         return (
             "You have no admin rights on this repository, so Quay does not show its mirror "
@@ -287,7 +281,8 @@ def render_page(
         "now": timezone.now(),
         "settings_url": reverse("mirrors:settings", args=[namespace, name]),
     }
-    if repo_error is not None and not data.mirror.ok:
+    read_only_health = isinstance(repo_error, QuayForbidden) and data.health is not None
+    if repo_error is not None and not data.mirror.ok and not read_only_health:
         if isinstance(repo_error, QuayNotFound):
             context["page_error"] = (
                 f"Quay has no repository {namespace}/{name}, or you are not allowed to see it."
@@ -302,7 +297,11 @@ def render_page(
             context["page_error"] = f"Quay could not be read for {namespace}/{name}: " + (
                 repo_error.message
             )
-        return render(request, TEMPLATE, context, status=status)
+        if form is None or not form.is_bound:
+            return render(request, TEMPLATE, context, status=status)
+        # A save that failed because Quay could not be read: the page says why, and the form
+        # comes back with what was typed.
+        status = 200
 
     config = data.config
     repo = data.repository.value
@@ -321,6 +320,7 @@ def render_page(
     context.update(
         {
             "config": config,
+            "can_admin": repo.can_admin if repo is not None else None,
             "missing": missing,
             "mirror_error": "" if missing else _mirror_error(data),
             "health": data.health,
