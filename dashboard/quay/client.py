@@ -275,6 +275,8 @@ class QuayClient:
         starttime: datetime | None = None,
         endtime: datetime | None = None,
         want: int | None = None,
+        counted: Callable[[LogEntry], bool] | None = None,
+        max_pages: int = MAX_LOG_PAGES,
     ) -> list[LogEntry]:
         """The repository's usage log, newest first (mirror events only by default).
 
@@ -283,6 +285,8 @@ class QuayClient:
         pages. ``pages`` pages are read; with ``want``, further pages too until ``want``
         matching entries are found (at most ``MAX_LOG_PAGES`` pages in all). ``starttime``
         and ``endtime`` are days (Quay's ``%m/%d/%Y``, UTC; ``endtime``'s day is included).
+        ``counted``: which of the returned entries count towards ``want`` (default: all);
+        ``max_pages`` lowers the cap on pages read.
         """
         entries: list[LogEntry] = []
         params: dict[str, Any] = {}
@@ -290,15 +294,20 @@ class QuayClient:
             params["starttime"] = _quay_day(starttime)
         if endtime is not None:
             params["endtime"] = _quay_day(endtime)
+        cap = max(1, min(max_pages, MAX_LOG_PAGES))
         limit = max(1, pages)
         if want is not None:
-            limit = max(limit, MAX_LOG_PAGES)
-        for read in range(1, min(limit, MAX_LOG_PAGES) + 1):
+            limit = max(limit, cap)
+        for read in range(1, min(limit, cap) + 1):
             data = self.get(f"{_repo_path(namespace, name)}/logs", ADMIN, **params) or {}
             entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
             if not data.get("next_page"):
                 break
-            matching = sum(1 for e in entries if e.is_mirror_event or not mirror_only)
+            matching = sum(
+                1
+                for e in entries
+                if (e.is_mirror_event or not mirror_only) and (counted is None or counted(e))
+            )
             if read >= pages and (want is None or matching >= want):
                 break
             params["next_page"] = data["next_page"]
