@@ -229,3 +229,22 @@ def test_row_urls_opened_without_htmx_go_to_the_repository_page(client_as):
     for url in ("/repo/acme/nginx/row/", "/repo/acme/nginx/last-result/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/repo/acme/nginx/"
+
+
+def test_a_due_retry_shows_within_a_minute_as_next_sync_not_a_past_time(client_as):
+    from tests.test_overview import page, row_html
+
+    etcd = row_html(page(client_as("alice")), "acme/etcd")
+    assert "retrying within a minute (2 of 3 left)" in etcd
+    assert '<td class="hide-narrow">within a minute</td>' in etcd
+    assert "<time" not in etcd.split("within a minute</td>")[0].split("last-result")[-1]
+    assert '<td class="hide-narrow">2 of 3 left</td>' in etcd
+
+
+def test_a_read_only_row_shows_the_retries_health_reports(client_as):
+    from tests.test_overview import page, row_html
+
+    traefik = row_html(page(client_as("bob")), "globex/traefik")
+    assert '<td class="hide-narrow">1 of 3 left</td>' in traefik
+    assert "1 of 3 retries left" in traefik
+    assert "3 of 3" not in traefik

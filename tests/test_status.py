@@ -115,7 +115,44 @@ def test_failed_after_the_last_retry_gave_up_until_the_next_interval():
         sync_start_date=NOW + timedelta(hours=5, minutes=59),
     )
     result = status.describe(mirror, NOW)
-    assert result.detail == "gave up after 3 tries; next try at 17:59 UTC (in 5 h 59 min)"
+    assert result.detail == "gave up after 3 tries; 3 tries again at 17:59 UTC (in 5 h 59 min)"
+    # The retries say the same thing, not "3 of 3 left" next to "gave up".
+    assert result.retries == "3 tries again at 17:59 UTC"
+    assert result.next_words == ""
+
+
+def test_a_due_retry_says_within_a_minute_for_the_next_run_not_a_past_time():
+    mirror = config(
+        sync_status=SyncStatus.FAIL,
+        sync_retries_remaining=2,
+        sync_start_date=NOW - timedelta(minutes=3),
+    )
+    result = status.describe(mirror, NOW)
+    assert result.detail == "retrying within a minute (2 of 3 left)"
+    assert result.next_words == "within a minute"
+    assert result.retries == "2 of 3 left"
+
+
+def test_health_without_retries_says_dash_and_with_retries_says_the_reported_number():
+    from dashboard.quay.models import HealthEntry
+
+    def entry(retries):
+        return HealthEntry("globex", "traefik", SyncStatus.FAIL, True, retries, None)
+
+    assert status.describe_health(entry(None), NOW).retries == "—"
+    assert "retries left" not in status.describe_health(entry(None), NOW).detail
+    reported = status.describe_health(entry(1), NOW)
+    assert reported.retries == "1 of 3 left"
+    assert reported.detail == "1 of 3 retries left"
+
+
+def test_a_running_sync_known_from_health_says_it_may_be_stuck():
+    from dashboard.quay.models import HealthEntry
+
+    running = HealthEntry("acme", "python", SyncStatus.SYNCING, True, 3, None)
+    result = status.describe_health(running, NOW)
+    assert result.label == "Syncing"
+    assert result.detail == "Quay's health report can't tell whether it is stuck"
 
 
 def test_failed_with_retries_left_and_a_later_start_retries_then():

@@ -15,7 +15,6 @@ page. Only a failure of round 1 (or every listing failing) is a page-wide error.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
@@ -36,7 +35,6 @@ from dashboard.quay.fanout import fan_out, parallel
 from dashboard.quay.models import HealthEntry, MirrorConfig, MirrorHealth, Repository
 
 from .status import RANK, MirrorStatus, describe, describe_health
-from .timefmt import relative
 
 #: Filter values besides the status keys of :mod:`.status`.
 UNREADABLE = "unreadable"  # the config could not be read
@@ -178,14 +176,6 @@ class Row:
         return None
 
     @property
-    def retries_left(self) -> int | None:
-        if self.config is not None:
-            return self.config.sync_retries_remaining
-        if self.health is not None:
-            return self.health.retries_remaining
-        return None
-
-    @property
     def last_result(self) -> str:
         """What the last finished run did, in a word ("" when none is known)."""
         status = self.config.sync_status if self.config else None
@@ -216,19 +206,12 @@ def row_from_config(
 def row_from_health(entry: HealthEntry, now: datetime) -> Row:
     """A read-only row from the namespace's mirror health (status, enabled, retries, last sync).
 
-    Health carries no schedule and no lease, so the words say only what is known.
+    Health carries no schedule and no lease: :func:`describe_health` says only what is known.
     """
-    retries = entry.retries_remaining
-    status = describe_health(entry, now)
-    if status.key in ("success", "fail", "never") or status.key == "disabled":
-        detail = f"last sync {relative(entry.last_sync, now)}" if entry.last_sync else ""
-        if status.key == "fail" and retries is not None:
-            detail = ", ".join(filter(None, [detail, f"{retries} of 3 retries left"]))
-        status = dataclasses.replace(status, detail=detail)
     return Row(
         entry.namespace,
         entry.repository,
-        status=status,
+        status=describe_health(entry, now),
         health=entry,
         last_sync=entry.last_sync,
         reason="",

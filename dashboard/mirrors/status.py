@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,12 @@ class MirrorStatus:
     detail: str  # what it means now, in a sentence fragment
     remedy: str = ""  # what to do about it (stuck only)
     sync_status: SyncStatus = SyncStatus.NEVER_RUN
+    #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3 tries again
+    #: at 23:39 UTC", "—" when not known).
+    retries: str = "—"
+    #: Words that stand for the next run where a time would mislead ("within a minute" for a
+    #: retry that is due, "due now"); "" when the start date tells it.
+    next_words: str = ""
 
     @property
     def is_stuck(self) -> bool:
@@ -112,6 +118,48 @@ def describe(
     called stuck; ``last_event_at`` (when the last sync ended, see :func:`last_result`) does
     the same for a failed sync whose immediate retry never started.
     """
+    status = _describe(config, now, queued_since=queued_since, last_event_at=last_event_at)
+    return replace(status, retries=_retries_words(config, now), next_words=_next_words(config, now))
+
+
+def _gave_up(config: MirrorConfig, now: datetime) -> bool:
+    """A failed sync that used its last retry: Quay moved the start date to the next interval
+    and set the retries back to a full set for that run."""
+    start = config.sync_start_date
+    return (
+        config.sync_status is SyncStatus.FAIL
+        and config.is_enabled
+        and config.sync_retries_remaining >= MAX_SYNC_RETRIES
+        and start is not None
+        and start > now + RETRY_SOON
+    )
+
+
+def _retries_words(config: MirrorConfig, now: datetime) -> str:
+    if _gave_up(config, now):
+        return f"{MAX_SYNC_RETRIES} tries again at {clock(config.sync_start_date, now)}"  # type: ignore[arg-type]
+    return _retries(config)
+
+
+def _next_words(config: MirrorConfig, now: datetime) -> str:
+    """What the next run is when its start date is already past (a time would look stale)."""
+    start = config.sync_start_date
+    if config.sync_status.is_active or not config.is_enabled or start is None:
+        return ""
+    if config.sync_retries_remaining <= 0 or start > now:
+        return ""
+    if config.sync_status is SyncStatus.FAIL:
+        return "within a minute" if start > now - OVERDUE else ""
+    return "due now" if start > now - OVERDUE else ""
+
+
+def _describe(
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    queued_since: datetime | None,
+    last_event_at: datetime | None,
+) -> MirrorStatus:
     status = config.sync_status
     start = config.sync_start_date
     s = status
@@ -215,19 +263,26 @@ def _fail_detail(config: MirrorConfig, now: datetime) -> str:
     if retries <= 0:
         return "gave up; no retry until Sync now"
     due_soon = start is None or start <= now + RETRY_SOON
-    if retries >= MAX_SYNC_RETRIES and not due_soon:
-        return f"gave up after {MAX_SYNC_RETRIES} tries; next try {at(start, now)}"  # type: ignore[arg-type]
+    if _gave_up(config, now):
+        return (
+            f"gave up after {MAX_SYNC_RETRIES} tries; "
+            f"{MAX_SYNC_RETRIES} tries again {at(start, now)}"  # type: ignore[arg-type]
+        )
     if due_soon:
         return f"retrying within a minute ({_retries(config)})"
     return f"retrying {at(start, now)} ({_retries(config)})"  # type: ignore[arg-type]
 
 
-def at(moment: datetime, now: datetime) -> str:
-    """ "at 14:00 UTC (in 5 h)", "at Nov 29 14:00 UTC (in 2 d 1 h)": local time and distance."""
+def clock(moment: datetime, now: datetime) -> str:
+    """ "14:00 UTC", "Nov 29 14:00 UTC": the local time (with the date when not today)."""
     local = timezone.localtime(moment)
     same_day = local.date() == timezone.localtime(now).date()
-    clock = local.strftime("%H:%M" if same_day else "%b %d %H:%M")
-    return f"at {clock} {local.tzname() or 'UTC'} ({relative(moment, now)})"
+    return f"{local.strftime('%H:%M' if same_day else '%b %d %H:%M')} {local.tzname() or 'UTC'}"
+
+
+def at(moment: datetime, now: datetime) -> str:
+    """ "at 14:00 UTC (in 5 h)", "at Nov 29 14:00 UTC (in 2 d 1 h)": local time and distance."""
+    return f"at {clock(moment, now)} ({relative(moment, now)})"
 
 
 # -- reading the usage log -----------------------------------------------------------------
@@ -306,7 +361,9 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
     """The status of a mirror known only from Quay's mirror health report.
 
     Health carries no schedule and no lease, so it is read through the one :func:`describe`
-    as a config without a start date (unknown retries count as a full set).
+    as a config without a start date, and the words say only what the report knows: when the
+    last sync was, the retries it names ("—" when it names none), and that a running sync
+    cannot be told stuck from here.
     """
     retries = entry.retries_remaining
     config = MirrorConfig(
@@ -319,4 +376,22 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
         robot_username=None,
         sync_retries_remaining=MAX_SYNC_RETRIES if retries is None else retries,
     )
-    return describe(config, now)
+    status = describe(config, now)
+    detail = status.detail
+    if status.key in ("success", "fail", "never", "disabled"):
+        detail = f"last sync {relative(entry.last_sync, now)}" if entry.last_sync else ""
+        if status.key == "fail" and retries is not None:
+            left = (
+                "gave up; no retry until Sync now"
+                if retries <= 0
+                else (f"{retries} of {MAX_SYNC_RETRIES} retries left")
+            )
+            detail = ", ".join(filter(None, [detail, left]))
+    elif entry.sync_status is SyncStatus.SYNCING:
+        detail = "Quay's health report can't tell whether it is stuck"
+    return replace(
+        status,
+        detail=detail,
+        retries="—" if retries is None else f"{retries} of {MAX_SYNC_RETRIES} left",
+        next_words="",
+    )
