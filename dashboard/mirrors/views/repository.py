@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -35,6 +36,12 @@ from .sync import panel_context
 
 TEMPLATE = "mirrors/repo.html"
 HISTORY_LENGTH = 25
+#: How far back the history reaches (Quay's logs API covers the last 7 days by default).
+LOG_DAYS = 7
+#: At most this many pages of Quay's log (20 entries each) are read for the history.
+LOG_PAGES = 5
+#: One per tag mirrored: left out of the history (the sync's own result lists the tags).
+TAG_EVENTS = frozenset({"repo_mirror_sync_tag_success"})
 AUDIT_LENGTH = 10
 
 
@@ -90,7 +97,14 @@ def load(request: HtmxHttpRequest, namespace: str, name: str) -> PageData:
     repository, mirror, logs, tags, robots = parallel(
         lambda: quay.get_repository(namespace, name),
         lambda: quay.get_mirror(namespace, name),
-        lambda: quay.list_logs(namespace, name),
+        lambda: quay.list_logs(
+            namespace,
+            name,
+            starttime=current_time() - timedelta(days=LOG_DAYS),
+            want=HISTORY_LENGTH,
+            counted=is_history_event,
+            max_pages=LOG_PAGES,
+        ),
         lambda: quay.list_tags(namespace, name),
         lambda: quay.list_robots(namespace, username),
     )
@@ -127,10 +141,26 @@ def _mirror_error(data: PageData) -> str:
     return f"The mirror settings could not be read: {error.message}" if error else ""
 
 
+def is_history_event(entry: LogEntry) -> bool:
+    return entry.kind not in TAG_EVENTS
+
+
 def _history(data: PageData) -> list[changes.HistoryItem]:
     """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
-    entries = [e for e in data.logs.value or [] if e.kind != "repo_mirror_sync_tag_success"]
+    entries = [e for e in data.logs.value or [] if is_history_event(e)]
     return [changes.describe_log(e) for e in entries[:HISTORY_LENGTH]]
+
+
+def _history_note(config: MirrorConfig | None, history: list[changes.HistoryItem]) -> str:
+    """What the history cannot show: Quay's log reaches back only ``LOG_DAYS`` days."""
+    if not history:
+        return f"No mirror events in the last {LOG_DAYS} days (Quay's log reaches back no further)."
+    if config is not None and config.sync_interval and config.sync_interval > LOG_DAYS * 86400:
+        return (
+            f"This mirror syncs less often than every {LOG_DAYS} days, and Quay's log reaches "
+            f"back only {LOG_DAYS} days: older syncs are not shown."
+        )
+    return ""
 
 
 #: Changes whose values anyone who sees the entry may read (not mirror settings).
@@ -317,6 +347,7 @@ def render_page(
     if form is None and (config is not None or missing == "no_config"):
         form = build_form(data)
     rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
+    history = _history(data) if data.logs.ok else None
     context.update(
         {
             "config": config,
@@ -329,7 +360,8 @@ def render_page(
             ),
             "tags": data.tag_names,
             "tags_error": tags_error(data.tags),
-            "history": _history(data) if data.logs.ok else None,
+            "history": history,
+            "history_note": _history_note(config, history) if history is not None else "",
             "history_error": (
                 f"The mirror history could not be read: {data.logs.error.message}"
                 if data.logs.error and not isinstance(data.mirror.error, QuayForbidden)
@@ -348,6 +380,10 @@ def render_page(
                 data.tag_names,
                 tags_error(data.tags),
                 last_sync=changes.last_synced_tags(data.logs.value),
+            ),
+            # The glob editor's tag lists, signed, so typing costs no Quay call (views/edit.py).
+            "editor_tags": changes.sign_editor_tags(
+                namespace, name, data.tag_names, changes.last_synced_tags(data.logs.value)
             ),
         }
     )
