@@ -120,7 +120,7 @@ def test_revoked_token_sends_to_sign_in_and_back(client, emulator):
     assert back["Location"] == "/?ns=acme&q=ng"
 
 
-def test_revoked_token_on_an_htmx_poll_redirects_the_whole_page(client, emulator):
+def test_revoked_token_on_an_htmx_poll_shows_a_sign_in_banner_and_stops(client, emulator):
     client.force_login(_user("alice"))
     session = client.session
     store_token(_Req(session), "revoked".ljust(40, "x"), scopes=None, method="token")
@@ -130,8 +130,9 @@ def test_revoked_token_on_an_htmx_poll_redirects_the_whole_page(client, emulator
         HTTP_HX_REQUEST="true",
         HTTP_HX_CURRENT_URL="http://testserver/?status=active",
     )
-    assert response.status_code == 200
-    assert next_of(response["HX-Redirect"]) == "/?status=active"
+    assert response.status_code == 286
+    assert response["HX-Retarget"] == "#messages"
+    assert "next=%2F%3Fstatus%3Dactive" in response.content.decode()
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -247,12 +247,13 @@ def test_a_404_whose_meaning_cannot_be_read_says_so(client_as, emulator):
     assert "could not be read to find out why" in body
 
 
-def test_a_revoked_sign_in_sends_the_person_to_sign_in_again(client_as, emulator):
+def test_a_revoked_sign_in_asks_to_sign_in_again_without_leaving_the_page(client_as, emulator):
     emulator.configure(fail={"/api/v1/repository/acme/redis/mirror/sync-now": 401})
     client = client_as("alice")
     response = sync_now(client, "acme/redis", **HX)
     assert response.status_code == 200
-    assert response["HX-Redirect"].startswith("/accounts/login/")
+    assert response["HX-Retarget"] == "#messages"
+    assert "/accounts/login/?next=" in response.content.decode()
     assert not AuditEntry.objects.exists()
 
 

@@ -72,9 +72,11 @@ def test_htmx_gets_the_fragment_and_a_browser_gets_a_page(client_as, emulator):
 
 
 def test_it_requires_sign_in(client, emulator):
-    response = client.get("/repo/acme/redis/status/", **HX)
+    response = client.get("/repo/acme/redis/status/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+    polled = client.get("/repo/acme/redis/status/", **HX)  # a poll: a banner, polling stops
+    assert polled.status_code == 286 and polled["HX-Retarget"] == "#messages"
 
 
 # -- polling starts and stops --------------------------------------------------------------------
@@ -242,10 +244,17 @@ def test_quay_failing_during_a_poll_keeps_polling_with_a_message(client_as, emul
     response = client.get(url, **HX)
     assert response.status_code == 200
     body = text(response)
-    assert "Could not refresh the status: Quay had an internal problem" in body
-    assert TRIGGER in body  # it tries again by itself
+    # The last-known panel stays on the page (status, elapsed time, buttons): nothing is
+    # swapped but the stale note, which says since when it is not up to date.
+    assert response["HX-Reswap"] == "none"
+    assert 'id="status-stale"' in body and 'hx-swap-oob="true"' in body
+    assert re.search(r"As of \d\d:\d\d:\d\d UTC</strong> — could not refresh, trying", body)
+    assert "Quay had an internal problem" in body
+    assert 'id="status-body"' not in body  # the panel is not replaced
     emulator.configure(fail={})
-    assert label(text(client.get(poll_url(body), **HX))) == "Syncing"
+    fresh = text(client.get(url, **HX))  # the same element polls the same URL again
+    assert label(fresh) == "Syncing"
+    assert '<p id="status-stale" class="stale-note" role="status"></p>' in fresh  # note cleared
 
 
 def test_quay_down_on_first_view_is_a_message_with_a_way_to_retry(client_as, emulator, settings):
@@ -324,12 +333,14 @@ def test_server_time_per_poll(client_as, emulator, pytestconfig):
     assert result["server_ms_median"] < 100
 
 
-def test_a_revoked_sign_in_during_a_poll_sends_the_page_to_sign_in(client_as, emulator):
+def test_a_revoked_sign_in_during_a_poll_stops_it_with_a_sign_in_banner(client_as, emulator):
     client = client_as("alice")
     url = poll_url(text(client.get("/repo/acme/alpine/status/", **HX)))
     emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 401})
     response = client.get(url, **HX)
-    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert response.status_code == 286  # the page (and any unsaved edits) stays
+    assert response["HX-Retarget"] == "#messages"
+    assert "/accounts/login/?next=" in text(response)
 
 
 def test_a_queued_sync_whose_log_cannot_be_read_still_costs_one_call_per_poll(client_as, emulator):

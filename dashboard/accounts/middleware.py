@@ -13,7 +13,7 @@ from django.utils.functional import SimpleLazyObject
 
 from dashboard.quay.errors import QuayUnauthorized
 
-from .reauth import reauthenticate
+from .reauth import SIGNED_OUT_USER, reauthenticate
 from .tokens import client_for
 
 TZ_COOKIE = "tz"
@@ -42,7 +42,9 @@ class QuayAuthMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and client_for(request) is None:
+            username = request.user.username
             logout(request)  # a session without a usable token is no session
+            request.session[SIGNED_OUT_USER] = username
         request.quay = SimpleLazyObject(lambda: client_for(request))  # type: ignore[attr-defined]
         return self.get_response(request)
 

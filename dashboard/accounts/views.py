@@ -15,7 +15,7 @@ from dashboard.quay.models import QuayUser
 
 from . import oauth
 from .forms import TokenSignInForm
-from .reauth import safe_next
+from .reauth import PENDING, SIGNED_OUT_USER, safe_next
 from .tokens import store_token
 
 
@@ -29,10 +29,13 @@ def _sign_in(
         user.set_unusable_password()
         user.email = quay_user.email or ""
         user.save()
-    pending = request.session.get("pending_submission")
+    pending = request.session.get(PENDING)
     login(request, user)  # rotates the session key
-    if pending:
-        request.session["pending_submission"] = pending
+    request.session.pop(SIGNED_OUT_USER, None)
+    request.session.pop(PENDING, None)
+    # What someone typed before their sign-in expired is given back to them, nobody else.
+    if pending and pending.get("user") in (None, quay_user.username):
+        request.session[PENDING] = pending
     store_token(request, token, scopes=scopes, method=method)
     return quay_user
 

@@ -151,13 +151,17 @@ def test_quay_failing_during_polling_shows_a_message_and_the_page_recovers(
     page = signed_in_page("alice", "/repo/acme/alpine/")
     expect(status_of(page)).to_have_text("Syncing")
     emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 503})
-    expect(page.locator(".panel-error")).to_contain_text(
-        "Could not refresh the status: Quay had an internal problem (HTTP 503)"
-    )
+    stale = page.locator("#status-stale")
+    expect(stale).to_contain_text("could not refresh, trying again by itself. Quay had an")
+    expect(stale).to_contain_text("As of")
+    # The last-known panel stays: its status word, elapsed time and Cancel button.
+    expect(status_of(page)).to_have_text("Syncing")
+    expect(page.locator("#status-body .status-detail")).to_contain_text("running for")
+    expect(page.get_by_role("button", name="Cancel sync")).to_be_visible()
     screenshot(page, "repository-quay-503")
     emulator.configure(fail={})
-    expect(status_of(page)).to_have_text("Syncing")  # the panel kept asking
-    expect(page.locator(".panel-error")).to_have_count(0)
+    expect(stale).to_be_empty(timeout=6_000)  # the panel kept asking, and recovered
+    expect(status_of(page)).to_have_text("Syncing")
     page.get_by_role("link", name="← Overview").click()  # the page is still usable
     expect(page).to_have_url(page.url)
 

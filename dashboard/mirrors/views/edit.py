@@ -16,13 +16,13 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from dashboard.accounts.reauth import quay_login_required
 from dashboard.quay.errors import (
     QuayBadRequest,
     QuayConflict,
@@ -195,7 +195,7 @@ def _rows_action(data: QueryDict, action: str) -> QueryDict:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@quay_login_required(keeps_form=True)
 def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     if request.method == "GET":  # e.g. back here after signing in again
         return _redirect(namespace, name)
@@ -459,7 +459,7 @@ def _editor_data(
 
 
 @require_POST
-@login_required
+@quay_login_required(keeps_form="external_reference")
 def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """The editor's rows after "add pattern" or "remove" (htmx); the page without htmx."""
     if not request.htmx:
@@ -475,7 +475,7 @@ def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@quay_login_required(keeps_form="external_reference")
 def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """Each row's checks (out-of-band) and the preview, while the person types (htmx)."""
     if not request.htmx:
@@ -491,7 +491,7 @@ def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
 
 
 @require_POST
-@login_required
+@quay_login_required
 def switch_state(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """Put a repository in mirror state (after an explicit confirmation)."""
     if request.POST.get("confirm") != "yes":

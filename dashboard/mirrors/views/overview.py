@@ -10,14 +10,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from dashboard.accounts.reauth import safe_next
+from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.accounts.tokens import token_scopes
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out
@@ -90,7 +89,7 @@ def _back_to(request: HtmxHttpRequest) -> str:
 
 
 @require_GET
-@login_required
+@quay_login_required
 @vary_on_headers("HX-Request")
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     filters = Filters.from_request(request)
@@ -161,7 +160,7 @@ def render_row(
 
 
 @require_GET
-@login_required
+@quay_login_required
 def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll every 2 s).
 
@@ -173,7 +172,7 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@quay_login_required
 def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """``GET /repo/<ns>/<name>/last-result/``: the row's "last result" cell with its time.
 
@@ -250,7 +249,7 @@ def _perform_all(
 
 
 @require_POST
-@login_required
+@quay_login_required
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /bulk/``: Sync now or Cancel for every selected row, in parallel; one result each.
 

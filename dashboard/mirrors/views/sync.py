@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from dashboard.accounts.reauth import quay_login_required
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel
 from dashboard.quay.models import LogEntry, MirrorConfig
@@ -73,6 +73,7 @@ def panel_context(
     previous_label: str | None = None,
     keep_polling: bool = False,
     now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything ``mirrors/status.html#panel`` shows.
 
@@ -107,8 +108,11 @@ def panel_context(
     poll_params: dict[str, Any] = {"poll": 1}
     if status is not None:
         poll_params["was"] = status.label
+        poll_params["at"] = int(now.timestamp())  # when the panel was last read from Quay
     elif previous_label:
         poll_params["was"] = previous_label
+    if status is None and as_of is not None:
+        poll_params["at"] = int(as_of.timestamp())
     if queued or (mirror is None and queued_since is not None):
         # What the log said about when Sync now was pressed; 0: looked, not found (or could
         # not be read) -- either way the next polls need not read the log for it again.
@@ -164,8 +168,11 @@ def load_panel(
     previous_label: str | None = None,
     queued_since: datetime | None = None,
     queue_checked: bool = False,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Read what the panel needs from Quay and build its context.
+
+    ``as_of``: when the panel on the page was last read (a failed poll says "as of" then).
 
     A poll (``poll=True``) reads only the config, unless the sync just ended (then the log,
     for the result) or a queued sync's start is unknown (then the log, once).
@@ -181,14 +188,18 @@ def load_panel(
             missing, message = _missing(quay, namespace, name)
             return panel_context(namespace, name, mirror=None, error=message, missing=missing)
         except QuayError as error:
-            return panel_context(
+            context = panel_context(
                 namespace,
                 name,
                 mirror=None,
                 error=f"Could not refresh the status: {error.message} Trying again…",
                 previous_label=previous_label,
                 keep_polling=True,
+                as_of=as_of,
             )
+            # The panel on the page stays as it was (status, times, buttons), marked stale.
+            context.update(stale=True, stale_reason=error.message, as_of=as_of)
+            return context
         ended = not mirror.sync_status.is_active and previous_label in ACTIVE_LABELS
         unknown_queue = (
             mirror.sync_status == "SYNC_NOW" and queued_since is None and not queue_checked
@@ -233,6 +244,7 @@ def _logs_quietly(quay: Any, namespace: str, name: str) -> list[LogEntry] | None
 
 
 def _queued_param(value: str | None) -> datetime | None:
+    """A Unix time from the poll URL (``queued=``, ``at=``), or ``None`` if it is not one."""
     try:
         seconds = int(value or "")
     except ValueError:
@@ -251,7 +263,7 @@ def repo_url(namespace: str, name: str) -> str:
 
 
 @require_http_methods(["GET"])
-@login_required
+@quay_login_required
 @vary_on_headers("HX-Request")
 def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     was = request.GET.get("was")
@@ -263,7 +275,13 @@ def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         previous_label=was if was in _KNOWN_LABELS else None,
         queued_since=_queued_param(request.GET.get("queued")),
         queue_checked="queued" in request.GET,
+        as_of=_queued_param(request.GET.get("at")),
     )
+    if request.htmx and context.get("stale"):
+        # A failed poll keeps the last-known panel: nothing is swapped but its stale note.
+        response = render(request, f"{TEMPLATE}#stale_note", context)
+        response["HX-Reswap"] = "none"
+        return response
     if request.htmx:
         return render(request, f"{TEMPLATE}#panel_body", context)
     return render(
@@ -310,14 +328,14 @@ def _after_action(
 
 
 @require_POST
-@login_required
+@quay_login_required
 def sync_now(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     result = perform(request, namespace, name, "sync_now")
     return _after_action(request, namespace, name, result)
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@quay_login_required
 def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     if request.method == "GET" or request.POST.get("confirm") != "yes":
         if request.htmx:  # htmx sends confirm=yes after its own dialog: this is unexpected
