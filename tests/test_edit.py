@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
+from dashboard.quay.dates import parse_quay_datetime
 
 from .edit_support import clear_log, form_data, mirror_puts, page, save, text
 
@@ -86,6 +89,7 @@ def test_every_field_round_trips_to_what_quay_stores(alice, emulator):
             "external_registry_password": "pa55word",
             "unsigned_images": "on",
             "architecture_filter": ["amd64", "arm64"],
+            "confirm_delete_tags": "7.0,7.4",  # the rule no longer keeps these
         }
     )
 
@@ -229,10 +233,11 @@ def test_the_password_is_never_rendered_back(alice, emulator):
 # -- concurrent changes, running syncs -------------------------------------------------------------
 
 
-def test_a_change_made_by_someone_else_meanwhile_is_not_overwritten(alice, emulator):
+def test_a_change_made_by_someone_else_to_the_same_field_is_not_overwritten(alice, emulator):
     data = form_data(page(alice, "acme", "nginx"))
-    # bob changes the interval in Quay while alice has the form open
+    # bob changes the interval in Quay while alice has the form open; alice changes it too
     emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
+    data.update(sync_interval_value="12", sync_interval_unit="hours")
     data["root_rule"] = ["1.2*", "latest", "stable"]
     clear_log(emulator)
 
@@ -241,22 +246,80 @@ def test_a_change_made_by_someone_else_meanwhile_is_not_overwritten(alice, emula
     assert response.status_code == 200
     assert mirror_puts(emulator, "acme", "nginx") == []
     body = text(response)
-    assert "someone changed these settings in Quay after you opened the form" in body
+    assert "someone else changed settings you changed too" in body
     assert 'class="conflict-table"' in body
-    assert "1 hour" in body and "6 hours" in body  # theirs vs before
+    table = body.split('class="conflict-table"', 1)[1].split("</table>", 1)[0]
+    assert "1 hour" in table and "6 hours" in table and "12 hours" in table
+    assert "tags" not in table  # bob did not change the rule: not part of the conflict
     assert "Apply mine anyway" in body
     assert "Keep theirs" in body
 
-    # "Apply mine anyway" sends only alice's own change; bob's interval stays.
+    # "Apply mine anyway" sends only alice's own changes.
     again = form_data(response)
-    assert again["sync_interval_value"] == "1" and again["sync_interval_unit"] == "hours"
+    assert again["sync_interval_value"] == "12" and again["sync_interval_unit"] == "hours"
     assert again["root_rule"] == ["1.2*", "latest", "stable"]
     save(alice, "acme", "nginx", again)
+    (put,) = mirror_puts(emulator, "acme", "nginx")
+    assert put["sync_interval"] == 43200
+    assert put["root_rule"]["rule_value"] == ["1.2*", "latest", "stable"]
+
+
+def test_a_change_by_someone_else_to_another_field_is_kept_and_mine_saved(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
+    data["root_rule"] = ["1.2*", "latest", "stable"]
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert "conflict-table" not in text(response)
     assert mirror_puts(emulator, "acme", "nginx") == [
         {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["1.2*", "latest", "stable"]}}
     ]
+    assert emulator.mirror("acme", "nginx")["sync_interval"] == 3600  # bob's change stays
+
+
+def test_the_worker_moving_the_next_run_is_not_a_conflict(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
     stored = emulator.mirror("acme", "nginx")
-    assert stored["sync_interval"] == 3600
+    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
+        seconds=stored["sync_interval"]
+    )
+    emulator.api(
+        "PUT",
+        "repository/acme/nginx/mirror",
+        user="bob",
+        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    data.update(sync_interval_value="12", sync_interval_unit="hours")
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert "conflict-table" not in text(response)
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
+
+
+def test_a_start_date_the_worker_moved_is_blamed_on_the_worker(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    stored = emulator.mirror("acme", "nginx")
+    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
+        seconds=stored["sync_interval"]
+    )
+    emulator.api(
+        "PUT",
+        "repository/acme/nginx/mirror",
+        user="bob",
+        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    data["sync_start_date"] = "2031-01-01T00:00:00"
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert "the mirror worker moved the next run after a sync" in body
+    assert "Someone else changed" not in body
 
 
 def test_a_tampered_reference_copy_is_refused(alice, emulator):
@@ -301,8 +364,25 @@ def test_quay_down_while_saving_keeps_the_form(alice, emulator):
 
     assert response.status_code == 200
     body = text(response)
-    assert "Nothing was saved: the current settings could not be read from Quay" in body
+    assert "Quay could not be reached; nothing was saved" in body
+    assert "your changes are still here, press Save again" in body
     assert 'value="docker.io/library/nginx-unprivileged"' in body
+
+
+def test_quay_down_for_every_read_while_saving_keeps_the_typed_source(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "docker.io/library/nginx-unprivileged"
+    data["sync_interval_value"] = "9"
+    emulator.configure(fail={"/api/v1/repository/acme/nginx": 503})
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    assert "Quay could not be reached; nothing was saved" in body
+    assert 'value="docker.io/library/nginx-unprivileged"' in body
+    assert 'id="settings-form"' in body
+    assert "Save changes" in body  # still the edit form, not "Create mirror"
+    assert mirror_puts(emulator, "acme", "nginx") == []
 
 
 def test_a_401_while_saving_signs_in_again_and_restores_the_form(client_as, emulator, client):

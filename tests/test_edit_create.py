@@ -72,17 +72,33 @@ def test_create_refuses_a_robot_that_is_not_among_the_namespace_robots(client_as
     assert emulator.mirror("acme", "node")["rules"] == []  # no orphan rule left in Quay
 
 
-def test_create_without_the_robot_list_is_refused_before_quay(client_as, emulator):
+def test_create_without_the_robot_list_takes_a_typed_robot(client_as, emulator):
     alice = client_as("alice")
     emulator.configure(fail={"/api/v1/organization/acme/robots": 403})
-    data = form_data(page(alice, "acme", "node"))
+    first = page(alice, "acme", "node")
+    assert "org:admin scope" in text(first)  # the scope the robot list needs
+    data = form_data(first)
     data.update(external_reference="docker.io/library/node", root_rule=["22*"])
     data["robot_username"] = "acme+mirror"
     clear_log(emulator)
 
+    save(alice, "acme", "node", data)
+
+    (created,) = mirror_posts(emulator, "acme", "node")
+    assert created["robot_username"] == "acme+mirror"
+
+
+def test_a_typed_robot_of_another_namespace_is_refused_before_quay(client_as, emulator):
+    alice = client_as("alice")
+    emulator.configure(fail={"/api/v1/organization/acme/robots": 403})
+    data = form_data(page(alice, "acme", "node"))
+    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
+    data["robot_username"] = "globex+mirror"
+    clear_log(emulator)
+
     body = text(save(alice, "acme", "node", data))
 
-    assert "cannot list the namespace" in body
+    assert "acme+name" in body
     assert mirror_posts(emulator, "acme", "node") == []
     assert 'value="docker.io/library/node"' in body
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from dashboard.mirrors.views.edit import field_for, quay_reason
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.quay_errors import field_for, quay_reason
 
 from .edit_support import clear_log, form_data, mirror_puts, page, save, text
 
@@ -156,11 +157,16 @@ def test_quay_refusing_the_source_shows_its_reason_by_the_source(client_as, emul
     response = save(alice, "acme", "nginx", data)
 
     body = text(response)
-    assert "The provided registry location is not allowed" in field_errors(
-        body, "id_external_reference"
-    )
+    errors = field_errors(body, "id_external_reference")
+    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in errors
+    assert "ask your Quay admin" in errors
+    assert errors.count("Quay refused this") == 1
     assert 'value="10.1.2.3:5000/library/hello"' in body
     assert emulator.mirror("acme", "nginx")["external_reference"] == "docker.io/library/nginx"
+    entry = AuditEntry.objects.get(repository="nginx", action="update")
+    assert entry.ok is False
+    assert entry.message.startswith("Quay refused this: This Quay does not allow mirroring")
+    assert all(not change["applied"] for change in entry.changes.values())
 
 
 def test_quay_refusing_a_typed_robot_shows_its_reason_by_the_robot(client_as, emulator):
@@ -175,7 +181,7 @@ def test_quay_refusing_a_typed_robot_shows_its_reason_by_the_robot(client_as, em
     response = save(alice, "acme", "nginx", data)
 
     body = text(response)
-    assert "Could not find robot with specified username" in field_errors(body, "id_robot_username")
+    assert "Quay has no robot account acme+nosuchbot" in field_errors(body, "id_robot_username")
     assert 'value="acme+nosuchbot"' in body
 
 

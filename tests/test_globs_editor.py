@@ -141,4 +141,5 @@ def test_a_failed_tag_read_is_said_in_the_preview(alice, emulator):
 
 def test_the_editor_needs_sign_in(client, emulator):
     response = client.post("/repo/acme/nginx/rules/check/", {"root_rule": ["x"]}, **HTMX)
-    assert response.status_code == 302
+    assert "Sign in again" in text(response)
+    assert "Keeps" not in text(response)

@@ -257,10 +257,86 @@ def audit_changes(
     result: dict[str, Any] = {
         c.field: {"from": c.old, "to": c.new, "applied": c.field not in dropped_fields}
         for c in changes
+        if c.old != c.new
     }
     if password:
         result[PASSWORD] = {"from": None, "to": password, "applied": True}
     return result
+
+
+def created(values: Mapping[str, Any]) -> list[Change]:
+    """A new config's fields as changes from nothing, leaving out empty and default values
+    (no "username: none → none" in the audit)."""
+    return [
+        Change(name, None, values[name])
+        for name in FIELDS
+        if name in values
+        and values[name] not in (None, "", [])
+        and not (name == "unsigned_images" and values[name] is False)
+    ]
+
+
+def worker_moved_start(loaded: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """True when the start date moved the way the mirror worker moves it after a sync:
+    forward, by a whole number of intervals (it keeps the schedule's grid)."""
+    before = parse_quay_datetime(loaded.get("sync_start_date"))
+    after = parse_quay_datetime(current.get("sync_start_date"))
+    interval = current.get("sync_interval")
+    if not before or not after or not isinstance(interval, int) or interval <= 0:
+        return False
+    moved = (after - before).total_seconds()
+    if moved <= 0:
+        return False
+    off = moved % interval
+    return min(off, interval - off) <= 2  # the snapshots drop sub-second parts
+
+
+# -- the glob editor's tag lists, carried by the page (no Quay call per keystroke) ---------------
+
+_EDITOR_SALT = "mirrors.editor-tags"
+#: Beyond this many tags the page does not carry them (the editor asks Quay instead).
+EDITOR_TAGS_LIMIT = 3000
+#: How long the carried lists are trusted before the editor reads them from Quay again.
+EDITOR_TAGS_MAX_AGE = 30 * 60
+
+
+def sign_editor_tags(
+    namespace: str, name: str, tag_names: list[str] | None, last_sync: LastSync | None
+) -> str:
+    """The current tags and the last sync's tags, signed for the page to carry ("" if too many
+    or unknown)."""
+    if tag_names is None or len(tag_names) > EDITOR_TAGS_LIMIT:
+        return ""
+    synced = sorted(last_sync.tags) if last_sync else None
+    if synced is not None and len(synced) > EDITOR_TAGS_LIMIT:
+        return ""
+    when = _date(last_sync.when) if last_sync and last_sync.when else None
+    payload = {"repo": f"{namespace}/{name}", "tags": tag_names, "synced": synced, "when": when}
+    return signing.dumps(payload, salt=_EDITOR_SALT, compress=True)
+
+
+def unsign_editor_tags(
+    namespace: str, name: str, token: str
+) -> tuple[list[str], LastSync | None] | None:
+    """What :func:`sign_editor_tags` carried, or ``None`` (missing, altered, old, another repo)."""
+    if not token or len(token) > 200_000:
+        return None
+    try:
+        data = signing.loads(token, salt=_EDITOR_SALT, max_age=EDITOR_TAGS_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("repo") != f"{namespace}/{name}":
+        return None
+    tags = data.get("tags")
+    if not isinstance(tags, list):
+        return None
+    synced = data.get("synced")
+    last_sync = (
+        LastSync(parse_quay_datetime(data.get("when")), frozenset(synced))
+        if isinstance(synced, list)
+        else None
+    )
+    return [str(t) for t in tags], last_sync
 
 
 # -- the repository's own log, in words -----------------------------------------------------------

@@ -33,6 +33,7 @@ SELECT_LIMIT = 12
 DEFAULT_INTERVAL = 86400
 DEFAULT_TIMEOUT = 300
 
+_ROBOT_SHORTNAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,254}$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -64,6 +65,10 @@ def check_reference(value: str) -> str | None:
             "Write the source as registry/repository, e.g. docker.io/library/nginx "
             "(the registry's hostname first)."
         )
+    # A port belongs to the registry (host:5000/ns/repo); after the first "/" a ":" or "@"
+    # starts a tag or a digest, which Quay's mirror does not take.
+    if "@" in path or ":" in path:
+        return "Leave out the tag; choose tags under Tags to mirror."
     try:
         parsed = urlparse(f"https://{registry}")
         hostname, port = parsed.hostname, parsed.port
@@ -325,6 +330,11 @@ class MirrorSettingsForm(forms.Form):
                 f"Choose a robot account of the {self.namespace} namespace "
                 f"({self.namespace}+name): Quay only accepts the repository's own robots."
             )
+        if self.robots is None and not _ROBOT_SHORTNAME.fullmatch(value.split("+", 1)[1]):
+            raise forms.ValidationError(
+                f"Type the robot's full name, {self.namespace}+name: the name has lower-case "
+                "letters, digits and underscores."
+            )
         if self.robots is not None and value not in self.robots:
             raise forms.ValidationError(
                 f"{value} is not one of the {self.namespace} namespace's robots."
@@ -362,18 +372,77 @@ class MirrorSettingsForm(forms.Form):
             "The timeout must be at least 5 minutes (300 seconds): Quay refuses less.",
             target="skopeo_timeout_interval",
         )
+        self._credentials(data)
+        return data
+
+    @property
+    def stored_username(self) -> str:
+        """The username Quay has a password for ("" when none is stored)."""
+        if not self.stored_password:
+            return ""
+        return str(self.initial.get("external_registry_username") or "")
+
+    def _credentials(self, data: dict[str, Any]) -> None:
         password = data.get("external_registry_password") or ""
-        if password and data.get("remove_credentials"):
+        username = data.get("external_registry_username") or ""
+        remove = bool(data.get("remove_credentials"))
+        stored = self.stored_username
+        if remove and password:
             self.add_error(
                 "remove_credentials",
                 "Either type a new password or remove the stored credentials, not both.",
             )
-        elif password and not data.get("external_registry_username"):
+        elif remove and username and username != stored:
+            self.add_error(
+                "remove_credentials",
+                f"You ticked “remove the stored credentials” and typed the username {username}: "
+                "untick the box to change the credentials, or clear the username to remove them.",
+            )
+        elif password and not username:
             self.add_error(
                 "external_registry_username",
                 "Quay needs the username together with a new password.",
             )
-        return data
+        elif username and not password and not remove and username != stored:
+            self.add_error(
+                "external_registry_password",
+                f"Type the password for {username}: Quay needs the username and the password "
+                "together, and it has no password stored for this username.",
+            )
+        if password and self._errors and "external_registry_password" not in self._errors:
+            self.password_not_sent()
+
+    def password_not_sent(self) -> None:
+        """Say that a typed password was not sent (it is never sent back to the page)."""
+        if "external_registry_password" in self.errors:
+            return
+        self.add_error(
+            "external_registry_password",
+            "Type the password again: it was not sent (a password never comes back to the page).",
+        )
+
+    # -- sections that start folded ----------------------------------------------------------
+
+    def _section_open(self, names: Sequence[str]) -> bool:
+        """A folded section opens when it holds an error or a value changed in this form."""
+        for name in names:
+            if name not in self.fields:
+                continue
+            if self.is_bound and self.errors.get(name):
+                return True
+            if self.is_bound and self[name]._has_changed():
+                return True
+        return False
+
+    @property
+    def network_open(self) -> bool:
+        return self._section_open(
+            ("verify_tls", "unsigned_images", "http_proxy", "https_proxy", "no_proxy")
+        )
+
+    @property
+    def architectures_open(self) -> bool:
+        return self._section_open(("architecture_filter",))
 
     def _duration(self, prefix: str, minimum: int, message: str, target: str = "") -> None:
         target = target or prefix

@@ -12,28 +12,28 @@ and says plainly what Quay accepted but did not apply. Every outcome is in the a
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.quay.errors import (
-    QuayBadRequest,
     QuayConflict,
     QuayError,
+    QuayForbidden,
     QuayNotFound,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import parallel
 from dashboard.quay.models import RepositoryState
 
-from .. import changes
+from .. import changes, globs, quay_errors
 from ..forms import MirrorSettingsForm, data_from_snapshot
 from ..models import AuditEntry, record
 from .repository import PageData, build_form, load, render_page, rules_context
@@ -43,66 +43,6 @@ RULES_TEMPLATE = "mirrors/settings_form.html"
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-# -- Quay's 400s, next to the field they concern --------------------------------------------------
-
-#: (words in Quay's message, lower case) -> the form field the message is about.
-_FIELD_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("sync_start_date", "datetime"), "sync_start_date"),
-    (("skopeo_timeout",), "skopeo_timeout_value"),
-    (("sync_interval",), "sync_interval_value"),
-    (("robot",), "robot_username"),
-    (
-        ("registry location", "external_reference", "external registry reference", "hostname"),
-        "external_reference",
-    ),
-    (("password", "username"), "external_registry_username"),
-    (("architecture",), "architecture_filter"),
-    (("root_rule", "rule_value", "rule_kind", "tag pattern"), "root_rule"),
-    (("verify_tls",), "verify_tls"),
-    (("unsigned_images",), "unsigned_images"),
-    (("http_proxy",), "http_proxy"),
-    (("https_proxy",), "https_proxy"),
-    (("no_proxy",), "no_proxy"),
-)
-
-
-_SCHEMA_PATH = re.compile(r"On instance\['(\w+)'\]|schema\['properties'\]\['(\w+)'\]")
-
-
-def quay_reason(message: str) -> str:
-    """Quay's message without the schema dump jsonschema appends after a blank line."""
-    return message.split("\n\n", 1)[0].strip() or message
-
-
-def _hinted_field(text: str) -> str | None:
-    lowered = text.lower()
-    for needles, field_name in _FIELD_HINTS:
-        if any(n in lowered for n in needles):
-            return field_name
-    return None
-
-
-def field_for(message: str) -> str | None:
-    """The form field a Quay 400 message is about, or ``None`` (then it goes on top).
-
-    The first line is Quay's reason; a schema error names the property only in the dump after
-    it (``On instance['skopeo_timeout_interval']``), so that is read next.
-    """
-    found = _hinted_field(quay_reason(message))
-    if found:
-        return found
-    path = _SCHEMA_PATH.search(message)
-    return _hinted_field(path.group(1) or path.group(2)) if path else None
-
-
-def add_quay_error(form: MirrorSettingsForm, error: QuayError) -> None:
-    reason = quay_reason(error.message)
-    field_name = field_for(error.message) if isinstance(error, QuayBadRequest) else None
-    if field_name not in form.fields:
-        field_name = None
-    form.add_error(field_name, f"Quay refused this: {reason}")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -124,6 +64,9 @@ def _again(
     **extra: Any,
 ) -> HttpResponse:
     """The page again with the form as posted (never the password) and why nothing was saved."""
+    if request.POST.get("external_registry_password") and hasattr(form, "cleaned_data"):
+        form.password_not_sent()
+    extra.setdefault("creating", form.creating)
     return render_page(request, data, form=form, extra={"form_error": message, **extra})
 
 
@@ -174,6 +117,26 @@ def _report(
     return check.ok, dropped
 
 
+def _record_refusal(
+    request: HtmxHttpRequest,
+    data: PageData,
+    action: str,
+    asked: list[changes.Change],
+    password: str,
+    words: str,
+) -> None:
+    """A save Quay refused as a whole: in the audit as refused, nothing applied."""
+    record(
+        request,
+        data.namespace,
+        data.name,
+        action,
+        changes=changes.audit_changes(asked, password, dropped=asked),
+        ok=False,
+        message=words,
+    )
+
+
 # -- saving -------------------------------------------------------------------------------------
 
 
@@ -194,6 +157,22 @@ def _rows_action(data: QueryDict, action: str) -> QueryDict:
     return data
 
 
+def _offline_form(data: PageData, posted: QueryDict, creating: bool) -> MirrorSettingsForm:
+    """The form as posted when the current config could not be read (from the form's signed
+    copy of the config it was loaded with, so the stored username is still known)."""
+    loaded = changes.unsign(data.namespace, data.name, posted.get("loaded") or "")
+    username = (loaded or {}).get("external_registry_username") or ""
+    return MirrorSettingsForm(
+        posted,
+        namespace=data.namespace,
+        robots=data.robot_names,
+        robots_error=data.robots_error,
+        creating=creating,
+        stored_password=bool(username),
+        initial={**MirrorSettingsForm.initial_from(None), "external_registry_username": username},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @quay_login_required(keeps_form=True)
 def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
@@ -208,22 +187,46 @@ def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRe
         form.suppress_errors()
         return render_page(request, data, form=form, extra={"focus_rules": True})
 
-    form = build_form(data, bound=request.POST, creating=creating)
     mirror_error = data.mirror.error
     if mirror_error is not None and not isinstance(mirror_error, QuayNotFound):
+        form = _offline_form(data, request.POST, creating)
         form.is_valid()
-        return _again(
-            request,
-            data,
-            form,
-            f"Nothing was saved: the current settings could not be read from Quay "
-            f"({mirror_error.message}).",
-        )
+        if isinstance(mirror_error, QuayForbidden):
+            message = (
+                "Nothing was saved: Quay does not let you change this mirror "
+                f"({quay_errors.refusal(mirror_error)})."
+            )
+        else:
+            message = (
+                "Quay could not be reached; nothing was saved — your changes are still here, "
+                f"press Save again. ({mirror_error.message})"
+            )
+        return _again(request, data, form, message)
+    form = build_form(data, bound=request.POST, creating=creating)
     if not form.is_valid():
         return _again(request, data, form, "Nothing was saved: correct the fields marked below.")
     if data.config is None:
         return _create(request, data, form)
     return _update(request, data, form)
+
+
+def _deletions_to_confirm(
+    request: HtmxHttpRequest, data: PageData, patterns: list[str]
+) -> list[str]:
+    """Current tags the new rule would have the next sync delete, unless already confirmed
+    (the confirmation names the very tags, so a different list asks again)."""
+    if data.tag_names is None:
+        return []
+    deleted = sorted(globs.preview(patterns, data.tag_names).deleted)
+    if not deleted or request.POST.get("confirm_delete_tags") == ",".join(deleted):
+        return []
+    return deleted
+
+
+def _deletion_words(deleted: list[str]) -> str:
+    more = f" and {len(deleted) - 10} more" if len(deleted) > 10 else ""
+    shown = ", ".join(deleted[:10]) + more
+    return f"{len(deleted)} tag{'s' if len(deleted) != 1 else ''} ({shown})"
 
 
 def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) -> HttpResponse:
@@ -243,17 +246,19 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
             form,
             "Nothing was saved: switch the repository to mirror state first (below).",
         )
-    if data.robot_names is None:
-        form.add_error(
-            "robot_username",
-            "The dashboard cannot check this robot, because it cannot list the namespace's "
-            "robots. Quay keeps a broken tag rule when a create fails on the robot, so the "
-            "mirror is not created. Sign in with the org:admin scope, or ask an admin.",
-        )
-        return _again(request, data, form, "Nothing was saved.")
 
     cleaned = form.cleaned_data
     mine = changes.snapshot_from_form(cleaned)
+    deleted = _deletions_to_confirm(request, data, mine["root_rule"])
+    if deleted:
+        return _again(
+            request,
+            data,
+            form,
+            f"Nothing was created yet: the first sync would delete {_deletion_words(deleted)}. "
+            "Tick the box to confirm and press the button again.",
+            confirm_delete=deleted,
+        )
     creds, password = changes.credentials_update(
         username=cleaned["external_registry_username"],
         password=cleaned["external_registry_password"],
@@ -261,6 +266,7 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
     )
     asked = [changes.Change(f, None, v) for f, v in mine.items()]
     fields = {**changes.to_update(asked), **creds}
+    shown = changes.created(mine)  # the audit leaves out empty and default values
     try:
         request.quay.create_mirror(namespace, name, fields)  # type: ignore[attr-defined]
     except QuayUnauthorized:
@@ -274,16 +280,9 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
             "page to see it.",
         )
     except QuayError as error:
-        add_quay_error(form, error)
-        record(
-            request,
-            namespace,
-            name,
-            AuditEntry.Action.CREATE,
-            changes=changes.audit_changes(asked, password),
-            ok=False,
-            message=quay_reason(error.message),
-        )
+        quay_errors.add_to_form(form, error, mine)
+        words = quay_errors.refusal(error, mine)
+        _record_refusal(request, data, AuditEntry.Action.CREATE, shown, password, words)
         return _again(request, data, form, "Quay did not create the mirror.")
 
     after = _read_back(request, namespace, name)
@@ -300,11 +299,23 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
         namespace,
         name,
         AuditEntry.Action.CREATE,
-        changes=changes.audit_changes(asked, password, not_applied),
+        changes=changes.audit_changes(shown, password, not_applied),
         ok=ok,
         message=f"Not applied by Quay: {dropped}" if dropped else "",
     )
     return _redirect(namespace, name)
+
+
+#: A start date this far in the past is "in the past" (a form loaded a minute ago is not).
+PAST_GRACE_SECONDS = 60
+
+
+def _starts_in_past(asked: list[changes.Change]) -> bool:
+    for change in asked:
+        if change.field == "sync_start_date" and change.new:
+            start = changes.parse_quay_datetime(change.new)
+            return bool(start and (timezone.now() - start).total_seconds() > PAST_GRACE_SECONDS)
+    return False
 
 
 def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) -> HttpResponse:
@@ -315,16 +326,23 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
     cleaned = form.cleaned_data
     mine = changes.snapshot_from_form(cleaned)
     loaded = changes.unsign(namespace, name, cleaned.get("loaded") or "")
+    if loaded is None:
+        return _conflict(request, data, form, None, current, mine)
 
-    theirs = changes.diff(loaded, current) if loaded is not None else []
-    if [c.field for c in theirs] == ["sync_start_date"] and (
-        loaded is not None and mine["sync_start_date"] == loaded["sync_start_date"]
-    ):
-        # The worker moves the start date after every sync: not a person's change to guard,
-        # and this save does not touch the date.
-        mine["sync_start_date"] = current["sync_start_date"]
-    elif loaded is None or theirs:
+    # Only the fields this person changed matter: someone else's change to another field (or
+    # the worker moving the next run after a sync) is kept, not a conflict.
+    own = changes.diff(loaded, mine)
+    clashes = [
+        c
+        for c in own
+        if current.get(c.field) != loaded.get(c.field) and current.get(c.field) != c.new
+    ]
+    if clashes:
         return _conflict(request, data, form, loaded, current, mine)
+    merged = dict(current)
+    for change in own:
+        merged[change.field] = change.new
+    mine = merged
 
     remove = bool(cleaned.get("remove_credentials"))
     if remove:
@@ -341,14 +359,32 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
         messages.info(request, "Nothing to save: the settings are the same as in Quay.")
         return _redirect(namespace, name)
 
+    confirm: dict[str, Any] = {}
+    notes = []
     if config.sync_status.is_active and not cleaned.get("confirm_during_sync"):
+        confirm["confirm_sync"] = True
+        notes.append(
+            "a sync is running; saving now can disturb it (Quay restarts its bookkeeping on "
+            "every change)"
+        )
+    deleted = (
+        _deletions_to_confirm(request, data, mine["root_rule"])
+        if any(c.field == "root_rule" for c in asked)
+        else []
+    )
+    if deleted:
+        confirm["confirm_delete"] = deleted
+        notes.append(f"the next sync would delete {_deletion_words(deleted)}")
+    if _starts_in_past(asked) and not request.POST.get("confirm_past_start"):
+        confirm["past_start"] = True
+        notes.append("the start date is in the past, so Quay will start a sync right away")
+    if confirm:
         return _again(
             request,
             data,
             form,
-            "Nothing was saved yet: a sync is running. Saving now can disturb it (Quay "
-            "restarts its bookkeeping on every change). Tick the box to confirm and save again.",
-            confirm_sync=True,
+            f"Nothing was saved yet: {'; '.join(notes)}. Tick the box to confirm and save again.",
+            **confirm,
         )
 
     fields = {**changes.to_update(asked), **creds}
@@ -357,16 +393,9 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        add_quay_error(form, error)
-        record(
-            request,
-            namespace,
-            name,
-            AuditEntry.Action.UPDATE,
-            changes=changes.audit_changes(asked, password),
-            ok=False,
-            message=quay_reason(error.message),
-        )
+        quay_errors.add_to_form(form, error, mine)
+        words = quay_errors.refusal(error, mine)
+        _record_refusal(request, data, AuditEntry.Action.UPDATE, asked, password, words)
         return _again(request, data, form, "Nothing was saved.")
 
     after = _read_back(request, namespace, name)
@@ -392,16 +421,17 @@ def _conflict(
     current: changes.Snapshot,
     mine: changes.Snapshot,
 ) -> HttpResponse:
-    """Someone changed the config since the form was loaded: show both, overwrite nothing.
+    """Someone changed a field this person changed too, since the form was loaded: show those
+    fields, overwrite nothing.
 
     The form comes back with the person's own changes on top of the *current* config (fields
-    they did not touch now show the other person's values) and is tied to the current config,
-    so "Apply mine anyway" sends only the person's own changes.
+    they did not touch now show the current values) and is tied to the current config, so
+    "Apply mine anyway" sends only the person's own changes.
     """
     base = loaded or current
-    theirs = changes.diff(base, current)
+    own = changes.diff(base, mine)
     merged = dict(current)
-    for change in changes.diff(base, mine):
+    for change in own:
         merged[change.field] = change.new
     posted = request.POST.copy()
     for key, values in data_from_snapshot(merged).items():
@@ -412,28 +442,41 @@ def _conflict(
     posted["loaded"] = changes.sign(data.namespace, data.name, current)
     fresh = build_form(data, bound=posted, creating=False)
     fresh.is_valid()
-    rows = [
-        {
-            "label": change.label,
-            "before": changes.format_value(change.field, change.old),
-            "theirs": changes.format_value(change.field, change.new),
-            "mine": changes.format_value(change.field, mine.get(change.field)),
-            "clash": mine.get(change.field) != base.get(change.field)
-            and mine.get(change.field) != change.new,
-        }
-        for change in theirs
-    ]
-    message = (
-        "Nothing was saved: someone changed these settings in Quay after you opened the form."
-        if loaded is not None
-        else "Nothing was saved: the form's copy of the settings was missing or altered."
-    )
+    touched = {c.field for c in own}
+    rows = []
+    for change in changes.diff(base, current):
+        if change.field not in touched:
+            continue
+        by_worker = change.field == "sync_start_date" and changes.worker_moved_start(base, current)
+        rows.append(
+            {
+                "label": change.label,
+                "before": changes.format_value(change.field, change.old),
+                "theirs": changes.format_value(change.field, change.new),
+                "mine": changes.format_value(change.field, mine.get(change.field)),
+                "clash": mine.get(change.field) != change.new,
+                "by_worker": by_worker,
+            }
+        )
+    if loaded is None:
+        message = "Nothing was saved: the form's copy of the settings was missing or altered."
+    elif rows and all(row["by_worker"] for row in rows):
+        message = (
+            "Nothing was saved: the mirror worker moved the next run after a sync, after you "
+            "opened the form."
+        )
+    else:
+        message = (
+            "Nothing was saved: someone else changed settings you changed too, in Quay, after "
+            "you opened the form."
+        )
     return _again(
         request,
         data,
         fresh,
         message,
         conflict=rows,
+        conflict_by_worker=bool(rows) and all(row["by_worker"] for row in rows),
         conflict_mine=changes.diff(current, merged),
     )
 
@@ -444,7 +487,15 @@ def _conflict(
 def _editor_data(
     request: HtmxHttpRequest, namespace: str, name: str
 ) -> tuple[list[str] | None, str, changes.LastSync | None]:
-    """The current tags and the newest successful sync's tags, read in parallel."""
+    """The current tags and the newest successful sync's tags.
+
+    From the signed copy the page carries when there is one (no Quay call per keystroke);
+    otherwise read from Quay, in parallel.
+    """
+    carried = changes.unsign_editor_tags(namespace, name, request.POST.get("editor_tags", ""))
+    if carried is not None:
+        tag_names, last_sync = carried
+        return tag_names, "", last_sync
     quay = request.quay  # type: ignore[attr-defined]
     tags, logs = parallel(
         lambda: quay.list_tags(namespace, name), lambda: quay.list_logs(namespace, name)
@@ -458,19 +509,45 @@ def _editor_data(
     return [t.name for t in tags.value or []], "", last_sync
 
 
+def _editor_context(
+    request: HtmxHttpRequest, namespace: str, name: str, rows: list[str]
+) -> dict[str, Any]:
+    tag_names, error, last_sync = _editor_data(request, namespace, name)
+    context = rules_context(None, rows, tag_names, error, last_sync=last_sync)
+    context.update(
+        {
+            "namespace": namespace,
+            "name": name,
+            "editor_tags": request.POST.get("editor_tags", "")
+            or changes.sign_editor_tags(namespace, name, tag_names, last_sync),
+        }
+    )
+    return context
+
+
 @require_POST
 @quay_login_required(keeps_form="external_reference")
 def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
-    """The editor's rows after "add pattern" or "remove" (htmx); the page without htmx."""
+    """The editor's rows after "add pattern" or "remove" (htmx); the page without htmx.
+
+    Keyboard focus goes to the new row, or after a removal to the row that took the removed
+    one's place (the one before it when the last row was removed).
+    """
     if not request.htmx:
         return _redirect(namespace, name)
     action = request.POST.get("rules_action", "")
     rows = _rows_action(request.POST, action).getlist("root_rule")
-    tag_names, error, last_sync = _editor_data(request, namespace, name)
-    context = rules_context(
-        None, rows, tag_names, error, focus_last=action == "add", last_sync=last_sync
-    )
-    context.update({"namespace": namespace, "name": name})
+    context = _editor_context(request, namespace, name, rows)
+    focus: int | None = None
+    if action == "add":
+        focus = len(rows) - 1
+    elif action.startswith("remove-"):
+        try:
+            focus = min(int(action.removeprefix("remove-")), len(rows) - 1)
+        except ValueError:
+            focus = None
+    for item in context["rule_rows"]:
+        item["autofocus"] = item["index"] == focus
     return render(request, f"{RULES_TEMPLATE}#rules", context)
 
 
@@ -481,9 +558,7 @@ def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
     if not request.htmx:
         return _redirect(namespace, name)
     rows = request.POST.getlist("root_rule")
-    tag_names, error, last_sync = _editor_data(request, namespace, name)
-    context = rules_context(None, rows, tag_names, error, last_sync=last_sync)
-    context.update({"namespace": namespace, "name": name})
+    context = _editor_context(request, namespace, name, rows)
     return render(request, f"{RULES_TEMPLATE}#rules_check", context)
 
 
