@@ -42,7 +42,7 @@ def test_a_refused_save_is_recorded_as_failed_with_quays_reason(client_as, emula
 
     entry = AuditEntry.objects.get(repository="nginx")
     assert entry.ok is False
-    assert entry.message == "The provided registry location is not allowed"
+    assert "not allow" in entry.message  # Quay's reason, in Quay's words or plainer ones
 
 
 def seed_entries() -> None:
