@@ -23,6 +23,7 @@ def test_a_save_while_quay_is_down_says_so_and_keeps_what_was_typed(client_as, e
     assert "internal problem (HTTP 503)" in body
     assert 'id="settings-form"' in body
     assert 'value="registry.example.com/typed/by-alice"' in body
+    assert "Edit settings" in body and "Set up the mirror" not in body
 
 
 def test_a_page_load_while_quay_is_down_shows_no_form(client_as, emulator):

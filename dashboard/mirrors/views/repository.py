@@ -373,7 +373,7 @@ def render_page(
             ),
             "form": form,
             "syncing": bool(config and config.sync_status.is_active),
-            "creating": config is None,
+            "creating": form.creating if form is not None else config is None,
             **rules_context(
                 form,
                 rows,
