@@ -84,3 +84,18 @@ def test_the_history_asks_quay_for_the_last_7_days(client_as, emulator):
     page(client_as("alice"), "acme", "redis")
     logs = [r for r in emulator.requests_log() if r["path"] == "/api/v1/repository/acme/redis/logs"]
     assert logs and all("starttime" in r["query"] for r in logs)
+
+
+def test_history_and_audit_times_say_how_long_ago_next_to_the_local_time(client_as, emulator):
+    from dashboard.mirrors.models import AuditEntry
+
+    AuditEntry.objects.create(username="bob", namespace="acme", repository="nginx", action="update")
+
+    body = text(page(client_as("alice"), "acme", "nginx"))
+
+    history = body.split('class="history-list"', 1)[1].split("</ol>", 1)[0]
+    assert re.search(
+        r"</time> <small class=\"muted\">\(\d+ (s|min|h|d)( \d+ \w+)? ago\)</small>", history
+    )
+    audit = body.split('class="audit-list"', 1)[1]
+    assert re.search(r'</time> <small class="muted">\((just now|\d+ s ago)\)</small>', audit)

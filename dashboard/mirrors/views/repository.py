@@ -10,8 +10,8 @@ message in its own part of the page; a 401 sends the person to sign in again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +32,7 @@ from .. import changes, globs
 from ..forms import MirrorSettingsForm, data_from_pending
 from ..models import URL_FIELDS, AuditEntry, redact_text, redact_url
 from ..status import current_time, describe_health
+from ..timefmt import relative
 from .sync import panel_context
 
 TEMPLATE = "mirrors/repo.html"
@@ -145,13 +146,25 @@ def is_history_event(entry: LogEntry) -> bool:
     return entry.kind not in TAG_EVENTS
 
 
-def _history(data: PageData) -> list[changes.HistoryItem]:
+def ago(moment: datetime | None, now: datetime) -> str:
+    """ "3 h ago", "in 12 min", "just now": next to a time on the page (UI.md)."""
+    if moment is None:
+        return ""
+    words = relative(moment, now)
+    return "just now" if words == "now" else words
+
+
+def _history(data: PageData) -> list[dict[str, Any]]:
     """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
     entries = [e for e in data.logs.value or [] if is_history_event(e)]
-    return [changes.describe_log(e) for e in entries[:HISTORY_LENGTH]]
+    now = current_time()
+    return [
+        {**asdict(item), "ago": ago(item.when, now)}
+        for item in (changes.describe_log(e) for e in entries[:HISTORY_LENGTH])
+    ]
 
 
-def _history_note(config: MirrorConfig | None, history: list[changes.HistoryItem]) -> str:
+def _history_note(config: MirrorConfig | None, history: list[dict[str, Any]]) -> str:
     """What the history cannot show: Quay's log reaches back only ``LOG_DAYS`` days."""
     if not history:
         return f"No mirror events in the last {LOG_DAYS} days (Quay's log reaches back no further)."
@@ -176,6 +189,7 @@ def audit_rows(entries: Any, values: bool | Callable[[AuditEntry], bool]) -> lis
     the entry's message, which may quote values, is left out.
     """
     rows = []
+    now = current_time()
     for entry in entries:
         readable = values(entry) if callable(values) else values
         lines = []
@@ -203,6 +217,7 @@ def audit_rows(entries: Any, values: bool | Callable[[AuditEntry], bool]) -> lis
         rows.append(
             {
                 "entry": entry,
+                "ago": ago(entry.created, now),
                 "lines": lines,
                 "fields": fields,
                 "message": redact_text(message),
