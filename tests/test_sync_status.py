@@ -355,3 +355,22 @@ def test_a_queued_sync_whose_log_cannot_be_read_still_costs_one_call_per_poll(cl
         url = poll_url(text(client.get(url, **HX)))
     calls = [(r["method"], r["path"]) for r in emulator.requests_log()]
     assert calls == [("GET", "/api/v1/repository/acme/busybox/mirror")] * 3
+
+
+def test_the_press_message_goes_when_the_status_moves_on(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/alpine/status/?poll=1&was=Queued", **HX))
+    assert label(body) == "Syncing"
+    assert '<div id="status-result" hx-swap-oob="innerHTML"></div>' in body
+    same = text(client.get("/repo/acme/alpine/status/?poll=1&was=Syncing", **HX))
+    assert 'id="status-result"' not in same  # unchanged: a press's message stays
+
+
+def test_a_finished_sync_lifts_the_settings_forms_sync_warning(client_as, emulator):
+    client = client_as("alice")
+    body = text(client.get("/repo/acme/redis/status/?poll=1&was=Syncing", **HX))
+    assert label(body) == "Synced"
+    assert '<div id="sync-warning" class="message message-info sync-warning" hx-swap-oob' in body
+    assert "The sync has ended: saving no longer disturbs it." in body
+    still = text(client.get("/repo/acme/alpine/status/?poll=1&was=Syncing", **HX))
+    assert 'id="sync-warning"' not in still
