@@ -32,12 +32,21 @@ def test_edit_the_tag_rule_with_the_editor_and_save_it(signed_in_page, emulator,
     expect(page.locator("#rule-msg-3")).not_to_contain_text("comma")
     screenshot(page, "edit-glob-preview")
 
-    # Remove "latest" (row 2 of the visible ones): the preview follows.
+    # Remove "latest" (row 2 of the visible ones): the preview follows, and the keyboard
+    # focus goes to the row that took its place.
     page.get_by_role("button", name="Remove pattern 2 (latest)").click()
     expect(rule_inputs(page)).to_have_count(3)
     expect(page.locator("#glob-preview")).to_contain_text("Keeps 2 of 7")
+    expect(page.locator("#rule-1")).to_be_focused()
 
-    page.get_by_role("button", name="Save changes").click()
+    # The save names the tags it would delete, and asks before deleting them.
+    save = page.locator("button.save")
+    expect(save).to_contain_text("Save changes and delete 5 tags…")
+    save.click()
+    expect(page.locator("#delete-warning")).to_contain_text("I understand tags 1.23")
+    assert emulator.mirror("acme", "nginx")["root_rule"]["rule_value"] == ["1.2*", "latest"]
+    page.locator("#delete-warning input[type=checkbox]").check()
+    page.locator("button.save").click()
     expect(page.locator("#messages")).to_contain_text("tags: + 1.27*, + mainline, - 1.2*, - latest")
     assert emulator.mirror("acme", "nginx")["root_rule"]["rule_value"] == ["1.27*", "mainline"]
 
@@ -48,6 +57,8 @@ def test_errors_come_back_next_to_their_fields(signed_in_page, emulator, screens
     page.get_by_label("Sync every").fill("0")
     page.get_by_label("Time out after").fill("2")
     page.get_by_label("Password", exact=True).fill("typed-secret")
+    page.get_by_text("Network (TLS, proxies)").click()
+    page.get_by_label("HTTP proxy").fill("http://proxy.acme:3128")
     page.get_by_role("button", name="Save changes").click()
 
     expect(page.locator(".form-error-summary")).to_contain_text("Nothing was saved")
@@ -58,6 +69,11 @@ def test_errors_come_back_next_to_their_fields(signed_in_page, emulator, screens
         "https://ghcr.io/acme-corp/flaky-service"
     )
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    expect(page.locator("#id_external_registry_password_error")).to_contain_text(
+        "Type the password again"
+    )
+    # The folded network section holds a change: it comes back open.
+    expect(page.get_by_label("HTTP proxy")).to_be_visible()
     screenshot(page, "edit-form-errors")
     assert emulator.mirror("acme", "flaky")["external_reference"] == (
         "ghcr.io/acme-corp/flaky-service"
@@ -69,7 +85,7 @@ def test_quays_refusal_is_shown_by_the_field(signed_in_page, emulator, screensho
     page.get_by_label("Source", exact=True).fill("169.254.169.254/latest/meta-data")
     page.get_by_role("button", name="Save changes").click()
     expect(page.locator("#id_external_reference_error")).to_contain_text(
-        "Quay refused this: The provided registry location is not allowed"
+        "Quay refused this: This Quay does not allow mirroring from 169.254.169.254"
     )
     screenshot(page, "edit-quay-refused")
 
@@ -82,3 +98,18 @@ def test_enter_in_a_field_saves_rather_than_removing_a_row(signed_in_page, emula
     stored = emulator.mirror("acme", "redis")
     assert stored["sync_interval"] == 4 * 3600
     assert stored["root_rule"]["rule_value"] == ["7.*", "latest"]
+
+
+def test_the_form_makes_no_horizontal_scrollbar(signed_in_page, emulator):
+    page = signed_in_page("alice", "/repo/acme/nginx/")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    wide = page.evaluate(
+        """[...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .map(e => e.tagName + '.' + e.className + ' ' + JSON.stringify(e.getBoundingClientRect())
+          + getComputedStyle(e).width + getComputedStyle(e).position + getComputedStyle(e).left)"""
+    )
+    assert overflow <= 0, wide
