@@ -72,7 +72,12 @@ def test_one_config_timing_out_says_so_in_its_row(client_as, emulator, settings)
 
 def test_a_403_on_one_config_says_no_admin_rights_in_that_row(client_as, emulator):
     client = client_as("alice")
-    emulator.configure(fail={"/api/v1/repository/acme/golang/mirror": 403})
+    emulator.configure(
+        fail={
+            "/api/v1/repository/acme/golang/mirror": 403,
+            "/api/v1/repository/mirror/health": 500,  # nothing else to say about it
+        }
+    )
     html = client.get("/").content.decode()
     # Signed in with a pasted token: Quay's 403 may mean missing rights or a missing scope.
     golang = row_html(html, "acme/golang")

@@ -248,3 +248,19 @@ def test_a_read_only_row_shows_the_retries_health_reports(client_as):
     assert '<td class="hide-narrow">1 of 3 left</td>' in traefik
     assert "1 of 3 retries left" in traefik
     assert "3 of 3" not in traefik
+
+
+def test_a_queued_row_carries_when_it_was_queued_so_each_poll_costs_one_call(client_as, emulator):
+    from tests.test_overview import page, row_html
+
+    client = client_as("alice")
+    busybox = row_html(page(client), "acme/busybox")  # SYNC_NOW at seed
+    found = re.search(r'hx-get="(/repo/acme/busybox/row/\?queued=(\d+))"', busybox)
+    assert found and int(found.group(2)) > 0
+    before = len(emulator.requests_log())
+    html = client.get(found.group(1), **HX).content.decode()
+    assert rows_of(html) == {"acme/busybox": "active"}
+    assert [e["path"] for e in emulator.requests_log()[before:]] == [
+        "/api/v1/repository/acme/busybox/mirror"
+    ]
+    assert found.group(1) in html  # the next poll asks the same way

@@ -32,9 +32,18 @@ from dashboard.quay.errors import (
     QuayUnreachable,
 )
 from dashboard.quay.fanout import fan_out, parallel
-from dashboard.quay.models import HealthEntry, MirrorConfig, MirrorHealth, Repository
+from dashboard.quay.models import (
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    MirrorHealth,
+    Repository,
+    SyncStatus,
+)
 
-from .status import RANK, MirrorStatus, describe, describe_health
+from .status import OVERDUE, RANK, MirrorStatus, describe, describe_health
+from .status import last_result as log_last_result
+from .status import queued_since as log_queued_since
 
 #: Filter values besides the status keys of :mod:`.status`.
 UNREADABLE = "unreadable"  # the config could not be read
@@ -42,6 +51,10 @@ UNCONFIGURED = "unconfigured"  # MIRROR state, but no mirror config yet
 NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggle)
 
 HIDDEN_REASON = "you have no rights on this repository; its status comes from mirror health"
+#: A row Quay's mirror health does not name, for someone who may not read its settings.
+NOT_IN_HEALTH = (
+    "Not in Quay's health report (disabled or not configured); you can't read its settings"
+)
 
 #: Every status a row can have, in the overview's order, with the word for its count.
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
@@ -105,6 +118,8 @@ class Row:
     forbidden: bool = False
     #: A message for this row only (the outcome of an action just taken).
     message: str = ""
+    #: When Sync now was pressed (from the log), for a queued sync: carried in the poll URL.
+    queued_since: datetime | None = None
 
     @property
     def full_name(self) -> str:
@@ -155,6 +170,17 @@ class Row:
         )
 
     @property
+    def poll_query(self) -> str:
+        """The query string of the row's own poll URL ("" for none)."""
+        if self.read_only:
+            return "?via=health"
+        if self.config is not None and self.config.sync_status is SyncStatus.SYNC_NOW:
+            # What the log said (0: looked, not known): the next polls need not read it again.
+            since = int(self.queued_since.timestamp()) if self.queued_since else 0
+            return f"?queued={since}"
+        return ""
+
+    @property
     def external_reference(self) -> str:
         return self.config.external_reference if self.config else ""
 
@@ -197,10 +223,51 @@ class Row:
         return query in self.full_name.lower() or query in self.external_reference.lower()
 
 
+def needs_log(config: MirrorConfig, now: datetime) -> bool:
+    """Whether the usage log can change what :func:`describe` says (stuck or not): a queued
+    sync (how long has it waited?) and a failed one whose retry is overdue (when did the last
+    try end?). Few rows; every other status is decided by the config alone."""
+    if config.sync_status is SyncStatus.SYNC_NOW:
+        return True
+    start = config.sync_start_date
+    return (
+        config.sync_status is SyncStatus.FAIL
+        and config.is_enabled
+        and config.sync_retries_remaining > 0
+        and start is not None
+        and now - start > OVERDUE
+    )
+
+
 def row_from_config(
-    namespace: str, name: str, config: MirrorConfig, now: datetime, *, last_sync=None
+    namespace: str,
+    name: str,
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    last_sync: datetime | None = None,
+    logs: Sequence[LogEntry] | None = None,
+    queued_since: datetime | None = None,
 ) -> Row:
-    return Row(namespace, name, config=config, status=describe(config, now), last_sync=last_sync)
+    """A row from a mirror config; with the log (see :func:`needs_log`) the status is the same
+    one the repository page gives, stuck included."""
+    if queued_since is None and logs:
+        queued_since = log_queued_since(logs)
+    ended = log_last_result(logs) if logs else None
+    status = describe(
+        config,
+        now,
+        queued_since=queued_since,
+        last_event_at=ended.datetime if ended else None,
+    )
+    return Row(
+        namespace,
+        name,
+        config=config,
+        status=status,
+        last_sync=last_sync,
+        queued_since=queued_since if config.sync_status is SyncStatus.SYNC_NOW else None,
+    )
 
 
 def row_from_health(entry: HealthEntry, now: datetime) -> Row:
@@ -327,7 +394,10 @@ def collect(
 
     mirrored = [repo for repo in repos if repo.is_mirror]
     health: dict[str, dict[str, HealthEntry]] = {}
+    #: Namespaces whose health report was read (a mirror missing there is not enabled).
+    health_read: set[str] = set()
     if global_health is not None:
+        health_read.update(listed)
         for entry in global_health.details:
             health.setdefault(entry.namespace, {})[entry.repository] = entry
         tasks: list[tuple[str, str]] = []
@@ -347,8 +417,26 @@ def collect(
         kind, value = outcome.item
         if kind == "health":
             health[value] = _health_by_repo(outcome.value if outcome.ok else None)  # type: ignore[arg-type]
+            if outcome.ok:
+                health_read.add(value)
         else:
             configs[outcome.item] = outcome.value if outcome.ok else outcome.error  # type: ignore[assignment]
+
+    # Round 4, only for the few queued or overdue-failed mirrors: their logs, all at once, so
+    # that Stuck here means what it means on the repository page.
+    log_keys = [
+        key
+        for key, value in configs.items()
+        if isinstance(value, MirrorConfig) and needs_log(value, now)
+    ]
+    logs: dict[tuple[str, str], list[LogEntry]] = {}
+    if log_keys:
+        for outcome in fan_out(lambda key: client.list_logs(*key), log_keys):
+            if isinstance(outcome.error, QuayUnauthorized):
+                raise outcome.error
+            if outcome.ok and outcome.value is not None:
+                logs[outcome.item] = outcome.value
+        calls += len(log_keys)
 
     read_only: set[str] = set()
     for repo in mirrored:
@@ -361,10 +449,14 @@ def collect(
                 result,
                 now,
                 last_sync=entry.last_sync if entry else None,
+                logs=logs.get((repo.namespace, repo.name)),
             )
         elif isinstance(result, QuayForbidden) and entry is not None:
             row = row_from_health(entry, now)
             read_only.add(repo.namespace)
+        elif isinstance(result, QuayForbidden) and repo.namespace in health_read:
+            # Health names enabled mirrors only: this one is disabled or not set up.
+            row = Row(repo.namespace, repo.name, reason=NOT_IN_HEALTH, forbidden=True)
         else:
             row = unreadable_row(repo.namespace, repo.name, result, scopes)
         overview.rows.append(row)
@@ -395,22 +487,37 @@ def read_row(
     *,
     via_health: bool = False,
     scopes: Collection[str] | None = None,
+    queued_since: datetime | None = None,
+    queue_checked: bool = False,
 ) -> Row:
     """One row again, in one upstream call (the mirror config; or health for read-only rows).
 
+    The log is read too when it can change the status (see :func:`needs_log`), except for a
+    queued sync whose poll already knows when it was queued (``queued_since``, or
+    ``queue_checked``: looked before, not known), so a polling row costs one call per poll.
     :class:`QuayUnauthorized` propagates; every other failure becomes the row's reason.
     """
     try:
         if via_health:
             entry = _health_by_repo(client.get_mirror_health(namespace)).get(name)
             if entry is None:
-                return Row(namespace, name, reason="its mirror status is not shown to you")
+                return Row(namespace, name, reason=NOT_IN_HEALTH)
             return row_from_health(entry, now)
-        return row_from_config(namespace, name, client.get_mirror(namespace, name), now)
+        config = client.get_mirror(namespace, name)
     except QuayUnauthorized:
         raise
     except QuayError as error:
         return unreadable_row(namespace, name, error, scopes)
+    logs = None
+    known = config.sync_status is SyncStatus.SYNC_NOW and (queued_since or queue_checked)
+    if needs_log(config, now) and not known:
+        try:
+            logs = client.list_logs(namespace, name)
+        except QuayUnauthorized:
+            raise
+        except QuayError:
+            logs = None  # the status without the log's help
+    return row_from_config(namespace, name, config, now, logs=logs, queued_since=queued_since)
 
 
 def read_rows(

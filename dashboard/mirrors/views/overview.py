@@ -7,6 +7,7 @@ their POST carries ``view=row``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -130,7 +131,13 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def render_row(
-    request: HttpRequest, namespace: str, name: str, message: str | None = None
+    request: HttpRequest,
+    namespace: str,
+    name: str,
+    message: str | None = None,
+    *,
+    queued_since: datetime | None = None,
+    queue_checked: bool = False,
 ) -> HttpResponse:
     """One overview row (``<tr>``), read again from Quay in one call, as an htmx fragment.
 
@@ -149,6 +156,8 @@ def render_row(
         current_time(),
         via_health=via_health,
         scopes=token_scopes(request),
+        queued_since=queued_since,
+        queue_checked=queue_checked,
     )
     if message:
         row = replace(row, message=message)
@@ -168,7 +177,24 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """
     if not request.htmx:
         return redirect("mirrors:repo", namespace, name)
-    return render_row(request, namespace, name)
+    return render_row(
+        request,
+        namespace,
+        name,
+        queued_since=_timestamp(request.GET.get("queued")),
+        queue_checked="queued" in request.GET,
+    )
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """A Unix time from a poll URL, or ``None`` if it is not a plausible one."""
+    try:
+        seconds = int(value or "")
+    except ValueError:
+        return None
+    if seconds <= 0 or seconds > 2**33:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 @require_GET
