@@ -264,3 +264,21 @@ def test_a_queued_row_carries_when_it_was_queued_so_each_poll_costs_one_call(cli
         "/api/v1/repository/acme/busybox/mirror"
     ]
     assert found.group(1) in html  # the next poll asks the same way
+
+
+def test_bulk_cancel_without_javascript_asks_on_a_page_first(client_as, emulator):
+    client = client_as("alice")
+    selected = {"action": "cancel", "repo": ["acme/alpine", "acme/redis"], "next": "/?ns=acme"}
+    response = client.post("/bulk/", selected)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cancel the syncs of 2 repositories?" in html
+    assert "<code>acme/alpine</code>" in html and "<code>acme/redis</code>" in html
+    assert "scheduled syncs stay paused until someone presses Sync now" in html
+    assert '<input type="hidden" name="confirm" value="yes">' in html
+    assert '<a href="/?ns=acme" role="button"' in html  # keep them running: back
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"  # nothing yet
+    assert not [e for e in emulator.requests_log() if e["path"].endswith("/sync-cancel")]
+    done = client.post("/bulk/", {**selected, "confirm": "yes"}).content.decode()
+    assert "outcome-done" in done
+    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"

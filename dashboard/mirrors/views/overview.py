@@ -291,6 +291,17 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         context["error"] = "Choose Sync now or Cancel."
     elif not selected:
         context["error"] = "Select at least one repository first (tick the boxes in the rows)."
+    elif action == "cancel" and not request.htmx and request.POST.get("confirm") != "yes":
+        # Without JavaScript there was no dialog: ask on a page first (htmx asks with
+        # hx-confirm before it posts).
+        from ..actions import CANCEL_WARNING
+
+        context.update(
+            confirm=True,
+            selected=[f"{namespace}/{name}" for namespace, name in selected],
+            cancel_warning=CANCEL_WARNING,
+        )
+        return render(request, "mirrors/overview_bulk.html", context)
     else:
         results = _perform_all(request, selected, action)
         context.update(results=results, done=sum(r.ok for r in results))
