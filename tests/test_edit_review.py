@@ -314,3 +314,16 @@ def test_a_401_while_typing_in_the_editor_keeps_every_edit(client_as, emulator, 
     assert 'value="docker.io/library/nginx-typed"' in body
     assert re.search(r'name="sync_interval_value" value="7"', body)
     assert 'value="1.2*"' in body
+
+
+def test_a_refused_save_is_listed_as_refused_in_the_audit(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "10.1.2.3:5000/library/hello"
+    save(alice, "acme", "nginx", data)
+
+    body = text(page(alice, "acme", "nginx"))
+
+    audit = body.split('class="audit-list"', 1)[1]
+    assert "refused by Quay" in audit
+    assert "not fully applied" not in audit
+    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in audit
