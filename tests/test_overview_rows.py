@@ -282,3 +282,14 @@ def test_bulk_cancel_without_javascript_asks_on_a_page_first(client_as, emulator
     done = client.post("/bulk/", {**selected, "confirm": "yes"}).content.decode()
     assert "outcome-done" in done
     assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
+
+
+def test_a_401_mid_bulk_keeps_the_audit_of_the_presses_that_reached_quay(client_as, emulator):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/redis/mirror/sync-now": 401})
+    response = client.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis", "acme/nginx"]})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")  # signed in again
+    assert emulator.mirror("acme", "nginx")["sync_status"] == "SYNC_NOW"
+    entries = AuditEntry.objects.filter(action="sync_now")
+    assert [(e.namespace, e.repository, e.ok) for e in entries] == [("acme", "nginx", True)]

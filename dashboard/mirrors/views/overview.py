@@ -251,17 +251,28 @@ def _perform_all(
     """The action on every repository at once; each gets its own outcome, none sinks another.
 
     The upstream calls run in parallel threads; the audit entries are written afterwards in
-    this thread (a database connection belongs to the thread that opened it).
+    this thread (a database connection belongs to the thread that opened it). A 401 on some
+    of them (the token was revoked mid-way) does not lose the others: every press that got
+    an answer is recorded, then the :class:`QuayUnauthorized` is raised again (the
+    middleware asks the person to sign in again).
     """
     from .. import actions
 
     _ = request.quay.base_url  # type: ignore[attr-defined]  # resolve the lazy client once
-    outcomes = fan_out(
-        lambda key: actions.perform(request, key[0], key[1], action, audit=False), keys
-    )
+
+    def press(key: tuple[str, str]) -> actions.ActionResult | QuayUnauthorized:
+        try:
+            return actions.perform(request, key[0], key[1], action, audit=False)
+        except QuayUnauthorized as error:
+            return error  # an outcome like the others, so the rest are not lost
+
+    outcomes = fan_out(press, keys)
+    unauthorized = next((o.value for o in outcomes if isinstance(o.value, QuayUnauthorized)), None)
     results = []
     for outcome in outcomes:
         namespace, name = outcome.item
+        if isinstance(outcome.value, QuayUnauthorized):
+            continue
         if outcome.value is not None:
             result = outcome.value
             actions.record_result(request, namespace, name, result)
@@ -271,6 +282,8 @@ def _perform_all(
         else:  # perform() turns Quay's errors into outcomes; this is only a safety net
             message = outcome.error.message if outcome.error else "Quay did not answer."
             results.append(BulkResult(namespace, name, "error", "error", message))
+    if unauthorized is not None:
+        raise unauthorized
     return results
 
 
