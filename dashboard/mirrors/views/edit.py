@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import quay_login_required
+from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
     QuayConflict,
     QuayError,
@@ -313,7 +314,7 @@ PAST_GRACE_SECONDS = 60
 def _starts_in_past(asked: list[changes.Change]) -> bool:
     for change in asked:
         if change.field == "sync_start_date" and change.new:
-            start = changes.parse_quay_datetime(change.new)
+            start = parse_quay_datetime(change.new)
             return bool(start and (timezone.now() - start).total_seconds() > PAST_GRACE_SECONDS)
     return False
 
