@@ -60,6 +60,21 @@ class ActionResult:
         """Short words for a per-row result ("done", "already syncing", "no rights", ...)."""
         return OUTCOMES[self.outcome]
 
+    @property
+    def detail(self) -> str:
+        """The message without a leading "<outcome label>: " (for use after the label)."""
+        return without_label(self.message, self.outcome_label)
+
+
+def without_label(message: str, label: str) -> str:
+    """``"Nothing to cancel: no sync…"`` after the label "nothing to cancel" is just
+    ``"no sync…"``: the same words once, not twice."""
+    prefix = f"{label}: "
+    if message.lower().startswith(prefix.lower()):
+        rest = message[len(prefix) :]
+        return rest[:1].upper() + rest[1:]
+    return message
+
 
 def perform(
     request: Any, namespace: str, name: str, action: Action, *, audit: bool = True
@@ -88,7 +103,7 @@ def record_result(request: Any, namespace: str, name: str, result: ActionResult)
         name,
         AuditEntry.Action.SYNC_NOW if action == "sync_now" else AuditEntry.Action.CANCEL,
         ok=result.ok,
-        message=f"{result.outcome_label}: {result.message}",
+        message=f"{result.outcome_label}: {result.detail}",
     )
     return result
 

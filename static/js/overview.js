@@ -55,3 +55,42 @@
     remember(event.target);
   });
 })();
+
+// Bulk selection shortcuts (a header checkbox, "all failed", "all stuck") and the bulk result:
+// it lands in #messages at the top of the page, and the focus goes there. Without JS the
+// shortcuts stay hidden and the result is a page of its own.
+(function () {
+  "use strict";
+  function boxes() {
+    return document.querySelectorAll('input[type=checkbox][name=repo][form=bulk]');
+  }
+  function reveal(root) {
+    var hidden = (root.querySelectorAll ? root : document).querySelectorAll("[data-select-all], [data-select-shortcuts]");
+    for (var i = 0; i < hidden.length; i++) { hidden[i].hidden = false; }
+  }
+  document.addEventListener("DOMContentLoaded", function () { reveal(document); });
+  document.addEventListener("htmx:load", function (event) { reveal(event.target); });
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-select-all]")) { return; }
+    var all = boxes();
+    for (var i = 0; i < all.length; i++) { all[i].checked = event.target.checked; }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-select]");
+    if (!button) { return; }
+    var key = button.getAttribute("data-select");
+    var all = boxes();
+    for (var i = 0; i < all.length; i++) {
+      var row = all[i].closest("tr");
+      all[i].checked = !!key && !!row && row.getAttribute("data-status") === key;
+    }
+    var header = document.querySelector("[data-select-all]");
+    if (header) { header.checked = false; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "messages") {
+      var result = event.detail.target.querySelector(".bulk-results");
+      if (result) { result.focus(); result.scrollIntoView({block: "nearest"}); }
+    }
+  });
+})();

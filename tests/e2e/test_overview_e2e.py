@@ -124,8 +124,9 @@ def test_bulk_sync_now_gives_a_result_per_row(signed_in_page, emulator: Emulator
     row(page, "acme/redis").get_by_role("checkbox").check()
     row(page, "acme/alpine").get_by_role("checkbox").check()
     page.locator("#bulk").get_by_role("button", name="Sync now").click()
-    results = page.locator("#bulk-results")
+    results = page.locator("#messages .bulk-results")  # at the top of the page
     expect(results).to_contain_text("1 of 2 done")
+    expect(results).to_be_focused()
     expect(results.locator(".outcome-done")).to_contain_text("acme/redis")
     expect(results.locator(".outcome-already_syncing")).to_contain_text("acme/alpine")
     expect(row(page, "acme/redis").locator(".status")).to_have_text(re.compile("Queued|Syncing"))
@@ -170,9 +171,23 @@ def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emu
     row(page, "acme/alpine").get_by_role("checkbox").check()
     row(page, "acme/redis").get_by_role("checkbox").check()
     page.locator("#bulk").get_by_role("button", name="Cancel").click()
-    results = page.locator("#bulk-results")
+    results = page.locator("#messages .bulk-results")
     expect(results.locator(".outcome-done")).to_contain_text("acme/alpine")
-    expect(results.locator(".outcome-nothing_to_cancel")).to_contain_text("acme/redis")
+    nothing = results.locator(".outcome-nothing_to_cancel")
+    expect(nothing).to_contain_text("acme/redis: nothing to cancel — No sync of acme/redis")
+    expect(nothing).not_to_contain_text("Nothing to cancel:")  # said once, not twice
     assert len(asked) == 1 and "paused until someone presses Sync now" in asked[0]
     expect(row(page, "acme/alpine").locator(".status")).to_have_text("Cancelled")
     assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
+
+
+def test_select_all_and_select_all_failed(signed_in_page):
+    page = signed_in_page("alice", "/?ns=acme")
+    picks = page.locator("input[name=repo][form=bulk]")
+    page.get_by_role("checkbox", name="Select all rows you can act on").check()
+    assert all(picks.nth(i).is_checked() for i in range(picks.count()))
+    page.locator("#bulk").get_by_role("button", name="all failed").click()
+    checked = page.locator("tr[data-status] input[name=repo]:checked")
+    expect(checked).to_have_count(page.locator("tr[data-status=fail] input[name=repo]").count())
+    expect(row(page, "acme/etcd").get_by_role("checkbox")).to_be_checked()
+    expect(row(page, "acme/nginx").get_by_role("checkbox")).not_to_be_checked()

@@ -225,7 +225,7 @@ class BulkResult:
     name: str
     outcome: str  # a key of actions.OUTCOMES: done, already_syncing, no_rights, error, ...
     label: str  # the outcome in words ("done", "already syncing", "no rights", ...)
-    message: str
+    message: str  # the rest of the result in words (not repeating the label)
 
     @property
     def full_name(self) -> str:
@@ -277,7 +277,7 @@ def _perform_all(
             result = outcome.value
             actions.record_result(request, namespace, name, result)
             results.append(
-                BulkResult(namespace, name, result.outcome, result.outcome_label, result.message)
+                BulkResult(namespace, name, result.outcome, result.outcome_label, result.detail)
             )
         else:  # perform() turns Quay's errors into outcomes; this is only a safety net
             message = outcome.error.message if outcome.error else "Quay did not answer."
