@@ -156,7 +156,28 @@ def test_the_overview_on_a_phone(signed_in_page, screenshot):
     page = signed_in_page("alice", "/")
     page.set_viewport_size({"width": 390, "height": 844})
     expect(row(page, "acme/etcd")).to_be_visible()
+    # Nothing sticks out of the screen: the header wraps, the table scrolls in its own box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    sign_out = page.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_in_viewport()
+    box = sign_out.bounding_box()
+    assert box and box["x"] + box["width"] <= 390
+    action = row(page, "acme/etcd").get_by_role("button", name="Sync now")
+    action.scroll_into_view_if_needed()
+    expect(action).to_be_in_viewport()
     screenshot(page, "overview-phone")
+
+
+def test_row_links_show_where_the_focus_is(signed_in_page):
+    page = signed_in_page("alice", "/")
+    link = row(page, "acme/etcd").get_by_role("link")
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus from the keyboard: :focus-visible applies
+    style = link.evaluate(
+        "el => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth"
+    )
+    assert style == "solid 2px", style
 
 
 def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emulator):
