@@ -374,3 +374,17 @@ def test_a_finished_sync_lifts_the_settings_forms_sync_warning(client_as, emulat
     assert "The sync has ended: saving no longer disturbs it." in body
     still = text(client.get("/repo/acme/alpine/status/?poll=1&was=Syncing", **HX))
     assert 'id="sync-warning"' not in still
+
+
+def test_a_read_only_reader_gets_no_buttons_and_the_polls_keep_it_so(client_as, emulator):
+    html = text(client_as("dave").get("/repo/acme/alpine/"))  # global read-only superuser
+    assert "You can read but not change this mirror" in html
+    assert 'id="sync-now-button"' not in html and 'id="sync-cancel-button"' not in html
+    url = poll_url(html)
+    assert url.endswith("&ro=1")
+    polled = text(client_as("dave").get(url, **HX))
+    assert "You can read but not change this mirror" in polled
+    assert 'id="sync-now-button"' not in polled
+    # An admin keeps the buttons.
+    admin = text(client_as("alice").get("/repo/acme/alpine/"))
+    assert 'id="sync-cancel-button"' in admin and "ro=1" not in poll_url(admin)

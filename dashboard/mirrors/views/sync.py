@@ -277,6 +277,8 @@ def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         queue_checked="queued" in request.GET,
         as_of=_queued_param(request.GET.get("at")),
     )
+    if request.GET.get("ro") == "1":  # the page said: read-only (Quay refuses presses anyway)
+        context["can_admin"] = False
     if request.htmx and context.get("stale"):
         # A failed poll keeps the last-known panel: nothing is swapped but its stale note.
         response = render(request, f"{TEMPLATE}#stale_note", context)
