@@ -338,3 +338,22 @@ def test_long_durations_are_said_to_the_minute():
     assert status.describe(mirror, NOW).detail == (
         "the worker claimed this sync 14 h ago and its 12 h lease ran out 2 h ago"
     )
+
+
+def test_synced_says_when_it_last_synced_and_when_next_if_known():
+    mirror = config(sync_status=SyncStatus.SUCCESS, sync_start_date=NOW + timedelta(hours=3))
+    known = status.describe(mirror, NOW, last_sync=NOW - timedelta(hours=3))
+    assert (known.label, known.detail) == ("Synced", "3 h ago · next 15:00 UTC")
+    unknown = status.describe(mirror, NOW)
+    assert unknown.detail == "next run at 15:00 UTC (in 3 h)"
+
+
+def test_last_result_words_come_from_one_place():
+    from dashboard.mirrors.overview import Row
+    from dashboard.quay.models import LogEntry
+
+    ended = LogEntry("repo_mirror_sync_failed", NOW, None, {"message": "x"})
+    assert status.summarize_event(ended).word == status.RESULT_WORDS["fail"] == "failed"
+    row = Row("acme", "etcd", config=config(sync_status=SyncStatus.CANCEL))
+    assert row.last_result == status.RESULT_WORDS["cancel"]
+    assert status.result_word(SyncStatus.SYNCING) == ""

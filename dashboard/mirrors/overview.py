@@ -41,7 +41,7 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
-from .status import OVERDUE, RANK, MirrorStatus, describe, describe_health
+from .status import OVERDUE, RANK, MirrorStatus, describe, describe_health, result_word
 from .status import last_result as log_last_result
 from .status import queued_since as log_queued_since
 
@@ -207,9 +207,7 @@ class Row:
         status = self.config.sync_status if self.config else None
         if status is None and self.health is not None:
             status = self.health.sync_status
-        return {"SUCCESS": "succeeded", "FAIL": "failed", "CANCEL": "cancelled"}.get(
-            str(status or ""), ""
-        )
+        return result_word(status)
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
@@ -259,6 +257,7 @@ def row_from_config(
         now,
         queued_since=queued_since,
         last_event_at=ended.datetime if ended else None,
+        last_sync=last_sync,
     )
     return Row(
         namespace,

@@ -111,14 +111,20 @@ def describe(
     *,
     queued_since: datetime | None = None,
     last_event_at: datetime | None = None,
+    last_sync: datetime | None = None,
 ) -> MirrorStatus:
     """The status of a mirror as a person should read it at ``now``.
 
     ``queued_since`` (see :func:`queued_since`) lets a SYNC_NOW that no worker picked up be
     called stuck; ``last_event_at`` (when the last sync ended, see :func:`last_result`) does
-    the same for a failed sync whose immediate retry never started.
+    the same for a failed sync whose immediate retry never started. ``last_sync`` (when the
+    last sync happened, if known) lets a synced mirror say "Synced 3 h ago · next 20:40 UTC".
     """
     status = _describe(config, now, queued_since=queued_since, last_event_at=last_event_at)
+    if status.key == "success" and last_sync is not None:
+        start = config.sync_start_date
+        upcoming = f" · next {clock(start, now)}" if start is not None and start > now else ""
+        status = replace(status, detail=f"{relative(last_sync, now)}{upcoming}")
     return replace(status, retries=_retries_words(config, now), next_words=_next_words(config, now))
 
 
@@ -317,12 +323,28 @@ def last_result(logs: Iterable[LogEntry]) -> LogEntry | None:
     return max(ended, key=lambda e: e.datetime) if ended else None  # type: ignore[arg-type,return-value]
 
 
+#: What the last finished sync did, by its key: the one source of these words (the overview's
+#: Last result cell and column, the status panel's Last result).
+RESULT_WORDS = {"success": "succeeded", "fail": "failed", "cancel": "cancelled"}
+_RESULT_OF_STATUS = {"SUCCESS": "success", "FAIL": "fail", "CANCEL": "cancel"}
+
+
+def result_word(sync_status: SyncStatus | str | None) -> str:
+    """A config's (or health's) last finished run in a word ("" when none has finished)."""
+    return RESULT_WORDS.get(_RESULT_OF_STATUS.get(str(sync_status or ""), ""), "")
+
+
 @dataclass(frozen=True)
 class EventSummary:
     key: str  # success, fail, cancel (CSS class like MirrorStatus.key)
     label: str
     detail: str
     when: datetime | None
+
+    @property
+    def word(self) -> str:
+        """The result in a word ("succeeded", "failed", "cancelled")."""
+        return RESULT_WORDS[self.key]
 
 
 _SKOPEO_MSG = re.compile(r'msg=\\?"(.*?)\\?"(?:\s|$|\\n)', re.S)
