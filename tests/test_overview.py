@@ -135,6 +135,9 @@ def test_carol_who_is_no_admin_gets_a_read_only_view_from_mirror_health(client_a
     assert 'id="bulk"' not in html  # nothing carol could select
     nginx = row_html(html, "acme/nginx")
     assert "docker.io" not in nginx and "<form" not in nginx
+    # A running sync known only from health: it may be stuck, and the row says so.
+    python = row_html(html, "acme/python")
+    assert "Syncing" in python and "health report can&#x27;t tell whether it is stuck" in python
     health_calls = [e for e in emulator.requests_log() if e["path"].endswith("/mirror/health")]
     assert health_calls and all(e["user"] == "carol" for e in health_calls)
 

@@ -101,6 +101,11 @@ def reason_for(error: QuayError, scopes: Collection[str] | None = None) -> str:
     return f"mirror settings could not be read: {error.message}"
 
 
+def _lacks_scope(error: QuayForbidden, scopes: Collection[str] | None) -> bool:
+    """The refusal is known to come from the token's scopes (a sign-in that did not ask)."""
+    return scopes is not None and (error.scope or "repo:admin") not in scopes
+
+
 @dataclass(frozen=True)
 class Row:
     """One repository of the overview."""
@@ -453,7 +458,11 @@ def collect(
         elif isinstance(result, QuayForbidden) and entry is not None:
             row = row_from_health(entry, now)
             read_only.add(repo.namespace)
-        elif isinstance(result, QuayForbidden) and repo.namespace in health_read:
+        elif (
+            isinstance(result, QuayForbidden)
+            and repo.namespace in health_read
+            and not _lacks_scope(result, scopes)
+        ):
             # Health names enabled mirrors only: this one is disabled or not set up.
             row = Row(repo.namespace, repo.name, reason=NOT_IN_HEALTH, forbidden=True)
         else:
