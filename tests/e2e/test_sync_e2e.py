@@ -233,3 +233,20 @@ def test_polling_cost_per_open_tab(
     assert kinds == ["GET /api/v1/repository/acme/redis/mirror"]
     assert abs(len(calls) - len(polls)) <= 1  # one call per poll (one may be in flight)
     assert len(polls) >= 5 and per_minute <= 31  # every 2 s at most: 30 a minute
+
+
+def test_the_live_parts_follow_the_sync_to_its_end(signed_in_page, emulator: Emulator):
+    """The press message goes once the status moves on, and the settings form's "a sync is
+    running" warning is lifted when the sync ends."""
+    emulator.configure(claim_delay=1, sync_duration=3)
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator(".action-result")).to_contain_text("Sync requested for acme/redis")
+    expect(status_of(page)).to_have_text("Syncing", timeout=8_000)
+    expect(page.locator(".action-result")).to_have_count(0)  # "Sync requested…" is gone
+    page.reload()  # the form now says a sync is running
+    expect(page.locator("#sync-warning")).to_contain_text("A sync is running now")
+    expect(status_of(page)).to_have_text("Synced", timeout=10_000)
+    expect(page.locator("#sync-warning")).to_contain_text(
+        "The sync has ended: saving no longer disturbs it."
+    )
