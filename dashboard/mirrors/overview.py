@@ -1,13 +1,16 @@
 """The overview's rows: every repository a person can see, with its mirror status.
 
-Collecting them costs three rounds of upstream calls, each fanned out in parallel (bounded by
-``QUAY_MAX_PARALLEL``):
+Collecting them costs three or four rounds of upstream calls, each fanned out in parallel
+(bounded by ``QUAY_MAX_PARALLEL``):
 
-1. ``GET /user/`` — the person's namespaces;
+1. ``GET /user/`` — the person's namespaces — together with the global mirror health, which
+   Quay shows only to (read-only) superusers: it tells them apart and names every namespace;
 2. ``GET /repository?namespace=X`` for every namespace at once;
 3. ``GET .../mirror`` for every MIRROR repository, together with one mirror-health call per
    namespace (last sync times for everyone; the whole status for people who may not read
-   configs).
+   configs);
+4. only for queued or overdue-failed mirrors (few): their logs, so Stuck is decided as on
+   the repository page.
 
 A repository whose config cannot be read keeps its own reason; one failure never sinks the
 page. Only a failure of round 1 (or every listing failing) is a page-wide error.
