@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,11 +41,16 @@ def test_latency_delays_api_calls(emulator: Emulator) -> None:
 
 
 def test_latency_does_not_delay_the_control_api(emulator: Emulator) -> None:
-    # A latency far above any scheduling hiccup: a delayed control call would take all of it.
+    # An API call sent first is still waiting out its latency when the control call is done
+    # (a delayed control call would finish after it): an order, not a stopwatch.
     emulator.configure(latency_ms=5000)
-    started = time.monotonic()
-    emulator.control("GET", "config")
-    assert time.monotonic() - started < 5.0
+    api_call = threading.Thread(target=emulator.api, args=("GET", "user/"))
+    api_call.start()
+    try:
+        assert emulator.control("GET", "config")["latency_ms"] == 5000
+        assert api_call.is_alive()
+    finally:
+        api_call.join()
 
 
 def test_latency_does_not_serialize_parallel_calls(emulator: Emulator) -> None:
