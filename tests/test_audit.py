@@ -92,6 +92,18 @@ def test_people_see_only_the_entries_of_their_namespaces(client_as, emulator):
     assert sorted(set(listed(text(carol.get("/audit/"))))) == ["acme/nginx", "acme/redis"]
 
 
+def test_a_read_only_superuser_sees_every_namespaces_entries(client_as, emulator):
+    # Quay does not say who is a superuser in GET /user/; its global mirror health does.
+    seed_entries()
+    dave = client_as("dave")  # member of nothing, global read-only superuser
+    assert sorted(set(listed(text(dave.get("/audit/"))))) == [
+        "acme/nginx",
+        "acme/redis",
+        "globex/mysql",
+        "initech/grafana",
+    ]
+
+
 def test_the_audit_page_is_paginated(client_as, emulator):
     AuditEntry.objects.bulk_create(
         AuditEntry(username="alice", namespace="acme", repository=f"r{i:03}", action="update")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
 from dashboard.quay.models import LogEntry, MirrorConfig
 
+from .models import URL_FIELDS, redact_url
 from .timefmt import seconds_in_words
 
 #: Editable fields, in the order they are shown and summarised.
@@ -209,7 +210,9 @@ def verify(asked: Iterable[Change], after: Mapping[str, Any]) -> Verification:
 
 
 def format_value(name: str, value: Any) -> str:
-    """A field's value as a person reads it."""
+    """A field's value as a person reads it (a proxy's credentials never shown)."""
+    if name in URL_FIELDS:
+        value = redact_url(value)
     if name in ("sync_interval", "skopeo_timeout_interval"):
         return seconds_in_words(value) if isinstance(value, int) else "—"
     if name == "sync_start_date":

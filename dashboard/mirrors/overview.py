@@ -343,7 +343,7 @@ def _health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
     return {entry.repository: entry for entry in health.details} if health else {}
 
 
-def _global_health(client: QuayClient) -> MirrorHealth | None:
+def global_health(client: QuayClient) -> MirrorHealth | None:
     """The global mirror health, or ``None`` when Quay refuses it.
 
     Quay shows the health of every namespace (``namespace`` left out) only to superusers and
@@ -353,7 +353,7 @@ def _global_health(client: QuayClient) -> MirrorHealth | None:
     "not a superuser": the person's own namespaces are read as usual.
     """
     try:
-        return client.get_mirror_health(None)  # type: ignore[arg-type]
+        return client.get_mirror_health(None)
     except QuayError:
         return None
 
@@ -371,16 +371,16 @@ def collect(
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
     every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
     """
-    got_user, got_health = parallel(client.get_user, lambda: _global_health(client))
+    got_user, got_health = parallel(client.get_user, lambda: global_health(client))
     calls = 2
     if got_user.error is not None:
         raise got_user.error
     user = got_user.value
     assert user is not None
     mine = user.namespaces
-    global_health = got_health.value
-    if global_health is not None:  # a (read-only) superuser: every namespace with a mirror
-        extra = sorted({entry.namespace for entry in global_health.details})
+    everything = got_health.value
+    if everything is not None:  # a (read-only) superuser: every namespace with a mirror
+        extra = sorted({entry.namespace for entry in everything.details})
         mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
     overview = Overview(
@@ -403,9 +403,9 @@ def collect(
     health: dict[str, dict[str, HealthEntry]] = {}
     #: Namespaces whose health report was read (a mirror missing there is not enabled).
     health_read: set[str] = set()
-    if global_health is not None:
+    if everything is not None:
         health_read.update(listed)
-        for entry in global_health.details:
+        for entry in everything.details:
             health.setdefault(entry.namespace, {})[entry.repository] = entry
         tasks: list[tuple[str, str]] = []
     else:

@@ -336,7 +336,7 @@ class QuayClient:
         return tags
 
     @_reads_answer
-    def get_mirror_health(self, namespace: str, *, detailed: bool = True) -> MirrorHealth:
+    def get_mirror_health(self, namespace: str | None, *, detailed: bool = True) -> MirrorHealth:
         """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy.
 
         The details come in pages (``offset``/``limit``, ``pagination.has_more``): all of them

@@ -12,45 +12,39 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
-from dashboard.quay.errors import QuayError, QuayUnauthorized
-from dashboard.quay.fanout import fan_out
+from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
+from dashboard.quay.fanout import fan_out, parallel
 
 from ..models import AuditEntry
+from ..overview import global_health
 from .repository import audit_rows, can_read_config
 
 PER_PAGE = 50
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 @require_GET
-@login_required
+@quay_login_required
 def audit(request: HtmxHttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.all()
     notice = ""
-    try:
-        me = request.quay.get_user()  # type: ignore[attr-defined]
-    except QuayUnauthorized:
-        raise
-    except QuayError as error:
-        me = None
+    got_user, got_health = parallel(
+        request.quay.get_user,
+        lambda: global_health(request.quay),
+    )
+    if got_user.error is not None:
+        entries = entries.filter(username=request.user.get_username())
         notice = (
-            f"Your namespaces could not be read from Quay ({error.message}): "
+            f"Your namespaces could not be read from Quay ({got_user.error.message}): "
             "only your own entries are shown."
         )
-    if me is None:
-        entries = entries.filter(username=request.user.get_username())
-    elif not me.super_user:
-        entries = entries.filter(namespace__in=me.namespaces)
+    elif got_health.value is None:  # not a superuser: the person's own namespaces only
+        entries = entries.filter(namespace__in=got_user.value.namespaces)
 
     namespaces = sorted(set(entries.values_list("namespace", flat=True)))
     people = sorted(set(entries.values_list("username", flat=True)))
@@ -91,6 +85,6 @@ def _readable_configs(
     request: HtmxHttpRequest, repos: set[tuple[str, str]]
 ) -> set[tuple[str, str]]:
     """The repositories whose mirror config Quay shows this person (a 401 propagates)."""
-    quay = request.quay  # type: ignore[attr-defined]
+    quay = request.quay
     outcomes = fan_out(lambda repo: quay.get_mirror(*repo), sorted(repos))
     return {outcome.item for outcome in outcomes if can_read_config(outcome)}

@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
     QuayConflict,
@@ -40,10 +40,6 @@ from ..models import AuditEntry, record
 from .repository import PageData, build_form, load, render_page, rules_context
 
 RULES_TEMPLATE = "mirrors/settings_form.html"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -73,7 +69,7 @@ def _again(
 
 def _read_back(request: HtmxHttpRequest, namespace: str, name: str) -> changes.Snapshot | None:
     try:
-        return changes.snapshot(request.quay.get_mirror(namespace, name))  # type: ignore[attr-defined]
+        return changes.snapshot(request.quay.get_mirror(namespace, name))
     except QuayUnauthorized:
         raise
     except QuayError:
@@ -269,7 +265,7 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
     fields = {**changes.to_update(asked), **creds}
     shown = changes.created(mine)  # the audit leaves out empty and default values
     try:
-        request.quay.create_mirror(namespace, name, fields)  # type: ignore[attr-defined]
+        request.quay.create_mirror(namespace, name, fields)
     except QuayUnauthorized:
         raise
     except QuayConflict:
@@ -390,7 +386,7 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
 
     fields = {**changes.to_update(asked), **creds}
     try:
-        request.quay.update_mirror(namespace, name, fields)  # type: ignore[attr-defined]
+        request.quay.update_mirror(namespace, name, fields)
     except QuayUnauthorized:
         raise
     except QuayError as error:
@@ -497,7 +493,7 @@ def _editor_data(
     if carried is not None:
         tag_names, last_sync = carried
         return tag_names, "", last_sync
-    quay = request.quay  # type: ignore[attr-defined]
+    quay = request.quay
     tags, logs = parallel(
         lambda: quay.list_tags(namespace, name), lambda: quay.list_logs(namespace, name)
     )
@@ -577,7 +573,7 @@ def switch_state(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRes
             "refused from now on.",
         )
         return _redirect(namespace, name)
-    quay = request.quay  # type: ignore[attr-defined]
+    quay = request.quay
     try:
         repo = quay.get_repository(namespace, name)
         if repo.is_mirror:

@@ -15,10 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.accounts.tokens import token_scopes
+from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out
 
@@ -43,10 +43,6 @@ class Count:
     n: int
     params: str
     always: bool
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,7 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"filters": filters, "status_choices": STATUS_CHOICES}
     try:
         data = rows.collect(
-            request.quay,  # type: ignore[attr-defined]
+            request.quay,
             current_time(),
             namespaces=[filters.namespace] if filters.namespace else None,
             include_normal=filters.show_normal,
@@ -150,7 +146,7 @@ def render_row(
     """
     via_health = (request.GET.get("via") or request.POST.get("via")) == "health"
     row = rows.read_row(
-        request.quay,  # type: ignore[attr-defined]
+        request.quay,
         namespace,
         name,
         current_time(),
@@ -210,7 +206,7 @@ def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> Http
         return redirect("mirrors:repo", namespace, name)
     event = None
     try:
-        entry = last_result(request.quay.list_logs(namespace, name))  # type: ignore[attr-defined]
+        entry = last_result(request.quay.list_logs(namespace, name))
         event = summarize_event(entry) if entry else None
     except QuayUnauthorized:
         raise
@@ -258,7 +254,7 @@ def _perform_all(
     """
     from .. import actions
 
-    _ = request.quay.base_url  # type: ignore[attr-defined]  # resolve the lazy client once
+    _ = request.quay.base_url  # resolve the lazy client once
 
     def press(key: tuple[str, str]) -> actions.ActionResult | QuayUnauthorized:
         try:
@@ -320,7 +316,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         context.update(results=results, done=sum(r.ok for r in results))
         if request.htmx:
             said = {(r.namespace, r.name): r.message for r in results}
-            quay = request.quay  # type: ignore[attr-defined]
+            quay = request.quay
             fresh = rows.read_rows(quay, selected, current_time(), token_scopes(request))
             context["rows"] = [
                 replace(fresh[key], message=said.get(key, "")) for key in selected if key in fresh

@@ -15,15 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
-from dashboard.accounts.reauth import take_pending_submission
+from dashboard.accounts.reauth import quay_login_required, take_pending_submission
+from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayForbidden, QuayNotFound
 from dashboard.quay.fanout import Outcome, parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, Repository
@@ -44,10 +43,6 @@ LOG_PAGES = 5
 #: One per tag mirrored: left out of the history (the sync's own result lists the tags).
 TAG_EVENTS = frozenset({"repo_mirror_sync_tag_success"})
 AUDIT_LENGTH = 10
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass
@@ -93,7 +88,7 @@ class PageData:
 
 def load(request: HtmxHttpRequest, namespace: str, name: str) -> PageData:
     """Every independent call of the page at once."""
-    quay = request.quay  # type: ignore[attr-defined]
+    quay = request.quay
     username = request.user.get_username()
     repository, mirror, logs, tags, robots = parallel(
         lambda: quay.get_repository(namespace, name),
@@ -408,7 +403,7 @@ def render_page(
 
 
 @require_GET
-@login_required
+@quay_login_required
 def repository(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     data = load(request, namespace, name)
     form = None

@@ -20,15 +20,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel
 from dashboard.quay.models import LogEntry, MirrorConfig
@@ -51,10 +51,6 @@ _KNOWN_LABELS = {
 
 #: What the panel showed while it polled (a queued-too-long sync polls as "Stuck").
 ACTIVE_LABELS = ("Queued", "Syncing", "Stuck")
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 # -- building the panel ------------------------------------------------------------------------
@@ -309,7 +305,7 @@ def _after_action(
         missing = result.outcome  # the result says it all; nothing to show a status of
     elif mirror is None:  # the action failed before reading: show the status as it is
         try:
-            mirror = request.quay.get_mirror(namespace, name)  # type: ignore[attr-defined]
+            mirror = request.quay.get_mirror(namespace, name)
         except QuayUnauthorized:
             raise
         except QuayError as failure:
