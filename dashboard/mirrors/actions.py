@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
+from dashboard.quay.fanout import quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
 from . import status as mirror_status
@@ -131,7 +132,7 @@ def _perform(quay: Any, namespace: str, name: str, action: Action) -> ActionResu
             action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
         )
 
-    mirror = _read_quietly(quay, namespace, name)
+    mirror = quietly(quay.get_mirror, namespace, name)  # a failure only costs the fresh status
     if action == "sync_now":
         message = f"Sync requested for {full}: a mirror worker will pick it up shortly."
     else:
@@ -141,17 +142,6 @@ def _perform(quay: Any, namespace: str, name: str, action: Action) -> ActionResu
 
 def _verb(action: Action) -> str:
     return "start a sync of" if action == "sync_now" else "cancel the sync of"
-
-
-def _read_quietly(quay: Any, namespace: str, name: str) -> MirrorConfig | None:
-    """The config after a successful action; a failed read only costs the fresh status."""
-    try:
-        return quay.get_mirror(namespace, name)
-    except QuayUnauthorized:
-        raise
-    except QuayError as error:
-        logger.info("Reading %s/%s after an action failed: %s", namespace, name, error.message)
-        return None
 
 
 def _explain_not_found(quay: Any, namespace: str, name: str, action: Action) -> ActionResult:

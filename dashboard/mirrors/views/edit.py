@@ -31,7 +31,7 @@ from dashboard.quay.errors import (
     QuayNotFound,
     QuayUnauthorized,
 )
-from dashboard.quay.fanout import parallel
+from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import RepositoryState
 
 from .. import changes, globs, quay_errors
@@ -68,12 +68,8 @@ def _again(
 
 
 def _read_back(request: HtmxHttpRequest, namespace: str, name: str) -> changes.Snapshot | None:
-    try:
-        return changes.snapshot(request.quay.get_mirror(namespace, name))
-    except QuayUnauthorized:
-        raise
-    except QuayError:
-        return None
+    config = quietly(request.quay.get_mirror, namespace, name)
+    return changes.snapshot(config) if config is not None else None
 
 
 def _report(

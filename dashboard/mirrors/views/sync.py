@@ -30,7 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
-from dashboard.quay.fanout import parallel
+from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig
 
 from .. import status as mirror_status
@@ -201,7 +201,7 @@ def load_panel(
             mirror.sync_status == "SYNC_NOW" and queued_since is None and not queue_checked
         )
         if ended or unknown_queue:
-            logs = _logs_quietly(quay, namespace, name)
+            logs = quietly(quay.list_logs, namespace, name)
     else:
         got_mirror, got_logs = parallel(
             lambda: quay.get_mirror(namespace, name),
@@ -228,15 +228,6 @@ def load_panel(
         queued_since=queued_since,
         previous_label=previous_label,
     )
-
-
-def _logs_quietly(quay: Any, namespace: str, name: str) -> list[LogEntry] | None:
-    try:
-        return quay.list_logs(namespace, name)
-    except QuayUnauthorized:
-        raise
-    except QuayError:
-        return None
 
 
 def _queued_param(value: str | None) -> datetime | None:
