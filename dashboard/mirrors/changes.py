@@ -20,6 +20,7 @@ from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
 from dashboard.quay.models import LogEntry, MirrorConfig
 
 from .models import URL_FIELDS, redact_url
+from .status import failure_reason
 from .timefmt import seconds_in_words
 
 #: Editable fields, in the order they are shown and summarised.
@@ -375,7 +376,8 @@ def describe_log(entry: LogEntry) -> HistoryItem:
         detail = f": {tags}" if tags else ""
         return HistoryItem(entry.datetime, "success", f"Sync succeeded{detail}", who)
     if kind == "repo_mirror_sync_failed":
-        detail = f": {message}" if message else ""
+        reason = failure_reason(meta)  # skopeo's own error line, as the status panel says it
+        detail = f": {reason}" if reason else ""
         return HistoryItem(entry.datetime, "fail", f"Sync failed{detail}", who)
     if kind == "repo_mirror_sync_tag_success":
         return HistoryItem(entry.datetime, "success", f"Tag {meta.get('tag')} mirrored", who)
