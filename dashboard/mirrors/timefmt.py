@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 _SHORT = {"day": "d", "hour": "h", "minute": "min", "second": "s"}
@@ -44,3 +44,14 @@ def relative(moment: datetime, now: datetime) -> str:
     if delta > timedelta(0):
         return f"in {short_duration(delta)}"
     return f"{short_duration(-delta)} ago"
+
+
+def from_unix_param(value: str | None) -> datetime | None:
+    """A Unix time carried in a poll URL (``queued=``, ``at=``), or ``None`` if implausible."""
+    try:
+        seconds = int(value or "")
+    except ValueError:
+        return None
+    if seconds <= 0 or seconds > 2**33:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)

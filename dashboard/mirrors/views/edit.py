@@ -72,6 +72,33 @@ def _read_back(request: HtmxHttpRequest, namespace: str, name: str) -> changes.S
     return changes.snapshot(config) if config is not None else None
 
 
+def _read_back_and_record(
+    request: HtmxHttpRequest,
+    namespace: str,
+    name: str,
+    action: str,
+    headline: str,
+    asked: list[changes.Change],
+    audited: list[changes.Change],
+    password: str,
+) -> HttpResponse:
+    """After Quay accepted a create or update: read it back, say what took effect, audit it."""
+    after = _read_back(request, namespace, name)
+    created = action == AuditEntry.Action.CREATE
+    ok, dropped = _report(request, headline, asked, password, after, headline_only=created)
+    not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
+    record(
+        request,
+        namespace,
+        name,
+        action,
+        changes=changes.audit_changes(audited, password, not_applied),
+        ok=ok,
+        message=f"Not applied by Quay: {dropped}" if dropped else "",
+    )
+    return _redirect(namespace, name)
+
+
 def _report(
     request: HtmxHttpRequest,
     verb: str,
@@ -278,25 +305,15 @@ def _create(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
         _record_refusal(request, data, AuditEntry.Action.CREATE, shown, password, words)
         return _again(request, data, form, "Quay did not create the mirror.")
 
-    after = _read_back(request, namespace, name)
     headline = (
         f"Mirror created: {mine['external_reference']}, tags "
         f"{changes.format_value('root_rule', mine['root_rule'])}, every "
         f"{changes.format_value('sync_interval', mine['sync_interval'])}, robot "
         f"{mine['robot_username']}"
     )
-    ok, dropped = _report(request, headline, asked, password, after, headline_only=True)
-    not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
-    record(
-        request,
-        namespace,
-        name,
-        AuditEntry.Action.CREATE,
-        changes=changes.audit_changes(shown, password, not_applied),
-        ok=ok,
-        message=f"Not applied by Quay: {dropped}" if dropped else "",
+    return _read_back_and_record(
+        request, namespace, name, AuditEntry.Action.CREATE, headline, asked, shown, password
     )
-    return _redirect(namespace, name)
 
 
 #: A start date this far in the past is "in the past" (a form loaded a minute ago is not).
@@ -391,19 +408,9 @@ def _update(request: HtmxHttpRequest, data: PageData, form: MirrorSettingsForm) 
         _record_refusal(request, data, AuditEntry.Action.UPDATE, asked, password, words)
         return _again(request, data, form, "Nothing was saved.")
 
-    after = _read_back(request, namespace, name)
-    ok, dropped = _report(request, "Saved", asked, password, after)
-    not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
-    record(
-        request,
-        namespace,
-        name,
-        AuditEntry.Action.UPDATE,
-        changes=changes.audit_changes(asked, password, not_applied),
-        ok=ok,
-        message=f"Not applied by Quay: {dropped}" if dropped else "",
+    return _read_back_and_record(
+        request, namespace, name, AuditEntry.Action.UPDATE, "Saved", asked, asked, password
     )
-    return _redirect(namespace, name)
 
 
 def _conflict(

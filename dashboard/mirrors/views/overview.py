@@ -7,7 +7,7 @@ their POST carries ``view=row``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +25,7 @@ from dashboard.quay.fanout import fan_out
 from .. import overview as rows
 from ..overview import STATUS_CHOICES, STATUS_KEYS
 from ..status import current_time, last_result, summarize_event
+from ..timefmt import from_unix_param
 
 TEMPLATE = "mirrors/overview.html"
 #: Upper bound of repositories one bulk action may touch.
@@ -177,20 +178,9 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         request,
         namespace,
         name,
-        queued_since=_timestamp(request.GET.get("queued")),
+        queued_since=from_unix_param(request.GET.get("queued")),
         queue_checked="queued" in request.GET,
     )
-
-
-def _timestamp(value: str | None) -> datetime | None:
-    """A Unix time from a poll URL, or ``None`` if it is not a plausible one."""
-    try:
-        seconds = int(value or "")
-    except ValueError:
-        return None
-    if seconds <= 0 or seconds > 2**33:
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 @require_GET

@@ -15,7 +15,7 @@ The repository page builds the panel's context with :func:`panel_context` and in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +35,7 @@ from dashboard.quay.models import LogEntry, MirrorConfig
 
 from .. import status as mirror_status
 from ..actions import CANCEL_WARNING, ActionResult, perform
+from ..timefmt import from_unix_param
 
 TEMPLATE = "mirrors/status.html"
 #: What the status panel's poll may say it showed last (``?was=``): MirrorStatus labels.
@@ -230,17 +231,6 @@ def load_panel(
     )
 
 
-def _queued_param(value: str | None) -> datetime | None:
-    """A Unix time from the poll URL (``queued=``, ``at=``), or ``None`` if it is not one."""
-    try:
-        seconds = int(value or "")
-    except ValueError:
-        return None
-    if seconds <= 0 or seconds > 2**33:
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
 def repo_url(namespace: str, name: str) -> str:
     """The repository page, where the panel lives."""
     return reverse("mirrors:repo", args=[namespace, name])
@@ -260,9 +250,9 @@ def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         name,
         poll=request.GET.get("poll") == "1",
         previous_label=was if was in _KNOWN_LABELS else None,
-        queued_since=_queued_param(request.GET.get("queued")),
+        queued_since=from_unix_param(request.GET.get("queued")),
         queue_checked="queued" in request.GET,
-        as_of=_queued_param(request.GET.get("at")),
+        as_of=from_unix_param(request.GET.get("at")),
     )
     if request.GET.get("ro") == "1":  # the page said: read-only (Quay refuses presses anyway)
         context["can_admin"] = False
