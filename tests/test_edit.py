@@ -364,8 +364,8 @@ def test_quay_down_while_saving_keeps_the_form(alice, emulator):
 
     assert response.status_code == 200
     body = text(response)
-    assert "Quay could not be reached; nothing was saved" in body
-    assert "your changes are still here, press Save again" in body
+    assert "Nothing was saved: Quay had an internal problem (HTTP 503)" in body
+    assert "Your changes are still here; press Save again" in body
     assert 'value="docker.io/library/nginx-unprivileged"' in body
 
 
@@ -378,7 +378,7 @@ def test_quay_down_for_every_read_while_saving_keeps_the_typed_source(alice, emu
     response = save(alice, "acme", "nginx", data)
 
     body = text(response)
-    assert "Quay could not be reached; nothing was saved" in body
+    assert "Nothing was saved: Quay had an internal problem (HTTP 503)" in body
     assert 'value="docker.io/library/nginx-unprivileged"' in body
     assert 'id="settings-form"' in body
     assert "Save changes" in body  # still the edit form, not "Create mirror"

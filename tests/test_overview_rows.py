@@ -38,6 +38,21 @@ def test_the_row_endpoint_answers_one_row_in_one_upstream_call(client_as, emulat
     assert [c["path"] for c in calls] == ["/api/v1/repository/acme/alpine/mirror"]
 
 
+def _last_result_cell(html: str) -> str:
+    return html.split('class="hide-narrow last-result"', 1)[1].split(">", 1)[0]
+
+
+def test_a_polling_row_keeps_the_last_result_already_on_the_page(client_as, emulator):
+    # A poll reads only the config, so it cannot say how the last sync ended: the cell the
+    # page already shows (loaded from the log) is kept across swaps (bulk results included).
+    client = client_as("alice")
+    polling = _last_result_cell(client.get("/repo/acme/alpine/row/", **HX).content.decode())
+    assert 'id="last-row-acme_2falpine"' in polling and 'hx-preserve="true"' in polling
+    final = _last_result_cell(client.get("/repo/acme/nginx/row/", **HX).content.decode())
+    assert 'id="last-row-acme_2fnginx"' in final and "hx-preserve" not in final
+    assert 'hx-get="/repo/acme/nginx/last-result/"' in final  # a final row loads it afresh
+
+
 def test_polling_stops_once_the_sync_is_over(client_as, emulator):
     client = client_as("alice")
     assert _polls(client.get("/repo/acme/alpine/row/", **HX).content.decode())

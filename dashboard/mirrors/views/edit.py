@@ -217,9 +217,10 @@ def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRe
                 f"({quay_errors.refusal(mirror_error)})."
             )
         else:
+            # Quay down, slow or failing (5xx): say which, in Quay's own words for it.
             message = (
-                "Quay could not be reached; nothing was saved — your changes are still here, "
-                f"press Save again. ({mirror_error.message})"
+                f"Nothing was saved: {mirror_error.message} "
+                "Your changes are still here; press Save again."
             )
         return _again(request, data, form, message)
     form = build_form(data, bound=request.POST, creating=creating)
