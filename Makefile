@@ -12,3 +12,4 @@ lint:
 bench:  ## page timings against the emulator with added latency
 	.venv/bin/python bench/overview.py
 	.venv/bin/python bench/repo_page.py
+	.venv/bin/python bench/status_poll.py

@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.accounts.context_processors.quay",
+                "dashboard.mirrors.context_processors.live_status",
             ],
         },
     },
@@ -139,6 +140,9 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
 QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
+# Seconds between two polls of a live status (a repository page's panel, an overview row)
+# while its tab is visible.
+STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
 
 LOGGING = {
     "version": 1,

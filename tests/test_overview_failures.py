@@ -183,7 +183,7 @@ def test_listing_outage_shows_no_false_all_clear(client_as, emulator):
 
 
 def test_one_namespace_failing_says_counts_incomplete_one_of_n():
-    from dashboard.mirrors.overview import Overview
+    from dashboard.mirrors.services.overview import Overview
 
     data = Overview("alice", ["alice", "acme"], queried=["alice", "acme"])
     assert data.incomplete == ""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from django.test import RequestFactory
 
-from dashboard.mirrors.views.repository import load
+from dashboard.mirrors.services.person import Person
+from dashboard.mirrors.services.repository_page import load
+from dashboard.mirrors.services.target import RepoTarget
 from dashboard.quay.models import MirrorConfig, Repository, SyncStatus
 
 from .edit_support import page, text
@@ -194,11 +196,7 @@ def test_the_page_calls_run_at_the_same_time(db):
         list_tags=meet([]),
         list_robots=meet([]),
     )
-    request = RequestFactory().get("/repo/acme/nginx/")
-    request.quay = quay
-    request.user = SimpleNamespace(get_username=lambda: "alice")
-
-    data = load(request, "acme", "nginx")
+    data = load(quay, Person("alice"), RepoTarget("acme", "nginx"), datetime.now(UTC))
 
     assert data.config == config
     assert not barrier.broken

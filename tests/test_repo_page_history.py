@@ -59,10 +59,10 @@ def test_the_tags_of_a_big_sync_do_not_push_the_other_events_out(client_as, emul
 def test_an_empty_history_says_how_far_back_quays_log_reaches(client_as, emulator, monkeypatch):
     from datetime import timedelta
 
-    from dashboard.mirrors.views import repository
+    from dashboard.mirrors import clock
 
-    later = repository.current_time() + timedelta(days=9)
-    monkeypatch.setattr(repository, "current_time", lambda: later)
+    later = clock.now() + timedelta(days=9)
+    monkeypatch.setattr(clock, "now", lambda: later)
     emulator.advance(9 * 24 * 3600)  # acme/golang's scheduled syncs are off: no new events
 
     body = text(page(client_as("alice"), "acme", "golang"))

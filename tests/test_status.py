@@ -349,7 +349,7 @@ def test_synced_says_when_it_last_synced_and_when_next_if_known():
 
 
 def test_last_result_words_come_from_one_place():
-    from dashboard.mirrors.overview import Row
+    from dashboard.mirrors.services.overview import Row
     from dashboard.quay.models import LogEntry
 
     ended = LogEntry("repo_mirror_sync_failed", NOW, None, {"message": "x"})

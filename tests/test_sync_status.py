@@ -3,16 +3,12 @@ stuck syncs through the emulator; one upstream call per poll; faults are message
 
 from __future__ import annotations
 
-import json
 import re
-import statistics
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from dashboard.mirrors import status as mirror_status
+from dashboard.mirrors import clock
 
 from .conftest import free_port
 
@@ -43,15 +39,13 @@ def label(body: str) -> str:
 def follow_emulator_clock(monkeypatch, emulator):
     """Let the dashboard's "now" follow the emulator's clock as a test moves it forward."""
     shift = {"seconds": 0.0}
-    real = mirror_status.current_time
+    real = clock.now
 
     def advance(seconds: float) -> None:
         emulator.advance(seconds)
         shift["seconds"] += seconds
 
-    monkeypatch.setattr(
-        mirror_status, "current_time", lambda: real() + timedelta(seconds=shift["seconds"])
-    )
+    monkeypatch.setattr(clock, "now", lambda: real() + timedelta(seconds=shift["seconds"]))
     return advance
 
 
@@ -301,37 +295,15 @@ def test_poll_parameters_are_checked(client_as, emulator):
     assert label(body) == "Synced"
 
 
-def test_each_poll_of_a_running_sync_costs_one_upstream_call(client_as, emulator, pytestconfig):
-    """What one poll costs the dashboard: one upstream call, asserted; its time is only
-    reported (test-results/polling-cost-server.json); speed is judged in bench/."""
+def test_each_poll_of_a_running_sync_costs_one_upstream_call(client_as, emulator):
+    """Fifty polls, fifty calls (what a poll takes in time is bench/status_poll.py's)."""
     client = client_as("alice")
     url = poll_url(text(client.get("/repo/acme/alpine/status/", **HX)))
-    for _ in range(3):  # warm up connections and templates
-        client.get(url, **HX)
     emulator.control("DELETE", "requests")
-    polls, upstream = [], []
     for _ in range(50):
-        started = time.perf_counter()
-        response = client.get(url, **HX)
-        polls.append(time.perf_counter() - started)
-        assert label(text(response)) == "Syncing"
-    for _ in range(50):  # the same upstream call straight from here, for comparison
-        started = time.perf_counter()
-        emulator.api("GET", "repository/acme/alpine/mirror")
-        upstream.append(time.perf_counter() - started)
+        assert label(text(client.get(url, **HX))) == "Syncing"
     calls = [r for r in emulator.requests_log() if r["user"] == "alice"]
-    result = {
-        "polls": len(polls),
-        "upstream_calls_per_poll": (len(calls) - len(upstream)) / len(polls),
-        "server_ms_median": round(statistics.median(polls) * 1000, 2),
-        "server_ms_p95": round(sorted(polls)[int(len(polls) * 0.95) - 1] * 1000, 2),
-        "upstream_call_ms_median": round(statistics.median(upstream) * 1000, 2),
-    }
-    print("server time per poll:", result)
-    out = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output", "test-results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "polling-cost-server.json").write_text(json.dumps(result, indent=2))
-    assert result["upstream_calls_per_poll"] == 1
+    assert [c["path"] for c in calls] == ["/api/v1/repository/acme/alpine/mirror"] * 50
 
 
 def test_a_revoked_sign_in_during_a_poll_stops_it_with_a_sign_in_banner(client_as, emulator):
@@ -382,7 +354,7 @@ def test_a_read_only_reader_gets_no_buttons_and_the_polls_keep_it_so(client_as, 
     assert "You can read but not change this mirror" in html
     assert 'id="sync-now-button"' not in html and 'id="sync-cancel-button"' not in html
     url = poll_url(html)
-    assert url.endswith("&ro=1")
+    assert "ro=1" in url
     polled = text(client_as("dave").get(url, **HX))
     assert "You can read but not change this mirror" in polled
     assert 'id="sync-now-button"' not in polled

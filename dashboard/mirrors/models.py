@@ -73,26 +73,26 @@ def redact_text(text: str) -> str:
 
 
 def record(
-    request: Any,
-    namespace: str,
-    repository: str,
+    person: Any,
+    target: Any,
     action: str,
     *,
     changes: dict[str, Any] | None = None,
     ok: bool = True,
     message: str = "",
 ) -> AuditEntry:
-    """Write one audit entry for the signed-in person. Never pass secret values in changes.
+    """Write one audit entry: ``person`` (a ``services.person.Person``) did ``action`` on
+    ``target`` (a ``services.target.RepoTarget``). Never pass secret values in changes.
 
     Credentials in proxy URLs (``http://user:password@proxy``) are taken out here, so no
     writer can store them by mistake.
     """
-    user = request.user if request.user.is_authenticated else None
+    user = person.user if getattr(person.user, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         user=user,
-        username=user.get_username() if user else "",
-        namespace=namespace,
-        repository=repository,
+        username=person.username,
+        namespace=target.namespace,
+        repository=target.name,
         action=action,
         changes=redact_changes(changes),
         ok=ok,

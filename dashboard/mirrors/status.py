@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
-
 from dashboard.quay.models import (
     MAX_SYNC_RETRIES,
     HealthEntry,
@@ -25,7 +23,7 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
-from .timefmt import relative, short_duration
+from .timefmt import about, at, clock, relative, short_duration
 
 LEASE = timedelta(hours=12)
 #: A Sync Now that no worker picked up after this long is stuck.
@@ -39,10 +37,26 @@ RETRY_SOON = timedelta(minutes=1)
 RANK = {"fail": 0, "stuck": 1, "active": 2, "cancel": 3, "never": 4, "success": 5, "disabled": 6}
 
 
-def current_time() -> datetime:
-    """The moment statuses are described at (one seam, so tests can follow the emulator's
-    clock when they move it forward)."""
-    return timezone.now()
+# -- the words for statuses: the one place they are written -----------------------------------
+
+NEVER_SYNCED = "Never synced"
+QUEUED = "Queued"
+SYNCING = "Syncing"
+SYNCED = "Synced"
+FAILED = "Failed"
+CANCELLED = "Cancelled"
+STUCK = "Stuck"
+DISABLED = "Disabled"
+#: Every label :func:`describe` gives (what a poll URL may say the page showed last).
+LABELS = frozenset({NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED})
+#: What a status showed while it polled (a queued-too-long sync polls as "Stuck").
+ACTIVE_LABELS = (QUEUED, SYNCING, STUCK)
+
+#: What Cancel does, said before it is done (confirmation dialogs and page) and after.
+CANCEL_WARNING = (
+    "The running copy stops after the current tag (tags copied so far stay), and scheduled "
+    "syncs stay paused until someone presses Sync now."
+)
 
 
 @dataclass(frozen=True)
@@ -92,13 +106,6 @@ def claimed_at(config: MirrorConfig) -> datetime | None:
     if config.sync_status is SyncStatus.SYNCING and config.sync_expiration_date:
         return config.sync_expiration_date - LEASE
     return None
-
-
-def _about(delta: timedelta) -> str:
-    """A duration to the minute once it is past a few minutes ("14 h", not "14 h 1 s")."""
-    if delta >= timedelta(minutes=3):
-        delta = timedelta(minutes=round(delta.total_seconds() / 60))
-    return short_duration(delta)
 
 
 def _retries(config: MirrorConfig) -> str:
@@ -176,29 +183,29 @@ def _describe(
         if expires and expires <= now:
             return MirrorStatus(
                 "stuck",
-                "Stuck",
-                f"the worker claimed this sync {_about(now - claimed)} ago and its "
-                f"12 h lease ran out {_about(now - expires)} ago"
+                STUCK,
+                f"the worker claimed this sync {about(now - claimed)} ago and its "
+                f"12 h lease ran out {about(now - expires)} ago"
                 if claimed
                 else "the worker's lease on this sync ran out",
                 "Cancel it, then press Sync now.",
                 s,
             )
         running = f"running for {short_duration(now - claimed)}" if claimed else "running"
-        return MirrorStatus("active", "Syncing", running, sync_status=s)
+        return MirrorStatus("active", SYNCING, running, sync_status=s)
 
     if status is SyncStatus.SYNC_NOW:
         if queued_since and now - queued_since > QUEUED_TOO_LONG:
             return MirrorStatus(
                 "stuck",
-                "Stuck",
-                f"queued {_about(now - queued_since)} ago and no worker has picked it "
+                STUCK,
+                f"queued {about(now - queued_since)} ago and no worker has picked it "
                 "up; the mirror workers may be down or busy",
                 "Cancel it, then press Sync now; if it stays queued, check Quay's mirror workers.",
                 s,
             )
         since = f" (queued {relative(queued_since, now)})" if queued_since else ""
-        return MirrorStatus("active", "Queued", f"waiting for a worker{since}", sync_status=s)
+        return MirrorStatus("active", QUEUED, f"waiting for a worker{since}", sync_status=s)
 
     scheduled = config.is_enabled and config.sync_retries_remaining > 0 and start is not None
     if scheduled and start is not None and now - start > OVERDUE:
@@ -207,7 +214,7 @@ def _describe(
         if status is not SyncStatus.FAIL:
             return MirrorStatus(
                 "stuck",
-                "Stuck",
+                STUCK,
                 f"the scheduled run was due {relative(start, now)} and has not started; "
                 "the mirror workers may be down",
                 "Press Sync now; if it does not start, check Quay's mirror workers.",
@@ -216,7 +223,7 @@ def _describe(
         if last_event_at is not None and now - last_event_at > OVERDUE:
             return MirrorStatus(
                 "stuck",
-                "Stuck",
+                STUCK,
                 f"the last try failed {relative(last_event_at, now)} and the retry that was "
                 "due right after it has not started; the mirror workers may be down",
                 "Press Sync now; if it does not start, check Quay's mirror workers.",
@@ -230,16 +237,16 @@ def _describe(
         }
         return MirrorStatus(
             "disabled",
-            "Disabled",
+            DISABLED,
             f"scheduled syncs are off; {words.get(status, 'never synced')}",
             sync_status=s,
         )
 
     if status is SyncStatus.FAIL:
-        return MirrorStatus("fail", "Failed", _fail_detail(config, now), sync_status=s)
+        return MirrorStatus("fail", FAILED, _fail_detail(config, now), sync_status=s)
     if status is SyncStatus.CANCEL:
         return MirrorStatus(
-            "cancel", "Cancelled", "scheduled syncs are paused until Sync now", sync_status=s
+            "cancel", CANCELLED, "scheduled syncs are paused until Sync now", sync_status=s
         )
     if status is SyncStatus.NEVER_RUN:
         if start is None:
@@ -248,14 +255,14 @@ def _describe(
             first = "first run due now, waiting for a worker"
         else:
             first = f"first run {at(start, now)}"
-        return MirrorStatus("never", "Never synced", first, sync_status=s)
+        return MirrorStatus("never", NEVER_SYNCED, first, sync_status=s)
     if start is None:
         next_run = "no next run scheduled"
     elif start <= now:
         next_run = "next run due now, waiting for a worker"
     else:
         next_run = f"next run {at(start, now)}"
-    return MirrorStatus("success", "Synced", next_run, sync_status=s)
+    return MirrorStatus("success", SYNCED, next_run, sync_status=s)
 
 
 def _fail_detail(config: MirrorConfig, now: datetime) -> str:
@@ -277,18 +284,6 @@ def _fail_detail(config: MirrorConfig, now: datetime) -> str:
     if due_soon:
         return f"retrying within a minute ({_retries(config)})"
     return f"retrying {at(start, now)} ({_retries(config)})"  # type: ignore[arg-type]
-
-
-def clock(moment: datetime, now: datetime) -> str:
-    """ "14:00 UTC", "Nov 29 14:00 UTC": the local time (with the date when not today)."""
-    local = timezone.localtime(moment)
-    same_day = local.date() == timezone.localtime(now).date()
-    return f"{local.strftime('%H:%M' if same_day else '%b %d %H:%M')} {local.tzname() or 'UTC'}"
-
-
-def at(moment: datetime, now: datetime) -> str:
-    """ "at 14:00 UTC (in 5 h)", "at Nov 29 14:00 UTC (in 2 d 1 h)": local time and distance."""
-    return f"at {clock(moment, now)} ({relative(moment, now)})"
 
 
 # -- reading the usage log -----------------------------------------------------------------
@@ -362,10 +357,10 @@ def summarize_event(entry: LogEntry) -> EventSummary:
             detail = f"{len(names)} tag{'s' if len(names) != 1 else ''}: {', '.join(names[:12])}"
             if len(names) > 12:
                 detail += ", …"
-        return EventSummary("success", "Synced", detail, entry.datetime)
+        return EventSummary("success", SYNCED, detail, entry.datetime)
     if str(meta.get("verb", "")).lower() == "cancelled":
-        return EventSummary("cancel", "Cancelled", "stopped by a cancel", entry.datetime)
-    return EventSummary("fail", "Failed", failure_reason(meta), entry.datetime)
+        return EventSummary("cancel", CANCELLED, "stopped by a cancel", entry.datetime)
+    return EventSummary("fail", FAILED, failure_reason(meta), entry.datetime)
 
 
 def failure_reason(meta: Mapping[str, Any]) -> str:

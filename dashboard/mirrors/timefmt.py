@@ -1,8 +1,14 @@
-"""Durations and moments in words ("6 hours", "3 h ago", "in 12 min")."""
+"""Durations and moments in words ("6 hours", "3 h ago", "in 12 min", "at 14:00 UTC"): the one
+place that puts time into words, for the operations, the templates (``mirror_format``) and
+the management commands alike."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 _SHORT = {"day": "d", "hour": "h", "minute": "min", "second": "s"}
@@ -44,6 +50,56 @@ def relative(moment: datetime, now: datetime) -> str:
     if delta > timedelta(0):
         return f"in {short_duration(delta)}"
     return f"{short_duration(-delta)} ago"
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """ "3 h ago", "in 12 min", "just now": next to a time on the page (UI.md)."""
+    if moment is None:
+        return ""
+    words = relative(moment, now)
+    return "just now" if words == "now" else words
+
+
+def about(delta: timedelta) -> str:
+    """A duration to the minute once it is past a few minutes ("14 h", not "14 h 1 s")."""
+    if delta >= timedelta(minutes=3):
+        delta = timedelta(minutes=round(delta.total_seconds() / 60))
+    return short_duration(delta)
+
+
+def clock(moment: datetime, now: datetime) -> str:
+    """ "14:00 UTC", "Nov 29 14:00 UTC": the local time (with the date when not today)."""
+    local = timezone.localtime(moment)
+    same_day = local.date() == timezone.localtime(now).date()
+    return f"{local.strftime('%H:%M' if same_day else '%b %d %H:%M')} {local.tzname() or 'UTC'}"
+
+
+def at(moment: datetime, now: datetime) -> str:
+    """ "at 14:00 UTC (in 5 h)", "at Nov 29 14:00 UTC (in 2 d 1 h)": local time and distance."""
+    return f"at {clock(moment, now)} ({relative(moment, now)})"
+
+
+def moment_words(moment: datetime | None, now: datetime) -> str:
+    """ "2026-11-30 14:00 UTC (3 h ago)": a moment in plain text, for text output."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local.strftime('%Y-%m-%d %H:%M')} {local.tzname() or 'UTC'} ({ago(moment, now)})"
+
+
+def moment_html(value: datetime | None) -> SafeString | str:
+    """A moment in the person's local time, with UTC on hover: ``<time title="... UTC">``."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    utc = value.astimezone(UTC)
+    return format_html(
+        '<time datetime="{}" title="{} UTC">{} {}</time>',
+        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        utc.strftime("%Y-%m-%d %H:%M"),
+        local.strftime("%Y-%m-%d %H:%M"),
+        local.tzname() or "UTC",
+    )
 
 
 def from_unix_param(value: str | None) -> datetime | None:

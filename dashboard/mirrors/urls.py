@@ -1,18 +1,18 @@
 from django.urls import path
 
-from .views import audit, edit, overview, repository, sync
+from .views import audit, edit, index, repository, sync
 
 app_name = "mirrors"
 
 # Repository pages live under /repo/<namespace>/<name>/: "repo" cannot be a Quay namespace
 # route clash because every other top-level path here is fixed.
 urlpatterns = [
-    path("", overview.overview, name="overview"),
-    path("bulk/", overview.bulk, name="bulk"),
-    path("repo/<str:namespace>/<str:name>/row/", overview.row, name="row"),
+    path("", index.overview, name="overview"),
+    path("bulk/", index.bulk, name="bulk"),
+    path("repo/<str:namespace>/<str:name>/row/", index.row, name="row"),
     path(
         "repo/<str:namespace>/<str:name>/last-result/",
-        overview.row_last_result,
+        index.row_last_result,
         name="row-last-result",
     ),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---

@@ -1,33 +1,21 @@
-"""Template filters for times and durations in words."""
+"""Template filters for times and durations in words (the words come from ``timefmt``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django import template
-from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from ..timefmt import seconds_in_words
+from ..timefmt import moment_html, seconds_in_words
 
 register = template.Library()
 
 
 @register.filter
-def when(value: datetime | None) -> str:
+def when(value: datetime | None) -> SafeString | str:
     """A moment in the person's local time, with UTC on hover: ``<time title="... UTC">``."""
-    if value is None:
-        return "—"
-    local = timezone.localtime(value)
-    utc = value.astimezone(UTC)
-    zone = local.tzname() or "UTC"
-    return format_html(
-        '<time datetime="{}" title="{} UTC">{} {}</time>',
-        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        utc.strftime("%Y-%m-%d %H:%M"),
-        local.strftime("%Y-%m-%d %H:%M"),
-        zone,
-    )
+    return moment_html(value)
 
 
 @register.filter

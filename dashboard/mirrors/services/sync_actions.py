@@ -6,31 +6,30 @@ all. A bare "not found" would mislead, so on a 404 the config (and, if needed, t
 is read again and the answer is put in words. Every press is written to the audit trail.
 
 Used by the repository page's status panel, the overview rows and the bulk actions alike.
+A press costs two calls (the press and one read of the config, which the page then shows);
+a press Quay answered 404 costs the reads that find out why (one or two).
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
+from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
-from dashboard.quay.fanout import quietly
+from dashboard.quay.fanout import fan_out, quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
-from . import status as mirror_status
-from .models import AuditEntry, record
-
-logger = logging.getLogger(__name__)
+from .. import status as mirror_status
+from ..models import AuditEntry, record
+from ..status import CANCEL_WARNING
+from .person import Person
+from .target import RepoTarget
 
 Action = Literal["sync_now", "cancel"]
 ACTIONS: tuple[Action, ...] = ("sync_now", "cancel")
-
-#: What Cancel does, said before it is done (confirmation dialog and page) and after.
-CANCEL_WARNING = (
-    "The running copy stops after the current tag (tags copied so far stay), and scheduled "
-    "syncs stay paused until someone presses Sync now."
-)
 
 #: outcome -> is it a success for the person? (``already_syncing`` means a sync is running,
 #: which is what Sync now asked for, but nothing new was started: not ok.)
@@ -78,9 +77,15 @@ def without_label(message: str, label: str) -> str:
 
 
 def perform(
-    request: Any, namespace: str, name: str, action: Action, *, audit: bool = True
+    client: QuayClient,
+    person: Person,
+    target: RepoTarget,
+    action: Action,
+    now: datetime,
+    *,
+    audit: bool = True,
 ) -> ActionResult:
-    """Ask Quay (as the signed-in person) to sync now or cancel, and record it.
+    """Ask Quay (as ``person``) to sync ``target`` now or cancel its sync, and record it.
 
     Never raises a :class:`QuayError` except :class:`QuayUnauthorized`, which must reach the
     middleware so the person signs in again. Called from worker threads (bulk actions), pass
@@ -89,33 +94,31 @@ def perform(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    result = _perform(request.quay, namespace, name, action)
+    result = _perform(client, target, action, now)
     if audit:
-        record_result(request, namespace, name, result)
+        record_result(person, target, result)
     return result
 
 
-def record_result(request: Any, namespace: str, name: str, result: ActionResult) -> ActionResult:
+def record_result(person: Person, target: RepoTarget, result: ActionResult) -> ActionResult:
     """The audit entry of one press of Sync now / Cancel, with how it went."""
-    action = result.action
     record(
-        request,
-        namespace,
-        name,
-        AuditEntry.Action.SYNC_NOW if action == "sync_now" else AuditEntry.Action.CANCEL,
+        person,
+        target,
+        AuditEntry.Action.SYNC_NOW if result.action == "sync_now" else AuditEntry.Action.CANCEL,
         ok=result.ok,
         message=f"{result.outcome_label}: {result.detail}",
     )
     return result
 
 
-def _perform(quay: Any, namespace: str, name: str, action: Action) -> ActionResult:
-    full = f"{namespace}/{name}"
+def _perform(client: QuayClient, target: RepoTarget, action: Action, now: datetime) -> ActionResult:
+    full = target.full_name
     try:
         if action == "sync_now":
-            quay.sync_now(namespace, name)
+            target.sync_now(client)
         else:
-            quay.sync_cancel(namespace, name)
+            target.sync_cancel(client)
     except QuayUnauthorized:
         raise
     except QuayForbidden as error:
@@ -126,13 +129,13 @@ def _perform(quay: Any, namespace: str, name: str, action: Action) -> ActionResu
             ok=False,
         )
     except QuayNotFound:
-        return _explain_not_found(quay, namespace, name, action)
+        return _explain_not_found(client, target, action, now)
     except QuayError as error:
         return ActionResult(
             action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
         )
 
-    mirror = quietly(quay.get_mirror, namespace, name)  # a failure only costs the fresh status
+    mirror = quietly(target.read_config, client)  # a failure only costs the fresh status
     if action == "sync_now":
         message = f"Sync requested for {full}: a mirror worker will pick it up shortly."
     else:
@@ -144,15 +147,17 @@ def _verb(action: Action) -> str:
     return "start a sync of" if action == "sync_now" else "cancel the sync of"
 
 
-def _explain_not_found(quay: Any, namespace: str, name: str, action: Action) -> ActionResult:
+def _explain_not_found(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime
+) -> ActionResult:
     """Quay said 404: read the config (and the repository) again and say what it meant."""
-    full = f"{namespace}/{name}"
+    full = target.full_name
     try:
-        mirror = quay.get_mirror(namespace, name)
+        mirror = target.read_config(client)
     except QuayUnauthorized:
         raise
     except QuayNotFound:
-        return _no_config_or_repo(quay, namespace, name, action)
+        return _no_config_or_repo(client, target, action)
     except QuayError as error:
         return ActionResult(
             action,
@@ -162,7 +167,7 @@ def _explain_not_found(quay: Any, namespace: str, name: str, action: Action) -> 
             ok=False,
         )
 
-    status = mirror_status.describe(mirror, mirror_status.current_time())
+    status = mirror_status.describe(mirror, now)
     now_words = f"{status.label.lower()}: {status.detail}"
     if action == "sync_now":
         if mirror.sync_status is SyncStatus.SYNCING:
@@ -203,10 +208,10 @@ def _explain_not_found(quay: Any, namespace: str, name: str, action: Action) -> 
     )
 
 
-def _no_config_or_repo(quay: Any, namespace: str, name: str, action: Action) -> ActionResult:
-    full = f"{namespace}/{name}"
+def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -> ActionResult:
+    full = target.full_name
     try:
-        repo = quay.get_repository(namespace, name)
+        repo = target.read_repository(client)
     except QuayUnauthorized:
         raise
     except QuayNotFound:
@@ -243,3 +248,45 @@ def _no_config_or_repo(quay: Any, namespace: str, name: str, action: Action) -> 
         f"{'sync' if action == 'sync_now' else 'cancel'}. Set up mirroring first.{state}",
         ok=False,
     )
+
+
+# -- several at once -------------------------------------------------------------------------
+
+
+def perform_all(
+    client: QuayClient,
+    person: Person,
+    targets: Sequence[RepoTarget],
+    action: Action,
+    now: datetime,
+) -> list[tuple[RepoTarget, ActionResult]]:
+    """The action on every target at once; each gets its own result, none sinks another.
+
+    The upstream calls run in parallel threads (two calls a target: the press and one read);
+    the audit entries are written afterwards in this thread (a database connection belongs to
+    the thread that opened it). A 401 on some of them (the token was revoked mid-way) does not
+    lose the others: every press that got an answer is recorded, then the
+    :class:`QuayUnauthorized` is raised again (the middleware asks the person to sign in).
+    """
+
+    def press(target: RepoTarget) -> ActionResult | QuayUnauthorized:
+        try:
+            return perform(client, person, target, action, now, audit=False)
+        except QuayUnauthorized as error:
+            return error  # an outcome like the others, so the rest are not lost
+
+    outcomes = fan_out(press, targets)
+    unauthorized: QuayUnauthorized | None = None
+    results: list[tuple[RepoTarget, ActionResult]] = []
+    for outcome in outcomes:
+        value = outcome.value
+        if isinstance(value, QuayUnauthorized):
+            unauthorized = value
+            continue
+        if value is None:  # perform() turns Quay's errors into results; only a safety net
+            message = outcome.error.message if outcome.error else "Quay did not answer."
+            value = ActionResult(action, "error", message, ok=False)
+        results.append((outcome.item, record_result(person, outcome.item, value)))
+    if unauthorized is not None:
+        raise unauthorized
+    return results

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
@@ -44,9 +46,26 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
-from .status import OVERDUE, RANK, MirrorStatus, describe, describe_health, result_word
-from .status import last_result as log_last_result
-from .status import queued_since as log_queued_since
+from ..status import (
+    CANCELLED,
+    DISABLED,
+    FAILED,
+    NEVER_SYNCED,
+    OVERDUE,
+    RANK,
+    STUCK,
+    SYNCED,
+    SYNCING,
+    MirrorStatus,
+    describe,
+    describe_health,
+    result_word,
+)
+from ..status import last_result as log_last_result
+from ..status import queued_since as log_queued_since
+from .status_panel import PollState
+from .sync_actions import ActionResult
+from .target import RepoTarget
 
 #: Filter values besides the status keys of :mod:`.status`.
 UNREADABLE = "unreadable"  # the config could not be read
@@ -61,15 +80,15 @@ NOT_IN_HEALTH = (
 
 #: Every status a row can have, in the overview's order, with the word for its count.
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("fail", "Failed"),
-    ("stuck", "Stuck"),
+    ("fail", FAILED),
+    ("stuck", STUCK),
     (UNREADABLE, "Unreadable"),
-    ("active", "Syncing"),
-    ("cancel", "Cancelled"),
-    ("never", "Never synced"),
+    ("active", SYNCING),
+    ("cancel", CANCELLED),
+    ("never", NEVER_SYNCED),
     (UNCONFIGURED, "Not configured"),
-    ("success", "Synced"),
-    ("disabled", "Disabled"),
+    ("success", SYNCED),
+    ("disabled", DISABLED),
     (NOT_MIRRORED, "Not mirrored"),
 )
 STATUS_KEYS = frozenset(key for key, _ in STATUS_CHOICES)
@@ -178,15 +197,20 @@ class Row:
         )
 
     @property
-    def poll_query(self) -> str:
-        """The query string of the row's own poll URL ("" for none)."""
-        if self.read_only:
-            return "?via=health"
-        if self.config is not None and self.config.sync_status is SyncStatus.SYNC_NOW:
-            # What the log said (0: looked, not known): the next polls need not read it again.
-            since = int(self.queued_since.timestamp()) if self.queued_since else 0
-            return f"?queued={since}"
-        return ""
+    def target(self) -> RepoTarget:
+        return RepoTarget(self.namespace, self.name)
+
+    @property
+    def poll_url(self) -> str:
+        """The row's own poll URL (the live-status format of ``status_panel.PollState``)."""
+        queued = self.config is not None and self.config.sync_status is SyncStatus.SYNC_NOW
+        state = PollState(
+            was=self.status.label if self.status else None,
+            queued=self.queued_since if queued else None,
+            queue_checked=queued,  # what the log said (or not): the polls need not look again
+            via_health=self.read_only,
+        )
+        return state.url(self.target, "row")
 
     @property
     def external_reference(self) -> str:
@@ -492,52 +516,152 @@ def collect(
 
 def read_row(
     client: QuayClient,
-    namespace: str,
-    name: str,
+    target: RepoTarget,
     now: datetime,
-    *,
-    via_health: bool = False,
+    state: PollState | None = None,
     scopes: Collection[str] | None = None,
-    queued_since: datetime | None = None,
-    queue_checked: bool = False,
 ) -> Row:
     """One row again, in one upstream call (the mirror config; or health for read-only rows).
 
     The log is read too when it can change the status (see :func:`needs_log`), except for a
-    queued sync whose poll already knows when it was queued (``queued_since``, or
-    ``queue_checked``: looked before, not known), so a polling row costs one call per poll.
-    :class:`QuayUnauthorized` propagates; every other failure becomes the row's reason.
+    queued sync whose poll already knows when it was queued (``state.queued``, or
+    ``state.queue_checked``: looked before, not known), so a polling row costs one call per
+    poll. :class:`QuayUnauthorized` propagates; every other failure becomes the row's reason.
     """
+    state = state or PollState()
+    namespace, name = target.namespace, target.name
     try:
-        if via_health:
+        if state.via_health:
             entry = _health_by_repo(client.get_mirror_health(namespace)).get(name)
             if entry is None:
                 return Row(namespace, name, reason=NOT_IN_HEALTH)
             return row_from_health(entry, now)
-        config = client.get_mirror(namespace, name)
+        config = target.read_config(client)
     except QuayUnauthorized:
         raise
     except QuayError as error:
         return unreadable_row(namespace, name, error, scopes)
     logs = None
-    known = config.sync_status is SyncStatus.SYNC_NOW and (queued_since or queue_checked)
+    known = config.sync_status is SyncStatus.SYNC_NOW and (state.queued or state.queue_checked)
     if needs_log(config, now) and not known:
         try:
-            logs = client.list_logs(namespace, name)
+            logs = target.read_logs(client)
         except QuayUnauthorized:
             raise
         except QuayError:
             logs = None  # the status without the log's help
-    return row_from_config(namespace, name, config, now, logs=logs, queued_since=queued_since)
+    return row_from_config(namespace, name, config, now, logs=logs, queued_since=state.queued)
 
 
-def read_rows(
+def row_after_action(
     client: QuayClient,
-    keys: Iterable[tuple[str, str]],
+    target: RepoTarget,
+    result: ActionResult,
     now: datetime,
     scopes: Collection[str] | None = None,
-) -> dict[tuple[str, str], Row]:
-    """Several rows again, in parallel (one call each)."""
-    keys = list(keys)
-    outcomes = fan_out(lambda key: read_row(client, key[0], key[1], now, scopes=scopes), keys)
-    return {outcome.item: outcome.value for outcome in outcomes if outcome.value is not None}
+) -> Row:
+    """The row after a press, with what it did in words: from the config the press read
+    (no further call), or read again when the press could not read it."""
+    if result.mirror is not None:
+        pressed = result.action == "sync_now" and result.outcome == "done"
+        row = row_from_config(
+            target.namespace, target.name, result.mirror, now, queued_since=now if pressed else None
+        )
+    else:
+        row = read_row(client, target, now, scopes=scopes)
+    return replace(row, message=result.message)
+
+
+def rows_after_actions(
+    client: QuayClient,
+    results: Sequence[tuple[RepoTarget, ActionResult]],
+    now: datetime,
+    scopes: Collection[str] | None = None,
+) -> list[Row]:
+    """The rows after a bulk press, each with its own result (calls only for the few whose
+    press could not read the config), in parallel."""
+    outcomes = fan_out(
+        lambda pair: row_after_action(client, pair[0], pair[1], now, scopes), list(results)
+    )
+    # The bulk result names each outcome above the rows: a row repeats only the detail.
+    return [
+        replace(outcome.value, message=outcome.item[1].detail)
+        for outcome in outcomes
+        if outcome.value is not None
+    ]
+
+
+# -- the page -------------------------------------------------------------------------------
+
+#: Counts shown even at zero (the ones a team lead looks for first).
+ALWAYS_COUNTED = frozenset({"fail", "stuck"})
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    n: int
+    params: str
+    always: bool
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The overview's GET parameters, normalised (unknown values are ignored)."""
+
+    namespace: str = ""
+    status: str = ""
+    query: str = ""
+    show_normal: bool = False
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Filters:
+        status = query.get("status", "").strip()
+        return cls(
+            namespace=query.get("ns", "").strip()[:255],
+            status=status if status in STATUS_KEYS else "",
+            query=query.get("q", "").strip()[:200],
+            show_normal=query.get("normal") in ("1", "on", "true"),
+        )
+
+    def params(self, **changes: Any) -> str:
+        """The query string of these filters with ``changes`` (for the count links)."""
+        values = {
+            "ns": self.namespace,
+            "status": self.status,
+            "q": self.query,
+            "normal": "1" if self.show_normal else "",
+        }
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> dict[str, Any]:
+    """Everything the overview page shows for ``filters``: the rows, the counts, the total.
+
+    Raises the :class:`QuayError` of :func:`collect` (the page cannot be drawn without it).
+    """
+    data = collect(
+        client,
+        now,
+        namespaces=[filters.namespace] if filters.namespace else None,
+        include_normal=filters.show_normal,
+        scopes=person.scopes,
+    )
+    searched = data.filtered(query=filters.query)
+    counts = {key: 0 for key, _ in STATUS_CHOICES}
+    for item in searched:
+        counts[item.key] += 1
+    return {
+        "overview": data,
+        "rows": [item for item in searched if not filters.status or item.key == filters.status],
+        "counts": [
+            Count(key, label, counts[key], filters.params(status=key), key in ALWAYS_COUNTED)
+            for key, label in STATUS_CHOICES
+            if key != NOT_MIRRORED or filters.show_normal
+        ],
+        "total": sum(n for key, n in counts.items() if key != NOT_MIRRORED),
+        "all_params": filters.params(status=""),
+        "selectable": any(item.config is not None for item in searched),
+    }

@@ -1,0 +1,133 @@
+"""The dashboard's audit trail as a person may read it: which entries, and their changes in
+words (values only where Quay shows that person the mirror config)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayNotFound
+from dashboard.quay.fanout import Outcome, fan_out, parallel
+
+from .. import changes
+from ..models import URL_FIELDS, AuditEntry, redact_text, redact_url
+from ..timefmt import ago
+from .overview import global_health
+from .person import Person
+
+#: Changes whose values anyone who sees the entry may read (not mirror settings).
+PUBLIC_FIELDS = frozenset({"state"})
+PER_PAGE = 50
+
+
+def can_read_config(mirror: Outcome[Any, Any]) -> bool:
+    """Whether Quay would show this person the mirror config (read, or 404: none to show)."""
+    return mirror.ok or isinstance(mirror.error, QuayNotFound)
+
+
+def audit_rows(
+    entries: Iterable[AuditEntry], values: bool | Callable[[AuditEntry], bool], now: datetime
+) -> list[dict[str, Any]]:
+    """Audit entries with their changes in words (the repository page and the audit page).
+
+    ``values``: whether (or, called with the entry, for which entries) the person may read the
+    mirror settings the changes were made to. Quay shows those only to the repository's
+    admins, so for anyone else a change is only named ("changed settings (source, tags)"), and
+    the entry's message, which may quote values, is left out.
+    """
+    rows = []
+    for entry in entries:
+        readable = values(entry) if callable(values) else values
+        lines = []
+        fields = []
+        for field_name, change in (entry.changes or {}).items():
+            applied = change.get("applied", True) if isinstance(change, dict) else True
+            if not readable and field_name not in PUBLIC_FIELDS:
+                fields.append(
+                    {"label": changes.LABELS.get(field_name, field_name), "applied": applied}
+                )
+                continue
+            lines.append({"text": _change_words(field_name, change), "applied": applied})
+        message = entry.message
+        if not readable and entry.action in (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE):
+            message = ""
+        rows.append(
+            {
+                "entry": entry,
+                "ago": ago(entry.created, now),
+                "lines": lines,
+                "fields": fields,
+                "message": redact_text(message),
+                "values_hidden": not readable and bool(fields),
+            }
+        )
+    return rows
+
+
+def _change_words(field_name: str, change: Any) -> str:
+    if not isinstance(change, dict):
+        return f"{field_name}: {redact_url(change)}"
+    if field_name == changes.PASSWORD:
+        return f"password {change.get('to')}"
+    old, new = change.get("from"), change.get("to")
+    if field_name in URL_FIELDS:
+        old, new = redact_url(old), redact_url(new)
+    return changes.describe_change(field_name, old, new)
+
+
+def readable_configs(client: QuayClient, repos: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The repositories whose mirror config Quay shows this person (a 401 propagates)."""
+    outcomes = fan_out(lambda repo: client.get_mirror(*repo), sorted(repos))
+    return {outcome.item for outcome in outcomes if can_read_config(outcome)}
+
+
+def page(
+    client: QuayClient,
+    person: Person,
+    query: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """The audit page: the entries of the person's namespaces (everything for a Quay
+    superuser), filtered and paged; values shown where the person may read the config
+    (one ``get_mirror`` per repository on the page, in parallel)."""
+    entries = AuditEntry.objects.all()
+    notice = ""
+    got_user, got_health = parallel(client.get_user, lambda: global_health(client))
+    if got_user.error is not None:
+        entries = entries.filter(username=person.username)
+        notice = (
+            f"Your namespaces could not be read from Quay ({got_user.error.message}): "
+            "only your own entries are shown."
+        )
+    elif got_health.value is None and got_user.value is not None:  # not a superuser
+        entries = entries.filter(namespace__in=got_user.value.namespaces)
+
+    namespaces = sorted(set(entries.values_list("namespace", flat=True)))
+    people = sorted(set(entries.values_list("username", flat=True)))
+    filters = {key: query.get(key, "").strip() for key in ("namespace", "repository", "person")}
+    if filters["namespace"]:
+        entries = entries.filter(namespace=filters["namespace"])
+    if filters["repository"]:
+        entries = entries.filter(repository__icontains=filters["repository"])
+    if filters["person"]:
+        entries = entries.filter(username=filters["person"])
+
+    page_obj = Paginator(entries, PER_PAGE).get_page(query.get("page"))
+    shown = list(page_obj.object_list)
+    readable = readable_configs(client, {(e.namespace, e.repository) for e in shown})
+    return {
+        "page_obj": page_obj,
+        "rows": audit_rows(
+            shown, lambda entry: (entry.namespace, entry.repository) in readable, now
+        ),
+        "filters": filters,
+        "namespaces": namespaces,
+        "people": people,
+        "notice": notice,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    }

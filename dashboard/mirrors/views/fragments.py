@@ -1,0 +1,60 @@
+"""What the views share: who is acting, and the fragments more than one view answers with.
+
+No view module imports another; what two of them need lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dashboard.accounts.reauth import safe_next
+from dashboard.accounts.tokens import token_scopes
+from dashboard.http import HtmxHttpRequest
+from dashboard.quay.client import QuayClient
+
+from .. import clock
+from ..services.overview import Row
+from ..services.person import Person
+
+OVERVIEW = "mirrors/overview.html"
+STATUS = "mirrors/status.html"
+REPOSITORY = "mirrors/repo.html"
+
+
+def acting(request: HtmxHttpRequest) -> tuple[QuayClient, Person, datetime]:
+    """The person's Quay client, the person, and the one ``now`` of this request."""
+    person = Person(
+        username=request.user.get_username(), user=request.user, scopes=token_scopes(request)
+    )
+    return request.quay, person, clock.now()
+
+
+def say(request: HttpRequest, said: Iterable[tuple[str, str]]) -> None:
+    """Operation messages ``(level, text)`` as the page's messages."""
+    for level, text in said:
+        messages.add_message(request, getattr(messages, level.upper()), text)
+
+
+def back_to(request: HtmxHttpRequest) -> str:
+    """The overview URL the person is looking at (for forms that work without htmx)."""
+    if request.htmx and request.htmx.current_url_abs_path:
+        return safe_next(request, request.htmx.current_url_abs_path)
+    if request.resolver_match and request.resolver_match.url_name == "overview":
+        return request.get_full_path()
+    return "/"
+
+
+def row(request: HtmxHttpRequest, row: Row) -> HttpResponse:
+    """One overview row (``<tr>``) as an htmx fragment."""
+    return render(request, f"{OVERVIEW}#row", {"row": row, "back": back_to(request)})
+
+
+def panel_body(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The status panel's swappable body (what its polls and its buttons answer)."""
+    return render(request, f"{STATUS}#panel_body", context)

@@ -1,0 +1,125 @@
+"""The overview (``/``): every mirror the person can see, rows that refresh themselves, and
+bulk Sync now / Cancel. The rows come from ``services.overview``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.accounts.reauth import quay_login_required, safe_next
+from dashboard.http import HtmxHttpRequest
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+
+from ..services import overview as rows
+from ..services import sync_actions
+from ..services.status_panel import PollState
+from ..services.target import RepoTarget
+from ..status import last_result, summarize_event
+from . import fragments
+from .fragments import OVERVIEW, acting
+
+#: Upper bound of repositories one bulk action may touch.
+BULK_LIMIT = 500
+BULK_ACTIONS = {"sync_now": "Sync now", "cancel": "Cancel"}
+
+
+@require_GET
+@quay_login_required
+@vary_on_headers("HX-Request")
+def overview(request: HtmxHttpRequest) -> HttpResponse:
+    client, person, now = acting(request)
+    filters = rows.Filters.from_query(request.GET)
+    context: dict[str, Any] = {"filters": filters, "status_choices": rows.STATUS_CHOICES}
+    template = f"{OVERVIEW}#results" if request.htmx else OVERVIEW
+    try:
+        context.update(rows.page(client, person, filters, now), back=fragments.back_to(request))
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        context["error"] = error.message
+        return render(request, template, context, status=200 if request.htmx else 502)
+    return render(request, template, context)
+
+
+@require_GET
+@quay_login_required
+def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
+    """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll).
+
+    A fragment for htmx; a browser that opens the URL itself goes to the repository page.
+    """
+    if not request.htmx:
+        return redirect("mirrors:repo", namespace, name)
+    client, person, now = acting(request)
+    state = PollState.from_query(request.GET)
+    found = rows.read_row(client, RepoTarget(namespace, name), now, state, person.scopes)
+    return fragments.row(request, found)
+
+
+@require_GET
+@quay_login_required
+def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
+    """``GET /repo/<ns>/<name>/last-result/``: the row's "last result" cell with its time.
+
+    Quay's mirror config does not say when the last sync ended; its usage log does. Reading
+    every repository's log would double the overview's upstream calls, so a row's cell asks
+    for it (one call) only once it scrolls into view.
+    """
+    if not request.htmx:
+        return redirect("mirrors:repo", namespace, name)
+    try:
+        entry = last_result(RepoTarget(namespace, name).read_logs(request.quay))
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return render(request, f"{OVERVIEW}#last_result", {"error": error.message})
+    event = summarize_event(entry) if entry else None
+    return render(request, f"{OVERVIEW}#last_result", {"event": event})
+
+
+def _selected(request: HtmxHttpRequest) -> list[RepoTarget]:
+    seen: dict[RepoTarget, None] = {}
+    for value in request.POST.getlist("repo"):
+        namespace, _, name = value.strip().partition("/")
+        if namespace and name and "/" not in name:
+            seen[RepoTarget(namespace, name)] = None
+    return list(seen)[:BULK_LIMIT]
+
+
+@require_POST
+@quay_login_required
+def bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """``POST /bulk/``: Sync now or Cancel for every selected row, in parallel; one result each.
+
+    With htmx the answer is the results list plus the affected rows (built from what each
+    press read: no call more), swapped in out-of-band; without it, a page with the results.
+    """
+    action = request.POST.get("action", "")
+    selected = _selected(request)
+    context: dict[str, Any] = {
+        "back": safe_next(request, request.POST.get("next")),
+        "action_label": BULK_ACTIONS.get(action, ""),
+    }
+    if action not in BULK_ACTIONS:
+        context["error"] = "Choose Sync now or Cancel."
+    elif not selected:
+        context["error"] = "Select at least one repository first (tick the boxes in the rows)."
+    elif action == "cancel" and not request.htmx and request.POST.get("confirm") != "yes":
+        # Without JavaScript there was no dialog: ask on a page first (htmx asks with
+        # hx-confirm before it posts).
+        context.update(confirm=True, selected=[str(target) for target in selected])
+        return render(request, "mirrors/overview_bulk.html", context)
+    else:
+        client, person, now = acting(request)
+        results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
+        context.update(results=results, done=sum(result.ok for _, result in results))
+        if request.htmx:
+            context["rows"] = rows.rows_after_actions(client, results, now, person.scopes)
+    if request.htmx:
+        return render(request, f"{OVERVIEW}#bulk_results", context)
+    status = 400 if "error" in context else 200
+    return render(request, "mirrors/overview_bulk.html", context, status=status)

@@ -1,0 +1,124 @@
+"""What each operation costs Quay, in calls, counted at the emulator (the figures are the
+README's): a press is two calls from the panel and from a row alike, bulk is two a
+repository, a poll is one, a save is the page's reads, the PUT and one read-back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .edit_support import clear_log, form_data, page, save
+
+HX = {"HTTP_HX_REQUEST": "true"}
+pytestmark = pytest.mark.django_db
+
+
+def calls(emulator: Any) -> list[str]:
+    """The API calls Quay received since the log was cleared, as ``METHOD path``."""
+    return [
+        f"{r['method']} {r['path'].removeprefix('/api/v1/')}"
+        for r in emulator.requests_log()
+        if r["path"].startswith("/api/v1/")
+    ]
+
+
+def test_sync_now_from_the_status_panel_costs_two_calls(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    response = client.post("/repo/acme/nginx/sync-now/", **HX)
+    assert "Sync requested" in response.content.decode()
+    assert calls(emulator) == [
+        "POST repository/acme/nginx/mirror/sync-now",
+        "GET repository/acme/nginx/mirror",
+    ]
+
+
+def test_sync_now_from_an_overview_row_costs_two_calls(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    response = client.post("/repo/acme/nginx/sync-now/", {"view": "row"}, **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith("<tr") and "Sync requested" in html
+    assert 'data-status="active"' in html  # the row shows the queued sync at once
+    assert calls(emulator) == [
+        "POST repository/acme/nginx/mirror/sync-now",
+        "GET repository/acme/nginx/mirror",
+    ]
+
+
+def test_cancel_from_an_overview_row_costs_two_calls(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    response = client.post("/repo/acme/alpine/cancel/", {"view": "row", "confirm": "yes"}, **HX)
+    assert 'data-status="cancel"' in response.content.decode()
+    assert calls(emulator) == [
+        "POST repository/acme/alpine/mirror/sync-cancel",
+        "GET repository/acme/alpine/mirror",
+    ]
+
+
+def test_bulk_sync_now_over_three_repositories_costs_six_calls(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    repos = ["acme/nginx", "acme/redis", "globex/mysql"]
+    response = client.post("/bulk/", {"action": "sync_now", "repo": repos}, **HX)
+    html = response.content.decode()
+    assert "Sync now: 3 of 3 done." in html
+    assert html.count("<template>") == 3  # every row redrawn, from what its press read
+    made = calls(emulator)
+    assert len(made) == 2 * len(repos)
+    for repo in repos:
+        assert made.count(f"POST repository/{repo}/mirror/sync-now") == 1
+        assert made.count(f"GET repository/{repo}/mirror") == 1
+
+
+def test_a_press_quay_answers_404_costs_the_reads_that_explain_it(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    response = client.post("/repo/acme/alpine/sync-now/", {"view": "row"}, **HX)  # SYNCING
+    assert "Already syncing" in response.content.decode()
+    assert calls(emulator) == [
+        "POST repository/acme/alpine/mirror/sync-now",
+        "GET repository/acme/alpine/mirror",
+    ]
+    clear_log(emulator)
+    client.post("/repo/acme/node/sync-now/", **HX)  # MIRROR state, no config
+    assert calls(emulator) == [
+        "POST repository/acme/node/mirror/sync-now",
+        "GET repository/acme/node/mirror",
+        "GET repository/acme/node",
+    ]
+
+
+def test_a_poll_of_the_panel_or_a_row_costs_one_call(client_as, emulator):
+    client = client_as("alice")
+    clear_log(emulator)
+    client.get("/repo/acme/alpine/status/?poll=1&was=Syncing", **HX)
+    assert calls(emulator) == ["GET repository/acme/alpine/mirror"]
+    clear_log(emulator)
+    client.get("/repo/acme/alpine/row/?poll=1&was=Syncing", **HX)
+    assert calls(emulator) == ["GET repository/acme/alpine/mirror"]
+
+
+def test_a_save_costs_the_pages_reads_the_put_and_one_read_back(client_as, emulator):
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "redis"))
+    data["sync_interval_value"] = "13"
+    clear_log(emulator)
+    response = save(client, "acme", "redis", data)
+    assert response.status_code == 302
+    made = calls(emulator)
+    reads = [
+        "GET repository/acme/redis",
+        "GET repository/acme/redis/mirror",
+        "GET repository/acme/redis/logs",
+        "GET repository/acme/redis/tag/",
+        "GET organization/acme/robots",
+    ]
+    # The page's five reads (in parallel, any order), then the PUT and one read-back.
+    assert sorted(made[:5]) == sorted(reads)
+    assert made[5:] == ["PUT repository/acme/redis/mirror", "GET repository/acme/redis/mirror"]
+    clear_log(emulator)
+    client.get(response["Location"])  # the page the person comes back to: its five reads
+    assert sorted(calls(emulator)) == sorted(reads)
