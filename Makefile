@@ -10,6 +10,6 @@ lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 bench:  ## page timings against the emulator with added latency
-	.venv/bin/python bench/overview.py
+	.venv/bin/python bench/overview_page.py
 	.venv/bin/python bench/repo_page.py
 	.venv/bin/python bench/status_poll.py

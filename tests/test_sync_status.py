@@ -361,3 +361,16 @@ def test_a_read_only_reader_gets_no_buttons_and_the_polls_keep_it_so(client_as, 
     # An admin keeps the buttons.
     admin = text(client_as("alice").get("/repo/acme/alpine/"))
     assert 'id="sync-cancel-button"' in admin and "ro=1" not in poll_url(admin)
+
+
+def test_a_panel_without_config_does_not_say_no_repository_when_quay_failed_to_answer(
+    client_as, emulator
+):
+    """404 for the config, then 500 for the repository: only "no config" is known."""
+    emulator.configure(
+        fail={"/api/v1/repository/acme/node": 500, "/api/v1/repository/acme/node/mirror": 404}
+    )
+    body = text(client_as("alice").get("/repo/acme/node/status/?poll=1", **HX))
+    assert "acme/node has no mirror config" in body
+    assert "the repository could not be checked" in body
+    assert "no repository" not in body

@@ -130,14 +130,9 @@ def _offline_form(data: PageData, posted: QueryDict, creating: bool) -> MirrorSe
     copy of the config it was loaded with, so the stored username is still known)."""
     loaded = changes.unsign(data.namespace, data.name, posted.get("loaded") or "")
     username = (loaded or {}).get("external_registry_username") or ""
-    return MirrorSettingsForm(
-        posted,
-        namespace=data.namespace,
-        robots=data.robot_names,
-        robots_error=data.robots_error,
-        creating=creating,
-        stored_password=bool(username),
-        initial={**MirrorSettingsForm.initial_from(None), "external_registry_username": username},
+    initial = {**MirrorSettingsForm.initial_from(None), "external_registry_username": username}
+    return build_form(
+        data, bound=posted, initial=initial, creating=creating, stored_password=bool(username)
     )
 
 

@@ -137,9 +137,14 @@ def build_form(
     bound: Any = None,
     initial: dict[str, Any] | None = None,
     creating: bool | None = None,
+    stored_password: bool | None = None,
 ) -> MirrorSettingsForm:
-    """The settings form for this page: loaded with the config (or a new mirror's defaults)."""
+    """The settings form for this page: loaded with the config (or a new mirror's defaults).
+
+    ``stored_password``: whether Quay holds credentials (default: the config says so)."""
     config = data.config
+    if stored_password is None:
+        stored_password = bool(config and config.external_registry_username)
     if creating is None:
         creating = config is None
     if initial is None:
@@ -156,7 +161,7 @@ def build_form(
         robots=data.robot_names,
         robots_error=data.robots_error,
         creating=creating,
-        stored_password=bool(config and config.external_registry_username),
+        stored_password=stored_password,
         initial=initial,
     )
 

@@ -26,6 +26,7 @@ from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 from .. import status as mirror_status
 from ..status import ACTIVE_LABELS, LABELS
 from ..timefmt import from_unix_param
+from .missing import why_missing
 from .sync_actions import ActionResult
 from .target import RepoTarget
 
@@ -150,25 +151,11 @@ def panel_context(
     }
 
 
-def missing_config(client: QuayClient, target: RepoTarget) -> tuple[str, str]:
-    """After the config read said 404: no config, or no repository at all? (one call)"""
-    try:
-        repo = target.read_repository(client)
-    except QuayUnauthorized:
-        raise
-    except QuayError:
-        return "no_repo", f"Quay has no repository {target.full_name} that you can see."
-    if not repo.is_mirror:
-        return "no_config", (
-            f"{target.full_name} is not mirrored (its state is {repo.state}): "
-            "there is no mirror config to show."
-        )
-    return "no_config", f"{target.full_name} is set to mirror but has no mirror config yet."
-
-
 def _missing_panel(client: QuayClient, target: RepoTarget, now: datetime) -> dict[str, Any]:
-    missing, message = missing_config(client, target)
-    return panel_context(target, now, mirror=None, error=message, missing=missing)
+    missing = why_missing(client, target)
+    return panel_context(
+        target, now, mirror=None, error=missing.words(target), missing=missing.kind
+    )
 
 
 def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState) -> dict[str, Any]:

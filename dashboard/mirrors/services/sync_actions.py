@@ -25,6 +25,7 @@ from dashboard.quay.models import MirrorConfig, SyncStatus
 from .. import status as mirror_status
 from ..models import AuditEntry, record
 from ..status import CANCEL_WARNING
+from .missing import why_missing
 from .person import Person
 from .target import RepoTarget
 
@@ -209,33 +210,14 @@ def _explain_not_found(
 
 
 def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -> ActionResult:
-    full = target.full_name
-    try:
-        repo = target.read_repository(client)
-    except QuayUnauthorized:
-        raise
-    except QuayNotFound:
+    missing = why_missing(client, target)
+    if missing.kind == "no_repo":
         return ActionResult(
-            action,
-            "no_repo",
-            f"No such repository: Quay has no repository {full} (or you cannot see it).",
-            ok=False,
+            action, "no_repo", f"No such repository: {missing.words(target)}", ok=False
         )
-    except QuayForbidden:
-        return ActionResult(
-            action,
-            "no_repo",
-            f"No such repository: Quay has no repository {full} that you can see.",
-            ok=False,
-        )
-    except QuayError as error:
-        return ActionResult(
-            action,
-            "no_config",
-            f"{full} has no mirror config (Quay answered “not found”); the repository could "
-            f"not be checked: {error.message}",
-            ok=False,
-        )
+    repo = missing.repository
+    if missing.unchecked or repo is None:
+        return ActionResult(action, "no_config", missing.words(target), ok=False)
     state = (
         ""
         if repo.is_mirror
@@ -244,7 +226,7 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
     return ActionResult(
         action,
         "no_config",
-        f"No mirror config: {full} is not set up for mirroring yet, so there is nothing to "
+        f"No mirror config: {target} is not set up for mirroring yet, so there is nothing to "
         f"{'sync' if action == 'sync_now' else 'cancel'}. Set up mirroring first.{state}",
         ok=False,
     )

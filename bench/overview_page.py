@@ -1,6 +1,6 @@
 """Time the overview page: N mirrored repositories in 4 namespaces, L ms per upstream call.
 
-    .venv/bin/python bench/overview.py [--mirrors 200] [--latency-ms 50] [--runs 7]
+    .venv/bin/python bench/overview_page.py [--mirrors 200] [--latency-ms 50] [--runs 7]
                                        [--max-parallel 16]
 
 Starts the emulator itself (``quay_emulator --repos <extra> --latency-ms L``), signs alice
