@@ -143,6 +143,15 @@ QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
 # Seconds between two polls of a live status (a repository page's panel, an overview row)
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
+# Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
+QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
+# Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it
+# between dashboard processes.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default="locmemcache://mirror-dashboard?MAX_ENTRIES=50000"
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -97,6 +97,23 @@ def emulator_server() -> Iterator[Emulator]:
     proc.wait(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _no_answers_from_other_tests() -> Iterator[None]:
+    """Every test starts with an empty read cache (the emulator is reset between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def no_read_cache(settings) -> None:
+    """Every read reaches Quay: for tests that change Quay behind the dashboard's back (a
+    fault, a revoked token) and look again within the read cache's few seconds."""
+    settings.QUAY_READ_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def emulator(emulator_server: Emulator, settings) -> Emulator:
     """The emulator, reset to its seed, with the dashboard pointed at it."""

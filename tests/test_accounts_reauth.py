@@ -112,7 +112,9 @@ def test_a_poll_arriving_signed_out_gets_the_banner_not_the_sign_in_page(client,
     assert "<form" not in text(response)
 
 
-def test_a_save_arriving_signed_out_after_the_banner_keeps_the_form(client_as, emulator):
+def test_a_save_arriving_signed_out_after_the_banner_keeps_the_form(
+    client_as, emulator, no_read_cache
+):
     alice = client_as("alice")
     data = form_data(page(alice, "acme", "nginx"))
     data.update(

@@ -264,7 +264,7 @@ def test_typing_in_the_editor_costs_no_quay_call(alice, emulator):
     assert _quay_calls(emulator) == []
 
 
-def test_a_forged_tag_list_is_not_believed(alice, emulator):
+def test_a_forged_tag_list_is_not_believed(alice, emulator, no_read_cache):
     data = _editor_data(page(alice, "acme", "nginx"))
     data["editor_tags"] = data["editor_tags"][:-4] + "AAAA"
     clear_log(emulator)
@@ -293,7 +293,9 @@ def test_the_editor_sends_the_whole_form():
     assert template.count('hx-include="closest form"') == 3
 
 
-def test_a_401_while_typing_in_the_editor_keeps_every_edit(client_as, emulator, client):
+def test_a_401_while_typing_in_the_editor_keeps_every_edit(
+    client_as, emulator, client, no_read_cache
+):
     alice = client_as("alice")
     data = form_data(page(alice, "acme", "nginx"))
     data.update(

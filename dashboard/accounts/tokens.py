@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.http import HttpRequest
 
+from dashboard.quay.cache import client_for_token
 from dashboard.quay.client import QuayClient
 
 SESSION_TOKEN = "quay_token"  # noqa: S105 (a session key)
@@ -54,6 +55,7 @@ def token_scopes(request: HttpRequest) -> list[str] | None:
 
 
 def client_for(request: HttpRequest) -> QuayClient | None:
-    """A Quay client acting as the signed-in person, or ``None`` when there is no token."""
+    """A Quay client acting as the signed-in person (its reads cached for a few seconds, see
+    :mod:`dashboard.quay.cache`), or ``None`` when there is no token."""
     token = get_token(request)
-    return QuayClient(token) if token else None
+    return client_for_token(token) if token else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.http import QueryDict
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
@@ -88,7 +89,11 @@ class _Save:
 def save(
     client: QuayClient, person: Person, target: RepoTarget, posted: QueryDict, now: datetime
 ) -> SaveResult:
-    """Create or update ``target``'s mirror config from the posted settings form."""
+    """Create or update ``target``'s mirror config from the posted settings form.
+
+    Every read here asks Quay afresh (no cached answer): what is sent is decided from them,
+    and a change someone else made a second ago must be seen as a conflict."""
+    client = fresh(client)
     data = load(client, person, target, now)
     job = _Save(client, person, target, posted, now, data)
     creating = not posted.get("loaded")

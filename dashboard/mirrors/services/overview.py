@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
     QuayError,
@@ -529,6 +530,7 @@ def read_row(
     poll. :class:`QuayUnauthorized` propagates; every other failure becomes the row's reason.
     """
     state = state or PollState()
+    client = fresh(client)  # a live status: what Quay says now
     namespace, name = target.namespace, target.name
     try:
         if state.via_health:

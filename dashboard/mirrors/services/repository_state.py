@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.models import RepositoryState
@@ -33,7 +34,7 @@ def switch_to_mirror(
             "refused from now on.",
         )
     try:
-        repo = target.read_repository(client)
+        repo = target.read_repository(fresh(client))  # decides the write: never cached
         if repo.is_mirror:
             return SwitchResult("info", f"{target} is already in mirror state.")
         client.change_repository_state(target.namespace, target.name, RepositoryState.MIRROR)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
@@ -161,7 +162,9 @@ def _missing_panel(client: QuayClient, target: RepoTarget, now: datetime) -> dic
 def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState) -> dict[str, Any]:
     """One poll of a panel on the page: the config, and the log only when it tells more
     (the sync just ended: its result; a queued sync's start is not known yet). One call
-    usually; a failed read keeps the panel as it was, marked stale (``stale``)."""
+    usually; a failed read keeps the panel as it was, marked stale (``stale``). Never a
+    cached answer: a live status is what Quay says now."""
+    client = fresh(client)
     try:
         mirror = target.read_config(client)
     except QuayUnauthorized:

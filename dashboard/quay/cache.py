@@ -1,0 +1,144 @@
+"""A short per-person cache of Quay's answers to reads (``QUAY_READ_CACHE_SECONDS``).
+
+Every authenticated call costs a real Quay 0.3-0.4 s, and its capacity is shared by every
+person and tab. Several tabs of one person, the page after a redirect, a filter typed letter
+by letter: they ask Quay the same questions within seconds. :class:`CachingQuayClient`
+answers a ``GET`` it has seen for *this person* in the last few seconds from Django's cache
+framework (local memory by default, Redis with ``CACHE_URL=redis://…``) and asks Quay
+otherwise.
+
+What is safe to cache, and for how long:
+
+* Page loads and the overview's detail fragments read through the cache (at most
+  ``QUAY_READ_CACHE_SECONDS`` old): a page drawn from a 5-second-old answer is as true as a
+  page that took 5 seconds to draw.
+* Anything that decides what to *send* reads fresh (:func:`fresh`): the save workflow's
+  conflict check must see a change someone else made a second ago.
+* Live status reads (:func:`for_poll`) may share an answer across tabs, but never one older
+  than the poll's own interval: a status that polls every 5 s is never shown more than 5 s
+  stale, and one tab alone always asks Quay again.
+* A write (any method but ``GET``) through the client forgets every read of that person,
+  before and after it is sent, so the answer read back after a save or a Sync now is fresh
+  and the page that follows is drawn from it. Other people's writes are not seen until
+  their answers expire: seconds.
+
+Keys are per person from an HMAC of the token under ``SECRET_KEY``, never the token itself;
+errors are never cached (a retry asks Quay again).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json as jsonlib
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .client import QuayClient
+
+C = TypeVar("C", bound=QuayClient)
+_PREFIX = "mdq"
+#: How long an answer is kept at most: polls that back off may share answers this old.
+KEEP_SECONDS = 60
+#: How long the generation of a person's reads is kept (longer than any answer).
+GENERATION_SECONDS = 24 * 3600
+
+
+def person_key(token: str) -> str:
+    """A stable, non-reversible name for the person behind ``token`` (no token in keys)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), token.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+class CachingQuayClient(QuayClient):
+    """A :class:`QuayClient` whose ``GET`` answers are shared for ``max_age`` seconds."""
+
+    def __init__(self, token: str, *, max_age: float | None = None, **options: Any) -> None:
+        super().__init__(token, **options)
+        self._person = person_key(token)
+        self.max_age = settings.QUAY_READ_CACHE_SECONDS if max_age is None else max_age
+
+    def __repr__(self) -> str:  # never show the token
+        return f"<CachingQuayClient {self.base_url} max_age={self.max_age}>"
+
+    # -- the cache ------------------------------------------------------------------------
+
+    def _generation_key(self) -> str:
+        return f"{_PREFIX}:{self._person}:gen"
+
+    def _generation(self) -> int:
+        return int(cache.get(self._generation_key()) or 0)
+
+    def forget(self) -> None:
+        """Forget every cached read of this person (after one of their writes)."""
+        cache.set(self._generation_key(), time.time_ns(), timeout=GENERATION_SECONDS)
+
+    def _key(self, generation: int, path: str, params: Mapping[str, Any] | None) -> str:
+        what = jsonlib.dumps([path, sorted((params or {}).items())], default=str)
+        digest = hashlib.sha256(what.encode()).hexdigest()[:40]
+        return f"{_PREFIX}:{self._person}:{generation}:{digest}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        accept_statuses: tuple[int, ...] = (),
+        scope: str | None = None,
+    ) -> Any:
+        def ask() -> Any:
+            return super(CachingQuayClient, self).request(
+                method, path, params=params, json=json, accept_statuses=accept_statuses, scope=scope
+            )
+
+        if method.upper() != "GET":
+            self.forget()
+            try:
+                return ask()
+            finally:
+                self.forget()  # reads that ran alongside the write may predate it
+        key = self._key(self._generation(), path, params)
+        if self.max_age > 0:
+            kept = cache.get(key)
+            if kept is not None and time.time() - kept[0] <= self.max_age:
+                return kept[1]  # the cache hands out its own copy
+        asked_at = time.time()
+        body = ask()
+        cache.set(key, (asked_at, body), timeout=KEEP_SECONDS)
+        return body
+
+
+def within(client: C, seconds: float) -> C:
+    """``client``, reading cached answers at most ``seconds`` old (0: ask Quay, keep the
+    answer for others). An uncached client is returned as it is."""
+    if not isinstance(client, CachingQuayClient):
+        return client
+    narrowed = copy.copy(client)
+    narrowed.max_age = max(0.0, min(float(seconds), KEEP_SECONDS))
+    return narrowed
+
+
+def fresh(client: C) -> C:
+    """``client`` asking Quay for every read (what decides a write must be current)."""
+    return within(client, 0)
+
+
+def for_poll(client: C, interval: float) -> C:
+    """``client`` for a live status polled every ``interval`` seconds: tabs may share an
+    answer younger than the interval, so no tab shows a status older than its interval and
+    a tab alone asks Quay each time."""
+    return within(client, max(0.0, interval - 1))
+
+
+def client_for_token(token: str) -> QuayClient:
+    """The client a signed-in person's requests use: cached unless the cache is off."""
+    if settings.QUAY_READ_CACHE_SECONDS > 0:
+        return CachingQuayClient(token)
+    return QuayClient(token)
