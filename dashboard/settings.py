@@ -143,6 +143,15 @@ QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
 # Seconds between two polls of a live status (a repository page's panel, an overview row)
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
+# The overview tab's one refresh of its active rows: every this many seconds while its tab is
+# visible, twice as long after each refresh that changed nothing, up to the max.
+OVERVIEW_REFRESH_SECONDS = env.int("OVERVIEW_REFRESH_SECONDS", default=5)
+OVERVIEW_REFRESH_MAX_SECONDS = env.int("OVERVIEW_REFRESH_MAX_SECONDS", default=30)
+# A batch of overview rows' details answers within this many seconds: a row whose call to
+# Quay is still running then says so and is asked again.
+OVERVIEW_DETAILS_WAIT_SECONDS = env.float("OVERVIEW_DETAILS_WAIT_SECONDS", default=4.0)
+# The refresh posts one field per active row.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it

@@ -107,6 +107,15 @@ def _no_answers_from_other_tests() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(params=["settled", "full"])
+def seen(request) -> Any:
+    """Both ways to the whole overview: as a browser ends up showing it (settled) and as the
+    server draws it whole (``details=all``); see ``tests/overview_support.py``."""
+    from tests.overview_support import full_page, page
+
+    return page if request.param == "settled" else full_page
+
+
 @pytest.fixture
 def no_read_cache(settings) -> None:
     """Every read reaches Quay: for tests that change Quay behind the dashboard's back (a

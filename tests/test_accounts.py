@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session
 
 from dashboard.accounts.tokens import SESSION_TOKEN, get_token
 from tests.conftest import TOKENS
+from tests.overview_support import settle
 
 pytestmark = pytest.mark.django_db
 
@@ -295,7 +296,7 @@ def test_a_token_lacking_user_read_names_the_scope(client, quay_app):
 def test_an_oauth_sign_in_without_repo_admin_names_the_scope_in_rows(client, quay_app, settings):
     settings.QUAY_OAUTH_SCOPES = ["repo:read", "user:read"]
     oauth_sign_in(client, quay_app, "alice")
-    page = client.get("/").content.decode()
+    page = settle(client).html  # the rows' details say why they are read-only
     assert "your sign-in lacks the repo:admin scope" in page  # acme/golang: not in health
 
 

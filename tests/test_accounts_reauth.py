@@ -30,7 +30,9 @@ def revoke_everything(emulator) -> None:
     emulator.configure(redirect_uri="http://testserver/accounts/callback/")
 
 
-def test_a_revoked_token_sends_to_sign_in_and_back_to_the_same_page(client, emulator):
+def test_a_revoked_token_sends_to_sign_in_and_back_to_the_same_page(
+    client, emulator, no_read_cache
+):
     emulator.configure(redirect_uri="http://testserver/accounts/callback/")
     oauth_sign_in(client, emulator, "alice")
     assert client.get("/?ns=acme&status=fail").status_code == 200

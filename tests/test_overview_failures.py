@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.accounts.tokens import store_token
 from tests.conftest import free_port
+from tests.overview_support import page
 from tests.test_overview import row_html, rows_of
 
 pytestmark = pytest.mark.django_db
@@ -51,26 +52,41 @@ def test_quay_5xx_is_a_message(client_as, emulator):
     assert "Quay had an internal problem (HTTP 503)" in response.content.decode()
 
 
-def test_one_unreadable_config_keeps_its_reason_and_the_rest_renders(client_as, emulator):
+def test_one_unreadable_config_keeps_its_status_says_why_and_the_rest_renders(
+    client_as, emulator, seen
+):
     client = client_as("alice")
     emulator.configure(fail={"/api/v1/repository/acme/nginx/mirror": 500})
-    html = client.get("/").content.decode()
+    html = seen(client)
     nginx = row_html(html, "acme/nginx")
-    assert "Unreadable" in nginx
+    # The status health reported stays; the details say what failed, with a way to retry.
+    assert 'data-status="success"' in nginx and "Synced" in nginx
     assert "mirror settings could not be read: Quay failed (HTTP 500)" in nginx
+    assert 'hx-get="/repo/acme/nginx/row/"' in nginx and "Try again" in nginx
+    assert "<form" not in nginx  # no press without a config read
     assert rows_of(html)["acme/redis"] == "success"
 
 
-def test_one_config_timing_out_says_so_in_its_row(client_as, emulator, settings):
+def test_a_config_quay_fails_to_read_and_health_does_not_name_is_unreadable(
+    client_as, emulator, seen
+):
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/golang/mirror": 500})  # disabled
+    golang = row_html(seen(client), "acme/golang")
+    assert 'data-status="unreadable"' in golang and "Unreadable" in golang
+    assert "mirror settings could not be read: Quay failed (HTTP 500)" in golang
+
+
+def test_one_config_timing_out_says_so_in_its_row(client_as, emulator, settings, seen):
     client = client_as("alice")
     settings.QUAY_TIMEOUT = 0.5
     emulator.configure(hang=["/api/v1/repository/acme/redis/mirror"])
-    html = client.get("/").content.decode()
+    html = seen(client)
     assert "mirror settings could not be read: Quay timed out" in row_html(html, "acme/redis")
     assert rows_of(html)["acme/nginx"] == "success"
 
 
-def test_a_403_on_one_config_says_no_admin_rights_in_that_row(client_as, emulator):
+def test_a_403_on_one_config_says_no_admin_rights_in_that_row(client_as, emulator, seen):
     client = client_as("alice")
     emulator.configure(
         fail={
@@ -78,33 +94,34 @@ def test_a_403_on_one_config_says_no_admin_rights_in_that_row(client_as, emulato
             "/api/v1/repository/mirror/health": 500,  # nothing else to say about it
         }
     )
-    html = client.get("/").content.decode()
+    html = seen(client)
     # Signed in with a pasted token: Quay's 403 may mean missing rights or a missing scope.
     golang = row_html(html, "acme/golang")
     assert "no admin rights on this repository (or your token lacks repo:admin)" in golang
     assert rows_of(html)["acme/nginx"] == "success"
 
 
-def test_a_403_on_an_enabled_mirror_falls_back_to_its_health_status(client_as, emulator):
+def test_a_403_on_an_enabled_mirror_falls_back_to_its_health_status(client_as, emulator, seen):
     client = client_as("alice")
     emulator.configure(fail={"/api/v1/repository/globex/traefik/mirror": 403})
-    html = client.get("/").content.decode()
+    html = seen(client)
     traefik = row_html(html, "globex/traefik")
     assert "Failed" in traefik and "read-only: from Quay's mirror health" in traefik
     assert "<form" not in traefik
 
 
-def test_a_failing_health_report_does_not_hide_an_admins_rows(client_as, emulator):
+def test_a_failing_health_report_does_not_hide_an_admins_rows(client_as, emulator, seen):
     client = client_as("alice")
     emulator.configure(fail={"/api/v1/repository/mirror/health": 500})
-    html = client.get("/").content.decode()  # health only adds last-sync times for admins
+    html = seen(client)  # the listing names them; their configs tell the rest
     assert rows_of(html)["acme/nginx"] == "success"
+    assert rows_of(html)["acme/python"] == "stuck"
 
 
-def test_a_failing_health_report_leaves_a_non_admin_with_reasons(client_as, emulator):
+def test_a_failing_health_report_leaves_a_non_admin_with_reasons(client_as, emulator, seen):
     client = client_as("carol")
     emulator.configure(fail={"/api/v1/repository/mirror/health": 503})
-    html = client.get("/").content.decode()
+    html = seen(client)
     assert "no admin rights on this repository" in row_html(html, "acme/nginx")
 
 
@@ -169,17 +186,37 @@ def _token(name: str) -> str:
 # -- an outage of the repository listing ------------------------------------------------------
 
 
-def test_listing_outage_shows_no_false_all_clear(client_as, emulator):
+def test_listing_outage_shows_no_false_all_clear(client_as, emulator, seen):
     client = client_as("alice")
-    emulator.configure(fail={"/api/v1/repository": 503})
-    html = client.get("/").content.decode()
+    emulator.configure(fail={"/api/v1/repository": 503})  # health and configs fail too
+    html = seen(client)
     assert "could not be listed" in html
     assert "Counts incomplete:</strong> could not list 4 of 4 namespaces" in html
-    assert re.search(r'data-count-for="fail"[^>]*>\s*<span class="count">\?</span>', html)
-    assert re.search(r"data-count-total>\?</span>", html)
-    assert not re.search(r'<span class="count">0</span>', html)
     assert "No mirrored repositories in your namespaces" not in html
     assert "No mirrors can be shown: Quay did not list the repositories of" in html
+    full = client.get("/?details=all").content.decode()
+    assert re.search(r'data-count-for="fail"[^>]*>\s*<span class="count">\?</span>', full)
+    assert re.search(r"data-count-total>\?</span>", full)
+    assert not re.search(r'<span class="count">0</span>', full)
+
+
+def test_a_listing_outage_keeps_what_health_reports(client_as, emulator, monkeypatch):
+    """The page drawn from health keeps health's rows when the listings fail (the page drawn
+    whole from the listings, details=all, has nothing to show then). The emulator's faults
+    go by path prefix, and the listing's path is the prefix of every other repository call:
+    the listing alone fails by a patch here."""
+    from dashboard.quay.client import QuayClient
+    from dashboard.quay.errors import QuayServerError
+
+    def list_repositories(self, namespace):
+        raise QuayServerError(status=503)
+
+    monkeypatch.setattr(QuayClient, "list_repositories", list_repositories)
+    client = client_as("alice")
+    settled = page(client)
+    assert "Repositories of <strong>acme</strong> could not be listed" in settled
+    assert "Counts incomplete:</strong> could not list 4 of 4 namespaces" in settled
+    assert rows_of(settled)["acme/etcd"] == "fail"  # from health: every enabled mirror
 
 
 def test_one_namespace_failing_says_counts_incomplete_one_of_n():

@@ -1,13 +1,14 @@
-"""Overview rows that refresh themselves, per-row Sync now / Cancel, and bulk actions."""
+"""Overview rows: the row endpoint (one row again), per-row Sync now / Cancel, bulk actions,
+and the last results read in batches. The tab's one refresh: test_overview_refresh.py."""
 
 from __future__ import annotations
 
 import re
-from html import unescape
 
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
+from tests.overview_support import page
 from tests.test_overview import row_html, rows_of
 
 pytestmark = pytest.mark.django_db
@@ -15,16 +16,11 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
 
 
-def _polls(html: str) -> bool:
-    return "hx-trigger=" in html.split(">", 1)[0] and "every 2s" in html.split(">", 1)[0]
-
-
-def test_an_active_row_polls_its_own_url_and_a_final_one_does_not(client_as):
-    html = client_as("alice").get("/").content.decode()
-    alpine = row_html(html, "acme/alpine")  # SYNCING
-    assert _polls(alpine)
-    assert 'hx-get="/repo/acme/alpine/row/?poll=1&amp;was=Syncing' in alpine
-    assert not _polls(row_html(html, "acme/nginx"))  # SUCCESS: final
+def _watched(html: str) -> bool:
+    """The row is one the tab's refresh asks about (it polls no URL of its own)."""
+    head = html.split(">", 1)[0]
+    assert "hx-trigger" not in head
+    return " data-watch" in head
 
 
 def test_the_row_endpoint_answers_one_row_in_one_upstream_call(client_as, emulator):
@@ -43,38 +39,6 @@ def _last_result_cell(html: str) -> str:
     return html.split('class="hide-narrow last-result"', 1)[1].split(">", 1)[0]
 
 
-def test_a_polling_row_keeps_the_last_result_already_on_the_page(client_as, emulator):
-    # A poll reads only the config, so it cannot say how the last sync ended: the cell the
-    # page already shows (loaded from the log) is kept across swaps (bulk results included).
-    client = client_as("alice")
-    polling = _last_result_cell(client.get("/repo/acme/alpine/row/", **HX).content.decode())
-    assert 'id="last-row-acme_2falpine"' in polling and 'hx-preserve="true"' in polling
-    final = _last_result_cell(client.get("/repo/acme/nginx/row/", **HX).content.decode())
-    assert 'id="last-row-acme_2fnginx"' in final and "hx-preserve" not in final
-    assert 'hx-get="/repo/acme/nginx/last-result/"' in final  # a final row loads it afresh
-
-
-def test_polling_stops_once_the_sync_is_over(client_as, emulator):
-    client = client_as("alice")
-    assert _polls(client.get("/repo/acme/alpine/row/", **HX).content.decode())
-    emulator.advance(120)
-    html = client.get("/repo/acme/alpine/row/", **HX).content.decode()
-    assert rows_of(html)["acme/alpine"] in ("success", "fail")
-    assert not _polls(html)
-
-
-def test_a_read_only_row_polls_mirror_health(client_as, emulator):
-    client = client_as("carol")
-    alpine = row_html(client.get("/").content.decode(), "acme/alpine")
-    assert re.search(r'hx-get="/repo/acme/alpine/row/\?[^"]*via=health', alpine)
-    before = len(emulator.requests_log())
-    html = client.get("/repo/acme/alpine/row/?via=health", **HX).content.decode()
-    assert rows_of(html) == {"acme/alpine": "active"}
-    assert [c["path"] for c in emulator.requests_log()[before:]] == [
-        "/api/v1/repository/mirror/health"
-    ]
-
-
 def test_a_row_that_cannot_be_read_says_why(client_as, emulator):
     client = client_as("alice")
     emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 502})
@@ -82,11 +46,20 @@ def test_a_row_that_cannot_be_read_says_why(client_as, emulator):
     assert "Quay failed (HTTP 502)" in html
 
 
+def test_the_row_endpoint_reads_afresh(client_as, emulator):
+    """What "Try again" on a row answers: never an answer from the read cache."""
+    client = client_as("alice")
+    client.get("/repo/acme/nginx/row/", **HX)
+    client.get("/repo/acme/nginx/row/", **HX)
+    reads = [c for c in emulator.requests_log() if c["path"].endswith("/acme/nginx/mirror")]
+    assert len(reads) == 2
+
+
 # -- per-row actions -------------------------------------------------------------------------
 
 
 def test_rows_offer_cancel_only_for_queued_or_running_and_sync_now_unless_running(client_as):
-    html = client_as("alice").get("/").content.decode()
+    html = page(client_as("alice"))
     alpine = row_html(html, "acme/alpine")  # SYNCING
     assert 'action="/repo/acme/alpine/cancel/"' in alpine
     assert "disabled" in alpine and "already syncing" in alpine
@@ -98,7 +71,7 @@ def test_rows_offer_cancel_only_for_queued_or_running_and_sync_now_unless_runnin
 
 
 def test_cancel_asks_for_confirmation_saying_what_it_does(client_as):
-    alpine = row_html(client_as("alice").get("/").content.decode(), "acme/alpine")
+    alpine = row_html(page(client_as("alice")), "acme/alpine")
     for attribute in ("hx-confirm", "data-confirm"):
         found = re.search(rf'{attribute}="([^"]+)"', alpine)
         assert found, attribute
@@ -112,8 +85,10 @@ def test_sync_now_from_a_row_answers_the_row_with_the_outcome(client_as, emulato
     html = response.content.decode()
     assert html.lstrip().startswith("<tr")
     assert rows_of(html) == {"acme/redis": "active"}  # queued
-    assert _polls(html)
+    assert _watched(html)
     assert "Sync requested" in html
+    # The tab's refresh starts again (out of band): the row is active now.
+    assert re.search(r'<template><div id="refresh"[^>]*hx-swap-oob="true"[^>]*hx-post=', html)
     assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
 
 
@@ -214,82 +189,66 @@ def test_bulk_needs_csrf(client_as, emulator):
 # -- last result, read from the log once the row is in view ----------------------------------
 
 
-def test_a_stuck_sync_does_not_poll(client_as):
-    python = row_html(client_as("alice").get("/").content.decode(), "acme/python")
-    assert 'data-status="stuck"' in python and not _polls(python)
-
-
-def test_finished_rows_load_their_last_result_when_seen_and_polling_rows_do_not(client_as):
-    html = client_as("alice").get("/").content.decode()
+def test_finished_rows_get_their_last_result_in_batches_and_running_ones_do_not(client_as):
+    html = page(client_as("alice"))
     nginx = row_html(html, "acme/nginx")
-    assert 'hx-get="/repo/acme/nginx/last-result/" hx-trigger="intersect once"' in nginx
-    assert "/last-result/" not in row_html(html, "acme/alpine")  # polls: one call per poll
-    assert "/last-result/" not in row_html(html, "acme/ubuntu")  # never ran
+    assert "succeeded" in nginx and re.search(r'<time datetime="[^"]+Z"', nginx)
+    assert "data-need" not in nginx.split(">", 1)[0]  # filled: nothing more to ask
+    alpine = row_html(html, "acme/alpine")  # running: the refresh costs no log of its own
+    assert 'data-need="results"' not in alpine and 'hx-preserve="true"' in alpine
+    assert "last-result/" not in html  # no per-row URL any more
 
 
-def test_the_last_result_cell_says_what_and_when_in_one_call(client_as, emulator):
+def test_the_last_results_of_a_batch_cost_one_log_read_each_in_one_request(client_as, emulator):
     client = client_as("alice")
     before = len(emulator.requests_log())
-    html = client.get("/repo/acme/nginx/last-result/", **HX).content.decode()
-    assert "succeeded" in html and re.search(r'<time datetime="[^"]+Z"', html)
-    assert [e["path"] for e in emulator.requests_log()[before:]] == [
-        "/api/v1/repository/acme/nginx/logs"
+    response = client.get("/overview/results/", {"repo": ["acme/nginx", "acme/postgres"]}, **HX)
+    html = response.content.decode()
+    assert html.count('hx-swap-oob="true"') == 2 and "<html" not in html
+    nginx = html.split('id="last-row-acme_2fnginx"', 1)[1].split("</td>", 1)[0]
+    assert "succeeded" in nginx and re.search(r'<time datetime="[^"]+Z"', nginx)
+    assert sorted(e["path"] for e in emulator.requests_log()[before:]) == [
+        "/api/v1/repository/acme/nginx/logs",
+        "/api/v1/repository/acme/postgres/logs",
     ]
 
 
 def test_the_last_result_of_a_failed_sync_says_why(client_as):
-    html = client_as("alice").get("/repo/acme/postgres/last-result/", **HX).content.decode()
-    assert "failed" in html and "denied" in html
+    response = client_as("alice").get("/overview/results/", {"repo": "acme/postgres"}, **HX)
+    assert "failed" in response.content.decode() and "denied" in response.content.decode()
 
 
 def test_the_last_result_cell_survives_quay_failing(client_as, emulator):
     client = client_as("alice")
     emulator.configure(fail={"/api/v1/repository/acme/nginx/logs": 503})
-    response = client.get("/repo/acme/nginx/last-result/", **HX)
+    response = client.get("/overview/results/", {"repo": "acme/nginx"}, **HX)
     assert response.status_code == 200
-    assert "Quay had an internal problem" in response.content.decode()  # on hover
+    html = response.content.decode()
+    assert "Quay had an internal problem" in html and "data-done" in html  # on hover
 
 
-def test_row_urls_opened_without_htmx_go_to_the_repository_page(client_as):
+def test_fragment_urls_opened_without_htmx_go_to_a_page(client_as):
     client = client_as("alice")
-    for url in ("/repo/acme/nginx/row/", "/repo/acme/nginx/last-result/"):
+    response = client.get("/repo/acme/nginx/row/")
+    assert response.status_code == 302 and response["Location"] == "/repo/acme/nginx/"
+    for url in ("/overview/listing/", "/overview/details/", "/overview/results/"):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"] == "/repo/acme/nginx/"
+        assert response.status_code == 302 and response["Location"] == "/", url
+    assert client.post("/overview/refresh/")["Location"] == "/"
 
 
 def test_a_due_retry_shows_within_a_minute_as_next_sync_not_a_past_time(client_as):
-    from tests.test_overview import page, row_html
-
     etcd = row_html(page(client_as("alice")), "acme/etcd")
     assert "retrying within a minute (2 of 3 left)" in etcd
     assert '<td class="hide-narrow">within a minute</td>' in etcd
-    assert "<time" not in etcd.split("within a minute</td>")[0].split("last-result")[-1]
     assert '<td class="hide-narrow">2 of 3 left</td>' in etcd
 
 
 def test_a_read_only_row_shows_the_retries_health_reports(client_as):
-    from tests.test_overview import page, row_html
-
     traefik = row_html(page(client_as("bob")), "globex/traefik")
     assert '<td class="hide-narrow">1 of 3 left</td>' in traefik
     assert "1 of 3 retries left" in traefik
     assert "3 of 3" not in traefik
-
-
-def test_a_queued_row_carries_when_it_was_queued_so_each_poll_costs_one_call(client_as, emulator):
-    from tests.test_overview import page, row_html
-
-    client = client_as("alice")
-    busybox = row_html(page(client), "acme/busybox")  # SYNC_NOW at seed
-    found = re.search(r'hx-get="(/repo/acme/busybox/row/\?[^"]*queued=(\d+)[^"]*)"', busybox)
-    assert found and int(found.group(2)) > 0
-    before = len(emulator.requests_log())
-    html = client.get(unescape(found.group(1)), **HX).content.decode()
-    assert rows_of(html) == {"acme/busybox": "active"}
-    assert [e["path"] for e in emulator.requests_log()[before:]] == [
-        "/api/v1/repository/acme/busybox/mirror"
-    ]
-    assert found.group(1) in html  # the next poll asks the same way
 
 
 def test_bulk_cancel_without_javascript_asks_on_a_page_first(client_as, emulator):

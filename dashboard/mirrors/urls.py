@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, edit, index, repository, sync
+from .views import audit, edit, index, overview_parts, repository, sync
 
 app_name = "mirrors"
 
@@ -9,12 +9,11 @@ app_name = "mirrors"
 urlpatterns = [
     path("", index.overview, name="overview"),
     path("bulk/", index.bulk, name="bulk"),
+    path("overview/listing/", overview_parts.listing, name="overview-listing"),
+    path("overview/details/", overview_parts.details, name="overview-details"),
+    path("overview/results/", overview_parts.results, name="overview-results"),
+    path("overview/refresh/", overview_parts.refresh, name="overview-refresh"),
     path("repo/<str:namespace>/<str:name>/row/", index.row, name="row"),
-    path(
-        "repo/<str:namespace>/<str:name>/last-result/",
-        index.row_last_result,
-        name="row-last-result",
-    ),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
     path("repo/<str:namespace>/<str:name>/", repository.repository, name="repo"),
     path("repo/<str:namespace>/<str:name>/status/", sync.status, name="status"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -42,8 +42,37 @@ def fan_out(
     items = list(items)
     if not items:
         return []
-    limit = max(1, min(len(items), max_workers or settings.QUAY_MAX_PARALLEL))
+    limit = _workers(len(items), max_workers)
+    run = _runner(func)
+    if limit == 1:
+        return [run(item) for item in items]
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="quay") as pool:
+        return list(pool.map(run, items))
 
+
+def fan_out_until(
+    func: Callable[[T], R], items: Iterable[T], seconds: float, max_workers: int | None = None
+) -> list[Outcome[T, R] | None]:
+    """Like :func:`fan_out`, but answer after ``seconds`` at most: an item not done by then
+    is ``None``. Its call goes on in the background (bounded by the client's timeout) and
+    is not waited for, so one slow or hanging call does not hold the others' answers."""
+    items = list(items)
+    if not items:
+        return []
+    pool = ThreadPoolExecutor(
+        max_workers=_workers(len(items), max_workers), thread_name_prefix="quay"
+    )
+    futures = [pool.submit(_runner(func), item) for item in items]
+    done, _ = wait(futures, timeout=seconds)
+    pool.shutdown(wait=False, cancel_futures=True)  # not started yet: asked again later
+    return [future.result() if future in done else None for future in futures]
+
+
+def _workers(count: int, max_workers: int | None) -> int:
+    return max(1, min(count, max_workers or settings.QUAY_MAX_PARALLEL))
+
+
+def _runner(func: Callable[[T], R]) -> Callable[[T], Outcome[T, R]]:
     def run(item: T) -> Outcome[T, R]:
         try:
             return Outcome(item, value=func(item))
@@ -52,10 +81,7 @@ def fan_out(
         except QuayError as error:
             return Outcome(item, error=error)
 
-    if limit == 1:
-        return [run(item) for item in items]
-    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="quay") as pool:
-        return list(pool.map(run, items))
+    return run
 
 
 def parallel(*calls: Callable[[], R]) -> list[Outcome[int, R]]:

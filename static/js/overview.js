@@ -1,24 +1,74 @@
-// Overview: keep the counts at the top in step with rows that refresh themselves.
-// Each row carries data-status; when htmx swaps a row in (polling, an action, a bulk result),
-// the count of its old status goes down and the new one up. Without JS the counts are simply
-// those of the last page load.
+// The overview page. Without this file the page still works: a browser without JavaScript
+// is sent to ?details=all, which draws every row with its details.
+//
+// 1. Counts: each row carries data-status; when a row is swapped in (a detail batch, the
+//    refresh, a press, the listing) the count of its old status goes down and the new one up.
+// 2. Details in batches: rows drawn before their details carry data-need ("details", then
+//    "results"). They are asked for BATCH rows at a time, at most LANES requests at once:
+//    rows in view first, then failed and running ones (data-priority) wherever they are;
+//    the rest once they scroll into view. Only after the listing has answered (it may draw
+//    some rows again). A row its batch could not fill is asked again a little later.
+// 3. The refresh (#refresh): when it cannot reach the dashboard, every row stays as it was,
+//    greyed, "as of" the last refresh, and it tries again.
 (function () {
   "use strict";
-  var known = {};
+  var BATCH = 10, LANES = 2, AGAIN_MS = 5000;
+  var BROKEN = 2;      // ranks of failed, stuck and unreadable rows (data-rank)
+  var known = {};      // row id -> the key it is counted under ("" when not counted)
+  var ranks = {};      // row id -> its data-rank when last seen
+  var visible = {};    // row id -> true while the row is in (or near) view
+  var asked = {};      // row id -> true while a batch for it is in flight
+  var notBefore = {};  // row id -> time before which it is not asked again
+  var lanes = [];      // the elements that own the batch requests in flight
+  var observer = null;
 
-  function remember(root) {
+  function results() { return document.getElementById("results"); }
+
+  // -- 1. counts ------------------------------------------------------------------------
+  function countedKey(row) {
+    var key = row.getAttribute("data-status");
+    return row.hasAttribute("data-uncounted") || key === "pending" ? "" : key;
+  }
+
+  function remember(root, initial) {
     var rows = root.matches && root.matches("tr[data-status]") ? [root] : root.querySelectorAll ? root.querySelectorAll("tr[data-status]") : [];
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
       var before = known[row.id];
-      var now = row.getAttribute("data-status");
-      if (before !== undefined && before !== now) {
-        bump(before, -1);
-        bump(now, +1);
-        announce(row);
+      var now = countedKey(row);
+      if (!initial && before !== now) {
+        if (before) { bump(before, -1); }
+        if (now) { bump(now, +1); }
+        if (before && now) { announce(row); }
       }
       known[row.id] = now;
+      var rank = Number(row.getAttribute("data-rank"));
+      if (!initial && rank <= BROKEN && !(ranks[row.id] <= BROKEN)) { moveUp(row); }
+      ranks[row.id] = rank;
+      watch(row);
     }
+  }
+
+  // Broken first: a row found failed, stuck or unreadable (by its details, or a refresh)
+  // joins the broken rows at the top, in their order.
+  function moveUp(row) {
+    var body = document.getElementById("rows");
+    if (!body) { return; }
+    var key = sortKey(row);
+    var others = body.querySelectorAll("tr[data-rank]");
+    for (var i = 0; i < others.length; i++) {
+      if (others[i] === row) { continue; }
+      var other = sortKey(others[i]);
+      if (other[0] > key[0] || (other[0] === key[0] && other[1] > key[1])) {
+        if (others[i].previousElementSibling !== row) { body.insertBefore(row, others[i]); }
+        return;
+      }
+    }
+    body.appendChild(row);
+  }
+
+  function sortKey(row) {
+    return [Number(row.getAttribute("data-rank")), row.getAttribute("data-repo") || ""];
   }
 
   // Screen readers hear which row changed and to what (the rows themselves are replaced).
@@ -33,43 +83,234 @@
 
   function bump(key, delta) {
     var link = document.querySelector('[data-count-for="' + key + '"]');
-    if (!link) { return; }
-    var count = link.querySelector(".count");
+    if (link) { add(link.querySelector(".count"), delta, link.closest("li")); }
+    if (key !== "normal") { add(document.querySelector("[data-count-total]"), delta, null); }
+  }
+
+  function add(count, delta, item) {
+    if (!count) { return; }
     var before = parseInt(count.textContent, 10);
     if (isNaN(before)) { return; }  // "?": a namespace could not be listed, the count is unknown
     var value = Math.max(0, before + delta);
     count.textContent = String(value);
-    var item = link.closest("li");
     if (item) { item.hidden = value === 0 && !item.hasAttribute("data-always"); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    known = {};
-    remember(document);
+  // A namespace could not be listed: a zero is not known to be zero.
+  function unknownZeros() {
+    var note = document.getElementById("counts-incomplete");
+    if (!note || !note.textContent.trim()) { return; }
+    var counts = document.querySelectorAll("#results .counts .count");
+    for (var i = 0; i < counts.length; i++) {
+      if (counts[i].textContent === "0") { counts[i].textContent = "?"; }
+    }
+  }
+
+  // -- 2. details in batches --------------------------------------------------------------
+  function watch(row) {
+    if (!observer || !row.hasAttribute("data-need")) { return; }
+    observer.observe(row);
+  }
+
+  function listed() {
+    return !document.getElementById("listed") || !!document.querySelector("#listed[data-listed]");
+  }
+
+  function candidates(need, test) {
+    var rows = document.querySelectorAll('#results tr[data-need="' + need + '"]');
+    var now = Date.now(), picked = [];
+    for (var i = 0; i < rows.length && picked.length < BATCH; i++) {
+      var row = rows[i];
+      if (asked[row.id] || (notBefore[row.id] || 0) > now || !test(row)) { continue; }
+      picked.push(row);
+    }
+    return picked;
+  }
+
+  function inView(row) { return !!visible[row.id] && !row.hidden; }
+  function priority(row) { return row.hasAttribute("data-priority"); }
+
+  function nextBatch() {
+    var order = [["details", inView], ["results", inView], ["details", priority]];
+    for (var i = 0; i < order.length; i++) {
+      var rows = candidates(order[i][0], order[i][1]);
+      if (rows.length) { return {need: order[i][0], rows: rows}; }
+    }
+    return null;
+  }
+
+  function pump() {
+    var box = results();
+    if (!box || !box.hasAttribute("data-lazy") || !listed() || !window.htmx) { return; }
+    while (lanes.length < LANES) {
+      var batch = nextBatch();
+      if (!batch) { break; }
+      send(box, batch);
+    }
+    holdings();
+  }
+
+  function send(box, batch) {
+    var params = new URLSearchParams(box.getAttribute("data-filters") || "");
+    var url = box.getAttribute(batch.need === "details" ? "data-details-url" : "data-results-url");
+    batch.rows.forEach(function (row) {
+      asked[row.id] = true;
+      if (batch.need === "details") {
+        var state = row.querySelector("input[name=row]");
+        if (state) { params.append("row", state.value); }
+      } else {
+        params.append("repo", row.getAttribute("data-repo"));
+      }
+    });
+    var lane = document.createElement("span");
+    lane.hidden = true;
+    box.appendChild(lane);
+    lanes.push(lane);
+    var ids = batch.rows.map(function (row) { return row.id; });
+    function done(failed) {
+      lanes = lanes.filter(function (other) { return other !== lane; });
+      lane.remove();
+      ids.forEach(function (id) {
+        delete asked[id];
+        var row = document.getElementById(id);
+        if (row && row.getAttribute("data-need") === batch.need) {
+          notBefore[id] = Date.now() + AGAIN_MS;  // not filled this time: again, later
+          if (failed) { sayNotLoaded(row); }
+        }
+      });
+      setTimeout(pump, 0);
+    }
+    lane.addEventListener("htmx:responseError", function () { lane.failed = true; });
+    lane.addEventListener("htmx:sendError", function () { lane.failed = true; });
+    htmx.ajax("GET", url + "?" + params.toString(), {source: lane, target: lane, swap: "none"})
+      .then(function () { done(!!lane.failed); }, function () { done(true); });
+  }
+
+  function sayNotLoaded(row) {
+    var note = row.querySelector(".pending");
+    if (note) { note.textContent = "details could not be loaded; trying again…"; }
+  }
+
+  // Rows held until their details tell whether they match the filters; the empty state.
+  function holdings() {
+    var box = results();
+    if (!box || !box.hasAttribute("data-lazy")) { return; }
+    var held = box.querySelectorAll("tr[data-held]").length;
+    var pending = box.querySelectorAll('tr[data-need="details"]:not([data-held])').length;
+    var coming = document.getElementById("pending-note");
+    if (coming) {
+      coming.hidden = pending === 0;
+      var number = coming.querySelector("[data-pending-count]");
+      if (number) { number.textContent = String(pending); }
+    }
+    var note = document.getElementById("held-note");
+    if (note) {
+      note.hidden = held === 0;
+      var count = note.querySelector("[data-held-count]");
+      if (count) { count.textContent = String(held); }
+    }
+    var empty = document.getElementById("empty");
+    if (empty && listed()) {
+      var shown = box.querySelectorAll("tbody tr[data-status]:not([hidden])").length;
+      empty.hidden = shown > 0 || held > 0;
+    }
+  }
+
+  function start() {
+    known = {}; ranks = {}; visible = {}; asked = {}; notBefore = {};
+    if (observer) { observer.disconnect(); }
+    observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { visible[entry.target.id] = true; } else { delete visible[entry.target.id]; }
+      });
+      pump();
+    }, {rootMargin: "200px 0px"}) : null;
+    remember(document, true);
+    unknownZeros();
+    pump();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // New results (the filters changed): the batches of the old ones are of no use.
+    if (event.detail.target && event.detail.target.id === "results") {
+      lanes.forEach(function (lane) { htmx.trigger(lane, "htmx:abort"); });
+      lanes = [];
+    }
   });
   document.addEventListener("htmx:load", function (event) {
-    // A new results block (filters changed) starts the counts afresh.
-    if (event.target.id === "results" || (event.target.querySelector && event.target.querySelector("#results"))) {
-      known = {};
+    var target = event.target;
+    if (target.id === "results" || (target.querySelector && target.querySelector("#results"))) {
+      start();
+      return;
     }
-    remember(event.target);
+    remember(target, false);
+    unknownZeros();
+    setTimeout(pump, 0);
   });
+  // An older answer never replaces a newer one (a refresh read before a press, say).
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    if (!target || !incoming || target.tagName !== "TR" || !incoming.hasAttribute("data-at")) { return; }
+    if (Number(incoming.getAttribute("data-at")) < Number(target.getAttribute("data-at") || 0)) {
+      event.detail.shouldSwap = false;
+    }
+  });
+  // The results of a batch fill "Last result" cells: their rows need nothing more.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var cell = event.target;
+    if (cell && cell.matches && cell.matches("td.last-result[data-done]")) {
+      var row = cell.closest("tr");
+      if (row && row.getAttribute("data-need") === "results") { row.removeAttribute("data-need"); }
+    }
+  });
+
+  // -- 3. the listing and the refresh, when the dashboard does not answer --------------------
+  function failed(event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "listed") {
+      elt.setAttribute("data-listed", "");
+      elt.innerHTML = '<tr class="listing"><td colspan="9"><p class="message message-error" role="alert">' +
+        "The other repositories could not be listed: the dashboard did not answer. " +
+        '<a href="">Try again</a></p></td></tr>';
+      pump();
+    } else if (elt && elt.id === "refresh") {
+      stale(elt, "the dashboard did not answer");
+    }
+  }
+
+  function stale(elt, why) {
+    var asOf = elt.getAttribute("data-as-of");
+    var when = asOf ? new Date(asOf).toLocaleTimeString([], {hour12: false}) : "";
+    elt.classList.add("stale");
+    elt.textContent = "";
+    var strong = document.createElement("strong");
+    strong.textContent = when ? "As of " + when : "Not up to date";
+    elt.appendChild(strong);
+    elt.appendChild(document.createTextNode(" — could not refresh (" + why + "), trying again by itself."));
+  }
+
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
 })();
 
 // Bulk selection shortcuts (a header checkbox, "all failed", "all stuck") and the bulk result:
-// it lands in #messages at the top of the page, and the focus goes there. Without JS the
-// shortcuts stay hidden and the result is a page of its own.
+// it lands in #messages at the top of the page, and the focus goes there. The bar shows once
+// a row can be selected (rows may get their checkbox when their details come). Without JS
+// the shortcuts stay hidden and the result is a page of its own.
 (function () {
   "use strict";
   function boxes() {
     return document.querySelectorAll('input[type=checkbox][name=repo][form=bulk]');
   }
-  function reveal(root) {
-    var hidden = (root.querySelectorAll ? root : document).querySelectorAll("[data-select-all], [data-select-shortcuts]");
+  function reveal() {
+    if (!boxes().length) { return; }
+    var hidden = document.querySelectorAll("#bulk, [data-select-all], [data-select-shortcuts]");
     for (var i = 0; i < hidden.length; i++) { hidden[i].hidden = false; }
   }
-  document.addEventListener("DOMContentLoaded", function () { reveal(document); });
-  document.addEventListener("htmx:load", function (event) { reveal(event.target); });
+  document.addEventListener("DOMContentLoaded", reveal);
+  document.addEventListener("htmx:load", reveal);
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-select-all]")) { return; }
     var all = boxes();

@@ -1,10 +1,13 @@
 """In the browser: sign in through Quay's OAuth pages, the overview with the seeded mirrors,
-rows that change live (Sync now, Cancel), counts that follow, live filters and bulk actions."""
+rows that change live (Sync now, Cancel), counts that follow, live filters and bulk actions.
+The overview drawn before its details, and its one refresh: test_overview_scale_e2e.py."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from ..conftest import Emulator
@@ -12,6 +15,26 @@ from ..conftest import Emulator
 
 def row(page: Page, full_name: str):
     return page.locator("tr[data-status]", has=page.locator(f'a[href="/repo/{full_name}/"]'))
+
+
+def detailed(page: Page, full_name: str):
+    """The row, scrolled into view (details come for rows in view) and filled in."""
+    found = row(page, full_name)
+    for _ in range(5):  # its details may replace it while it is scrolled to
+        try:
+            found.evaluate("el => el.scrollIntoView({block: 'center'})")
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(100)
+    expect(found).not_to_have_attribute("data-need", "details")
+    return found
+
+
+@pytest.fixture
+def quick_refresh(settings):
+    """The tab's refresh every second (at most every 2 s) instead of every 5 (to 30)."""
+    settings.OVERVIEW_REFRESH_SECONDS = 1
+    settings.OVERVIEW_REFRESH_MAX_SECONDS = 2
 
 
 def count(page: Page, key: str):
@@ -60,12 +83,12 @@ def test_a_read_only_person_sees_statuses_without_actions(signed_in_page, screen
 
 
 def test_sync_now_on_a_row_changes_it_live_and_the_counts_follow(
-    signed_in_page, emulator: Emulator, screenshot
+    signed_in_page, emulator: Emulator, screenshot, quick_refresh
 ):
-    emulator.configure(claim_delay=1, sync_duration=2)
+    emulator.configure(claim_delay=1, sync_duration=4)
     page = signed_in_page("alice", "/")
     page.evaluate("window.__not_reloaded = true")
-    redis = row(page, "acme/redis")
+    redis = detailed(page, "acme/redis")
     synced_before = int(count(page, "success").inner_text())
     redis.get_by_role("button", name="Sync now").click()
     expect(redis.locator(".status")).to_have_text("Queued")
@@ -77,13 +100,13 @@ def test_sync_now_on_a_row_changes_it_live_and_the_counts_follow(
     expect(redis.get_by_role("button", name="Sync now")).to_be_disabled()
     expect(redis.locator(".status")).to_have_text("Synced", timeout=10_000)
     expect(count(page, "success")).to_have_text(str(synced_before))
-    expect(redis).not_to_have_attribute("hx-trigger", re.compile("every"))  # polling stopped
+    expect(redis).not_to_have_attribute("data-watch", re.compile(".*"))  # not refreshed now
     assert page.evaluate("window.__not_reloaded === true")
 
 
 def test_cancel_on_a_row_asks_first_and_then_shows_cancelled(signed_in_page, emulator: Emulator):
     page = signed_in_page("alice", "/?q=alpine")
-    alpine = row(page, "acme/alpine")
+    alpine = detailed(page, "acme/alpine")
     expect(alpine.locator(".status")).to_have_text("Syncing")
     asked: list[str] = []
 
@@ -102,7 +125,7 @@ def test_cancel_on_a_row_asks_first_and_then_shows_cancelled(signed_in_page, emu
 def test_dismissing_the_cancel_question_cancels_nothing(signed_in_page, emulator: Emulator):
     page = signed_in_page("alice", "/?q=alpine")
     page.on("dialog", lambda dialog: dialog.dismiss())
-    row(page, "acme/alpine").get_by_role("button", name="Cancel").click()
+    detailed(page, "acme/alpine").get_by_role("button", name="Cancel").click()
     page.wait_for_timeout(500)
     assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"
 
@@ -111,19 +134,22 @@ def test_search_filters_live_and_the_url_follows(signed_in_page):
     page = signed_in_page("alice", "/")
     page.evaluate("window.__not_reloaded = true")
     page.get_by_label("Search").fill("coreos")
-    expect(page.locator("tr[data-status]")).to_have_count(1)
+    shown = page.locator("tr[data-status]:not([hidden])")
+    expect(page.locator("tr[data-held]")).to_have_count(0)  # every source has been read
+    expect(shown).to_have_count(1)
     expect(row(page, "acme/etcd")).to_be_visible()
     expect(page).to_have_url(re.compile(r"q=coreos"))
     page.locator("#f-status").select_option("stuck")
-    expect(page.locator("tr[data-status]")).to_have_count(0)
+    expect(page.locator("tr[data-held]")).to_have_count(0)
+    expect(shown).to_have_count(0)
     expect(page.get_by_text("No repository matches these filters")).to_be_visible()
     assert page.evaluate("window.__not_reloaded === true")
 
 
 def test_bulk_sync_now_gives_a_result_per_row(signed_in_page, emulator: Emulator, screenshot):
     page = signed_in_page("alice", "/?ns=acme")
-    row(page, "acme/redis").get_by_role("checkbox").check()
-    row(page, "acme/alpine").get_by_role("checkbox").check()
+    detailed(page, "acme/redis").get_by_role("checkbox").check()
+    detailed(page, "acme/alpine").get_by_role("checkbox").check()
     page.locator("#bulk").get_by_role("button", name="Sync now").click()
     results = page.locator("#messages .bulk-results")  # at the top of the page
     expect(results).to_contain_text("1 of 2 done")
@@ -134,12 +160,12 @@ def test_bulk_sync_now_gives_a_result_per_row(signed_in_page, emulator: Emulator
     screenshot(page, "overview-bulk-results")
 
 
-def test_a_hidden_tab_makes_no_row_polls(signed_in_page):
+def test_a_hidden_tab_makes_no_refresh(signed_in_page, quick_refresh):
     page = signed_in_page("alice", "/?status=active")
     polls: list[str] = []
-    page.on("request", lambda r: polls.append(r.url) if "/row/?" in r.url else None)
+    page.on("request", lambda r: polls.append(r.url) if "/overview/refresh/" in r.url else None)
     page.wait_for_timeout(2_500)
-    assert polls, "active rows poll while the tab is visible"
+    assert polls, "the tab refreshes its active rows while it is visible"
     page.evaluate(
         """() => {
             Object.defineProperty(document, 'visibilityState',
@@ -149,7 +175,7 @@ def test_a_hidden_tab_makes_no_row_polls(signed_in_page):
     )
     page.wait_for_timeout(300)
     polls.clear()
-    page.wait_for_timeout(4_500)
+    page.wait_for_timeout(3_500)
     assert polls == []
 
 
@@ -163,7 +189,7 @@ def test_the_overview_on_a_phone(signed_in_page, screenshot):
     expect(sign_out).to_be_in_viewport()
     box = sign_out.bounding_box()
     assert box and box["x"] + box["width"] <= 390
-    action = row(page, "acme/etcd").get_by_role("button", name="Sync now")
+    action = detailed(page, "acme/etcd").get_by_role("button", name="Sync now")
     action.scroll_into_view_if_needed()
     expect(action).to_be_in_viewport()
     screenshot(page, "overview-phone")
@@ -171,7 +197,7 @@ def test_the_overview_on_a_phone(signed_in_page, screenshot):
 
 def test_row_links_show_where_the_focus_is(signed_in_page):
     page = signed_in_page("alice", "/")
-    link = row(page, "acme/etcd").get_by_role("link")
+    link = detailed(page, "acme/etcd").get_by_role("link")
     link.focus()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")  # focus from the keyboard: :focus-visible applies
@@ -190,8 +216,8 @@ def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emu
         dialog.accept()
 
     page.on("dialog", answer)
-    row(page, "acme/alpine").get_by_role("checkbox").check()
-    row(page, "acme/redis").get_by_role("checkbox").check()
+    detailed(page, "acme/alpine").get_by_role("checkbox").check()
+    detailed(page, "acme/redis").get_by_role("checkbox").check()
     page.locator("#bulk").get_by_role("button", name="Cancel").click()
     results = page.locator("#messages .bulk-results")
     expect(results.locator(".outcome-done")).to_contain_text("acme/alpine")
@@ -205,6 +231,10 @@ def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emu
 
 def test_select_all_and_select_all_failed(signed_in_page):
     page = signed_in_page("alice", "/?ns=acme")
+    for _ in range(6):  # every row in view once: every row's details come
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(150)
+    expect(page.locator('tr[data-need="details"]')).to_have_count(0)
     picks = page.locator("input[name=repo][form=bulk]")
     page.get_by_role("checkbox", name="Select all rows you can act on").check()
     assert all(picks.nth(i).is_checked() for i in range(picks.count()))

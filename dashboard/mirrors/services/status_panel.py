@@ -1,9 +1,9 @@
 """The live status of one mirror: what the repository page's panel (and its polls) show.
 
 One :class:`PollState` is what a live status carries in its poll URL -- what it showed last,
-when it was read, when a queued sync was requested, whether the person may only read -- for
-the panel (``mirrors:status``) and the overview rows (``mirrors:row``) alike: one format,
-one parser.
+when it was read, when a queued sync was requested, when a running sync's lease runs out,
+whether the person may only read -- for the panel (``mirrors:status``) and the overview's
+rows (their ``row`` field, see ``row_state``) alike: one format, one parser.
 
 A poll costs one upstream call (the config). The usage log is read only when the panel is
 first shown, when a queued sync's start time is not yet known, and once when a sync ends (to
@@ -48,6 +48,11 @@ class PollState:
     read_only: bool = False
     #: The status comes from the namespace's mirror health (the config is not readable).
     via_health: bool = False
+    #: For a running sync: its worker's lease runs out then (or not before then, when the
+    #: claim was seen happen but not read): no need to look for a stuck sync before it.
+    lease: datetime | None = None
+    #: When the status shown was first seen (a status seen change: it began after ``at``).
+    since: datetime | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> PollState:
@@ -59,6 +64,8 @@ class PollState:
             queue_checked="queued" in query,
             read_only=query.get("ro") == "1",
             via_health=query.get("via") == "health",
+            lease=from_unix_param(query.get("lease")),
+            since=from_unix_param(query.get("since")),
         )
 
     def query(self) -> str:
@@ -74,6 +81,10 @@ class PollState:
             params["ro"] = 1
         if self.via_health:
             params["via"] = "health"
+        for name in ("lease", "since"):
+            moment = getattr(self, name)
+            if moment is not None:
+                params[name] = int(moment.timestamp())
         return urlencode(params)
 
     def url(self, target: RepoTarget, view: str = "status") -> str:

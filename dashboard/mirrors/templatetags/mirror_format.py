@@ -7,6 +7,7 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString
 
+from ..services.overview_rows import dom_id as make_dom_id
 from ..timefmt import moment_html, seconds_in_words
 
 register = template.Library()
@@ -22,3 +23,9 @@ def when(value: datetime | None) -> SafeString | str:
 def in_words(seconds: int | None) -> str:
     """21600 -> "6 hours"."""
     return "—" if seconds is None else seconds_in_words(seconds)
+
+
+@register.filter
+def dom_id(value: str, prefix: str) -> str:
+    """``"acme"|dom_id:"ro"`` -> ``"ro-acme"``: a stable HTML id for a name."""
+    return make_dom_id(prefix, str(value))

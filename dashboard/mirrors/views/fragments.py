@@ -19,7 +19,8 @@ from dashboard.http import HtmxHttpRequest
 from dashboard.quay.client import QuayClient
 
 from .. import clock
-from ..services.overview import Row
+from ..services.overview_refresh import TabRefresh
+from ..services.overview_rows import Row
 from ..services.person import Person
 
 OVERVIEW = "mirrors/overview.html"
@@ -50,9 +51,17 @@ def back_to(request: HtmxHttpRequest) -> str:
     return "/"
 
 
-def row(request: HtmxHttpRequest, row: Row) -> HttpResponse:
-    """One overview row (``<tr>``) as an htmx fragment."""
-    return render(request, f"{OVERVIEW}#row", {"row": row, "back": back_to(request)})
+def refresh_restart(rows: Iterable[Row], now: datetime) -> TabRefresh | None:
+    """The tab's refresh started again (at its shortest interval) when a press left a row
+    active, to go with the rows it answers; ``None`` when nothing is active."""
+    return TabRefresh.start(now, True) if any(row.polls for row in rows) else None
+
+
+def row(request: HtmxHttpRequest, row: Row, now: datetime) -> HttpResponse:
+    """One overview row (``<tr>``) as an htmx fragment (with the tab's refresh restarted,
+    out of band, when the row is active)."""
+    context = {"row": row, "back": back_to(request), "refresh": refresh_restart([row], now)}
+    return render(request, f"{OVERVIEW}#row_answer", context)
 
 
 def panel_body(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResponse:

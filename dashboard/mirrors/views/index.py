@@ -1,5 +1,9 @@
-"""The overview (``/``): every mirror the person can see, rows that refresh themselves, and
-bulk Sync now / Cancel. The rows come from ``services.overview``."""
+"""The overview (``/``): every mirror the person can see, and bulk Sync now / Cancel.
+
+The page is drawn from mirror health at once (``services.overview_first_paint``); its rows'
+details, the listings and the tab's refresh come as fragments (``overview_parts``). With
+``details=all`` (where a browser without JavaScript is sent) it is drawn whole, every row
+with its details (``services.overview``)."""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from ..services import overview as rows
-from ..services import sync_actions
+from ..services import overview_first_paint, sync_actions
+from ..services.overview_filters import Filters
+from ..services.overview_rows import STATUS_CHOICES
 from ..services.status_panel import PollState
 from ..services.target import RepoTarget
-from ..status import last_result, summarize_event
 from . import fragments
 from .fragments import OVERVIEW, acting
 
@@ -32,11 +37,12 @@ BULK_ACTIONS = {"sync_now": "Sync now", "cancel": "Cancel"}
 @vary_on_headers("HX-Request")
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     client, person, now = acting(request)
-    filters = rows.Filters.from_query(request.GET)
-    context: dict[str, Any] = {"filters": filters, "status_choices": rows.STATUS_CHOICES}
+    filters = Filters.from_query(request.GET)
+    context: dict[str, Any] = {"filters": filters, "status_choices": STATUS_CHOICES}
     template = f"{OVERVIEW}#results" if request.htmx else OVERVIEW
+    build = rows.page if filters.full else overview_first_paint.first_paint
     try:
-        context.update(rows.page(client, person, filters, now), back=fragments.back_to(request))
+        context.update(build(client, person, filters, now), back=fragments.back_to(request))
     except QuayUnauthorized:
         raise
     except QuayError as error:
@@ -48,7 +54,8 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @quay_login_required
 def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
-    """``GET /repo/<ns>/<name>/row/``: the row again (what active rows poll).
+    """``GET /repo/<ns>/<name>/row/``: the row again, read afresh ("Try again" on a row
+    whose details could not be read).
 
     A fragment for htmx; a browser that opens the URL itself goes to the repository page.
     """
@@ -57,28 +64,7 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     client, person, now = acting(request)
     state = PollState.from_query(request.GET)
     found = rows.read_row(client, RepoTarget(namespace, name), now, state, person.scopes)
-    return fragments.row(request, found)
-
-
-@require_GET
-@quay_login_required
-def row_last_result(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
-    """``GET /repo/<ns>/<name>/last-result/``: the row's "last result" cell with its time.
-
-    Quay's mirror config does not say when the last sync ended; its usage log does. Reading
-    every repository's log would double the overview's upstream calls, so a row's cell asks
-    for it (one call) only once it scrolls into view.
-    """
-    if not request.htmx:
-        return redirect("mirrors:repo", namespace, name)
-    try:
-        entry = last_result(RepoTarget(namespace, name).read_logs(request.quay))
-    except QuayUnauthorized:
-        raise
-    except QuayError as error:
-        return render(request, f"{OVERVIEW}#last_result", {"error": error.message})
-    event = summarize_event(entry) if entry else None
-    return render(request, f"{OVERVIEW}#last_result", {"event": event})
+    return fragments.row(request, found, now)
 
 
 def _selected(request: HtmxHttpRequest) -> list[RepoTarget]:
@@ -119,6 +105,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         context.update(results=results, done=sum(result.ok for _, result in results))
         if request.htmx:
             context["rows"] = rows.rows_after_actions(client, results, now, person.scopes)
+            context["refresh"] = fragments.refresh_restart(context["rows"], now)
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)
     status = 400 if "error" in context else 200

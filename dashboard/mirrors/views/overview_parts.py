@@ -1,0 +1,101 @@
+"""What the overview page asks for after its first paint (htmx fragments, never pages):
+
+``GET  /overview/listing/``  the rows only the repository listings tell (once, at load)
+``GET  /overview/details/``  the details of a batch of rows (``row`` = their states)
+``GET  /overview/results/``  the last finished sync of a batch of rows (``repo`` = names)
+``POST /overview/refresh/``  the tab's one refresh of its active rows (``row`` = their states)
+
+A browser that opens one of these itself goes to the overview.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard.accounts.reauth import quay_login_required
+from dashboard.accounts.tokens import token_scopes
+from dashboard.http import HtmxHttpRequest
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+
+from ..services import overview_details, overview_listing, overview_refresh
+from ..services.overview_filters import Filters
+from ..services.row_state import decode_all
+from ..services.target import RepoTarget
+from ..timefmt import from_unix_param
+from .fragments import OVERVIEW, acting, back_to
+
+#: Most rows one refresh may carry.
+REFRESH_LIMIT = 4000
+
+
+def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpResponse:
+    known = token_scopes(request) is not None
+    context = {**context, "back": back_to(request), "scopes_known": known}
+    return render(request, f"{OVERVIEW}#{name}", context)
+
+
+@require_GET
+@quay_login_required
+def listing(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.htmx:
+        return redirect("mirrors:overview")
+    client, person, now = acting(request)
+    filters = Filters.from_query(request.GET)
+    drawn_at = from_unix_param(request.GET.get("at")) or now
+    try:
+        superuser = request.GET.get("su") != "0"
+        listed = overview_listing.listing(
+            client, person, filters, now, drawn_at, superuser=superuser
+        )
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return _fragment(request, "listing_failed", {"error": error.message})
+    return _fragment(request, "listed", {"listed": listed, "filters": filters})
+
+
+@require_GET
+@quay_login_required
+def details(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.htmx:
+        return redirect("mirrors:overview")
+    client, person, now = acting(request)
+    states = decode_all(request.GET.getlist("row"), overview_details.BATCH_LIMIT)
+    filters = Filters.from_query(request.GET)
+    done = overview_details.details(client, states, filters, now, person.scopes)
+    return _fragment(request, "detailed", {"detailed": done, "filters": filters})
+
+
+@require_GET
+@quay_login_required
+def results(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.htmx:
+        return redirect("mirrors:overview")
+    names = [value.partition("/") for value in request.GET.getlist("repo")]
+    targets = [RepoTarget(ns, name) for ns, _, name in names if ns and name and "/" not in name]
+    answers = overview_details.results(request.quay, targets[: overview_details.BATCH_LIMIT])
+    return _fragment(request, "last_results", {"answers": answers})
+
+
+@require_POST
+@quay_login_required
+def refresh(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.htmx:
+        return redirect("mirrors:overview")
+    client, person, now = acting(request)
+    states = decode_all(request.POST.getlist("row"), REFRESH_LIMIT)
+    interval = _int(request.POST.get("interval"))
+    as_of = from_unix_param(request.POST.get("as_of")) or now
+    done = overview_refresh.refresh(
+        client, states, now, interval=interval, as_of=as_of, scopes=person.scopes
+    )
+    return _fragment(request, "refreshed", {"refreshed": done, "refresh": done.tab})
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
