@@ -16,3 +16,82 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 })();
+
+// Buttons that call Quay (a form or a button marked data-busy): while the call runs they are
+// off (htmx's hx-disabled-elt, or here for forms that post the whole page), say so to
+// assistive technology (aria-busy), and after a second the page says "Still waiting for
+// Quay…" next to them. Without JavaScript the browser shows that the page is loading.
+(function () {
+  "use strict";
+  var SLOW_MS = 1000;
+  var WAITING = "Still waiting for Quay…";
+
+  function place(form) {
+    return form.closest("td, .status-actions, .form-actions, .bulk") || form;
+  }
+
+  function busy(form, on, submitter) {
+    var buttons = on && submitter ? [submitter] : form.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) {
+      if (on) { buttons[i].setAttribute("aria-busy", "true"); } else { buttons[i].removeAttribute("aria-busy"); }
+    }
+    var note = form.querySelector(".busy-note") || place(form).querySelector(".busy-note");
+    clearTimeout(form.mdSlow);
+    if (note) { note.textContent = ""; }
+    if (on && note) { form.mdSlow = setTimeout(function () { note.textContent = WAITING; }, SLOW_MS); }
+  }
+
+  function busyForm(elt) {
+    return elt && elt.closest ? elt.closest("form[data-busy]") : null;
+  }
+
+  // A disabled button loses the focus: it goes back to the button of the same id (the
+  // answer's) once the answer is in, so a keyboard user stays where they were.
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = busyForm(event.detail.elt);
+    var config = event.detail.requestConfig;
+    var cause = config && config.triggeringEvent;
+    if (!form) { return; }
+    var active = document.activeElement;
+    if (active && active.id && form.contains(active)) { refocus = {form: form, id: active.id}; }
+    busy(form, true, cause && cause.submitter ? cause.submitter : null);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;  // (detail.elt is the new content here)
+    if (!refocus || !config || busyForm(config.elt) !== refocus.form) { return; }
+    var again = document.getElementById(refocus.id);
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (again && lost) { again.focus(); }
+    refocus = null;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = busyForm(event.detail.elt);
+    if (form) { busy(form, false); }
+  });
+
+  // A form that posts the whole page: off once sent (its data is already taken), so a
+  // second press cannot send it twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    if (event.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) { return; }
+    if (!form.hasAttribute("data-busy") && !(submitter && submitter.hasAttribute("data-busy"))) { return; }
+    setTimeout(function () {
+      var buttons = form.querySelectorAll("button[type=submit], button:not([type])");
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+      busy(form, true, submitter);
+    }, 0);
+  });
+  // Back to a page kept by the browser: its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    var buttons = document.querySelectorAll("button[aria-busy]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = false;
+      buttons[i].removeAttribute("aria-busy");
+    }
+    var notes = document.querySelectorAll(".busy-note");
+    for (var j = 0; j < notes.length; j++) { notes[j].textContent = ""; }
+  });
+})();
