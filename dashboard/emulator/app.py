@@ -139,6 +139,11 @@ class EmulatorApp:
             except Exception:
                 traceback.print_exc(file=sys.stderr)
                 response = json_response({"error": "Internal Server Error"}, 500)
+            finally:
+                # A handler changes at most the repository its URL names: file it again.
+                repo = state.repos.get((args.get("namespace"), args.get("name")))
+                if repo is not None:
+                    sync.track(state, repo)
             return response, token.username if token else None
 
     def record(self, request: Request, response: Response, username: str | None) -> None:

@@ -89,6 +89,8 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 return _error(f"unknown option: {key}")
         if "hang" in body and not options.hang:
             app.faults.release_all()
+        if "claim_delay" in body:
+            sync.track_all(state)  # every mirror's next claim moves
         return json_response(options.public())
 
 

@@ -2,7 +2,9 @@
 
 Everything lives in one ``State`` object guarded by one lock. Times are naive UTC
 ``datetime`` values, as Quay stores them; the emulator's clock is the wall clock plus an
-offset that tests move forward through the control API.
+offset that tests move forward through the control API. Beside the data, the state keeps the
+worker's agenda (``schedule``) and sorted per-namespace names (``index``), so that no call
+has to look at every repository; ``sync.track`` files a repository in both after a change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .index import RepoIndex
+from .schedule import Schedule
 
 MIRROR_STATUSES = ("NEVER_RUN", "SYNC_NOW", "SYNCING", "SUCCESS", "FAIL", "CANCEL")
 MAX_SYNC_RETRIES = 3
@@ -229,6 +234,8 @@ class State:
         self.granted: dict[str, set[str]] = {}
         self.next_token_id = 1
         self.tag_counter = 0
+        self.schedule = Schedule()
+        self.index = RepoIndex()
 
     # ------------------------------------------------------------------ clock
     def now(self) -> datetime:
