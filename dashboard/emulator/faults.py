@@ -1,4 +1,5 @@
-"""Injected faults for /api/v1 and /oauth calls: latency, hangs, fixed failures, error rate.
+"""Injected faults for /api/v1 and /oauth calls: hangs, fixed failures, error rate. (The
+service time, ``latency_ms``, is Quay's capacity: see capacity.py.)
 
 The waiting happens outside the state lock so a slow or hung request never blocks others.
 """
@@ -7,13 +8,14 @@ from __future__ import annotations
 
 import random
 import threading
-import time
+from typing import TypeVar
 
 from werkzeug.wrappers import Response
 
 from .responses import json_response
 from .state import State
 
+T = TypeVar("T")
 HANG_SECONDS = 120.0
 PROXY_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
@@ -49,14 +51,10 @@ class Faults:
         """Apply the configured faults to a request; a Response means "answer this"."""
         with state.lock:
             options = state.options
-            latency = options.latency_ms / 1000.0
             hangs = any(path.startswith(prefix) for prefix in options.hang)
-            failing = [prefix for prefix in options.fail if path.startswith(prefix)]
-            status = options.fail[max(failing, key=len)] if failing else None
+            status = longest_prefix(options.fail, path)
             error_rate = options.error_rate
             release = self._release
-        if latency > 0:
-            time.sleep(latency)
         if hangs:
             release.wait(HANG_SECONDS)
             return fault_response(504)
@@ -65,6 +63,12 @@ class Faults:
         if error_rate > 0 and random.random() < error_rate:
             return fault_response(500)
         return None
+
+
+def longest_prefix(values: dict[str, T], path: str) -> T | None:
+    """The value of the longest key of ``values`` that ``path`` starts with, or None."""
+    matching = [prefix for prefix in values if path.startswith(prefix)]
+    return values[max(matching, key=len)] if matching else None
 
 
 def fault_response(status: int) -> Response:

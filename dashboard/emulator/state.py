@@ -166,7 +166,10 @@ class Token:
 class Options:
     """Run-time options (CLI values, changed by ``POST /_emulator/config``)."""
 
+    #: Service time of every /api/v1 call with a Bearer token (real Quay: 300-400 ms).
     latency_ms: float = 0.0
+    #: Authenticated /api/v1 calls served at once; others wait (0: no limit; real Quay ~2).
+    max_inflight: int = 0
     error_rate: float = 0.0
     hang: list[str] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
@@ -183,6 +186,7 @@ class Options:
         """The options as the control API shows them (no client secret)."""
         return {
             "latency_ms": self.latency_ms,
+            "max_inflight": self.max_inflight,
             "error_rate": self.error_rate,
             "hang": list(self.hang),
             "fail": dict(self.fail),

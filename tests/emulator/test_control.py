@@ -14,7 +14,7 @@ from tests.conftest import TOKENS, Emulator
 
 def test_config_shows_the_command_line_defaults(emulator: Emulator) -> None:
     config = emulator.control("GET", "config")
-    assert config["latency_ms"] == 0
+    assert config["latency_ms"] == 0 and config["max_inflight"] == 0
     assert config["error_rate"] == 0
     assert config["hang"] == [] and config["fail"] == {}
     assert config["quirks"] is True
