@@ -107,27 +107,35 @@ class EmulatorApp:
         return self.route(request)[0]
 
     def serve(self, request: Request) -> Response:
-        """An /api/v1 or /oauth call: Quay's service time and slots (calls with a Bearer
-        token), faults and the handler; the request log."""
+        """An /api/v1 or /oauth call: the rate limiter in front of Quay, then Quay's service
+        time and slots (calls with a Bearer token), faults and the handler; the request log;
+        an answer held after a write (apply then delay)."""
+        response = self.faults.rate_limit(self.state)
+        if response is not None:
+            self.record(request, response, None)
+            return response
         if request.path.startswith("/api/v1") and bearer_value(request) is not None:
             with self.state.lock:
                 seconds = self.state.options.latency_ms / 1000.0
             with self.capacity.served(self._max_inflight, seconds):
-                response, username = self.handle(request)
+                response, username, handled = self.handle(request)
         else:
-            response, username = self.handle(request)
+            response, username, handled = self.handle(request)
         self.record(request, response, username)
+        if handled:
+            self.faults.hold_answer(self.state, request)
         return response
 
     def _max_inflight(self) -> int:
         return self.state.options.max_inflight
 
-    def handle(self, request: Request) -> tuple[Response, str | None]:
-        """(answer, caller): a configured fault, or the handler's answer."""
+    def handle(self, request: Request) -> tuple[Response, str | None, bool]:
+        """(answer, caller, whether Quay's code handled the call rather than a fault)."""
         response = self.faults.before(self.state, request.path)
         if response is not None:
-            return response, None
-        return self.route(request)
+            return response, None, False
+        response, username = self.route(request)
+        return response, username, True
 
     def route(self, request: Request) -> tuple[Response, str | None]:
         adapter = self.url_map.bind_to_environ(request.environ)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .app import EmulatorApp
 
 FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration")
-COUNT_OPTIONS = ("max_inflight",)
+COUNT_OPTIONS = ("max_inflight", "rate_limit_calls", "retry_after")
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -94,6 +94,10 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if not isinstance(value, dict):
                     return _error("fail must be an object {path prefix: status}")
                 options.fail = {str(k): int(v) for k, v in value.items()}
+            elif key == "delay_after_write":
+                if not isinstance(value, dict):
+                    return _error("delay_after_write must be an object {path prefix: seconds}")
+                options.delay_after_write = {str(k): float(v) for k, v in value.items()}
             elif key == "redirect_uri":
                 options.redirect_uri = str(value)
             else:

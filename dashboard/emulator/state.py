@@ -173,6 +173,11 @@ class Options:
     error_rate: float = 0.0
     hang: list[str] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
+    #: The next this many calls answer 429 with ``Retry-After: retry_after``.
+    rate_limit_calls: int = 0
+    retry_after: int = 1
+    #: Path prefix -> seconds a write's answer is held after it was applied.
+    delay_after_write: dict[str, float] = field(default_factory=dict)
     quirks: bool = True
     claim_delay: float = 2.0
     sync_duration: float = 6.0
@@ -190,6 +195,9 @@ class Options:
             "error_rate": self.error_rate,
             "hang": list(self.hang),
             "fail": dict(self.fail),
+            "rate_limit_calls": self.rate_limit_calls,
+            "retry_after": self.retry_after,
+            "delay_after_write": dict(self.delay_after_write),
             "quirks": self.quirks,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
