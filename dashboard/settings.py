@@ -139,6 +139,9 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
 QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
+# Calls to Quay this process has in flight at once, for everyone together: Quay's capacity is
+# shared (a small Quay serves ~8 calls/s). Waiting for a free one counts against QUAY_TIMEOUT.
+QUAY_MAX_INFLIGHT = env.int("QUAY_MAX_INFLIGHT", default=8)
 
 LOGGING = {
     "version": 1,
