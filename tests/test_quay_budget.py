@@ -1,7 +1,8 @@
 """The dashboard's budget of calls to Quay, against the emulator over real HTTP.
 
-A process-wide cap on calls in flight (``QUAY_MAX_INFLIGHT``), and 429 answers waited out as
-``Retry-After`` asks when that fits in the timeout.
+A process-wide cap on calls in flight (``QUAY_MAX_INFLIGHT``), 429 answers waited out as
+``Retry-After`` asks when that fits in the timeout, and an HTTP session that reads neither
+the environment's proxies nor ``~/.netrc``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from dashboard.quay.errors import (
     QuayRateLimited,
     QuayServerError,
     QuayTimeout,
+    QuayUnreachable,
 )
 from dashboard.quay.models import SyncStatus
-from tests.conftest import TOKENS, Emulator
+from tests.conftest import TOKENS, Emulator, free_port
 from tests.emulator.helpers import counting_from_zero, stats, wait_until
 
 CALLERS = 50
@@ -126,3 +128,47 @@ def test_a_write_that_timed_out_may_have_been_applied(emulator: Emulator) -> Non
         QuayClient(TOKENS["alice"], timeout=1).update_mirror("acme", "redis", {"sync_interval": 60})
     wait_until(lambda: statuses(emulator, "PUT", path) == [201], "Quay has applied the PUT")
     assert QuayClient(TOKENS["alice"]).get_mirror("acme", "redis").sync_interval == 60
+
+
+# -- the HTTP session ---------------------------------------------------------------------
+
+
+def test_proxy_variables_of_the_environment_are_not_used(
+    quay: QuayClient, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with monkeypatch.context() as environment:  # (the tests' own control calls would obey it)
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            environment.setenv(name, dead)
+            environment.setenv(name.lower(), dead)
+        environment.delenv("NO_PROXY", raising=False)
+        environment.delenv("no_proxy", raising=False)
+        assert quay.get_user().username == "alice"
+    assert statuses(emulator, "GET", "user/") == [200]
+
+
+def test_a_netrc_entry_does_not_replace_the_persons_token(
+    quay: QuayClient, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password s3cret\n")
+    netrc.chmod(0o600)
+    with monkeypatch.context() as environment:
+        environment.setenv("NETRC", str(netrc))
+        assert quay.get_user().username == "alice"
+    assert emulator.requests_log()[-1]["user"] == "alice"
+
+
+def test_quay_http_proxy_carries_the_calls(emulator: Emulator, settings) -> None:
+    # The emulator answers a request in a proxy's absolute form as the server behind it would.
+    settings.QUAY_HTTP_PROXY = emulator.url
+    client = QuayClient(TOKENS["alice"], base_url="http://quay.example.invalid")
+    assert client.get_user().username == "alice"
+    assert statuses(emulator, "GET", "user/") == [200]
+
+
+def test_an_unreachable_quay_http_proxy_is_unreachable(emulator: Emulator, settings) -> None:
+    settings.QUAY_HTTP_PROXY = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(QuayUnreachable):
+        QuayClient(TOKENS["alice"]).get_user()
+    assert statuses(emulator, "GET", "user/") == []
