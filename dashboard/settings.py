@@ -161,6 +161,12 @@ CACHES = {
         "CACHE_URL", default="locmemcache://mirror-dashboard?MAX_ENTRIES=50000"
     )
 }
+# Calls to Quay this process has in flight at once, for everyone together: Quay's capacity is
+# shared (a small Quay serves ~8 calls/s). Waiting for a free one counts against QUAY_TIMEOUT.
+QUAY_MAX_INFLIGHT = env.int("QUAY_MAX_INFLIGHT", default=8)
+# Proxies for the calls to Quay's API (the environment's HTTPS_PROXY etc. are not read).
+QUAY_HTTPS_PROXY = env.str("QUAY_HTTPS_PROXY", default="") or None
+QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 
 LOGGING = {
     "version": 1,

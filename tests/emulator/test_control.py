@@ -14,8 +14,10 @@ from tests.conftest import TOKENS, Emulator
 
 def test_config_shows_the_command_line_defaults(emulator: Emulator) -> None:
     config = emulator.control("GET", "config")
-    assert config["latency_ms"] == 0
+    assert config["latency_ms"] == 0 and config["max_inflight"] == 0
     assert config["error_rate"] == 0
+    assert (config["rate_limit_calls"], config["retry_after"]) == (0, 1)
+    assert config["delay_after_write"] == {}
     assert config["hang"] == [] and config["fail"] == {}
     assert config["quirks"] is True
     assert config["claim_delay"] == 2 and config["sync_duration"] == 6
