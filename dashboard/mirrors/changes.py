@@ -254,17 +254,34 @@ def summary(changes: Iterable[Change], password: str = "") -> str:
 
 
 def audit_changes(
-    changes: Iterable[Change], password: str = "", dropped: Iterable[Change] = ()
+    changes: Iterable[Change],
+    password: str = "",
+    dropped: Iterable[Change] = (),
+    *,
+    unknown: bool = False,
+    password_applied: bool | None = True,
 ) -> dict[str, Any]:
-    """``{field: {"from", "to", "applied"}}`` for the audit trail; never a password value."""
+    """``{field: {"from", "to", "applied"}}`` for the audit trail; never a password value.
+
+    ``applied`` is ``None`` for every field when ``unknown`` (Quay did not say and the config
+    could not show it). A password is write-only: whether it took effect is only known from
+    how the call went (``password_applied``)."""
     dropped_fields = {c.field for c in dropped}
+
+    def applied(field: str) -> bool | None:
+        return None if unknown else field not in dropped_fields
+
     result: dict[str, Any] = {
-        c.field: {"from": c.old, "to": c.new, "applied": c.field not in dropped_fields}
+        c.field: {"from": c.old, "to": c.new, "applied": applied(c.field)}
         for c in changes
         if c.old != c.new
     }
     if password:
-        result[PASSWORD] = {"from": None, "to": password, "applied": True}
+        result[PASSWORD] = {
+            "from": None,
+            "to": password,
+            "applied": None if unknown else password_applied,
+        }
     return result
 
 

@@ -24,6 +24,7 @@ from dashboard.quay.errors import (
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayTimeout,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import quietly
@@ -202,8 +203,7 @@ def _read_back_and_record(
 ) -> SaveResult:
     """After Quay accepted a create or update: read it back, say what took effect, audit it."""
     result = job.done()
-    config = quietly(job.target.read_config, job.client)
-    after = changes.snapshot(config) if config is not None else None
+    after = _read_back(job)
     created = action == AuditEntry.Action.CREATE
     ok, dropped = _report(result, headline, asked, password, after, headline_only=created)
     not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
@@ -264,15 +264,104 @@ def _refused(
     password: str,
     message: str,
 ) -> SaveResult:
-    """A save Quay refused: its reason at the field, in the audit as refused."""
+    """A save Quay refused: its reason at the field, in the audit as refused.
+
+    Quay applies an update's fields one by one and stops at the first it refuses, so after a
+    refused update the config is read back: what did take effect is said (and audited as
+    applied), never "nothing was saved" when something was."""
     refusals.add_to_form(form, error, sent)
+    reason = refusals.refusal(error, sent)
+    applied: list[changes.Change] = []
+    if action == AuditEntry.Action.UPDATE:
+        after = _read_back(job)
+        applied = changes.verify(asked, after).applied if after is not None else []
+    if applied:
+        left = [c for c in asked if c not in applied]
+        job.record(
+            action,
+            changes=changes.audit_changes(asked, password, dropped=left, password_applied=None),
+            outcome=AuditEntry.Outcome.PARTIAL,
+            message=f"{reason} Applied before the refusal: {changes.summary(applied)}.",
+        )
+        message = (
+            f"Quay applied part of this save before refusing the rest. Applied: "
+            f"{changes.summary(applied)}. Not applied: {changes.summary(left)}."
+        )
+        return job.again(form, message, partly_applied=True)
     job.record(
         action,
-        changes=changes.audit_changes(asked, password, dropped=asked),
-        ok=False,
-        message=refusals.refusal(error, sent),
+        changes=changes.audit_changes(asked, password, dropped=asked, password_applied=False),
+        outcome=AuditEntry.Outcome.REFUSED,
+        message=reason,
     )
     return job.again(form, message)
+
+
+def _read_back(job: _Save) -> changes.Snapshot | None:
+    """The config as Quay holds it now (``None`` when it cannot be read)."""
+    config = quietly(job.target.read_config, job.client)
+    return changes.snapshot(config) if config is not None else None
+
+
+def _unanswered(
+    job: _Save,
+    form: MirrorSettingsForm,
+    action: str,
+    asked: list[changes.Change],
+    audited: list[changes.Change],
+    password: str,
+) -> SaveResult:
+    """Quay did not answer in time: it may have acted. The config read back says what took
+    effect; what it does not show is unknown (Quay may still be at it), never "failed"."""
+    waited = f"Quay did not answer within {job.client.timeout:g} s"
+    try:
+        after: changes.Snapshot | None = changes.snapshot(job.target.read_config(job.client))
+    except QuayUnauthorized:
+        raise
+    except QuayNotFound:
+        after = {}  # no config (yet): none of the changes shows
+    except QuayError:
+        after = None
+    check = changes.verify(asked, after) if after is not None else None
+    if check is not None and not after:
+        check = changes.Verification([], [(c, None) for c in asked])
+    if check is not None and check.ok:
+        result = job.done()
+        result.say(
+            "success",
+            f"{waited}, but the settings read back show that every change took effect: "
+            f"{changes.summary(asked, password)}.",
+        )
+        job.record(
+            action,
+            changes=changes.audit_changes(audited, password, password_applied=None),
+            outcome=AuditEntry.Outcome.DONE,
+            message=f"{waited}; the settings read back show the changes applied.",
+        )
+        return result
+    job.record(
+        action,
+        changes=changes.audit_changes(audited, password, unknown=True),
+        outcome=AuditEntry.Outcome.UNKNOWN,
+        message=f"{waited}; "
+        + (
+            "the settings could not be read back."
+            if check is None
+            else f"read back: applied {changes.summary(check.applied) or 'nothing yet'}."
+        ),
+    )
+    seen = (
+        "and the settings could not be read back to see what it did"
+        if check is None
+        else "and the settings read back do not show all your changes yet"
+        + (f" (applied so far: {changes.summary(check.applied)})" if check.applied else "")
+    )
+    return job.again(
+        form,
+        f"{waited}, {seen}. Quay may still apply them: reload the page in a moment to see what "
+        "it holds before saving again. Your changes are still here.",
+        outcome_unknown=True,
+    )
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -314,6 +403,8 @@ def _create(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayTimeout:
+        return _unanswered(job, form, AuditEntry.Action.CREATE, asked, shown, password)
     except QuayConflict:
         return job.again(
             form,
@@ -387,6 +478,8 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayTimeout:
+        return _unanswered(job, form, AuditEntry.Action.UPDATE, asked, asked, password)
     except QuayError as error:
         return _refused(
             job, form, error, AuditEntry.Action.UPDATE, asked, mine, password, "Nothing was saved."

@@ -18,7 +18,13 @@ from datetime import datetime
 from typing import Literal
 
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
+from dashboard.quay.errors import (
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayTimeout,
+    QuayUnauthorized,
+)
 from dashboard.quay.fanout import fan_out, quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
@@ -42,6 +48,13 @@ OUTCOMES = {
     "no_repo": "no such repository",
     "no_rights": "no rights",
     "error": "error",
+    "unknown": "no answer in time",
+}
+#: How each outcome goes into the audit trail.
+AUDIT_OUTCOMES = {
+    "done": AuditEntry.Outcome.DONE,
+    "no_rights": AuditEntry.Outcome.REFUSED,
+    "unknown": AuditEntry.Outcome.UNKNOWN,
 }
 
 
@@ -107,7 +120,7 @@ def record_result(person: Person, target: RepoTarget, result: ActionResult) -> A
         person,
         target,
         AuditEntry.Action.SYNC_NOW if result.action == "sync_now" else AuditEntry.Action.CANCEL,
-        ok=result.ok,
+        outcome=AUDIT_OUTCOMES.get(result.outcome, AuditEntry.Outcome.NOT_DONE),
         message=f"{result.outcome_label}: {result.detail}",
     )
     return result
@@ -131,6 +144,8 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         )
     except QuayNotFound:
         return _explain_not_found(client, target, action, now)
+    except QuayTimeout:
+        return _unanswered(client, target, action, now)
     except QuayError as error:
         return ActionResult(
             action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
@@ -142,6 +157,34 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
     else:
         message = f"Sync of {full} cancelled. {CANCEL_WARNING}"
     return ActionResult(action, "done", message, ok=True, mirror=mirror)
+
+
+def _unanswered(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime
+) -> ActionResult:
+    """Quay did not answer the press in time: it may have acted. Read the status and say what
+    it shows; whether this press did it is not known (audited as unknown, never as failed)."""
+    waited = f"Quay did not answer within {client.timeout:g} s"
+    mirror = quietly(target.read_config, client)
+    if mirror is None:
+        message = (
+            f"{waited}, and the status could not be read: whether it did "
+            f"{'start a sync' if action == 'sync_now' else 'cancel the sync'} of {target} is "
+            "not known. Look at the status in a moment before pressing again."
+        )
+        return ActionResult(action, "unknown", message, ok=False)
+    status = mirror_status.describe(mirror, now)
+    now_words = f"{status.label.lower()}: {status.detail}"
+    if action == "sync_now":
+        took = mirror.sync_status.is_active
+        effect = "so a sync is under way" if took else "so the sync may not have been requested"
+    else:
+        took = mirror.sync_status is SyncStatus.CANCEL
+        effect = "so the sync is cancelled" if took else "so the cancel may not have taken effect"
+    message = f"{waited}; {target} is now {now_words}, {effect}."
+    if not took:
+        message += " Look again in a moment before pressing again."
+    return ActionResult(action, "unknown", message, ok=False, mirror=mirror)
 
 
 def _verb(action: Action) -> str:
