@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,16 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+    """A valid IANA zone name as a zone (``None`` for anything else)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def split_duration(seconds: int) -> tuple[int, str]:
@@ -131,6 +142,9 @@ class PatternListField(forms.Field):
 
 class MirrorSettingsForm(forms.Form):
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+    #: The time zone the form's dates were written in when it was drawn: a form drawn in one
+    #: zone and posted from another (a new sign-in, a changed cookie) is read in the first.
+    drawn_zone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     is_enabled = forms.BooleanField(
         label="Scheduled syncs on",
@@ -227,6 +241,7 @@ class MirrorSettingsForm(forms.Form):
     ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
+        self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
         self.robots_error = robots_error
@@ -359,6 +374,15 @@ class MirrorSettingsForm(forms.Form):
     def clean_external_registry_username(self) -> str:
         return self.cleaned_data["external_registry_username"].strip()
 
+    def full_clean(self) -> None:
+        """Read the dates in the zone the form was drawn in (not the zone of this request)."""
+        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
+        if zone is None:
+            super().full_clean()
+            return
+        with timezone.override(zone):
+            super().full_clean()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         self._duration(
@@ -486,6 +510,7 @@ def data_from_snapshot(values: dict[str, Any]) -> dict[str, list[str]]:
     data["sync_start_date"] = [
         timezone.localtime(start).strftime("%Y-%m-%dT%H:%M:%S") if start else ""
     ]
+    data["drawn_zone"] = [timezone.get_current_timezone_name()]  # the zone written in
     for prefix, name in (
         ("sync_interval", "sync_interval"),
         ("skopeo_timeout", "skopeo_timeout_interval"),

@@ -113,3 +113,20 @@ def test_the_form_makes_no_horizontal_scrollbar(signed_in_page, emulator):
           + getComputedStyle(e).width + getComputedStyle(e).position + getComputedStyle(e).left)"""
     )
     assert overflow <= 0, wide
+
+
+def test_a_form_drawn_in_one_zone_and_posted_from_another_leaves_the_date_alone(
+    signed_in_page, emulator, dashboard
+):
+    """Drawn in UTC; the zone cookie then says New York (a new sign-in, another browser
+    profile): only the changed interval reaches Quay, the start date is not moved."""
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    before = emulator.mirror("acme", "redis")["sync_start_date"]
+    page.context.add_cookies([{"name": "tz", "value": "America/New_York", "url": dashboard}])
+    emulator.control("DELETE", "requests")
+    page.get_by_label("Sync every").fill("13")
+    page.locator("button.save").click()
+    expect(page.locator("#messages")).to_contain_text("interval: 12 hours → 13 hours")
+    puts = [r["json"] for r in emulator.requests_log() if r["method"] == "PUT"]
+    assert puts == [{"sync_interval": 13 * 3600}]
+    assert emulator.mirror("acme", "redis")["sync_start_date"] == before
