@@ -16,3 +16,25 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 })();
+
+// The CSRF token of every request is the one the browser holds now, not the one the page was
+// drawn with: signing in again (in this tab or another) rotates it, and a page opened before
+// would otherwise be refused, losing what was typed into it.
+(function () {
+  "use strict";
+  function currentToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = currentToken();
+    if (token) { event.detail.headers["X-CSRFToken"] = token; }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var token = currentToken();
+    if (!token || !form.querySelector) { return; }
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (field) { field.value = token; }
+  }, true);
+})();

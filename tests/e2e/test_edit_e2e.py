@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from ..conftest import TOKENS
+
 
 def rule_inputs(page: Page):
     return page.locator("#glob-editor input[name=root_rule]")
@@ -130,3 +132,21 @@ def test_a_form_drawn_in_one_zone_and_posted_from_another_leaves_the_date_alone(
     puts = [r["json"] for r in emulator.requests_log() if r["method"] == "PUT"]
     assert puts == [{"sync_interval": 13 * 3600}]
     assert emulator.mirror("acme", "redis")["sync_start_date"] == before
+
+
+def test_a_tab_opened_before_signing_in_again_still_saves(signed_in_page, emulator, dashboard):
+    """Signing in again (here in a second tab) rotates the CSRF token; the first tab's form
+    and buttons send the browser's current one, so nothing is refused or lost."""
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.get_by_label("Sync every").fill("13")
+    other = page.context.new_page()
+    other.goto(f"{dashboard}/accounts/login/?next=/")
+    other.get_by_label("Access token").fill(TOKENS["alice"])
+    other.get_by_role("button", name="Sign in with token").click()
+    other.wait_for_url(f"{dashboard}/")
+    other.close()
+    page.locator("button.save").click()
+    expect(page.locator("#messages")).to_contain_text("interval: 12 hours → 13 hours")
+    assert emulator.mirror("acme", "redis")["sync_interval"] == 13 * 3600
+    page.get_by_role("button", name="Sync now").click()  # an htmx press from the same tab
+    expect(page.locator("#status-body .status-line .status")).to_have_text("Queued")
