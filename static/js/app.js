@@ -38,3 +38,18 @@
     if (field) { field.value = token; }
   }, true);
 })();
+
+// Enter in a tag-pattern row adds a row (as a list editor does) instead of saving the whole
+// mirror; Enter in any other field still saves.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || event.isComposing || !input.matches) { return; }
+    if (!input.matches("#glob-editor input[name=root_rule]")) { return; }
+    var add = document.querySelector("#glob-editor .add-row");
+    if (!add) { return; }
+    event.preventDefault();
+    add.click();
+  });
+})();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from ..conftest import TOKENS
@@ -150,3 +152,30 @@ def test_a_tab_opened_before_signing_in_again_still_saves(signed_in_page, emulat
     assert emulator.mirror("acme", "redis")["sync_interval"] == 13 * 3600
     page.get_by_role("button", name="Sync now").click()  # an htmx press from the same tab
     expect(page.locator("#status-body .status-line .status")).to_have_text("Queued")
+
+
+def test_on_a_phone_a_refused_save_puts_its_outcome_in_view_with_the_focus(
+    signed_in_page, emulator
+):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_label("Source", exact=True).fill("10.1.2.3/library/redis")  # Quay refuses it
+    page.locator("button.save").click()
+    summary = page.locator(".form-error-summary")
+    expect(summary).to_contain_text("Nothing was saved")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    link = summary.get_by_role("link", name=re.compile("^Source"))
+    link.click()
+    expect(page.get_by_label("Source", exact=True)).to_be_in_viewport()
+
+
+def test_enter_in_a_pattern_row_adds_a_row_and_saves_nothing(signed_in_page, emulator):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    emulator.control("DELETE", "requests")
+    rows = rule_inputs(page)
+    before = rows.count()
+    page.locator("#rule-0").press("Enter")
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator(f"#rule-{before}")).to_be_focused()
+    assert not [r for r in emulator.requests_log() if r["method"] == "PUT"]

@@ -30,6 +30,7 @@ from dashboard.quay.errors import (
 from dashboard.quay.fanout import quietly
 
 from .. import changes, globs, refusals
+from .. import status as mirror_status
 from ..forms import MirrorSettingsForm, data_from_snapshot
 from ..models import AuditEntry, record
 from .person import Person
@@ -173,7 +174,8 @@ def _confirmations(
     assert config is not None
     confirm: dict[str, Any] = {}
     notes = []
-    if config.sync_status.is_active and not form.cleaned_data.get("confirm_during_sync"):
+    running = mirror_status.describe(config, job.now).changes_by_itself  # not a dead worker's
+    if running and not form.cleaned_data.get("confirm_during_sync"):
         confirm["confirm_sync"] = True
         notes.append(
             "a sync is running; saving now can disturb it (Quay restarts its bookkeeping on "

@@ -271,6 +271,9 @@ def page(
             read_only=can_admin is False,
         )
     )
+    shown = context["status"]  # the mirror's status, as the panel says it
+    #: A sync whose worker died (its lease ran out): saving cannot disturb it.
+    dead_sync = bool(shown and shown.is_active and not shown.changes_by_itself)
     if form is None and (config is not None or missing == "no_config"):
         form = build_form(data)
     rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
@@ -300,7 +303,8 @@ def page(
                 now,
             ),
             "form": form,
-            "syncing": bool(config and config.sync_status.is_active),
+            "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
+            "stuck_sync": dead_sync,
             "creating": form.creating if form is not None else config is None,
             **rules_context(
                 form, rows, data.tag_names, _tags_error(data.tags), last_sync=data.last_sync
