@@ -142,6 +142,12 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
 QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
+# Calls to Quay this process has in flight at once, for everyone together: Quay's capacity is
+# shared (a small Quay serves ~8 calls/s). Waiting for a free one counts against QUAY_TIMEOUT.
+QUAY_MAX_INFLIGHT = env.int("QUAY_MAX_INFLIGHT", default=8)
+# Proxies for the calls to Quay's API (the environment's HTTPS_PROXY etc. are not read).
+QUAY_HTTPS_PROXY = env.str("QUAY_HTTPS_PROXY", default="") or None
+QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 # Seconds between two polls of a live status (a repository page's panel, an overview row)
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)

@@ -34,7 +34,7 @@ def test_the_config_reads_in_words(alice, emulator):
 
     assert "docker.io/library/nginx" in body
     assert "every 6 hours" in body
-    assert "timeout 5 minutes" in body
+    assert "<dt>Timeout</dt><dd>5 minutes</dd>" in body
     assert "acme+mirror" in body
     assert "none (anonymous pulls)" in body
     # dates in local time, with UTC on hover

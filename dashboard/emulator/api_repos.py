@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from .auth import (
     require_scope,
     require_user,
 )
+from .index import window
 from .responses import (
     decode_page_token,
     encode_page_token,
@@ -119,19 +121,31 @@ def list_repositories(ctx: Ctx) -> Response:
         raise invalid_request(ctx.request, detail)
     if starred and not namespace and not public:
         return json_response({"repositories": []})
-    visible = []
-    for repo in sorted(ctx.state.repos.values(), key=lambda r: (r.namespace, r.name)):
-        if namespace and repo.namespace != namespace:
-            continue
-        readable = repo_role(ctx, repo.namespace, repo.name) is not None
-        if readable or is_readonly_superuser(ctx) or (public and repo.is_public):
-            visible.append(repo)
+    state = ctx.state
+    index = state.index
     offset = decode_page_token(ctx.request.args.get("next_page"))
-    page = visible[offset : offset + REPOS_PER_PAGE]
-    body: dict[str, Any] = {"repositories": [_repo_summary(r) for r in page]}
-    if offset + REPOS_PER_PAGE < len(visible):
+    groups = [(ns, _visible(ctx, ns)) for ns in ([namespace] if namespace else index.namespaces())]
+    names = window(groups, offset, REPOS_PER_PAGE + 1)
+    body: dict[str, Any] = {
+        "repositories": [_repo_summary(state.repos[key]) for key in names[:REPOS_PER_PAGE]]
+    }
+    if len(names) > REPOS_PER_PAGE:
         body["next_page"] = encode_page_token(offset + REPOS_PER_PAGE)
     return json_response(body)
+
+
+def _visible(ctx: Ctx, namespace: str) -> Sequence[str]:
+    """The names of a namespace's repositories the caller may list, sorted.
+
+    Everything with read rights on the namespace (admin, reader, read-only superuser: the
+    caller's token has a repo scope, ``list_repositories`` checked it), else its public ones.
+    """
+    user = ctx.user
+    assert user is not None
+    role = ctx.state.role(user.username, namespace)
+    sees_all = role in ("admin", "read") or is_readonly_superuser(ctx)
+    names = ctx.state.index.names if sees_all else ctx.state.index.public
+    return names.get(namespace, ())
 
 
 def get_repository(ctx: Ctx, namespace: str, name: str) -> Response:
@@ -352,38 +366,27 @@ def mirror_health(ctx: Ctx) -> Response:
 def _health_response(
     ctx: Ctx, namespace: str | None, detailed: bool, limit: int, offset: int
 ) -> Response:
-    rows = sorted(
-        (
-            repo
-            for repo in ctx.state.repos.values()
-            if repo.mirror is not None
-            and repo.mirror.is_enabled
-            and repo.state == "MIRROR"
-            and (namespace is None or repo.namespace == namespace)
-        ),
-        key=lambda r: (r.namespace, r.name),
-    )
-    counts = {"SYNCING": 0, "SUCCESS": 0, "FAIL": 0, "NEVER_RUN": 0}
-    for repo in rows:
-        assert repo.mirror is not None
-        if repo.mirror.sync_status in counts:
-            counts[repo.mirror.sync_status] += 1
+    state = ctx.state
+    health = state.index.health
+    namespaces = [namespace] if namespace else state.index.namespaces()
+    rows = [(ns, health[ns]) for ns in namespaces if ns in health]
+    total = sum(len(ns_rows.names) for _, ns_rows in rows)
+    counts = {
+        status: sum(ns_rows.counts[status] for _, ns_rows in rows)
+        for status in ("SYNCING", "SUCCESS", "FAIL", "NEVER_RUN")
+    }
     now = _z(ctx.now)
     issues: list[dict[str, Any]] = []
-    never = [r for r in rows if r.mirror and r.mirror.sync_status == "NEVER_RUN"][:5]
-    exhausted = [
-        r
-        for r in rows
-        if r.mirror and r.mirror.sync_status == "FAIL" and r.mirror.sync_retries_remaining == 0
-    ][:5]
-    for repo in never:
-        message = f"Repository {repo.full_name} has never been synced"
+    never = window([(ns, ns_rows.never_run) for ns, ns_rows in rows], 0, 5)
+    exhausted = window([(ns, ns_rows.exhausted) for ns, ns_rows in rows], 0, 5)
+    for ns, name in never:
+        message = f"Repository {ns}/{name} has never been synced"
         issues.append({"severity": "warning", "message": message, "timestamp": now})
-    for repo in exhausted:
-        message = f"Repository {repo.full_name} has exhausted all retry attempts"
+    for ns, name in exhausted:
+        message = f"Repository {ns}/{name} has exhausted all retry attempts"
         issues.append({"severity": "error", "message": message, "timestamp": now})
     healthy = True
-    ran = len(rows) - counts["NEVER_RUN"]
+    ran = total - counts["NEVER_RUN"]
     if ran > 0 and counts["FAIL"] / ran > 0.2:
         healthy = False
         rate = counts["FAIL"] / ran
@@ -393,7 +396,7 @@ def _health_response(
         "healthy": healthy,
         "workers": {"status": "healthy" if healthy else "degraded"},
         "repositories": {
-            "total": len(rows),
+            "total": total,
             "syncing": counts["SYNCING"],
             "completed": counts["SUCCESS"],
             "failed": counts["FAIL"],
@@ -404,19 +407,8 @@ def _health_response(
         "issues": issues,
     }
     if detailed:
-        page = rows[offset : offset + limit + 1]
-        body["repositories"]["details"] = [
-            {
-                "namespace": repo.namespace,
-                "repository": repo.name,
-                "sync_status": repo.mirror.sync_status,
-                "is_enabled": repo.mirror.is_enabled,
-                "last_sync": None,
-                "retries_remaining": repo.mirror.sync_retries_remaining,
-            }
-            for repo in page[:limit]
-            if repo.mirror is not None
-        ]
+        page = window([(ns, ns_rows.names) for ns, ns_rows in rows], offset, limit + 1)
+        body["repositories"]["details"] = [_health_detail(state.repos[key]) for key in page[:limit]]
         body["repositories"]["pagination"] = {
             "limit": limit,
             "offset": offset,
@@ -425,3 +417,16 @@ def _health_response(
     response = json_response(body, 200 if healthy else 503)
     response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate"
     return response
+
+
+def _health_detail(repo: Repository) -> dict[str, Any]:
+    mirror = repo.mirror
+    assert mirror is not None  # the index lists mirrored repositories only
+    return {
+        "namespace": repo.namespace,
+        "repository": repo.name,
+        "sync_status": mirror.sync_status,
+        "is_enabled": mirror.is_enabled,
+        "last_sync": None,
+        "retries_remaining": mirror.sync_retries_remaining,
+    }

@@ -14,7 +14,8 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from . import api_mirror, api_repos, control, oauth, sync
-from .auth import Ctx, bearer_token
+from .auth import Ctx, bearer_token, bearer_value
+from .capacity import Capacity
 from .faults import Faults
 from .responses import ApiError, json_response, not_found
 from .seed import load_seed
@@ -69,11 +70,13 @@ class EmulatorApp:
         self.cli_options = copy.deepcopy(options)
         self.state = State(copy.deepcopy(options))
         self.faults = Faults()
+        self.capacity = Capacity()
         self.url_map, self.handlers = _build_map()
         self.reset()
 
     def reset(self, repos: int | None = None) -> None:
-        """Back to the seed: state, options, clock, faults, log, OAuth sessions and tokens."""
+        """Back to the seed: state, options, clock, faults, log, stats, OAuth sessions and
+        tokens."""
         self.faults.release_all()
         options = copy.deepcopy(self.cli_options)
         if repos is not None:
@@ -84,6 +87,8 @@ class EmulatorApp:
             for name, value in vars(fresh).items():
                 if name != "lock":
                     setattr(self.state, name, value)
+        self.capacity.reset_stats()
+        self.capacity.limit_changed()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -94,16 +99,43 @@ class EmulatorApp:
         path = request.path
         if path.startswith("/_emulator/") or path == "/_emulator":
             return control.handle(self, request)
-        tracked = path.startswith(("/api/v1", "/oauth"))
-        response: Response | None = None
-        if tracked:
-            response = self.faults.before(self.state, path)
-        username = None
-        if response is None:
-            response, username = self.route(request)
-        if tracked:
-            self.record(request, response, username)
+        if path.startswith("/api/v1"):
+            with self.capacity.in_flight():
+                return self.serve(request)
+        if path.startswith("/oauth"):
+            return self.serve(request)
+        return self.route(request)[0]
+
+    def serve(self, request: Request) -> Response:
+        """An /api/v1 or /oauth call: the rate limiter in front of Quay, then Quay's service
+        time and slots (calls with a Bearer token), faults and the handler; the request log;
+        an answer held after a write (apply then delay)."""
+        response = self.faults.rate_limit(self.state)
+        if response is not None:
+            self.record(request, response, None)
+            return response
+        if request.path.startswith("/api/v1") and bearer_value(request) is not None:
+            with self.state.lock:
+                seconds = self.state.options.latency_ms / 1000.0
+            with self.capacity.served(self._max_inflight, seconds):
+                response, username, handled = self.handle(request)
+        else:
+            response, username, handled = self.handle(request)
+        self.record(request, response, username)
+        if handled:
+            self.faults.hold_answer(self.state, request)
         return response
+
+    def _max_inflight(self) -> int:
+        return self.state.options.max_inflight
+
+    def handle(self, request: Request) -> tuple[Response, str | None, bool]:
+        """(answer, caller, whether Quay's code handled the call rather than a fault)."""
+        response = self.faults.before(self.state, request.path, request.method)
+        if response is not None:
+            return response, None, False
+        response, username = self.route(request)
+        return response, username, True
 
     def route(self, request: Request) -> tuple[Response, str | None]:
         adapter = self.url_map.bind_to_environ(request.environ)
@@ -139,6 +171,11 @@ class EmulatorApp:
             except Exception:
                 traceback.print_exc(file=sys.stderr)
                 response = json_response({"error": "Internal Server Error"}, 500)
+            finally:
+                # A handler changes at most the repository its URL names: file it again.
+                repo = state.repos.get((args.get("namespace"), args.get("name")))
+                if repo is not None:
+                    sync.track(state, repo)
             return response, token.username if token else None
 
     def record(self, request: Request, response: Response, username: str | None) -> None:

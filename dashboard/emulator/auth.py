@@ -37,15 +37,18 @@ class Ctx:
         return self.request.headers.get("User-Agent", "")
 
 
+def bearer_value(request: Request) -> str | None:
+    """The token an ``Authorization: Bearer`` header carries (valid or not), or None."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
 def bearer_token(state: State, request: Request) -> tuple[bool, Token | None]:
     """(whether credentials were sent, the valid token or None)."""
-    header = request.headers.get("Authorization", "")
-    if not header:
+    if not request.headers.get("Authorization", ""):
         return False, None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return True, None
-    return True, state.tokens.get(value.strip())
+    value = bearer_value(request)
+    return True, None if value is None else state.tokens.get(value)
 
 
 def require_user(ctx: Ctx, session_required: bool | None = None) -> User:

@@ -1,7 +1,8 @@
-"""The emulator's own control API under ``/_emulator`` (JSON, no auth, never faulted).
+"""The emulator's own control API under ``/_emulator`` (JSON, no auth, never faulted,
+delayed or queued).
 
 ``GET/POST config``, ``POST reset``, ``GET/POST clock``, ``GET mirror/{ns}/{repo}``,
-``GET/DELETE requests`` -- see the README and ``tests/conftest.py``.
+``GET/DELETE requests``, ``GET/DELETE stats`` -- see the README and ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .app import EmulatorApp
 
 FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration")
+COUNT_OPTIONS = ("max_inflight", "rate_limit_calls", "retry_after")
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -63,6 +65,11 @@ def handle(app: EmulatorApp, request: Request) -> Response:
         with state.lock:
             state.request_log.clear()
         return Response(b"", status=204)
+    if name == "stats" and request.method == "GET":
+        return json_response(app.capacity.stats())
+    if name == "stats" and request.method == "DELETE":
+        app.capacity.reset_stats()
+        return Response(b"", status=204)
     return _error(f"no such control endpoint: {request.method} {request.path}", 404)
 
 
@@ -73,6 +80,10 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
         for key, value in body.items():
             if key in FLOAT_OPTIONS:
                 setattr(options, key, float(value))
+            elif key in COUNT_OPTIONS:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    return _error(f"{key} must be a whole number, 0 or more")
+                setattr(options, key, value)
             elif key == "quirks":
                 options.quirks = bool(value)
             elif key in ("hang", "allowed_hosts"):
@@ -83,12 +94,20 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if not isinstance(value, dict):
                     return _error("fail must be an object {path prefix: status}")
                 options.fail = {str(k): int(v) for k, v in value.items()}
+            elif key == "delay_after_write":
+                if not isinstance(value, dict):
+                    return _error("delay_after_write must be an object {path prefix: seconds}")
+                options.delay_after_write = {str(k): float(v) for k, v in value.items()}
             elif key == "redirect_uri":
                 options.redirect_uri = str(value)
             else:
                 return _error(f"unknown option: {key}")
         if "hang" in body and not options.hang:
             app.faults.release_all()
+        if "claim_delay" in body:
+            sync.track_all(state)  # every mirror's next claim moves
+        if "max_inflight" in body:
+            app.capacity.limit_changed()
         return json_response(options.public())
 
 

@@ -1,4 +1,6 @@
-"""Injected faults for /api/v1 and /oauth calls: latency, hangs, fixed failures, error rate.
+"""Injected faults for /api/v1 and /oauth calls: rate limiting, hangs, fixed failures, error
+rate, and answers held after a write was applied. (The service time, ``latency_ms``, is
+Quay's capacity: see capacity.py.)
 
 The waiting happens outside the state lock so a slow or hung request never blocks others.
 """
@@ -7,14 +9,16 @@ from __future__ import annotations
 
 import random
 import threading
-import time
+from typing import TypeVar
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from .responses import json_response
 from .state import State
 
+T = TypeVar("T")
 HANG_SECONDS = 120.0
+WRITE_METHODS = ("POST", "PUT", "DELETE")
 PROXY_PAGE = (
     "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -45,18 +49,32 @@ class Faults:
         self._release.set()
         self._release = threading.Event()
 
-    def before(self, state: State, path: str) -> Response | None:
-        """Apply the configured faults to a request; a Response means "answer this"."""
+    def rate_limit(self, state: State) -> Response | None:
+        """429 with ``Retry-After`` while ``rate_limit_calls`` lasts (one call less each time).
+
+        Quay's rate limiting answers before the call reaches Quay's code: nothing is applied.
+        """
         with state.lock:
             options = state.options
-            latency = options.latency_ms / 1000.0
-            hangs = any(path.startswith(prefix) for prefix in options.hang)
-            failing = [prefix for prefix in options.fail if path.startswith(prefix)]
-            status = options.fail[max(failing, key=len)] if failing else None
+            if options.rate_limit_calls <= 0:
+                return None
+            options.rate_limit_calls -= 1
+            retry_after = options.retry_after
+        response = fault_response(429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    def before(self, state: State, path: str, method: str = "GET") -> Response | None:
+        """Apply the configured faults to a request; a Response means "answer this".
+
+        A hang is a path prefix, or ``"METHOD prefix"`` for that method only (``"PUT
+        /api/v1/repository/acme/redis/mirror"``: the save hangs, the reads do not)."""
+        with state.lock:
+            options = state.options
+            hangs = any(_hangs(entry, method, path) for entry in options.hang)
+            status = longest_prefix(options.fail, path)
             error_rate = options.error_rate
             release = self._release
-        if latency > 0:
-            time.sleep(latency)
         if hangs:
             release.wait(HANG_SECONDS)
             return fault_response(504)
@@ -65,6 +83,31 @@ class Faults:
         if error_rate > 0 and random.random() < error_rate:
             return fault_response(500)
         return None
+
+    def hold_answer(self, state: State, request: Request) -> None:
+        """Apply then delay: a write Quay has fully applied keeps its answer for a while.
+
+        ``delay_after_write`` maps path prefixes to seconds (the longest prefix wins); POST,
+        PUT and DELETE on /api/v1 only. A reset answers every held call at once.
+        """
+        if request.method not in WRITE_METHODS or not request.path.startswith("/api/v1"):
+            return
+        with state.lock:
+            seconds = longest_prefix(state.options.delay_after_write, request.path)
+            release = self._release
+        if seconds:
+            release.wait(seconds)
+
+
+def _hangs(entry: str, method: str, path: str) -> bool:
+    wanted, _, prefix = entry.rpartition(" ")
+    return path.startswith(prefix) and (not wanted or wanted.upper() == method)
+
+
+def longest_prefix(values: dict[str, T], path: str) -> T | None:
+    """The value of the longest key of ``values`` that ``path`` starts with, or None."""
+    matching = [prefix for prefix in values if path.startswith(prefix)]
+    return values[max(matching, key=len)] if matching else None
 
 
 def fault_response(status: int) -> Response:

@@ -406,3 +406,4 @@ def load_seed(state: State, extra_repos: int = 0) -> None:
     seeder.acme()
     seeder.others()
     seeder.bulk(extra_repos)
+    sync.track_all(state)

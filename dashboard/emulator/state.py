@@ -2,7 +2,9 @@
 
 Everything lives in one ``State`` object guarded by one lock. Times are naive UTC
 ``datetime`` values, as Quay stores them; the emulator's clock is the wall clock plus an
-offset that tests move forward through the control API.
+offset that tests move forward through the control API. Beside the data, the state keeps the
+worker's agenda (``schedule``) and sorted per-namespace names (``index``), so that no call
+has to look at every repository; ``sync.track`` files a repository in both after a change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .index import RepoIndex
+from .schedule import Schedule
 
 MIRROR_STATUSES = ("NEVER_RUN", "SYNC_NOW", "SYNCING", "SUCCESS", "FAIL", "CANCEL")
 MAX_SYNC_RETRIES = 3
@@ -161,10 +166,18 @@ class Token:
 class Options:
     """Run-time options (CLI values, changed by ``POST /_emulator/config``)."""
 
+    #: Service time of every /api/v1 call with a Bearer token (real Quay: 300-400 ms).
     latency_ms: float = 0.0
+    #: Authenticated /api/v1 calls served at once; others wait (0: no limit; real Quay ~2).
+    max_inflight: int = 0
     error_rate: float = 0.0
     hang: list[str] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
+    #: The next this many calls answer 429 with ``Retry-After: retry_after``.
+    rate_limit_calls: int = 0
+    retry_after: int = 1
+    #: Path prefix -> seconds a write's answer is held after it was applied.
+    delay_after_write: dict[str, float] = field(default_factory=dict)
     quirks: bool = True
     claim_delay: float = 2.0
     sync_duration: float = 6.0
@@ -178,9 +191,13 @@ class Options:
         """The options as the control API shows them (no client secret)."""
         return {
             "latency_ms": self.latency_ms,
+            "max_inflight": self.max_inflight,
             "error_rate": self.error_rate,
             "hang": list(self.hang),
             "fail": dict(self.fail),
+            "rate_limit_calls": self.rate_limit_calls,
+            "retry_after": self.retry_after,
+            "delay_after_write": dict(self.delay_after_write),
             "quirks": self.quirks,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
@@ -229,6 +246,8 @@ class State:
         self.granted: dict[str, set[str]] = {}
         self.next_token_id = 1
         self.tag_counter = 0
+        self.schedule = Schedule()
+        self.index = RepoIndex()
 
     # ------------------------------------------------------------------ clock
     def now(self) -> datetime:

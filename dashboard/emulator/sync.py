@@ -2,9 +2,11 @@
 
 There is no background thread: whenever a request reads state, ``advance`` replays every
 worker event due up to the emulator's "now", in time order, so a large clock jump runs
-all the intermediate claims, syncs and releases. The rules follow Quay's
-``data/model/repo_mirror.py`` (get_eligible_mirrors, claim_mirror, release_mirror,
-update_sync_status_to_sync_now / _to_cancel) and ``workers/repomirrorworker``:
+all the intermediate claims, syncs and releases. Each repository's next event
+(``eligible_at``) is kept in ``state.schedule``; whatever changes a mirror must ``track`` the
+repository afterwards (the worker's steps here, the API's calls in ``app.route``, the seed).
+The rules follow Quay's ``data/model/repo_mirror.py`` (get_eligible_mirrors, claim_mirror,
+release_mirror, update_sync_status_to_sync_now / _to_cancel) and ``workers/repomirrorworker``:
 
 * SYNC_NOW is claimed ``claim_delay`` seconds after it was set (the worker's poll);
 * enabled mirrors with ``sync_start_date <= now``, retries left and no lease are claimed
@@ -22,7 +24,6 @@ from __future__ import annotations
 import calendar
 import fnmatch
 import hashlib
-import heapq
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -321,23 +322,29 @@ def step(state: State, repo: Repository, when: datetime) -> None:
         claim(state, repo, when)
 
 
+def track(state: State, repo: Repository) -> None:
+    """File the repository again after a change: its next worker event, its sorted entries."""
+    state.schedule.set((repo.namespace, repo.name), eligible_at(state, repo))
+    state.index.file(repo)
+
+
+def track_all(state: State) -> None:
+    """File every repository (after seeding, or when ``claim_delay`` changed)."""
+    for repo in state.repos.values():
+        track(state, repo)
+
+
 def advance(state: State, now: datetime | None = None) -> None:
-    """Run every worker event due up to ``now`` (default: the emulator's clock)."""
+    """Run every worker event due up to ``now`` (default: the emulator's clock), in time order.
+
+    Only the events due are looked at (the schedule), never every repository.
+    """
     now = now or state.now()
-    heap: list[tuple[datetime, int, tuple[str, str]]] = []
-    for index, (key, repo) in enumerate(state.repos.items()):
-        due = eligible_at(state, repo)
-        if due is not None and due <= now:
-            heap.append((due, index, key))
-    heapq.heapify(heap)
-    events = 0
-    while heap and events < MAX_EVENTS_PER_ADVANCE:
-        due, index, key = heapq.heappop(heap)
-        repo = state.repos.get(key)
-        if repo is None or eligible_at(state, repo) != due:
-            continue
+    for _ in range(MAX_EVENTS_PER_ADVANCE):
+        event = state.schedule.pop_due(now)
+        if event is None:
+            return
+        key, due = event
+        repo = state.repos[key]
         step(state, repo, due)
-        events += 1
-        following = eligible_at(state, repo)
-        if following is not None and following <= now:
-            heapq.heappush(heap, (max(following, due), index, key))
+        track(state, repo)

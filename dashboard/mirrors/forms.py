@@ -436,6 +436,14 @@ class MirrorSettingsForm(forms.Form):
         if password and self._errors and "external_registry_password" not in self._errors:
             self.password_not_sent()
 
+    @property
+    def empty_password_keeps_stored(self) -> bool:
+        """Whether leaving the password empty keeps the stored one: not when the form came
+        back asking for a password (a new username needs its own)."""
+        if not self.stored_password:
+            return False
+        return not (self.is_bound and "external_registry_password" in self.errors)
+
     def password_not_sent(self) -> None:
         """Say that a typed password was not sent (it is never sent back to the page)."""
         if "external_registry_password" in self.errors:

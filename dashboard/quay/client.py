@@ -13,6 +13,7 @@ import functools
 import http.cookiejar
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -20,10 +21,20 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from requests.adapters import HTTPAdapter
 
 from . import __version__
-from .errors import QuayError, QuayTimeout, QuayUnexpected, QuayUnreachable, error_for
+from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
+from .errors import (
+    QuayError,
+    QuayRateLimited,
+    QuayTimeout,
+    QuayUnexpected,
+    QuayUnreachable,
+    error_for,
+)
 from .models import (
     LogEntry,
     MirrorConfig,
@@ -46,10 +57,19 @@ HEALTH_PAGE_SIZE = 1000
 #: At most this many pages of a usage log are read for one list (20 entries a page).
 MAX_LOG_PAGES = 25
 ADMIN = "repo:admin"
+#: Seconds a request gets at least, however little of its timeout is left.
+MIN_TIMEOUT = 0.001
 
 
 def _new_session() -> requests.Session:
     session = requests.Session()
+    # Never read the environment: requests would look up proxy variables and ~/.netrc on
+    # every call (a tenth of the overview's CPU), and a ~/.netrc entry for Quay's host would
+    # replace the person's token. Proxies come from QUAY_HTTPS_PROXY / QUAY_HTTP_PROXY.
+    session.trust_env = False
+    for scheme, proxy in (("https", settings.QUAY_HTTPS_PROXY), ("http", settings.QUAY_HTTP_PROXY)):
+        if proxy:
+            session.proxies[scheme] = proxy
     # Shared by every person's calls: never keep a cookie Quay sets for one of them.
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(32, settings.QUAY_MAX_PARALLEL * 2))
@@ -62,6 +82,7 @@ def _new_session() -> requests.Session:
 
 _session_lock = threading.Lock()
 _sessions: dict[str, requests.Session] = {}
+PROXY_SETTINGS = ("QUAY_HTTPS_PROXY", "QUAY_HTTP_PROXY")
 
 
 def http_session() -> requests.Session:
@@ -70,6 +91,14 @@ def http_session() -> requests.Session:
         if "default" not in _sessions:
             _sessions["default"] = _new_session()
         return _sessions["default"]
+
+
+@receiver(setting_changed)
+def _new_proxies(*, setting: str, **_: Any) -> None:
+    """Tests change a proxy setting: the next call builds a session that uses it."""
+    if setting in PROXY_SETTINGS:
+        with _session_lock:
+            _sessions.clear()
 
 
 P = ParamSpec("P")
@@ -134,38 +163,90 @@ class QuayClient:
     ) -> Any:
         """One call to ``/api/v1/<path>``; the parsed JSON body, or ``None`` when empty.
 
-        ``scope`` names the OAuth scope the endpoint needs, so that a 403 can say which.
+        All of it within ``timeout``: waiting for a slot of the dashboard's call budget
+        (budget.py), the request, and the waits 429 answers ask for (``Retry-After``, at most
+        ``MAX_RATE_LIMIT_RETRIES`` times). ``scope`` names the OAuth scope the endpoint
+        needs, so that a 403 can say which.
         """
         url = f"{self.base_url}/api/v1/{path}"
-        try:
-            response = http_session().request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=self.timeout,
-                verify=settings.QUAY_CA_BUNDLE or True,
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            logger.warning("Quay timed out: %s %s", method, path)
-            raise QuayTimeout() from exc
-        except requests.exceptions.SSLError as exc:
-            logger.warning("TLS error talking to Quay: %s", exc)
-            raise QuayUnreachable(
-                "Quay's TLS certificate could not be verified. If Quay uses a private CA, "
-                "set QUAY_CA_BUNDLE to its certificate bundle."
-            ) from exc
-        except requests.RequestException as exc:
-            logger.warning("Quay unreachable: %s %s: %s", method, path, type(exc).__name__)
-            raise QuayUnreachable() from exc
+        deadline = time.monotonic() + self.timeout
+        budget = call_budget()
+        for retries in range(MAX_RATE_LIMIT_RETRIES + 1):
+            response = self._send(budget, deadline, method, url, params=params, json=json)
+            if response.status_code != 429 or 429 in accept_statuses:
+                break
+            self._wait_out(response, deadline, retries, method, path)
 
         body = self._body(response)
         if response.status_code < 300 or response.status_code in accept_statuses:
             return body
         logger.info("Quay answered %s to %s %s", response.status_code, method, path)
         raise error_for(response.status_code, body, scope=scope)
+
+    def _send(
+        self,
+        budget: CallBudget,
+        deadline: float,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+    ) -> requests.Response:
+        """One HTTP request, in one of the budget's slots, within what is left of the timeout."""
+        with budget.slot(deadline):
+            try:
+                return http_session().request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={"Authorization": f"Bearer {self._token}"},
+                    timeout=max(deadline - time.monotonic(), MIN_TIMEOUT),
+                    verify=settings.QUAY_CA_BUNDLE or True,
+                    allow_redirects=False,
+                )
+            except requests.Timeout as exc:
+                logger.warning("Quay timed out: %s %s", method, url)
+                raise QuayTimeout() from exc
+            except requests.exceptions.SSLError as exc:
+                logger.warning("TLS error talking to Quay: %s", exc)
+                raise QuayUnreachable(
+                    "Quay's TLS certificate could not be verified. If Quay uses a private CA, "
+                    "set QUAY_CA_BUNDLE to its certificate bundle."
+                ) from exc
+            except requests.RequestException as exc:
+                logger.warning("Quay unreachable: %s %s: %s", method, url, type(exc).__name__)
+                raise QuayUnreachable() from exc
+
+    def _wait_out(
+        self, response: requests.Response, deadline: float, retries: int, method: str, path: str
+    ) -> None:
+        """Sleep as long as a 429 asks, if that fits in the call's timeout; else raise.
+
+        Quay answers 429 before it processes a call (its rate limiter sits in front of the
+        API, its login throttle before any change), so sending a POST or PUT again after a
+        429 cannot apply it twice: every method is retried, not only the idempotent ones.
+        """
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait is None:
+            raise QuayRateLimited()
+        if retries >= MAX_RATE_LIMIT_RETRIES:
+            raise QuayRateLimited(
+                f"Quay is limiting how often the dashboard may call it: it still refused this "
+                f"call after the dashboard waited as asked {retries} times. Try again in a "
+                "moment.",
+                retry_after=wait,
+            )
+        if time.monotonic() + wait >= deadline:
+            raise QuayRateLimited(
+                f"Quay is limiting how often the dashboard may call it and asked to wait "
+                f"{wait:g} s before trying again, longer than this call may take "
+                f"({self.timeout:g} s in all). Try again in {wait:g} s.",
+                retry_after=wait,
+            )
+        logger.info("Quay answered 429 to %s %s: retrying in %g s", method, path, wait)
+        time.sleep(wait)
 
     @staticmethod
     def _body(response: requests.Response) -> Any:

@@ -30,6 +30,43 @@ class QuayTimeout(QuayError):
     default_message = "Quay took too long to answer. Try again in a moment."
 
 
+class QuayBusy(QuayTimeout):
+    """The call was never sent: the dashboard's calls to Quay were all in use for as long as
+    this call could wait (``QUAY_MAX_INFLIGHT``, shared by everyone using the dashboard)."""
+
+    def __init__(self, *, limit: int, waited: float) -> None:
+        calls = "call" if limit == 1 else "calls"
+        super().__init__(
+            f"Quay is busy: the dashboard already has {limit} {calls} waiting on Quay, the most "
+            "it sends at once for everyone using it, and none came free in the "
+            f"{waited:.1f} s this call could wait, so it was not sent. Try again in a moment."
+        )
+        self.limit = limit
+
+
+class QuayRateLimited(QuayError):
+    """429: Quay's rate limiting refused the call (and did not process it).
+
+    ``retry_after``: the seconds Quay asked to wait (``Retry-After``), None when it did not say.
+    """
+
+    status = 429
+    default_message = (
+        "Quay is limiting how often the dashboard may call it (429 Too Many Requests) and did "
+        "not say for how long. Try again in a moment."
+    )
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status)
+
+
 class QuayBadRequest(QuayError):
     """400: Quay refused the request; ``message`` is Quay's own reason."""
 
@@ -95,6 +132,7 @@ ERRORS_BY_STATUS: dict[int, type[QuayError]] = {
     403: QuayForbidden,
     404: QuayNotFound,
     409: QuayConflict,
+    429: QuayRateLimited,
 }
 
 

@@ -1,7 +1,9 @@
-"""Shared helpers for the emulator tests: valid mirror payloads, reading state back."""
+"""Shared helpers for the emulator tests: valid mirror payloads, reading state and counts back."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from tests.conftest import Emulator
@@ -61,3 +63,23 @@ def logs(emulator: Emulator, namespace: str, repo: str, user: str = "alice") -> 
     response = emulator.api("GET", f"repository/{namespace}/{repo}/logs", user=user)
     assert response.status_code == 200
     return response.json()["logs"]
+
+
+def stats(emulator: Emulator) -> dict[str, int]:
+    """The emulator's counts of /api/v1 calls (``GET /_emulator/stats``)."""
+    return emulator.control("GET", "stats")
+
+
+def wait_until(check: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
+    """Wait for a condition another thread brings about (fails after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.02)
+
+
+def counting_from_zero(emulator: Emulator) -> None:
+    """Restart the counts once calls left over from earlier tests have been answered."""
+    wait_until(lambda: stats(emulator)["inflight"] == 0, "earlier calls are answered")
+    emulator.control("DELETE", "stats")

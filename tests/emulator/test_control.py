@@ -14,8 +14,10 @@ from tests.conftest import TOKENS, Emulator
 
 def test_config_shows_the_command_line_defaults(emulator: Emulator) -> None:
     config = emulator.control("GET", "config")
-    assert config["latency_ms"] == 0
+    assert config["latency_ms"] == 0 and config["max_inflight"] == 0
     assert config["error_rate"] == 0
+    assert (config["rate_limit_calls"], config["retry_after"]) == (0, 1)
+    assert config["delay_after_write"] == {}
     assert config["hang"] == [] and config["fail"] == {}
     assert config["quirks"] is True
     assert config["claim_delay"] == 2 and config["sync_duration"] == 6
@@ -112,6 +114,20 @@ def test_hang_never_answers_until_reset(emulator: Emulator) -> None:
         emulator.reset()
         assert pending.result(timeout=5).status_code == 504
     assert emulator.api("GET", "repository/acme/nginx/mirror").status_code == 200
+
+
+def test_a_hang_can_name_one_method(emulator: Emulator) -> None:
+    emulator.configure(hang=["PUT /api/v1/repository/acme/nginx/mirror"])
+    assert emulator.api("GET", "repository/acme/nginx/mirror").status_code == 200
+    with pytest.raises(requests.Timeout):
+        requests.put(
+            f"{emulator.url}/api/v1/repository/acme/nginx/mirror",
+            json={"sync_interval": 3600},
+            headers={"Authorization": f"Bearer {TOKENS['alice']}"},
+            timeout=0.5,
+        )
+    emulator.reset()
+    assert emulator.mirror("acme", "nginx")["sync_interval"] != 3600  # held before applying
 
 
 def test_reset_restores_seed_and_options(emulator: Emulator) -> None:

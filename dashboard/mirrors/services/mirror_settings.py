@@ -20,6 +20,7 @@ from django.http import QueryDict
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
+    QuayBusy,
     QuayConflict,
     QuayError,
     QuayForbidden,
@@ -248,12 +249,33 @@ def _report(
         for change, kept in check.not_applied
     )
     if dropped:
+        advice = " ".join(
+            dict.fromkeys(_not_applied_advice(change.field) for change, _ in check.not_applied)
+        )
         result.say(
-            "error",
-            f"Quay accepted these changes but did not apply them: {dropped}. "
-            "This is a known Quay problem; try saving that field again, or fix it in Quay.",
+            "error", f"Quay accepted these changes but did not apply them: {dropped}. {advice}"
         )
     return check.ok, dropped
+
+
+#: What to do about a change Quay accepted and dropped (the Quay problems seen on real Quay).
+_PROXY_ADVICE = (
+    "Quay drops the first proxy setting of a mirror that has none yet: saving the same value "
+    "again applies it."
+)
+_RULE_ADVICE = (
+    "Quay ignores tag-rule changes on this mirror (a Quay problem left by a create that once "
+    "failed on its robot): saving again will not change it; re-create the mirror config in "
+    "Quay to fix it."
+)
+
+
+def _not_applied_advice(field_name: str) -> str:
+    if field_name in ("http_proxy", "https_proxy", "no_proxy"):
+        return _PROXY_ADVICE
+    if field_name == "root_rule":
+        return _RULE_ADVICE
+    return "Check the mirror's settings in Quay."
 
 
 def _refused(
@@ -303,6 +325,12 @@ def _read_back(job: _Save) -> changes.Snapshot | None:
     """The config as Quay holds it now (``None`` when it cannot be read)."""
     config = quietly(job.target.read_config, job.client)
     return changes.snapshot(config) if config is not None else None
+
+
+def _not_sent(job: _Save, form: MirrorSettingsForm, error: QuayBusy) -> SaveResult:
+    """The dashboard's own call budget was full: nothing reached Quay (and nothing is audited:
+    nothing happened)."""
+    return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
 
 
 def _unanswered(
@@ -405,6 +433,8 @@ def _create(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayBusy as error:
+        return _not_sent(job, form, error)
     except QuayTimeout:
         return _unanswered(job, form, AuditEntry.Action.CREATE, asked, shown, password)
     except QuayConflict:
@@ -480,6 +510,8 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayBusy as error:
+        return _not_sent(job, form, error)
     except QuayTimeout:
         return _unanswered(job, form, AuditEntry.Action.UPDATE, asked, asked, password)
     except QuayError as error:

@@ -307,7 +307,12 @@ def page(
             "stuck_sync": dead_sync,
             "creating": form.creating if form is not None else config is None,
             **rules_context(
-                form, rows, data.tag_names, _tags_error(data.tags), last_sync=data.last_sync
+                form,
+                rows,
+                data.tag_names,
+                _tags_error(data.tags),
+                last_sync=data.last_sync,
+                saved_rule=config.root_rule if config else None,
             ),
             # The glob editor's tag lists, signed, so typing costs no Quay call (rule_editor).
             "editor_tags": changes.sign_editor_tags(

@@ -19,6 +19,7 @@ from typing import Literal
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
+    QuayBusy,
     QuayError,
     QuayForbidden,
     QuayNotFound,
@@ -144,6 +145,8 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         )
     except QuayNotFound:
         return _explain_not_found(client, target, action, now)
+    except QuayBusy as error:  # never sent: nothing happened in Quay
+        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
     except QuayTimeout:
         return _unanswered(client, target, action, now)
     except QuayError as error:

@@ -21,7 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8480)
         parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
         parser.add_argument("--repos", type=int, default=0, help="extra bulk repositories")
-        parser.add_argument("--latency-ms", type=float, default=0.0)
+        parser.add_argument(
+            "--latency-ms",
+            type=float,
+            default=0.0,
+            help="service time of every /api/v1 call with a Bearer token (real Quay: 300-400)",
+        )
+        parser.add_argument(
+            "--max-inflight",
+            type=int,
+            default=0,
+            help="such calls served at once, others wait (0: no limit; real Quay: about 2)",
+        )
         parser.add_argument("--error-rate", type=float, default=0.0)
         parser.add_argument("--no-quirks", action="store_true", help="turn off Quay's bugs")
         parser.add_argument("--claim-delay", type=float, default=2.0)
@@ -40,6 +51,7 @@ class Command(BaseCommand):
             raise CommandError("the emulator binds to loopback only")
         options = Options(
             latency_ms=opts["latency_ms"],
+            max_inflight=opts["max_inflight"],
             error_rate=opts["error_rate"],
             quirks=not opts["no_quirks"],
             claim_delay=opts["claim_delay"],
