@@ -36,7 +36,8 @@ def form_data(response: Any, tz: str = "UTC") -> dict[str, Any]:
                 data[field.name] = "on"
         elif isinstance(value, datetime):
             with timezone.override(zoneinfo.ZoneInfo(tz)):
-                data[field.name] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S")
+                local = timezone.localtime(value).replace(tzinfo=None)
+                data[field.name] = local.isoformat(timespec="seconds")  # as datetime-local
         elif isinstance(value, list | tuple):
             data[field.name] = list(value)
         else:

@@ -10,7 +10,7 @@ import ipaddress
 import re
 import zoneinfo
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -18,7 +18,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.quay.dates import parse_quay_datetime
+from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
 from dashboard.quay.models import ARCHITECTURES, MirrorConfig
 
 from . import globs
@@ -33,6 +33,12 @@ SELECT_LIMIT = 12
 #: Defaults of a new mirror (verify TLS on, every 24 hours, 5 minute timeout, starting now).
 DEFAULT_INTERVAL = 86400
 DEFAULT_TIMEOUT = 300
+
+#: Start dates the form takes (UTC). Quay stores any year from 1 to 9999, but a start before
+#: 1970 is long past (Quay syncs at once) and one after 2100 never comes: a slip in the year.
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+START_OUT_OF_RANGE = "Choose a date from 1 January 1970 to 31 December 2100 (UTC); check the year."
 
 _ROBOT_SHORTNAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,254}$")
 _HOSTNAME = re.compile(
@@ -93,6 +99,22 @@ def check_reference(value: str) -> str | None:
         if not _HOSTNAME.fullmatch(hostname):
             return "The registry part of the source is not a valid hostname."
     return None
+
+
+def _wall_clock(value: datetime) -> str:
+    """What a ``datetime-local`` input shows for ``value`` (local time, else UTC: see
+    :attr:`MirrorSettingsForm.start_shown_in_utc`), with the four-digit year it needs."""
+    return local_time(value).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class StartDateField(forms.DateTimeField):
+    """The start date, typed in the person's time zone; a stored date that cannot be written
+    in that zone (Quay accepts years 1 to 9999) is shown in UTC instead of failing."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return _wall_clock(value)
+        return super().prepare_value(value)
 
 
 class PatternRows(forms.Widget):
@@ -161,7 +183,7 @@ class MirrorSettingsForm(forms.Form):
 
     robot_username = forms.CharField(label="Robot account", max_length=255)
 
-    sync_start_date = forms.DateTimeField(
+    sync_start_date = StartDateField(
         label="First / next sync",
         input_formats=[
             "%Y-%m-%dT%H:%M:%S",
@@ -242,6 +264,8 @@ class MirrorSettingsForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
+        if self.start_shown_in_utc:
+            self.initial["drawn_zone"] = "UTC"  # the start date is written in UTC
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
         self.robots_error = robots_error
@@ -337,6 +361,23 @@ class MirrorSettingsForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return value
+
+    def clean_sync_start_date(self) -> datetime:
+        value: datetime = self.cleaned_data["sync_start_date"]
+        stored = self.get_initial_for_field(self.fields["sync_start_date"], "sync_start_date")
+        if value == stored:
+            return value  # Quay's own date, left as it is (only changes are sent)
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise forms.ValidationError(START_OUT_OF_RANGE)
+        return value
+
+    @property
+    def start_shown_in_utc(self) -> bool:
+        """The stored start date cannot be written in the person's zone: the field shows UTC."""
+        value = self.initial.get("sync_start_date")
+        return (
+            not self.is_bound and isinstance(value, datetime) and local_time_or_none(value) is None
+        )
 
     def clean_robot_username(self) -> str:
         value = self.cleaned_data["robot_username"].strip()
@@ -507,10 +548,10 @@ def data_from_snapshot(values: dict[str, Any]) -> dict[str, list[str]]:
     ):
         data[name] = [values.get(name) or ""]
     start = parse_quay_datetime(values.get("sync_start_date"))
-    data["sync_start_date"] = [
-        timezone.localtime(start).strftime("%Y-%m-%dT%H:%M:%S") if start else ""
-    ]
-    data["drawn_zone"] = [timezone.get_current_timezone_name()]  # the zone written in
+    data["sync_start_date"] = [_wall_clock(start) if start else ""]
+    # The zone the date is written in (UTC where the person's zone cannot write it).
+    local = local_time_or_none(start) if start else None
+    data["drawn_zone"] = [timezone.get_current_timezone_name() if local or not start else "UTC"]
     for prefix, name in (
         ("sync_interval", "sync_interval"),
         ("skopeo_timeout", "skopeo_timeout_interval"),
