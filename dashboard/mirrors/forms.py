@@ -117,6 +117,11 @@ class StartDateField(forms.DateTimeField):
         return super().prepare_value(value)
 
 
+def _shortened(text: str, limit: int = 40) -> str:
+    """A long value as its first characters, for a message that names it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class PatternRows(forms.Widget):
     """Reads one pattern per ``root_rule`` input (the editor's rows; blank rows are ignored).
 
@@ -144,14 +149,17 @@ class PatternListField(forms.Field):
         return [str(v) for v in value or []]
 
     def validate(self, value: list[str]) -> None:
+        patterns = globs.clean_patterns(value)
+        if len(patterns) > globs.MAX_PATTERNS:
+            raise forms.ValidationError(globs.too_many(len(patterns)))
         problems = [
-            f"“{check.pattern}”: {' '.join(check.errors)}"
+            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
             for check in globs.check_rows(value)
             if check.errors
         ]
         if problems:
             raise forms.ValidationError(problems)
-        if not globs.clean_patterns(value):
+        if not patterns:
             raise forms.ValidationError(
                 "Add at least one tag pattern (for example “latest” or “v1.*”): Quay needs one."
             )
