@@ -34,6 +34,13 @@ SELECT_LIMIT = 12
 DEFAULT_INTERVAL = 86400
 DEFAULT_TIMEOUT = 300
 
+#: Longest values the form takes (each says why at its field when exceeded).
+MAX_REFERENCE = 255  # container image names, registry included (distribution's limit)
+MAX_NAME = 255  # Quay's user (and so robot) names; registry usernames
+MAX_PASSWORD = 4096
+MAX_PROXY = 2048
+MAX_NO_PROXY = 4096
+
 #: Start dates the form takes (UTC). Quay stores any year from 1 to 9999, but a start before
 #: 1970 is long past (Quay syncs at once) and one after 2100 never comes: a slip in the year.
 EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
@@ -117,6 +124,14 @@ class StartDateField(forms.DateTimeField):
         return super().prepare_value(value)
 
 
+def _at_most(what: str, why: str = "") -> dict[str, str]:
+    """The message of a text field's ``max_length`` (``why`` says where the limit comes from)."""
+    return {
+        "max_length": f"{what} can have at most %(limit_value)d characters{why}; "
+        "this one has %(show_value)d."
+    }
+
+
 def _shortened(text: str, limit: int = 40) -> str:
     """A long value as its first characters, for a message that names it."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -171,6 +186,8 @@ class PatternListField(forms.Field):
 
 
 class MirrorSettingsForm(forms.Form):
+    #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
+    #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
     #: The time zone the form's dates were written in when it was drawn: a form drawn in one
     #: zone and posted from another (a new sign-in, a changed cookie) is read in the first.
@@ -183,13 +200,18 @@ class MirrorSettingsForm(forms.Form):
     )
     external_reference = forms.CharField(
         label="Source",
-        max_length=2048,
+        max_length=MAX_REFERENCE,
+        error_messages=_at_most(
+            "A source", ", registry included (no container image name is longer)"
+        ),
         help_text="The repository to mirror: registry/namespace/repository, "
         "e.g. docker.io/library/nginx.",
     )
     root_rule = PatternListField(label="Tags to mirror")
 
-    robot_username = forms.CharField(label="Robot account", max_length=255)
+    robot_username = forms.CharField(
+        label="Robot account", max_length=MAX_NAME, error_messages=_at_most("A robot's name")
+    )
 
     sync_start_date = StartDateField(
         label="First / next sync",
@@ -228,12 +250,15 @@ class MirrorSettingsForm(forms.Form):
         label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
     )
 
-    external_registry_username = forms.CharField(label="Username", max_length=255, required=False)
+    external_registry_username = forms.CharField(
+        label="Username", max_length=MAX_NAME, required=False, error_messages=_at_most("A username")
+    )
     external_registry_password = forms.CharField(
         label="Password",
         required=False,
         strip=False,
-        max_length=4096,
+        max_length=MAX_PASSWORD,
+        error_messages=_at_most("A password"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     remove_credentials = forms.BooleanField(
@@ -242,9 +267,21 @@ class MirrorSettingsForm(forms.Form):
 
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
     unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
-    http_proxy = forms.CharField(label="HTTP proxy", max_length=2048, required=False)
-    https_proxy = forms.CharField(label="HTTPS proxy", max_length=2048, required=False)
-    no_proxy = forms.CharField(label="No proxy for", max_length=4096, required=False)
+    http_proxy = forms.CharField(
+        label="HTTP proxy", max_length=MAX_PROXY, required=False, error_messages=_at_most("A proxy")
+    )
+    https_proxy = forms.CharField(
+        label="HTTPS proxy",
+        max_length=MAX_PROXY,
+        required=False,
+        error_messages=_at_most("A proxy"),
+    )
+    no_proxy = forms.CharField(
+        label="No proxy for",
+        max_length=MAX_NO_PROXY,
+        required=False,
+        error_messages=_at_most("The no-proxy list"),
+    )
     architecture_filter = forms.MultipleChoiceField(
         label="Architectures",
         choices=[(a, a) for a in ARCHITECTURES],
