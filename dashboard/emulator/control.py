@@ -73,8 +73,8 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
         for key, value in body.items():
             if key in FLOAT_OPTIONS:
                 setattr(options, key, float(value))
-            elif key == "quirks":
-                options.quirks = bool(value)
+            elif key in ("quirks", "sparse_index"):
+                setattr(options, key, bool(value))
             elif key in ("hang", "allowed_hosts"):
                 if not isinstance(value, list):
                     return _error(f"{key} must be a list")

@@ -166,6 +166,9 @@ class Options:
     hang: list[str] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
     quirks: bool = True
+    #: Quay's FEATURE_SPARSE_INDEX (off by default, as in Quay): without it a non-empty
+    #: architecture filter is refused.
+    sparse_index: bool = False
     claim_delay: float = 2.0
     sync_duration: float = 6.0
     redirect_uri: str = "http://127.0.0.1:8000/"
@@ -182,6 +185,7 @@ class Options:
             "hang": list(self.hang),
             "fail": dict(self.fail),
             "quirks": self.quirks,
+            "sparse_index": self.sparse_index,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
             "redirect_uri": self.redirect_uri,
