@@ -248,6 +248,36 @@ class MirrorConfig:
         )
 
 
+@dataclass(frozen=True)
+class RegistryCapabilities:
+    """``GET /api/v1/registry/capabilities``: what this Quay's registry supports."""
+
+    #: Sparse manifest lists (Quay's FEATURE_SPARSE_INDEX, off by default).
+    sparse_manifests: bool
+    #: The architectures a mirror may filter on.
+    mirror_architectures: tuple[str, ...] = ARCHITECTURES
+    required_architectures: tuple[str, ...] = ()
+    optional_architectures_allowed: bool = False
+
+    @property
+    def architecture_filter(self) -> bool:
+        """Whether Quay takes a non-empty architecture filter (without sparse manifests it
+        refuses one: "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.")."""
+        return self.sparse_manifests
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> RegistryCapabilities:
+        sparse = data.get("sparse_manifests") or {}
+        return cls(
+            sparse_manifests=bool(sparse.get("supported")),
+            mirror_architectures=tuple(str(a) for a in data.get("mirror_architectures") or ()),
+            required_architectures=tuple(
+                str(a) for a in sparse.get("required_architectures") or ()
+            ),
+            optional_architectures_allowed=bool(sparse.get("optional_architectures_allowed")),
+        )
+
+
 def to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Quay's JSON for a config create or update from flat dashboard fields.
 
