@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
-from dashboard.quay.models import ARCHITECTURES, MirrorConfig
+from dashboard.quay.models import ARCHITECTURES, MirrorConfig, RegistryCapabilities
 
 from . import globs
 
@@ -289,6 +289,10 @@ class MirrorSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every architecture is mirrored.",
     )
+    #: Offered only where Quay refuses a filter and one is stored (Quay accepts clearing it).
+    clear_architecture_filter = forms.BooleanField(
+        label="Remove the architecture filter (mirror every architecture)", required=False
+    )
 
     #: Second submit while a sync runs; "apply mine anyway" after a concurrent change.
     confirm_during_sync = forms.BooleanField(
@@ -304,8 +308,11 @@ class MirrorSettingsForm(forms.Form):
         robots_error: str = "",
         creating: bool = False,
         stored_password: bool = False,
+        architectures: RegistryCapabilities | None = None,
         **kwargs: Any,
     ) -> None:
+        """``architectures``: what Quay said about architecture filters (``None``: unknown;
+        the filter is then offered and Quay judges it)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
@@ -336,10 +343,29 @@ class MirrorSettingsForm(forms.Form):
             )
         if self.creating or not stored_password:
             del self.fields["remove_credentials"]
+        self.architectures = architectures
+        self._offer_architectures(architectures)
         for unit_field in ("sync_interval_unit", "skopeo_timeout_unit"):
             value = self.initial.get(unit_field)
             if value == "seconds" or (data is not None and data.get(unit_field) == "seconds"):
                 self.fields[unit_field].choices = [("seconds", "seconds")] + [(u, u) for u in UNITS]
+
+    def _offer_architectures(self, capabilities: RegistryCapabilities | None) -> None:
+        """The architectures Quay lists (and any stored one); none to tick where Quay refuses
+        a filter, the stored one still shown (and removable: Quay accepts an empty filter)."""
+        field = self.fields["architecture_filter"]
+        listed = (capabilities.mirror_architectures if capabilities else ()) or ARCHITECTURES
+        stored = list(self.initial.get("architecture_filter") or [])
+        field.choices = [(a, a) for a in dict.fromkeys([*listed, *stored])]
+        if self.architecture_filter_refused:
+            field.disabled = True
+        if not (self.architecture_filter_refused and stored):
+            del self.fields["clear_architecture_filter"]
+
+    @property
+    def architecture_filter_refused(self) -> bool:
+        """Quay said it has no sparse manifests, so it refuses a non-empty filter."""
+        return self.architectures is not None and not self.architectures.architecture_filter
 
     # -- building -------------------------------------------------------------------------
 
@@ -483,6 +509,8 @@ class MirrorSettingsForm(forms.Form):
             target="skopeo_timeout_interval",
         )
         self._credentials(data)
+        if data.get("clear_architecture_filter"):
+            data["architecture_filter"] = []
         return data
 
     @property
@@ -552,6 +580,9 @@ class MirrorSettingsForm(forms.Form):
 
     @property
     def architectures_open(self) -> bool:
+        """Open with a stored filter this Quay refuses, too (it says what that means)."""
+        if "clear_architecture_filter" in self.fields:
+            return True
         return self._section_open(("architecture_filter",))
 
     def _duration(self, prefix: str, minimum: int, message: str, target: str = "") -> None:
