@@ -26,6 +26,8 @@ from dashboard.quay.models import (
     to_api,
 )
 
+from .edit_support import form_data, page, save, text
+
 REFUSED = (
     "This Quay does not have sparse manifests (FEATURE_SPARSE_INDEX) on, so it refuses an "
     "architecture filter."
@@ -160,3 +162,21 @@ def test_when_quay_did_not_say_the_filter_is_offered_as_before(stored):
     assert not any(" disabled" in tag for tag in boxes(section).values())
     form = form_for(config(stored), None, architecture_filter=["ppc64le"])
     assert sent(config(stored), form) == {"architecture_filter": ["ppc64le"]}
+
+
+# -- the page, as long as it does not pass the capabilities -------------------------------------
+
+
+@pytest.mark.django_db
+def test_quays_refusal_of_a_filter_is_shown_at_the_field_and_nothing_is_lost(client_as, emulator):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(architecture_filter=["arm64"], sync_interval_value="12")
+
+    body = html.unescape(text(save(alice, "acme", "nginx", data)))
+
+    errors = re.search(r'id="id_architecture_filter_error">(.*?)</ul>', body, re.S)
+    assert errors and "Architecture filtering requires FEATURE_SPARSE_INDEX" in errors.group(1)
+    assert emulator.mirror("acme", "nginx")["architecture_filter"] == []
+    assert emulator.mirror("acme", "nginx")["sync_interval"] == 21600  # refused as a whole
+    assert re.search(r'value="arm64"[^>]*checked', body)  # what was ticked is kept
