@@ -61,7 +61,7 @@ def test_a_megabyte_pattern_is_refused_at_its_row_without_being_compiled(alice, 
         "this one has 1,048,576."
     ) in row_message(body, 1)
     assert "matches latest" in row_message(body, 0)
-    assert compiled and max(compiled) <= 128
+    assert max(compiled, default=0) <= 128  # the megabyte pattern never reached fnmatch
 
 
 def test_a_pattern_as_long_as_the_longest_tag_is_checked_as_usual(alice, emulator):
