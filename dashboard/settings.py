@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reads the submission before any view (and the CSRF check): too large says so, not "400".
+    "dashboard.request_limits.RequestLimitsMiddleware",
     "dashboard.accounts.middleware.TimezoneMiddleware",
     "dashboard.accounts.middleware.QuayAuthMiddleware",
 ]

@@ -1,8 +1,9 @@
 """``/api/v1/repository/{ns}/{repo}/mirror`` and its ``sync-now`` / ``sync-cancel`` verbs.
 
 Mirrors Quay's ``endpoints/api/mirror.py``: permission check, then JSON-schema validation,
-then the handler. PUT applies fields one by one in Quay's order and stops at the first
-refused field, keeping what it already applied (as Quay does).
+then the handler. PUT refuses an architecture filter before it applies anything (as Quay);
+it then applies fields one by one in Quay's order and stops at the first refused field,
+keeping what it already applied.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from .validation import (
     CREATE_MIRROR_SCHEMA,
     UPDATE_MIRROR_SCHEMA,
     RegistryLocationError,
+    architecture_problem,
     check_external_reference,
-    invalid_architectures,
     parse_sync_start_date,
     schema_error,
 )
@@ -91,6 +92,20 @@ def _check_reference(ctx: Ctx, reference: str) -> None:
         raise invalid_request(ctx.request, str(error)) from None
 
 
+def _check_architectures(ctx: Ctx, values: Any) -> None:
+    """Quay answers a bare ``{"detail"}`` 400 for a filter it refuses."""
+    problem = architecture_problem(values, ctx.state.options.sparse_index)
+    if problem:
+        raise bare_detail(problem)
+
+
+def _start_date(value: Any) -> Any:
+    try:
+        return parse_sync_start_date(value)
+    except ValueError:
+        raise bare_detail(BAD_DATE) from None
+
+
 def _check_robot(ctx: Ctx, namespace: str, robot_username: Any) -> str:
     robot = ctx.state.robots.get(robot_username) if isinstance(robot_username, str) else None
     if robot is None:
@@ -122,15 +137,11 @@ def create_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     if repo.mirror is not None:
         detail = f"Mirror configuration already exits for repository {namespace}/{name}"
         raise bare_detail(detail, 409)
-    try:
-        start = parse_sync_start_date(body["sync_start_date"])
-    except ValueError:
-        raise bare_detail(BAD_DATE) from None
+    # Quay validates the request in this order before it creates anything.
     _check_reference(ctx, body["external_reference"])
+    _check_architectures(ctx, body.get("architecture_filter"))
+    start = _start_date(body["sync_start_date"])
     architectures = body.get("architecture_filter") or []
-    problem = invalid_architectures(architectures)
-    if problem:
-        raise invalid_request(ctx.request, problem)
     # Quay creates the rule row before it checks the robot: a refused robot leaves an
     # orphan rule, which later PUTs of root_rule update instead of the mirror's own rule.
     repo.rules.append(list(body["root_rule"]["rule_value"]))
@@ -165,6 +176,8 @@ def update_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     repo = existing_repo(ctx, namespace, name)
     mirror = _mirror_of(ctx, repo)
     _require_mirror_state(ctx, repo)
+    if "architecture_filter" in values:  # Quay checks it before it applies any field
+        _check_architectures(ctx, values["architecture_filter"])
     log = _logger(ctx, repo, user.username)
     try:
         _apply_update(ctx, repo, mirror, values, log)
@@ -189,10 +202,7 @@ def _apply_update(
         mirror.robot_username = _check_robot(ctx, repo.namespace, values["robot_username"])
         log("robot_username", values["robot_username"])
     if "sync_start_date" in values:
-        try:
-            mirror.sync_start_date = parse_sync_start_date(values["sync_start_date"])
-        except ValueError:
-            raise bare_detail(BAD_DATE) from None
+        mirror.sync_start_date = _start_date(values["sync_start_date"])
         log("sync_start_date", sync.epoch(mirror.sync_start_date))
     if "sync_interval" in values:
         mirror.sync_interval = values["sync_interval"]
@@ -211,9 +221,6 @@ def _apply_update(
         log("mirror_rule", patterns)
     if "architecture_filter" in values:
         architectures = values["architecture_filter"] or []
-        problem = invalid_architectures(architectures)
-        if problem:
-            raise invalid_request(ctx.request, problem)
         mirror.architecture_filter = list(architectures)
         log("architecture_filter", architectures)
 

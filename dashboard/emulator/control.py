@@ -84,8 +84,8 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     return _error(f"{key} must be a whole number, 0 or more")
                 setattr(options, key, value)
-            elif key == "quirks":
-                options.quirks = bool(value)
+            elif key in ("quirks", "sparse_index"):
+                setattr(options, key, bool(value))
             elif key in ("hang", "allowed_hosts"):
                 if not isinstance(value, list):
                     return _error(f"{key} must be a list")

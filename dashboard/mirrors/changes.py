@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core import signing
-from django.utils import timezone
 
-from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
+from dashboard.quay.dates import format_quay_datetime, local_time, parse_quay_datetime
 from dashboard.quay.models import LogEntry, MirrorConfig
 
 from .models import URL_FIELDS, redact_url
@@ -220,8 +219,8 @@ def format_value(name: str, value: Any) -> str:
         moment = parse_quay_datetime(value) if isinstance(value, str) else value
         if not moment:
             return "none"
-        local = timezone.localtime(moment)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
+        local = local_time(moment)
+        return f"{local.date().isoformat()} {local:%H:%M} {local.tzname() or 'UTC'}"
     if name == "is_enabled":
         return "on" if value else "off"
     if isinstance(value, bool):

@@ -40,6 +40,7 @@ from .models import (
     MirrorConfig,
     MirrorHealth,
     QuayUser,
+    RegistryCapabilities,
     Repository,
     RepositoryState,
     Robot,
@@ -268,6 +269,19 @@ class QuayClient:
     def get_user(self) -> QuayUser:
         """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
         return QuayUser.from_api(self.get("user/", "user:read"))
+
+    # -- the registry -------------------------------------------------------------------------
+
+    @_reads_answer
+    def get_registry_capabilities(self) -> RegistryCapabilities:
+        """``GET /api/v1/registry/capabilities``: whether sparse manifests are on, and so
+        whether Quay takes an architecture filter, and which architectures may be filtered.
+
+        Anonymous in Quay (the same answer for everybody; with a token it costs what any
+        call with a token costs). A Quay without this endpoint (404, ``QuayNotFound``) is
+        older than the architecture filter too.
+        """
+        return RegistryCapabilities.from_api(self.request("GET", "registry/capabilities"))
 
     # -- repositories -------------------------------------------------------------------------
 
