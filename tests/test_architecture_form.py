@@ -164,19 +164,36 @@ def test_when_quay_did_not_say_the_filter_is_offered_as_before(stored):
     assert sent(config(stored), form) == {"architecture_filter": ["ppc64le"]}
 
 
-# -- the page, as long as it does not pass the capabilities -------------------------------------
+# -- the page: Quay's capabilities decide ------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_quays_refusal_of_a_filter_is_shown_at_the_field_and_nothing_is_lost(client_as, emulator):
+def test_the_page_offers_no_filter_where_quay_refuses_one_and_a_save_sends_the_rest(
+    client_as, emulator
+):
     alice = client_as("alice")
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(architecture_filter=["arm64"], sync_interval_value="12")
+    response = page(alice, "acme", "nginx")  # the emulator runs without FEATURE_SPARSE_INDEX
+    body = html.unescape(text(response))
+    assert REFUSED in body
+    assert re.search(r'<input[^>]*name="architecture_filter"[^>]*disabled', body)
+    data = form_data(response)
+    data.update(architecture_filter=["arm64"], sync_interval_value="12")  # a crafted tick
 
-    body = html.unescape(text(save(alice, "acme", "nginx", data)))
+    emulator.control("DELETE", "requests")
+    save(alice, "acme", "nginx", data)
 
-    errors = re.search(r'id="id_architecture_filter_error">(.*?)</ul>', body, re.S)
-    assert errors and "Architecture filtering requires FEATURE_SPARSE_INDEX" in errors.group(1)
+    puts = [r["json"] for r in emulator.requests_log() if r["method"] == "PUT"]
+    assert puts == [{"sync_interval": 12 * 3600}]  # the disabled filter is not sent
     assert emulator.mirror("acme", "nginx")["architecture_filter"] == []
-    assert emulator.mirror("acme", "nginx")["sync_interval"] == 21600  # refused as a whole
-    assert re.search(r'value="arm64"[^>]*checked', body)  # what was ticked is kept
+
+
+@pytest.mark.django_db
+def test_with_sparse_manifests_on_the_page_offers_the_filter_and_saves_it(client_as, emulator):
+    emulator.configure(sparse_index=True)
+    alice = client_as("alice")
+    response = page(alice, "acme", "nginx")
+    assert REFUSED not in html.unescape(text(response))
+    data = form_data(response)
+    data.update(architecture_filter=["arm64"])
+    save(alice, "acme", "nginx", data)
+    assert emulator.mirror("acme", "nginx")["architecture_filter"] == ["arm64"]

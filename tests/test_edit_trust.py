@@ -14,25 +14,38 @@ from .edit_support import form_data, page, save, text
 pytestmark = pytest.mark.django_db
 
 
-def test_a_save_quay_refuses_halfway_says_what_took_effect(client_as, emulator):
-    # Quay applies a PUT's fields in order and stops at the first it refuses: here it turns
-    # scheduled syncs off, then refuses the private registry address.
+def test_a_save_that_fails_half_way_says_what_took_effect(client_as, emulator):
+    # Quay applies an update's fields one after the other; failing on one (a database error:
+    # the emulator's fail_put_at) leaves those before it applied.
     client = client_as("alice")
     data = form_data(page(client, "acme", "redis"))
     data.pop("is_enabled")
-    data["external_reference"] = "10.1.2.3/library/redis"
     data["sync_interval_value"] = "24"
+    emulator.configure(fail_put_at={"/api/v1/repository/acme/redis/mirror": "sync_interval"})
     body = text(save(client, "acme", "redis", data))
 
     assert emulator.mirror("acme", "redis")["is_enabled"] is False
     assert "Nothing was saved" not in body
-    assert "Quay applied part of this save before refusing the rest" in body
-    assert re.search(r"Applied: scheduled syncs[^.]*off\. Not applied: source", body)
+    assert "Quay applied part of this save before it failed" in body
+    assert re.search(r"Applied: scheduled syncs[^.]*off\. Not applied: interval", body)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.UPDATE)
     assert entry.outcome == AuditEntry.Outcome.PARTIAL
     assert entry.changes["is_enabled"]["applied"] is True
-    assert entry.changes["external_reference"]["applied"] is False
     assert entry.changes["sync_interval"]["applied"] is False
+
+
+def test_a_refusal_is_read_back_too_and_says_nothing_was_saved_when_nothing_was(
+    client_as, emulator
+):
+    # Quay checks every field before it applies any: refusing the source, it applies nothing.
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "redis"))
+    data.pop("is_enabled")
+    data["external_reference"] = "10.1.2.3/library/redis"
+    body = text(save(client, "acme", "redis", data))
+    assert emulator.mirror("acme", "redis")["is_enabled"] is True
+    assert "Nothing was saved." in body
+    assert "registry" in body  # Quay's reason, at the source
 
 
 def test_a_save_quay_refuses_whole_is_audited_as_refused(client_as, emulator):

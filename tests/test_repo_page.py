@@ -195,6 +195,7 @@ def test_the_page_calls_run_at_the_same_time(db):
         list_logs=meet([]),
         list_tags=meet([]),
         list_robots=meet([]),
+        get_registry_capabilities=lambda: None,  # kept per Quay: not one of the page's waits
     )
     data = load(quay, Person("alice"), RepoTarget("acme", "nginx"), datetime.now(UTC))
 

@@ -98,6 +98,10 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if not isinstance(value, dict):
                     return _error("delay_after_write must be an object {path prefix: seconds}")
                 options.delay_after_write = {str(k): float(v) for k, v in value.items()}
+            elif key == "fail_put_at":
+                if not isinstance(value, dict):
+                    return _error("fail_put_at must be an object {path prefix: field}")
+                options.fail_put_at = {str(k): str(v) for k, v in value.items()}
             elif key == "redirect_uri":
                 options.redirect_uri = str(value)
             else:

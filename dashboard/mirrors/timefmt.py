@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from dashboard.quay.dates import local_time
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
 _SHORT = {"day": "d", "hour": "h", "minute": "min", "second": "s"}
@@ -61,7 +62,7 @@ def relative(moment: datetime, now: datetime) -> str:
     if abs(delta) < timedelta(seconds=5):
         return "now"
     if abs(delta) > FAR:
-        return f"on {timezone.localtime(moment).strftime('%Y-%m-%d')}"
+        return f"on {local_time(moment).date().isoformat()}"
     if delta > timedelta(0):
         return f"in {about(delta)}"
     return f"{about(-delta)} ago"
@@ -78,13 +79,13 @@ def ago(moment: datetime | None, now: datetime) -> str:
 def clock(moment: datetime, now: datetime) -> str:
     """ "14:00 UTC", "Nov 29 14:00 UTC", "2029-12-31 14:00 UTC": the local time, with the day
     when not today and the year when not this year."""
-    local, today = timezone.localtime(moment), timezone.localtime(now)
+    local, today = local_time(moment), local_time(now)
     if local.date() == today.date():
         shape = "%H:%M"
     elif local.year == today.year:
         shape = "%b %d %H:%M"
     else:
-        shape = "%Y-%m-%d %H:%M"
+        return f"{local.date().isoformat()} {local.strftime('%H:%M')} {local.tzname() or 'UTC'}"
     return f"{local.strftime(shape)} {local.tzname() or 'UTC'}"
 
 
@@ -101,21 +102,25 @@ def moment_words(moment: datetime | None, now: datetime) -> str:
     """ "2026-11-30 14:00 UTC (3 h ago)": a moment in plain text, for text output."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment)
-    return f"{local.strftime('%Y-%m-%d %H:%M')} {local.tzname() or 'UTC'} ({ago(moment, now)})"
+    local = local_time(moment)
+    stamp = f"{local.date().isoformat()} {local.strftime('%H:%M')}"
+    return f"{stamp} {local.tzname() or 'UTC'} ({ago(moment, now)})"
 
 
 def moment_html(value: datetime | None) -> SafeString | str:
     """A moment in the person's local time, with UTC on hover: ``<time title="... UTC">``."""
     if value is None:
         return "—"
-    local = timezone.localtime(value)
+    local = local_time(value)
     utc = value.astimezone(UTC)
     return format_html(
-        '<time datetime="{}" title="{} UTC">{} {}</time>',
-        utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        utc.strftime("%Y-%m-%d %H:%M"),
-        local.strftime("%Y-%m-%d %H:%M"),
+        '<time datetime="{}T{}Z" title="{} {} UTC">{} {} {}</time>',
+        utc.date().isoformat(),
+        utc.strftime("%H:%M:%S"),
+        utc.date().isoformat(),
+        utc.strftime("%H:%M"),
+        local.date().isoformat(),
+        local.strftime("%H:%M"),
         local.tzname() or "UTC",
     )
 

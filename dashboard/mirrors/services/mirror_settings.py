@@ -20,6 +20,7 @@ from django.http import QueryDict
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
+    QuayBadRequest,
     QuayBusy,
     QuayConflict,
     QuayError,
@@ -305,10 +306,11 @@ def _refused(
             action,
             changes=changes.audit_changes(asked, password, dropped=left, password_applied=None),
             outcome=AuditEntry.Outcome.PARTIAL,
-            message=f"{reason} Applied before the refusal: {changes.summary(applied)}.",
+            message=f"{reason} Applied before that: {changes.summary(applied)}.",
         )
+        stopped = "refused" if isinstance(error, QuayBadRequest) else "failed on"
         message = (
-            f"Quay applied part of this save before refusing the rest. Applied: "
+            f"Quay applied part of this save before it {stopped} the rest. Applied: "
             f"{changes.summary(applied)}. Not applied: {changes.summary(left)}."
         )
         return job.again(form, message, partly_applied=True)

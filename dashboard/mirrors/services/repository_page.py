@@ -15,7 +15,13 @@ from typing import Any
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayForbidden, QuayNotFound
 from dashboard.quay.fanout import Outcome, parallel, quietly
-from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repository
+from dashboard.quay.models import (
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    RegistryCapabilities,
+    Repository,
+)
 
 from .. import changes
 from ..forms import MirrorSettingsForm
@@ -48,6 +54,8 @@ class PageData:
     logs: Outcome[int, list[LogEntry]]
     tags: Outcome[int, list[Any]]
     robots: Outcome[int, list[Any]]
+    #: What Quay says about architecture filters (kept per Quay: usually no call at all).
+    capabilities: Outcome[int, RegistryCapabilities] | None = None
     health: HealthEntry | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -100,10 +108,11 @@ def is_history_event(entry: LogEntry) -> bool:
 
 
 def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) -> PageData:
-    """Every independent call of the page at once (five; a sixth, the namespace's mirror
-    health, for someone Quay refuses the config or the repository)."""
+    """Every independent call of the page at once (five with the person's token; Quay's
+    registry capabilities, anonymous and kept for minutes; the namespace's mirror health for
+    someone Quay refuses the config or the repository)."""
     namespace, name = target.namespace, target.name
-    repository, mirror, logs, tags, robots = parallel(
+    repository, mirror, logs, tags, robots, capabilities = parallel(
         lambda: target.read_repository(client),
         lambda: target.read_config(client),
         lambda: target.read_logs(
@@ -115,8 +124,9 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
         ),
         lambda: client.list_tags(namespace, name),
         lambda: client.list_robots(namespace, person.username),
+        client.get_registry_capabilities,
     )
-    data = PageData(target, repository, mirror, logs, tags, robots)
+    data = PageData(target, repository, mirror, logs, tags, robots, capabilities)
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     return data
@@ -155,6 +165,7 @@ def build_form(
             # A robot meant for mirroring if there is one, else the first.
             named = [r for r in data.robot_names if "mirror" in r.split("+", 1)[-1]]
             initial["robot_username"] = (named or data.robot_names)[0]
+    capabilities = data.capabilities
     return MirrorSettingsForm(
         bound,
         namespace=data.namespace,
@@ -162,6 +173,7 @@ def build_form(
         robots_error=data.robots_error,
         creating=creating,
         stored_password=stored_password,
+        architectures=capabilities.value if capabilities and capabilities.ok else None,
         initial=initial,
     )
 
