@@ -65,3 +65,11 @@ def test_an_unchanged_rule_does_not_make_save_mention_deleting_tags(client_as, e
     # pressing Save on it does not delete anything.
     body = text(page(client_as("alice"), "acme", "nginx"))
     assert '<span id="save-deletes"></span>' in body
+
+
+def test_the_next_run_of_a_stuck_or_given_up_sync_is_none_not_a_time(client_as, emulator):
+    client = client_as("alice")
+    stuck = text(client.get("/repo/acme/python/status/", **HX))
+    assert "<dt>Next scheduled run</dt><dd>none until the stuck sync is cancelled</dd>" in stuck
+    gave_up = text(client.get("/repo/acme/postgres/status/", **HX))  # FAIL, retries 0
+    assert "<dt>Next scheduled run</dt><dd>none until Sync now (no retries left)</dd>" in gave_up

@@ -157,11 +157,16 @@ def _retries_words(config: MirrorConfig, now: datetime) -> str:
 def _next_words(config: MirrorConfig, now: datetime) -> str:
     """What the next run is when its start date is already past (a time would look stale)."""
     start = config.sync_start_date
+    expires = config.sync_expiration_date
+    if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
+        return "none until the stuck sync is cancelled"  # its worker died: it never ends
     if config.sync_status.is_active and config.is_enabled:
         return "after this sync ends"  # its start date is the run now going on
     if config.sync_status.is_active or not config.is_enabled or start is None:
         return ""
-    if config.sync_retries_remaining <= 0 or start > now:
+    if config.sync_retries_remaining <= 0:
+        return "none until Sync now (no retries left)"  # the worker skips it
+    if start > now:
         return ""
     if config.sync_status is SyncStatus.FAIL:
         return "within a minute" if start > now - OVERDUE else ""
