@@ -67,3 +67,17 @@ def test_a_stale_htmx_press_says_what_to_do_in_the_messages(strict, emulator):
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#messages"
     assert "sent nothing to Quay" in response.content.decode()
+
+
+def test_a_post_from_this_host_over_another_scheme_keeps_nothing(strict, emulator):
+    data = form_data(page(strict, "acme", "redis"))
+    data["external_reference"] = "evil.example.com/attacker/redis"
+    response = strict.post(
+        "/repo/acme/redis/settings/",
+        {**data, "csrfmiddlewaretoken": "x" * 64},
+        HTTP_ORIGIN="http://testserver",
+        secure=True,  # the dashboard is served over https; the post came over http
+    )
+    assert response.status_code == 403
+    body = strict.get("/repo/acme/redis/", secure=True).content.decode()
+    assert "evil.example.com" not in body

@@ -48,3 +48,13 @@ def test_a_start_date_typed_in_the_drawn_zone_is_sent_in_utc(client_as, emulator
     clear_log(emulator)
     save(client, "acme", "redis", data)
     assert mirror_puts(emulator, "acme", "redis") == [{"sync_start_date": "2030-06-01T13:00:00Z"}]
+
+
+def test_a_form_that_comes_back_names_the_zone_its_date_is_read_in(client_as, emulator):
+    client = client_as("alice")
+    client.cookies["tz"] = "Europe/Berlin"
+    data = form_data(page(client, "acme", "redis"), tz="Europe/Berlin")
+    data["sync_interval_value"] = "0"  # refused by the form: the page comes back
+    client.cookies["tz"] = "America/New_York"
+    body = save(client, "acme", "redis", data).content.decode()
+    assert "In your time zone (Europe/Berlin)" in body

@@ -26,7 +26,7 @@ def test_a_save_that_fails_half_way_says_what_took_effect(client_as, emulator):
 
     assert emulator.mirror("acme", "redis")["is_enabled"] is False
     assert "Nothing was saved" not in body
-    assert "Quay applied part of this save before it failed" in body
+    assert "Quay answered with an error (HTTP 500) after applying part of this save" in body
     assert re.search(r"Applied: scheduled syncs[^.]*off\. Not applied: interval", body)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.UPDATE)
     assert entry.outcome == AuditEntry.Outcome.PARTIAL
@@ -106,3 +106,26 @@ def test_a_sync_now_quay_answers_too_late_shows_what_quay_holds(client_as, emula
     assert "Could not start a sync" not in body
     entry = AuditEntry.objects.get(action=AuditEntry.Action.SYNC_NOW)
     assert entry.outcome == AuditEntry.Outcome.UNKNOWN
+
+
+def test_a_state_switch_quay_answers_too_late_is_read_back(client_as, emulator, settings):
+    settings.QUAY_TIMEOUT = 1.0
+    emulator.configure(delay_after_write={"/api/v1/repository/acme/app/changestate": 3})
+    response = client_as("alice").post("/repo/acme/app/state/", {"confirm": "yes"}, follow=True)
+    body = text(response)
+    assert "Quay did not answer within 1 s, but acme/app is now in mirror state" in body
+    assert "was not switched" not in body
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.STATE)
+    assert entry.outcome == AuditEntry.Outcome.DONE
+
+
+def test_a_refused_anonymous_capabilities_call_does_not_sign_the_person_out(client_as, emulator):
+    # Asked without a token: a 401 there says nothing about the person's own sign-in.
+    emulator.configure(fail={"/api/v1/registry/capabilities": 401})
+    client = client_as("alice")
+    response = page(client, "acme", "nginx")
+    assert response.status_code == 200
+    assert "Sign in again" not in text(response)
+    assert "/accounts/login/" not in response.get("Location", "")
+    asked = [r for r in emulator.requests_log() if r["path"] == "/api/v1/registry/capabilities"]
+    assert asked and all(r["user"] is None for r in asked)  # sent without the token

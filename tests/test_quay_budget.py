@@ -57,7 +57,7 @@ def test_calls_in_flight_never_exceed_quay_max_inflight(emulator: Emulator, sett
     assert results == [SyncStatus.SUCCESS] * CALLERS
     counts = stats(emulator)
     assert counts["calls"] == CALLERS
-    assert counts["max_inflight"] == 4  # never more, and the limit was reached
+    assert 3 <= counts["max_inflight"] <= 4  # never more than the limit, and calls overlapped
 
 
 def test_a_call_that_cannot_start_in_time_says_quay_is_busy(emulator: Emulator, settings) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.html import format_html
@@ -27,17 +28,31 @@ CHANGED = (
 )
 
 
+#: Refusals that mean only "the token is not this browser's current one" ("CSRF token
+#: missing.", "CSRF token from POST incorrect.", ...): Django checks an Origin header before
+#: the token, so the request's origin was this site.
+_STALE_TOKEN = REASON_CSRF_TOKEN_MISSING.split(" missing", 1)[0]  # "CSRF token"
+
+
 def _from_this_site(request: HttpRequest) -> bool:
+    """The browser says the form was posted from this very site: scheme and host."""
     origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    return bool(origin) and urlparse(origin).netloc == request.get_host()
+    parsed = urlparse(origin)
+    return bool(origin) and f"{parsed.scheme}://{parsed.netloc}" == (
+        f"{request.scheme}://{request.get_host()}"
+    )
 
 
 def _keeps_form(request: HttpRequest) -> bool:
+    """A view marked ``keeps_form`` (and, with a field name, the whole form was sent)."""
     try:
         view = resolve(request.path_info).func
     except Resolver404:
         return False
-    return bool(getattr(view, "keeps_form", False)) and bool(kept_fields(request))
+    marker = getattr(view, "keeps_form", False)
+    if isinstance(marker, str) and marker not in request.POST:
+        return False
+    return bool(marker) and bool(kept_fields(request))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -53,8 +68,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         response["HX-Retarget"] = "#messages"
         response["HX-Reswap"] = "innerHTML"
         return response
+    stale = reason.startswith(_STALE_TOKEN)
     signed_in = request.user.is_authenticated
-    if request.method == "POST" and signed_in and _from_this_site(request) and _keeps_form(request):
+    if (
+        request.method == "POST"
+        and stale
+        and signed_in
+        and _from_this_site(request)
+        and _keeps_form(request)
+    ):
         keep_for_page(request, page, request.user.get_username())
         kept = "What you typed is back in the form (except passwords): check it and send it again."
         messages.warning(request, f"{CHANGED} {kept}")

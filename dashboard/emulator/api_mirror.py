@@ -217,11 +217,11 @@ APPLY_ORDER = (
     "robot_username",
     "sync_start_date",
     "sync_interval",
-    "external_registry_username",
     "skopeo_timeout_interval",
+    "architecture_filter",
+    "external_registry_username",
     "external_registry_config",
     "root_rule",
-    "architecture_filter",
 )
 
 

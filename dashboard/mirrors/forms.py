@@ -443,6 +443,14 @@ class MirrorSettingsForm(forms.Form):
         return value
 
     @property
+    def zone_name(self) -> str:
+        """The time zone the start date field is written (and read) in: the one the form was
+        drawn in when it comes back posted, else the person's current one."""
+        if self.is_bound and _zone(self.data.get("drawn_zone")) is not None:
+            return str(self.data.get("drawn_zone"))
+        return timezone.get_current_timezone_name()
+
+    @property
     def start_shown_in_utc(self) -> bool:
         """The stored start date cannot be written in the person's zone: the field shows UTC."""
         value = self.initial.get("sync_start_date")

@@ -159,7 +159,11 @@ def _next_words(config: MirrorConfig, now: datetime) -> str:
     start = config.sync_start_date
     expires = config.sync_expiration_date
     if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
-        return "none until the stuck sync is cancelled"  # its worker died: it never ends
+        # Its worker died. A worker re-claims it once its start date has passed, if it is
+        # enabled and has retries left (Quay's repo_mirror.py); otherwise it never ends.
+        if config.is_enabled and config.sync_retries_remaining > 0 and start is not None:
+            return f"when a worker re-claims the stuck sync, from {clock(start, now)}"
+        return "none until the stuck sync is cancelled"
     if config.sync_status.is_active and config.is_enabled:
         return "after this sync ends"  # its start date is the run now going on
     if config.sync_status.is_active or not config.is_enabled or start is None:

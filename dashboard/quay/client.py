@@ -30,8 +30,10 @@ from . import __version__
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayError,
+    QuayForbidden,
     QuayRateLimited,
     QuayTimeout,
+    QuayUnauthorized,
     QuayUnexpected,
     QuayUnreachable,
     error_for,
@@ -296,9 +298,12 @@ class QuayClient:
         known = cache.get(key)
         if isinstance(known, RegistryCapabilities):
             return known
-        found = RegistryCapabilities.from_api(
-            self.request("GET", "registry/capabilities", anonymous=True)
-        )
+        try:
+            answer = self.request("GET", "registry/capabilities", anonymous=True)
+        except (QuayUnauthorized, QuayForbidden) as error:
+            # Asked without a token: a refusal says nothing about the person's sign-in.
+            raise QuayUnexpected("Quay refused its registry capabilities to everybody.") from error
+        found = RegistryCapabilities.from_api(answer)
         cache.set(key, found, CAPABILITIES_SECONDS)
         return found
 

@@ -28,7 +28,13 @@
   }
   document.addEventListener("htmx:configRequest", function (event) {
     var token = currentToken();
-    if (token) { event.detail.headers["X-CSRFToken"] = token; }
+    if (!token) { return; }
+    // The same header name as the body's hx-headers, so the fresh token replaces the old one.
+    event.detail.headers["x-csrftoken"] = token;
+    // A request that includes a form also carries its hidden token, which Django reads first.
+    if (event.detail.verb !== "get" && event.detail.parameters) {
+      event.detail.parameters["csrfmiddlewaretoken"] = token;
+    }
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;

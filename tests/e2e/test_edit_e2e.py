@@ -179,3 +179,22 @@ def test_enter_in_a_pattern_row_adds_a_row_and_saves_nothing(signed_in_page, emu
     expect(rows).to_have_count(before + 1)
     expect(page.locator(f"#rule-{before}")).to_be_focused()
     assert not [r for r in emulator.requests_log() if r["method"] == "PUT"]
+
+
+def test_the_rule_editor_keeps_working_in_a_tab_opened_before_signing_in_again(
+    signed_in_page, emulator, dashboard
+):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    other = page.context.new_page()
+    other.goto(f"{dashboard}/accounts/login/?next=/")
+    other.get_by_label("Access token").fill(TOKENS["alice"])
+    other.get_by_role("button", name="Sign in with token").click()
+    other.wait_for_url(f"{dashboard}/")
+    other.close()
+    rows = rule_inputs(page)
+    before = rows.count()
+    page.get_by_role("button", name="+ Add pattern").click()  # htmx, includes the form
+    expect(rows).to_have_count(before + 1)
+    page.locator(f"#rule-{before}").fill("8.*")  # the live check posts the form too
+    expect(page.locator(f"#rule-msg-{before}")).to_be_visible()
+    expect(page.locator("#messages")).not_to_contain_text("Reload the page")

@@ -20,12 +20,12 @@ from django.http import QueryDict
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
-    QuayBadRequest,
     QuayBusy,
     QuayConflict,
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayServerError,
     QuayTimeout,
     QuayUnauthorized,
 )
@@ -134,7 +134,10 @@ def _offline_form(data: PageData, posted: QueryDict, creating: bool) -> MirrorSe
     copy of the config it was loaded with, so the stored username is still known)."""
     loaded = changes.unsign(data.namespace, data.name, posted.get("loaded") or "")
     username = (loaded or {}).get("external_registry_username") or ""
-    initial = {**MirrorSettingsForm.initial_from(None), "external_registry_username": username}
+    initial = {
+        **MirrorSettingsForm.initial_from(None, data.now),
+        "external_registry_username": username,
+    }
     return build_form(
         data, bound=posted, initial=initial, creating=creating, stored_password=bool(username)
     )
@@ -297,9 +300,15 @@ def _refused(
     refusals.add_to_form(form, error, sent)
     reason = refusals.refusal(error, sent)
     applied: list[changes.Change] = []
+    after: changes.Snapshot | None = None
     if action == AuditEntry.Action.UPDATE:
         after = _read_back(job)
         applied = changes.verify(asked, after).applied if after is not None else []
+        if after is None:
+            message += (
+                " (The settings could not be read back to check that none of the changes "
+                "took effect before the refusal; reload the page to see them.)"
+            )
     if applied:
         left = [c for c in asked if c not in applied]
         job.record(
@@ -308,9 +317,8 @@ def _refused(
             outcome=AuditEntry.Outcome.PARTIAL,
             message=f"{reason} Applied before that: {changes.summary(applied)}.",
         )
-        stopped = "refused" if isinstance(error, QuayBadRequest) else "failed on"
         message = (
-            f"Quay applied part of this save before it {stopped} the rest. Applied: "
+            f"Quay applied part of this save before it refused the rest. Applied: "
             f"{changes.summary(applied)}. Not applied: {changes.summary(left)}."
         )
         return job.again(form, message, partly_applied=True)
@@ -338,14 +346,16 @@ def _not_sent(job: _Save, form: MirrorSettingsForm, error: QuayBusy) -> SaveResu
 def _unanswered(
     job: _Save,
     form: MirrorSettingsForm,
+    error: QuayError,
     action: str,
     asked: list[changes.Change],
     audited: list[changes.Change],
     password: str,
 ) -> SaveResult:
-    """Quay did not answer in time: it may have acted. The config read back says what took
-    effect; what it does not show is unknown (Quay may still be at it), never "failed"."""
-    waited = f"Quay did not answer within {job.client.timeout:g} s"
+    """No answer in time, or a 5xx: Quay may have acted. The config read back says what took
+    effect. After a timeout what it does not show is unknown (Quay may still be at it); after
+    a 5xx the call is over, so what it does not show was not applied. Never "failed" blindly."""
+    why = refusals.unanswered(job.client.timeout, error)
     try:
         after: changes.Snapshot | None = changes.snapshot(job.target.read_config(job.client))
     except QuayUnauthorized:
@@ -361,21 +371,23 @@ def _unanswered(
         result = job.done()
         result.say(
             "success",
-            f"{waited}, but the settings read back show that every change took effect: "
+            f"{why}, but the settings read back show that every change took effect: "
             f"{changes.summary(asked, password)}.",
         )
         job.record(
             action,
             changes=changes.audit_changes(audited, password, password_applied=None),
             outcome=AuditEntry.Outcome.DONE,
-            message=f"{waited}; the settings read back show the changes applied.",
+            message=f"{why}; the settings read back show the changes applied.",
         )
         return result
+    if check is not None and not isinstance(error, QuayTimeout):
+        return _ended_short(job, form, error, why, action, check, audited, password)
     job.record(
         action,
         changes=changes.audit_changes(audited, password, unknown=True),
         outcome=AuditEntry.Outcome.UNKNOWN,
-        message=f"{waited}; "
+        message=f"{why}; "
         + (
             "the settings could not be read back."
             if check is None
@@ -390,9 +402,45 @@ def _unanswered(
     )
     return job.again(
         form,
-        f"{waited}, {seen}. Quay may still apply them: reload the page in a moment to see what "
+        f"{why}, {seen}. Quay may still apply them: reload the page in a moment to see what "
         "it holds before saving again. Your changes are still here.",
         outcome_unknown=True,
+    )
+
+
+def _ended_short(
+    job: _Save,
+    form: MirrorSettingsForm,
+    error: QuayError,
+    why: str,
+    action: str,
+    check: changes.Verification,
+    audited: list[changes.Change],
+    password: str,
+) -> SaveResult:
+    """A 5xx, and the config read back: what it shows applied was, the rest was not."""
+    left = [change for change, _ in check.not_applied]
+    if not check.applied:
+        job.record(
+            action,
+            changes=changes.audit_changes(
+                audited, password, dropped=audited, password_applied=None
+            ),
+            outcome=AuditEntry.Outcome.NOT_DONE,
+            message=f"{why}; the settings read back show none of the changes.",
+        )
+        return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
+    job.record(
+        action,
+        changes=changes.audit_changes(audited, password, dropped=left, password_applied=None),
+        outcome=AuditEntry.Outcome.PARTIAL,
+        message=f"{why} after applying {changes.summary(check.applied)}.",
+    )
+    return job.again(
+        form,
+        f"{why} after applying part of this save. Applied: {changes.summary(check.applied)}. "
+        f"Not applied: {changes.summary(left)}.",
+        partly_applied=True,
     )
 
 
@@ -437,8 +485,8 @@ def _create(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         raise
     except QuayBusy as error:
         return _not_sent(job, form, error)
-    except QuayTimeout:
-        return _unanswered(job, form, AuditEntry.Action.CREATE, asked, shown, password)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(job, form, error, AuditEntry.Action.CREATE, asked, shown, password)
     except QuayConflict:
         return job.again(
             form,
@@ -514,8 +562,8 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         raise
     except QuayBusy as error:
         return _not_sent(job, form, error)
-    except QuayTimeout:
-        return _unanswered(job, form, AuditEntry.Action.UPDATE, asked, asked, password)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(job, form, error, AuditEntry.Action.UPDATE, asked, asked, password)
     except QuayError as error:
         return _refused(
             job, form, error, AuditEntry.Action.UPDATE, asked, mine, password, "Nothing was saved."

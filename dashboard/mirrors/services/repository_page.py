@@ -49,6 +49,8 @@ class PageData:
     """What Quay said for one repository page (each part a value or the reason it is missing)."""
 
     target: RepoTarget
+    #: The request's one "now" (the form's defaults are drawn from it).
+    now: datetime
     repository: Outcome[int, Repository]
     mirror: Outcome[int, MirrorConfig]
     logs: Outcome[int, list[LogEntry]]
@@ -126,7 +128,7 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
         lambda: client.list_robots(namespace, person.username),
         client.get_registry_capabilities,
     )
-    data = PageData(target, repository, mirror, logs, tags, robots, capabilities)
+    data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     return data
@@ -158,7 +160,7 @@ def build_form(
     if creating is None:
         creating = config is None
     if initial is None:
-        initial = MirrorSettingsForm.initial_from(config)
+        initial = MirrorSettingsForm.initial_from(config, data.now)
         if config is not None:
             initial["loaded"] = changes.sign(data.namespace, data.name, changes.snapshot(config))
         elif data.robot_names:

@@ -23,12 +23,14 @@ from dashboard.quay.errors import (
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayServerError,
     QuayTimeout,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import fan_out, quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
+from .. import refusals
 from .. import status as mirror_status
 from ..models import AuditEntry, record
 from ..status import CANCEL_WARNING
@@ -147,8 +149,8 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         return _explain_not_found(client, target, action, now)
     except QuayBusy as error:  # never sent: nothing happened in Quay
         return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
-    except QuayTimeout:
-        return _unanswered(client, target, action, now)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(client, target, action, now, error)
     except QuayError as error:
         return ActionResult(
             action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
@@ -163,11 +165,11 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
 
 
 def _unanswered(
-    client: QuayClient, target: RepoTarget, action: Action, now: datetime
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime, error: QuayError
 ) -> ActionResult:
-    """Quay did not answer the press in time: it may have acted. Read the status and say what
-    it shows; whether this press did it is not known (audited as unknown, never as failed)."""
-    waited = f"Quay did not answer within {client.timeout:g} s"
+    """No answer in time, or a 5xx: Quay may have acted. Read the status and say what it
+    shows; whether this press did it is not known (audited as unknown, never as failed)."""
+    waited = refusals.unanswered(client.timeout, error)
     mirror = quietly(target.read_config, client)
     if mirror is None:
         message = (
