@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from . import __version__
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
+    QuayBusy,
     QuayError,
     QuayForbidden,
     QuayRateLimited,
@@ -61,6 +62,8 @@ HEALTH_PAGE_SIZE = 1000
 #: At most this many pages of a usage log are read for one list (20 entries a page).
 MAX_LOG_PAGES = 25
 ADMIN = "repo:admin"
+#: A write is sent only with at least this long (or half its timeout) left to answer in.
+WRITE_TIME_FLOOR = 2.0
 #: How long Quay's registry capabilities are kept (they change only with a Quay restart).
 CAPABILITIES_SECONDS = 600
 #: Seconds a request gets at least, however little of its timeout is left.
@@ -206,8 +209,16 @@ class QuayClient:
         json: Any,
         anonymous: bool = False,
     ) -> requests.Response:
-        """One HTTP request, in one of the budget's slots, within what is left of the timeout."""
+        """One HTTP request, in one of the budget's slots, within what is left of the timeout.
+
+        A write is not sent with too little of its time left (after waiting for a slot, or
+        out a 429): it would be bound to time out after Quay may have acted, an outcome
+        nobody could know. It is refused as busy instead (``QuayBusy``: not sent)."""
+        asked = time.monotonic()
         with budget.slot(deadline):
+            left = deadline - time.monotonic()
+            if method != "GET" and left < min(WRITE_TIME_FLOOR, self.timeout / 2):
+                raise QuayBusy(limit=budget.limit, waited=time.monotonic() - asked)
             try:
                 return http_session().request(
                     method,
