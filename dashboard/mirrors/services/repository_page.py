@@ -24,7 +24,7 @@ from dashboard.quay.models import (
 )
 
 from .. import changes
-from ..forms import MirrorSettingsForm
+from ..forms import MirrorSettingsForm, data_from_pending
 from ..models import AuditEntry
 from ..status import describe_health
 from ..timefmt import ago
@@ -337,3 +337,20 @@ def page(
     if extra:
         context.update(extra)
     return context, status
+
+
+#: Said when the form comes back with what was being submitted before a new sign-in.
+RESTORED = (
+    "What you were submitting before signing in again is back in the form (except the "
+    "password). Check it and save again."
+)
+
+
+def restored_form(data: PageData, pending: Any) -> MirrorSettingsForm | None:
+    """The form with a submission kept across a new sign-in (``reauth``), checked as if it
+    were posted; ``None`` when Quay does not show this person the config (no form to fill)."""
+    if not pending or not data.config_readable:
+        return None
+    form = build_form(data, bound=data_from_pending(pending))
+    form.is_valid()
+    return form
