@@ -44,6 +44,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Reads the submission before any view (and the CSRF check): too large says so, not "400".
+    "dashboard.request_limits.RequestLimitsMiddleware",
     "dashboard.accounts.middleware.TimezoneMiddleware",
     "dashboard.accounts.middleware.QuayAuthMiddleware",
 ]
@@ -84,6 +86,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# A refused form (a page opened before signing in again) says so and keeps what it can.
+CSRF_FAILURE_VIEW = "dashboard.accounts.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -140,6 +144,12 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
 QUAY_MAX_PARALLEL = env.int("QUAY_MAX_PARALLEL", default=24)
+# Calls to Quay this process has in flight at once, for everyone together: Quay's capacity is
+# shared (a small Quay serves ~8 calls/s). Waiting for a free one counts against QUAY_TIMEOUT.
+QUAY_MAX_INFLIGHT = env.int("QUAY_MAX_INFLIGHT", default=8)
+# Proxies for the calls to Quay's API (the environment's HTTPS_PROXY etc. are not read).
+QUAY_HTTPS_PROXY = env.str("QUAY_HTTPS_PROXY", default="") or None
+QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 # Seconds between two polls of a live status (a repository page's panel, an overview row)
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
@@ -150,8 +160,6 @@ OVERVIEW_REFRESH_MAX_SECONDS = env.int("OVERVIEW_REFRESH_MAX_SECONDS", default=3
 # A batch of overview rows' details answers within this many seconds: a row whose call to
 # Quay is still running then says so and is asked again.
 OVERVIEW_DETAILS_WAIT_SECONDS = env.float("OVERVIEW_DETAILS_WAIT_SECONDS", default=4.0)
-# The refresh posts one field per active row.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it
@@ -161,12 +169,6 @@ CACHES = {
         "CACHE_URL", default="locmemcache://mirror-dashboard?MAX_ENTRIES=50000"
     )
 }
-# Calls to Quay this process has in flight at once, for everyone together: Quay's capacity is
-# shared (a small Quay serves ~8 calls/s). Waiting for a free one counts against QUAY_TIMEOUT.
-QUAY_MAX_INFLIGHT = env.int("QUAY_MAX_INFLIGHT", default=8)
-# Proxies for the calls to Quay's API (the environment's HTTPS_PROXY etc. are not read).
-QUAY_HTTPS_PROXY = env.str("QUAY_HTTPS_PROXY", default="") or None
-QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 
 LOGGING = {
     "version": 1,

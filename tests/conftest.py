@@ -125,7 +125,11 @@ def no_read_cache(settings) -> None:
 
 @pytest.fixture
 def emulator(emulator_server: Emulator, settings) -> Emulator:
-    """The emulator, reset to its seed, with the dashboard pointed at it."""
+    """The emulator, reset to its seed, with the dashboard pointed at it (and nothing it
+    answered before kept in the dashboard's cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
     emulator_server.reset()
     settings.QUAY_URL = emulator_server.url
     return emulator_server

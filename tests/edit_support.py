@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
@@ -36,12 +37,21 @@ def form_data(response: Any, tz: str = "UTC") -> dict[str, Any]:
                 data[field.name] = "on"
         elif isinstance(value, datetime):
             with timezone.override(zoneinfo.ZoneInfo(tz)):
-                data[field.name] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S")
+                local = timezone.localtime(value).replace(tzinfo=None)
+                data[field.name] = local.isoformat(timespec="seconds")  # as datetime-local
         elif isinstance(value, list | tuple):
             data[field.name] = list(value)
         else:
             data[field.name] = "" if value is None else str(value)
     return data
+
+
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+def post_form(client: Any, url: str, data: dict[str, Any], **extra: Any) -> Any:
+    """Post ``data`` urlencoded, as browsers and htmx do (the test client posts multipart)."""
+    return client.post(url, urlencode(data, doseq=True), content_type=URLENCODED, **extra)
 
 
 def save(client: Any, namespace: str, name: str, data: dict[str, Any], **kwargs: Any) -> Any:

@@ -43,7 +43,9 @@ def interval_of(element: str) -> int | None:
 
 
 def refresh(client, states: list[str], interval: int = 5, as_of: int = 0) -> str:
-    data = {"row": states, "interval": interval, "as_of": as_of or int(datetime.now().timestamp())}
+    """What the page's refresh posts: every watched row's state, one a line (overview.js)."""
+    when = as_of or int(datetime.now().timestamp())
+    data = {"rows": "\n".join(states), "interval": interval, "as_of": when}
     response = client.post("/overview/refresh/", data, **HX)
     assert response.status_code == 200
     return response.content.decode()
@@ -68,7 +70,6 @@ def test_one_refresh_for_the_tab_whatever_the_number_of_active_rows(alice):
     assert "[document.visibilityState === &#x27;visible&#x27;]" in element or (
         "[document.visibilityState === 'visible']" in element
     )
-    assert 'hx-include="#results tr[data-watch]:not([hidden]) input[name=row]"' in element
     assert {RowState.decode(s).target.full_name for s in watched_states(html)} == {
         "acme/alpine",
         "acme/busybox",

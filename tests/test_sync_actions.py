@@ -208,10 +208,11 @@ def test_quay_failing_is_a_message(client_as, emulator, status):
     response = sync_now(client_as("alice"), "acme/redis", **HX)
     assert response.status_code == 200
     body = text(response)
-    assert (
-        f"Could not start a sync of acme/redis: Quay had an internal problem (HTTP {status})"
-        in (body)
-    )
+    # A 5xx may come after Quay acted: the status is read to say what it shows (here it
+    # cannot be read either, so whether the sync was requested is not known).
+    assert f"Quay answered with an error (HTTP {status}), and the status could not be read" in body
+    assert "whether it did start a sync of acme/redis is not known" in body
+    assert "Could not start a sync" not in body
 
 
 def test_quay_hanging_is_a_message(client_as, emulator, settings):
@@ -221,7 +222,11 @@ def test_quay_hanging_is_a_message(client_as, emulator, settings):
         body = text(cancel(client_as("alice"), "acme/alpine", **HX))
     finally:
         emulator.configure(hang=[])
-    assert "Could not cancel the sync of acme/alpine: Quay took too long to answer" in body
+    # A hang is not a refusal: Quay may have acted. The status read afterwards is shown.
+    assert "Quay did not answer within 0.5 s; acme/alpine is now syncing" in body
+    assert "so the cancel may not have taken effect" in body
+    entry = AuditEntry.objects.get()
+    assert entry.outcome == AuditEntry.Outcome.UNKNOWN
 
 
 def test_quay_down_is_a_message(client_as, emulator, settings):

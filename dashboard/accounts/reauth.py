@@ -41,7 +41,7 @@ UNSURE = " Sign in again, then check whether what you were doing took effect."
 View = Callable[..., HttpResponse]
 
 
-def _kept_fields(request: HttpRequest) -> dict[str, list[str]]:
+def kept_fields(request: HttpRequest) -> dict[str, list[str]]:
     return {
         key: values
         for key, values in request.POST.lists()
@@ -100,14 +100,14 @@ def _keeps_form(request: HttpRequest) -> bool:
         return False
     if isinstance(marker, str) and marker not in request.POST:
         return False  # only part of the form was sent: restoring it would blank the rest
-    return bool(_kept_fields(request))
+    return bool(kept_fields(request))
 
 
-def _keep(request: HttpRequest, page: str, user: str | None) -> None:
+def keep_for_page(request: HttpRequest, page: str, user: str | None) -> None:
     request.session[PENDING] = {
         "path": urlparse(page).path,
         "user": user,
-        "data": _kept_fields(request),
+        "data": kept_fields(request),
     }
 
 
@@ -144,7 +144,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     logout(request)
     request.session[SIGNED_OUT_USER] = username
     if keeps:
-        _keep(request, page, username)
+        keep_for_page(request, page, username)
     elif _is_htmx(request):
         return signed_out_banner(request, page)
     if keeps:
@@ -172,7 +172,7 @@ def quay_login_required(
                 return func(request, *args, **kwargs)
             page = page_of(request)
             if _keeps_form(request):
-                _keep(request, page, request.session.get(SIGNED_OUT_USER))
+                keep_for_page(request, page, request.session.get(SIGNED_OUT_USER))
                 return _to_sign_in(request, page, "You are signed out." + KEPT)
             if _is_htmx(request):
                 return signed_out_banner(request, page)

@@ -1,8 +1,9 @@
 """``/api/v1/repository/{ns}/{repo}/mirror`` and its ``sync-now`` / ``sync-cancel`` verbs.
 
 Mirrors Quay's ``endpoints/api/mirror.py``: permission check, then JSON-schema validation,
-then the handler. PUT applies fields one by one in Quay's order and stops at the first
-refused field, keeping what it already applied (as Quay does).
+then the handler. PUT refuses an architecture filter before it applies anything (as Quay);
+it then applies fields one by one in Quay's order and stops at the first refused field,
+keeping what it already applied.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from werkzeug.wrappers import Response
 from . import sync
 from .audit import config_changed
 from .auth import Ctx, existing_repo, require_repo
+from .faults import fault_response, longest_prefix
 from .responses import (
+    ApiError,
     bare_detail,
     empty,
     invalid_request,
@@ -27,8 +30,8 @@ from .validation import (
     CREATE_MIRROR_SCHEMA,
     UPDATE_MIRROR_SCHEMA,
     RegistryLocationError,
+    architecture_problem,
     check_external_reference,
-    invalid_architectures,
     parse_sync_start_date,
     schema_error,
 )
@@ -91,6 +94,20 @@ def _check_reference(ctx: Ctx, reference: str) -> None:
         raise invalid_request(ctx.request, str(error)) from None
 
 
+def _check_architectures(ctx: Ctx, values: Any) -> None:
+    """Quay answers a bare ``{"detail"}`` 400 for a filter it refuses."""
+    problem = architecture_problem(values, ctx.state.options.sparse_index)
+    if problem:
+        raise bare_detail(problem)
+
+
+def _start_date(value: Any) -> Any:
+    try:
+        return parse_sync_start_date(value)
+    except ValueError:
+        raise bare_detail(BAD_DATE) from None
+
+
 def _check_robot(ctx: Ctx, namespace: str, robot_username: Any) -> str:
     robot = ctx.state.robots.get(robot_username) if isinstance(robot_username, str) else None
     if robot is None:
@@ -122,15 +139,11 @@ def create_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     if repo.mirror is not None:
         detail = f"Mirror configuration already exits for repository {namespace}/{name}"
         raise bare_detail(detail, 409)
-    try:
-        start = parse_sync_start_date(body["sync_start_date"])
-    except ValueError:
-        raise bare_detail(BAD_DATE) from None
+    # Quay validates the request in this order before it creates anything.
     _check_reference(ctx, body["external_reference"])
+    _check_architectures(ctx, body.get("architecture_filter"))
+    start = _start_date(body["sync_start_date"])
     architectures = body.get("architecture_filter") or []
-    problem = invalid_architectures(architectures)
-    if problem:
-        raise invalid_request(ctx.request, problem)
     # Quay creates the rule row before it checks the robot: a refused robot leaves an
     # orphan rule, which later PUTs of root_rule update instead of the mirror's own rule.
     repo.rules.append(list(body["root_rule"]["rule_value"]))
@@ -165,74 +178,127 @@ def update_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     repo = existing_repo(ctx, namespace, name)
     mirror = _mirror_of(ctx, repo)
     _require_mirror_state(ctx, repo)
+    robot = _validate_update(ctx, repo, values)
     log = _logger(ctx, repo, user.username)
     try:
-        _apply_update(ctx, repo, mirror, values, log)
+        _apply_update(ctx, repo, mirror, values, robot, log)
     finally:
         mirror.touched_at = ctx.now
     return json_response("", 201)
 
 
-def _apply_update(
-    ctx: Ctx, repo: Repository, mirror: Mirror, values: dict[str, Any], log: Any
-) -> None:
-    if "is_enabled" in values:
-        mirror.is_enabled = bool(values["is_enabled"])
-        log("is_enabled", mirror.is_enabled)
+def _validate_update(ctx: Ctx, repo: Repository, values: dict[str, Any]) -> str | None:
+    """Every requested change checked, in Quay's order, before any is applied (Quay's
+    ``put`` validates and normalises all of them first); the robot's full name if one."""
     if "external_reference" in values:
         if values["external_reference"] == "":
             raise bare_detail("Empty string is an invalid repository location.")
         _check_reference(ctx, values["external_reference"])
+    if "sync_start_date" in values:
+        _start_date(values["sync_start_date"])
+    if "architecture_filter" in values:
+        _check_architectures(ctx, values["architecture_filter"])
+    if "external_registry_password" in values and "external_registry_username" not in values:
+        raise bare_detail("Unable to set a new password without also specifying a username.")
+    if (
+        values.get("external_registry_username", "") is None
+        and values.get("external_registry_password") is not None
+    ):
+        raise bare_detail("Unable to delete username while setting a password.")
+    if "robot_username" in values:
+        return _check_robot(ctx, repo.namespace, values["robot_username"])
+    return None
+
+
+#: The order in which Quay applies a PUT's fields.
+APPLY_ORDER = (
+    "is_enabled",
+    "external_reference",
+    "robot_username",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout_interval",
+    "architecture_filter",
+    "external_registry_username",
+    "external_registry_config",
+    "root_rule",
+)
+
+
+def _apply_update(
+    ctx: Ctx,
+    repo: Repository,
+    mirror: Mirror,
+    values: dict[str, Any],
+    robot: str | None,
+    log: Any,
+) -> None:
+    breaks_at = longest_prefix(ctx.state.options.fail_put_at, ctx.request.path)
+    for name in APPLY_ORDER:
+        if name not in values and not (
+            name == "external_registry_username" and "external_registry_password" in values
+        ):
+            continue
+        if name == breaks_at:
+            raise ApiError(fault_response(500))  # the fields before this one stay applied
+        _apply_field(ctx, repo, mirror, name, values, robot, log)
+
+
+def _apply_field(
+    ctx: Ctx,
+    repo: Repository,
+    mirror: Mirror,
+    name: str,
+    values: dict[str, Any],
+    robot: str | None,
+    log: Any,
+) -> None:
+    if name == "is_enabled":
+        mirror.is_enabled = bool(values["is_enabled"])
+        log("is_enabled", mirror.is_enabled)
+    elif name == "external_reference":
         mirror.external_reference = values["external_reference"]
         log("external_reference", values["external_reference"])
-    if "robot_username" in values:
-        mirror.robot_username = _check_robot(ctx, repo.namespace, values["robot_username"])
+    elif name == "robot_username":
+        mirror.robot_username = robot
         log("robot_username", values["robot_username"])
-    if "sync_start_date" in values:
-        try:
-            mirror.sync_start_date = parse_sync_start_date(values["sync_start_date"])
-        except ValueError:
-            raise bare_detail(BAD_DATE) from None
+    elif name == "sync_start_date":
+        mirror.sync_start_date = _start_date(values["sync_start_date"])
         log("sync_start_date", sync.epoch(mirror.sync_start_date))
-    if "sync_interval" in values:
+    elif name == "sync_interval":
         mirror.sync_interval = values["sync_interval"]
         log("sync_interval", values["sync_interval"])
-    _apply_credentials(mirror, values, log)
-    if "skopeo_timeout_interval" in values:
+    elif name == "external_registry_username":
+        _apply_credentials(mirror, values, log)
+    elif name == "skopeo_timeout_interval":
         mirror.skopeo_timeout = int(values["skopeo_timeout_interval"])
         log("skopeo_timeout_interval", values["skopeo_timeout_interval"])
-    if "external_registry_config" in values:
+    elif name == "external_registry_config":
         _apply_registry_config(ctx, mirror, values["external_registry_config"], log)
-    if "root_rule" in values:
+    elif name == "root_rule":
         patterns = list(values["root_rule"]["rule_value"])
         # Quay updates the repository's *first* rule row (the orphan, if there is one).
         index = 0 if ctx.state.options.quirks else mirror.rule_index
         repo.rules[index] = patterns
         log("mirror_rule", patterns)
-    if "architecture_filter" in values:
+    elif name == "architecture_filter":
         architectures = values["architecture_filter"] or []
-        problem = invalid_architectures(architectures)
-        if problem:
-            raise invalid_request(ctx.request, problem)
         mirror.architecture_filter = list(architectures)
         log("architecture_filter", architectures)
 
 
 def _apply_credentials(mirror: Mirror, values: dict[str, Any], log: Any) -> None:
-    if "external_registry_username" in values and "external_registry_password" in values:
+    """Username and password (checked in :func:`_validate_update`)."""
+    if "external_registry_password" in values:
         username = values["external_registry_username"]
         password = values["external_registry_password"]
-        if username is None and password is not None:
-            raise bare_detail("Unable to delete username while setting a password.")
         mirror.external_registry_username = username
         mirror.external_registry_password = password
         log("external_registry_username", username)
         log("external_registry_password", None if password is None else "********")
-    elif "external_registry_username" in values:
+    else:
         mirror.external_registry_username = values["external_registry_username"]
         log("external_registry_username", values["external_registry_username"])
-    if "external_registry_password" in values and "external_registry_username" not in values:
-        raise bare_detail("Unable to set a new password without also specifying a username.")
 
 
 def _apply_registry_config(ctx: Ctx, mirror: Mirror, updates: dict[str, Any], log: Any) -> None:

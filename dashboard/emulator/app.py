@@ -13,7 +13,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from . import api_mirror, api_repos, control, oauth, sync
+from . import api_mirror, api_registry, api_repos, control, oauth, sync
 from .auth import Ctx, bearer_token, bearer_value
 from .capacity import Capacity
 from .faults import Faults
@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/repository/<namespace>/<name>/logs", "GET", api_repos.repository_logs),
     ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
     ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
+    ("/api/v1/registry/capabilities", "GET", api_registry.capabilities),
     ("/oauth/authorize", "GET", oauth.authorize),
     ("/oauth/authorizeapp", "POST", oauth.authorize_app),
     ("/oauth/denyapp", "POST", oauth.deny_app),
@@ -131,7 +132,7 @@ class EmulatorApp:
 
     def handle(self, request: Request) -> tuple[Response, str | None, bool]:
         """(answer, caller, whether Quay's code handled the call rather than a fault)."""
-        response = self.faults.before(self.state, request.path)
+        response = self.faults.before(self.state, request.path, request.method)
         if response is not None:
             return response, None, False
         response, username = self.route(request)

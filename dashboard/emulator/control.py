@@ -84,8 +84,8 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     return _error(f"{key} must be a whole number, 0 or more")
                 setattr(options, key, value)
-            elif key == "quirks":
-                options.quirks = bool(value)
+            elif key in ("quirks", "sparse_index"):
+                setattr(options, key, bool(value))
             elif key in ("hang", "allowed_hosts"):
                 if not isinstance(value, list):
                     return _error(f"{key} must be a list")
@@ -98,6 +98,10 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if not isinstance(value, dict):
                     return _error("delay_after_write must be an object {path prefix: seconds}")
                 options.delay_after_write = {str(k): float(v) for k, v in value.items()}
+            elif key == "fail_put_at":
+                if not isinstance(value, dict):
+                    return _error("fail_put_at must be an object {path prefix: field}")
+                options.fail_put_at = {str(k): str(v) for k, v in value.items()}
             elif key == "redirect_uri":
                 options.redirect_uri = str(value)
             else:

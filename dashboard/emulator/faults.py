@@ -64,11 +64,14 @@ class Faults:
         response.headers["Retry-After"] = str(retry_after)
         return response
 
-    def before(self, state: State, path: str) -> Response | None:
-        """Apply the configured faults to a request; a Response means "answer this"."""
+    def before(self, state: State, path: str, method: str = "GET") -> Response | None:
+        """Apply the configured faults to a request; a Response means "answer this".
+
+        A hang is a path prefix, or ``"METHOD prefix"`` for that method only (``"PUT
+        /api/v1/repository/acme/redis/mirror"``: the save hangs, the reads do not)."""
         with state.lock:
             options = state.options
-            hangs = any(path.startswith(prefix) for prefix in options.hang)
+            hangs = any(_hangs(entry, method, path) for entry in options.hang)
             status = longest_prefix(options.fail, path)
             error_rate = options.error_rate
             release = self._release
@@ -94,6 +97,11 @@ class Faults:
             release = self._release
         if seconds:
             release.wait(seconds)
+
+
+def _hangs(entry: str, method: str, path: str) -> bool:
+    wanted, _, prefix = entry.rpartition(" ")
+    return path.startswith(prefix) and (not wanted or wanted.upper() == method)
 
 
 def longest_prefix(values: dict[str, T], path: str) -> T | None:

@@ -178,7 +178,13 @@ class Options:
     retry_after: int = 1
     #: Path prefix -> seconds a write's answer is held after it was applied.
     delay_after_write: dict[str, float] = field(default_factory=dict)
+    #: Path prefix -> a field of a mirror PUT: the fields before it are applied, then Quay
+    #: fails (500), as a database error half-way through the update would.
+    fail_put_at: dict[str, str] = field(default_factory=dict)
     quirks: bool = True
+    #: Quay's FEATURE_SPARSE_INDEX (off by default, as in Quay): without it a non-empty
+    #: architecture filter is refused.
+    sparse_index: bool = False
     claim_delay: float = 2.0
     sync_duration: float = 6.0
     redirect_uri: str = "http://127.0.0.1:8000/"
@@ -198,7 +204,9 @@ class Options:
             "rate_limit_calls": self.rate_limit_calls,
             "retry_after": self.retry_after,
             "delay_after_write": dict(self.delay_after_write),
+            "fail_put_at": dict(self.fail_put_at),
             "quirks": self.quirks,
+            "sparse_index": self.sparse_index,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
             "redirect_uri": self.redirect_uri,

@@ -64,6 +64,15 @@ def epoch(when: datetime) -> int:
     return calendar.timegm(when.utctimetuple())
 
 
+def later(moment: datetime, delta: timedelta | float) -> datetime:
+    """``moment + delta``, or ``datetime.max`` past year 9999 (a far start date plus an interval:
+    Quay accepts such dates; one mirror's overflow must not break every call)."""
+    try:
+        return moment + (delta if isinstance(delta, timedelta) else timedelta(seconds=delta))
+    except OverflowError:
+        return datetime.max
+
+
 def rule_of(repo: Repository, mirror: Mirror) -> list[str]:
     """The patterns of the mirror's own rule row."""
     return repo.rules[mirror.rule_index]
@@ -136,10 +145,10 @@ def eligible_at(state: State, repo: Repository) -> datetime | None:
     if mirror.sync_status == "SYNCING":
         if mirror.is_enabled and retries_left and mirror.sync_start_date:
             expiry = mirror.sync_expiration_date or touched
-            return max(expiry, mirror.sync_start_date, touched) + delay
+            return later(max(expiry, mirror.sync_start_date, touched), delay)
         return None
     if mirror.sync_status == "SYNC_NOW" and mirror.sync_expiration_date is None:
-        return touched + delay
+        return later(touched, delay)
     if mirror.sync_status == "CANCEL":
         return None
     if (
@@ -148,7 +157,7 @@ def eligible_at(state: State, repo: Repository) -> datetime | None:
         and mirror.sync_start_date is not None
         and mirror.sync_expiration_date is None
     ):
-        return max(mirror.sync_start_date, touched) + delay
+        return later(max(mirror.sync_start_date, touched), delay)
     return None
 
 
@@ -177,11 +186,11 @@ def release(mirror: Mirror, status: str, when: datetime) -> None:
     if status == "SUCCESS" or retries < 1:
         interval = mirror.sync_interval
         if mirror.sync_start_date is None or interval <= 0:
-            next_start = when + timedelta(seconds=max(interval, 0))
+            next_start = later(when, max(interval, 0))
         else:
             delta = when - mirror.sync_start_date
             delta_seconds = delta.days * 86400 + delta.seconds
-            next_start = when + timedelta(seconds=interval - (delta_seconds % interval))
+            next_start = later(when, interval - (delta_seconds % interval))
         retries = MAX_SYNC_RETRIES
     else:
         next_start = mirror.sync_start_date

@@ -288,10 +288,21 @@ def parse_sync_start_date(value: str) -> datetime:
     return datetime.strptime(value, SYNC_START_FORMAT)
 
 
-def invalid_architectures(values: list[str] | None) -> str | None:
-    """Return Quay's message for an architecture filter with unknown values, else None."""
+SPARSE_INDEX_REQUIRED = "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled."
+
+
+def architecture_problem(values: Any, sparse_index: bool) -> str | None:
+    """Quay's 400 detail for an ``architecture_filter``, or None when it is accepted.
+
+    As ``endpoints/api/mirror.py``: a non-empty filter needs FEATURE_SPARSE_INDEX, then
+    ``validate_architecture_filter`` (a list of known architectures; empty or null is "all").
+    """
     if not values:
         return None
+    if not sparse_index:
+        return SPARSE_INDEX_REQUIRED
+    if not isinstance(values, list):
+        return "architecture_filter must be an array"
     invalid = set(values) - VALID_ARCHITECTURES
     if invalid:
         return f"Invalid architectures: {', '.join(sorted(invalid))}"

@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core import signing
-from django.utils import timezone
 
-from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
+from dashboard.quay.dates import format_quay_datetime, local_time, parse_quay_datetime
 from dashboard.quay.models import LogEntry, MirrorConfig
 
 from .models import URL_FIELDS, redact_url
@@ -220,8 +219,8 @@ def format_value(name: str, value: Any) -> str:
         moment = parse_quay_datetime(value) if isinstance(value, str) else value
         if not moment:
             return "none"
-        local = timezone.localtime(moment)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
+        local = local_time(moment)
+        return f"{local.date().isoformat()} {local:%H:%M} {local.tzname() or 'UTC'}"
     if name == "is_enabled":
         return "on" if value else "off"
     if isinstance(value, bool):
@@ -254,17 +253,34 @@ def summary(changes: Iterable[Change], password: str = "") -> str:
 
 
 def audit_changes(
-    changes: Iterable[Change], password: str = "", dropped: Iterable[Change] = ()
+    changes: Iterable[Change],
+    password: str = "",
+    dropped: Iterable[Change] = (),
+    *,
+    unknown: bool = False,
+    password_applied: bool | None = True,
 ) -> dict[str, Any]:
-    """``{field: {"from", "to", "applied"}}`` for the audit trail; never a password value."""
+    """``{field: {"from", "to", "applied"}}`` for the audit trail; never a password value.
+
+    ``applied`` is ``None`` for every field when ``unknown`` (Quay did not say and the config
+    could not show it). A password is write-only: whether it took effect is only known from
+    how the call went (``password_applied``)."""
     dropped_fields = {c.field for c in dropped}
+
+    def applied(field: str) -> bool | None:
+        return None if unknown else field not in dropped_fields
+
     result: dict[str, Any] = {
-        c.field: {"from": c.old, "to": c.new, "applied": c.field not in dropped_fields}
+        c.field: {"from": c.old, "to": c.new, "applied": applied(c.field)}
         for c in changes
         if c.old != c.new
     }
     if password:
-        result[PASSWORD] = {"from": None, "to": password, "applied": True}
+        result[PASSWORD] = {
+            "from": None,
+            "to": password,
+            "applied": None if unknown else password_applied,
+        }
     return result
 
 

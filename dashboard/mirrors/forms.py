@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,8 +18,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.quay.dates import parse_quay_datetime
-from dashboard.quay.models import ARCHITECTURES, MirrorConfig
+from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
+from dashboard.quay.models import ARCHITECTURES, MirrorConfig, RegistryCapabilities
 
 from . import globs
 
@@ -33,11 +34,34 @@ SELECT_LIMIT = 12
 DEFAULT_INTERVAL = 86400
 DEFAULT_TIMEOUT = 300
 
+#: Longest values the form takes (each says why at its field when exceeded).
+MAX_REFERENCE = 255  # container image names, registry included (distribution's limit)
+MAX_NAME = 255  # Quay's user (and so robot) names; registry usernames
+MAX_PASSWORD = 4096
+MAX_PROXY = 2048
+MAX_NO_PROXY = 4096
+
+#: Start dates the form takes (UTC). Quay stores any year from 1 to 9999, but a start before
+#: 1970 is long past (Quay syncs at once) and one after 2100 never comes: a slip in the year.
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_START = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+START_OUT_OF_RANGE = "Choose a date from 1 January 1970 to 31 December 2100 (UTC); check the year."
+
 _ROBOT_SHORTNAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,254}$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+    """A valid IANA zone name as a zone (``None`` for anything else)."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def split_duration(seconds: int) -> tuple[int, str]:
@@ -84,6 +108,35 @@ def check_reference(value: str) -> str | None:
     return None
 
 
+def _wall_clock(value: datetime) -> str:
+    """What a ``datetime-local`` input shows for ``value`` (local time, else UTC: see
+    :attr:`MirrorSettingsForm.start_shown_in_utc`), with the four-digit year it needs."""
+    return local_time(value).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class StartDateField(forms.DateTimeField):
+    """The start date, typed in the person's time zone; a stored date that cannot be written
+    in that zone (Quay accepts years 1 to 9999) is shown in UTC instead of failing."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return _wall_clock(value)
+        return super().prepare_value(value)
+
+
+def _at_most(what: str, why: str = "") -> dict[str, str]:
+    """The message of a text field's ``max_length`` (``why`` says where the limit comes from)."""
+    return {
+        "max_length": f"{what} can have at most %(limit_value)d characters{why}; "
+        "this one has %(show_value)d."
+    }
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    """A long value as its first characters, for a message that names it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class PatternRows(forms.Widget):
     """Reads one pattern per ``root_rule`` input (the editor's rows; blank rows are ignored).
 
@@ -111,14 +164,17 @@ class PatternListField(forms.Field):
         return [str(v) for v in value or []]
 
     def validate(self, value: list[str]) -> None:
+        patterns = globs.clean_patterns(value)
+        if len(patterns) > globs.MAX_PATTERNS:
+            raise forms.ValidationError(globs.too_many(len(patterns)))
         problems = [
-            f"“{check.pattern}”: {' '.join(check.errors)}"
+            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
             for check in globs.check_rows(value)
             if check.errors
         ]
         if problems:
             raise forms.ValidationError(problems)
-        if not globs.clean_patterns(value):
+        if not patterns:
             raise forms.ValidationError(
                 "Add at least one tag pattern (for example “latest” or “v1.*”): Quay needs one."
             )
@@ -130,7 +186,12 @@ class PatternListField(forms.Field):
 
 
 class MirrorSettingsForm(forms.Form):
+    #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
+    #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+    #: The time zone the form's dates were written in when it was drawn: a form drawn in one
+    #: zone and posted from another (a new sign-in, a changed cookie) is read in the first.
+    drawn_zone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     is_enabled = forms.BooleanField(
         label="Scheduled syncs on",
@@ -139,15 +200,20 @@ class MirrorSettingsForm(forms.Form):
     )
     external_reference = forms.CharField(
         label="Source",
-        max_length=2048,
+        max_length=MAX_REFERENCE,
+        error_messages=_at_most(
+            "A source", ", registry included (no container image name is longer)"
+        ),
         help_text="The repository to mirror: registry/namespace/repository, "
         "e.g. docker.io/library/nginx.",
     )
     root_rule = PatternListField(label="Tags to mirror")
 
-    robot_username = forms.CharField(label="Robot account", max_length=255)
+    robot_username = forms.CharField(
+        label="Robot account", max_length=MAX_NAME, error_messages=_at_most("A robot's name")
+    )
 
-    sync_start_date = forms.DateTimeField(
+    sync_start_date = StartDateField(
         label="First / next sync",
         input_formats=[
             "%Y-%m-%dT%H:%M:%S",
@@ -184,12 +250,15 @@ class MirrorSettingsForm(forms.Form):
         label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
     )
 
-    external_registry_username = forms.CharField(label="Username", max_length=255, required=False)
+    external_registry_username = forms.CharField(
+        label="Username", max_length=MAX_NAME, required=False, error_messages=_at_most("A username")
+    )
     external_registry_password = forms.CharField(
         label="Password",
         required=False,
         strip=False,
-        max_length=4096,
+        max_length=MAX_PASSWORD,
+        error_messages=_at_most("A password"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     remove_credentials = forms.BooleanField(
@@ -198,15 +267,31 @@ class MirrorSettingsForm(forms.Form):
 
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
     unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
-    http_proxy = forms.CharField(label="HTTP proxy", max_length=2048, required=False)
-    https_proxy = forms.CharField(label="HTTPS proxy", max_length=2048, required=False)
-    no_proxy = forms.CharField(label="No proxy for", max_length=4096, required=False)
+    http_proxy = forms.CharField(
+        label="HTTP proxy", max_length=MAX_PROXY, required=False, error_messages=_at_most("A proxy")
+    )
+    https_proxy = forms.CharField(
+        label="HTTPS proxy",
+        max_length=MAX_PROXY,
+        required=False,
+        error_messages=_at_most("A proxy"),
+    )
+    no_proxy = forms.CharField(
+        label="No proxy for",
+        max_length=MAX_NO_PROXY,
+        required=False,
+        error_messages=_at_most("The no-proxy list"),
+    )
     architecture_filter = forms.MultipleChoiceField(
         label="Architectures",
         choices=[(a, a) for a in ARCHITECTURES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every architecture is mirrored.",
+    )
+    #: Offered only where Quay refuses a filter and one is stored (Quay accepts clearing it).
+    clear_architecture_filter = forms.BooleanField(
+        label="Remove the architecture filter (mirror every architecture)", required=False
     )
 
     #: Second submit while a sync runs; "apply mine anyway" after a concurrent change.
@@ -223,10 +308,16 @@ class MirrorSettingsForm(forms.Form):
         robots_error: str = "",
         creating: bool = False,
         stored_password: bool = False,
+        architectures: RegistryCapabilities | None = None,
         **kwargs: Any,
     ) -> None:
+        """``architectures``: what Quay said about architecture filters (``None``: unknown;
+        the filter is then offered and Quay judges it)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
+        self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
+        if self.start_shown_in_utc:
+            self.initial["drawn_zone"] = "UTC"  # the start date is written in UTC
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
         self.robots_error = robots_error
@@ -252,10 +343,29 @@ class MirrorSettingsForm(forms.Form):
             )
         if self.creating or not stored_password:
             del self.fields["remove_credentials"]
+        self.architectures = architectures
+        self._offer_architectures(architectures)
         for unit_field in ("sync_interval_unit", "skopeo_timeout_unit"):
             value = self.initial.get(unit_field)
             if value == "seconds" or (data is not None and data.get(unit_field) == "seconds"):
                 self.fields[unit_field].choices = [("seconds", "seconds")] + [(u, u) for u in UNITS]
+
+    def _offer_architectures(self, capabilities: RegistryCapabilities | None) -> None:
+        """The architectures Quay lists (and any stored one); none to tick where Quay refuses
+        a filter, the stored one still shown (and removable: Quay accepts an empty filter)."""
+        field = self.fields["architecture_filter"]
+        listed = (capabilities.mirror_architectures if capabilities else ()) or ARCHITECTURES
+        stored = list(self.initial.get("architecture_filter") or [])
+        field.choices = [(a, a) for a in dict.fromkeys([*listed, *stored])]
+        if self.architecture_filter_refused:
+            field.disabled = True
+        if not (self.architecture_filter_refused and stored):
+            del self.fields["clear_architecture_filter"]
+
+    @property
+    def architecture_filter_refused(self) -> bool:
+        """Quay said it has no sparse manifests, so it refuses a non-empty filter."""
+        return self.architectures is not None and not self.architectures.architecture_filter
 
     # -- building -------------------------------------------------------------------------
 
@@ -323,6 +433,31 @@ class MirrorSettingsForm(forms.Form):
             raise forms.ValidationError(problem)
         return value
 
+    def clean_sync_start_date(self) -> datetime:
+        value: datetime = self.cleaned_data["sync_start_date"]
+        stored = self.get_initial_for_field(self.fields["sync_start_date"], "sync_start_date")
+        if value == stored:
+            return value  # Quay's own date, left as it is (only changes are sent)
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise forms.ValidationError(START_OUT_OF_RANGE)
+        return value
+
+    @property
+    def zone_name(self) -> str:
+        """The time zone the start date field is written (and read) in: the one the form was
+        drawn in when it comes back posted, else the person's current one."""
+        if self.is_bound and _zone(self.data.get("drawn_zone")) is not None:
+            return str(self.data.get("drawn_zone"))
+        return timezone.get_current_timezone_name()
+
+    @property
+    def start_shown_in_utc(self) -> bool:
+        """The stored start date cannot be written in the person's zone: the field shows UTC."""
+        value = self.initial.get("sync_start_date")
+        return (
+            not self.is_bound and isinstance(value, datetime) and local_time_or_none(value) is None
+        )
+
     def clean_robot_username(self) -> str:
         value = self.cleaned_data["robot_username"].strip()
         if "+" not in value or value.split("+", 1)[0] != self.namespace:
@@ -359,6 +494,15 @@ class MirrorSettingsForm(forms.Form):
     def clean_external_registry_username(self) -> str:
         return self.cleaned_data["external_registry_username"].strip()
 
+    def full_clean(self) -> None:
+        """Read the dates in the zone the form was drawn in (not the zone of this request)."""
+        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
+        if zone is None:
+            super().full_clean()
+            return
+        with timezone.override(zone):
+            super().full_clean()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         self._duration(
@@ -373,6 +517,8 @@ class MirrorSettingsForm(forms.Form):
             target="skopeo_timeout_interval",
         )
         self._credentials(data)
+        if data.get("clear_architecture_filter"):
+            data["architecture_filter"] = []
         return data
 
     @property
@@ -412,6 +558,14 @@ class MirrorSettingsForm(forms.Form):
         if password and self._errors and "external_registry_password" not in self._errors:
             self.password_not_sent()
 
+    @property
+    def empty_password_keeps_stored(self) -> bool:
+        """Whether leaving the password empty keeps the stored one: not when the form came
+        back asking for a password (a new username needs its own)."""
+        if not self.stored_password:
+            return False
+        return not (self.is_bound and "external_registry_password" in self.errors)
+
     def password_not_sent(self) -> None:
         """Say that a typed password was not sent (it is never sent back to the page)."""
         if "external_registry_password" in self.errors:
@@ -442,6 +596,9 @@ class MirrorSettingsForm(forms.Form):
 
     @property
     def architectures_open(self) -> bool:
+        """Open with a stored filter this Quay refuses, too (it says what that means)."""
+        if "clear_architecture_filter" in self.fields:
+            return True
         return self._section_open(("architecture_filter",))
 
     def _duration(self, prefix: str, minimum: int, message: str, target: str = "") -> None:
@@ -483,9 +640,10 @@ def data_from_snapshot(values: dict[str, Any]) -> dict[str, list[str]]:
     ):
         data[name] = [values.get(name) or ""]
     start = parse_quay_datetime(values.get("sync_start_date"))
-    data["sync_start_date"] = [
-        timezone.localtime(start).strftime("%Y-%m-%dT%H:%M:%S") if start else ""
-    ]
+    data["sync_start_date"] = [_wall_clock(start) if start else ""]
+    # The zone the date is written in (UTC where the person's zone cannot write it).
+    local = local_time_or_none(start) if start else None
+    data["drawn_zone"] = [timezone.get_current_timezone_name() if local or not start else "UTC"]
     for prefix, name in (
         ("sync_interval", "sync_interval"),
         ("skopeo_timeout", "skopeo_timeout_interval"),

@@ -4,14 +4,23 @@ Quay's mirror worker lists the upstream tags and keeps those that match any patt
 rule, one pattern at a time, with Python's ``fnmatch`` (case-sensitive, whole tag, only ``*``,
 ``?`` and ``[...]``). Tags in the repository that the rule no longer matches are deleted by
 the next successful sync.
+
+Patterns are bounded before anything is compiled: a pattern longer than the longest tag Quay
+allows, or more patterns than a rule can usefully hold, is an error at its row.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+#: Quay's tags are at most 128 characters (``[\w][\w.-]{0,127}``): longer is not a tag glob.
+MAX_PATTERN_LENGTH = 128
+#: Patterns in one rule (the editor's rows, duplicates and blank rows not counted).
+MAX_PATTERNS = 100
 
 #: Regular-expression syntax people type by habit; fnmatch reads it literally.
 _REGEX_HINTS: tuple[tuple[str, str], ...] = (
@@ -61,9 +70,34 @@ def _unclosed_bracket(pattern: str) -> bool:
     return False
 
 
+def too_long(pattern: str) -> str:
+    return (
+        f"A pattern can have at most {MAX_PATTERN_LENGTH} characters, as many as the longest "
+        f"tag Quay allows; this one has {len(pattern):,}."
+    )
+
+
+def too_many(count: int) -> str:
+    """The whole rule's error when it has more than :data:`MAX_PATTERNS` patterns."""
+    return (
+        f"A rule can have at most {MAX_PATTERNS} patterns; this one has {count:,}. Remove "
+        f"{count - MAX_PATTERNS:,}, or let one pattern cover several tags (e.g. “1.2*”)."
+    )
+
+
+def _past_the_cap(number: int) -> str:
+    return f"This is pattern {number:,}: a rule can have at most {MAX_PATTERNS} patterns."
+
+
 def check_pattern(pattern: str) -> PatternCheck:
-    """Errors (Quay would refuse or misread the rule) and warnings (valid, but likely a slip)."""
+    """Errors (Quay would refuse or misread the rule) and warnings (valid, but likely a slip).
+
+    A pattern longer than any tag gets that error alone: nothing else is looked at.
+    """
     check = PatternCheck(pattern)
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        check.errors.append(too_long(pattern))
+        return check
     if not pattern.strip():
         check.errors.append("A pattern cannot be empty.")
         return check
@@ -94,7 +128,8 @@ def check_pattern(pattern: str) -> PatternCheck:
 
 
 def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
-    """Check every row; later copies of a pattern are flagged as duplicates to be removed.
+    """Check every row; later copies of a pattern are flagged as duplicates to be removed, and
+    patterns past the :data:`MAX_PATTERNS` th are errors.
 
     Blank rows are spare rows (the editor without JavaScript offers some): they are ignored.
     """
@@ -105,21 +140,19 @@ def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
             checks.append(PatternCheck(""))
             continue
         check = check_pattern(row.strip())
-        if check.pattern and check.pattern in seen:
+        if check.pattern in seen:
             check.warnings.append("Duplicate of a row above: it will be removed when saved.")
-        seen.add(check.pattern)
+        else:
+            seen.add(check.pattern)
+            if len(seen) > MAX_PATTERNS:
+                check.errors.insert(0, _past_the_cap(len(seen)))
         checks.append(check)
     return checks
 
 
 def clean_patterns(rows: Iterable[str]) -> list[str]:
     """Stripped, without blank rows and duplicates, in the order typed."""
-    result: list[str] = []
-    for row in rows:
-        pattern = row.strip()
-        if pattern and pattern not in result:
-            result.append(pattern)
-    return result
+    return list(dict.fromkeys(p for p in (row.strip() for row in rows) if p))
 
 
 def split_lines(text: str) -> list[str]:
@@ -127,8 +160,15 @@ def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines()]
 
 
+@functools.lru_cache(maxsize=256)
+def _matcher(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    # fnmatchcase's own compile, behind a small cache: fnmatch keeps 32768 compiled patterns.
+    return re.compile(fnmatch.translate(pattern)).match
+
+
 def matches(pattern: str, tag: str) -> bool:
-    return fnmatch.fnmatchcase(tag, pattern)
+    """``fnmatch.fnmatchcase(tag, pattern)``, as Quay's worker selects tags."""
+    return _matcher(pattern)(tag) is not None
 
 
 @dataclass(frozen=True)
@@ -157,7 +197,7 @@ def preview(
     ``upstream``: the tags the last successful sync found in the source, when known.
     """
     names = sorted(set(tags))
-    valid = [p for p in clean_patterns(patterns) if check_pattern(p).ok]
+    valid = [p for p in clean_patterns(patterns)[:MAX_PATTERNS] if check_pattern(p).ok]
     by_pattern = {p: tuple(t for t in names if matches(p, t)) for p in valid}
     kept = {t for matched in by_pattern.values() for t in matched}
     seen = set(upstream) if upstream is not None else None

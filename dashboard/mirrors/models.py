@@ -17,6 +17,13 @@ class AuditEntry(models.Model):
         CANCEL = "cancel", "cancelled the sync"
         STATE = "state", "changed the repository state"
 
+    class Outcome(models.TextChoices):
+        DONE = "done", "done"
+        PARTIAL = "partial", "not fully applied"
+        REFUSED = "refused", "refused by Quay"
+        UNKNOWN = "unknown", "outcome unknown: Quay did not answer in time"
+        NOT_DONE = "not_done", "nothing done"
+
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -28,6 +35,8 @@ class AuditEntry(models.Model):
     #: ``{field: {"from": old, "to": new}}``; a password is recorded as "changed", never a value.
     changes = models.JSONField(default=dict, blank=True)
     ok = models.BooleanField(default=True)
+    #: How it went, as far as Quay let the dashboard know (``ok`` is ``outcome == DONE``).
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.DONE)
     message = models.TextField(blank=True)
 
     class Meta:
@@ -79,14 +88,17 @@ def record(
     *,
     changes: dict[str, Any] | None = None,
     ok: bool = True,
+    outcome: str | None = None,
     message: str = "",
 ) -> AuditEntry:
     """Write one audit entry: ``person`` (a ``services.person.Person``) did ``action`` on
     ``target`` (a ``services.target.RepoTarget``). Never pass secret values in changes.
 
-    Credentials in proxy URLs (``http://user:password@proxy``) are taken out here, so no
-    writer can store them by mistake.
+    ``outcome`` says how it went (an ``AuditEntry.Outcome``); without it, ``ok`` tells done
+    from not fully applied. Credentials in proxy URLs (``http://user:password@proxy``) are
+    taken out here, so no writer can store them by mistake.
     """
+    outcome = outcome or (AuditEntry.Outcome.DONE if ok else AuditEntry.Outcome.PARTIAL)
     user = person.user if getattr(person.user, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         user=user,
@@ -95,6 +107,7 @@ def record(
         repository=target.name,
         action=action,
         changes=redact_changes(changes),
-        ok=ok,
+        ok=outcome == AuditEntry.Outcome.DONE,
+        outcome=outcome,
         message=redact_text(message),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dashboard.quay.errors import QuayBadRequest, QuayError
+from dashboard.quay.errors import QuayBadRequest, QuayError, QuayTimeout
 
 PREFIX = "Quay refused this"
 
@@ -120,3 +120,12 @@ def add_to_form(form: Any, error: QuayError, sent: dict[str, Any] | None = None)
     if field_name not in form.fields:
         field_name = None
     form.add_error(field_name, refusal(error, sent))
+
+
+def unanswered(timeout: float, error: QuayError) -> str:
+    """Why a write's outcome is not known from its answer: no answer within ``timeout``
+    seconds, or an error that may have come after Quay acted (a 5xx from Quay or the proxy in
+    front of it)."""
+    if isinstance(error, QuayTimeout):
+        return f"Quay did not answer within {timeout:g} s"
+    return f"Quay answered with an error (HTTP {error.status})"

@@ -64,7 +64,7 @@ class MirrorStatus:
     key: str  # fail, stuck, active, cancel, never, success, disabled (CSS class and filter)
     label: str  # the status in a word or two
     detail: str  # what it means now, in a sentence fragment
-    remedy: str = ""  # what to do about it (stuck only)
+    remedy: str = ""  # what to do about it (stuck and failed)
     sync_status: SyncStatus = SyncStatus.NEVER_RUN
     #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3 tries again
     #: at 23:39 UTC", "—" when not known).
@@ -157,9 +157,20 @@ def _retries_words(config: MirrorConfig, now: datetime) -> str:
 def _next_words(config: MirrorConfig, now: datetime) -> str:
     """What the next run is when its start date is already past (a time would look stale)."""
     start = config.sync_start_date
+    expires = config.sync_expiration_date
+    if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
+        # Its worker died. A worker re-claims it once its start date has passed, if it is
+        # enabled and has retries left (Quay's repo_mirror.py); otherwise it never ends.
+        if config.is_enabled and config.sync_retries_remaining > 0 and start is not None:
+            return f"when a worker re-claims the stuck sync, from {clock(start, now)}"
+        return "none until the stuck sync is cancelled"
+    if config.sync_status.is_active and config.is_enabled:
+        return "after this sync ends"  # its start date is the run now going on
     if config.sync_status.is_active or not config.is_enabled or start is None:
         return ""
-    if config.sync_retries_remaining <= 0 or start > now:
+    if config.sync_retries_remaining <= 0:
+        return "none until Sync now (no retries left)"  # the worker skips it
+    if start > now:
         return ""
     if config.sync_status is SyncStatus.FAIL:
         return "within a minute" if start > now - OVERDUE else ""
@@ -243,7 +254,9 @@ def _describe(
         )
 
     if status is SyncStatus.FAIL:
-        return MirrorStatus("fail", FAILED, _fail_detail(config, now), sync_status=s)
+        return MirrorStatus(
+            "fail", FAILED, _fail_detail(config, now), _fail_remedy(config, now), sync_status=s
+        )
     if status is SyncStatus.CANCEL:
         return MirrorStatus(
             "cancel", CANCELLED, "scheduled syncs are paused until Sync now", sync_status=s
@@ -284,6 +297,17 @@ def _fail_detail(config: MirrorConfig, now: datetime) -> str:
     if due_soon:
         return f"retrying within a minute ({_retries(config)})"
     return f"retrying {at(start, now)} ({_retries(config)})"  # type: ignore[arg-type]
+
+
+def _fail_remedy(config: MirrorConfig, now: datetime) -> str:
+    """The next step after a failed sync (the Last result says why it failed)."""
+    cause = "Fix the cause (the last result says what went wrong: the source, its credentials"
+    cause += " or the robot)"
+    if not config.is_enabled or config.sync_retries_remaining <= 0:
+        return f"{cause}, then press Sync now."
+    if _gave_up(config, now):
+        return f"{cause}; Quay tries again at the next run, or press Sync now."
+    return f"Quay retries by itself; if it keeps failing, {cause[0].lower()}{cause[1:]}."
 
 
 # -- reading the usage log -----------------------------------------------------------------
@@ -411,4 +435,5 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
         detail=detail,
         retries="—" if retries is None else f"{retries} of {MAX_SYNC_RETRIES} left",
         next_words="",
+        remedy="",  # read-only: the person cannot press anything, and health says no cause
     )

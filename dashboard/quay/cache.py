@@ -83,20 +83,9 @@ class CachingQuayClient(QuayClient):
         digest = hashlib.sha256(what.encode()).hexdigest()[:40]
         return f"{_PREFIX}:{self._person}:{generation}:{digest}"
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        accept_statuses: tuple[int, ...] = (),
-        scope: str | None = None,
-    ) -> Any:
+    def request(self, method: str, path: str, **options: Any) -> Any:
         def ask() -> Any:
-            return super(CachingQuayClient, self).request(
-                method, path, params=params, json=json, accept_statuses=accept_statuses, scope=scope
-            )
+            return super(CachingQuayClient, self).request(method, path, **options)
 
         if method.upper() != "GET":
             self.forget()
@@ -104,7 +93,9 @@ class CachingQuayClient(QuayClient):
                 return ask()
             finally:
                 self.forget()  # reads that ran alongside the write may predate it
-        key = self._key(self._generation(), path, params)
+        if options.get("anonymous"):
+            return ask()  # the same for everybody: not this person's to keep
+        key = self._key(self._generation(), path, options.get("params"))
         if self.max_age > 0:
             kept = cache.get(key)
             if kept is not None and time.time() - kept[0] <= self.max_age:

@@ -14,6 +14,15 @@ ARCHITECTURES = ("amd64", "arm64", "ppc64le", "s390x")
 MAX_SYNC_RETRIES = 3
 
 
+def _read_date(value: Any) -> datetime | None:
+    """A mirror date from Quay; one that is present but not a date makes the answer unreadable
+    (the client turns this ValueError into ``QuayUnexpected``) rather than "no date"."""
+    parsed = parse_quay_datetime(value)
+    if parsed is None and value not in (None, ""):
+        raise ValueError(f"not a date: {value!r:.80}")
+    return parsed
+
+
 class SyncStatus(enum.StrEnum):
     """``sync_status`` of a mirror config, with what each one means."""
 
@@ -227,8 +236,8 @@ class MirrorConfig:
             https_proxy=proxy.get("https_proxy") or None,
             no_proxy=proxy.get("no_proxy") or None,
             sync_interval=int(data.get("sync_interval") or 0),
-            sync_start_date=parse_quay_datetime(data.get("sync_start_date")),
-            sync_expiration_date=parse_quay_datetime(data.get("sync_expiration_date")),
+            sync_start_date=_read_date(data.get("sync_start_date")),
+            sync_expiration_date=_read_date(data.get("sync_expiration_date")),
             sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
             sync_status=status,
             rule_kind=rule.get("rule_kind") or "tag_glob_csv",
@@ -236,6 +245,36 @@ class MirrorConfig:
             robot_username=data.get("robot_username") or None,
             skopeo_timeout_interval=int(data.get("skopeo_timeout_interval") or 300),
             architecture_filter=tuple(data.get("architecture_filter") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class RegistryCapabilities:
+    """``GET /api/v1/registry/capabilities``: what this Quay's registry supports."""
+
+    #: Sparse manifest lists (Quay's FEATURE_SPARSE_INDEX, off by default).
+    sparse_manifests: bool
+    #: The architectures a mirror may filter on.
+    mirror_architectures: tuple[str, ...] = ARCHITECTURES
+    required_architectures: tuple[str, ...] = ()
+    optional_architectures_allowed: bool = False
+
+    @property
+    def architecture_filter(self) -> bool:
+        """Whether Quay takes a non-empty architecture filter (without sparse manifests it
+        refuses one: "Architecture filtering requires FEATURE_SPARSE_INDEX to be enabled.")."""
+        return self.sparse_manifests
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> RegistryCapabilities:
+        sparse = data.get("sparse_manifests") or {}
+        return cls(
+            sparse_manifests=bool(sparse.get("supported")),
+            mirror_architectures=tuple(str(a) for a in data.get("mirror_architectures") or ()),
+            required_architectures=tuple(
+                str(a) for a in sparse.get("required_architectures") or ()
+            ),
+            optional_architectures_allowed=bool(sparse.get("optional_architectures_allowed")),
         )
 
 
@@ -302,7 +341,7 @@ class MirrorHealth:
                     sync_status=status,
                     is_enabled=bool(row.get("is_enabled", True)),
                     retries_remaining=row.get("retries_remaining"),
-                    last_sync=parse_quay_datetime(row.get("last_sync")),
+                    last_sync=_read_date(row.get("last_sync")),
                 )
             )
         return cls(

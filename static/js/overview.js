@@ -291,6 +291,16 @@
     elt.appendChild(document.createTextNode(" — could not refresh (" + why + "), trying again by itself."));
   }
 
+  // The refresh sends the state of every watched row, in one field (a tab may watch more rows
+  // than a request may have fields).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt || event.detail.elt.id !== "refresh") { return; }
+    var inputs = document.querySelectorAll("#results tr[data-watch]:not([hidden]) input[name=row]");
+    var states = [];
+    for (var i = 0; i < inputs.length; i++) { states.push(inputs[i].value); }
+    event.detail.parameters["rows"] = states.join("\n");
+  });
+
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:sendError", failed);
 })();

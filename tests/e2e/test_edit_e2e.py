@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
+
+from ..conftest import TOKENS
 
 
 def rule_inputs(page: Page):
@@ -113,3 +117,84 @@ def test_the_form_makes_no_horizontal_scrollbar(signed_in_page, emulator):
           + getComputedStyle(e).width + getComputedStyle(e).position + getComputedStyle(e).left)"""
     )
     assert overflow <= 0, wide
+
+
+def test_a_form_drawn_in_one_zone_and_posted_from_another_leaves_the_date_alone(
+    signed_in_page, emulator, dashboard
+):
+    """Drawn in UTC; the zone cookie then says New York (a new sign-in, another browser
+    profile): only the changed interval reaches Quay, the start date is not moved."""
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    before = emulator.mirror("acme", "redis")["sync_start_date"]
+    page.context.add_cookies([{"name": "tz", "value": "America/New_York", "url": dashboard}])
+    emulator.control("DELETE", "requests")
+    page.get_by_label("Sync every").fill("13")
+    page.locator("button.save").click()
+    expect(page.locator("#messages")).to_contain_text("interval: 12 hours → 13 hours")
+    puts = [r["json"] for r in emulator.requests_log() if r["method"] == "PUT"]
+    assert puts == [{"sync_interval": 13 * 3600}]
+    assert emulator.mirror("acme", "redis")["sync_start_date"] == before
+
+
+def test_a_tab_opened_before_signing_in_again_still_saves(signed_in_page, emulator, dashboard):
+    """Signing in again (here in a second tab) rotates the CSRF token; the first tab's form
+    and buttons send the browser's current one, so nothing is refused or lost."""
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.get_by_label("Sync every").fill("13")
+    other = page.context.new_page()
+    other.goto(f"{dashboard}/accounts/login/?next=/")
+    other.get_by_label("Access token").fill(TOKENS["alice"])
+    other.get_by_role("button", name="Sign in with token").click()
+    other.wait_for_url(f"{dashboard}/")
+    other.close()
+    page.locator("button.save").click()
+    expect(page.locator("#messages")).to_contain_text("interval: 12 hours → 13 hours")
+    assert emulator.mirror("acme", "redis")["sync_interval"] == 13 * 3600
+    page.get_by_role("button", name="Sync now").click()  # an htmx press from the same tab
+    expect(page.locator("#status-body .status-line .status")).to_have_text("Queued")
+
+
+def test_on_a_phone_a_refused_save_puts_its_outcome_in_view_with_the_focus(
+    signed_in_page, emulator
+):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_label("Source", exact=True).fill("10.1.2.3/library/redis")  # Quay refuses it
+    page.locator("button.save").click()
+    summary = page.locator(".form-error-summary")
+    expect(summary).to_contain_text("Nothing was saved")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    link = summary.get_by_role("link", name=re.compile("^Source"))
+    link.click()
+    expect(page.get_by_label("Source", exact=True)).to_be_in_viewport()
+
+
+def test_enter_in_a_pattern_row_adds_a_row_and_saves_nothing(signed_in_page, emulator):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    emulator.control("DELETE", "requests")
+    rows = rule_inputs(page)
+    before = rows.count()
+    page.locator("#rule-0").press("Enter")
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator(f"#rule-{before}")).to_be_focused()
+    assert not [r for r in emulator.requests_log() if r["method"] == "PUT"]
+
+
+def test_the_rule_editor_keeps_working_in_a_tab_opened_before_signing_in_again(
+    signed_in_page, emulator, dashboard
+):
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    other = page.context.new_page()
+    other.goto(f"{dashboard}/accounts/login/?next=/")
+    other.get_by_label("Access token").fill(TOKENS["alice"])
+    other.get_by_role("button", name="Sign in with token").click()
+    other.wait_for_url(f"{dashboard}/")
+    other.close()
+    rows = rule_inputs(page)
+    before = rows.count()
+    page.get_by_role("button", name="+ Add pattern").click()  # htmx, includes the form
+    expect(rows).to_have_count(before + 1)
+    page.locator(f"#rule-{before}").fill("8.*")  # the live check posts the form too
+    expect(page.locator(f"#rule-msg-{before}")).to_be_visible()
+    expect(page.locator("#messages")).not_to_contain_text("Reload the page")

@@ -116,6 +116,20 @@ def test_hang_never_answers_until_reset(emulator: Emulator) -> None:
     assert emulator.api("GET", "repository/acme/nginx/mirror").status_code == 200
 
 
+def test_a_hang_can_name_one_method(emulator: Emulator) -> None:
+    emulator.configure(hang=["PUT /api/v1/repository/acme/nginx/mirror"])
+    assert emulator.api("GET", "repository/acme/nginx/mirror").status_code == 200
+    with pytest.raises(requests.Timeout):
+        requests.put(
+            f"{emulator.url}/api/v1/repository/acme/nginx/mirror",
+            json={"sync_interval": 3600},
+            headers={"Authorization": f"Bearer {TOKENS['alice']}"},
+            timeout=0.5,
+        )
+    emulator.reset()
+    assert emulator.mirror("acme", "nginx")["sync_interval"] != 3600  # held before applying
+
+
 def test_reset_restores_seed_and_options(emulator: Emulator) -> None:
     emulator.configure(latency_ms=50, quirks=False)
     emulator.api("PUT", "repository/acme/nginx/mirror", json={"is_enabled": False})

@@ -263,12 +263,14 @@ def test_public_registry_hostnames_are_allowed(emulator: Emulator) -> None:
 
 
 def test_unknown_architecture_is_refused(emulator: Emulator) -> None:
+    emulator.configure(sparse_index=True)
     response = post(emulator, architecture_filter=["amd64", "riscv64", "i386"])
     assert response.status_code == 400
-    assert detail(response) == "Invalid architectures: i386, riscv64"
+    assert response.json() == {"detail": "Invalid architectures: i386, riscv64"}
 
 
 def test_known_architectures_are_stored(emulator: Emulator) -> None:
+    emulator.configure(sparse_index=True)
     assert put(emulator, {"architecture_filter": ["arm64", "s390x"]}).status_code == 201
     assert emulator.mirror("acme", "nginx")["architecture_filter"] == ["arm64", "s390x"]
 
@@ -348,11 +350,30 @@ def test_put_null_username_and_password_clears_credentials(emulator: Emulator) -
     assert record["external_registry_password"] is None
 
 
-def test_put_applies_fields_before_the_refused_one(emulator: Emulator) -> None:
+def test_put_checks_every_field_before_it_applies_any(emulator: Emulator) -> None:
+    """Quay's ``put`` validates and normalises every requested change first (endpoints/api/
+    mirror.py since the SSRF fix of July 2026): a refused field leaves all of them alone."""
     response = put(emulator, {"is_enabled": False, "sync_start_date": "2030-01-01"})
     assert response.status_code == 400
     assert response.json() == {"detail": "Incorrect DateTime format for sync_start_date."}
-    assert emulator.mirror("acme", "nginx")["is_enabled"] is False
+    assert emulator.mirror("acme", "nginx")["is_enabled"] is True
+    response = put(emulator, {"is_enabled": False, "external_reference": "10.1.2.3/x/y"})
+    assert response.status_code == 400
+    assert emulator.mirror("acme", "nginx")["is_enabled"] is True
+
+
+def test_a_put_failing_half_way_keeps_the_fields_applied_before(emulator: Emulator) -> None:
+    """The fault ``fail_put_at``: Quay failing (500) in the middle of applying an update, as a
+    database error would, after the fields it applies before that one."""
+    emulator.configure(fail_put_at={"/api/v1/repository/acme/nginx/mirror": "sync_interval"})
+    response = put(emulator, {"is_enabled": False, "sync_interval": 7200})
+    assert response.status_code == 500
+    stored = emulator.mirror("acme", "nginx")
+    assert stored["is_enabled"] is False  # applied before the failure
+    assert stored["sync_interval"] != 7200  # not applied
+    assert put(emulator, {"sync_interval": 60}).status_code == 500  # until configured away
+    emulator.configure(fail_put_at={})
+    assert put(emulator, {"sync_interval": 7200}).status_code == 201
 
 
 def test_put_with_empty_external_reference_answers_bare_detail(emulator: Emulator) -> None:

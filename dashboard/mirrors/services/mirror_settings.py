@@ -21,15 +21,19 @@ from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
+    QuayBusy,
     QuayConflict,
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import quietly
 
 from .. import changes, globs, refusals
+from .. import status as mirror_status
 from ..forms import MirrorSettingsForm, data_from_snapshot
 from ..models import AuditEntry, record
 from .person import Person
@@ -135,7 +139,10 @@ def _offline_form(data: PageData, posted: QueryDict, creating: bool) -> MirrorSe
     copy of the config it was loaded with, so the stored username is still known)."""
     loaded = changes.unsign(data.namespace, data.name, posted.get("loaded") or "")
     username = (loaded or {}).get("external_registry_username") or ""
-    initial = {**MirrorSettingsForm.initial_from(None), "external_registry_username": username}
+    initial = {
+        **MirrorSettingsForm.initial_from(None, data.now),
+        "external_registry_username": username,
+    }
     return build_form(
         data, bound=posted, initial=initial, creating=creating, stored_password=bool(username)
     )
@@ -177,7 +184,8 @@ def _confirmations(
     assert config is not None
     confirm: dict[str, Any] = {}
     notes = []
-    if config.sync_status.is_active and not form.cleaned_data.get("confirm_during_sync"):
+    running = mirror_status.describe(config, job.now).changes_by_itself  # not a dead worker's
+    if running and not form.cleaned_data.get("confirm_during_sync"):
         confirm["confirm_sync"] = True
         notes.append(
             "a sync is running; saving now can disturb it (Quay restarts its bookkeeping on "
@@ -207,8 +215,7 @@ def _read_back_and_record(
 ) -> SaveResult:
     """After Quay accepted a create or update: read it back, say what took effect, audit it."""
     result = job.done()
-    config = quietly(job.target.read_config, job.client)
-    after = changes.snapshot(config) if config is not None else None
+    after = _read_back(job)
     created = action == AuditEntry.Action.CREATE
     ok, dropped = _report(result, headline, asked, password, after, headline_only=created)
     not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
@@ -251,12 +258,33 @@ def _report(
         for change, kept in check.not_applied
     )
     if dropped:
+        advice = " ".join(
+            dict.fromkeys(_not_applied_advice(change.field) for change, _ in check.not_applied)
+        )
         result.say(
-            "error",
-            f"Quay accepted these changes but did not apply them: {dropped}. "
-            "This is a known Quay problem; try saving that field again, or fix it in Quay.",
+            "error", f"Quay accepted these changes but did not apply them: {dropped}. {advice}"
         )
     return check.ok, dropped
+
+
+#: What to do about a change Quay accepted and dropped (the Quay problems seen on real Quay).
+_PROXY_ADVICE = (
+    "Quay drops the first proxy setting of a mirror that has none yet: saving the same value "
+    "again applies it."
+)
+_RULE_ADVICE = (
+    "Quay ignores tag-rule changes on this mirror (a Quay problem left by a create that once "
+    "failed on its robot): saving again will not change it; re-create the mirror config in "
+    "Quay to fix it."
+)
+
+
+def _not_applied_advice(field_name: str) -> str:
+    if field_name in ("http_proxy", "https_proxy", "no_proxy"):
+        return _PROXY_ADVICE
+    if field_name == "root_rule":
+        return _RULE_ADVICE
+    return "Check the mirror's settings in Quay."
 
 
 def _refused(
@@ -269,15 +297,156 @@ def _refused(
     password: str,
     message: str,
 ) -> SaveResult:
-    """A save Quay refused: its reason at the field, in the audit as refused."""
+    """A save Quay refused: its reason at the field, in the audit as refused.
+
+    Quay applies an update's fields one by one and stops at the first it refuses, so after a
+    refused update the config is read back: what did take effect is said (and audited as
+    applied), never "nothing was saved" when something was."""
     refusals.add_to_form(form, error, sent)
+    reason = refusals.refusal(error, sent)
+    applied: list[changes.Change] = []
+    after: changes.Snapshot | None = None
+    if action == AuditEntry.Action.UPDATE:
+        after = _read_back(job)
+        applied = changes.verify(asked, after).applied if after is not None else []
+        if after is None:
+            message += (
+                " (The settings could not be read back to check that none of the changes "
+                "took effect before the refusal; reload the page to see them.)"
+            )
+    if applied:
+        left = [c for c in asked if c not in applied]
+        job.record(
+            action,
+            changes=changes.audit_changes(asked, password, dropped=left, password_applied=None),
+            outcome=AuditEntry.Outcome.PARTIAL,
+            message=f"{reason} Applied before that: {changes.summary(applied)}.",
+        )
+        message = (
+            f"Quay applied part of this save before it refused the rest. Applied: "
+            f"{changes.summary(applied)}. Not applied: {changes.summary(left)}."
+        )
+        return job.again(form, message, partly_applied=True)
     job.record(
         action,
-        changes=changes.audit_changes(asked, password, dropped=asked),
-        ok=False,
-        message=refusals.refusal(error, sent),
+        changes=changes.audit_changes(asked, password, dropped=asked, password_applied=False),
+        outcome=AuditEntry.Outcome.REFUSED,
+        message=reason,
     )
     return job.again(form, message)
+
+
+def _read_back(job: _Save) -> changes.Snapshot | None:
+    """The config as Quay holds it now (``None`` when it cannot be read)."""
+    config = quietly(job.target.read_config, job.client)
+    return changes.snapshot(config) if config is not None else None
+
+
+def _not_sent(job: _Save, form: MirrorSettingsForm, error: QuayBusy) -> SaveResult:
+    """The dashboard's own call budget was full: nothing reached Quay (and nothing is audited:
+    nothing happened)."""
+    return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
+
+
+def _unanswered(
+    job: _Save,
+    form: MirrorSettingsForm,
+    error: QuayError,
+    action: str,
+    asked: list[changes.Change],
+    audited: list[changes.Change],
+    password: str,
+) -> SaveResult:
+    """No answer in time, or a 5xx: Quay may have acted. The config read back says what took
+    effect. After a timeout what it does not show is unknown (Quay may still be at it); after
+    a 5xx the call is over, so what it does not show was not applied. Never "failed" blindly."""
+    why = refusals.unanswered(job.client.timeout, error)
+    try:
+        after: changes.Snapshot | None = changes.snapshot(job.target.read_config(job.client))
+    except QuayUnauthorized:
+        raise
+    except QuayNotFound:
+        after = {}  # no config (yet): none of the changes shows
+    except QuayError:
+        after = None
+    check = changes.verify(asked, after) if after is not None else None
+    if check is not None and not after:
+        check = changes.Verification([], [(c, None) for c in asked])
+    if check is not None and check.ok:
+        result = job.done()
+        result.say(
+            "success",
+            f"{why}, but the settings read back show that every change took effect: "
+            f"{changes.summary(asked, password)}.",
+        )
+        job.record(
+            action,
+            changes=changes.audit_changes(audited, password, password_applied=None),
+            outcome=AuditEntry.Outcome.DONE,
+            message=f"{why}; the settings read back show the changes applied.",
+        )
+        return result
+    if check is not None and not isinstance(error, QuayTimeout):
+        return _ended_short(job, form, error, why, action, check, audited, password)
+    job.record(
+        action,
+        changes=changes.audit_changes(audited, password, unknown=True),
+        outcome=AuditEntry.Outcome.UNKNOWN,
+        message=f"{why}; "
+        + (
+            "the settings could not be read back."
+            if check is None
+            else f"read back: applied {changes.summary(check.applied) or 'nothing yet'}."
+        ),
+    )
+    seen = (
+        "and the settings could not be read back to see what it did"
+        if check is None
+        else "and the settings read back do not show all your changes yet"
+        + (f" (applied so far: {changes.summary(check.applied)})" if check.applied else "")
+    )
+    return job.again(
+        form,
+        f"{why}, {seen}. Quay may still apply them: reload the page in a moment to see what "
+        "it holds before saving again. Your changes are still here.",
+        outcome_unknown=True,
+    )
+
+
+def _ended_short(
+    job: _Save,
+    form: MirrorSettingsForm,
+    error: QuayError,
+    why: str,
+    action: str,
+    check: changes.Verification,
+    audited: list[changes.Change],
+    password: str,
+) -> SaveResult:
+    """A 5xx, and the config read back: what it shows applied was, the rest was not."""
+    left = [change for change, _ in check.not_applied]
+    if not check.applied:
+        job.record(
+            action,
+            changes=changes.audit_changes(
+                audited, password, dropped=audited, password_applied=None
+            ),
+            outcome=AuditEntry.Outcome.NOT_DONE,
+            message=f"{why}; the settings read back show none of the changes.",
+        )
+        return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
+    job.record(
+        action,
+        changes=changes.audit_changes(audited, password, dropped=left, password_applied=None),
+        outcome=AuditEntry.Outcome.PARTIAL,
+        message=f"{why} after applying {changes.summary(check.applied)}.",
+    )
+    return job.again(
+        form,
+        f"{why} after applying part of this save. Applied: {changes.summary(check.applied)}. "
+        f"Not applied: {changes.summary(left)}.",
+        partly_applied=True,
+    )
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -319,6 +488,10 @@ def _create(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayBusy as error:
+        return _not_sent(job, form, error)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(job, form, error, AuditEntry.Action.CREATE, asked, shown, password)
     except QuayConflict:
         return job.again(
             form,
@@ -392,6 +565,10 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         )
     except QuayUnauthorized:
         raise
+    except QuayBusy as error:
+        return _not_sent(job, form, error)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(job, form, error, AuditEntry.Action.UPDATE, asked, asked, password)
     except QuayError as error:
         return _refused(
             job, form, error, AuditEntry.Action.UPDATE, asked, mine, password, "Nothing was saved."

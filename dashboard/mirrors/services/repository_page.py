@@ -15,10 +15,16 @@ from typing import Any
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayForbidden, QuayNotFound
 from dashboard.quay.fanout import Outcome, parallel, quietly
-from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repository
+from dashboard.quay.models import (
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    RegistryCapabilities,
+    Repository,
+)
 
 from .. import changes
-from ..forms import MirrorSettingsForm
+from ..forms import MirrorSettingsForm, data_from_pending
 from ..models import AuditEntry
 from ..status import describe_health
 from ..timefmt import ago
@@ -43,11 +49,15 @@ class PageData:
     """What Quay said for one repository page (each part a value or the reason it is missing)."""
 
     target: RepoTarget
+    #: The request's one "now" (the form's defaults are drawn from it).
+    now: datetime
     repository: Outcome[int, Repository]
     mirror: Outcome[int, MirrorConfig]
     logs: Outcome[int, list[LogEntry]]
     tags: Outcome[int, list[Any]]
     robots: Outcome[int, list[Any]]
+    #: What Quay says about architecture filters (kept per Quay: usually no call at all).
+    capabilities: Outcome[int, RegistryCapabilities] | None = None
     health: HealthEntry | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -100,10 +110,11 @@ def is_history_event(entry: LogEntry) -> bool:
 
 
 def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) -> PageData:
-    """Every independent call of the page at once (five; a sixth, the namespace's mirror
-    health, for someone Quay refuses the config or the repository)."""
+    """Every independent call of the page at once (five with the person's token; Quay's
+    registry capabilities, anonymous and kept for minutes; the namespace's mirror health for
+    someone Quay refuses the config or the repository)."""
     namespace, name = target.namespace, target.name
-    repository, mirror, logs, tags, robots = parallel(
+    repository, mirror, logs, tags, robots, capabilities = parallel(
         lambda: target.read_repository(client),
         lambda: target.read_config(client),
         lambda: target.read_logs(
@@ -115,8 +126,9 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
         ),
         lambda: client.list_tags(namespace, name),
         lambda: client.list_robots(namespace, person.username),
+        client.get_registry_capabilities,
     )
-    data = PageData(target, repository, mirror, logs, tags, robots)
+    data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     return data
@@ -148,13 +160,14 @@ def build_form(
     if creating is None:
         creating = config is None
     if initial is None:
-        initial = MirrorSettingsForm.initial_from(config)
+        initial = MirrorSettingsForm.initial_from(config, data.now)
         if config is not None:
             initial["loaded"] = changes.sign(data.namespace, data.name, changes.snapshot(config))
         elif data.robot_names:
             # A robot meant for mirroring if there is one, else the first.
             named = [r for r in data.robot_names if "mirror" in r.split("+", 1)[-1]]
             initial["robot_username"] = (named or data.robot_names)[0]
+    capabilities = data.capabilities
     return MirrorSettingsForm(
         bound,
         namespace=data.namespace,
@@ -162,6 +175,7 @@ def build_form(
         robots_error=data.robots_error,
         creating=creating,
         stored_password=stored_password,
+        architectures=capabilities.value if capabilities and capabilities.ok else None,
         initial=initial,
     )
 
@@ -271,6 +285,9 @@ def page(
             read_only=can_admin is False,
         )
     )
+    shown = context["status"]  # the mirror's status, as the panel says it
+    #: A sync whose worker died (its lease ran out): saving cannot disturb it.
+    dead_sync = bool(shown and shown.is_active and not shown.changes_by_itself)
     if form is None and (config is not None or missing == "no_config"):
         form = build_form(data)
     rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
@@ -300,10 +317,16 @@ def page(
                 now,
             ),
             "form": form,
-            "syncing": bool(config and config.sync_status.is_active),
+            "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
+            "stuck_sync": dead_sync,
             "creating": form.creating if form is not None else config is None,
             **rules_context(
-                form, rows, data.tag_names, _tags_error(data.tags), last_sync=data.last_sync
+                form,
+                rows,
+                data.tag_names,
+                _tags_error(data.tags),
+                last_sync=data.last_sync,
+                saved_rule=config.root_rule if config else None,
             ),
             # The glob editor's tag lists, signed, so typing costs no Quay call (rule_editor).
             "editor_tags": changes.sign_editor_tags(
@@ -314,3 +337,20 @@ def page(
     if extra:
         context.update(extra)
     return context, status
+
+
+#: Said when the form comes back with what was being submitted before a new sign-in.
+RESTORED = (
+    "What you were submitting before signing in again is back in the form (except the "
+    "password). Check it and save again."
+)
+
+
+def restored_form(data: PageData, pending: Any) -> MirrorSettingsForm | None:
+    """The form with a submission kept across a new sign-in (``reauth``), checked as if it
+    were posted; ``None`` when Quay does not show this person the config (no form to fill)."""
+    if not pending or not data.config_readable:
+        return None
+    form = build_form(data, bound=data_from_pending(pending))
+    form.is_valid()
+    return form

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayError, QuayUnauthorized
-from dashboard.quay.models import RepositoryState
+from dashboard.quay.errors import (
+    QuayBusy,
+    QuayError,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+)
+from dashboard.quay.models import Repository, RepositoryState
 
+from .. import refusals
 from ..models import AuditEntry, record
 from .person import Person
 from .target import RepoTarget
@@ -19,7 +26,7 @@ from .target import RepoTarget
 
 @dataclass(frozen=True)
 class SwitchResult:
-    level: str  # a message level: success, info, error
+    level: str  # a message level: success, info, warning, error
     message: str
 
 
@@ -35,30 +42,78 @@ def switch_to_mirror(
         )
     try:
         repo = target.read_repository(fresh(client))  # decides the write: never cached
-        if repo.is_mirror:
-            return SwitchResult("info", f"{target} is already in mirror state.")
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:  # nothing was asked of Quay yet: nothing to audit
+        return SwitchResult("error", f"The repository was not switched: {error.message}")
+    if repo.is_mirror:
+        return SwitchResult("info", f"{target} is already in mirror state.")
+    try:
         client.change_repository_state(target.namespace, target.name, RepositoryState.MIRROR)
     except QuayUnauthorized:
         raise
+    except QuayBusy as error:  # never sent
+        return SwitchResult("error", f"The repository was not switched: {error.message}")
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted: look
+        return _unanswered(client, person, target, repo, error)
     except QuayError as error:
-        record(
-            person,
-            target,
-            AuditEntry.Action.STATE,
-            changes={"state": {"from": None, "to": "MIRROR", "applied": False}},
-            ok=False,
-            message=error.message,
-        )
+        _record(person, target, repo, AuditEntry.Outcome.REFUSED, error.message)
         return SwitchResult(
             "error", f"The repository was not switched to mirror state: {error.message}"
         )
+    _record(person, target, repo, AuditEntry.Outcome.DONE)
+    return SwitchResult(
+        "success",
+        f"{target} is now in mirror state: pushes are refused. Set up the mirror below.",
+    )
+
+
+def _record(
+    person: Person, target: RepoTarget, before: Repository, outcome: str, message: str = ""
+) -> None:
+    applied = {AuditEntry.Outcome.DONE: True, AuditEntry.Outcome.UNKNOWN: None}.get(outcome, False)
     record(
         person,
         target,
         AuditEntry.Action.STATE,
-        changes={"state": {"from": str(repo.state), "to": "MIRROR", "applied": True}},
+        changes={"state": {"from": str(before.state), "to": "MIRROR", "applied": applied}},
+        outcome=outcome,
+        message=message,
     )
+
+
+def _unanswered(
+    client: QuayClient, person: Person, target: RepoTarget, before: Repository, error: QuayError
+) -> SwitchResult:
+    why = refusals.unanswered(client.timeout, error)
+    try:
+        now_mirror = target.read_repository(client).is_mirror
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        _record(person, target, before, AuditEntry.Outcome.UNKNOWN, f"{why}; not read back.")
+        return SwitchResult(
+            "warning",
+            f"{why}, and the repository could not be read again: whether it is in mirror state "
+            "now is not known. Reload the page in a moment.",
+        )
+    if now_mirror:
+        _record(person, target, before, AuditEntry.Outcome.DONE, f"{why}; read back: MIRROR.")
+        return SwitchResult(
+            "success", f"{why}, but {target} is now in mirror state. Set up the mirror below."
+        )
+    outcome = (
+        AuditEntry.Outcome.UNKNOWN
+        if isinstance(error, QuayTimeout)
+        else (AuditEntry.Outcome.NOT_DONE)
+    )
+    _record(person, target, before, outcome, f"{why}; read back: still {before.state}.")
     return SwitchResult(
-        "success",
-        f"{target} is now in mirror state: pushes are refused. Set up the mirror below.",
+        "warning",
+        f"{why}, and {target} is still in state {before.state}"
+        + (
+            ": Quay may still switch it; reload the page in a moment."
+            if outcome == "unknown"
+            else "."
+        ),
     )

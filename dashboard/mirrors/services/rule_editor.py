@@ -27,11 +27,14 @@ def rules_context(
     tags_error: str = "",
     focus_last: bool = False,
     last_sync: changes.LastSync | None = None,
+    saved_rule: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The glob editor's rows with their checks, and the preview of the rule.
 
     ``last_sync``: what the newest successful sync found in the source (from Quay's log), so
-    the preview can also name matched tags the source may no longer have.
+    the preview can also name matched tags the source may no longer have. ``saved_rule``:
+    the rule Quay holds (``None`` for a new mirror): the Save button warns of deletions only
+    when the rule being saved is a different one.
     """
     checks = globs.check_rows(list(rows))
     patterns = globs.clean_patterns(list(rows))
@@ -55,6 +58,7 @@ def rules_context(
         "tags_error": tags_error,
         "last_sync": last_sync,
         "rule_errors": form.errors.get("root_rule") if form is not None and form.is_bound else None,
+        "rule_changed": saved_rule is None or patterns != list(saved_rule),
     }
 
 
@@ -120,7 +124,9 @@ def editor(
     """The editor's context for ``rows`` (as posted, or after an add/remove)."""
     carried = posted.get("editor_tags", "") or ""
     tag_names, error, last_sync = _tag_lists(client, target, carried)
-    context = rules_context(None, rows, tag_names, error, last_sync=last_sync)
+    loaded = changes.unsign(target.namespace, target.name, posted.get("loaded", "") or "")
+    saved = loaded.get("root_rule") if loaded else None
+    context = rules_context(None, rows, tag_names, error, last_sync=last_sync, saved_rule=saved)
     for item in context["rule_rows"]:
         item["autofocus"] = item["index"] == focus
     context.update(

@@ -18,10 +18,19 @@ from datetime import datetime
 from typing import Literal
 
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
+from dashboard.quay.errors import (
+    QuayBusy,
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+)
 from dashboard.quay.fanout import fan_out, quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
+from .. import refusals
 from .. import status as mirror_status
 from ..models import AuditEntry, record
 from ..status import CANCEL_WARNING
@@ -42,6 +51,13 @@ OUTCOMES = {
     "no_repo": "no such repository",
     "no_rights": "no rights",
     "error": "error",
+    "unknown": "no answer in time",
+}
+#: How each outcome goes into the audit trail.
+AUDIT_OUTCOMES = {
+    "done": AuditEntry.Outcome.DONE,
+    "no_rights": AuditEntry.Outcome.REFUSED,
+    "unknown": AuditEntry.Outcome.UNKNOWN,
 }
 
 
@@ -107,7 +123,7 @@ def record_result(person: Person, target: RepoTarget, result: ActionResult) -> A
         person,
         target,
         AuditEntry.Action.SYNC_NOW if result.action == "sync_now" else AuditEntry.Action.CANCEL,
-        ok=result.ok,
+        outcome=AUDIT_OUTCOMES.get(result.outcome, AuditEntry.Outcome.NOT_DONE),
         message=f"{result.outcome_label}: {result.detail}",
     )
     return result
@@ -131,6 +147,10 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         )
     except QuayNotFound:
         return _explain_not_found(client, target, action, now)
+    except QuayBusy as error:  # never sent: nothing happened in Quay
+        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
+    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
+        return _unanswered(client, target, action, now, error)
     except QuayError as error:
         return ActionResult(
             action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
@@ -142,6 +162,34 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
     else:
         message = f"Sync of {full} cancelled. {CANCEL_WARNING}"
     return ActionResult(action, "done", message, ok=True, mirror=mirror)
+
+
+def _unanswered(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime, error: QuayError
+) -> ActionResult:
+    """No answer in time, or a 5xx: Quay may have acted. Read the status and say what it
+    shows; whether this press did it is not known (audited as unknown, never as failed)."""
+    waited = refusals.unanswered(client.timeout, error)
+    mirror = quietly(target.read_config, client)
+    if mirror is None:
+        message = (
+            f"{waited}, and the status could not be read: whether it did "
+            f"{'start a sync' if action == 'sync_now' else 'cancel the sync'} of {target} is "
+            "not known. Look at the status in a moment before pressing again."
+        )
+        return ActionResult(action, "unknown", message, ok=False)
+    status = mirror_status.describe(mirror, now)
+    now_words = f"{status.label.lower()}: {status.detail}"
+    if action == "sync_now":
+        took = mirror.sync_status.is_active
+        effect = "so a sync is under way" if took else "so the sync may not have been requested"
+    else:
+        took = mirror.sync_status is SyncStatus.CANCEL
+        effect = "so the sync is cancelled" if took else "so the cancel may not have taken effect"
+    message = f"{waited}; {target} is now {now_words}, {effect}."
+    if not took:
+        message += " Look again in a moment before pressing again."
+    return ActionResult(action, "unknown", message, ok=False, mirror=mirror)
 
 
 def _verb(action: Action) -> str:

@@ -3,7 +3,7 @@
 ``GET  /overview/listing/``  the rows only the repository listings tell (once, at load)
 ``GET  /overview/details/``  the details of a batch of rows (``row`` = their states)
 ``GET  /overview/results/``  the last finished sync of a batch of rows (``repo`` = names)
-``POST /overview/refresh/``  the tab's one refresh of its active rows (``row`` = their states)
+``POST /overview/refresh/``  the tab's one refresh of its active rows (``rows``: their states)
 
 A browser that opens one of these itself goes to the overview.
 """
@@ -85,7 +85,9 @@ def refresh(request: HtmxHttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("mirrors:overview")
     client, person, now = acting(request)
-    states = decode_all(request.POST.getlist("row"), REFRESH_LIMIT)
+    # The page sends every watched row's state in one field, one a line (overview.js).
+    values = request.POST.getlist("row") + request.POST.get("rows", "").splitlines()
+    states = decode_all(values, REFRESH_LIMIT)
     interval = _int(request.POST.get("interval"))
     as_of = from_unix_param(request.POST.get("as_of")) or now
     done = overview_refresh.refresh(

@@ -35,6 +35,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--error-rate", type=float, default=0.0)
         parser.add_argument("--no-quirks", action="store_true", help="turn off Quay's bugs")
+        parser.add_argument(
+            "--sparse-index",
+            action="store_true",
+            help="FEATURE_SPARSE_INDEX on: accept architecture filters (Quay's default is off)",
+        )
         parser.add_argument("--claim-delay", type=float, default=2.0)
         parser.add_argument("--sync-duration", type=float, default=6.0)
         parser.add_argument("--redirect-uri", default="http://127.0.0.1:8000/")
@@ -54,6 +59,7 @@ class Command(BaseCommand):
             max_inflight=opts["max_inflight"],
             error_rate=opts["error_rate"],
             quirks=not opts["no_quirks"],
+            sparse_index=opts["sparse_index"],
             claim_delay=opts["claim_delay"],
             sync_duration=opts["sync_duration"],
             redirect_uri=opts["redirect_uri"],
