@@ -225,3 +225,40 @@ def test_a_batch_asked_again_gets_what_its_slow_calls_brought_in(client_as, emul
     monkeypatch.setattr(read_cache.time, "time", lambda: later)
     client.get("/overview/details/", {"row": long_ago}, **HX)
     assert api_calls(emulator, before) == ["repository/acme/redis/mirror"]
+
+
+def test_a_row_whose_call_never_got_sent_is_asked_again_not_failed(client_as, emulator, settings):
+    """The dashboard's calls to Quay were all in use (QUAY_MAX_INFLIGHT): nothing was sent,
+    so the row waits for the next batch instead of saying its details failed."""
+    import threading
+    import time
+
+    from dashboard.quay.client import QuayClient
+    from tests.conftest import TOKENS
+
+    client = client_as("alice")
+    states = states_of(first_paint(client), "acme/nginx")
+    settings.QUAY_MAX_INFLIGHT, settings.QUAY_TIMEOUT = 1, 0.5
+    emulator.configure(hang=["/api/v1/repository/acme/redis/mirror"])
+    holder = threading.Thread(
+        target=lambda: _quietly(QuayClient(TOKENS["alice"], timeout=30).get_mirror, "acme", "redis")
+    )
+    holder.start()  # holds the one slot while its call hangs
+    deadline = time.monotonic() + 10
+    while emulator.control("GET", "stats")["inflight"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    answer = client.get("/overview/details/", {"row": states}, **HX).content.decode()
+    nginx = row_html(answer, "acme/nginx")
+    assert "still waiting for Quay…" in nginx and 'data-need="details"' in nginx
+    assert "Details not shown" not in nginx
+    emulator.configure(hang=[])
+    holder.join(30)
+
+
+def _quietly(call, *args) -> None:
+    import contextlib
+
+    from dashboard.quay.errors import QuayError
+
+    with contextlib.suppress(QuayError):  # the hang ends as a gateway timeout
+        call(*args)

@@ -10,9 +10,10 @@ sync stuck?), and every other row once it scrolls into view -- a few batches at 
   failure, why), from the log.
 
 A batch answers within ``OVERVIEW_DETAILS_WAIT_SECONDS`` whatever its slowest call: a row
-whose call is still running says so ("still waiting for Quay…") and is asked again (its
-answer, once in, comes from the read cache). A row whose call failed says why and keeps
-the status it had.
+whose call is still running, or was not sent because the dashboard's calls to Quay were all
+in use (``QuayBusy``), says so ("still waiting for Quay…") and is asked again (an answer,
+once in, comes from the read cache). A row whose call failed says why and keeps the status
+it had.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.conf import settings
 
 from dashboard.quay.cache import fresh, within
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayError, QuayUnauthorized
+from dashboard.quay.errors import QuayBusy, QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out_until, quietly
 from dashboard.quay.models import SyncStatus
 
@@ -58,6 +59,8 @@ def detailed_row(
         config = target.read_config(client)
     except QuayUnauthorized:
         raise
+    except QuayBusy:
+        return still_waiting(state, now)  # never sent: the page asks again in a moment
     except QuayError as error:
         return _without_details(state, error, now, scopes)
     poll = state.poll
@@ -171,7 +174,7 @@ def results(client: QuayClient, targets: Sequence[RepoTarget]) -> list[LastResul
     outcomes = fan_out_until(read, targets[:BATCH_LIMIT], settings.OVERVIEW_DETAILS_WAIT_SECONDS)
     answers = []
     for target, outcome in zip(targets, outcomes, strict=False):
-        if outcome is None:
+        if outcome is None or isinstance(outcome.error, QuayBusy):
             answers.append(LastResult(target, waiting=True))
         elif outcome.error is not None:
             answers.append(LastResult(target, error=outcome.error.message))
