@@ -160,6 +160,9 @@ OVERVIEW_REFRESH_MAX_SECONDS = env.int("OVERVIEW_REFRESH_MAX_SECONDS", default=3
 # A batch of overview rows' details answers within this many seconds: a row whose call to
 # Quay is still running then says so and is asked again.
 OVERVIEW_DETAILS_WAIT_SECONDS = env.float("OVERVIEW_DETAILS_WAIT_SECONDS", default=4.0)
+# The overview starts the calls it is about to need (the listings while the first paint is
+# drawn, the first rows' details while the listing is) so Quay works while pages travel.
+OVERVIEW_PREFETCH = env.bool("OVERVIEW_PREFETCH", default=True)
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it

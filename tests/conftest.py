@@ -98,10 +98,13 @@ def emulator_server() -> Iterator[Emulator]:
 
 
 @pytest.fixture(autouse=True)
-def _no_answers_from_other_tests() -> Iterator[None]:
-    """Every test starts with an empty read cache (the emulator is reset between tests)."""
+def _no_answers_from_other_tests(settings) -> Iterator[None]:
+    """Every test starts with an empty read cache (the emulator is reset between tests), and
+    the overview starts no call in the background (a test counting calls would race it;
+    tests/test_overview_prefetch.py turns it on)."""
     from django.core.cache import cache
 
+    settings.OVERVIEW_PREFETCH = False
     cache.clear()
     yield
     cache.clear()

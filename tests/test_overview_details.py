@@ -193,12 +193,35 @@ def test_details_never_draw_an_answer_older_than_the_status_the_row_shows(client
     state = RowState.decode(states_of(first_paint(client), "acme/redis")[0])
     assert state is not None
 
-    def details(at: datetime) -> None:
-        client.get("/overview/details/", {"row": state.with_poll(at=at).encode()}, **HX)
+    def details(at: datetime, since: datetime | None = None) -> None:
+        row = state.with_poll(at=at, since=since).encode()
+        client.get("/overview/details/", {"row": row}, **HX)
 
     drawn = datetime.now(UTC) - timedelta(seconds=1)
     before = len(emulator.requests_log())
     details(drawn)
     details(drawn)  # the answer of the first is newer than the row: used
-    details(datetime.now(UTC) + timedelta(seconds=1))  # a status read after it: asked again
+    changed = datetime.now(UTC) + timedelta(seconds=1)
+    details(changed, since=changed)  # a change a refresh saw after it: asked again
     assert api_calls(emulator, before) == ["repository/acme/redis/mirror"] * 2
+
+
+def test_a_batch_asked_again_gets_what_its_slow_calls_brought_in(client_as, emulator, monkeypatch):
+    """A row drawn a while ago takes an answer asked since, however long ago (older than
+    the page's few seconds): a busy Quay's slow answers are not asked for again and again."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.mirrors.services.row_state import RowState
+    from dashboard.quay import cache as read_cache
+
+    client = client_as("alice")
+    state = RowState.decode(states_of(first_paint(client), "acme/redis")[0])
+    assert state is not None
+    long_ago = state.with_poll(at=datetime.now(UTC) - timedelta(seconds=40)).encode()
+    before = len(emulator.requests_log())
+    client.get("/overview/details/", {"row": long_ago}, **HX)
+    later = time.time() + 20  # the answer came in 20 s ago: older than a page's 5 s
+    monkeypatch.setattr(read_cache.time, "time", lambda: later)
+    client.get("/overview/details/", {"row": long_ago}, **HX)
+    assert api_calls(emulator, before) == ["repository/acme/redis/mirror"]

@@ -108,3 +108,65 @@ def test_zero_seconds_turns_the_cache_off(settings):
 
 def test_the_client_never_shows_the_token():
     assert TOKENS["alice"] not in repr(CachingQuayClient(TOKENS["alice"]))
+
+
+def test_the_same_read_on_its_way_is_waited_for_not_asked_again(emulator, monkeypatch):
+    """A detail batch that answered before its slowest call asks again a moment later: the
+    read still on its way is waited for, so a busy Quay gets no second call."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    real = QuayClient.request
+
+    def slow_first(self, method, path, **options):
+        if not entered.is_set():
+            entered.set()
+            release.wait(30)
+        return real(self, method, path, **options)
+
+    monkeypatch.setattr(QuayClient, "request", slow_first)
+    alice = CachingQuayClient(TOKENS["alice"])
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(alice.get_mirror("acme", "nginx")))
+    first.start()
+    assert entered.wait(30)
+    second = threading.Thread(target=lambda: answers.append(alice.get_mirror("acme", "nginx")))
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(answers) == 2 and answers[0] == answers[1]
+    assert _mirror_reads(emulator) == 1
+
+
+def test_who_waited_for_a_read_that_failed_gets_its_failure(emulator, monkeypatch):
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    asked = []
+
+    def failing(self, method, path, **options):
+        asked.append(path)
+        entered.set()
+        release.wait(30)
+        raise QuayServerError(status=504)
+
+    monkeypatch.setattr(QuayClient, "request", failing)
+    alice = CachingQuayClient(TOKENS["alice"])
+    errors = []
+
+    def read() -> None:
+        try:
+            alice.get_mirror("acme", "nginx")
+        except QuayServerError as error:
+            errors.append(error.status)
+
+    first = threading.Thread(target=read)
+    first.start()
+    assert entered.wait(30)
+    second = threading.Thread(target=read)
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert errors == [504, 504] and len(asked) == 1

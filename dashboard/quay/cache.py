@@ -23,7 +23,11 @@ What is safe to cache, and for how long:
   their answers expire: seconds.
 
 Keys are per person from an HMAC of the token under ``SECRET_KEY``, never the token itself;
-errors are never cached (a retry asks Quay again).
+errors are never cached (a retry asks Quay again). A read that may use a cached answer and
+finds the same read of the same person already on its way to Quay (in this process) waits
+for that answer -- or its failure -- instead of asking again: a page asking again for what it
+asked a moment ago (a detail batch that answered before its slowest call) adds no load to a
+busy Quay, and learns what became of that call.
 """
 
 from __future__ import annotations
@@ -32,14 +36,21 @@ import copy
 import hashlib
 import hmac
 import json as jsonlib
+import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
 from .client import QuayClient
+from .errors import QuayUnauthorized
+from .fanout import fan_out
+
+logger = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=QuayClient)
 _PREFIX = "mdq"
@@ -47,6 +58,23 @@ _PREFIX = "mdq"
 KEEP_SECONDS = 60
 #: How long the generation of a person's reads is kept (longer than any answer).
 GENERATION_SECONDS = 24 * 3600
+
+
+@dataclass
+class _Flight:
+    """A read on its way to Quay, that others asking the same may wait for."""
+
+    asked_at: float
+    done: threading.Event = field(default_factory=threading.Event)
+    body: Any = None
+    answered: bool = False
+    #: Why it failed (those who waited for it get the same answer: Quay has just said it).
+    error: Exception | None = None
+
+
+_flights: dict[str, _Flight] = {}
+_flights_lock = threading.Lock()
+_prefetching: list[threading.Thread] = []
 
 
 def person_key(token: str) -> str:
@@ -100,10 +128,41 @@ class CachingQuayClient(QuayClient):
             kept = cache.get(key)
             if kept is not None and time.time() - kept[0] <= self.max_age:
                 return kept[1]  # the cache hands out its own copy
-        asked_at = time.time()
-        body = ask()
-        cache.set(key, (asked_at, body), timeout=KEEP_SECONDS)
-        return body
+            joined = self._join(key)
+            if joined is not None:
+                return joined[0]
+        return self._ask(key, ask)
+
+    def _join(self, key: str) -> tuple[Any] | None:
+        """The answer of the same read already on its way (``None``: none is, or it did not
+        end in time); raises its error when it failed."""
+        with _flights_lock:
+            flight = _flights.get(key)
+        if flight is None or time.time() - flight.asked_at > self.max_age:
+            return None
+        if not flight.done.wait(self.timeout):
+            return None
+        if flight.error is not None:
+            raise flight.error
+        return (copy.deepcopy(flight.body),) if flight.answered else None
+
+    def _ask(self, key: str, ask: Any) -> Any:
+        flight = _Flight(time.time())
+        with _flights_lock:
+            _flights.setdefault(key, flight)
+        try:
+            body = ask()
+            cache.set(key, (flight.asked_at, body), timeout=KEEP_SECONDS)
+            flight.body, flight.answered = body, True
+            return body
+        except Exception as error:
+            flight.error = error
+            raise
+        finally:
+            flight.done.set()
+            with _flights_lock:
+                if _flights.get(key) is flight:
+                    del _flights[key]
 
 
 def within(client: C, seconds: float) -> C:
@@ -126,6 +185,40 @@ def for_poll(client: C, interval: float) -> C:
     answer younger than the interval, so no tab shows a status older than its interval and
     a tab alone asks Quay each time."""
     return within(client, max(0.0, interval - 1))
+
+
+def prefetch(client: QuayClient, calls: Iterable[Callable[[], Any]]) -> None:
+    """Start ``calls`` in the background, for their answers to be in the read cache (or on
+    their way) when the page asks for them a moment later: Quay works while the page is
+    drawn and sent. Nothing is done for an uncached client, or with ``OVERVIEW_PREFETCH``
+    off; a failure is only logged (the page's own ask will meet it)."""
+    pending = list(calls)
+    if not pending or not isinstance(client, CachingQuayClient) or not settings.OVERVIEW_PREFETCH:
+        return
+
+    def run() -> None:
+        for outcome in fan_out(lambda call: call(), pending):
+            if outcome.error is not None:
+                logger.info("Prefetch failed: %s", outcome.error.message)
+
+    def guarded() -> None:
+        try:
+            run()
+        except QuayUnauthorized:
+            logger.info("Prefetch stopped: the token was refused")
+
+    thread = threading.Thread(target=guarded, name="quay-prefetch", daemon=True)
+    with _flights_lock:
+        _prefetching[:] = [t for t in _prefetching if t.is_alive()] + [thread]
+    thread.start()
+
+
+def prefetches_done(timeout: float) -> None:
+    """Wait for the calls started in the background to end (tests, before the next one)."""
+    with _flights_lock:
+        running = list(_prefetching)
+    for thread in running:
+        thread.join(timeout)
 
 
 def client_for_token(token: str) -> QuayClient:

@@ -85,11 +85,16 @@ def _without_details(
 
 
 def not_older_than(client: QuayClient, state: RowState, now: datetime) -> QuayClient:
-    """``client`` reading cached answers only from since the row's status was read."""
+    """``client`` reading cached answers no older than what the row shows: for a row a
+    refresh drew from a change (``since``), only answers asked after it was drawn; for any
+    other, those (a batch asked again gets the answers its slow calls brought in) and any
+    young enough for a page (``QUAY_READ_CACHE_SECONDS``)."""
     if state.poll.at is None:
         return fresh(client)
     age = max(0.0, (now - state.poll.at).total_seconds())
-    return within(client, min(age, settings.QUAY_READ_CACHE_SECONDS))
+    if state.poll.since is not None:
+        return within(client, age)
+    return within(client, max(age, settings.QUAY_READ_CACHE_SECONDS))
 
 
 def still_waiting(state: RowState, now: datetime) -> Row:
@@ -124,7 +129,7 @@ def details(
 ) -> Detailed:
     """The rows of ``states`` with their details, placed by ``filters`` (a held row is shown
     or stays hidden now that its details tell). A cached answer is used only if it is no
-    older than what the row shows (a status a refresh just saw change is read afresh)."""
+    older than what the row shows (:func:`not_older_than`)."""
     outcomes = fan_out_until(
         lambda state: detailed_row(not_older_than(client, state, now), state, now, scopes),
         states[:BATCH_LIMIT],

@@ -13,11 +13,13 @@ row is drawn at once, *pending* its details; the page then asks for the rest:
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
 
+from dashboard.quay.cache import prefetch
 from dashboard.quay.client import QuayClient
 
 from .overview import Overview, read_health, scope, summary
@@ -34,6 +36,8 @@ def first_paint(
     page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
     where = scope(client, [filters.namespace] if filters.namespace else None)
     health, _ = read_health(client, where)
+    # The page asks for the listings as soon as it is shown: Quay starts on them now.
+    prefetch(client, [functools.partial(client.list_repositories, ns) for ns in where.wanted])
     rows = sorted(
         (
             row_from_health(entry, now, pending=True)

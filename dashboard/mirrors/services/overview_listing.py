@@ -11,20 +11,25 @@ costs the listings only (plus ``GET /user/`` and health again when the cache is 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 
-from dashboard.quay.cache import within
+from dashboard.quay.cache import prefetch, within
 from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import HealthEntry
 
 from .overview import Overview, read_health, scope
+from .overview_details import detailed_row, not_older_than
 from .overview_filters import Filters
 from .overview_rows import Row, hidden_row, row_from_health, stamped
 from .person import Person
+
+#: The rows whose details are started with the listing: the page's first batch.
+BATCH = 10
 
 
 @dataclass
@@ -90,7 +95,29 @@ def listing(
                 read_only.add(namespace)
     listed.rows = [filters.place(stamped(row, now)) for row in listed.rows + normal]
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
+    overview.rows.sort(key=lambda row: row.sort_key)
+    _prefetch_first_details(client, listed, now, person)
     return listed
+
+
+def _prefetch_first_details(
+    client: QuayClient, listed: Listed, now: datetime, person: Person
+) -> None:
+    """The page asks for the details of its top rows next (in view, and failed or running
+    first): Quay starts on them while the listing is drawn and sent."""
+    hidden = {row.full_name for row in listed.hidden}
+    first = [
+        row.state for row in listed.overview.rows if row.pending and row.full_name not in hidden
+    ]
+    prefetch(
+        client,
+        [
+            functools.partial(
+                detailed_row, not_older_than(client, state, now), state, now, person.scopes
+            )
+            for state in first[:BATCH]
+        ],
+    )
 
 
 def _drawn(health: dict[str, HealthEntry], filters: Filters, now: datetime) -> list[Row]:

@@ -10,6 +10,10 @@ A browser that opens one of these itself goes to the overview.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -30,6 +34,18 @@ from .fragments import OVERVIEW, acting, back_to
 REFRESH_LIMIT = 4000
 
 
+def fragment_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A fragment of the overview: a browser that opens its URL itself goes to the overview."""
+
+    @functools.wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.htmx:
+            return redirect("mirrors:overview")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpResponse:
     known = token_scopes(request) is not None
     context = {**context, "back": back_to(request), "scopes_known": known}
@@ -38,9 +54,8 @@ def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpRespons
 
 @require_GET
 @quay_login_required
+@fragment_only
 def listing(request: HtmxHttpRequest) -> HttpResponse:
-    if not request.htmx:
-        return redirect("mirrors:overview")
     client, person, now = acting(request)
     filters = Filters.from_query(request.GET)
     drawn_at = from_unix_param(request.GET.get("at")) or now
@@ -58,9 +73,8 @@ def listing(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @quay_login_required
+@fragment_only
 def details(request: HtmxHttpRequest) -> HttpResponse:
-    if not request.htmx:
-        return redirect("mirrors:overview")
     client, person, now = acting(request)
     states = decode_all(request.GET.getlist("row"), overview_details.BATCH_LIMIT)
     filters = Filters.from_query(request.GET)
@@ -70,9 +84,8 @@ def details(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @quay_login_required
+@fragment_only
 def results(request: HtmxHttpRequest) -> HttpResponse:
-    if not request.htmx:
-        return redirect("mirrors:overview")
     names = [value.partition("/") for value in request.GET.getlist("repo")]
     targets = [RepoTarget(ns, name) for ns, _, name in names if ns and name and "/" not in name]
     answers = overview_details.results(request.quay, targets[: overview_details.BATCH_LIMIT])
@@ -81,9 +94,8 @@ def results(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 @quay_login_required
+@fragment_only
 def refresh(request: HtmxHttpRequest) -> HttpResponse:
-    if not request.htmx:
-        return redirect("mirrors:overview")
     client, person, now = acting(request)
     # The page sends every watched row's state in one field, one a line (overview.js).
     values = request.POST.getlist("row") + request.POST.get("rows", "").splitlines()
