@@ -102,8 +102,15 @@ def django_client(quay_url: str, max_parallel: int | None = None) -> Any:
 
     warnings.filterwarnings("ignore", message="No directory at")
 
-    django.setup()
-    call_command("migrate", verbosity=0)
+    from django.apps import apps
+
+    if apps.ready:  # a second emulator in the same run: point the dashboard at it
+        from django.conf import settings
+
+        settings.QUAY_URL = quay_url
+    else:
+        django.setup()
+        call_command("migrate", verbosity=0)
     from django.test import Client
 
     client = Client()

@@ -231,6 +231,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", start);
+  // The filters ask for new results: the old ones say they are being replaced.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "results") { target.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "results") { target.setAttribute("aria-busy", "false"); }
+  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     // New results (the filters changed): the batches of the old ones are of no use.
     if (event.detail.target && event.detail.target.id === "results") {

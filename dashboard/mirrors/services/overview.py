@@ -83,13 +83,6 @@ class Overview:
         failed, asked = len(self.namespace_errors), len(self.queried) or len(self.namespace_errors)
         return f"could not list {failed} of {asked} namespace{'s' if asked != 1 else ''}"
 
-    def counts(self) -> dict[str, int]:
-        return dict(counts(self.rows))
-
-    def filtered(self, *, status: str = "", query: str = "") -> list[Row]:
-        filters = Filters(status=status, query=query)
-        return [row for row in self.rows if filters.search_match(row) and filters.status_match(row)]
-
 
 def global_health(client: QuayClient) -> MirrorHealth | None:
     """The global mirror health, or ``None`` when Quay refuses it.
