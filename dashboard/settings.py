@@ -157,6 +157,9 @@ STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
 # visible, twice as long after each refresh that changed nothing, up to the max.
 OVERVIEW_REFRESH_SECONDS = env.int("OVERVIEW_REFRESH_SECONDS", default=5)
 OVERVIEW_REFRESH_MAX_SECONDS = env.int("OVERVIEW_REFRESH_MAX_SECONDS", default=30)
+# ...and however many namespaces have active rows (one call each), a tab's refreshes ask Quay
+# at most this many times a minute: the shortest interval grows with them (0: no limit).
+OVERVIEW_REFRESH_CALLS_PER_MINUTE = env.int("OVERVIEW_REFRESH_CALLS_PER_MINUTE", default=24)
 # A batch of overview rows' details answers within this many seconds: a row whose call to
 # Quay is still running then says so and is asked again.
 OVERVIEW_DETAILS_WAIT_SECONDS = env.float("OVERVIEW_DETAILS_WAIT_SECONDS", default=4.0)

@@ -195,3 +195,18 @@ def test_tabs_of_one_person_share_a_refresh_answer_younger_than_the_interval(cli
 def test_the_refresh_ignores_states_that_are_not_states(alice, emulator):
     answer = refresh(alice, ["", "not a state", "acme/../x?s=BOGUS", "a" * 2000])
     assert "<tr" not in answer and "hx-post" not in refresh_element(answer)
+
+
+def test_a_tabs_refreshes_keep_within_their_calls_a_minute(alice, emulator, settings):
+    # One namespace with active rows (acme) at 6 calls a minute: no refresh sooner than 10 s,
+    # not the first, not the one after a change.
+    settings.OVERVIEW_REFRESH_CALLS_PER_MINUTE = 6
+    emulator.configure(sync_duration=600)
+    html = settle(alice).html
+    assert interval_of(refresh_element(html)) == 10
+    states = watched_states(html)
+    assert interval_of(refresh_element(refresh(alice, states, 10))) == 20  # nothing changed
+    emulator.advance(70)  # acme/alpine's sync has ended
+    answer = refresh(alice, states, 20)
+    assert "acme/alpine" in rows_of(answer)
+    assert interval_of(refresh_element(answer)) == 10  # soon again, but within the pace

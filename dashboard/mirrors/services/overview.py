@@ -377,5 +377,5 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         "selectable": any(row.config is not None for row in drawn),
         "lazy": False,
         "scopes_known": person.scopes is not None,
-        "refresh": TabRefresh.start(now, any(row.polls for row in drawn)),
+        "refresh": TabRefresh.start(now, drawn),
     }

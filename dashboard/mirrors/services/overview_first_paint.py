@@ -64,5 +64,5 @@ def first_paint(
         "selectable": False,
         "listing_url": reverse("mirrors:overview-listing")
         + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)))}",
-        "refresh": TabRefresh.start(now, any(row.polls for row in context["rows"])),
+        "refresh": TabRefresh.start(now, context["rows"]),
     }

@@ -14,13 +14,17 @@ pending row's); its config is read only when the status alone cannot tell what t
 
 Every ``OVERVIEW_REFRESH_SECONDS`` while the tab is visible and something is active; after a
 refresh that changed nothing the next waits twice as long, up to
-``OVERVIEW_REFRESH_MAX_SECONDS``; none once nothing is active. A refresh that could not
-read health keeps every row as it was and says since when (``as_of``).
+``OVERVIEW_REFRESH_MAX_SECONDS``; none once nothing is active. However many namespaces have
+active rows, a tab's refreshes ask Quay at most ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a
+minute: with more namespaces the shortest interval grows (4 namespaces at 24 a minute: 10 s).
+A refresh that could not read health keeps every row as it was and says since when
+(``as_of``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import math
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,8 +54,10 @@ class TabRefresh:
     failed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, now: datetime, active: bool) -> TabRefresh:
-        return cls(settings.OVERVIEW_REFRESH_SECONDS, now, active)
+    def start(cls, now: datetime, rows: Iterable[Row]) -> TabRefresh:
+        """The refresh of a page showing ``rows``: at its shortest interval for them."""
+        active = {row.namespace for row in rows if row.polls}
+        return cls(paced(settings.OVERVIEW_REFRESH_SECONDS, len(active)), now, bool(active))
 
     @property
     def as_of_unix(self) -> int:
@@ -62,6 +68,15 @@ class TabRefresh:
 class Refreshed:
     rows: list[Row]
     tab: TabRefresh
+
+
+def paced(interval: int, namespaces: int) -> int:
+    """``interval``, or longer if refreshing ``namespaces`` (one mirror-health call each) that
+    often would ask Quay more than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a minute."""
+    per_minute = settings.OVERVIEW_REFRESH_CALLS_PER_MINUTE
+    if per_minute <= 0:
+        return interval
+    return max(interval, math.ceil(60 * namespaces / per_minute))
 
 
 def next_interval(interval: int, changed: bool) -> int:
@@ -147,8 +162,9 @@ def refresh(
         for outcome in fan_out(lambda state: detailed_row(asking, state, now, scopes), to_read)
         if outcome.value is not None
     ]
+    shortest = settings.OVERVIEW_REFRESH_SECONDS
     tab = TabRefresh(
-        next_interval(interval, bool(changed)) if not failed else settings.OVERVIEW_REFRESH_SECONDS,
+        paced(next_interval(interval, bool(changed)) if not failed else shortest, len(outcomes)),
         now if not failed else as_of,
         active=unchanged > 0 or any(row.polls for row in changed),
         failed=failed,

@@ -54,7 +54,8 @@ def back_to(request: HtmxHttpRequest) -> str:
 def refresh_restart(rows: Iterable[Row], now: datetime) -> TabRefresh | None:
     """The tab's refresh started again (at its shortest interval) when a press left a row
     active, to go with the rows it answers; ``None`` when nothing is active."""
-    return TabRefresh.start(now, True) if any(row.polls for row in rows) else None
+    rows = list(rows)
+    return TabRefresh.start(now, rows) if any(row.polls for row in rows) else None
 
 
 def row(request: HtmxHttpRequest, row: Row, now: datetime) -> HttpResponse:
