@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
@@ -28,13 +27,6 @@ def detailed(page: Page, full_name: str):
             page.wait_for_timeout(100)
     expect(found).not_to_have_attribute("data-need", "details")
     return found
-
-
-@pytest.fixture
-def quick_refresh(settings):
-    """The tab's refresh every second (at most every 2 s) instead of every 5 (to 30)."""
-    settings.OVERVIEW_REFRESH_SECONDS = 1
-    settings.OVERVIEW_REFRESH_MAX_SECONDS = 2
 
 
 def count(page: Page, key: str):

@@ -6,19 +6,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
-import pytest
 from playwright.sync_api import Page, Request, expect
 
 from ..conftest import Emulator
 from .test_overview_e2e import count, detailed, row
 
 SLOW = 300  # ms per call to Quay: what a real one costs
-
-
-@pytest.fixture
-def quick_refresh(settings):
-    settings.OVERVIEW_REFRESH_SECONDS = 1
-    settings.OVERVIEW_REFRESH_MAX_SECONDS = 2
 
 
 def requests_to(page: Page, part: str) -> list[Request]:
