@@ -26,12 +26,13 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from requests.adapters import HTTPAdapter
 
-from . import __version__
+from . import __version__, names
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
     QuayError,
     QuayForbidden,
+    QuayNotFound,
     QuayRateLimited,
     QuayTimeout,
     QuayUnauthorized,
@@ -138,6 +139,13 @@ def _quay_day(value: datetime) -> str:
 
 
 def _repo_path(namespace: str, name: str) -> str:
+    """``repository/ns/name``, for names Quay allows only: any other name (``..``, a space, a
+    shadowed pair like ``mirror/health``) would reach another of Quay's routes, so it is
+    answered here as Quay would answer a repository it has not, without a call."""
+    if not names.valid_repository(namespace, name):
+        raise QuayNotFound(
+            f"Quay has no repository {namespace}/{name}: it is not a name Quay allows."
+        )
     return f"repository/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 

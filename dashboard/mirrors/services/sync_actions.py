@@ -3,11 +3,15 @@
 Quay answers 404 to ``sync-now`` while a sync is running and to ``sync-cancel`` unless one is
 queued or running, as well as for a repository without a mirror config or no repository at
 all. A bare "not found" would mislead, so on a 404 the config (and, if needed, the repository)
-is read again and the answer is put in words. Every press is written to the audit trail.
+is read again and the answer is put in words. Every press on a repository Quay showed the
+person (the press went through, or a read of its config or the repository did) is written to
+the audit trail; a press on anything else (a name Quay has not, a repository it hides from
+them) is answered but not recorded, so nobody can write into an audit they cannot read.
 
 Used by the repository page's status panel, the overview rows and the bulk actions alike.
 A press costs two calls (the press and one read of the config, which the page then shows);
-a press Quay answered 404 costs the reads that find out why (one or two).
+a press Quay answered 404 costs the reads that find out why (one or two); a refused one, the
+read of the repository that says whether Quay shows it to the person (one).
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ class ActionResult:
     ok: bool
     #: The config as read after the action (or while finding out what a 404 meant), if read.
     mirror: MirrorConfig | None = None
+    #: Quay showed the person this repository (the press or a read went through): only such
+    #: a press is audited.
+    seen: bool = False
 
     @property
     def outcome_label(self) -> str:
@@ -118,7 +125,10 @@ def perform(
 
 
 def record_result(person: Person, target: RepoTarget, result: ActionResult) -> ActionResult:
-    """The audit entry of one press of Sync now / Cancel, with how it went."""
+    """The audit entry of one press of Sync now / Cancel, with how it went (none for a
+    repository Quay did not show the person)."""
+    if not result.seen:
+        return result
     record(
         person,
         target,
@@ -144,6 +154,7 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
             "no_rights",
             f"No rights: Quay does not let you {_verb(action)} {full}. {error.message}",
             ok=False,
+            seen=quietly(target.read_repository, client) is not None,
         )
     except QuayNotFound:
         return _explain_not_found(client, target, action, now)
@@ -161,7 +172,7 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         message = f"Sync requested for {full}: a mirror worker will pick it up shortly."
     else:
         message = f"Sync of {full} cancelled. {CANCEL_WARNING}"
-    return ActionResult(action, "done", message, ok=True, mirror=mirror)
+    return ActionResult(action, "done", message, ok=True, mirror=mirror, seen=True)
 
 
 def _unanswered(
@@ -189,7 +200,7 @@ def _unanswered(
     message = f"{waited}; {target} is now {now_words}, {effect}."
     if not took:
         message += " Look again in a moment before pressing again."
-    return ActionResult(action, "unknown", message, ok=False, mirror=mirror)
+    return ActionResult(action, "unknown", message, ok=False, mirror=mirror, seen=True)
 
 
 def _verb(action: Action) -> str:
@@ -230,6 +241,7 @@ def _explain_not_found(
                 f"Quay does not start a second sync.{stuck}",
                 ok=False,
                 mirror=mirror,
+                seen=True,
             )
         return ActionResult(
             action,
@@ -238,6 +250,7 @@ def _explain_not_found(
             f"{now_words}. Press Sync now again to start another sync.",
             ok=False,
             mirror=mirror,
+            seen=True,
         )
     if mirror.sync_status.is_active:
         return ActionResult(
@@ -246,6 +259,7 @@ def _explain_not_found(
             f"Quay refused to cancel the sync of {full}, which is {now_words}. Try again.",
             ok=False,
             mirror=mirror,
+            seen=True,
         )
     return ActionResult(
         action,
@@ -254,6 +268,7 @@ def _explain_not_found(
         f"the last one has finished ({now_words}).",
         ok=False,
         mirror=mirror,
+        seen=True,
     )
 
 
@@ -266,6 +281,7 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
     repo = missing.repository
     if missing.unchecked or repo is None:
         return ActionResult(action, "no_config", missing.words(target), ok=False)
+    # The repository was read: Quay shows it to the person.
     state = (
         ""
         if repo.is_mirror
@@ -277,6 +293,7 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
         f"No mirror config: {target} is not set up for mirroring yet, so there is nothing to "
         f"{'sync' if action == 'sync_now' else 'cancel'}. Set up mirroring first.{state}",
         ok=False,
+        seen=True,
     )
 
 

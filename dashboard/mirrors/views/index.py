@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from ..services import overview as rows
@@ -68,11 +69,13 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
 
 
 def _selected(request: HtmxHttpRequest) -> list[RepoTarget]:
+    """The ticked repositories, one each, named as Quay allows (any other name is dropped:
+    it cannot be a repository, and is neither sent to Quay nor audited)."""
     seen: dict[RepoTarget, None] = {}
     for value in request.POST.getlist("repo"):
-        namespace, _, name = value.strip().partition("/")
-        if namespace and name and "/" not in name:
-            seen[RepoTarget(namespace, name)] = None
+        pair = names.split_full_name(value)
+        if pair is not None:
+            seen[RepoTarget(*pair)] = None
     return list(seen)[:BULK_LIMIT]
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from ..services import overview_details, overview_listing, overview_refresh
@@ -86,8 +87,8 @@ def details(request: HtmxHttpRequest) -> HttpResponse:
 @quay_login_required
 @fragment_only
 def results(request: HtmxHttpRequest) -> HttpResponse:
-    names = [value.partition("/") for value in request.GET.getlist("repo")]
-    targets = [RepoTarget(ns, name) for ns, _, name in names if ns and name and "/" not in name]
+    pairs = [names.split_full_name(value) for value in request.GET.getlist("repo")]
+    targets = [RepoTarget(*pair) for pair in pairs if pair is not None]
     answers = overview_details.results(request.quay, targets[: overview_details.BATCH_LIMIT])
     return _fragment(request, "last_results", {"answers": answers})
 
