@@ -309,13 +309,17 @@ def page(
                 if data.logs.error and not forbidden
                 else ""
             ),
+            # Only to people Quay shows the repository itself (not to those who know of it
+            # from mirror health alone).
             "audit": audit_rows(
                 AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)[
                     :AUDIT_LENGTH
                 ],
                 data.config_readable,
                 now,
-            ),
+            )
+            if data.repository.ok
+            else [],
             "form": form,
             "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
             "stuck_sync": dead_sync,
