@@ -33,9 +33,10 @@ def test_bob_does_not_see_a_change_to_a_repository_quay_hides_from_him(client_as
     assert "NORMAL" not in body
     assert "No entries" in body
     # Nor in the namespace and person filters.
-    assert "alice" not in bob.get("/audit/").content.decode().split("</form>")[0].split(
-        'id="f-person"'
-    )[-1]
+    assert (
+        "alice"
+        not in bob.get("/audit/").content.decode().split("</form>")[0].split('id="f-person"')[-1]
+    )
 
 
 def test_alice_still_sees_her_change(client_as, emulator):

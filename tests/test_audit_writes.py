@@ -33,9 +33,7 @@ def test_a_bulk_press_on_another_namespace_writes_no_audit_entry(client_as, emul
     assert "pressed Sync now" not in alice.get("/audit/?namespace=initech").content.decode()
 
 
-def test_a_refused_press_on_a_repository_carol_reads_is_recorded_as_refused(
-    client_as, emulator
-):
+def test_a_refused_press_on_a_repository_carol_reads_is_recorded_as_refused(client_as, emulator):
     carol = client_as("carol")  # reads acme, no admin rights: Quay refuses the press
     carol.post("/repo/acme/nginx/sync-now/", {})
     entry = AuditEntry.objects.get()
@@ -43,9 +41,7 @@ def test_a_refused_press_on_a_repository_carol_reads_is_recorded_as_refused(
     assert entry.outcome == AuditEntry.Outcome.REFUSED
 
 
-def test_sync_now_and_cancel_on_a_repository_quay_does_not_show_write_nothing(
-    client_as, emulator
-):
+def test_sync_now_and_cancel_on_a_repository_quay_does_not_show_write_nothing(client_as, emulator):
     carol = client_as("carol")
     carol.post("/repo/initech/grafana/sync-now/", {})
     carol.post("/repo/initech/grafana/cancel/", {"confirm": "yes"})
