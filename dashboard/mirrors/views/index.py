@@ -64,7 +64,7 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         return redirect("mirrors:repo", namespace, name)
     client, person, now = acting(request)
     state = PollState.from_query(request.GET)
-    found = rows.read_row(client, RepoTarget(namespace, name), now, state, person.scopes)
+    found = rows.read_row(client, RepoTarget(namespace, name), now, state, person)
     return fragments.row(request, found, now)
 
 
@@ -107,7 +107,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
         context.update(results=results, done=sum(result.ok for _, result in results))
         if request.htmx:
-            context["rows"] = rows.rows_after_actions(client, results, now, person.scopes)
+            context["rows"] = rows.rows_after_actions(client, results, now, person)
             context["refresh"] = fragments.refresh_restart(context["rows"], now)
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)

@@ -79,7 +79,7 @@ def details(request: HtmxHttpRequest) -> HttpResponse:
     client, person, now = acting(request)
     states = decode_all(request.GET.getlist("row"), overview_details.BATCH_LIMIT)
     filters = Filters.from_query(request.GET)
-    done = overview_details.details(client, states, filters, now, person.scopes)
+    done = overview_details.details(client, states, filters, now, person)
     return _fragment(request, "detailed", {"detailed": done, "filters": filters})
 
 
@@ -104,7 +104,7 @@ def refresh(request: HtmxHttpRequest) -> HttpResponse:
     interval = _int(request.POST.get("interval"))
     as_of = from_unix_param(request.POST.get("as_of")) or now
     done = overview_refresh.refresh(
-        client, states, now, interval=interval, as_of=as_of, scopes=person.scopes
+        client, states, now, interval=interval, as_of=as_of, person=person
     )
     return _fragment(request, "refreshed", {"refreshed": done, "refresh": done.tab})
 

@@ -57,7 +57,7 @@ def _press(
     from_row = request.POST.get("view") == "row"
     if request.htmx and from_row:
         return fragments.row(
-            request, overview.row_after_action(client, target, result, now, person.scopes), now
+            request, overview.row_after_action(client, target, result, now, person), now
         )
     if request.htmx:
         return fragments.panel_body(request, status_panel.after_action(client, target, now, result))
