@@ -131,6 +131,17 @@ def _reads_answer(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+#: Answers the dashboard expects and puts in words on the page (a refusal, "no such thing",
+#: a token signed out): not for an operator's log. Quay failing (5xx) is.
+_EXPECTED_STATUSES = frozenset({401, 403, 404})
+
+
+def _log_level(status: int) -> int:
+    if status in _EXPECTED_STATUSES:
+        return logging.DEBUG
+    return logging.WARNING if status >= 500 else logging.INFO
+
+
 def _quay_day(value: datetime) -> str:
     """A day as Quay's logs API takes it: ``%m/%d/%Y`` in UTC."""
     if value.tzinfo is not None:
@@ -203,7 +214,13 @@ class QuayClient:
         body = self._body(response)
         if response.status_code < 300 or response.status_code in accept_statuses:
             return body
-        logger.info("Quay answered %s to %s %s", response.status_code, method, path)
+        logger.log(
+            _log_level(response.status_code),
+            "Quay answered %s to %s %s",
+            response.status_code,
+            method,
+            path,
+        )
         raise error_for(response.status_code, body, scope=scope)
 
     def _send(
