@@ -64,7 +64,7 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("fail", FAILED),
     ("stuck", STUCK),
     (UNREADABLE, "Unreadable"),
-    ("active", SYNCING),
+    ("active", f"{SYNCING} or queued"),
     ("cancel", CANCELLED),
     ("never", NEVER_SYNCED),
     (UNCONFIGURED, "Not configured"),

@@ -300,6 +300,23 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
 # -- several at once -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OutcomeGroup:
+    """The presses of a bulk action that went the same way (for one line of its results)."""
+
+    outcome: str
+    label: str
+    results: list[tuple[RepoTarget, ActionResult]]
+
+
+def grouped(results: Sequence[tuple[RepoTarget, ActionResult]]) -> list[OutcomeGroup]:
+    """``results`` by outcome, in the order each outcome first came."""
+    groups: dict[str, list[tuple[RepoTarget, ActionResult]]] = {}
+    for target, result in results:
+        groups.setdefault(result.outcome, []).append((target, result))
+    return [OutcomeGroup(key, OUTCOMES[key], pairs) for key, pairs in groups.items()]
+
+
 def perform_all(
     client: QuayClient,
     person: Person,

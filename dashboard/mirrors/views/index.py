@@ -105,7 +105,11 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     else:
         client, person, now = acting(request)
         results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
-        context.update(results=results, done=sum(result.ok for _, result in results))
+        context.update(
+            results=results,
+            grouped=sync_actions.grouped(results),
+            done=sum(result.ok for _, result in results),
+        )
         if request.htmx:
             context["rows"] = rows.rows_after_actions(client, results, now, person)
             context["refresh"] = fragments.refresh_restart(context["rows"], now)
