@@ -104,3 +104,11 @@ def test_a_limited_token_on_the_repository_page_names_the_scope_not_missing_righ
 def test_carol_on_the_repository_page_is_told_about_rights_not_her_token(client_as):
     body = client_as("carol").get("/repo/acme/nginx/").content.decode()
     assert "no admin rights" in body
+
+
+def test_a_refused_press_from_the_status_panel_is_shown_as_a_refusal(client_as):
+    dave = client_as("dave")
+    answer = dave.post("/repo/acme/nginx/sync-now/", {}, HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'class="message message-error action-result" role="alert">No rights', answer)
+    page = dave.post("/repo/acme/nginx/sync-now/", {}, follow=True).content.decode()
+    assert re.search(r'<p class="message message-error">No rights', page)

@@ -339,8 +339,7 @@ def row_after_action(
         row = for_person(row, person)
     else:
         row = read_row(client, target, now, person=person)
-    refused = result.outcome == "no_rights"
-    return replace(stamped(row, now), message=result.message, refused=refused)
+    return replace(stamped(row, now), message=result.message, refused=result.refused)
 
 
 def rows_after_actions(

@@ -80,6 +80,11 @@ class ActionResult:
     seen: bool = False
 
     @property
+    def refused(self) -> bool:
+        """Quay refused the press (403: rights or scope): shown as a refusal."""
+        return self.outcome == "no_rights"
+
+    @property
     def outcome_label(self) -> str:
         """Short words for a per-row result ("done", "already syncing", "no rights", ...)."""
         return OUTCOMES[self.outcome]

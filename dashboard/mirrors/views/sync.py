@@ -61,7 +61,13 @@ def _press(
         )
     if request.htmx:
         return fragments.panel_body(request, status_panel.after_action(client, target, now, result))
-    level = messages.SUCCESS if result.ok else messages.ERROR if from_row else messages.WARNING
+    level = (
+        messages.SUCCESS
+        if result.ok
+        else messages.ERROR
+        if from_row or result.refused
+        else messages.WARNING
+    )
     messages.add_message(request, level, result.message)
     return HttpResponseRedirect(reverse("mirrors:overview") if from_row else target.url("repo"))
 
