@@ -68,3 +68,14 @@ def test_a_refused_state_switch_on_a_readable_repository_is_refused_not_partial(
     page = alice.get("/audit/?namespace=acme").content.decode()
     assert "refused by Quay" in page
     assert "not fully applied" not in page
+
+
+def test_a_save_posted_to_a_repository_quay_does_not_show_writes_nothing(client_as, emulator):
+    carol = client_as("carol")  # not a member of initech
+    carol.post(
+        "/repo/initech/grafana/settings/",
+        {"external_reference": "evil.example/x", "root_rule": ["*"], "robot_username": "x+y"},
+    )
+    carol.post("/repo/initech/no-such-repo/settings/", {"external_reference": "evil.example/x"})
+    assert not AuditEntry.objects.exists()
+    assert emulator.mirror("initech", "grafana")["external_reference"] != "evil.example/x"

@@ -238,7 +238,7 @@ def test_an_unknown_status_filter_is_ignored(client_as, seen):
 def test_search_text_is_escaped(client_as, seen):
     html = seen(client_as("alice"), "/?q=%3Cscript%3Ealert(1)%3C/script%3E")
     assert "<script>alert(1)" not in html
-    assert "No repository matches these filters" in html
+    assert "No mirror matches these filters" in html
 
 
 def test_toggle_shows_repositories_not_mirrored(client_as, seen):

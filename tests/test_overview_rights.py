@@ -112,3 +112,34 @@ def test_a_refused_press_from_the_status_panel_is_shown_as_a_refusal(client_as):
     assert re.search(r'class="message message-error action-result" role="alert">No rights', answer)
     page = dave.post("/repo/acme/nginx/sync-now/", {}, follow=True).content.decode()
     assert re.search(r'<p class="message message-error">No rights', page)
+
+
+def test_the_read_only_note_says_rights_or_scope_as_far_as_is_known(client_as, client, seen):
+    html = seen(client_as("carol"))  # her token carries repo:admin (the sign-in's probe)
+    note = re.search(r"Read-only in <strong>[^<]*acme[^<]*</strong>[\s\S]*?</p>", html).group(0)
+    assert "not an administrator of them)" in note and "token lacks" not in note
+    client.post("/accounts/login/", {"token": TOKENS["alice-limited"], "next": "/"})
+    html = seen(client)
+    note = re.search(r"Read-only in <strong>[^<]*acme[^<]*</strong>[\s\S]*?</p>", html).group(0)
+    assert "your\n  sign-in lacks the repo:admin scope" in note or "lacks the repo:admin" in note
+    assert "not an administrator" not in note
+
+
+def test_an_oauth_sign_in_counts_the_scopes_quays_callback_names(rf, settings):
+    from dashboard.accounts.oauth import granted_scopes
+
+    settings.QUAY_OAUTH_SCOPES = ["repo:read", "repo:admin", "org:admin", "user:read"]
+    asked = rf.get("/accounts/callback/x/", {"code": "c"})
+    assert granted_scopes(asked) == settings.QUAY_OAUTH_SCOPES
+    narrowed = rf.get("/accounts/callback/x/", {"scope": "repo:read user:read super:user"})
+    assert granted_scopes(narrowed) == ["repo:read", "user:read"]  # never wider than asked
+
+
+def test_an_oauth_sign_in_without_org_admin_is_warned_what_it_costs(settings):
+    from dashboard.accounts import access
+
+    words = access.warnings({"lacking": ["org:admin"]})
+    assert words == [
+        "Your sign-in lacks the org:admin scope: the robot list is refused: type the robot's "
+        "name instead. Sign in again with a token that carries org:admin to do more."
+    ]

@@ -397,6 +397,6 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         "overview": data,
         "selectable": any(row.actionable for row in drawn),
         "lazy": False,
-        "scopes_known": person.scopes is not None,
+        "admin_scope": person.admin_scope,
         "refresh": TabRefresh.start(now, any(row.polls for row in drawn)),
     }

@@ -60,6 +60,13 @@ class Person:
         """The token is known to carry ``scope``."""
         return scope in self.holding or (self.scopes is not None and scope in self.scopes)
 
+    @property
+    def admin_scope(self) -> str:
+        """``held``, ``lacking`` or ``unknown``: what is known of the token's repo:admin."""
+        if self.lacks(ADMIN):
+            return "lacking"
+        return "held" if self.holds(ADMIN) else "unknown"
+
     def may_change(self, namespace: str) -> bool:
         """Whether Quay may let them change mirrors of ``namespace`` (False only where it is
         known not to: a token without ``repo:admin``; a read-only superuser, or a superuser

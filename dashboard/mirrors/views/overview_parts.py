@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
-from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -48,8 +47,8 @@ def fragment_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpResponse:
-    known = token_scopes(request) is not None
-    context = {**context, "back": back_to(request), "scopes_known": known}
+    _, person, _ = acting(request)
+    context = {**context, "back": back_to(request), "admin_scope": person.admin_scope}
     return render(request, f"{OVERVIEW}#{name}", context)
 
 
