@@ -61,3 +61,21 @@ def test_an_unknown_url_is_the_dashboards_own_404(client_as, emulator):
     assert response.status_code == 404
     body = response.content.decode()
     assert "Sign out" in body and "Page not found" in body
+
+
+def test_a_failure_of_the_dashboard_is_its_own_500_page(client_as, emulator, monkeypatch):
+    from django.test import Client
+
+    from dashboard.mirrors.services import audit_trail
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(audit_trail, "page", broken)
+    alice = Client(raise_request_exception=False)
+    alice.cookies = client_as("alice").cookies
+    response = alice.get("/audit/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong" in body and "Mirror Dashboard" in body
+    assert "a bug" not in body
