@@ -11,11 +11,13 @@ import re
 import pytest
 
 from tests.conftest import TOKENS
+from tests.overview_support import settle
 from tests.test_overview import row_html, rows_of
 
 pytestmark = pytest.mark.django_db
 
 PRESS = re.compile(r'action="/repo/([^/]+/[^/]+)/(?:sync-now|cancel)/"')
+HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
 BOX = re.compile(r'<input type="checkbox" id="pick-[^"]*" name="repo" value="([^"]+)"')
 
 
@@ -143,3 +145,24 @@ def test_an_oauth_sign_in_without_org_admin_is_warned_what_it_costs(settings):
         "Your sign-in lacks the org:admin scope: the robot list is refused: type the robot's "
         "name instead. Sign in again with a token that carries org:admin to do more."
     ]
+
+
+def test_dave_gets_no_buttons_from_the_tabs_refresh_either(client_as, emulator, no_read_cache):
+    from datetime import datetime
+
+    from tests.test_overview_refresh import watched_states
+
+    dave = client_as("dave")
+    emulator.configure(sync_duration=600)
+    states = watched_states(settle(dave).html)
+    assert states
+    emulator.advance(70)  # alpine's sync ends, busybox's is claimed: both change
+    data = {"rows": "\n".join(states), "interval": 5, "as_of": int(datetime.now().timestamp())}
+    answer = dave.post("/overview/refresh/", data, **HX).content.decode()
+    changed = re.findall(r'<tr id="row-[^"]*"[^>]*data-repo="([^"]+)"', answer)
+    assert changed
+    # Drawn again from health, then detailed: neither offers him a press.
+    for full_name in changed:
+        row = dave.get(f"/repo/{full_name}/row/", **HX).content.decode()
+        assert controls(row) == (set(), set())
+    assert controls(answer) == (set(), set())
