@@ -166,3 +166,15 @@ def test_dave_gets_no_buttons_from_the_tabs_refresh_either(client_as, emulator, 
         row = dave.get(f"/repo/{full_name}/row/", **HX).content.decode()
         assert controls(row) == (set(), set())
     assert controls(answer) == (set(), set())
+
+
+def test_a_press_refused_for_the_tokens_scope_says_so(client, emulator):
+    client.post("/accounts/login/", {"token": TOKENS["alice-limited"], "next": "/"})
+    answer = client.post("/repo/acme/nginx/sync-now/", {}, HTTP_HX_REQUEST="true")
+    assert "your sign-in lacks the repo:admin scope" in answer.content.decode()
+
+
+def test_a_press_refused_for_rights_says_so(client_as):
+    answer = client_as("carol").post("/repo/acme/nginx/sync-now/", {}, HTTP_HX_REQUEST="true")
+    body = answer.content.decode()
+    assert "you have no admin rights on it" in body and "lacks the" not in body

@@ -123,7 +123,7 @@ def perform(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    result = _perform(client, target, action, now)
+    result = _perform(client, target, action, now, person)
     if audit:
         record_result(person, target, result)
     return result
@@ -144,7 +144,9 @@ def record_result(person: Person, target: RepoTarget, result: ActionResult) -> A
     return result
 
 
-def _perform(client: QuayClient, target: RepoTarget, action: Action, now: datetime) -> ActionResult:
+def _perform(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime, person: Person
+) -> ActionResult:
     full = target.full_name
     try:
         if action == "sync_now":
@@ -157,7 +159,7 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         return ActionResult(
             action,
             "no_rights",
-            f"No rights: Quay does not let you {_verb(action)} {full}. {error.message}",
+            _refusal(person, target, action, error),
             ok=False,
             seen=quietly(target.read_repository, client) is not None,
         )
@@ -206,6 +208,23 @@ def _unanswered(
     if not took:
         message += " Look again in a moment before pressing again."
     return ActionResult(action, "unknown", message, ok=False, mirror=mirror, seen=True)
+
+
+def _refusal(person: Person, target: RepoTarget, action: Action, error: QuayForbidden) -> str:
+    """Quay's 403 in words: the token's scope, the person's rights, or either (as known)."""
+    scope = error.scope or "repo:admin"
+    why = person.refused_for_scope(target.namespace, scope)
+    if why is True:
+        return (
+            f"No rights: Quay refused to {_verb(action)} {target}: your sign-in lacks the "
+            f"{scope} scope. Sign in again with a token that carries {scope}."
+        )
+    if why is False:
+        return (
+            f"No rights: Quay does not let you {_verb(action)} {target}: you have no admin "
+            f"rights on it. Ask an admin of {target.namespace}."
+        )
+    return f"No rights: Quay does not let you {_verb(action)} {target}. {error.message}"
 
 
 def _verb(action: Action) -> str:
