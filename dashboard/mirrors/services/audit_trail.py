@@ -108,11 +108,16 @@ def listed_repositories(
 
 
 def _only_listed(entries: QuerySet[AuditEntry], listed: Mapping[str, set[str]]) -> QuerySet:
-    """The entries of repositories in ``listed`` (namespace -> names Quay lists)."""
+    """The entries of repositories in ``listed`` (namespace -> names Quay lists): asked of the
+    database by the repositories that have entries, not by every name Quay listed."""
+    audited: dict[str, set[str]] = {}
+    pairs = entries.order_by().values_list("namespace", "repository").distinct()
+    for namespace, name in pairs:
+        if name in listed.get(namespace, ()):
+            audited.setdefault(namespace, set()).add(name)
     shown = Q(pk__in=[])
-    for namespace, names in listed.items():
-        if names:
-            shown |= Q(namespace=namespace, repository__in=sorted(names))
+    for namespace, names in audited.items():
+        shown |= Q(namespace=namespace, repository__in=sorted(names))
     return entries.filter(shown)
 
 
