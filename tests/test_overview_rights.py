@@ -34,6 +34,7 @@ def test_dave_gets_no_buttons_no_boxes_and_no_bulk_bar(client_as, seen):
     nginx = row_html(html, "acme/nginx")
     assert "docker.io/library/nginx" in nginx  # he still reads the config
     assert "read-only" in nginx.lower()
+    assert "Read-only outside your own namespaces: as a Quay superuser" in html
 
 
 def test_dave_gets_no_buttons_in_a_row_asked_again(client_as):

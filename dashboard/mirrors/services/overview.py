@@ -398,5 +398,6 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         "selectable": any(row.actionable for row in drawn),
         "lazy": False,
         "admin_scope": person.admin_scope,
+        "read_only_superuser": person.read_only_superuser,
         "refresh": TabRefresh.start(now, any(row.polls for row in drawn)),
     }

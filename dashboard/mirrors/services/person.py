@@ -67,14 +67,18 @@ class Person:
             return "lacking"
         return "held" if self.holds(ADMIN) else "unknown"
 
+    @property
+    def read_only_superuser(self) -> bool:
+        """Quay shows them every namespace but lets them change none outside their own."""
+        return self.superuser and not self.super_user and self.memberships is not None
+
     def may_change(self, namespace: str) -> bool:
         """Whether Quay may let them change mirrors of ``namespace`` (False only where it is
         known not to: a token without ``repo:admin``; a read-only superuser, or a superuser
         whose token lacks ``super:user``, outside their own namespaces)."""
         if self.lacks(ADMIN):
             return False
-        outside = self.memberships is not None and namespace not in self.memberships
-        return not (self.superuser and not self.super_user and outside)
+        return not (self.read_only_superuser and namespace not in (self.memberships or ()))
 
     def refused_for_scope(self, namespace: str, scope: str = ADMIN) -> bool | None:
         """Why Quay refused a call needing ``scope`` in ``namespace``: True, the token's scope
