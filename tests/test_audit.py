@@ -105,8 +105,10 @@ def test_a_read_only_superuser_sees_every_namespaces_entries(client_as, emulator
 
 
 def test_the_audit_page_is_paginated(client_as, emulator):
+    # Entries of repositories Quay lists to alice (an entry of any other is not shown).
+    repos = ["nginx", "redis", "etcd", "postgres", "alpine", "busybox"]
     AuditEntry.objects.bulk_create(
-        AuditEntry(username="alice", namespace="acme", repository=f"r{i:03}", action="update")
+        AuditEntry(username="alice", namespace="acme", repository=repos[i % 6], action="update")
         for i in range(60)
     )
     alice = client_as("alice")

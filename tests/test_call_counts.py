@@ -148,3 +148,36 @@ def test_a_save_reads_afresh_what_decides_it(client_as, emulator):
     assert response.status_code == 200  # not saved: the conflict is shown
     assert 'id="conflict"' in response.content.decode()
     assert emulator.mirror("acme", "redis")["sync_interval"] == 7200  # theirs is kept
+
+
+def test_a_refused_press_costs_the_read_that_says_whether_to_audit_it(client_as, emulator):
+    client = client_as("carol")  # reads acme, no admin rights: Quay refuses her presses
+    clear_log(emulator)
+    client.post("/repo/acme/nginx/sync-now/", {"view": "row"}, **HX)
+    assert sorted(calls(emulator)) == sorted(
+        [
+            "POST repository/acme/nginx/mirror/sync-now",
+            "GET repository/acme/nginx",  # does Quay show her the repository? (audited)
+            "GET repository/acme/nginx/mirror",  # the row after the press
+        ]
+    )
+
+
+def test_the_audit_page_costs_a_listing_a_namespace_and_a_config_a_repository_shown(
+    client_as, emulator
+):
+    from dashboard.mirrors.models import AuditEntry
+
+    AuditEntry.objects.create(username="bob", namespace="acme", repository="nginx", action="update")
+    client = client_as("carol")  # her namespaces: carol, acme
+    clear_log(emulator)
+    client.get("/audit/")
+    assert sorted(calls(emulator)) == sorted(
+        [
+            "GET user/",
+            "GET repository/mirror/health",  # a superuser? (403 for her)
+            "GET repository",  # the listing of carol
+            "GET repository",  # the listing of acme
+            "GET repository/acme/nginx/mirror",  # may she read its values?
+        ]
+    )

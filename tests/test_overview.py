@@ -136,13 +136,12 @@ def test_carol_who_is_no_admin_gets_a_read_only_view_from_mirror_health(client_a
     assert rows["acme/nginx"] == "success"
     assert "Read-only in <strong>acme</strong>" in html
     assert "not an administrator" in html
-    # Disabled mirrors are not in the health report: the row says so.
+    # Disabled mirrors are not in the health report: the row says what she can see (mirror
+    # state, from the listing) and what not (health, settings), and why.
     golang = row_html(html, "acme/golang")
-    assert "No access" in golang
-    assert (
-        "Not in Quay&#x27;s health report (disabled or not configured); "
-        "you can&#x27;t read its settings" in golang
-    )
+    assert "In mirror state" in golang
+    assert "Not in Quay's mirror health report" in golang
+    assert "Its settings are hidden from you: no admin rights on this repository" in golang
     assert "token lacks" not in golang
     assert 'name="repo"' not in html  # nothing carol could select: no box, and so no bulk bar
     assert 'id="bulk"' not in html or re.search(r'<form id="bulk"[^>]* hidden[\s>]', html)
@@ -239,7 +238,7 @@ def test_an_unknown_status_filter_is_ignored(client_as, seen):
 def test_search_text_is_escaped(client_as, seen):
     html = seen(client_as("alice"), "/?q=%3Cscript%3Ealert(1)%3C/script%3E")
     assert "<script>alert(1)" not in html
-    assert "No repository matches these filters" in html
+    assert "No mirror matches these filters" in html
 
 
 def test_toggle_shows_repositories_not_mirrored(client_as, seen):

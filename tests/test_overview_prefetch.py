@@ -32,6 +32,7 @@ def test_the_listing_is_started_with_the_first_paint_and_asked_once(
     client_as, emulator, prefetching
 ):
     client = client_as("alice")
+    emulator.control("DELETE", "requests")  # what the sign-in asked
     html = first_paint(client)
     url = unescape(re.search(r'<tbody id="listed" hx-get="([^"]+)"', html).group(1))
     client.get(url, **HX)
@@ -61,5 +62,6 @@ def test_the_top_rows_details_are_started_with_the_listing_and_asked_once(
 def test_nothing_is_started_without_the_read_cache(client_as, emulator, prefetching, settings):
     settings.QUAY_READ_CACHE_SECONDS = 0
     client = client_as("alice")
+    emulator.control("DELETE", "requests")  # what the sign-in asked
     first_paint(client)
     assert "repository" not in paths(emulator)  # the listing waits for the page to ask

@@ -117,7 +117,8 @@ def test_failed_after_the_last_retry_gave_up_until_the_next_interval():
     result = status.describe(mirror, NOW)
     assert result.detail == "gave up after 3 tries; 3 tries again at 17:59 UTC (in 5 h 59 min)"
     # The retries say the same thing, not "3 of 3 left" next to "gave up".
-    assert result.retries == "3 tries again at 17:59 UTC"
+    # Under "Retries left": a number first, then what it is for (issue 10, item 7).
+    assert result.retries == "3, for the next run at 17:59 UTC"
     assert result.next_words == ""
 
 

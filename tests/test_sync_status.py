@@ -229,7 +229,7 @@ def test_a_failed_mirror_that_used_its_retries_says_when_it_tries_next(client_as
     assert re.search(r"gave up after 3 tries; 3 tries again at .* \(in \d+ h", body)
     # "at 23:39 UTC" today, "at Nov 28 00:01 UTC" when the next run is on another day
     assert re.search(
-        r"<dt>Retries left</dt><dd>3 tries again at (\w{3} \d+ )?\d\d:\d\d UTC</dd>", body
+        r"<dt>Retries left</dt><dd>3, for the next run at (\w{3} \d+ )?\d\d:\d\d UTC</dd>", body
     )
     assert "3 of 3" not in body
 

@@ -96,3 +96,14 @@ def exchange_code(request: HttpRequest, state: str, code: str) -> str:
     if not access_token:
         raise CallbackError("Quay's answer had no access token. Please try again.")
     return access_token
+
+
+def granted_scopes(request: HttpRequest) -> list[str]:
+    """The scopes Quay granted: its callback names them (``scope``, space-separated), else
+    the ones asked for. Only scopes asked for count: the callback cannot widen them."""
+    asked = list(settings.QUAY_OAUTH_SCOPES)
+    said = request.GET.get("scope")
+    if not said:
+        return asked
+    named = set(said.replace(",", " ").split())
+    return [scope for scope in asked if scope in named]

@@ -13,7 +13,7 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayUnauthorized
 from dashboard.quay.models import QuayUser
 
-from . import oauth
+from . import access, oauth
 from .forms import TokenSignInForm
 from .reauth import PENDING, SIGNED_OUT_USER, safe_next
 from .tokens import store_token
@@ -22,8 +22,11 @@ from .tokens import store_token
 def _sign_in(
     request: HttpRequest, token: str, *, scopes: list[str] | None, method: str
 ) -> QuayUser:
-    """Check the token with Quay, then log the matching Django user in (no password)."""
-    quay_user = QuayClient(token).get_user()
+    """Check the token with Quay, learn what it may do (``access``), then log the matching
+    Django user in (no password); a scope it is known to lack is said at once."""
+    client = QuayClient(token)
+    quay_user = client.get_user()
+    learned = access.learn(client, quay_user, scopes)
     user, created = get_user_model().objects.get_or_create(username=quay_user.username)
     if created or user.has_usable_password():
         user.set_unusable_password()
@@ -37,6 +40,9 @@ def _sign_in(
     if pending and pending.get("user") in (None, quay_user.username):
         request.session[PENDING] = pending
     store_token(request, token, scopes=scopes, method=method)
+    access.store(request, learned)
+    for warning in access.warnings(learned):
+        messages.warning(request, warning)
     return quay_user
 
 
@@ -93,7 +99,7 @@ def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
         if not code:
             raise oauth.CallbackError("Quay's answer had no authorization code. Try again.")
         token = oauth.exchange_code(request, state, code)
-        quay_user = _sign_in(request, token, scopes=settings.QUAY_OAUTH_SCOPES, method="oauth")
+        quay_user = _sign_in(request, token, scopes=oauth.granted_scopes(request), method="oauth")
     except oauth.CallbackError as error:
         messages.error(request, str(error))
         return redirect("accounts:login")

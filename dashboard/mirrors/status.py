@@ -66,8 +66,8 @@ class MirrorStatus:
     detail: str  # what it means now, in a sentence fragment
     remedy: str = ""  # what to do about it (stuck and failed)
     sync_status: SyncStatus = SyncStatus.NEVER_RUN
-    #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3 tries again
-    #: at 23:39 UTC", "—" when not known).
+    #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3, for the
+    #: next run at 23:39 UTC", "—" when not known).
     retries: str = "—"
     #: Words that stand for the next run where a time would mislead ("within a minute" for a
     #: retry that is due, "due now"); "" when the start date tells it.
@@ -150,7 +150,8 @@ def _gave_up(config: MirrorConfig, now: datetime) -> bool:
 
 def _retries_words(config: MirrorConfig, now: datetime) -> str:
     if _gave_up(config, now):
-        return f"{MAX_SYNC_RETRIES} tries again at {clock(config.sync_start_date, now)}"  # type: ignore[arg-type]
+        # Quay set a full set of retries for the next run: say so under "Retries left".
+        return f"{MAX_SYNC_RETRIES}, for the next run at {clock(config.sync_start_date, now)}"  # type: ignore[arg-type]
     return _retries(config)
 
 

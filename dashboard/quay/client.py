@@ -26,12 +26,13 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from requests.adapters import HTTPAdapter
 
-from . import __version__
+from . import __version__, names
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
     QuayError,
     QuayForbidden,
+    QuayNotFound,
     QuayRateLimited,
     QuayTimeout,
     QuayUnauthorized,
@@ -130,6 +131,17 @@ def _reads_answer(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+#: Answers the dashboard expects and puts in words on the page (a refusal, "no such thing",
+#: a token signed out): not for an operator's log. Quay failing (5xx) is.
+_EXPECTED_STATUSES = frozenset({401, 403, 404})
+
+
+def _log_level(status: int) -> int:
+    if status in _EXPECTED_STATUSES:
+        return logging.DEBUG
+    return logging.WARNING if status >= 500 else logging.INFO
+
+
 def _quay_day(value: datetime) -> str:
     """A day as Quay's logs API takes it: ``%m/%d/%Y`` in UTC."""
     if value.tzinfo is not None:
@@ -138,6 +150,13 @@ def _quay_day(value: datetime) -> str:
 
 
 def _repo_path(namespace: str, name: str) -> str:
+    """``repository/ns/name``, for names Quay allows only: any other name (``..``, a space, a
+    shadowed pair like ``mirror/health``) would reach another of Quay's routes, so it is
+    answered here as Quay would answer a repository it has not, without a call."""
+    if not names.valid_repository(namespace, name):
+        raise QuayNotFound(
+            f"Quay has no repository {namespace}/{name}: it is not a name Quay allows."
+        )
     return f"repository/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
@@ -195,7 +214,13 @@ class QuayClient:
         body = self._body(response)
         if response.status_code < 300 or response.status_code in accept_statuses:
             return body
-        logger.info("Quay answered %s to %s %s", response.status_code, method, path)
+        logger.log(
+            _log_level(response.status_code),
+            "Quay answered %s to %s %s",
+            response.status_code,
+            method,
+            path,
+        )
         raise error_for(response.status_code, body, scope=scope)
 
     def _send(

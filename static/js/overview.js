@@ -350,7 +350,16 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "messages") {
       var result = event.detail.target.querySelector(".bulk-results");
-      if (result) { result.focus(); result.scrollIntoView({block: "nearest"}); }
+      if (result) {
+        result.focus(); result.scrollIntoView({block: "nearest"});
+        // Done with the selection: the boxes are not left ticked for a second press.
+        if (!result.classList.contains("message-error")) {
+          var all = boxes();
+          for (var i = 0; i < all.length; i++) { all[i].checked = false; }
+          var header = document.querySelector("[data-select-all]");
+          if (header) { header.checked = false; }
+        }
+      }
     }
   });
 })();

@@ -134,7 +134,7 @@ def test_search_filters_live_and_the_url_follows(signed_in_page):
     page.locator("#f-status").select_option("stuck")
     expect(page.locator("tr[data-held]")).to_have_count(0)
     expect(shown).to_have_count(0)
-    expect(page.get_by_text("No repository matches these filters")).to_be_visible()
+    expect(page.get_by_text("No mirror matches these filters")).to_be_visible()
     assert page.evaluate("window.__not_reloaded === true")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayNotFound
@@ -81,9 +82,43 @@ def _change_words(field_name: str, change: Any) -> str:
 
 
 def readable_configs(client: QuayClient, repos: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The repositories whose mirror config Quay shows this person (a 401 propagates)."""
+    """The repositories whose mirror config Quay shows this person (a 401 propagates).
+
+    Asked only for repositories Quay lists to the person: there a 404 means "no config"
+    (Quay checks admin rights before it looks for a config), never "no such repository"."""
     outcomes = fan_out(lambda repo: client.get_mirror(*repo), sorted(repos))
     return {outcome.item for outcome in outcomes if can_read_config(outcome)}
+
+
+def listed_repositories(
+    client: QuayClient, namespaces: Iterable[str]
+) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """The names of the repositories Quay lists to this person in each namespace (one listing
+    call per 100 repositories, kept in the read cache), and the namespaces it could not list,
+    with why. A 401 propagates."""
+    listed: dict[str, set[str]] = {}
+    failed: dict[str, str] = {}
+    for outcome in fan_out(client.list_repositories, sorted(set(namespaces))):
+        if outcome.ok:
+            listed[outcome.item] = {repo.name for repo in outcome.value or ()}
+        else:
+            assert outcome.error is not None
+            failed[outcome.item] = outcome.error.message
+    return listed, failed
+
+
+def _only_listed(entries: QuerySet[AuditEntry], listed: Mapping[str, set[str]]) -> QuerySet:
+    """The entries of repositories in ``listed`` (namespace -> names Quay lists): asked of the
+    database by the repositories that have entries, not by every name Quay listed."""
+    audited: dict[str, set[str]] = {}
+    pairs = entries.order_by().values_list("namespace", "repository").distinct()
+    for namespace, name in pairs:
+        if name in listed.get(namespace, ()):
+            audited.setdefault(namespace, set()).add(name)
+    shown = Q(pk__in=[])
+    for namespace, names in audited.items():
+        shown |= Q(namespace=namespace, repository__in=sorted(names))
+    return entries.filter(shown)
 
 
 def page(
@@ -92,20 +127,37 @@ def page(
     query: Mapping[str, str],
     now: datetime,
 ) -> dict[str, Any]:
-    """The audit page: the entries of the person's namespaces (everything for a Quay
-    superuser), filtered and paged; values shown where the person may read the config
-    (one ``get_mirror`` per repository on the page, in parallel)."""
+    """The audit page: the entries of the repositories Quay lists to the person (in their
+    namespaces; in every namespace of the trail for a Quay superuser), filtered and paged;
+    values shown where the person may read the config (one ``get_mirror`` per repository on
+    the page, in parallel).
+
+    An entry of a repository Quay does not list to the person (private to others, deleted,
+    or a name it never had) is not shown: the trail says no more than Quay would."""
     entries = AuditEntry.objects.all()
     notice = ""
     got_user, got_health = parallel(client.get_user, lambda: global_health(client))
     if got_user.error is not None:
-        entries = entries.filter(username=person.username)
+        namespaces: list[str] = []
         notice = (
             f"Your namespaces could not be read from Quay ({got_user.error.message}): "
-            "only your own entries are shown."
+            "no entries can be shown."
         )
-    elif got_health.value is None and got_user.value is not None:  # not a superuser
-        entries = entries.filter(namespace__in=got_user.value.namespaces)
+    elif got_health.value is not None:  # a (read-only) superuser: Quay lists them everything
+        namespaces = sorted(set(entries.values_list("namespace", flat=True)))
+    else:
+        assert got_user.value is not None
+        namespaces = got_user.value.namespaces
+    listed, failed = listed_repositories(client, namespaces) if namespaces else ({}, {})
+    entries = _only_listed(entries, listed)
+    if failed:
+        notice = (
+            "The entries of "
+            + ", ".join(sorted(failed))
+            + " are not shown: Quay did not list their repositories ("
+            + "; ".join(sorted(set(failed.values())))
+            + ")."
+        )
 
     namespaces = sorted(set(entries.values_list("namespace", flat=True)))
     people = sorted(set(entries.values_list("username", flat=True)))

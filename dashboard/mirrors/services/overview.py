@@ -21,7 +21,7 @@ page. Only a failure of round 1 (or every listing failing) is a page-wide error.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ from .overview_refresh import TabRefresh
 from .overview_rows import (
     NOT_IN_HEALTH,
     Row,
+    for_person,
     health_by_repo,
     hidden_row,
     needs_log,
@@ -53,6 +54,7 @@ from .overview_rows import (
     stamped,
     unreadable_row,
 )
+from .person import Person
 from .status_panel import PollState
 from .sync_actions import ActionResult
 from .target import RepoTarget
@@ -164,7 +166,7 @@ def collect(
     *,
     namespaces: Sequence[str] | None = None,
     include_normal: bool = False,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> Overview:
     """Read every repository of the person's namespaces (or of ``namespaces``) with its status
     and details.
@@ -177,7 +179,7 @@ def collect(
     overview = Overview(
         username=where.username,
         namespaces=where.namespaces,
-        scopes_known=scopes is not None,
+        scopes_known=person is not None and person.scopes is not None,
         queried=where.wanted,
     )
 
@@ -229,17 +231,20 @@ def collect(
         result = configs[(repo.namespace, repo.name)]
         entry = health.get(repo.namespace, {}).get(repo.name)
         if isinstance(result, MirrorConfig):
-            row = row_from_config(
-                repo.namespace,
-                repo.name,
-                result,
-                now,
-                last_sync=entry.last_sync if entry else None,
-                logs=logs.get((repo.namespace, repo.name)),
+            row = for_person(
+                row_from_config(
+                    repo.namespace,
+                    repo.name,
+                    result,
+                    now,
+                    last_sync=entry.last_sync if entry else None,
+                    logs=logs.get((repo.namespace, repo.name)),
+                ),
+                person,
             )
         else:
             row = row_without_config(
-                repo.namespace, repo.name, result, entry, now, scopes, health_read
+                repo.namespace, repo.name, result, entry, now, person, health_read
             )
             if row.read_only:
                 read_only.add(repo.namespace)
@@ -267,7 +272,7 @@ def read_row(
     target: RepoTarget,
     now: datetime,
     state: PollState | None = None,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> Row:
     """One row again, in one upstream call (the mirror config; or health for read-only rows).
 
@@ -283,13 +288,20 @@ def read_row(
         if state.via_health:
             entry = health_by_repo(client.get_mirror_health(namespace)).get(name)
             if entry is None:
-                return Row(namespace, name, reason=NOT_IN_HEALTH, at=now)
+                return Row(
+                    namespace,
+                    name,
+                    reason=NOT_IN_HEALTH,
+                    forbidden=True,
+                    not_in_health=True,
+                    at=now,
+                )
             return row_from_health(entry, now)
         config = target.read_config(client)
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return stamped(unreadable_row(namespace, name, error, scopes), now)
+        return stamped(unreadable_row(namespace, name, error, person), now)
     logs = None
     known = config.sync_status is SyncStatus.SYNC_NOW and (state.queued or state.queue_checked)
     if needs_log(config, now) and not known:
@@ -299,7 +311,8 @@ def read_row(
             raise
         except QuayError:
             logs = None  # the status without the log's help
-    return row_from_config(namespace, name, config, now, logs=logs, queued_since=state.queued)
+    row = row_from_config(namespace, name, config, now, logs=logs, queued_since=state.queued)
+    return for_person(row, person)
 
 
 def row_after_action(
@@ -307,7 +320,7 @@ def row_after_action(
     target: RepoTarget,
     result: ActionResult,
     now: datetime,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> Row:
     """The row after a press, with what it did in words: from the config the press read
     (no further call), or read again when the press could not read it."""
@@ -316,21 +329,22 @@ def row_after_action(
         row = row_from_config(
             target.namespace, target.name, result.mirror, now, queued_since=now if pressed else None
         )
+        row = for_person(row, person)
     else:
-        row = read_row(client, target, now, scopes=scopes)
-    return replace(stamped(row, now), message=result.message)
+        row = read_row(client, target, now, person=person)
+    return replace(stamped(row, now), message=result.message, refused=result.refused)
 
 
 def rows_after_actions(
     client: QuayClient,
     results: Sequence[tuple[RepoTarget, ActionResult]],
     now: datetime,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> list[Row]:
     """The rows after a bulk press, each with its own result (calls only for the few whose
     press could not read the config), in parallel."""
     outcomes = fan_out(
-        lambda pair: row_after_action(client, pair[0], pair[1], now, scopes), list(results)
+        lambda pair: row_after_action(client, pair[0], pair[1], now, person), list(results)
     )
     # The bulk result names each outcome above the rows: a row repeats only the detail.
     return [
@@ -367,15 +381,16 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         now,
         namespaces=[filters.namespace] if filters.namespace else None,
         include_normal=filters.show_normal,
-        scopes=person.scopes,
+        person=person,
     )
     context = summary(data.rows, filters)
     drawn = context["rows"]
     return {
         **context,
         "overview": data,
-        "selectable": any(row.config is not None for row in drawn),
+        "selectable": any(row.actionable for row in drawn),
         "lazy": False,
-        "scopes_known": person.scopes is not None,
+        "admin_scope": person.admin_scope,
+        "read_only_superuser": person.read_only_superuser,
         "refresh": TabRefresh.start(now, drawn),
     }

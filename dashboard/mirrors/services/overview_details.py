@@ -18,7 +18,7 @@ it had.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -34,12 +34,14 @@ from ..status import EventSummary, last_result, summarize_event
 from .overview_filters import Filters
 from .overview_rows import (
     Row,
+    for_person,
     needs_log,
     row_from_config,
     row_from_health,
     row_without_config,
     stamped,
 )
+from .person import Person
 from .row_state import RowState
 from .target import RepoTarget
 
@@ -47,9 +49,7 @@ from .target import RepoTarget
 BATCH_LIMIT = 50
 
 
-def detailed_row(
-    client: QuayClient, state: RowState, now: datetime, scopes: Collection[str] | None
-) -> Row:
+def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Person | None) -> Row:
     """The row of ``state`` with its details: its config (and log where it tells more).
 
     Never raises a :class:`QuayError` but :class:`QuayUnauthorized`: a failure is the row's.
@@ -62,11 +62,11 @@ def detailed_row(
     except QuayBusy:
         return still_waiting(state, now)  # never sent: the page asks again in a moment
     except QuayError as error:
-        return _without_details(state, error, now, scopes)
+        return _without_details(state, error, now, person)
     poll = state.poll
     queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
     logs = quietly(target.read_logs, client) if needs_log(config, now) and not queue_known else None
-    return row_from_config(
+    row = row_from_config(
         target.namespace,
         target.name,
         config,
@@ -75,15 +75,16 @@ def detailed_row(
         logs=logs,
         queued_since=poll.queued,
     )
+    return for_person(row, person)
 
 
 def _without_details(
-    state: RowState, error: QuayError, now: datetime, scopes: Collection[str] | None
+    state: RowState, error: QuayError, now: datetime, person: Person | None
 ) -> Row:
     target = state.target
     health_read = {target.namespace} if state.origin == "listing" else set()
     return row_without_config(
-        target.namespace, target.name, error, state.health_entry(), now, scopes, health_read
+        target.namespace, target.name, error, state.health_entry(), now, person, health_read
     )
 
 
@@ -120,7 +121,7 @@ class Detailed:
 
     @property
     def selectable(self) -> bool:
-        return any(row.config is not None and not row.hidden for row in self.rows)
+        return any(row.actionable and not row.hidden for row in self.rows)
 
 
 def details(
@@ -128,13 +129,13 @@ def details(
     states: Sequence[RowState],
     filters: Filters,
     now: datetime,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> Detailed:
     """The rows of ``states`` with their details, placed by ``filters`` (a held row is shown
     or stays hidden now that its details tell). A cached answer is used only if it is no
     older than what the row shows (:func:`not_older_than`)."""
     outcomes = fan_out_until(
-        lambda state: detailed_row(not_older_than(client, state, now), state, now, scopes),
+        lambda state: detailed_row(not_older_than(client, state, now), state, now, person),
         states[:BATCH_LIMIT],
         settings.OVERVIEW_DETAILS_WAIT_SECONDS,
     )

@@ -60,7 +60,8 @@ def first_paint(
         "overview": overview,
         "lazy": True,
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
-        "scopes_known": person.scopes is not None,
+        "admin_scope": person.admin_scope,
+        "read_only_superuser": person.read_only_superuser,
         "selectable": False,
         "listing_url": reverse("mirrors:overview-listing")
         + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)))}",

@@ -112,9 +112,7 @@ def _prefetch_first_details(
     prefetch(
         client,
         [
-            functools.partial(
-                detailed_row, not_older_than(client, state, now), state, now, person.scopes
-            )
+            functools.partial(detailed_row, not_older_than(client, state, now), state, now, person)
             for state in first[:BATCH]
         ],
     )

@@ -24,7 +24,7 @@ A refresh that could not read health keeps every row as it was and says since wh
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +38,7 @@ from dashboard.quay.models import HealthEntry, SyncStatus
 from ..status import LEASE, QUEUED_TOO_LONG, STUCK
 from .overview_details import detailed_row
 from .overview_rows import NOT_IN_HEALTH, Row, health_by_repo, row_from_health, stamped
+from .person import Person
 from .row_state import RowState
 
 
@@ -112,7 +113,9 @@ def _from_health(state: RowState, entry: HealthEntry | None, now: datetime) -> R
     """A row whose status changed, drawn from health: read-only, or pending its details."""
     target = state.target
     if entry is None:
-        return Row(target.namespace, target.name, reason=NOT_IN_HEALTH, forbidden=True)
+        return Row(
+            target.namespace, target.name, reason=NOT_IN_HEALTH, forbidden=True, not_in_health=True
+        )
     if state.poll.via_health:
         return row_from_health(entry, now)
     # It changed after the row was read: a sync claimed since cannot be stuck before this.
@@ -128,7 +131,7 @@ def refresh(
     *,
     interval: int,
     as_of: datetime,
-    scopes: Collection[str] | None = None,
+    person: Person | None = None,
 ) -> Refreshed:
     """One refresh of a tab's active rows (``states``); see the module's docstring."""
     by_namespace: dict[str, list[RowState]] = {}
@@ -159,7 +162,7 @@ def refresh(
     asking = fresh(client)
     changed += [
         outcome.value
-        for outcome in fan_out(lambda state: detailed_row(asking, state, now, scopes), to_read)
+        for outcome in fan_out(lambda state: detailed_row(asking, state, now, person), to_read)
         if outcome.value is not None
     ]
     shortest = settings.OVERVIEW_REFRESH_SECONDS

@@ -40,6 +40,7 @@ from ..status import (
 )
 from ..status import last_result as log_last_result
 from ..status import queued_since as log_queued_since
+from .person import Person
 from .row_state import RowState
 from .status_panel import PollState
 from .target import RepoTarget
@@ -47,25 +48,27 @@ from .target import RepoTarget
 #: Filter values besides the status keys of :mod:`.status`.
 UNREADABLE = "unreadable"  # the config could not be read
 UNCONFIGURED = "unconfigured"  # MIRROR state, but no mirror config yet
+#: MIRROR state, but Quay shows the person neither its settings nor its health (a refusal,
+#: not a failure: not ranked among the broken).
+RESTRICTED = "restricted"
 NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggle)
 #: Not a status: a row from the listing whose config is not read yet (not counted).
 PENDING = "pending"
 
 HIDDEN_REASON = "you have no rights on this repository; its status comes from mirror health"
 #: A row Quay's mirror health does not name, for someone who may not read its settings.
-NOT_IN_HEALTH = (
-    "Not in Quay's health report (disabled or not configured); you can't read its settings"
-)
+NOT_IN_HEALTH = "Quay does not show them to you"
 
 #: Every status a row can have, in the overview's order, with the word for its count.
 STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("fail", FAILED),
     ("stuck", STUCK),
     (UNREADABLE, "Unreadable"),
-    ("active", SYNCING),
+    ("active", f"{SYNCING} or queued"),
     ("cancel", CANCELLED),
     ("never", NEVER_SYNCED),
     (UNCONFIGURED, "Not configured"),
+    (RESTRICTED, "Settings hidden"),
     ("success", SYNCED),
     ("disabled", DISABLED),
     (NOT_MIRRORED, "Not mirrored"),
@@ -84,22 +87,23 @@ def dom_id(prefix: str, text: str) -> str:
     return f"{prefix}-" + re.sub(r"[^a-zA-Z0-9-]", lambda m: f"_{ord(m.group()):x}", text)
 
 
-def reason_for(error: QuayError, scopes: Collection[str] | None = None) -> str:
+def reason_for(error: QuayError, person: Person | None = None, namespace: str = "") -> str:
     """Why one repository's mirror settings could not be read, in words for its row.
 
-    ``scopes``: the scopes the person's token is known to carry (``None`` for a pasted token:
-    Quay answers the same 403 for a missing scope and for missing rights, so say both).
+    Quay answers the same 403 for a missing scope and for missing rights: ``person`` says
+    which when it is known (:meth:`Person.refused_for_scope`), else both are named.
     """
     if isinstance(error, QuayForbidden):
         scope = error.scope or "repo:admin"
-        if scopes is not None and scope not in scopes:
+        why = person.refused_for_scope(namespace, scope) if person is not None else None
+        if why is True:
             return f"your sign-in lacks the {scope} scope"
         rights = (
             "no admin rights on this repository"
             if scope == "repo:admin"
             else "no rights on this repository"
         )
-        return rights if scopes is not None else f"{rights} (or your token lacks {scope})"
+        return rights if why is False else f"{rights} (or your token lacks {scope})"
     if isinstance(error, QuayTimeout):
         return "mirror settings could not be read: Quay timed out"
     if isinstance(error, QuayUnreachable):
@@ -111,9 +115,11 @@ def reason_for(error: QuayError, scopes: Collection[str] | None = None) -> str:
     return f"mirror settings could not be read: {error.message}"
 
 
-def lacks_scope(error: QuayForbidden, scopes: Collection[str] | None) -> bool:
-    """The refusal is known to come from the token's scopes (a sign-in that did not ask)."""
-    return scopes is not None and (error.scope or "repo:admin") not in scopes
+def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> bool:
+    """The refusal is known to come from the token's scopes (see ``Person``)."""
+    if person is None:
+        return False
+    return person.refused_for_scope(namespace, error.scope or "repo:admin") is True
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,13 @@ class Row:
     hidden: bool = False
     #: Counted at the top (it matches the search, as far as is known).
     counted: bool = True
+    #: Quay may let the person change this mirror (``Person.may_change``): False for a
+    #: read-only superuser outside their own namespaces, a token without repo:admin.
+    may_change: bool = True
+    #: Read from the listing (MIRROR state), but not in the namespace's health report.
+    not_in_health: bool = False
+    #: The message is Quay refusing a press (shown as a refusal).
+    refused: bool = False
 
     @property
     def full_name(self) -> str:
@@ -181,8 +194,14 @@ class Row:
         if self.pending:
             return PENDING
         if self.reason:
-            return UNREADABLE
+            return RESTRICTED if self.forbidden else UNREADABLE
         return UNCONFIGURED
+
+    @property
+    def actionable(self) -> bool:
+        """Sync now / Cancel and the selection box are offered: the config is read and Quay
+        may let the person change it."""
+        return self.config is not None and self.may_change
 
     @property
     def read_only(self) -> bool:
@@ -328,6 +347,14 @@ class Row:
         return status in _MAY_BE_STUCK
 
 
+def for_person(row: Row, person: Person | None) -> Row:
+    """``row`` with whether ``person`` may change it (decided here, once, for every step of
+    the page: details, refresh, a row asked again, a press's answer, the whole page)."""
+    if person is None or person.may_change(row.namespace):
+        return row
+    return replace(row, may_change=False)
+
+
 def stamped(row: Row, now: datetime) -> Row:
     """``row`` with when it was read (``now`` unless it says): the page keeps the newer of
     two answers for a row."""
@@ -411,14 +438,14 @@ def row_from_health(
 
 
 def unreadable_row(
-    namespace: str, name: str, error: QuayError, scopes: Collection[str] | None = None
+    namespace: str, name: str, error: QuayError, person: Person | None = None
 ) -> Row:
     if isinstance(error, QuayNotFound):
         return Row(namespace, name)  # MIRROR without a config: "not configured yet"
     return Row(
         namespace,
         name,
-        reason=reason_for(error, scopes),
+        reason=reason_for(error, person, namespace),
         forbidden=isinstance(error, QuayForbidden),
     )
 
@@ -438,7 +465,7 @@ def row_without_config(
     error: QuayError,
     entry: HealthEntry | None,
     now: datetime,
-    scopes: Collection[str] | None,
+    person: Person | None,
     health_read: Collection[str],
 ) -> Row:
     """The row of a mirror whose config could not be read (``error``): read-only from its
@@ -448,12 +475,7 @@ def row_without_config(
         row = row_from_health(entry, now)
         if isinstance(error, QuayForbidden):
             return row
-        return replace(row, detail_error=reason_for(error, scopes))
-    if (
-        isinstance(error, QuayForbidden)
-        and namespace in health_read
-        and not lacks_scope(error, scopes)
-    ):
-        # Health names enabled mirrors only: this one is disabled or not set up.
-        return Row(namespace, name, reason=NOT_IN_HEALTH, forbidden=True)
-    return unreadable_row(namespace, name, error, scopes)
+        return replace(row, detail_error=reason_for(error, person, namespace))
+    row = unreadable_row(namespace, name, error, person)
+    # Health names enabled mirrors only: one it does not name is disabled or not set up.
+    return replace(row, not_in_health=namespace in health_read) if row.forbidden else row

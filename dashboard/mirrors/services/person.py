@@ -1,10 +1,13 @@
-"""Who is acting: the signed-in person as the operations need them (no request)."""
+"""Who is acting: the signed-in person as the operations need them (no request), and what
+Quay is known to let them do (``dashboard.accounts.access``: learned at sign-in)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+ADMIN = "repo:admin"
 
 
 @dataclass(frozen=True)
@@ -13,9 +16,78 @@ class Person:
 
     ``user``: the dashboard's user object (the audit trail links to it; ``None`` outside a
     request, e.g. a management command). ``scopes``: the OAuth scopes the token is known to
-    carry (``None`` for a pasted token, whose scopes Quay does not tell).
+    carry (``None`` for a pasted token, whose scopes Quay does not tell). ``lacking`` and
+    ``holding``: scopes known missing or present (OAuth, or the sign-in's probes).
+    ``memberships``: their own namespace and organizations (``None``: not known);
+    ``org_admin``: the organizations Quay says they administer (only a token with
+    ``user:admin`` is told). ``superuser``: Quay showed them the global mirror health;
+    ``super_user``: Quay said so in ``GET /user/`` (a token with ``super:user``, whose
+    superuser rights then apply).
     """
 
     username: str
     user: Any = None
     scopes: Collection[str] | None = None
+    lacking: frozenset[str] = frozenset()
+    holding: frozenset[str] = frozenset()
+    memberships: frozenset[str] | None = None
+    org_admin: frozenset[str] = frozenset()
+    superuser: bool = False
+    super_user: bool = False
+
+    @classmethod
+    def from_access(
+        cls, username: str, user: Any, scopes: Collection[str] | None, access: Mapping[str, Any]
+    ) -> Person:
+        memberships = access.get("memberships")
+        return cls(
+            username=username,
+            user=user,
+            scopes=scopes,
+            lacking=frozenset(access.get("lacking") or ()),
+            holding=frozenset(access.get("holding") or ()),
+            memberships=frozenset(memberships) if memberships is not None else None,
+            org_admin=frozenset(access.get("org_admin") or ()),
+            superuser=bool(access.get("superuser")),
+            super_user=bool(access.get("super_user")),
+        )
+
+    def lacks(self, scope: str) -> bool:
+        """The token is known not to carry ``scope``."""
+        return scope in self.lacking or (self.scopes is not None and scope not in self.scopes)
+
+    def holds(self, scope: str) -> bool:
+        """The token is known to carry ``scope``."""
+        return scope in self.holding or (self.scopes is not None and scope in self.scopes)
+
+    @property
+    def admin_scope(self) -> str:
+        """``held``, ``lacking`` or ``unknown``: what is known of the token's repo:admin."""
+        if self.lacks(ADMIN):
+            return "lacking"
+        return "held" if self.holds(ADMIN) else "unknown"
+
+    @property
+    def read_only_superuser(self) -> bool:
+        """Quay shows them every namespace but lets them change none outside their own."""
+        return self.superuser and not self.super_user and self.memberships is not None
+
+    def may_change(self, namespace: str) -> bool:
+        """Whether Quay may let them change mirrors of ``namespace`` (False only where it is
+        known not to: a token without ``repo:admin``; a read-only superuser, or a superuser
+        whose token lacks ``super:user``, outside their own namespaces)."""
+        if self.lacks(ADMIN):
+            return False
+        return not (self.read_only_superuser and namespace not in (self.memberships or ()))
+
+    def refused_for_scope(self, namespace: str, scope: str = ADMIN) -> bool | None:
+        """Why Quay refused a call needing ``scope`` in ``namespace``: True, the token's scope
+        (it lacks it, or they administer the organization, so rights cannot be missing);
+        False, their rights (the token carries it); None, not known."""
+        if self.lacks(scope):
+            return True
+        if scope == ADMIN and (namespace in self.org_admin or namespace == self.username):
+            return True
+        if self.holds(scope):
+            return False
+        return None

@@ -60,6 +60,8 @@ class PageData:
     capabilities: Outcome[int, RegistryCapabilities] | None = None
     health: HealthEntry | None = None
     notes: list[str] = field(default_factory=list)
+    #: Who is looking (what their token is known to carry: see ``Person``).
+    person: Person | None = None
 
     @property
     def namespace(self) -> str:
@@ -129,6 +131,7 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
         client.get_registry_capabilities,
     )
     data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
+    data.person = person
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     return data
@@ -190,6 +193,22 @@ def _mirror_error(data: PageData) -> str:
             f"read as a member; ask an admin of {data.namespace} for access or to change it."
         )
     if isinstance(error, QuayForbidden):
+        person = data.person
+        why = person.refused_for_scope(data.namespace) if person is not None else None
+        if why is True:
+            return (
+                "Your sign-in lacks the repo:admin scope, so Quay shows you neither this "
+                "mirror's settings nor its history, and refuses Sync now and Cancel. What you "
+                "can see is below; sign in again with a token that carries repo:admin to do "
+                "more."
+            )
+        if why is None:
+            return (
+                "Quay does not show you this mirror's settings or history: you have no admin "
+                "rights on this repository, or your access token lacks the repo:admin scope. "
+                f"What you can see is below; ask an admin of {data.namespace} to change the "
+                "mirror, or sign in with a token that carries repo:admin."
+            )
         return (
             "You have no admin rights on this repository, so Quay does not show its mirror "
             "settings or history to you. What you can see is below; ask an admin of "
@@ -309,13 +328,17 @@ def page(
                 if data.logs.error and not forbidden
                 else ""
             ),
+            # Only to people Quay shows the repository itself (not to those who know of it
+            # from mirror health alone).
             "audit": audit_rows(
                 AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)[
                     :AUDIT_LENGTH
                 ],
                 data.config_readable,
                 now,
-            ),
+            )
+            if data.repository.ok
+            else [],
             "form": form,
             "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
             "stuck_sync": dead_sync,

@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote
 
 from django.http import QueryDict
 
+from dashboard.quay import names
 from dashboard.quay.models import HealthEntry, SyncStatus
 
 from ..timefmt import from_unix_param
@@ -83,7 +84,7 @@ class RowState:
         path, _, query = value.partition("?")
         namespace, _, name = path.partition("/")
         namespace, name = unquote(namespace), unquote(name)
-        if not namespace or not name or "/" in name:
+        if not names.valid_repository(namespace, name):
             return None
         fields = QueryDict(query)
         try:

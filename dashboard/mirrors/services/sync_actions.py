@@ -3,11 +3,15 @@
 Quay answers 404 to ``sync-now`` while a sync is running and to ``sync-cancel`` unless one is
 queued or running, as well as for a repository without a mirror config or no repository at
 all. A bare "not found" would mislead, so on a 404 the config (and, if needed, the repository)
-is read again and the answer is put in words. Every press is written to the audit trail.
+is read again and the answer is put in words. Every press on a repository Quay showed the
+person (the press went through, or a read of its config or the repository did) is written to
+the audit trail; a press on anything else (a name Quay has not, a repository it hides from
+them) is answered but not recorded, so nobody can write into an audit they cannot read.
 
 Used by the repository page's status panel, the overview rows and the bulk actions alike.
 A press costs two calls (the press and one read of the config, which the page then shows);
-a press Quay answered 404 costs the reads that find out why (one or two).
+a press Quay answered 404 costs the reads that find out why (one or two); a refused one, the
+read of the repository that says whether Quay shows it to the person (one).
 """
 
 from __future__ import annotations
@@ -71,6 +75,14 @@ class ActionResult:
     ok: bool
     #: The config as read after the action (or while finding out what a 404 meant), if read.
     mirror: MirrorConfig | None = None
+    #: Quay showed the person this repository (the press or a read went through): only such
+    #: a press is audited.
+    seen: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """Quay refused the press (403: rights or scope): shown as a refusal."""
+        return self.outcome == "no_rights"
 
     @property
     def outcome_label(self) -> str:
@@ -111,14 +123,17 @@ def perform(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    result = _perform(client, target, action, now)
+    result = _perform(client, target, action, now, person)
     if audit:
         record_result(person, target, result)
     return result
 
 
 def record_result(person: Person, target: RepoTarget, result: ActionResult) -> ActionResult:
-    """The audit entry of one press of Sync now / Cancel, with how it went."""
+    """The audit entry of one press of Sync now / Cancel, with how it went (none for a
+    repository Quay did not show the person)."""
+    if not result.seen:
+        return result
     record(
         person,
         target,
@@ -129,7 +144,9 @@ def record_result(person: Person, target: RepoTarget, result: ActionResult) -> A
     return result
 
 
-def _perform(client: QuayClient, target: RepoTarget, action: Action, now: datetime) -> ActionResult:
+def _perform(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime, person: Person
+) -> ActionResult:
     full = target.full_name
     try:
         if action == "sync_now":
@@ -142,8 +159,9 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         return ActionResult(
             action,
             "no_rights",
-            f"No rights: Quay does not let you {_verb(action)} {full}. {error.message}",
+            _refusal(person, target, action, error),
             ok=False,
+            seen=quietly(target.read_repository, client) is not None,
         )
     except QuayNotFound:
         return _explain_not_found(client, target, action, now)
@@ -161,7 +179,7 @@ def _perform(client: QuayClient, target: RepoTarget, action: Action, now: dateti
         message = f"Sync requested for {full}: a mirror worker will pick it up shortly."
     else:
         message = f"Sync of {full} cancelled. {CANCEL_WARNING}"
-    return ActionResult(action, "done", message, ok=True, mirror=mirror)
+    return ActionResult(action, "done", message, ok=True, mirror=mirror, seen=True)
 
 
 def _unanswered(
@@ -189,7 +207,24 @@ def _unanswered(
     message = f"{waited}; {target} is now {now_words}, {effect}."
     if not took:
         message += " Look again in a moment before pressing again."
-    return ActionResult(action, "unknown", message, ok=False, mirror=mirror)
+    return ActionResult(action, "unknown", message, ok=False, mirror=mirror, seen=True)
+
+
+def _refusal(person: Person, target: RepoTarget, action: Action, error: QuayForbidden) -> str:
+    """Quay's 403 in words: the token's scope, the person's rights, or either (as known)."""
+    scope = error.scope or "repo:admin"
+    why = person.refused_for_scope(target.namespace, scope)
+    if why is True:
+        return (
+            f"No rights: Quay refused to {_verb(action)} {target}: your sign-in lacks the "
+            f"{scope} scope. Sign in again with a token that carries {scope}."
+        )
+    if why is False:
+        return (
+            f"No rights: Quay does not let you {_verb(action)} {target}: you have no admin "
+            f"rights on it. Ask an admin of {target.namespace}."
+        )
+    return f"No rights: Quay does not let you {_verb(action)} {target}. {error.message}"
 
 
 def _verb(action: Action) -> str:
@@ -230,6 +265,7 @@ def _explain_not_found(
                 f"Quay does not start a second sync.{stuck}",
                 ok=False,
                 mirror=mirror,
+                seen=True,
             )
         return ActionResult(
             action,
@@ -238,6 +274,7 @@ def _explain_not_found(
             f"{now_words}. Press Sync now again to start another sync.",
             ok=False,
             mirror=mirror,
+            seen=True,
         )
     if mirror.sync_status.is_active:
         return ActionResult(
@@ -246,6 +283,7 @@ def _explain_not_found(
             f"Quay refused to cancel the sync of {full}, which is {now_words}. Try again.",
             ok=False,
             mirror=mirror,
+            seen=True,
         )
     return ActionResult(
         action,
@@ -254,6 +292,7 @@ def _explain_not_found(
         f"the last one has finished ({now_words}).",
         ok=False,
         mirror=mirror,
+        seen=True,
     )
 
 
@@ -266,6 +305,7 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
     repo = missing.repository
     if missing.unchecked or repo is None:
         return ActionResult(action, "no_config", missing.words(target), ok=False)
+    # The repository was read: Quay shows it to the person.
     state = (
         ""
         if repo.is_mirror
@@ -277,10 +317,28 @@ def _no_config_or_repo(client: QuayClient, target: RepoTarget, action: Action) -
         f"No mirror config: {target} is not set up for mirroring yet, so there is nothing to "
         f"{'sync' if action == 'sync_now' else 'cancel'}. Set up mirroring first.{state}",
         ok=False,
+        seen=True,
     )
 
 
 # -- several at once -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeGroup:
+    """The presses of a bulk action that went the same way (for one line of its results)."""
+
+    outcome: str
+    label: str
+    results: list[tuple[RepoTarget, ActionResult]]
+
+
+def grouped(results: Sequence[tuple[RepoTarget, ActionResult]]) -> list[OutcomeGroup]:
+    """``results`` by outcome, in the order each outcome first came."""
+    groups: dict[str, list[tuple[RepoTarget, ActionResult]]] = {}
+    for target, result in results:
+        groups.setdefault(result.outcome, []).append((target, result))
+    return [OutcomeGroup(key, OUTCOMES[key], pairs) for key, pairs in groups.items()]
 
 
 def perform_all(

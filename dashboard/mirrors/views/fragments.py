@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dashboard.accounts.access import access_of
 from dashboard.accounts.reauth import safe_next
 from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
@@ -30,8 +31,8 @@ REPOSITORY = "mirrors/repo.html"
 
 def acting(request: HtmxHttpRequest) -> tuple[QuayClient, Person, datetime]:
     """The person's Quay client, the person, and the one ``now`` of this request."""
-    person = Person(
-        username=request.user.get_username(), user=request.user, scopes=token_scopes(request)
+    person = Person.from_access(
+        request.user.get_username(), request.user, token_scopes(request), access_of(request)
     )
     return request.quay, person, clock.now()
 

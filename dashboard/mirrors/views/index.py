@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from ..services import overview as rows
@@ -63,16 +64,18 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         return redirect("mirrors:repo", namespace, name)
     client, person, now = acting(request)
     state = PollState.from_query(request.GET)
-    found = rows.read_row(client, RepoTarget(namespace, name), now, state, person.scopes)
+    found = rows.read_row(client, RepoTarget(namespace, name), now, state, person)
     return fragments.row(request, found, now)
 
 
 def _selected(request: HtmxHttpRequest) -> list[RepoTarget]:
+    """The ticked repositories, one each, named as Quay allows (any other name is dropped:
+    it cannot be a repository, and is neither sent to Quay nor audited)."""
     seen: dict[RepoTarget, None] = {}
     for value in request.POST.getlist("repo"):
-        namespace, _, name = value.strip().partition("/")
-        if namespace and name and "/" not in name:
-            seen[RepoTarget(namespace, name)] = None
+        pair = names.split_full_name(value)
+        if pair is not None:
+            seen[RepoTarget(*pair)] = None
     return list(seen)[:BULK_LIMIT]
 
 
@@ -102,9 +105,13 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     else:
         client, person, now = acting(request)
         results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
-        context.update(results=results, done=sum(result.ok for _, result in results))
+        context.update(
+            results=results,
+            grouped=sync_actions.grouped(results),
+            done=sum(result.ok for _, result in results),
+        )
         if request.htmx:
-            context["rows"] = rows.rows_after_actions(client, results, now, person.scopes)
+            context["rows"] = rows.rows_after_actions(client, results, now, person)
             context["refresh"] = fragments.refresh_restart(context["rows"], now)
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)

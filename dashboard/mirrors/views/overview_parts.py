@@ -19,8 +19,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
-from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from ..services import overview_details, overview_listing, overview_refresh
@@ -47,8 +47,8 @@ def fragment_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpResponse:
-    known = token_scopes(request) is not None
-    context = {**context, "back": back_to(request), "scopes_known": known}
+    _, person, _ = acting(request)
+    context = {**context, "back": back_to(request), "admin_scope": person.admin_scope}
     return render(request, f"{OVERVIEW}#{name}", context)
 
 
@@ -78,7 +78,7 @@ def details(request: HtmxHttpRequest) -> HttpResponse:
     client, person, now = acting(request)
     states = decode_all(request.GET.getlist("row"), overview_details.BATCH_LIMIT)
     filters = Filters.from_query(request.GET)
-    done = overview_details.details(client, states, filters, now, person.scopes)
+    done = overview_details.details(client, states, filters, now, person)
     return _fragment(request, "detailed", {"detailed": done, "filters": filters})
 
 
@@ -86,8 +86,8 @@ def details(request: HtmxHttpRequest) -> HttpResponse:
 @quay_login_required
 @fragment_only
 def results(request: HtmxHttpRequest) -> HttpResponse:
-    names = [value.partition("/") for value in request.GET.getlist("repo")]
-    targets = [RepoTarget(ns, name) for ns, _, name in names if ns and name and "/" not in name]
+    pairs = [names.split_full_name(value) for value in request.GET.getlist("repo")]
+    targets = [RepoTarget(*pair) for pair in pairs if pair is not None]
     answers = overview_details.results(request.quay, targets[: overview_details.BATCH_LIMIT])
     return _fragment(request, "last_results", {"answers": answers})
 
@@ -103,7 +103,7 @@ def refresh(request: HtmxHttpRequest) -> HttpResponse:
     interval = _int(request.POST.get("interval"))
     as_of = from_unix_param(request.POST.get("as_of")) or now
     done = overview_refresh.refresh(
-        client, states, now, interval=interval, as_of=as_of, scopes=person.scopes
+        client, states, now, interval=interval, as_of=as_of, person=person
     )
     return _fragment(request, "refreshed", {"refreshed": done, "refresh": done.tab})
 

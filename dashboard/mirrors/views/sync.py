@@ -57,11 +57,17 @@ def _press(
     from_row = request.POST.get("view") == "row"
     if request.htmx and from_row:
         return fragments.row(
-            request, overview.row_after_action(client, target, result, now, person.scopes), now
+            request, overview.row_after_action(client, target, result, now, person), now
         )
     if request.htmx:
         return fragments.panel_body(request, status_panel.after_action(client, target, now, result))
-    level = messages.SUCCESS if result.ok else messages.ERROR if from_row else messages.WARNING
+    level = (
+        messages.SUCCESS
+        if result.ok
+        else messages.ERROR
+        if from_row or result.refused
+        else messages.WARNING
+    )
     messages.add_message(request, level, result.message)
     return HttpResponseRedirect(reverse("mirrors:overview") if from_row else target.url("repo"))
 
