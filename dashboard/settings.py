@@ -35,6 +35,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dashboard.probes.RequestMetricsMiddleware",
+    # /healthz, /readyz, /metrics: answered before the host check and the HTTPS redirect.
+    "dashboard.probes.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,7 +73,12 @@ TEMPLATES = [
     },
 ]
 
+# SQLite by default; postgres://user:password@host:5432/name for several instances (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Each server thread keeps its connection for a while (checked before reuse).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
@@ -173,10 +181,27 @@ CACHES = {
     )
 }
 
+# /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:
+# both are required). The networks are matched against the peer address (not forwarded).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+
+# Sessions (the encrypted Quay token, kept forms, the OAuth state) are in the database, read
+# through the cache when the cache is shared (Redis): every instance sees the same sessions. A
+# process-local cache would hand one instance a stale copy of a session another one changed.
+CACHE_IS_SHARED = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Control characters that came with a request are written escaped: no forged lines.
+    "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }

@@ -1,0 +1,73 @@
+"""The production server (gunicorn with dashboard/serving/gunicorn_conf.py): it answers while
+idle connections are held open, and its access log cannot be forged with control characters."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from dashboard.serving.log_escape import EscapingFormatter, escape
+from tests.conftest import ROOT, Emulator
+from tests.servers import PRODUCTION_COMMAND, django_env, gunicorn
+
+
+@pytest.fixture
+def server(emulator: Emulator, tmp_path: Path):
+    env = django_env(
+        QUAY_URL=emulator.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_THREADS="4",
+    )
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(env, log) as port:
+        yield port, log
+
+
+def test_the_access_log_writes_control_characters_of_a_request_line_escaped(server):
+    port, log = server
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(
+            b"GET /healthz?x=\x1b[31mred HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b'User-Agent: a\x1b[0m"b\r\nConnection: close\r\n\r\n'
+        )
+        s.recv(4096)
+    requests.get(f"http://127.0.0.1:{port}/healthz?%0d%0aFAKE%20LINE", timeout=5)
+    time.sleep(0.5)
+    text = log.read_text()
+    assert "\x1b" not in text
+    assert "\\x1b[31mred" in text or " 400 " in text  # escaped, or refused by the parser
+    assert "\nFAKE LINE" not in text
+
+
+def test_it_answers_while_many_idle_connections_are_held_open(server):
+    port, _ = server
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(60)]
+    try:
+        started = time.monotonic()
+        answer = requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=10)
+        assert answer.status_code == 200
+        # 60 silent clients, 4 threads: each holds a thread 0.25 s (GUNICORN_FIRST_BYTES_WAIT),
+        # ~4 s in all; with gunicorn's own 5 s it would be 75 s.
+        assert time.monotonic() - started < 8
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_the_readme_gives_the_command_the_tests_run():
+    readme = (ROOT / "README.md").read_text()
+    assert " ".join(PRODUCTION_COMMAND) in readme
+
+
+def test_app_log_messages_are_escaped_but_tracebacks_keep_their_lines():
+    record = logging.LogRecord("x", logging.WARNING, "f", 1, "Not Found: %s", ("/a\r\nB",), None)
+    line = EscapingFormatter("%(message)s").format(record)
+    assert line == "Not Found: /a\\x0d\\x0aB"
+    assert escape("\u202etxt.exe") == "\\u202etxt.exe"
+    assert escape("a\\b", backslash=True) == "a\\\\b"
