@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,23 +53,25 @@ def _pg_bin() -> Path:
 
 
 @contextmanager
-def postgresql(tmp: Path) -> Iterator[str]:
-    """A fresh PostgreSQL cluster; yields a ``DATABASE_URL``."""
+def postgresql() -> Iterator[str]:
+    """A fresh PostgreSQL cluster in a directory of its own (as root, owned by ``postgres``,
+    outside pytest's private temporary folders); yields a ``DATABASE_URL``."""
     bindir = _pg_bin()
-    data = tmp / "pgdata"
-    data.mkdir()
+    data = Path(tempfile.mkdtemp(prefix="md-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
-        os.chown(tmp, user.pw_uid, user.pw_gid)
         os.chown(data, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    subprocess.run(
+    initdb = subprocess.run(
         [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "dashboard", "--auth=trust"],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if initdb.returncode:
+        shutil.rmtree(data, ignore_errors=True)
+        raise RuntimeError(f"initdb failed: {initdb.stderr}")
     options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={data}"
     pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
     subprocess.run(
@@ -95,6 +98,7 @@ def postgresql(tmp: Path) -> Iterator[str]:
         yield f"postgres://dashboard@127.0.0.1:{port}/dashboard"
     finally:
         subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @contextmanager
@@ -159,10 +163,10 @@ def self_signed_pem(tmp: Path) -> Path:
 
 
 @contextmanager
-def haproxy(tmp: Path, backends: list[int]) -> Iterator[int]:
-    """HAProxy terminating TLS on a free port, round-robin over ``backends`` (each answer
-    says which one served it in ``X-Served-By``); yields its port."""
-    port = free_port()
+def haproxy(tmp: Path, backends: list[int], port: int | None = None) -> Iterator[int]:
+    """HAProxy terminating TLS on ``port`` (or a free one), round-robin over ``backends``
+    (each answer says which one served it in ``X-Served-By``); yields its port."""
+    port = port or free_port()
     pem = self_signed_pem(tmp)
     servers = "\n".join(
         f"    server instance{n} 127.0.0.1:{backend}" for n, backend in enumerate(backends, 1)
