@@ -91,7 +91,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto/Host, so that the
 # OAuth callback URL sent to Quay is the public https:// one.
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 # A refused form (a page opened before signing in again) says so and keeps what it can.
@@ -124,6 +125,12 @@ QUAY_CLIENT_SECRET = env.str("QUAY_CLIENT_SECRET", default="mirror-dashboard-dem
 QUAY_OAUTH_SCOPES = env.list(
     "QUAY_OAUTH_SCOPES", default=["repo:read", "repo:admin", "org:admin", "user:read"]
 )
+# Sign-in throttling, shared by every instance through the cache (accounts/throttle.py):
+# failed attempts a client may make a window (then refused before Quay is asked), and
+# sign-ins of one account a window.
+SIGNIN_THROTTLE_SECONDS = env.int("SIGNIN_THROTTLE_SECONDS", default=300)
+SIGNIN_FAILURES_PER_CLIENT = env.int("SIGNIN_FAILURES_PER_CLIENT", default=10)
+SIGNIN_PER_ACCOUNT = env.int("SIGNIN_PER_ACCOUNT", default=30)
 # Offer "sign in with an access token" for people Quay does not let authorize the app.
 QUAY_ALLOW_TOKEN_SIGNIN = env.bool("QUAY_ALLOW_TOKEN_SIGNIN", default=True)
 # A CA bundle (PEM file) to trust for a Quay with a private CA. TLS is always verified.

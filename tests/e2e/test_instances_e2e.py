@@ -50,7 +50,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         logs = [tmp / "instance1.log", tmp / "instance2.log"]
         backends = [stack.enter_context(gunicorn(env, log)) for log in logs]
         stack.enter_context(haproxy(tmp, backends, port=port))
-        yield {"url": url, "emulator": emulator, "logs": logs, "env": env}
+        yield {"url": url, "emulator": emulator, "logs": logs, "cert": tmp / "cert.pem"}
 
 
 def dashboard_responses(page: Page, url: str) -> list[tuple[str, str]]:
@@ -128,12 +128,13 @@ def test_a_person_works_through_two_instances(browser: Browser, stack, screensho
 def test_sign_in_throttling_counts_across_both_instances(stack):
     url = stack["url"]
     http = requests.Session()
-    http.verify = False
+    http.trust_env = False  # REQUESTS_CA_BUNDLE would replace the certificate below
+    http.verify = str(stack["cert"])  # HAProxy's self-signed certificate
     instances: Counter[str] = Counter()
     statuses: list[int] = []
-    for _ in range(14):
-        login = http.get(f"{url}/accounts/login/", timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    login = http.get(f"{url}/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    for _ in range(14):  # one after the other: round-robin sends them to alternate instances
         answer = http.post(
             f"{url}/accounts/login/",
             data={"csrfmiddlewaretoken": token, "token": "wrong" * 8, "next": "/"},
@@ -142,7 +143,7 @@ def test_sign_in_throttling_counts_across_both_instances(stack):
         )
         instances[answer.headers["X-Served-By"]] += 1
         statuses.append(answer.status_code)
-    assert set(instances) == {"instance1", "instance2"}
+    assert instances["instance1"] >= 5 and instances["instance2"] >= 5, instances
     assert 429 in statuses, statuses
     first_refused = statuses.index(429)
     assert first_refused == 10, statuses  # the 11th try, whichever instance counted the others
