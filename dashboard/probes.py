@@ -118,6 +118,7 @@ class ProbesMiddleware:
             return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
         response = probe(request)
         response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "template_partials",
     "dashboard.accounts",
     "dashboard.mirrors",
@@ -39,6 +41,8 @@ MIDDLEWARE = [
     # /healthz, /readyz, /metrics: answered before the host check and the HTTPS redirect.
     "dashboard.probes.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dashboard.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +102,16 @@ if BEHIND_PROXY:
 # A refused form (a page opened before signing in again) says so and keeps what it can.
 CSRF_FAILURE_VIEW = "dashboard.accounts.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (secure cookies): browsers are told to use nothing else (HSTS), and plain HTTP
+# is redirected (not the probes: they are answered before, see dashboard/probes.py).
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365 if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Asking browsers to preload HSTS is the operator's commitment to make, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -148,6 +162,29 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether an ``ALLOWED_HOSTS`` entry names only this machine (``*``, ``.x`` do not)."""
+    name = host.lower().strip("[]")
+    if name == "localhost" or (name.endswith(".localhost") and not name.startswith(".")):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+if (
+    SECRET_KEY == DEFAULT_SECRET_KEY
+    and not DEBUG
+    and not all(is_loopback_host(host) for host in ALLOWED_HOSTS)
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is not set, and the dashboard answers host names that are not "
+        f"this machine's (DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)}). The built-in key "
+        "is public and would let anyone forge sessions: set DJANGO_SECRET_KEY to a long "
+        "random string, e.g. the output of: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY is not set, and QUAY_URL ({QUAY_URL}) is not on this machine. "
@@ -155,6 +192,23 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
         "Quay tokens kept in them: set DJANGO_SECRET_KEY to a long random string, e.g. "
         "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
+# What pages may load and run (django-csp): only this site's own files, no inline script or
+# style, no eval; forms post here, or to Quay (the OAuth sign-in's redirect goes there)...
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # and Quay's origin, added by dashboard/security_headers.py from QUAY_URL.
+        "form-action": [SELF],
+    }
+}
 # Seconds to wait for Quay on any call (connect and read).
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.

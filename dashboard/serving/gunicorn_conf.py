@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
+import environ
 from gunicorn.workers import gthread
 
 from dashboard.serving import metrics_setup
+
+# The same .env file as the settings (the environment wins).
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 
 def _int(name: str, default: int) -> int:

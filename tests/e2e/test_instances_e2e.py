@@ -20,6 +20,7 @@ import requests
 from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.conftest import free_port, start_emulator
+from tests.e2e.conftest import csp_violations
 from tests.servers import django_env, gunicorn, haproxy, manage, postgresql, redis
 
 
@@ -121,7 +122,7 @@ def test_a_person_works_through_two_instances(browser: Browser, stack, screensho
     pages = [instance for instance, path in seen if not path.startswith("/static/")]
     switches = sum(1 for a, b in pairwise(pages) if a != b)
     assert switches >= len(pages) // 4, pages  # consecutive requests change instance
-    assert not [line for line in console if "Content Security Policy" in line], console
+    assert not csp_violations(console), console
     context.close()
 
 
