@@ -4,8 +4,10 @@ idle connections are held open, and its access log cannot be forged with control
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,33 @@ def test_it_answers_while_many_idle_connections_are_held_open(server):
     finally:
         for s in idle:
             s.close()
+
+
+def test_metrics_add_up_every_worker(emulator: Emulator, tmp_path: Path):
+    env = django_env(
+        QUAY_URL=emulator.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="2",
+        METRICS_TOKEN="scrape",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    with gunicorn(env, tmp_path / "gunicorn.log") as port:
+        base = f"http://127.0.0.1:{port}"
+        sent = 0
+        with ThreadPoolExecutor(20) as pool:
+            for _ in range(10):  # bursts of parallel requests until both workers took some
+                list(pool.map(lambda _: requests.get(f"{base}/healthz", timeout=5), range(20)))
+                sent += 20
+                if len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2:
+                    break
+        assert len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2
+        text = requests.get(
+            f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer scrape"}
+        ).text
+    healthz = r'dashboard_requests_total\{status="200",view="probe:healthz"\} (\S+)'
+    counted = re.search(healthz, text)
+    assert counted and float(counted.group(1)) == sent, text[:2000]
 
 
 def test_the_readme_gives_the_command_the_tests_run():

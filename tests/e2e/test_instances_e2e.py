@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Response, expect
 
-from tests.conftest import free_port, start_emulator
+from tests.conftest import TOKENS, free_port, start_emulator
 from tests.e2e.conftest import csp_violations
 from tests.servers import django_env, gunicorn, haproxy, manage, postgresql, redis
 
@@ -123,6 +123,37 @@ def test_a_person_works_through_two_instances(browser: Browser, stack, screensho
     switches = sum(1 for a, b in pairwise(pages) if a != b)
     assert switches >= len(pages) // 4, pages  # consecutive requests change instance
     assert not csp_violations(console), console
+    context.close()
+
+
+def test_a_form_typed_before_the_sign_in_expired_is_kept_across_instances(browser: Browser, stack):
+    url, emulator = stack["url"], stack["emulator"]
+    emulator.reset()  # acme/alpine syncing again: its panel polls
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    seen = dashboard_responses(page, url)
+    page.goto(f"{url}/accounts/login/?next=/repo/acme/alpine/")
+    page.get_by_label("Access token").fill(TOKENS["alice"])
+    page.get_by_role("button", name="Sign in with token").click()
+    page.wait_for_url(f"{url}/repo/acme/alpine/")
+    field = page.locator('#settings-form input[name="external_reference"]')
+    field.fill("docker.io/library/typed-before-expiry")
+
+    # Quay stops taking the token: a poll (on either instance) signs the person out there.
+    emulator.configure(fail={"/api/v1/repository/acme/alpine/mirror": 401})
+    expect(page.locator("#messages")).to_contain_text("Your Quay sign-in has expired")
+    emulator.configure(fail={})
+    field.press("Enter")  # Save while signed out: the form is kept in the session ...
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+    page.get_by_label("Access token").fill(TOKENS["alice"])
+    page.get_by_role("button", name="Sign in with token").click()
+    page.wait_for_url(f"{url}/repo/acme/alpine/")
+    # ... and given back by whichever instance draws the page after the new sign-in.
+    expect(page.locator('#settings-form input[name="external_reference"]')).to_have_value(
+        "docker.io/library/typed-before-expiry"
+    )
+    assert {instance for instance, _ in seen} == {"instance1", "instance2"}
     context.close()
 
 
