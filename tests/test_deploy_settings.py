@@ -56,6 +56,13 @@ def test_check_deploy_warns_about_plain_http():
     assert "security.W004" in result.stderr  # no HSTS without HTTPS
 
 
+def test_check_deploy_warns_about_a_shared_database_with_a_private_cache():
+    settings = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"}
+    result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **settings)
+    assert result.returncode != 0
+    assert "dashboard.W001" in result.stderr and "CACHE_URL=redis://" in result.stderr
+
+
 def test_production_settings_use_postgresql_redis_and_cached_sessions():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
