@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "template_partials",
     "dashboard.accounts",
     "dashboard.mirrors",
@@ -35,7 +37,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dashboard.probes.RequestMetricsMiddleware",
+    # /healthz, /readyz, /metrics: answered before the host check and the HTTPS redirect.
+    "dashboard.probes.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dashboard.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,7 +77,12 @@ TEMPLATES = [
     },
 ]
 
+# SQLite by default; postgres://user:password@host:5432/name for several instances (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Each server thread keeps its connection for a while (checked before reuse).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
@@ -83,12 +95,23 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto/Host, so that the
 # OAuth callback URL sent to Quay is the public https:// one.
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 # A refused form (a page opened before signing in again) says so and keeps what it can.
 CSRF_FAILURE_VIEW = "dashboard.accounts.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (secure cookies): browsers are told to use nothing else (HSTS), and plain HTTP
+# is redirected (not the probes: they are answered before, see dashboard/probes.py).
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365 if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Asking browsers to preload HSTS is the operator's commitment to make, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -116,6 +139,12 @@ QUAY_CLIENT_SECRET = env.str("QUAY_CLIENT_SECRET", default="mirror-dashboard-dem
 QUAY_OAUTH_SCOPES = env.list(
     "QUAY_OAUTH_SCOPES", default=["repo:read", "repo:admin", "org:admin", "user:read"]
 )
+# Sign-in throttling, shared by every instance through the cache (accounts/throttle.py):
+# failed attempts a client may make a window (then refused before Quay is asked), and
+# sign-ins of one account a window.
+SIGNIN_THROTTLE_SECONDS = env.int("SIGNIN_THROTTLE_SECONDS", default=300)
+SIGNIN_FAILURES_PER_CLIENT = env.int("SIGNIN_FAILURES_PER_CLIENT", default=10)
+SIGNIN_PER_ACCOUNT = env.int("SIGNIN_PER_ACCOUNT", default=30)
 # Offer "sign in with an access token" for people Quay does not let authorize the app.
 QUAY_ALLOW_TOKEN_SIGNIN = env.bool("QUAY_ALLOW_TOKEN_SIGNIN", default=True)
 # A CA bundle (PEM file) to trust for a Quay with a private CA. TLS is always verified.
@@ -133,6 +162,29 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether an ``ALLOWED_HOSTS`` entry names only this machine (``*``, ``.x`` do not)."""
+    name = host.lower().strip("[]")
+    if name == "localhost" or (name.endswith(".localhost") and not name.startswith(".")):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+if (
+    SECRET_KEY == DEFAULT_SECRET_KEY
+    and not DEBUG
+    and not all(is_loopback_host(host) for host in ALLOWED_HOSTS)
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is not set, and the dashboard answers host names that are not "
+        f"this machine's (DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)}). The built-in key "
+        "is public and would let anyone forge sessions: set DJANGO_SECRET_KEY to a long "
+        "random string, e.g. the output of: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY is not set, and QUAY_URL ({QUAY_URL}) is not on this machine. "
@@ -140,6 +192,23 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
         "Quay tokens kept in them: set DJANGO_SECRET_KEY to a long random string, e.g. "
         "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
+# What pages may load and run (django-csp): only this site's own files, no inline script or
+# style, no eval; forms post here, or to Quay (the OAuth sign-in's redirect goes there)...
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # and Quay's origin, added by dashboard/security_headers.py from QUAY_URL.
+        "form-action": [SELF],
+    }
+}
 # Seconds to wait for Quay on any call (connect and read).
 QUAY_TIMEOUT = env.float("QUAY_TIMEOUT", default=10.0)
 # Upstream calls a single page may have in flight at once.
@@ -176,10 +245,27 @@ CACHES = {
     )
 }
 
+# /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:
+# both are required). The networks are matched against the peer address (not forwarded).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+
+# Sessions (the encrypted Quay token, kept forms, the OAuth state) are in the database, read
+# through the cache when the cache is shared (Redis): every instance sees the same sessions. A
+# process-local cache would hand one instance a stale copy of a session another one changed.
+CACHE_IS_SHARED = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Control characters that came with a request are written escaped: no forged lines.
+    "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"urllib3": {"level": "WARNING"}},
 }

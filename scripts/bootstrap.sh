@@ -20,11 +20,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 
-stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+# The pinned versions of requirements.lock, each checked against its hash (scripts/lock
+# makes it from pyproject.toml; tests/test_lock_file.py checks that the two agree).
+stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  echo "Installing Python packages into $VENV ..."
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[test]"
+  echo "Installing Python packages into $VENV (requirements.lock) ..."
+  "$VENV/bin/python" -m pip install -q --require-hashes -r requirements.lock
+  "$VENV/bin/python" -m pip install -q --no-deps -e .
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

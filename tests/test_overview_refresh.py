@@ -38,7 +38,7 @@ def refresh_element(html: str) -> str:
 
 
 def interval_of(element: str) -> int | None:
-    found = re.search(r'hx-trigger="every (\d+)s', element)
+    found = re.search(r'hx-trigger="md:poll" data-poll-seconds="(\d+)"', element)
     return int(found.group(1)) if found else None
 
 
@@ -64,12 +64,10 @@ def alice(client_as, no_read_cache):
 
 def test_one_refresh_for_the_tab_whatever_the_number_of_active_rows(alice):
     html = first_paint(alice)
-    assert html.count('hx-trigger="every') == 1  # the refresh; no row polls a URL of its own
+    assert html.count("data-poll-seconds=") == 1  # the refresh; no row polls a URL of its own
     element = refresh_element(html)
     assert 'hx-post="/overview/refresh/"' in element and interval_of(element) == 5
-    assert "[document.visibilityState === &#x27;visible&#x27;]" in element or (
-        "[document.visibilityState === 'visible']" in element
-    )
+    assert "data-poll-on-visible" in element  # and at once when the tab is shown again
     assert {RowState.decode(s).target.full_name for s in watched_states(html)} == {
         "acme/alpine",
         "acme/busybox",

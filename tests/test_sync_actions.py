@@ -42,7 +42,7 @@ def test_sync_now_queues_the_sync_and_the_panel_starts_polling(client_as, emulat
     assert "<html" not in body
     assert "Sync requested for acme/redis" in body
     assert ">Queued<" in body
-    assert "hx-trigger=\"every 2s [document.visibilityState === 'visible']\"" in body
+    assert 'hx-trigger="md:poll" data-poll-seconds="2"' in body
     assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
     assert "/api/v1/repository/acme/redis/mirror/sync-now" in quay_calls(emulator)
 

@@ -17,7 +17,7 @@ from .conftest import free_port
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-TRIGGER = "hx-trigger=\"every 2s [document.visibilityState === 'visible']\""
+TRIGGER = 'hx-trigger="md:poll" data-poll-seconds="2"'
 
 
 def text(response) -> str:

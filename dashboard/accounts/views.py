@@ -13,19 +13,29 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayUnauthorized
 from dashboard.quay.models import QuayUser
 
-from . import access, oauth
+from . import access, oauth, throttle
 from .forms import TokenSignInForm
 from .reauth import PENDING, SIGNED_OUT_USER, safe_next
 from .tokens import store_token
 
 
+class Throttled(Exception):
+    def __init__(self, refusal: throttle.Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 def _sign_in(
     request: HttpRequest, token: str, *, scopes: list[str] | None, method: str
 ) -> QuayUser:
-    """Check the token with Quay, learn what it may do (``access``), then log the matching
-    Django user in (no password); a scope it is known to lack is said at once."""
+    """Check the token with Quay, refuse an account that signs in too often (``throttle``),
+    learn what the token may do (``access``), then log the matching Django user in (no
+    password); a scope it is known to lack is said at once."""
     client = QuayClient(token)
     quay_user = client.get_user()
+    refusal = throttle.check_account(request, quay_user.username, method)
+    if refusal is not None:
+        raise Throttled(refusal)
     learned = access.learn(client, quay_user, scopes)
     user, created = get_user_model().objects.get_or_create(username=quay_user.username)
     if created or user.has_usable_password():
@@ -50,17 +60,25 @@ def _sign_in(
 def login_view(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = TokenSignInForm(initial={"next": next_path})
+    refusal = None
     if request.method == "POST":
         if not settings.QUAY_ALLOW_TOKEN_SIGNIN:
             messages.error(request, "Signing in with an access token is turned off here.")
             return redirect("accounts:login")
         form = TokenSignInForm(request.POST)
-        if form.is_valid():
+        refusal = throttle.check_client(request, "token")
+        if refusal is not None:
+            form.add_error(None, refusal.message)
+        elif form.is_valid():
             try:
                 quay_user = _sign_in(
                     request, form.cleaned_data["token"], scopes=None, method="token"
                 )
+            except Throttled as error:
+                refusal = error.refusal
+                form.add_error(None, refusal.message)
             except QuayUnauthorized:
+                throttle.failed(request, "token", "Quay refused the token")
                 form.add_error("token", "Quay does not accept this token (unknown or revoked).")
             except QuayForbidden:
                 form.add_error(
@@ -71,12 +89,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Signed in to Quay as {quay_user.username}.")
                 return HttpResponseRedirect(next_path)
-    return render(
+    response = render(
         request,
         "accounts/login.html",
         {"form": form, "next": next_path, "allow_token": settings.QUAY_ALLOW_TOKEN_SIGNIN},
-        status=400 if form.errors else 200,
+        status=429 if refusal else 400 if form.errors else 200,
     )
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @require_POST
@@ -87,6 +108,10 @@ def oauth_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
+    refusal = throttle.check_client(request, "oauth")
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("accounts:login")
     try:
         next_path = oauth.check_state(request, state)
         if request.GET.get("error"):
@@ -101,6 +126,10 @@ def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
         token = oauth.exchange_code(request, state, code)
         quay_user = _sign_in(request, token, scopes=oauth.granted_scopes(request), method="oauth")
     except oauth.CallbackError as error:
+        throttle.failed(request, "oauth", str(error))
+        messages.error(request, str(error))
+        return redirect("accounts:login")
+    except Throttled as error:
         messages.error(request, str(error))
         return redirect("accounts:login")
     except QuayError as error:

@@ -46,6 +46,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from dashboard import metrics
+
 from .client import QuayClient
 from .errors import QuayUnauthorized
 from .fanout import fan_out
@@ -127,10 +129,13 @@ class CachingQuayClient(QuayClient):
         if self.max_age > 0:
             kept = cache.get(key)
             if kept is not None and time.time() - kept[0] <= self.max_age:
+                metrics.READ_CACHE.labels("hit").inc()
                 return kept[1]  # the cache hands out its own copy
             joined = self._join(key)
             if joined is not None:
+                metrics.READ_CACHE.labels("joined").inc()
                 return joined[0]
+        metrics.READ_CACHE.labels("miss").inc()
         return self._ask(key, ask)
 
     def _join(self, key: str) -> tuple[Any] | None:

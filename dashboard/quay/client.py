@@ -26,6 +26,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from requests.adapters import HTTPAdapter
 
+from dashboard import metrics
+
 from . import __version__, names
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
@@ -245,16 +247,19 @@ class QuayClient:
             if method != "GET" and left < min(WRITE_TIME_FLOOR, self.timeout / 2):
                 raise QuayBusy(limit=budget.limit, waited=time.monotonic() - asked)
             try:
-                return http_session().request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers={} if anonymous else {"Authorization": f"Bearer {self._token}"},
-                    timeout=max(deadline - time.monotonic(), MIN_TIMEOUT),
-                    verify=settings.QUAY_CA_BUNDLE or True,
-                    allow_redirects=False,
-                )
+                with metrics.quay_call(method, url[len(self.base_url) + 8 :]) as outcome:
+                    response = http_session().request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers={} if anonymous else {"Authorization": f"Bearer {self._token}"},
+                        timeout=max(deadline - time.monotonic(), MIN_TIMEOUT),
+                        verify=settings.QUAY_CA_BUNDLE or True,
+                        allow_redirects=False,
+                    )
+                    outcome["status"] = str(response.status_code)
+                return response
             except requests.Timeout as exc:
                 logger.warning("Quay timed out: %s %s", method, url)
                 raise QuayTimeout() from exc

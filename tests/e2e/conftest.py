@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Request
+from playwright.sync_api import BrowserContext, Page, Request
 
 from ..conftest import TOKENS, Emulator
 
@@ -58,6 +58,26 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "executable_path": os.environ.get("CHROMIUM", CHROMIUM),
         "args": CHROMIUM_FLAGS,
     }
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if "Content Security Policy" in m or "Content-Security-Policy" in m]
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> Iterator[BrowserContext]:
+    """Every page of every e2e test: the browser's console shows no CSP violation."""
+    messages: list[str] = []
+    # Where a violation came from: the browser's own message does not say.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'Content Security Policy violation: ' + e.violatedDirective + ' at ' + e.sourceFile"
+        " + ':' + e.lineNumber + ':' + e.columnNumber + ' ' + e.sample))"
+    )
+    context.on("console", lambda message: messages.append(message.text))
+    context.on("weberror", lambda error: messages.append(str(error.error)))
+    yield context
+    assert not csp_violations(messages), csp_violations(messages)
 
 
 @pytest.fixture

@@ -51,9 +51,8 @@ def test_the_repository_page_and_its_live_panel(signed_in_page, screenshot):
     panel = page.locator(".status-panel")
     expect(panel.get_by_role("heading", name="Status")).to_be_visible()
     expect(panel.locator("#status-announce")).to_have_attribute("aria-live", "polite")
-    expect(panel.locator("#status-body")).to_have_attribute(
-        "hx-trigger", "every 2s [document.visibilityState === 'visible']"
-    )
+    expect(panel.locator("#status-body")).to_have_attribute("hx-trigger", "md:poll")
+    expect(panel.locator("#status-body")).to_have_attribute("data-poll-seconds", "2")
     screenshot(page, "05-repository-syncing")
     page.goto(page.url.replace("/repo/acme/alpine/", "/repo/acme/python/"))
     expect(page.locator(".badge-stuck")).to_be_visible()

@@ -1,0 +1,1 @@
+"""Running the dashboard in production: the gunicorn configuration and its access log."""
