@@ -21,6 +21,7 @@ from .auth import (
 )
 from .index import window
 from .responses import (
+    bare_detail,
     decode_page_token,
     encode_page_token,
     forbidden,
@@ -191,6 +192,11 @@ def change_state(ctx: Ctx, namespace: str, name: str) -> Response:
     if error is not None:
         raise invalid_request(ctx.request, error)
     repo = existing_repo(ctx, namespace, name)
+    if namespace in ctx.state.org_mirrors:
+        raise bare_detail(
+            "Repository state changes are not allowed in an organization managed by "
+            "organization-level mirroring"
+        )
     repo.state = body["state"]
     token_id = ctx.token.token_id if ctx.token else 0
     user_log(
