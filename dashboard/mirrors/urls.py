@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, edit, index, overview_parts, repository, sync
+from .views import audit, edit, index, org_mirror, overview_parts, repository, sync
 
 app_name = "mirrors"
 
@@ -24,6 +24,16 @@ urlpatterns = [
     path("repo/<str:namespace>/<str:name>/rules/", edit.rules, name="rules"),
     path("repo/<str:namespace>/<str:name>/rules/check/", edit.rules_check, name="rules-check"),
     path("repo/<str:namespace>/<str:name>/state/", edit.switch_state, name="switch-state"),
+    # --- organization mirrors (views/org_mirror.py) ---
+    path("org/<str:org>/mirror/", org_mirror.org_mirror, name="org-mirror"),
+    path("org/<str:org>/mirror/sync-now/", org_mirror.org_sync_now, name="org-mirror-sync-now"),
+    path("org/<str:org>/mirror/cancel/", org_mirror.org_cancel, name="org-mirror-cancel"),
+    path("org/<str:org>/mirror/verify/", org_mirror.org_verify, name="org-mirror-verify"),
+    path("org/<str:org>/mirror/delete/", org_mirror.org_delete, name="org-mirror-delete"),
+    path("org/<str:org>/mirror/settings/", org_mirror.org_settings, name="org-mirror-settings"),
+    path(
+        "org/<str:org>/mirror/filters/", org_mirror.org_filters_preview, name="org-mirror-filters"
+    ),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
 ]

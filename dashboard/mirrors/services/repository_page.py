@@ -270,7 +270,9 @@ def page(
     repo = data.repository.value
     missing = None
     forbidden = isinstance(data.mirror.error, QuayForbidden)
-    if config is None and repo is not None and not repo.is_mirror and not forbidden:
+    if repo is not None and repo.is_org_mirror:
+        missing = "org_mirror"  # synced by its organization's mirror: nothing of its own
+    elif config is None and repo is not None and not repo.is_mirror and not forbidden:
         missing = "normal"  # Quay answers 404 (or 400) for the config of a non-mirror repo
     elif config is None and isinstance(data.mirror.error, QuayNotFound):
         missing = "no_config"
