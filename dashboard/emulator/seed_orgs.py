@@ -20,7 +20,8 @@ left it, and the simulated worker (``org_worker``) then plays its history up to 
                tomorrow, so the worker does not take it again before then
     orgempty   an empty organization with robot orgempty+mirror: ready to be set up
 
-Sources: ``https://quay.example.com`` (type quay) serves ``upstreamorg``;
+Sources: ``https://quay.example.com`` (type quay) serves ``upstreamorg`` and ``bigorg`` (45
+repositories ``svc-01`` … ``svc-45``, one tag each);
 ``https://harbor.example.com`` (type harbor) serves ``platform`` and ``library`` (library
 needs the password ``harbor-s3cret``); ``https://harbor.offline.example.com`` refuses
 connections.
@@ -69,6 +70,10 @@ def _sources() -> list[SourceNamespace]:
         ("docs-old", ["2019"]),
     ):
         platform.repos[name] = SourceRepo(name, tags)
+    big = SourceNamespace("quay", "quay.example.com", "bigorg")
+    for number in range(1, 46):
+        name = f"svc-{number:02d}"
+        big.repos[name] = SourceRepo(name, ["latest"])
     library = SourceNamespace(
         "harbor",
         "harbor.example.com",
@@ -76,7 +81,7 @@ def _sources() -> list[SourceNamespace]:
         password="harbor-s3cret",  # noqa: S106 - demo
     )
     library.repos["base"] = SourceRepo("base", ["bookworm"], public=False)
-    return [upstream, platform, library]
+    return [upstream, big, platform, library]
 
 
 def _mirror(seeder: Seeder, org: str, **fields: object) -> OrgMirror:

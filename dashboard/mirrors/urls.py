@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import audit, edit, index, org_mirror, overview_parts, repository, sync
+from .views import (
+    audit,
+    edit,
+    index,
+    org_mirror,
+    overview_orgs,
+    overview_parts,
+    repository,
+    sync,
+)
 
 app_name = "mirrors"
 
@@ -13,6 +22,7 @@ urlpatterns = [
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),
     path("overview/refresh/", overview_parts.refresh, name="overview-refresh"),
+    path("overview/org-mirrors/", overview_orgs.org_mirrors, name="overview-orgs"),
     path("repo/<str:namespace>/<str:name>/row/", index.row, name="row"),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
     path("repo/<str:namespace>/<str:name>/", repository.repository, name="repo"),

@@ -312,7 +312,9 @@
 (function () {
   "use strict";
   function boxes() {
-    return document.querySelectorAll('input[type=checkbox][name=repo][form=bulk]');
+    return document.querySelectorAll(
+      'input[type=checkbox][name=repo][form=bulk], input[type=checkbox][name=org][form=bulk]'
+    );
   }
   function reveal() {
     if (!boxes().length) { return; }

@@ -61,7 +61,8 @@ class RepoQuery:
             "page": self.page,
         }
         values.update(changes)
-        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1)})
+        kept = {k: v for k, v in values.items() if v not in ("", None) and (k, v) != ("page", 1)}
+        return urlencode(kept)
 
 
 @dataclass

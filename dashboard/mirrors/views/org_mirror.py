@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -22,7 +23,7 @@ from dashboard.http import HtmxHttpRequest
 
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm, parse_filters
-from ..services import org_actions
+from ..services import org_actions, overview_orgs
 from ..services import org_settings as org_settings_service
 from ..services.audit_trail import audit_rows
 from ..services.org_form_context import discovered_names, org_form_context, preview
@@ -32,6 +33,7 @@ from ..services.sync_actions import Action
 from .fragments import acting
 
 ORG_MIRROR = "mirrors/org_mirror.html"
+OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
 SETTINGS = "mirrors/org_settings.html"
 AUDIT_LENGTH = 10
 
@@ -122,6 +124,15 @@ def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
     result = org_actions.perform(client, person, target, action, now)
+    from_row = request.POST.get("view") == "row"
+    if request.htmx and from_row:  # an overview row: the row again, from what the press read
+        row = overview_orgs.row_after_action(client, target, result, now)
+        context = {"row": row, "message": result.message, "org_polls": row.polls}
+        return render(request, OVERVIEW_ORGS_ANSWER, context)
+    if from_row:
+        level = messages.SUCCESS if result.ok else messages.WARNING
+        messages.add_message(request, level, result.message)
+        return HttpResponseRedirect(reverse("mirrors:overview"))
     if request.htmx:
         context = _context(request, org)
         context["action_result"] = result
@@ -143,7 +154,8 @@ def org_sync_now(request: HtmxHttpRequest, org: str) -> HttpResponse:
 def org_cancel(request: HtmxHttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         return _press(request, org, "cancel")
-    context = {"page": "confirm_cancel", "org": org, **_warnings()}
+    context = {"page": "confirm_cancel", "org": org, "view": request.POST.get("view", "")}
+    context.update(_warnings())
     return render(request, ORG_MIRROR, context)
 
 
