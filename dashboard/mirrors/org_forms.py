@@ -135,8 +135,8 @@ class OrgMirrorForm(forms.Form):
 
     def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
         self.config = config
-        if config is not None and "initial" not in kwargs:
-            kwargs["initial"] = self.initial_from(config)
+        if config is not None:
+            kwargs["initial"] = {**self.initial_from(config), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.fields["drawn_zone"].initial = timezone.get_current_timezone_name()
         if config is not None:
