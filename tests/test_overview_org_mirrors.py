@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def org_rows(html: str) -> dict[str, str]:
     """The organization rows of an answer: org -> the row's text."""
     found = re.findall(
-        r'(<tr id="org-row-[^"]+" data-status="([^"]+)" data-org="([^"]+)".*?</tr>)', html, re.S
+        r'(<tr id="org-row-[^"]+" data-org-status="([^"]+)" data-org="([^"]+)".*?</tr>)', html, re.S
     )
     return {org: f"{status}: {text_of(row)}" for row, status, org in found}
 

@@ -24,7 +24,18 @@ from datetime import datetime, timedelta
 from dashboard.quay.models import MAX_SYNC_RETRIES, SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, OrgRepoStatus
 
-from .status import CANCELLED, DISABLED, FAILED, NEVER_SYNCED, QUEUED, RANK, STUCK, SYNCED, SYNCING
+from .status import (
+    CANCELLED,
+    DISABLED,
+    FAILED,
+    NEVER_SYNCED,
+    OVERDUE,
+    QUEUED,
+    RANK,
+    STUCK,
+    SYNCED,
+    SYNCING,
+)
 from .timefmt import about, clock, relative
 
 #: Quay's ORG_MIRROR_MAX_DISCOVERY_DURATION default: the lease of a discovery claim.
@@ -196,6 +207,34 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
             changes,
         )
     active = config.repos_active
+    start = config.sync_start_date
+    due = bool(config.is_enabled and config.sync_retries_remaining > 0 and start and start <= now)
+    # Overdue from its start date, or from its creation when it was set up with a past one.
+    since = max(start, config.creation_date) if start and config.creation_date else start
+    if due and not active and since is not None and now - since > OVERDUE:
+        return OrgStatus(
+            "stuck",
+            STUCK,
+            f"the scheduled run was due {relative(since, now)} and has not started; the "
+            "mirror workers may be down",
+            "Press Sync now; if it does not start, check Quay's mirror workers.",
+        )
+    status_now = _settled(config, now, status, total, next_run, active)
+    if due and not active:
+        # Its start date has come: the worker discovers at its next pass.
+        return OrgStatus(status_now.key, status_now.label, status_now.detail, "", True)
+    return status_now
+
+
+def _settled(
+    config: OrgMirrorConfig,
+    now: datetime,
+    status: SyncStatus,
+    total: int,
+    next_run: str,
+    active: int,
+) -> OrgStatus:
+    """The status of a mirror whose discovery is done (SUCCESS) or has not run."""
     if not config.is_enabled and not active:
         return OrgStatus("disabled", DISABLED, f"scheduled syncs are off · {counts_words(config)}")
     if active:
