@@ -53,7 +53,11 @@ def test_only_the_changed_field_is_sent_and_read_back(client_as, emulator):
     assert quay_config(emulator, "orgnew")["repository_filters"] == ["api", "front*", "docs-*"]
     entry = AuditEntry.objects.get(namespace="orgnew", action="update")
     assert entry.outcome == "done"
-    assert entry.changes["repository_filters"]["to"] == "api, front*, docs-*"
+    assert entry.changes["repository_filters"] == {
+        "from": ["api", "worker", "front*"],
+        "to": ["api", "front*", "docs-*"],
+        "applied": True,
+    }
 
 
 def test_nothing_changed_sends_nothing(client_as, emulator):

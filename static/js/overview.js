@@ -211,7 +211,9 @@
     }
     var empty = document.getElementById("empty");
     if (empty && listed()) {
-      var shown = box.querySelectorAll("tbody tr[data-status]:not([hidden])").length;
+      var shown = box.querySelectorAll(
+        "tbody tr[data-status]:not([hidden]), tbody tr[data-org-status]"
+      ).length;
       empty.hidden = shown > 0 || held > 0;
     }
   }

@@ -93,6 +93,7 @@ def test_verify_filter_search_and_edit(signed_in_page, emulator: Emulator):
     page = signed_in_page("olivia", "/org/orgfail/mirror/")
     page.get_by_role("button", name="Verify connection").click()
     expect(page.locator("#verify-result")).to_contain_text("Project 'nosuchproject' not found")
+    page.locator("#edit-heading").click()  # the settings form opens
     page.get_by_label("Source namespace").fill("platform")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#messages")).to_contain_text(
@@ -110,6 +111,7 @@ def test_verify_filter_search_and_edit(signed_in_page, emulator: Emulator):
     expect(page.locator("#org-live tbody tr")).to_have_count(1)
     expect(page.locator("#org-live tbody")).to_contain_text("Repository excluded by filters")
     # The filter preview, as typed.
+    page.locator("#edit-heading").click()
     page.get_by_label("Repositories to mirror").fill("a*")
     expect(page.locator("#filter-preview")).to_contain_text("1 mirrored (alpha)")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import format_quay_datetime
 from dashboard.quay.errors import (
     QuayBadRequest,
     QuayBusy,
@@ -127,14 +128,18 @@ def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
     return changes
 
 
-def _words(name: str, value: Any, now: datetime) -> str:
+def _audit_key(name: str) -> str:
+    """The audit trail's name of a field (its words come from ``changes.format_value``)."""
+    return "skopeo_timeout_interval" if name == "skopeo_timeout" else name
+
+
+def _raw(name: str, value: Any) -> Any:
+    """A field's value as the audit trail keeps it (JSON; never a password)."""
     if name == "external_registry_password":
         return "changed" if value else "removed"
     if isinstance(value, datetime):
-        return clock(value, now)
-    if isinstance(value, list):
-        return ", ".join(value) or "all"
-    return str(value) if value not in (None, "") else "none"
+        return format_quay_datetime(value)
+    return value
 
 
 def _refused(error: QuayError, form: OrgMirrorForm) -> OrgSaveResult:
@@ -167,11 +172,11 @@ def save(
             True, [("info", "Nothing to save: these are the settings Quay has.")], config=config
         )
     audit = {
-        name: {
-            "from": _words(
-                name, _value(config, name) if name != "external_registry_password" else None, now
-            ),
-            "to": _words(name, value, now),
+        _audit_key(name): {
+            "from": None
+            if name == "external_registry_password"
+            else _raw(name, _value(config, name)),
+            "to": _raw(name, value),
         }
         for name, value in changes.items()
         if name in LABELS
@@ -230,8 +235,9 @@ def save(
         record(person, target, AuditEntry.Action.UPDATE, changes=audit, message=message)
         return OrgSaveResult(True, [("warning", message)])
     all_applied, message = _applied_words(changes, back, now)
-    for name, change in audit.items():
-        change["applied"] = _took(name, changes[name], back)
+    for name in changes:
+        if name in LABELS:
+            audit[_audit_key(name)]["applied"] = _took(name, changes[name], back)
     record(
         person,
         target,
@@ -280,7 +286,7 @@ def create(
     if data.get("external_registry_password"):
         values["external_registry_password"] = data["external_registry_password"]
     audit = {
-        name: {"from": None, "to": _words(name, value, now)}
+        _audit_key(name): {"from": None, "to": _raw(name, value)}
         for name, value in values.items()
         if name in LABELS
     }

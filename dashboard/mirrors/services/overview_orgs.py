@@ -136,3 +136,14 @@ def refresh_rows(client: QuayClient, orgs: Sequence[str], now: datetime) -> list
     """The rows of the overview's organization mirrors again (their section's refresh):
     one call each, an answer at most one refresh interval old."""
     return read_rows(for_poll(client, settings.OVERVIEW_REFRESH_SECONDS), orgs, now)
+
+
+def summary(rows: Sequence[OrgRow]) -> str:
+    """``"4 organization mirrors: 1 failed · 1 stuck · 1 syncing"`` (broken first)."""
+    by_label: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r.rank):
+        label = row.status.label.lower() if row.status else "no access"
+        by_label[label] = by_label.get(label, 0) + 1
+    parts = " · ".join(f"{count} {label}" for label, count in by_label.items())
+    noun = "organization mirror" if len(rows) == 1 else "organization mirrors"
+    return f"{len(rows)} {noun}: {parts}" if rows else ""
