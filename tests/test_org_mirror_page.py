@@ -242,3 +242,18 @@ def test_an_org_mirror_repository_page_says_who_manages_it(client_as, emulator):
     assert 'href="/org/orgmirror/mirror/"' in html
     assert "Switch to mirror state" not in html
     assert "switch-state" not in html
+
+
+def test_the_history_comes_from_quays_log_of_the_organization(client_as, emulator):
+    client = client_as("olivia")
+    client.post("/org/orgmirror/mirror/cancel/", {"confirm": "yes"})
+    emulator.advance(3)
+    page = text(client.get("/org/orgmirror/mirror/"))
+    history = page.split("History from Quay's log of orgmirror", 1)[1]
+    assert "orgmirror+mirror Sync cancelled: 5 repos set to cancelled" in history
+    assert "olivia cancelled the sync" in history
+    assert (
+        "orgmirror/alpha : Successfully synced 'quay.example.com/upstreamorg/alpha': 2 tags"
+        in history
+    )
+    assert "orgmirror+mirror Discovery completed: 5 repos discovered, 5 new" in history

@@ -137,3 +137,12 @@ def test_the_feature_flag_is_read_from_quays_config(emulator: Emulator) -> None:
 
 def test_a_quay_that_does_not_say_leaves_the_feature_unknown() -> None:
     assert QuayClient("x", base_url="http://127.0.0.1:9").org_mirroring_enabled() is None
+
+
+def test_the_organization_log_reads_org_mirror_entries_only(emulator: Emulator) -> None:
+    entries = client_for(emulator).list_org_mirror_logs("orgmirror")
+    assert entries and all(entry.is_org_mirror_event for entry in entries)
+    assert entries[0].datetime is not None
+    assert {e.kind for e in entries} >= {"org_mirror_sync_started", "org_mirror_repo_created"}
+    with pytest.raises(QuayForbidden):
+        client_for(emulator, "oscar").list_org_mirror_logs("orgmirror")

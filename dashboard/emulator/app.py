@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/repository/<namespace>/<name>/logs", "GET", api_repos.repository_logs),
     ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
     ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
+    ("/api/v1/organization/<org>/logs", "GET", api_repos.organization_logs),
     ("/api/v1/organization/<org>/mirror", "GET", api_org_mirror.get_config),
     ("/api/v1/organization/<org>/mirror", "POST", api_org_mirror.create_config),
     ("/api/v1/organization/<org>/mirror", "PUT", api_org_mirror.update_config),

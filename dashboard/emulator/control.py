@@ -160,11 +160,7 @@ def _org_mirror_record(app: EmulatorApp, org: str) -> Response:
             for repo in mirror.sorted_repos()
         ]
         record["logs"] = [
-            {
-                "kind": entry["kind"],
-                "metadata": entry["metadata"],
-                "performer": entry.get("performer"),
-            }
-            for entry in mirror.logs
+            {"kind": entry.kind, "metadata": entry.metadata, "performer": entry.performer}
+            for entry in state.org_logs.get(org, [])
         ]
         return json_response(record)

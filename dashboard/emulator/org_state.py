@@ -99,7 +99,6 @@ class OrgMirror:
     next_repo_at: datetime | None = None
     #: Simulation: the worker died holding the discovery claim (never released by itself).
     stalled: bool = False
-    logs: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def host(self) -> str:

@@ -39,7 +39,7 @@ from .org_state import (
     OrgMirrorRepo,
     SourceNamespace,
 )
-from .state import Repository, State
+from .state import LogEntry, Repository, State
 
 ORG_KEY = "#org-mirror"
 MAX_RETRIES = 3
@@ -80,10 +80,25 @@ def is_unfinished(repo: OrgMirrorRepo) -> bool:
     )
 
 
+def org_log(
+    state: State,
+    org: str,
+    kind: str,
+    metadata: dict[str, Any],
+    when: datetime,
+    performer: str | None = None,
+    ip: str | None = None,
+) -> None:
+    """An entry of the organization's own usage log."""
+    state.org_logs.setdefault(org, []).append(LogEntry(kind, metadata, when, performer, ip))
+
+
 def _log(
     state: State, mirror: OrgMirror, kind: str, metadata: dict[str, Any], when: datetime
 ) -> None:
-    mirror.logs.append({"kind": kind, "metadata": metadata, "when": when})
+    """The worker's per-config entry (its performer is the mirror's robot, as in Quay)."""
+    metadata = {**metadata, "org_mirror_config_id": 1}
+    org_log(state, mirror.org, kind, metadata, when, performer=mirror.robot_username)
 
 
 def _config_log(state: State, mirror: OrgMirror, kind: str, message: str, when: datetime) -> None:

@@ -264,6 +264,8 @@ class State:
         self.tag_counter = 0
         self.org_mirrors: dict[str, OrgMirror] = {}
         self.org_sources: dict[str, SourceNamespace] = {}
+        #: Organization-level usage log entries (an organization mirror's), by organization.
+        self.org_logs: dict[str, list[LogEntry]] = {}
         #: Source hosts that refuse connections.
         self.org_unreachable: set[str] = set()
         self.schedule = Schedule()

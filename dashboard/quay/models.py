@@ -185,6 +185,11 @@ class LogEntry:
     def is_mirror_event(self) -> bool:
         return self.kind.startswith("repo_mirror_")
 
+    @property
+    def is_org_mirror_event(self) -> bool:
+        """An organization mirror's entry (``org_mirror_*``: its worker's and its API's)."""
+        return self.kind.startswith("org_mirror_")
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> LogEntry:
         performer = data.get("performer") or {}

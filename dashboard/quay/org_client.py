@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django.core.cache import cache
 
 from .answers import reads_answer
+from .models import LogEntry
 from .org_models import (
     OrgMirrorConfig,
     OrgMirrorRepo,
@@ -95,6 +96,20 @@ class OrgMirrorCalls:
         """``POST …/mirror/sync-cancel``: 204 from any status but CANCEL (400); every
         repository becomes CANCEL at the worker's next pass; scheduled syncs continue."""
         self.request("POST", f"{_mirror_path(org)}/sync-cancel", scope=ORG_ADMIN)
+
+    @reads_answer
+    def list_org_mirror_logs(self: QuayClient, org: str, *, pages: int = 1) -> list[LogEntry]:
+        """The organization's usage log (its own entries and its repositories'), newest
+        first, ``org_mirror_*`` entries only; ``pages`` pages of 20 at most."""
+        entries: list[LogEntry] = []
+        params: dict[str, Any] = {}
+        for _ in range(max(1, pages)):
+            data = self.get(f"organization/{quote(org, safe='')}/logs", ORG_ADMIN, **params) or {}
+            entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
+            if not data.get("next_page"):
+                break
+            params["next_page"] = data["next_page"]
+        return [entry for entry in entries if entry.is_org_mirror_event]
 
     @reads_answer
     def verify_org_mirror(self: QuayClient, org: str) -> VerifyResult:

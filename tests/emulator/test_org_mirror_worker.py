@@ -314,3 +314,22 @@ def test_api_actions_are_logged_with_quays_kinds(emulator: Emulator) -> None:
         "org_mirror_sync_cancelled",
     ]
     assert record(emulator, "orgempty")["logs"][0]["performer"] == "olivia"
+
+
+def test_the_organization_log_has_the_worker_and_api_entries(emulator: Emulator) -> None:
+    press(emulator, "orgmirror", "sync-cancel")
+    emulator.advance(3)
+    response = emulator.api("GET", "organization/orgmirror/logs", user="olivia")
+    assert response.status_code == 200
+    logs = response.json()["logs"]
+    kinds = [entry["kind"] for entry in logs]
+    assert kinds[0] == "org_mirror_sync_failed"  # the worker's cancel, newest first
+    assert logs[0]["metadata"]["message"] == "Sync cancelled: 5 repos set to cancelled"
+    assert logs[0]["performer"]["name"] == "orgmirror+mirror"
+    assert logs[0]["performer"]["is_robot"] is True
+    assert "org_mirror_sync_cancelled" in kinds
+    per_repo = [e for e in logs if e["metadata"].get("repo") == "alpha"]
+    assert {e["kind"] for e in per_repo} >= {"org_mirror_sync_started", "org_mirror_sync_success"}
+    assert len(logs) <= 20  # a page, as Quay's
+    refused = emulator.api("GET", "organization/orgmirror/logs", user="oscar")
+    assert refused.status_code == 403

@@ -23,7 +23,7 @@ from dashboard.http import HtmxHttpRequest
 
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm, parse_filters
-from ..services import org_actions, overview_orgs
+from ..services import org_actions, org_history, overview_orgs
 from ..services import org_settings as org_settings_service
 from ..services.audit_trail import audit_rows
 from ..services.org_form_context import discovered_names, org_form_context, preview
@@ -72,6 +72,8 @@ def _page(
     config = context.get("config")
     if config is not None or context.get("missing") == "setup":
         context.update(org_form_context(client, org, config, context.get("names"), form))
+    if config is not None:
+        context["history"], context["history_error"] = org_history.history(client, org)
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
     )
