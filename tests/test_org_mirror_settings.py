@@ -202,3 +202,23 @@ def test_the_filter_preview_uses_the_discovered_names(client_as, emulator):
     words = text_of(preview)
     assert "2 mirrored (alpha, broken" not in words
     assert "1 mirrored (alpha)" in words and "5 skipped" in words
+
+
+def test_a_save_quay_did_not_answer_says_what_the_read_back_shows_and_is_audited_unknown(
+    client_as, emulator, settings
+):
+    client = client_as("olivia")
+    data = form_data(client.get("/org/orgnew/mirror/"))
+    data["visibility"] = "private"
+    settings.QUAY_TIMEOUT = 1
+    emulator.configure(hang=["PUT /api/v1/organization/orgnew/mirror"])
+    response = post_form(client, "/org/orgnew/mirror/settings/", data)
+    emulator.configure(hang=[])
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    body = text_of(response)
+    assert "Quay did not answer within 1 s" in body
+    assert "reading the settings back, not applied: visibility of new repositories." in body
+    entry = AuditEntry.objects.get(namespace="orgnew", action="update")
+    assert entry.outcome == "unknown"
+    assert entry.changes["visibility"] == {"from": "public", "to": "private"}

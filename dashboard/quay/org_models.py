@@ -39,14 +39,9 @@ class OrgRepoStatus(enum.StrEnum):
         return self in (OrgRepoStatus.SYNC_NOW, OrgRepoStatus.SYNCING)
 
 
-_REPO_LABELS = {
-    OrgRepoStatus.CANCEL: "Cancelled",
-    OrgRepoStatus.FAIL: "Failed",
-    OrgRepoStatus.NEVER_RUN: "Never synced",
-    OrgRepoStatus.SUCCESS: "Synced",
-    OrgRepoStatus.SYNCING: "Syncing",
-    OrgRepoStatus.SYNC_NOW: "Queued",
-    OrgRepoStatus.SKIP: "Skipped",
+#: A repository mirror's words for the statuses they share, and SKIP's.
+_REPO_LABELS = {OrgRepoStatus(status.value): status.label for status in SyncStatus} | {
+    OrgRepoStatus.SKIP: "Skipped"
 }
 
 

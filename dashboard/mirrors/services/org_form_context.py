@@ -16,24 +16,8 @@ from dashboard.quay.org_models import OrgMirrorConfig
 from .. import clock
 from ..org_forms import OrgMirrorForm, filter_matches, parse_filters
 
-ORDER = (
-    "external_registry_type",
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval_value",
-    "sync_interval_unit",
-    "skopeo_timeout_value",
-    "skopeo_timeout_unit",
-    "external_registry_username",
-    "external_registry_password",
-    "clear_credentials",
-    "verify_tls",
-)
+#: The fields in the order the form declares them (the hidden time zone apart).
+ORDER = tuple(name for name in OrgMirrorForm.base_fields if name != "drawn_zone")
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:

@@ -10,6 +10,7 @@ whole: the proxies are sent again with a TLS change so that they stay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,6 +154,41 @@ def _refused(error: QuayError, form: OrgMirrorForm) -> OrgSaveResult:
     return OrgSaveResult(False, [("error", f"Quay refused the settings: {reason}")])
 
 
+Note = Callable[[str, str], None]
+
+
+def _noter(person: Person, target: OrgTarget, action: str, audit: dict[str, Any]) -> Note:
+    """Writes this save's audit entry with an outcome and a message (values, never the
+    password)."""
+
+    def note(outcome: str, message: str) -> None:
+        record(person, target, action, changes=audit, outcome=outcome, message=message)
+
+    return note
+
+
+def _write(
+    send: Callable[[], None], form: OrgMirrorForm, note: Note, forbidden: str, gone: str
+) -> OrgSaveResult | None:
+    """Send the write; ``None`` when Quay took it, else what the page says (and the audit
+    entry of a refusal). No answer in time (or a 5xx) propagates: Quay may have acted."""
+    try:
+        send()
+    except QuayUnauthorized:
+        raise
+    except QuayBadRequest as error:
+        note(AuditEntry.Outcome.REFUSED, quay_reason(error))
+        return _refused(error, form)
+    except QuayForbidden:
+        note(AuditEntry.Outcome.REFUSED, forbidden)
+        return OrgSaveResult(False, [("error", forbidden)])
+    except QuayNotFound:
+        return OrgSaveResult(False, [("error", gone)])
+    except QuayBusy as error:
+        return OrgSaveResult(False, [("error", f"Not sent: {error.message}")])
+    return None
+
+
 def save(
     client: QuayClient, person: Person, target: OrgTarget, form: OrgMirrorForm, now: datetime
 ) -> OrgSaveResult:
@@ -181,74 +217,35 @@ def save(
         for name, value in changes.items()
         if name in LABELS
     }
+    note = _noter(person, target, AuditEntry.Action.UPDATE, audit)
     try:
-        client.update_org_mirror(target.org, changes)
-    except QuayUnauthorized:
-        raise
-    except QuayBadRequest as error:
-        result = _refused(error, form)
-        record(
-            person,
-            target,
-            AuditEntry.Action.UPDATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.REFUSED,
-            message=quay_reason(error),
+        refused = _write(
+            lambda: client.update_org_mirror(target.org, changes),
+            form,
+            note,
+            f"Quay lets only the organization's admins change {target}.",
+            f"{target} no longer exists in Quay: nothing was saved.",
         )
-        return result
-    except QuayForbidden:
-        message = f"Quay lets only the organization's admins change {target}."
-        record(
-            person,
-            target,
-            AuditEntry.Action.UPDATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.REFUSED,
-            message=message,
-        )
-        return OrgSaveResult(False, [("error", message)])
-    except QuayNotFound:
-        return OrgSaveResult(
-            False, [("error", f"{target} no longer exists in Quay: nothing was saved.")]
-        )
-    except QuayBusy as error:
-        return OrgSaveResult(False, [("error", f"Not sent: {error.message}")])
     except (QuayTimeout, QuayServerError) as error:
         back = quietly(target.read_config, client)
-        message = f"{refusals.unanswered(client.timeout, error)}; " + (
-            _applied_words(changes, back, now)[1]
-            if back
-            else "the settings could not be read back."
-        )
-        record(
-            person,
-            target,
-            AuditEntry.Action.UPDATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.UNKNOWN,
-            message=message,
-        )
+        read = _read_back_words(changes, back) if back else "the settings could not be read back."
+        message = f"{refusals.unanswered(client.timeout, error)}; {read}"
+        note(AuditEntry.Outcome.UNKNOWN, message)
         return OrgSaveResult(False, [("warning", message)], config=back)
+    if refused is not None:
+        return refused
     back = quietly(target.read_config, client)
     if back is None:
         message = "Saved; the settings could not be read back to check what took effect."
-        record(person, target, AuditEntry.Action.UPDATE, changes=audit, message=message)
+        note(AuditEntry.Outcome.DONE, message)
         return OrgSaveResult(True, [("warning", message)])
-    all_applied, message = _applied_words(changes, back, now)
+    all_applied, message = _applied_words(changes, back)
     for name in changes:
         if name in LABELS:
             audit[_audit_key(name)]["applied"] = _took(name, changes[name], back)
-    record(
-        person,
-        target,
-        AuditEntry.Action.UPDATE,
-        changes=audit,
-        outcome=AuditEntry.Outcome.DONE if all_applied else AuditEntry.Outcome.PARTIAL,
-        message=message,
-    )
-    return OrgSaveResult(
-        all_applied, [("success" if all_applied else "warning", message)], config=back
-    )
+    note(AuditEntry.Outcome.DONE if all_applied else AuditEntry.Outcome.PARTIAL, message)
+    level = "success" if all_applied else "warning"
+    return OrgSaveResult(all_applied, [(level, message)], config=back)
 
 
 def _took(name: str, sent: Any, back: OrgMirrorConfig) -> bool:
@@ -261,9 +258,7 @@ def _took(name: str, sent: Any, back: OrgMirrorConfig) -> bool:
     return _same(name, _value(back, name), sent)
 
 
-def _applied_words(
-    changes: dict[str, Any], back: OrgMirrorConfig, now: datetime
-) -> tuple[bool, str]:
+def _applied_words(changes: dict[str, Any], back: OrgMirrorConfig) -> tuple[bool, str]:
     names = [name for name in changes if name in LABELS]
     missed = [LABELS[name] for name in names if not _took(name, changes[name], back)]
     done = [LABELS[name] for name in names if _took(name, changes[name], back)]
@@ -273,6 +268,19 @@ def _applied_words(
     if done:
         text += f" (applied: {', '.join(done)})"
     return False, text + ". Save again, or change it in Quay."
+
+
+def _read_back_words(changes: dict[str, Any], back: OrgMirrorConfig) -> str:
+    """What the settings read back show of changes whose fate Quay did not say."""
+    names = [name for name in changes if name in LABELS]
+    done = [LABELS[name] for name in names if _took(name, changes[name], back)]
+    missed = [LABELS[name] for name in names if not _took(name, changes[name], back)]
+    parts = []
+    if done:
+        parts.append(f"applied: {', '.join(done)}")
+    if missed:
+        parts.append(f"not applied: {', '.join(missed)}")
+    return f"reading the settings back, {'; '.join(parts)}. Look again before saving again."
 
 
 def create(
@@ -290,54 +298,26 @@ def create(
         for name, value in values.items()
         if name in LABELS
     }
+    note = _noter(person, target, AuditEntry.Action.CREATE, audit)
     try:
-        client.create_org_mirror(target.org, values)
-    except QuayUnauthorized:
-        raise
-    except QuayBadRequest as error:
-        result = _refused(error, form)
-        record(
-            person,
-            target,
-            AuditEntry.Action.CREATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.REFUSED,
-            message=quay_reason(error),
+        refused = _write(
+            lambda: client.create_org_mirror(target.org, values),
+            form,
+            note,
+            f"Quay lets only the admins of {target.org} set up its organization mirror.",
+            "This Quay runs without organization mirroring: nothing was set up.",
         )
-        return result
-    except QuayForbidden:
-        message = f"Quay lets only the admins of {target.org} set up its organization mirror."
-        record(
-            person,
-            target,
-            AuditEntry.Action.CREATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.REFUSED,
-            message=message,
-        )
-        return OrgSaveResult(False, [("error", message)])
-    except QuayNotFound:
-        return OrgSaveResult(
-            False, [("error", "This Quay runs without organization mirroring: nothing was set up.")]
-        )
-    except QuayBusy as error:
-        return OrgSaveResult(False, [("error", f"Not sent: {error.message}")])
-    except QuayError as error:
+    except (QuayTimeout, QuayServerError) as error:
         back = quietly(target.read_config, fresh(client))
         state = "it exists now" if back else "it does not exist (or could not be read)"
         message = f"{refusals.unanswered(client.timeout, error)}; reading it again, {state}."
-        record(
-            person,
-            target,
-            AuditEntry.Action.CREATE,
-            changes=audit,
-            outcome=AuditEntry.Outcome.UNKNOWN,
-            message=message,
-        )
+        note(AuditEntry.Outcome.UNKNOWN, message)
         return OrgSaveResult(back is not None, [("warning", message)], config=back)
+    if refused is not None:
+        return refused
     back = quietly(target.read_config, fresh(client))
     start = back.sync_start_date if back else None
     when = f" Its first run: {clock(start, now)}." if start else ""
     message = f"Organization mirror of {target.org} set up.{when}"
-    record(person, target, AuditEntry.Action.CREATE, changes=audit, message=message)
+    note(AuditEntry.Outcome.DONE, message)
     return OrgSaveResult(True, [("success", message)], config=back)
