@@ -337,7 +337,8 @@
     var all = boxes();
     for (var i = 0; i < all.length; i++) {
       var row = all[i].closest("tr");
-      all[i].checked = !!key && !!row && row.getAttribute("data-status") === key;
+      var status = row && (row.getAttribute("data-status") || row.getAttribute("data-org-status"));
+      all[i].checked = !!key && status === key;
     }
     var header = document.querySelector("[data-select-all]");
     if (header) { header.checked = false; }

@@ -138,10 +138,13 @@ def test_the_overview_with_organization_mirrors(signed_in_page, emulator: Emulat
     expect(section.locator('tr[data-org="orgnew"] .status')).to_have_text(
         re.compile("Queued|Syncing|Synced"), timeout=8_000
     )
+    # "all stuck" picks the stuck organization mirror too.
+    page.get_by_role("button", name="all stuck").click()
+    expect(section.locator("#pick-org-orgstuck")).to_be_checked()
+    expect(section.locator("#pick-org-orgmirror")).not_to_be_checked()
     # Bulk: select two organization mirrors and press Cancel.
     page.on("dialog", lambda dialog: dialog.accept())
     section.locator("#pick-org-orgmirror").check()
-    section.locator("#pick-org-orgstuck").check()
     page.locator("#bulk").get_by_role("button", name="Cancel").click()
     expect(page.locator("#messages")).to_contain_text("Cancel: 2 of 2 done.")
     expect(section.locator('tr[data-org="orgmirror"] .status')).to_have_text(
