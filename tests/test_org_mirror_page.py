@@ -237,6 +237,7 @@ def test_an_org_mirror_repository_page_says_who_manages_it(client_as, emulator):
     body = text(response)
     assert "mirrored by the organization mirror of orgmirror" in body
     assert "Managed by its organization's mirror" in body
+    assert "In the organization mirror: Synced last synced" in body
     assert "not mirrored" not in body.lower()
     html = response.content.decode()
     assert 'href="/org/orgmirror/mirror/"' in html

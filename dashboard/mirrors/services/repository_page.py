@@ -22,6 +22,7 @@ from dashboard.quay.models import (
     RegistryCapabilities,
     Repository,
 )
+from dashboard.quay.org_models import OrgMirrorRepo
 
 from .. import changes
 from ..forms import MirrorSettingsForm, data_from_pending
@@ -60,6 +61,8 @@ class PageData:
     capabilities: Outcome[int, RegistryCapabilities] | None = None
     health: HealthEntry | None = None
     notes: list[str] = field(default_factory=list)
+    #: An ``ORG_MIRROR`` repository's row in its organization mirror (its admins only).
+    org_repo: OrgMirrorRepo | None = None
 
     @property
     def namespace(self) -> str:
@@ -131,7 +134,15 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
     data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
+    if repository.value is not None and repository.value.is_org_mirror:
+        data.org_repo = _org_repo(client, target)
     return data
+
+
+def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
+    """The repository's row in its organization mirror (one call; none when unreadable)."""
+    repos = quietly(client.all_org_mirror_repositories, target.namespace) or ()
+    return next((repo for repo in repos if repo.name == target.name), None)
 
 
 def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
@@ -301,6 +312,7 @@ def page(
             "missing": missing,
             "mirror_error": "" if missing else _mirror_error(data),
             "health": data.health,
+            "org_repo": data.org_repo,
             "health_status": describe_health(data.health, now) if data.health else None,
             "tags": data.tag_names,
             "tags_error": _tags_error(data.tags),
