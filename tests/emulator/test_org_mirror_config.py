@@ -252,6 +252,9 @@ def test_delete_is_204_then_404_and_the_repositories_stay_normal(emulator: Emula
     assert org_api(emulator, "DELETE", "orgmirror").status_code == 404
     assert org_api(emulator, "GET", "orgmirror").status_code == 404
     assert org_api(emulator, "GET", "orgmirror", "repositories").status_code == 404
+    logs = emulator.api("GET", "organization/orgmirror/logs", user="olivia").json()["logs"]
+    assert logs[0]["kind"] == "org_mirror_disabled"
+    assert logs[0]["performer"]["name"] == "olivia"
     alpha = emulator.api("GET", "repository/orgmirror/alpha", user="olivia").json()
     assert alpha["state"] == "NORMAL"
     assert sorted(alpha["tags"]) == ["1.0", "latest"]
