@@ -222,3 +222,21 @@ def test_a_save_quay_did_not_answer_says_what_the_read_back_shows_and_is_audited
     entry = AuditEntry.objects.get(namespace="orgnew", action="update")
     assert entry.outcome == "unknown"
     assert entry.changes["visibility"] == {"from": "public", "to": "private"}
+
+
+def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):
+    client = client_as("olivia")
+    preview = client.post(
+        "/org/orgmirror/mirror/filters/",
+        {"repository_filters": "^alpha$\n{beta,gamma}"},
+        HTTP_HX_REQUEST="true",
+    )
+    words = text_of(preview)
+    assert (
+        "“^alpha$”: “^” is regular-expression syntax; a glob always matches the whole name" in words
+    )
+    assert "Braces {a,b} are not supported" not in words  # split at the comma: two filters
+    clear_log(emulator)
+    response, _ = save(client, "orgnew", repository_filters="api\nmy repo")
+    assert "a filter cannot contain spaces" in text_of(response)
+    assert writes(emulator, "orgnew") == []

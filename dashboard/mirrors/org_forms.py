@@ -24,6 +24,7 @@ from .forms import (
     _zone,
     split_duration,
 )
+from .globs import check_pattern
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
 UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -61,6 +62,18 @@ def parse_filters(text: str) -> list[str]:
         pattern = line.strip()
         if pattern and pattern not in found:
             found.append(pattern)
+    return found
+
+
+def filter_warnings(filters: list[str]) -> list[tuple[str, str]]:
+    """``(filter, warning)`` for filters that are valid but likely a slip (regular-expression
+    syntax, braces, an unclosed ``[``): the tag rule editor's checks (``globs``), in words
+    about repository names."""
+    found = []
+    for pattern in filters:
+        for warning in check_pattern(pattern).warnings:
+            if "tags " not in warning:  # those are about tags only
+                found.append((pattern, warning.replace("the whole tag", "the whole name")))
     return found
 
 
@@ -191,6 +204,11 @@ class OrgMirrorForm(forms.Form):
         long = [f for f in filters if len(f) > MAX_FILTER]
         if long:
             raise forms.ValidationError(f"A filter can have at most {MAX_FILTER} characters.")
+        spaced = [f for f in filters if any(c.isspace() for c in f)]
+        if spaced:
+            raise forms.ValidationError(
+                f"“{spaced[0]}”: a filter cannot contain spaces (repository names never do)."
+            )
         return filters
 
     def clean_robot_username(self) -> str:

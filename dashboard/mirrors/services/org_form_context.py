@@ -14,7 +14,7 @@ from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import clock
-from ..org_forms import OrgMirrorForm, filter_matches, parse_filters
+from ..org_forms import OrgMirrorForm, filter_matches, filter_warnings, parse_filters
 
 #: The fields in the order the form declares them (the hidden time zone apart).
 ORDER = tuple(name for name in OrgMirrorForm.base_fields if name != "drawn_zone")
@@ -26,12 +26,15 @@ def discovered_names(client: QuayClient, org: str) -> list[str] | None:
     return None if repos is None else [repo.name for repo in repos]
 
 
-def preview(names: list[str] | None, filters: list[str]) -> dict[str, list[str]] | None:
-    """What ``filters`` keep of ``names`` (``None`` when no name is known)."""
+def preview(names: list[str] | None, filters: list[str]) -> dict[str, Any] | None:
+    """What ``filters`` keep of ``names`` (none known: only the filters' warnings), and the
+    filters' warnings; ``None`` when there is nothing to say."""
+    warnings = filter_warnings(filters)
     if not names:
-        return None
+        return {"names": [], "kept": [], "skipped": [], "warnings": warnings} if warnings else None
     kept = filter_matches(filters, names)
-    return {"names": names, "kept": kept, "skipped": [n for n in names if n not in kept]}
+    skipped = [n for n in names if n not in kept]
+    return {"names": names, "kept": kept, "skipped": skipped, "warnings": warnings}
 
 
 def _defaults(org: str, robots: list[str]) -> dict[str, Any]:
