@@ -23,6 +23,8 @@ TOKENS = {
     "carol": "caroldemotoken".ljust(40, "0"),  # member of acme, no admin rights
     "dave": "davedemotoken".ljust(40, "0"),  # global read-only superuser
     "alice-limited": "alicelimitedtoken".ljust(40, "0"),  # alice, scopes repo:read user:read
+    "olivia": "oliviademotoken".ljust(40, "0"),  # admin of the organization-mirror orgs
+    "oscar": "oscardemotoken".ljust(40, "0"),  # member of orgmirror, no admin rights
 }
 
 

@@ -79,3 +79,32 @@ def test_a_save_posted_to_a_repository_quay_does_not_show_writes_nothing(client_
     carol.post("/repo/initech/no-such-repo/settings/", {"external_reference": "evil.example/x"})
     assert not AuditEntry.objects.exists()
     assert emulator.mirror("initech", "grafana")["external_reference"] != "evil.example/x"
+
+
+# -- organization mirrors -------------------------------------------------------------------
+
+ORG_NOTICE = "SECURITY NOTICE: your Quay token expires today"
+
+
+def test_presses_on_an_organization_mirror_quay_does_not_show_write_nothing(client_as, emulator):
+    carol = client_as("carol")  # not a member of orgmirror, nor of any organization below
+    for org in ("orgmirror", "no-such-org"):
+        carol.post(f"/org/{org}/mirror/sync-now/", {})
+        carol.post(f"/org/{org}/mirror/cancel/", {"confirm": "yes"})
+        carol.post(f"/org/{org}/mirror/delete/", {"confirm": "yes"})
+    carol.post(
+        "/bulk/",
+        {"action": "sync_now", "org": ["orgmirror", "orgfail", ORG_NOTICE]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert not AuditEntry.objects.exists()
+    requests = [r["path"] for r in emulator.requests_log()]
+    assert not any("SECURITY" in path or "NOTICE" in path for path in requests)
+
+
+def test_a_press_on_an_organization_mirror_by_its_admin_is_recorded(client_as, emulator):
+    olivia = client_as("olivia")  # admin of orgnew: its mirror has never run
+    olivia.post("/bulk/", {"action": "sync_now", "org": ["orgnew"]}, HTTP_HX_REQUEST="true")
+    entry = AuditEntry.objects.get()
+    assert (entry.username, entry.namespace, entry.repository) == ("olivia", "orgnew", "")
+    assert entry.outcome == AuditEntry.Outcome.DONE

@@ -37,6 +37,10 @@ from .validation import (
 )
 
 BAD_DATE = "Incorrect DateTime format for sync_start_date."
+ORG_MIRRORED = (
+    "Repository mirror configuration cannot be managed when organization-level mirroring is "
+    "configured"
+)
 
 
 def _dt(value: Any) -> str | None:
@@ -80,6 +84,12 @@ def _mirror_of(ctx: Ctx, repo: Repository) -> Mirror:
     if repo.mirror is None:
         raise not_found(ctx.request)
     return repo.mirror
+
+
+def _refuse_in_org_mirror(ctx: Ctx, namespace: str) -> None:
+    """Config writes in an organization that has an organization mirror are refused."""
+    if namespace in ctx.state.org_mirrors:
+        raise invalid_request(ctx.request, ORG_MIRRORED)
 
 
 def _require_mirror_state(ctx: Ctx, repo: Repository) -> None:
@@ -134,6 +144,7 @@ def get_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
 
 def create_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
+    _refuse_in_org_mirror(ctx, namespace)
     body = _body(ctx, CREATE_MIRROR_SCHEMA)
     repo = existing_repo(ctx, namespace, name)
     if repo.mirror is not None:
@@ -174,6 +185,7 @@ def create_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
 
 def update_mirror(ctx: Ctx, namespace: str, name: str) -> Response:
     user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
+    _refuse_in_org_mirror(ctx, namespace)
     values = _body(ctx, UPDATE_MIRROR_SCHEMA)
     repo = existing_repo(ctx, namespace, name)
     mirror = _mirror_of(ctx, repo)

@@ -21,6 +21,7 @@ from .auth import (
 )
 from .index import window
 from .responses import (
+    bare_detail,
     decode_page_token,
     encode_page_token,
     forbidden,
@@ -191,6 +192,11 @@ def change_state(ctx: Ctx, namespace: str, name: str) -> Response:
     if error is not None:
         raise invalid_request(ctx.request, error)
     repo = existing_repo(ctx, namespace, name)
+    if namespace in ctx.state.org_mirrors:
+        raise bare_detail(
+            "Repository state changes are not allowed in an organization managed by "
+            "organization-level mirroring"
+        )
     repo.state = body["state"]
     token_id = ctx.token.token_id if ctx.token else 0
     user_log(
@@ -270,38 +276,60 @@ def _log_view(entry: Any) -> dict[str, Any]:
         "datetime": format_date(entry.when),
     }
     if entry.performer:
+        robot = "+" in entry.performer
         view["performer"] = {
             "kind": "user",
             "name": entry.performer,
-            "is_robot": False,
-            "avatar": avatar(entry.performer, "user"),
+            "is_robot": robot,
+            "avatar": avatar(entry.performer, "robot" if robot else "user"),
         }
     return view
 
 
-def repository_logs(ctx: Ctx, namespace: str, name: str) -> Response:
-    require_repo(ctx, namespace, name, "admin", readonly_ok=True)
-    repo = existing_repo(ctx, namespace, name)
+def _log_page(ctx: Ctx, entries: list[Any]) -> Response:
+    """Entries of the requested days (default: the last one), newest first, 20 a page."""
     start = _parse_day(ctx.request.args.get("starttime")) or (ctx.now - timedelta(days=1))
     end = (_parse_day(ctx.request.args.get("endtime")) or ctx.now) + timedelta(days=1)
     if end < start:
         raise invalid_request(ctx.request, "Invalid time span selected")
-    entries = [
+    kept = [
         (entry.when, index, entry)
-        for index, entry in enumerate(repo.logs)
+        for index, entry in enumerate(entries)
         if start <= entry.when < end
     ]
-    entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    kept.sort(key=lambda item: (item[0], item[1]), reverse=True)
     offset = decode_page_token(ctx.request.args.get("next_page"))
-    page = entries[offset : offset + LOGS_PER_PAGE]
+    page = kept[offset : offset + LOGS_PER_PAGE]
     body: dict[str, Any] = {
         "start_time": format_date(start),
         "end_time": format_date(end),
         "logs": [_log_view(entry) for _, _, entry in page],
     }
-    if offset + LOGS_PER_PAGE < len(entries):
+    if offset + LOGS_PER_PAGE < len(kept):
         body["next_page"] = encode_page_token(offset + LOGS_PER_PAGE)
     return json_response(body)
+
+
+def organization_logs(ctx: Ctx, org: str) -> Response:
+    """``GET /organization/{org}/logs``: the organization's own entries and those of its
+    repositories (Quay's namespace log), for its admins (and the read-only superuser)."""
+    user = require_scope(ctx, "org:admin")
+    organization = ctx.state.orgs.get(org)
+    if organization is None or (
+        user.username not in organization.admins and not is_readonly_superuser(ctx)
+    ):
+        raise forbidden(ctx.request)
+    state = ctx.state
+    entries = list(state.org_logs.get(org, []))
+    for name in state.index.names.get(org, ()):
+        entries.extend(state.repos[(org, name)].logs)
+    return _log_page(ctx, entries)
+
+
+def repository_logs(ctx: Ctx, namespace: str, name: str) -> Response:
+    require_repo(ctx, namespace, name, "admin", readonly_ok=True)
+    repo = existing_repo(ctx, namespace, name)
+    return _log_page(ctx, repo.logs)
 
 
 # ------------------------------------------------------------------------- tags

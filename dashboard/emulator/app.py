@@ -13,7 +13,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from . import api_mirror, api_registry, api_repos, control, oauth, sync
+from . import api_mirror, api_org_mirror, api_registry, api_repos, control, oauth, sync
 from .auth import Ctx, bearer_token, bearer_value
 from .capacity import Capacity
 from .faults import Faults
@@ -43,7 +43,17 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/repository/<namespace>/<name>/logs", "GET", api_repos.repository_logs),
     ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
     ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
+    ("/api/v1/organization/<org>/logs", "GET", api_repos.organization_logs),
+    ("/api/v1/organization/<org>/mirror", "GET", api_org_mirror.get_config),
+    ("/api/v1/organization/<org>/mirror", "POST", api_org_mirror.create_config),
+    ("/api/v1/organization/<org>/mirror", "PUT", api_org_mirror.update_config),
+    ("/api/v1/organization/<org>/mirror", "DELETE", api_org_mirror.delete_config),
+    ("/api/v1/organization/<org>/mirror/sync-now", "POST", api_org_mirror.sync_now),
+    ("/api/v1/organization/<org>/mirror/sync-cancel", "POST", api_org_mirror.sync_cancel),
+    ("/api/v1/organization/<org>/mirror/verify", "POST", api_org_mirror.verify),
+    ("/api/v1/organization/<org>/mirror/repositories", "GET", api_org_mirror.list_repositories),
     ("/api/v1/registry/capabilities", "GET", api_registry.capabilities),
+    ("/config", "GET", api_registry.web_config),
     ("/oauth/authorize", "GET", oauth.authorize),
     ("/oauth/authorizeapp", "POST", oauth.authorize_app),
     ("/oauth/denyapp", "POST", oauth.deny_app),

@@ -14,12 +14,13 @@ from werkzeug.wrappers import Request, Response
 
 from . import sync
 from .api_mirror import mirror_view
+from .api_org_mirror import config_view
 from .responses import json_response
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
 
-FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration")
+FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration", "org_tag_seconds")
 COUNT_OPTIONS = ("max_inflight", "rate_limit_calls", "retry_after")
 
 
@@ -58,6 +59,8 @@ def handle(app: EmulatorApp, request: Request) -> Response:
             )
     if name == "mirror" and len(parts) == 3 and request.method == "GET":
         return _mirror_record(app, parts[1], parts[2])
+    if name == "org-mirror" and len(parts) == 2 and request.method == "GET":
+        return _org_mirror_record(app, parts[1])
     if name == "requests" and request.method == "GET":
         with state.lock:
             return json_response(copy.deepcopy(state.request_log))
@@ -84,7 +87,7 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     return _error(f"{key} must be a whole number, 0 or more")
                 setattr(options, key, value)
-            elif key in ("quirks", "sparse_index"):
+            elif key in ("quirks", "sparse_index", "org_mirror"):
                 setattr(options, key, bool(value))
             elif key in ("hang", "allowed_hosts"):
                 if not isinstance(value, list):
@@ -135,4 +138,29 @@ def _mirror_record(app: EmulatorApp, namespace: str, name: str) -> Response:
                 "rule": list(repo.rules[repo.mirror.rule_index]) if repo.mirror else None,
             }
         )
+        return json_response(record)
+
+
+def _org_mirror_record(app: EmulatorApp, org: str) -> Response:
+    """An organization mirror as stored (password and log included), for the tests."""
+    state = app.state
+    with state.lock:
+        sync.advance(state)
+        mirror = state.org_mirrors.get(org)
+        if mirror is None:
+            return _error(f"no organization mirror of {org}", 404)
+        record = config_view(mirror)
+        record["external_registry_password"] = mirror.external_registry_password
+        record["repositories"] = [
+            {
+                "name": repo.name,
+                "sync_status": repo.sync_status,
+                "retries": repo.sync_retries_remaining,
+            }
+            for repo in mirror.sorted_repos()
+        ]
+        record["logs"] = [
+            {"kind": entry.kind, "metadata": entry.metadata, "performer": entry.performer}
+            for entry in state.org_logs.get(org, [])
+        ]
         return json_response(record)

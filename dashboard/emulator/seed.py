@@ -66,6 +66,9 @@ next interval), SYNCING (long sync), CANCEL, SUCCESS (disabled), SYNC_NOW.
 Upstream registries are simulated by the tag lists in ``UPSTREAM_TAGS``; a sync of any
 other external reference fails like a missing repository (skopeo 404).
 Seeded mirrors carry a history of worker and configuration logs from the last day.
+
+Organization mirrors (``orgmirror``, ``orgfail``, ``orgnew``, ``orgstuck``) and an empty
+organization ready for one (``orgempty``): see ``seed_orgs.py``.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from typing import Any
 
 from . import sync
 from .audit import config_changed
+from .seed_orgs import seed_org_mirrors
 from .state import (
     ALL_SCOPES,
     Mirror,
@@ -406,4 +410,7 @@ def load_seed(state: State, extra_repos: int = 0) -> None:
     seeder.acme()
     seeder.others()
     seeder.bulk(extra_repos)
+    seed_org_mirrors(seeder)
     sync.track_all(state)
+    # The organization mirrors' worker history up to now (their discoveries and syncs).
+    sync.advance(state, seeder.now)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .index import RepoIndex
+from .org_state import OrgMirror, SourceNamespace
 from .schedule import Schedule
 
 MIRROR_STATUSES = ("NEVER_RUN", "SYNC_NOW", "SYNCING", "SUCCESS", "FAIL", "CANCEL")
@@ -187,6 +188,11 @@ class Options:
     sparse_index: bool = False
     claim_delay: float = 2.0
     sync_duration: float = 6.0
+    #: Quay's FEATURE_ORG_MIRROR (on here, off by default in Quay): without it every
+    #: ``/organization/{org}/mirror`` endpoint answers 404.
+    org_mirror: bool = True
+    #: Seconds an organization mirror's worker spends on each tag it copies.
+    org_tag_seconds: float = 5.0
     redirect_uri: str = "http://127.0.0.1:8000/"
     allowed_hosts: list[str] = field(default_factory=list)
     repos: int = 0
@@ -209,6 +215,8 @@ class Options:
             "sparse_index": self.sparse_index,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
+            "org_mirror": self.org_mirror,
+            "org_tag_seconds": self.org_tag_seconds,
             "redirect_uri": self.redirect_uri,
             "allowed_hosts": list(self.allowed_hosts),
             "repos": self.repos,
@@ -254,6 +262,12 @@ class State:
         self.granted: dict[str, set[str]] = {}
         self.next_token_id = 1
         self.tag_counter = 0
+        self.org_mirrors: dict[str, OrgMirror] = {}
+        self.org_sources: dict[str, SourceNamespace] = {}
+        #: Organization-level usage log entries (an organization mirror's), by organization.
+        self.org_logs: dict[str, list[LogEntry]] = {}
+        #: Source hosts that refuse connections.
+        self.org_unreachable: set[str] = set()
         self.schedule = Schedule()
         self.index = RepoIndex()
 

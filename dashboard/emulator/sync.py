@@ -27,6 +27,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import org_worker
 from .state import (
     MAX_SYNC_DURATION,
     MAX_SYNC_RETRIES,
@@ -338,9 +339,12 @@ def track(state: State, repo: Repository) -> None:
 
 
 def track_all(state: State) -> None:
-    """File every repository (after seeding, or when ``claim_delay`` changed)."""
+    """File every repository and organization mirror (after seeding, or when ``claim_delay``
+    changed)."""
     for repo in state.repos.values():
         track(state, repo)
+    for org_mirror in state.org_mirrors.values():
+        org_worker.track(state, org_mirror)
 
 
 def advance(state: State, now: datetime | None = None) -> None:
@@ -354,6 +358,12 @@ def advance(state: State, now: datetime | None = None) -> None:
         if event is None:
             return
         key, due = event
+        if key[0] == org_worker.ORG_KEY:
+            org_mirror = state.org_mirrors.get(key[1])
+            if org_mirror is not None:
+                org_worker.step(state, org_mirror, due)
+                org_worker.track(state, org_mirror)
+            continue
         repo = state.repos[key]
         step(state, repo, due)
         track(state, repo)

@@ -218,6 +218,17 @@ def _check_minimum(instance: Any, value: Any, schema: dict[str, Any]) -> Iterato
         yield SchemaError(message, "minimum", schema, instance)
 
 
+def _check_maximum(instance: Any, value: Any, schema: dict[str, Any]) -> Iterator[SchemaError]:
+    if _is_type(instance, "number") and instance > value:
+        message = f"{instance!r} is greater than the maximum of {value!r}"
+        yield SchemaError(message, "maximum", schema, instance)
+
+
+def _check_max_length(instance: Any, value: Any, schema: dict[str, Any]) -> Iterator[SchemaError]:
+    if isinstance(instance, str) and len(instance) > value:
+        yield SchemaError(f"{instance!r} is too long", "maxLength", schema, instance)
+
+
 def _check_min_items(instance: Any, value: Any, schema: dict[str, Any]) -> Iterator[SchemaError]:
     if isinstance(instance, list) and len(instance) < value:
         yield SchemaError(f"{instance!r} is too short", "minItems", schema, instance)
@@ -252,6 +263,8 @@ KEYWORDS = {
     "type": _check_type,
     "enum": _check_enum,
     "minimum": _check_minimum,
+    "maximum": _check_maximum,
+    "maxLength": _check_max_length,
     "minItems": _check_min_items,
     "required": _check_required,
     "properties": _check_properties,

@@ -56,6 +56,12 @@ LABELS: dict[str, str] = {
     "https_proxy": "HTTPS proxy",
     "no_proxy": "no proxy",
     "architecture_filter": "architectures",
+    # An organization mirror's (services/org_settings.py)
+    "external_registry_type": "source type",
+    "external_registry_url": "source registry",
+    "external_namespace": "source namespace",
+    "repository_filters": "repositories to mirror",
+    "visibility": "visibility of new repositories",
 }
 
 PASSWORD = "external_registry_password"  # noqa: S105 - a field name

@@ -6,8 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from .org_status import ORG_CANCEL_WARNING
 from .status import CANCEL_WARNING
 
 
 def live_status(request: HttpRequest) -> dict[str, object]:
-    return {"poll_seconds": settings.STATUS_POLL_SECONDS, "cancel_warning": CANCEL_WARNING}
+    return {
+        "poll_seconds": settings.STATUS_POLL_SECONDS,
+        "cancel_warning": CANCEL_WARNING,
+        "org_cancel_warning": ORG_CANCEL_WARNING,
+        "org_poll_seconds": settings.OVERVIEW_REFRESH_SECONDS,
+    }

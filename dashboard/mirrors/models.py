@@ -16,6 +16,7 @@ class AuditEntry(models.Model):
         SYNC_NOW = "sync_now", "pressed Sync now"
         CANCEL = "cancel", "cancelled the sync"
         STATE = "state", "changed the repository state"
+        DELETE = "delete", "deleted the mirror"
 
     class Outcome(models.TextChoices):
         DONE = "done", "done"

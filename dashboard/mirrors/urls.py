@@ -2,7 +2,16 @@ from django.http import Http404
 from django.urls import path, re_path, register_converter
 
 from . import converters
-from .views import audit, edit, index, overview_parts, repository, sync
+from .views import (
+    audit,
+    edit,
+    index,
+    org_mirror,
+    overview_orgs,
+    overview_parts,
+    repository,
+    sync,
+)
 
 app_name = "mirrors"
 
@@ -26,6 +35,7 @@ urlpatterns = [
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),
     path("overview/refresh/", overview_parts.refresh, name="overview-refresh"),
+    path("overview/org-mirrors/", overview_orgs.org_mirrors, name="overview-orgs"),
     path("repo/<ns:namespace>/<repo:name>/row/", index.row, name="row"),
     # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
     path("repo/<ns:namespace>/<repo:name>/", repository.repository, name="repo"),
@@ -37,6 +47,14 @@ urlpatterns = [
     path("repo/<ns:namespace>/<repo:name>/rules/", edit.rules, name="rules"),
     path("repo/<ns:namespace>/<repo:name>/rules/check/", edit.rules_check, name="rules-check"),
     path("repo/<ns:namespace>/<repo:name>/state/", edit.switch_state, name="switch-state"),
+    # --- organization mirrors (views/org_mirror.py) ---
+    path("org/<ns:org>/mirror/", org_mirror.org_mirror, name="org-mirror"),
+    path("org/<ns:org>/mirror/sync-now/", org_mirror.org_sync_now, name="org-mirror-sync-now"),
+    path("org/<ns:org>/mirror/cancel/", org_mirror.org_cancel, name="org-mirror-cancel"),
+    path("org/<ns:org>/mirror/verify/", org_mirror.org_verify, name="org-mirror-verify"),
+    path("org/<ns:org>/mirror/delete/", org_mirror.org_delete, name="org-mirror-delete"),
+    path("org/<ns:org>/mirror/settings/", org_mirror.org_settings, name="org-mirror-settings"),
+    path("org/<ns:org>/mirror/filters/", org_mirror.org_filters_preview, name="org-mirror-filters"),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
 ]

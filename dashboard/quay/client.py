@@ -9,14 +9,13 @@ the real server differs from it: 204 on sync-now/cancel, ``rule_kind``/``rule_va
 
 from __future__ import annotations
 
-import functools
 import http.cookiejar
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -29,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from dashboard import metrics
 
 from . import __version__, names
+from .answers import UNREADABLE, reads_answer
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
@@ -54,6 +54,7 @@ from .models import (
     Tag,
     to_api,
 )
+from .org_client import OrgMirrorCalls
 
 logger = logging.getLogger(__name__)
 
@@ -113,26 +114,6 @@ def _new_proxies(*, setting: str, **_: Any) -> None:
             _sessions.clear()
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-UNREADABLE = "Quay answered in a form this dashboard cannot read."
-
-
-def _reads_answer(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn an answer of an unexpected shape (a missing key, a list for an object, a date
-    that is not one) into :class:`QuayUnexpected`, which views show as a message."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            logger.warning("Unreadable answer from Quay in %s: %r", method.__name__, exc)
-            raise QuayUnexpected(UNREADABLE) from exc
-
-    return wrapper
-
-
 #: Answers the dashboard expects and puts in words on the page (a refusal, "no such thing",
 #: a token signed out): not for an operator's log. Quay failing (5xx) is.
 _EXPECTED_STATUSES = frozenset({401, 403, 404})
@@ -162,7 +143,7 @@ def _repo_path(namespace: str, name: str) -> str:
     return f"repository/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
-class QuayClient:
+class QuayClient(OrgMirrorCalls):
     """Quay's API as one person sees it (their token, their rights)."""
 
     def __init__(
@@ -318,14 +299,14 @@ class QuayClient:
 
     # -- who am I -----------------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def get_user(self) -> QuayUser:
         """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
         return QuayUser.from_api(self.get("user/", "user:read"))
 
     # -- the registry -------------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def get_registry_capabilities(self) -> RegistryCapabilities:
         """``GET /api/v1/registry/capabilities``: whether sparse manifests are on, and so
         whether Quay takes an architecture filter, and which architectures may be filtered.
@@ -350,7 +331,7 @@ class QuayClient:
 
     # -- repositories -------------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def list_repositories(self, namespace: str) -> list[Repository]:
         """Every repository of a namespace the person can read, following ``next_page``."""
         repos: list[Repository] = []
@@ -364,7 +345,7 @@ class QuayClient:
             params["next_page"] = next_page
         return repos
 
-    @_reads_answer
+    @reads_answer
     def get_repository(self, namespace: str, name: str) -> Repository:
         return Repository.from_api(self.get(_repo_path(namespace, name), "repo:read"))
 
@@ -379,13 +360,13 @@ class QuayClient:
 
     # -- robots -------------------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def list_org_robots(self, org: str) -> list[Robot]:
         """An organization's robots (scope ``org:admin``)."""
         data = self.get(f"organization/{quote(org, safe='')}/robots", "org:admin") or {}
         return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
 
-    @_reads_answer
+    @reads_answer
     def list_user_robots(self) -> list[Robot]:
         """The signed-in person's own robots."""
         data = self.get("user/robots", "user:admin") or {}
@@ -399,7 +380,7 @@ class QuayClient:
 
     # -- mirror config ------------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def get_mirror(self, namespace: str, name: str) -> MirrorConfig:
         """``GET .../mirror`` (404 when the repository has no mirror config)."""
         return MirrorConfig.from_api(self.get(f"{_repo_path(namespace, name)}/mirror", ADMIN))
@@ -424,7 +405,7 @@ class QuayClient:
 
     # -- logs, tags, health -------------------------------------------------------------------
 
-    @_reads_answer
+    @reads_answer
     def list_logs(
         self,
         namespace: str,
@@ -475,7 +456,7 @@ class QuayClient:
             entries = [e for e in entries if e.is_mirror_event]
         return entries
 
-    @_reads_answer
+    @reads_answer
     def list_tags(self, namespace: str, name: str) -> list[Tag]:
         """The repository's active tags (all pages)."""
         tags: list[Tag] = []
@@ -495,7 +476,7 @@ class QuayClient:
                 break
         return tags
 
-    @_reads_answer
+    @reads_answer
     def get_mirror_health(self, namespace: str | None, *, detailed: bool = True) -> MirrorHealth:
         """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy.
 
@@ -526,4 +507,4 @@ class QuayClient:
         return MirrorHealth(healthy=first.healthy, details=details, has_more=last.has_more)
 
 
-__all__ = ["QuayClient", "QuayError", "http_session"]
+__all__ = ["UNREADABLE", "QuayClient", "QuayError", "http_session"]

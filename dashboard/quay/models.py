@@ -67,6 +67,9 @@ class RepositoryState(enum.StrEnum):
     NORMAL = "NORMAL"
     READ_ONLY = "READ_ONLY"
     MIRROR = "MIRROR"
+    #: Created and synced by its organization's mirror (organization-level mirroring):
+    #: no repository-level mirror config, no state change, no pushes.
+    ORG_MIRROR = "ORG_MIRROR"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ class Repository:
     @property
     def is_mirror(self) -> bool:
         return self.state is RepositoryState.MIRROR
+
+    @property
+    def is_org_mirror(self) -> bool:
+        """Managed by its organization's mirror (not a repository mirror of its own)."""
+        return self.state is RepositoryState.ORG_MIRROR
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Repository:
@@ -176,6 +184,11 @@ class LogEntry:
     @property
     def is_mirror_event(self) -> bool:
         return self.kind.startswith("repo_mirror_")
+
+    @property
+    def is_org_mirror_event(self) -> bool:
+        """An organization mirror's entry (``org_mirror_*``: its worker's and its API's)."""
+        return self.kind.startswith("org_mirror_")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> LogEntry:

@@ -211,7 +211,9 @@
     }
     var empty = document.getElementById("empty");
     if (empty && listed()) {
-      var shown = box.querySelectorAll("tbody tr[data-status]:not([hidden])").length;
+      var shown = box.querySelectorAll(
+        "tbody tr[data-status]:not([hidden]), tbody tr[data-org-status]"
+      ).length;
       empty.hidden = shown > 0 || held > 0;
     }
   }
@@ -321,7 +323,9 @@
 (function () {
   "use strict";
   function boxes() {
-    return document.querySelectorAll('input[type=checkbox][name=repo][form=bulk]');
+    return document.querySelectorAll(
+      'input[type=checkbox][name=repo][form=bulk], input[type=checkbox][name=org][form=bulk]'
+    );
   }
   function reveal() {
     if (!boxes().length) { return; }
@@ -342,7 +346,8 @@
     var all = boxes();
     for (var i = 0; i < all.length; i++) {
       var row = all[i].closest("tr");
-      all[i].checked = !!key && !!row && row.getAttribute("data-status") === key;
+      var status = row && (row.getAttribute("data-status") || row.getAttribute("data-org-status"));
+      all[i].checked = !!key && status === key;
     }
     var header = document.querySelector("[data-select-all]");
     if (header) { header.checked = false; }

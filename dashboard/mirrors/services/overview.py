@@ -39,7 +39,9 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
+from . import overview_orgs
 from .overview_filters import Filters, count_links, counts, total
+from .overview_orgs import OrgRow
 from .overview_refresh import TabRefresh
 from .overview_rows import (
     NOT_IN_HEALTH,
@@ -76,6 +78,8 @@ class Overview:
     upstream_calls: int = 0
     #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
     scopes_known: bool = True
+    #: The organization mirrors of the person's organizations (``overview_orgs``).
+    org_rows: list[OrgRow] = field(default_factory=list)
 
     @property
     def incomplete(self) -> str:
@@ -187,10 +191,12 @@ def collect(
     calls += len(where.wanted)
     repos: list[Repository] = []
     listed: list[str] = []
+    by_namespace: dict[str, list[Repository]] = {}
     for outcome in listings:
         if outcome.ok:
             repos.extend(outcome.value or ())
             listed.append(outcome.item)
+            by_namespace[outcome.item] = list(outcome.value or ())
         else:
             assert outcome.error is not None
             overview.namespace_errors[outcome.item] = outcome.error.message
@@ -259,8 +265,13 @@ def collect(
                 read_only.add(namespace)
     if include_normal:
         overview.rows.extend(
-            Row(repo.namespace, repo.name, mirrored=False) for repo in repos if not repo.is_mirror
+            Row(repo.namespace, repo.name, mirrored=False)
+            for repo in repos
+            if not repo.is_mirror and not repo.is_org_mirror
         )
+    orgs = overview_orgs.candidates(where.username, by_namespace)
+    overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace)
+    calls += len(orgs)
     overview.rows.sort(key=lambda row: row.sort_key)
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
     overview.upstream_calls = calls
@@ -385,10 +396,14 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
     )
     context = summary(data.rows, filters)
     drawn = context["rows"]
+    org_rows = overview_orgs.place(data.org_rows, filters)
     return {
         **context,
         "overview": data,
-        "selectable": any(row.actionable for row in drawn),
+        "org_rows": org_rows,
+        "org_polls": any(row.polls for row in org_rows),
+        "selectable": any(row.actionable for row in drawn)
+        or any(row.config is not None for row in org_rows),
         "lazy": False,
         "admin_scope": person.admin_scope,
         "read_only_superuser": person.read_only_superuser,

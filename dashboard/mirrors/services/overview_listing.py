@@ -20,11 +20,13 @@ from django.conf import settings
 from dashboard.quay.cache import prefetch, within
 from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import fan_out
-from dashboard.quay.models import HealthEntry
+from dashboard.quay.models import HealthEntry, Repository
 
+from . import overview_orgs
 from .overview import Overview, read_health, scope
 from .overview_details import detailed_row, not_older_than
 from .overview_filters import Filters
+from .overview_orgs import OrgRow
 from .overview_rows import Row, hidden_row, row_from_health, stamped
 from .person import Person
 
@@ -40,13 +42,20 @@ class Listed:
     rows: list[Row] = field(default_factory=list)
     #: Rows the page drew from health that the person cannot see: drawn again, read-only.
     hidden: list[Row] = field(default_factory=list)
+    #: The organization mirrors (their own rows, filtered), see ``overview_orgs``.
+    org_rows: list[OrgRow] = field(default_factory=list)
+
+    @property
+    def org_polls(self) -> bool:
+        return any(row.polls for row in self.org_rows)
 
     @property
     def anything_shown(self) -> bool:
         """A row (of the page's or of these) is on show, or may be once its details come."""
         replaced = {row.full_name for row in self.hidden}
         kept = [row for row in self.overview.rows if row.full_name not in replaced]
-        return bool(kept) or any(not row.hidden for row in self.rows + self.hidden)
+        shown = any(not row.hidden for row in self.rows + self.hidden)
+        return bool(kept) or shown or bool(self.org_rows)
 
 
 def listing(
@@ -74,15 +83,18 @@ def listing(
     listed = Listed(overview)
     normal: list[Row] = []
     read_only: set[str] = set()
+    listings: dict[str, list[Repository]] = {}
     for outcome in fan_out(client.list_repositories, where.wanted):
         namespace = outcome.item
         if not outcome.ok:
             overview.namespace_errors[namespace] = outcome.error.message if outcome.error else ""
             continue
-        repos = outcome.value or []
+        repos = listings[namespace] = outcome.value or []
         named = health[namespace]
         origin = "listing" if namespace in health_read else "unknown"
         for repo in repos:
+            if repo.is_org_mirror:
+                continue  # its organization mirror's row stands for it
             if not repo.is_mirror:
                 if filters.show_normal:
                     normal.append(Row(namespace, repo.name, mirrored=False))
@@ -97,6 +109,10 @@ def listing(
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
     overview.rows.sort(key=lambda row: row.sort_key)
     _prefetch_first_details(client, listed, now, person)
+    orgs = overview_orgs.candidates(where.username, listings)
+    listed.org_rows = overview_orgs.place(
+        overview_orgs.read_rows(client, orgs, now, listings), filters
+    )
     return listed
 
 

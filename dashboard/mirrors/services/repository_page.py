@@ -22,6 +22,7 @@ from dashboard.quay.models import (
     RegistryCapabilities,
     Repository,
 )
+from dashboard.quay.org_models import OrgMirrorRepo
 
 from .. import changes
 from ..forms import MirrorSettingsForm, data_from_pending
@@ -62,6 +63,8 @@ class PageData:
     notes: list[str] = field(default_factory=list)
     #: Who is looking (what their token is known to carry: see ``Person``).
     person: Person | None = None
+    #: An ``ORG_MIRROR`` repository's row in its organization mirror (its admins only).
+    org_repo: OrgMirrorRepo | None = None
 
     @property
     def namespace(self) -> str:
@@ -134,7 +137,15 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
     data.person = person
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
+    if repository.value is not None and repository.value.is_org_mirror:
+        data.org_repo = _org_repo(client, target)
     return data
+
+
+def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
+    """The repository's row in its organization mirror (one call; none when unreadable)."""
+    repos = quietly(client.all_org_mirror_repositories, target.namespace) or ()
+    return next((repo for repo in repos if repo.name == target.name), None)
 
 
 def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
@@ -289,7 +300,9 @@ def page(
     repo = data.repository.value
     missing = None
     forbidden = isinstance(data.mirror.error, QuayForbidden)
-    if config is None and repo is not None and not repo.is_mirror and not forbidden:
+    if repo is not None and repo.is_org_mirror:
+        missing = "org_mirror"  # synced by its organization's mirror: nothing of its own
+    elif config is None and repo is not None and not repo.is_mirror and not forbidden:
         missing = "normal"  # Quay answers 404 (or 400) for the config of a non-mirror repo
     elif config is None and isinstance(data.mirror.error, QuayNotFound):
         missing = "no_config"
@@ -318,6 +331,7 @@ def page(
             "missing": missing,
             "mirror_error": "" if missing else _mirror_error(data),
             "health": data.health,
+            "org_repo": data.org_repo,
             "health_status": describe_health(data.health, now) if data.health else None,
             "tags": data.tag_names,
             "tags_error": _tags_error(data.tags),

@@ -19,8 +19,9 @@ from dashboard.http import HtmxHttpRequest
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
+from ..services import org_actions, overview_first_paint, overview_orgs, sync_actions
 from ..services import overview as rows
-from ..services import overview_first_paint, sync_actions
+from ..services.org_target import OrgTarget
 from ..services.overview_filters import Filters
 from ..services.overview_rows import STATUS_CHOICES
 from ..services.status_panel import PollState
@@ -89,30 +90,47 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     """
     action = request.POST.get("action", "")
     selected = _selected(request)
+    orgs = [
+        OrgTarget(org)
+        for org in dict.fromkeys(request.POST.getlist("org"))
+        if names.valid_namespace(org)
+    ][:BULK_LIMIT]
     context: dict[str, Any] = {
         "back": safe_next(request, request.POST.get("next")),
         "action_label": BULK_ACTIONS.get(action, ""),
     }
     if action not in BULK_ACTIONS:
         context["error"] = "Choose Sync now or Cancel."
-    elif not selected:
+    elif not selected and not orgs:
         context["error"] = "Select at least one repository first (tick the boxes in the rows)."
     elif action == "cancel" and not request.htmx and request.POST.get("confirm") != "yes":
         # Without JavaScript there was no dialog: ask on a page first (htmx asks with
         # hx-confirm before it posts).
-        context.update(confirm=True, selected=[str(target) for target in selected])
+        context.update(
+            confirm=True,
+            selected=[str(target) for target in selected],
+            selected_orgs=[target.org for target in orgs],
+        )
         return render(request, "mirrors/overview_bulk.html", context)
     else:
         client, person, now = acting(request)
         results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
+        org_results = org_actions.perform_all(client, person, orgs, action, now)  # type: ignore[arg-type]
+        every = [*results, *org_results]
         context.update(
-            results=results,
-            grouped=sync_actions.grouped(results),
-            done=sum(result.ok for _, result in results),
+            results=every,
+            grouped=sync_actions.grouped(every),
+            done=sum(result.ok for _, result in every),
         )
         if request.htmx:
             context["rows"] = rows.rows_after_actions(client, results, now, person)
             context["refresh"] = fragments.refresh_restart(context["rows"], now)
+            after = [
+                overview_orgs.row_after_action(client, target, result, now)
+                for target, result in org_results
+            ]
+            context["org_rows_after"] = after
+            context["org_polls_after"] = any(row.polls for row in after)
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)
     status = 400 if "error" in context else 200

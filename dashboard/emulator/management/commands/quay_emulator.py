@@ -40,6 +40,17 @@ class Command(BaseCommand):
             action="store_true",
             help="FEATURE_SPARSE_INDEX on: accept architecture filters (Quay's default is off)",
         )
+        parser.add_argument(
+            "--no-org-mirror",
+            action="store_true",
+            help="FEATURE_ORG_MIRROR off: every organization-mirror endpoint answers 404",
+        )
+        parser.add_argument(
+            "--org-tag-seconds",
+            type=float,
+            default=5.0,
+            help="seconds an organization mirror's worker spends on each tag",
+        )
         parser.add_argument("--claim-delay", type=float, default=2.0)
         parser.add_argument("--sync-duration", type=float, default=6.0)
         parser.add_argument("--redirect-uri", default="http://127.0.0.1:8000/")
@@ -60,6 +71,8 @@ class Command(BaseCommand):
             error_rate=opts["error_rate"],
             quirks=not opts["no_quirks"],
             sparse_index=opts["sparse_index"],
+            org_mirror=not opts["no_org_mirror"],
+            org_tag_seconds=opts["org_tag_seconds"],
             claim_delay=opts["claim_delay"],
             sync_duration=opts["sync_duration"],
             redirect_uri=opts["redirect_uri"],

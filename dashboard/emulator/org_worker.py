@@ -1,0 +1,471 @@
+"""Clock-driven simulation of Quay's organization-mirror jobs (``_process_org_mirror_discovery``
+and ``_process_org_mirrors`` of the repo-mirror worker), after ``data/model/org_mirror.py`` and
+the transcript of a real Quay (``shared/reference/quay-org-mirror-observed.md``).
+
+Each organization mirror has one entry in ``state.schedule`` (key ``(ORG_KEY, org)``): its next
+event, replayed by ``sync.advance`` like a repository's. Events, at the worker's pass
+``claim_delay`` seconds after a change:
+
+* **discovery** (SYNC_NOW, a due start date, or a stalled claim whose lease ran out): the
+  config's status says discovery only. The source namespace is listed (an anonymous ``quay``
+  source sees public repositories only), filtered by ``repository_filters`` (globs; empty =
+  all); new repositories are recorded, every active one goes to SYNC_NOW, the others to SKIP
+  (filtered out, or gone from the source). The config is then SUCCESS with the next start
+  date, while its repositories still sync. A failed listing is FAIL, retried at every pass
+  until the retries run out (then retries 3 and the next interval).
+* **one repository at a time**, in discovery order, a second apart: the target repository is
+  created in state ORG_MIRROR when its first sync starts; a sync takes ``org_tag_seconds``
+  per tag and ends SUCCESS (tags copied) or FAIL (retried while retries last; after the last
+  one Quay resets retries to 3 and waits for the next interval, so the repository still
+  counts as unfinished and Sync now is refused meanwhile).
+* **cancel** (the API set CANCEL): every repository but the SKIP ones becomes CANCEL (a
+  running sync stops), and the config returns to SUCCESS, retries 3, the start date moved to
+  the next interval boundary: scheduled syncs go on.
+A disabled config is not picked up (a SYNC_NOW or CANCEL on it stays).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import datetime, timedelta
+from typing import Any
+
+from .org_state import (
+    EXCLUDED,
+    GONE,
+    MAX_DISCOVERY_SECONDS,
+    MAX_REPO_SYNC_SECONDS,
+    OrgMirror,
+    OrgMirrorRepo,
+    SourceNamespace,
+)
+from .state import LogEntry, Repository, State
+
+ORG_KEY = "#org-mirror"
+MAX_RETRIES = 3
+#: Seconds between the end of one repository's sync and the start of the next.
+REPO_GAP = 1.0
+ACTIVE = ("SYNCING", "SYNC_NOW", "NEVER_RUN")
+
+
+def key(org: str) -> tuple[str, str]:
+    return (ORG_KEY, org)
+
+
+def _later(moment: datetime, seconds: float) -> datetime:
+    try:
+        return moment + timedelta(seconds=seconds)
+    except OverflowError:
+        return datetime.max
+
+
+def next_start(start: datetime | None, interval: int, when: datetime) -> datetime:
+    """Quay's release: the next interval boundary counted from the old start date."""
+    if start is None or interval <= 0:
+        return _later(when, max(interval, 0))
+    delta = when - start
+    seconds = delta.days * 86400 + delta.seconds
+    return _later(when, interval - (seconds % interval))
+
+
+def matches_filters(name: str, filters: list[str]) -> bool:
+    return not filters or any(fnmatch.fnmatchcase(name, pattern) for pattern in filters)
+
+
+def is_unfinished(repo: OrgMirrorRepo) -> bool:
+    """Quay's ``count_active_org_mirror_repos``: queued, running, never run, or FAIL with
+    retries left (which is every failed repository: the last failure resets retries to 3)."""
+    return repo.sync_status in ACTIVE or (
+        repo.sync_status == "FAIL" and repo.sync_retries_remaining > 0
+    )
+
+
+def org_log(
+    state: State,
+    org: str,
+    kind: str,
+    metadata: dict[str, Any],
+    when: datetime,
+    performer: str | None = None,
+    ip: str | None = None,
+) -> None:
+    """An entry of the organization's own usage log."""
+    state.org_logs.setdefault(org, []).append(LogEntry(kind, metadata, when, performer, ip))
+
+
+def _log(
+    state: State, mirror: OrgMirror, kind: str, metadata: dict[str, Any], when: datetime
+) -> None:
+    """The worker's per-config entry (its performer is the mirror's robot, as in Quay)."""
+    metadata = {**metadata, "org_mirror_config_id": 1}
+    org_log(state, mirror.org, kind, metadata, when, performer=mirror.robot_username)
+
+
+def _config_log(state: State, mirror: OrgMirror, kind: str, message: str, when: datetime) -> None:
+    metadata = {
+        "message": message,
+        "external_registry_url": mirror.external_registry_url,
+        "external_namespace": mirror.external_namespace,
+    }
+    _log(state, mirror, kind, metadata, when)
+
+
+# ------------------------------------------------------------------- the source
+
+
+def source_problem(
+    state: State, mirror: OrgMirror, *, listing: bool = False
+) -> tuple[SourceNamespace | None, str | None]:
+    """The source namespace, or why it cannot be reached: the adapter's message for a test
+    connection, or (``listing``) for the repository listing of a discovery."""
+    host = mirror.host
+    namespace = mirror.external_namespace
+    harbor = mirror.external_registry_type == "harbor"
+    if host in state.org_unreachable:
+        scheme = "HTTPS" if mirror.external_registry_url.startswith("https") else "HTTP"
+        port = 443 if scheme == "HTTPS" else 80
+        return None, (
+            f"Connection error: {scheme}ConnectionPool(host='{host}', port={port}): Max retries "
+            f"exceeded with url: /api/v1/organization/{namespace} (Caused by NewConnectionError("
+            f"\"{scheme}Connection(host='{host}', port={port}): Failed to establish a new "
+            'connection: [Errno 111] Connection refused"))'
+        )
+    source = state.org_sources.get(mirror.source_key)
+    if source is not None and source.registry_type == "quay" and harbor:
+        return None, "Unexpected response: 308"
+    if source is None or source.registry_type != mirror.external_registry_type:
+        if not harbor:
+            return None, f"Namespace '{namespace}' not found"
+        suffix = " on Harbor registry" if listing else ""
+        return None, f"Project '{namespace}' not found{suffix}"
+    password = mirror.external_registry_password
+    if password is not None and source.password is not None and password != source.password:
+        if harbor:
+            return None, "Authentication failed"
+        return None, "Authentication failed: invalid API token or credentials"
+    return source, None
+
+
+def visible_repos(source: SourceNamespace, mirror: OrgMirror) -> list[str]:
+    """What the adapter lists: public repositories, and private ones with credentials."""
+    signed_in = mirror.external_registry_password is not None
+    return [name for name, repo in source.repos.items() if repo.public or signed_in]
+
+
+# ----------------------------------------------------------------- the schedule
+
+
+def _repo_due(mirror: OrgMirror) -> datetime | None:
+    """When the worker may start the next repository's sync, or None."""
+    due: datetime | None = None
+    floor = mirror.next_repo_at or mirror.touched_at or datetime.min
+    for repo in mirror.repos.values():
+        if repo.sync_status == "SYNC_NOW" and repo.sync_expiration_date is None:
+            at = floor
+        elif (
+            repo.sync_status in ("FAIL", "NEVER_RUN")
+            and repo.sync_retries_remaining > 0
+            and repo.sync_start_date is not None
+            and repo.sync_expiration_date is None
+        ):
+            at = max(floor, repo.sync_start_date)
+        else:
+            continue
+        due = at if due is None else min(due, at)
+    return due
+
+
+def _running(mirror: OrgMirror) -> OrgMirrorRepo | None:
+    for repo in mirror.repos.values():
+        if repo.finish_at is not None:
+            return repo
+    return None
+
+
+def _discovery_due(state: State, mirror: OrgMirror) -> datetime | None:
+    delay = state.options.claim_delay
+    touched = mirror.touched_at or datetime.min
+    status = mirror.sync_status
+    if status == "SYNC_NOW" and mirror.sync_expiration_date is None:
+        return _later(touched, delay)
+    if status == "CANCEL":
+        return _later(touched, delay) if mirror.sync_expiration_date is not None else None
+    if mirror.sync_retries_remaining < 1 or mirror.sync_start_date is None:
+        return None
+    if status == "SYNCING":
+        expiry = mirror.sync_expiration_date or touched
+        return _later(max(expiry, mirror.sync_start_date, touched), delay)
+    if mirror.sync_expiration_date is None:
+        return _later(max(mirror.sync_start_date, touched), delay)
+    return None
+
+
+def eligible_at(state: State, mirror: OrgMirror) -> datetime | None:
+    """When the worker next acts on this organization mirror, or None."""
+    if not mirror.is_enabled:
+        return None
+    times = [_discovery_due(state, mirror)]
+    running = _running(mirror)
+    if running is not None:
+        times.append(running.finish_at)
+    elif mirror.sync_status != "CANCEL":
+        times.append(_repo_due(mirror))
+    found = [t for t in times if t is not None]
+    return min(found) if found else None
+
+
+def track(state: State, mirror: OrgMirror) -> None:
+    state.schedule.set(key(mirror.org), eligible_at(state, mirror))
+
+
+def step(state: State, mirror: OrgMirror, when: datetime) -> None:
+    """Apply the event due at ``when``: a sync ending, a cancel, a discovery or a sync starting."""
+    running = _running(mirror)
+    if running is not None and running.finish_at is not None and running.finish_at <= when:
+        _finish_repo(state, mirror, running, when)
+        return
+    due = _discovery_due(state, mirror)
+    if due is not None and due <= when:
+        if mirror.sync_status == "CANCEL":
+            _apply_cancel(state, mirror, when)
+        else:
+            _discover(state, mirror, when)
+        return
+    if running is None:
+        _start_next_repo(state, mirror, when)
+
+
+# ------------------------------------------------------------------- discovery
+
+
+def _release(mirror: OrgMirror, status: str, when: datetime) -> None:
+    retries = mirror.sync_retries_remaining
+    if status == "FAIL":
+        retries = max(0, retries - 1)
+    if status in ("SUCCESS", "CANCEL") or retries < 1:
+        mirror.sync_start_date = next_start(mirror.sync_start_date, mirror.sync_interval, when)
+        retries = MAX_RETRIES
+    mirror.sync_status = "SUCCESS" if status == "CANCEL" else status
+    mirror.sync_retries_remaining = retries
+    mirror.sync_expiration_date = None
+    mirror.touched_at = when
+
+
+def _discover(state: State, mirror: OrgMirror, when: datetime) -> None:
+    if mirror.stalled:
+        mirror.stalled = False  # the claim ran out: the worker takes it again
+    mirror.sync_status = "SYNCING"
+    mirror.sync_expiration_date = when + timedelta(seconds=MAX_DISCOVERY_SECONDS)
+    _config_log(
+        state,
+        mirror,
+        "org_mirror_sync_started",
+        f"Starting repository discovery for organization '{mirror.org}'",
+        when,
+    )
+    source, problem = source_problem(state, mirror, listing=True)
+    if source is None:
+        _config_log(
+            state,
+            mirror,
+            "org_mirror_sync_failed",
+            f"Failed to fetch repositories from source: {problem}",
+            when,
+        )
+        _release(mirror, "FAIL", when)
+        return
+    listed = visible_repos(source, mirror)
+    active = [name for name in listed if matches_filters(name, mirror.repository_filters)]
+    new = 0
+    for name in active:
+        repo = mirror.repos.get(name)
+        if repo is None:
+            repo = OrgMirrorRepo(name, len(mirror.repos), when, sync_start_date=when)
+            mirror.repos[name] = repo
+            new += 1
+        if repo.sync_status != "SYNCING":
+            repo.sync_status = "SYNC_NOW"
+            repo.status_message = None
+            repo.sync_retries_remaining = MAX_RETRIES
+            repo.sync_expiration_date = None
+    if listed:
+        for name, repo in mirror.repos.items():
+            if name in active or repo.sync_status in ("SKIP", "SYNCING"):
+                continue
+            repo.sync_status = "SKIP"
+            repo.status_message = EXCLUDED if name in listed else GONE
+            repo.sync_retries_remaining = 0
+            repo.sync_start_date = None
+    message = f"Discovery completed: {len(active)} repos discovered, {new} new"
+    _config_log(state, mirror, "org_mirror_sync_success", message, when)
+    _release(mirror, "SUCCESS", when)
+    mirror.next_repo_at = _later(when, REPO_GAP)
+
+
+def _apply_cancel(state: State, mirror: OrgMirror, when: datetime) -> None:
+    changed = 0
+    for repo in mirror.repos.values():
+        if repo.sync_status == "SKIP":
+            continue
+        if repo.sync_status != "CANCEL":
+            changed += 1
+        repo.sync_status = "CANCEL"
+        repo.finish_at = None
+        repo.sync_expiration_date = None
+        repo.sync_retries_remaining = 0
+        repo.sync_start_date = None
+    message = f"Sync cancelled: {changed} repos set to cancelled"
+    _config_log(state, mirror, "org_mirror_sync_failed", message, when)
+    _release(mirror, "CANCEL", when)
+
+
+# ------------------------------------------------------------ repository syncs
+
+
+def _start_next_repo(state: State, mirror: OrgMirror, when: datetime) -> None:
+    candidates = []
+    for repo in mirror.repos.values():
+        queued = repo.sync_status == "SYNC_NOW" and repo.sync_expiration_date is None
+        retry = (
+            repo.sync_status in ("FAIL", "NEVER_RUN")
+            and repo.sync_retries_remaining > 0
+            and repo.sync_start_date is not None
+            and repo.sync_start_date <= when
+        )
+        if queued or retry:
+            candidates.append(repo)
+    if not candidates:
+        mirror.next_repo_at = None
+        return
+    repo = min(candidates, key=lambda r: r.order)
+    target = _target_repository(state, mirror, repo, when)
+    repo.sync_status = "SYNCING"
+    repo.sync_expiration_date = when + timedelta(seconds=MAX_REPO_SYNC_SECONDS)
+    source = state.org_sources.get(mirror.source_key)
+    tags = len(source.repos[repo.name].tags) if source and repo.name in source.repos else 1
+    repo.finish_at = _later(when, max(1, tags) * state.options.org_tag_seconds)
+    reference = f"{mirror.host}/{mirror.external_namespace}/{repo.name}"
+    message = f"Starting sync for '{reference}'"
+    _repo_log(state, target, "org_mirror_sync_started", "start", message, when)
+
+
+def _target_repository(
+    state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: datetime
+) -> Repository:
+    """The Quay repository the sync writes to, created in state ORG_MIRROR on first use."""
+    from . import sync
+
+    existing = state.repos.get((mirror.org, repo.name))
+    if existing is None:
+        existing = Repository(
+            mirror.org,
+            repo.name,
+            state="ORG_MIRROR",
+            is_public=mirror.visibility == "public",
+            status_token=f"org-mirror-{mirror.org}-{repo.name}",
+        )
+        state.repos[(mirror.org, repo.name)] = existing
+        reference = f"{mirror.host}/{mirror.external_namespace}/{repo.name}"
+        metadata = {
+            "external_reference": reference,
+            "visibility": mirror.visibility,
+            "via_org_mirror": True,
+        }
+        state.add_log(existing, "org_mirror_repo_created", metadata, when, mirror.robot_username)
+        sync.track(state, existing)
+    repo.quay_repository = existing.full_name
+    return existing
+
+
+def _repo_log(
+    state: State,
+    target: Repository,
+    kind: str,
+    verb: str,
+    message: str,
+    when: datetime,
+    tags: str | None = None,
+) -> None:
+    """A per-repository worker entry in the target repository's log (no performer)."""
+    metadata = {
+        "verb": verb,
+        "namespace": target.namespace,
+        "repo": target.name,
+        "message": message,
+        "tag": None,
+        "tags": tags,
+        "stdout": None,
+        "stderr": None,
+    }
+    state.add_log(target, kind, metadata, when)
+
+
+def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: datetime) -> None:
+    from . import sync
+
+    repo.finish_at = None
+    repo.sync_expiration_date = None
+    mirror.next_repo_at = _later(when, REPO_GAP)
+    target = state.repos.get((mirror.org, repo.name))
+    source = state.org_sources.get(mirror.source_key)
+    source_repo = source.repos.get(repo.name) if source else None
+    reference = f"{mirror.host}/{mirror.external_namespace}/{repo.name}"
+    failure = None
+    if source_repo is None:
+        failure = f"Source repository '{reference}' not found"
+    elif source_repo.fails_with:
+        failure = source_repo.fails_with
+    if failure is not None:
+        repo.sync_status = "FAIL"
+        repo.status_message = failure
+        repo.sync_retries_remaining = max(0, repo.sync_retries_remaining - 1)
+        if repo.sync_retries_remaining < 1:
+            repo.sync_retries_remaining = MAX_RETRIES
+            repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
+        if target is not None:
+            _repo_log(state, target, "org_mirror_sync_failed", "end", failure, when)
+        return
+    assert source_repo is not None
+    if target is not None:
+        for name in source_repo.tags:
+            sync.put_tag(state, target, reference, name, when)
+        for name in [name for name in target.tags if name not in source_repo.tags]:
+            del target.tags[name]
+        message = f"Successfully synced '{reference}': {len(source_repo.tags)} tags"
+        tags = ", ".join(source_repo.tags)
+        _repo_log(state, target, "org_mirror_sync_success", "end", message, when, tags)
+    repo.sync_status = "SUCCESS"
+    repo.status_message = None
+    repo.last_sync_date = when
+    repo.sync_retries_remaining = MAX_RETRIES
+    repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
+
+
+# ------------------------------------------------------------------ API actions
+
+
+def sync_now_refusal(mirror: OrgMirror) -> str | None:
+    """Quay's ``update_sync_status_to_sync_now`` reasons to refuse, or None."""
+    if mirror.sync_status == "SYNCING":
+        return "Cannot trigger sync: discovery is currently in progress."
+    if any(is_unfinished(repo) for repo in mirror.repos.values()):
+        return (
+            "Cannot trigger sync: repositories are still syncing. Cancel the current sync and "
+            "wait for all repositories to reach a terminal state before triggering a new sync."
+        )
+    return None
+
+
+def sync_now(mirror: OrgMirror, when: datetime) -> None:
+    mirror.sync_status = "SYNC_NOW"
+    mirror.sync_expiration_date = None
+    mirror.sync_retries_remaining = max(mirror.sync_retries_remaining, 1)
+    mirror.sync_start_date = when
+    mirror.touched_at = when
+
+
+def cancel(mirror: OrgMirror, when: datetime) -> None:
+    mirror.sync_status = "CANCEL"
+    mirror.sync_retries_remaining = 0
+    mirror.sync_expiration_date = when
+    mirror.touched_at = when

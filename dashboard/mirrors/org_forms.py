@@ -1,0 +1,258 @@
+"""The organization mirror's settings form: checks every field the way Quay would before
+anything is sent (Quay's ``endpoints/api/org_mirror.py`` schema and URL rules), and reads
+durations, the start date (in the person's time zone) and the filters into Quay's values."""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from django import forms
+from django.utils import timezone
+
+from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
+
+from .forms import (
+    EARLIEST_START,
+    LATEST_START,
+    MAX_NAME,
+    MAX_PASSWORD,
+    START_OUT_OF_RANGE,
+    StartDateField,
+    _zone,
+    split_duration,
+)
+from .globs import check_pattern
+
+#: Units of the durations (Quay's timeout may be as short as 30 seconds).
+UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+MIN_INTERVAL = 60  # Quay's schema: sync_interval minimum 60
+MIN_TIMEOUT, MAX_TIMEOUT = 30, 3600  # Quay's schema: skopeo_timeout 30..3600
+MAX_FILTERS = 100
+MAX_FILTER = 255
+MAX_URL = 2048
+MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
+TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
+VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
+#: The fields Quay stores, in the order the form shows them (``sync_interval`` and
+#: ``skopeo_timeout`` are read from a number and a unit).
+FIELDS = (
+    "external_registry_type",
+    "external_registry_url",
+    "external_namespace",
+    "repository_filters",
+    "robot_username",
+    "visibility",
+    "is_enabled",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout",
+    "external_registry_username",
+    "verify_tls",
+)
+
+
+def parse_filters(text: str) -> list[str]:
+    """One glob per line (or comma-separated), blanks dropped, duplicates once."""
+    found: list[str] = []
+    for line in text.replace(",", "\n").splitlines():
+        pattern = line.strip()
+        if pattern and pattern not in found:
+            found.append(pattern)
+    return found
+
+
+def filter_warnings(filters: list[str]) -> list[tuple[str, str]]:
+    """``(filter, warning)`` for filters that are valid but likely a slip (regular-expression
+    syntax, braces, an unclosed ``[``): the tag rule editor's checks (``globs``), in words
+    about repository names."""
+    found = []
+    for pattern in filters:
+        for warning in check_pattern(pattern).warnings:
+            if "tags " not in warning:  # those are about tags only
+                found.append((pattern, warning.replace("the whole tag", "the whole name")))
+    return found
+
+
+def filter_matches(filters: list[str], names: list[str]) -> list[str]:
+    """The names Quay would mirror (``fnmatch``, case-sensitive; no filter: all)."""
+    if not filters:
+        return list(names)
+    return [name for name in names if any(fnmatch.fnmatchcase(name, f) for f in filters)]
+
+
+def url_problem(value: str) -> str | None:
+    """What Quay would refuse in a source URL (the parts it checks without DNS)."""
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https"):
+        return "Give the registry's address with http:// or https:// (e.g. https://quay.io)."
+    if parsed.username is not None or parsed.password is not None:
+        return "Leave credentials out of the address: use the username and password fields."
+    if not parsed.hostname:
+        return "The address has no host name."
+    if parsed.path not in ("", "/"):
+        return "Give only the registry's address; the namespace goes in its own field."
+    return None
+
+
+class OrgMirrorForm(forms.Form):
+    external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
+    external_registry_url = forms.CharField(
+        label="Source registry", max_length=MAX_URL, help_text="e.g. https://harbor.example.com"
+    )
+    external_namespace = forms.CharField(
+        label="Source namespace",
+        max_length=MAX_NAMESPACE,
+        help_text="The Harbor project or Quay organization to mirror.",
+        error_messages={"max_length": "Quay takes at most 255 characters here."},
+    )
+    repository_filters = forms.CharField(
+        label="Repositories to mirror",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One glob per line (e.g. api, front*); empty: every repository.",
+    )
+    robot_username = forms.CharField(label="Robot account", max_length=MAX_NAME)
+    visibility = forms.ChoiceField(label="New repositories are", choices=VISIBILITY_CHOICES)
+    is_enabled = forms.BooleanField(label="Scheduled syncs on", required=False, initial=True)
+    sync_start_date = StartDateField(
+        label="First / next sync",
+        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
+    )
+    sync_interval_value = forms.IntegerField(label="Sync every", min_value=1)
+    sync_interval_unit = forms.ChoiceField(
+        label="Interval unit", choices=[(u, u) for u in UNITS], initial="hours"
+    )
+    skopeo_timeout_value = forms.IntegerField(label="Timeout per copy", min_value=1)
+    skopeo_timeout_unit = forms.ChoiceField(
+        label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
+    )
+    external_registry_username = forms.CharField(
+        label="Username", required=False, max_length=MAX_NAME
+    )
+    external_registry_password = forms.CharField(
+        label="Password or token",
+        required=False,
+        max_length=MAX_PASSWORD,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
+    verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
+    drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
+        self.config = config
+        if config is not None:
+            kwargs["initial"] = {**self.initial_from(config), **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+        self.fields["drawn_zone"].initial = timezone.get_current_timezone_name()
+        if config is not None:
+            # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
+            self.fields["external_registry_type"].disabled = True
+        else:
+            del self.fields["clear_credentials"]
+
+    @staticmethod
+    def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
+        interval, interval_unit = split_duration(config.sync_interval)
+        timeout, timeout_unit = split_duration(config.skopeo_timeout)
+        return {
+            "external_registry_type": config.external_registry_type.value,
+            "external_registry_url": config.external_registry_url,
+            "external_namespace": config.external_namespace,
+            "repository_filters": "\n".join(config.repository_filters),
+            "robot_username": config.robot_username,
+            "visibility": config.visibility,
+            "is_enabled": config.is_enabled,
+            "sync_start_date": config.sync_start_date,
+            "sync_interval_value": interval,
+            "sync_interval_unit": interval_unit,
+            "skopeo_timeout_value": timeout,
+            "skopeo_timeout_unit": timeout_unit,
+            "external_registry_username": config.external_registry_username or "",
+            "verify_tls": config.verify_tls,
+        }
+
+    def full_clean(self) -> None:
+        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
+        if zone is None:
+            super().full_clean()
+            return
+        with timezone.override(zone):
+            super().full_clean()
+
+    def clean_external_registry_url(self) -> str:
+        value = self.cleaned_data["external_registry_url"].strip()
+        problem = url_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value.rstrip("/")
+
+    def clean_external_namespace(self) -> str:
+        return self.cleaned_data["external_namespace"].strip()
+
+    def clean_repository_filters(self) -> list[str]:
+        filters = parse_filters(self.cleaned_data.get("repository_filters") or "")
+        if len(filters) > MAX_FILTERS:
+            raise forms.ValidationError(f"At most {MAX_FILTERS} filters.")
+        long = [f for f in filters if len(f) > MAX_FILTER]
+        if long:
+            raise forms.ValidationError(f"A filter can have at most {MAX_FILTER} characters.")
+        spaced = [f for f in filters if any(c.isspace() for c in f)]
+        if spaced:
+            raise forms.ValidationError(
+                f"“{spaced[0]}”: a filter cannot contain spaces (repository names never do)."
+            )
+        return filters
+
+    def clean_robot_username(self) -> str:
+        value = self.cleaned_data["robot_username"].strip()
+        org = self.initial.get("org") or ""
+        if "+" not in value:
+            raise forms.ValidationError("Choose a robot account (organization+name).")
+        if org and value.split("+", 1)[0] != org:
+            raise forms.ValidationError(f"The robot must belong to {org} (Quay refuses others).")
+        return value
+
+    def clean_sync_start_date(self) -> datetime:
+        value: datetime = self.cleaned_data["sync_start_date"]
+        stored = self.config.sync_start_date if self.config else None
+        if stored is not None and value == stored.replace(microsecond=0):
+            return stored  # Quay's own date, left as it is (only changes are sent)
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise forms.ValidationError(START_OUT_OF_RANGE)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._seconds("sync_interval", MIN_INTERVAL, None, "Quay syncs at most once a minute.")
+        self._seconds(
+            "skopeo_timeout",
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+            "Quay takes a timeout from 30 seconds to 1 hour.",
+        )
+        data["external_registry_username"] = (data.get("external_registry_username") or "").strip()
+        return data
+
+    def _seconds(self, prefix: str, low: int, high: int | None, message: str) -> None:
+        value = self.cleaned_data.get(f"{prefix}_value")
+        unit = self.cleaned_data.get(f"{prefix}_unit")
+        if value is None or not unit:
+            return
+        seconds = value * (UNITS.get(unit) or 1)
+        if seconds < low or (high is not None and seconds > high):
+            self.add_error(f"{prefix}_value", message)
+        else:
+            self.cleaned_data[prefix] = seconds
+
+    def values(self) -> dict[str, Any]:
+        """Quay's fields from the cleaned form (credentials apart)."""
+        data = self.cleaned_data
+        return {name: data.get(name) for name in FIELDS if name in data}

@@ -1,0 +1,279 @@
+"""What an organization mirror's state means, in words (the one place for it).
+
+Quay's rules (``data/model/org_mirror.py`` and the real Quay of
+``shared/reference/quay-org-mirror-observed.md``):
+
+* the config's ``sync_status`` describes **discovery** only: it says SUCCESS while the
+  repositories it found still sync for minutes, so progress and outcome come from the
+  repository counts; between two repositories there are seconds with none syncing;
+* a discovery claim has a lease of ``ORG_MIRROR_MAX_DISCOVERY_DURATION`` (30 min by default):
+  SYNCING past it means its worker died (re-claimed only once the start date has passed,
+  with retries left, on an enabled config);
+* a failed repository never makes the config FAIL (FAIL = the source could not be listed);
+* Cancel marks every repository CANCEL at the worker's next pass and the config goes back
+  to its schedule: **scheduled syncs continue** (unlike a repository mirror's Cancel);
+* Sync now is refused while discovery runs or any repository is queued, syncing, never run
+  or failed (Quay retries a failed one at the next interval and counts it unfinished).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dashboard.quay.models import MAX_SYNC_RETRIES, SyncStatus
+from dashboard.quay.org_models import OrgMirrorConfig, OrgRepoStatus
+
+from .status import (
+    CANCELLED,
+    DISABLED,
+    FAILED,
+    NEVER_SYNCED,
+    OVERDUE,
+    QUEUED,
+    RANK,
+    STUCK,
+    SYNCED,
+    SYNCING,
+)
+from .timefmt import about, clock, relative
+
+#: Quay's ORG_MIRROR_MAX_DISCOVERY_DURATION default: the lease of a discovery claim.
+DISCOVERY_LEASE = timedelta(minutes=30)
+DISCOVERING = "Discovering"
+CANCELLING = "Cancelling"
+
+#: What Cancel does to an organization mirror, said before it is done and after.
+ORG_CANCEL_WARNING = (
+    "Every repository of this organization mirror is marked cancelled at the worker's next "
+    "pass (a tag copy already under way still finishes), and the mirror goes back to its "
+    "schedule: the next scheduled run syncs them all again. Press Sync now to start sooner."
+)
+#: Why Sync now is off while repositories are unfinished (Quay refuses it then).
+SYNC_NOW_BLOCKED = (
+    "Quay starts no new sync while any repository is queued, syncing or failed (it retries "
+    "failed ones at the next interval): cancel first, then press Sync now."
+)
+
+
+@dataclass(frozen=True)
+class OrgStatus:
+    key: str  # fail, stuck, active, cancel, never, success, disabled (as repository statuses)
+    label: str
+    detail: str
+    remedy: str = ""
+    #: Something will change by itself: worth polling.
+    changes_by_itself: bool = False
+    can_sync_now: bool = True
+    #: Why Sync now is off ("" when it is on).
+    sync_now_blocked: str = ""
+    can_cancel: bool = True
+
+    @property
+    def is_stuck(self) -> bool:
+        return self.key == "stuck"
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.key]
+
+
+def unfinished(config: OrgMirrorConfig) -> int:
+    """Repositories Quay counts as not done (queued, syncing, never run, failed)."""
+    return sum(
+        config.count(status)
+        for status in (
+            OrgRepoStatus.SYNC_NOW,
+            OrgRepoStatus.SYNCING,
+            OrgRepoStatus.NEVER_RUN,
+            OrgRepoStatus.FAIL,
+        )
+    )
+
+
+def counts_words(config: OrgMirrorConfig) -> str:
+    """``"2 synced · 1 syncing · 2 queued · 1 skipped"`` (statuses with none left out)."""
+    parts = [
+        f"{config.count(status)} {status.label.lower()}"
+        for status in (
+            OrgRepoStatus.SUCCESS,
+            OrgRepoStatus.SYNCING,
+            OrgRepoStatus.SYNC_NOW,
+            OrgRepoStatus.FAIL,
+            OrgRepoStatus.CANCEL,
+            OrgRepoStatus.NEVER_RUN,
+            OrgRepoStatus.SKIP,
+        )
+        if config.count(status)
+    ]
+    return " · ".join(parts) or "no repositories yet"
+
+
+def _next(config: OrgMirrorConfig, now: datetime) -> str:
+    start = config.sync_start_date
+    if not config.is_enabled or start is None:
+        return ""
+    return f"next run {clock(start, now)}" if start > now else "next run due now"
+
+
+def _plural(count: int, word: str) -> str:
+    """``1 repository``, ``3 repositories``."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
+
+
+def describe_org(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
+    """The status of an organization mirror as a person should read it at ``now``."""
+    status = _describe(config, now)
+    blocked = ""
+    if config.sync_status is SyncStatus.SYNCING:
+        blocked = "Quay starts no new sync while discovery runs."
+    elif unfinished(config):
+        blocked = SYNC_NOW_BLOCKED
+    can_cancel = config.sync_status is not SyncStatus.CANCEL
+    return OrgStatus(
+        status.key,
+        status.label,
+        status.detail,
+        status.remedy,
+        status.changes_by_itself and config.is_enabled,
+        can_sync_now=not blocked,
+        sync_now_blocked=blocked,
+        can_cancel=can_cancel,
+    )
+
+
+def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
+    status = config.sync_status
+    total = config.total
+    next_run = _next(config, now)
+    if status is SyncStatus.SYNCING:
+        expires = config.sync_expiration_date
+        claimed = expires - DISCOVERY_LEASE if expires else None
+        if expires is not None and expires <= now:
+            return OrgStatus(
+                "stuck",
+                STUCK,
+                f"discovery was claimed {about(now - claimed)} ago and ran past its "
+                f"{about(DISCOVERY_LEASE)} limit (Quay's ORG_MIRROR_MAX_DISCOVERY_DURATION) "
+                f"{about(now - expires)} ago: its worker died"
+                if claimed
+                else "discovery ran past its lease: its worker died",
+                "Cancel it, then press Sync now."
+                + (
+                    f" Otherwise a worker takes it again {clock(config.sync_start_date, now)}."
+                    if config.sync_start_date and config.sync_start_date > now
+                    else ""
+                ),
+            )
+        since = f" since {relative(claimed, now)}" if claimed else ""
+        return OrgStatus(
+            "active", DISCOVERING, f"listing the source's repositories{since}", "", True
+        )
+    if status is SyncStatus.SYNC_NOW:
+        if not config.is_enabled:
+            return OrgStatus(
+                "disabled",
+                DISABLED,
+                "a Sync now is waiting, but Quay's worker does not pick up a disabled "
+                "organization mirror",
+                "Turn scheduled syncs on to let it run.",
+            )
+        return OrgStatus("active", QUEUED, "discovery waits for the worker's next pass", "", True)
+    if status is SyncStatus.CANCEL:
+        return OrgStatus(
+            "cancel",
+            CANCELLING,
+            "cancel requested: at its next pass the worker marks every repository cancelled, "
+            "then the mirror goes back to its schedule",
+            "",
+            True,
+        )
+    if status is SyncStatus.FAIL:
+        retries = config.sync_retries_remaining
+        if 0 < retries < MAX_SYNC_RETRIES:
+            when = f"retrying at the worker's next pass ({retries} of {MAX_SYNC_RETRIES} left)"
+            changes = True
+        else:
+            start = config.sync_start_date
+            when = f"gave up; tries again {clock(start, now)}" if start else "gave up"
+            changes = False
+        return OrgStatus(
+            "fail",
+            FAILED,
+            f"discovery failed: the source's repositories could not be listed; {when}",
+            "Verify the connection to see why, fix the source or its credentials, then Sync now.",
+            changes,
+        )
+    active = config.repos_active
+    start = config.sync_start_date
+    due = bool(config.is_enabled and config.sync_retries_remaining > 0 and start and start <= now)
+    # Overdue from its start date, or from its creation when it was set up with a past one.
+    since = max(start, config.creation_date) if start and config.creation_date else start
+    if due and not active and since is not None and now - since > OVERDUE:
+        return OrgStatus(
+            "stuck",
+            STUCK,
+            f"the scheduled run was due {relative(since, now)} and has not started; the "
+            "mirror workers may be down",
+            "Press Sync now; if it does not start, check Quay's mirror workers.",
+        )
+    status_now = _settled(config, now, status, total, next_run, active)
+    if due and not active:
+        # Its start date has come: the worker discovers at its next pass.
+        return OrgStatus(status_now.key, status_now.label, status_now.detail, "", True)
+    return status_now
+
+
+def _settled(
+    config: OrgMirrorConfig,
+    now: datetime,
+    status: SyncStatus,
+    total: int,
+    next_run: str,
+    active: int,
+) -> OrgStatus:
+    """The status of a mirror whose discovery is done (SUCCESS) or has not run."""
+    if not config.is_enabled and not active:
+        return OrgStatus("disabled", DISABLED, f"scheduled syncs are off · {counts_words(config)}")
+    if active:
+        done = config.count(OrgRepoStatus.SUCCESS)
+        counted = total - config.count(OrgRepoStatus.SKIP)
+        return OrgStatus(
+            "active",
+            SYNCING,
+            f"{done} of {_plural(counted, 'repository')} synced; "
+            f"{config.count(OrgRepoStatus.SYNCING)} syncing, "
+            f"{config.count(OrgRepoStatus.SYNC_NOW)} queued (one at a time)",
+            "",
+            True,
+        )
+    failed = config.count(OrgRepoStatus.FAIL)
+    if failed:
+        return OrgStatus(
+            "fail",
+            FAILED,
+            f"{failed} of {_plural(total, 'repository')} failed the last sync · "
+            f"{counts_words(config)}",
+            "See each failed repository's message below; Quay retries them at the next "
+            "interval" + (f" ({next_run})" if next_run else "") + ".",
+        )
+    cancelled = config.count(OrgRepoStatus.CANCEL)
+    if cancelled:
+        return OrgStatus(
+            "cancel",
+            CANCELLED,
+            f"the last sync was cancelled ({counts_words(config)})"
+            + (f"; scheduled syncs go on: {next_run}" if next_run else ""),
+        )
+    if status is SyncStatus.NEVER_RUN and total == 0:
+        start = config.sync_start_date
+        first = f"first run {clock(start, now)}" if start and start > now else "first run due now"
+        return OrgStatus("never", NEVER_SYNCED, first if config.is_enabled else "never run")
+    synced = config.count(OrgRepoStatus.SUCCESS)
+    found = counts_words(config) if total else "discovery found no repository to mirror"
+    tail = f" · {next_run}" if next_run else ""
+    if not synced and total:
+        return OrgStatus("success", SYNCED, f"nothing to sync: {found}{tail}")
+    return OrgStatus("success", SYNCED, f"{found}{tail}")

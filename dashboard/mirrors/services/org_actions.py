@@ -1,0 +1,255 @@
+"""Sync now, Cancel, Verify and Delete of an organization mirror: ask Quay, say what it did or
+why it refused (its 400s carry the reason), record every press in the audit trail.
+
+The same :class:`ActionResult` and audit outcomes as a repository mirror's presses
+(``sync_actions``); a press costs two calls (the press and one read of the config, which
+the page then shows). A 404 means no config (or a Quay without organization mirroring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import (
+    QuayBadRequest,
+    QuayBusy,
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+)
+from dashboard.quay.fanout import fan_out, quietly
+from dashboard.quay.models import SyncStatus
+
+from .. import refusals
+from ..models import AuditEntry, record
+from .org_target import OrgTarget
+from .person import Person
+from .sync_actions import ACTIONS, Action, ActionResult, record_result
+
+NO_CONFIG = (
+    "No organization mirror: Quay has no organization mirror for {org} (it was deleted, or "
+    "this Quay runs without organization mirroring)."
+)
+
+
+def perform(
+    client: QuayClient,
+    person: Person,
+    target: OrgTarget,
+    action: Action,
+    now: datetime,
+    *,
+    audit: bool = True,
+) -> ActionResult:
+    """Sync now / Cancel of an organization mirror. Raises only :class:`QuayUnauthorized`."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    result = _perform(client, target, action, now)
+    if audit:
+        record_result(person, target, result)  # type: ignore[arg-type]
+    return result
+
+
+def _verb(action: Action) -> str:
+    return "start a sync of" if action == "sync_now" else "cancel the sync of"
+
+
+def _perform(client: QuayClient, target: OrgTarget, action: Action, now: datetime) -> ActionResult:
+    try:
+        if action == "sync_now":
+            target.sync_now(client)
+        else:
+            target.sync_cancel(client)
+    except QuayUnauthorized:
+        raise
+    except QuayForbidden as error:
+        return ActionResult(
+            action,
+            "no_rights",
+            f"No rights: Quay lets only the organization's admins {_verb(action)} {target}. "
+            f"{error.message}",
+            ok=False,
+        )
+    except QuayNotFound:
+        return ActionResult(action, "no_config", NO_CONFIG.format(org=target.org), ok=False)
+    except QuayBadRequest as error:
+        return _refused(client, target, action, now, error)
+    except QuayBusy as error:
+        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
+    except (QuayTimeout, QuayServerError) as error:
+        return _unanswered(client, target, action, now, error)
+    except QuayError as error:
+        return ActionResult(
+            action, "error", f"Could not {_verb(action)} {target}: {error.message}", ok=False
+        )
+    config = quietly(target.read_config, client)
+    return ActionResult(
+        action,
+        "done",
+        target.done_message(action),
+        ok=True,
+        mirror=config,
+        seen=True,  # type: ignore[arg-type]
+    )
+
+
+def _refused(
+    client: QuayClient, target: OrgTarget, action: Action, now: datetime, error: QuayBadRequest
+) -> ActionResult:
+    """Quay said no (400) and why: its reason, and what the mirror is doing now."""
+    config = quietly(target.read_config, client)
+    now_words = ""
+    if config is not None:
+        status = target.describe(config, now)
+        now_words = f" It is now {status.label.lower()}: {status.detail}."
+    reason = error.message
+    if action == "sync_now":
+        outcome = "already_syncing"
+        text = f"Already syncing: Quay refused a new sync of {target}: “{reason}”{now_words}"
+    else:
+        outcome = "nothing_to_cancel"
+        text = (
+            f"Nothing to cancel: Quay says a cancel of {target} is already waiting for the "
+            f"worker (“{reason}”).{now_words}"
+        )
+    # Quay answered about this organization's mirror: it exists and the person may press.
+    return ActionResult(action, outcome, text, ok=False, mirror=config, seen=True)  # type: ignore[arg-type]
+
+
+def _unanswered(
+    client: QuayClient, target: OrgTarget, action: Action, now: datetime, error: QuayError
+) -> ActionResult:
+    waited = refusals.unanswered(client.timeout, error)
+    config = quietly(target.read_config, client)
+    if config is None:
+        message = (
+            f"{waited}, and the status could not be read: whether it did {_verb(action)} "
+            f"{target} is not known. Look at the status in a moment before pressing again."
+        )
+        return ActionResult(action, "unknown", message, ok=False)
+    status = target.describe(config, now)
+    if action == "sync_now":
+        took = config.sync_status is SyncStatus.SYNC_NOW or config.repos_active > 0
+    else:
+        took = config.sync_status is SyncStatus.CANCEL
+    effect = "so it seems to have taken effect" if took else "so it may not have taken effect"
+    message = f"{waited}; {target} is now {status.label.lower()}: {status.detail}, {effect}."
+    return ActionResult(action, "unknown", message, ok=False, mirror=config, seen=True)  # type: ignore[arg-type]
+
+
+def perform_all(
+    client: QuayClient,
+    person: Person,
+    targets: Sequence[OrgTarget],
+    action: Action,
+    now: datetime,
+) -> list[tuple[OrgTarget, ActionResult]]:
+    """The press on several organization mirrors at once (the overview's bulk actions); the
+    audit entries are written afterwards in this thread, a 401 raised after the others."""
+
+    def press(target: OrgTarget) -> ActionResult | QuayUnauthorized:
+        try:
+            return perform(client, person, target, action, now, audit=False)
+        except QuayUnauthorized as error:
+            return error
+
+    results: list[tuple[OrgTarget, ActionResult]] = []
+    unauthorized: QuayUnauthorized | None = None
+    for outcome in fan_out(press, targets):
+        value = outcome.value
+        if isinstance(value, QuayUnauthorized):
+            unauthorized = value
+            continue
+        if value is None:
+            message = outcome.error.message if outcome.error else "Quay did not answer."
+            value = ActionResult(action, "error", message, ok=False)
+        results.append((outcome.item, record_result(person, outcome.item, value)))  # type: ignore[arg-type]
+    if unauthorized is not None:
+        raise unauthorized
+    return results
+
+
+# -- verify and delete ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verified:
+    ok: bool
+    message: str
+    #: Quay's own words (its test connection's message), shown as they are.
+    quay_message: str = ""
+
+
+def verify(client: QuayClient, target: OrgTarget) -> Verified:
+    """Quay's test connection to the source (always 200 with success and a message; a dead
+    host takes Quay several seconds of retries). Reads only; not audited."""
+    try:
+        result = target.verify(client)
+    except QuayUnauthorized:
+        raise
+    except QuayForbidden:
+        return Verified(False, f"Quay lets only the organization's admins verify {target}.")
+    except QuayNotFound:
+        return Verified(False, NO_CONFIG.format(org=target.org))
+    except QuayError as error:
+        return Verified(False, f"The connection could not be verified: {error.message}")
+    if result.success:
+        return Verified(
+            True, "Quay reached the source and can list its repositories.", result.message
+        )
+    return Verified(False, "Quay could not use the source.", result.message)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    ok: bool
+    message: str
+
+
+#: What Delete does, said before it is done and after.
+DELETE_WARNING = (
+    "The organization mirror's settings are deleted. The repositories it created stay, with "
+    "their tags, and become normal repositories (pushes allowed); nothing syncs them any "
+    "more. Quay creates an organization mirror only in an empty organization, so this one "
+    "cannot get a new one until those repositories are deleted."
+)
+
+
+def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
+    """``DELETE …/mirror``, audited with how it went where Quay answered about the mirror."""
+    outcome = AuditEntry.Outcome.DONE
+    try:
+        target.delete(client)
+        result = Deleted(True, f"Deleted {target}. {DELETE_WARNING}")
+    except QuayUnauthorized:
+        raise
+    # Refused (403) or no such mirror (404): Quay showed the person no mirror to delete, so
+    # nothing is written to the audit trail (anyone can post any name).
+    except QuayForbidden:
+        return Deleted(False, f"Quay lets only the organization's admins delete {target}.")
+    except QuayNotFound:
+        return Deleted(False, NO_CONFIG.format(org=target.org))
+    except QuayBusy as error:
+        return Deleted(False, f"Not sent: {error.message}")
+    except (QuayTimeout, QuayServerError) as error:
+        outcome = AuditEntry.Outcome.UNKNOWN
+        waited = refusals.unanswered(client.timeout, error)
+        try:
+            target.read_config(client)
+            gone, state = False, "it is still there"
+        except QuayNotFound:
+            gone, state = True, "it is gone now"
+        except QuayError:
+            gone, state = False, "whether it is gone could not be read"
+        result = Deleted(gone, f"{waited}; reading it again, {state}.")
+    except QuayError as error:
+        outcome = AuditEntry.Outcome.REFUSED
+        result = Deleted(False, f"Quay did not delete {target}: {error.message}")
+    record(person, target, AuditEntry.Action.DELETE, outcome=outcome, message=result.message)
+    return result

@@ -1,0 +1,323 @@
+"""Saving an organization mirror's settings (and setting one up): send Quay only what changed,
+keep the write-only password unless a new one is typed, read the config back and say what
+took effect, put Quay's refusals at their field, and record it all in the audit trail.
+
+What decides the write is read afresh (never from the read cache). Quay checks every field
+of a PUT before it applies any (one bad field changes nothing), answers 200 for fields it
+ignores (the source type never changes), and replaces ``external_registry_config`` as a
+whole: the proxies are sent again with a TLS change so that they stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dashboard.quay.cache import fresh
+from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import format_quay_datetime
+from dashboard.quay.errors import (
+    QuayBadRequest,
+    QuayBusy,
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+)
+from dashboard.quay.fanout import quietly
+from dashboard.quay.org_models import OrgMirrorConfig
+
+from .. import refusals
+from ..models import AuditEntry, record
+from ..org_forms import OrgMirrorForm
+from ..timefmt import clock
+from .org_target import OrgTarget
+from .person import Person
+
+LABELS = {
+    "external_registry_type": "source type",
+    "external_registry_url": "source registry",
+    "external_namespace": "source namespace",
+    "repository_filters": "repositories to mirror",
+    "robot_username": "robot",
+    "visibility": "visibility of new repositories",
+    "is_enabled": "scheduled syncs",
+    "sync_start_date": "next sync",
+    "sync_interval": "interval",
+    "skopeo_timeout": "timeout",
+    "external_registry_username": "username",
+    "external_registry_password": "password",
+    "verify_tls": "TLS verification",
+}
+#: Which form field a refusal of Quay's belongs to (by words in its message).
+REFUSAL_FIELDS = (
+    ("robot", "robot_username"),
+    ("sync_start_date", "sync_start_date"),
+    ("sync_interval", "sync_interval_value"),
+    ("skopeo_timeout", "skopeo_timeout_value"),
+    ("visibility", "visibility"),
+    ("external_namespace", "external_namespace"),
+    ("url", "external_registry_url"),
+    ("hostname", "external_registry_url"),
+    ("credentials are not allowed", "external_registry_url"),
+)
+
+
+@dataclass
+class OrgSaveResult:
+    ok: bool
+    #: ``(level, text)`` for the page's messages.
+    said: list[tuple[str, str]] = field(default_factory=list)
+    #: Quay's refusal at its field (``field name -> words``).
+    field_errors: dict[str, str] = field(default_factory=dict)
+    config: OrgMirrorConfig | None = None
+
+
+def quay_reason(error: QuayError) -> str:
+    """Quay's message without the JSON schema it appends to schema errors."""
+    return error.message.split("\n\nFailed validating", 1)[0].strip()
+
+
+def _field_of(reason: str) -> str | None:
+    lowered = reason.lower()
+    for words, name in REFUSAL_FIELDS:
+        if words in lowered:
+            return name
+    return None
+
+
+def _value(config: OrgMirrorConfig, name: str) -> Any:
+    if name == "repository_filters":
+        return list(config.repository_filters)
+    if name == "external_registry_type":
+        return config.external_registry_type.value
+    if name == "external_registry_username":
+        return config.external_registry_username or ""
+    return getattr(config, name)
+
+
+def _same(name: str, old: Any, new: Any) -> bool:
+    if name == "sync_start_date" and isinstance(old, datetime) and isinstance(new, datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0)
+    return old == new
+
+
+def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
+    """The fields to send: those whose value differs from Quay's, credentials as Quay takes
+    them (an empty password keeps the stored one; "remove" clears both)."""
+    values = form.values()
+    changes = {
+        name: new
+        for name, new in values.items()
+        if name != "external_registry_type" and not _same(name, _value(config, name), new)
+    }
+    data = form.cleaned_data
+    if data.get("clear_credentials"):
+        changes["external_registry_username"] = ""
+        changes["external_registry_password"] = None
+    elif data.get("external_registry_password"):
+        changes["external_registry_username"] = values["external_registry_username"]
+        changes["external_registry_password"] = data["external_registry_password"]
+    if "verify_tls" in changes:
+        for proxy in ("http_proxy", "https_proxy", "no_proxy"):
+            if getattr(config, proxy):
+                changes[proxy] = getattr(config, proxy)
+    return changes
+
+
+def _audit_key(name: str) -> str:
+    """The audit trail's name of a field (its words come from ``changes.format_value``)."""
+    return "skopeo_timeout_interval" if name == "skopeo_timeout" else name
+
+
+def _raw(name: str, value: Any) -> Any:
+    """A field's value as the audit trail keeps it (JSON; never a password)."""
+    if name == "external_registry_password":
+        return "changed" if value else "removed"
+    if isinstance(value, datetime):
+        return format_quay_datetime(value)
+    return value
+
+
+def _refused(error: QuayError, form: OrgMirrorForm) -> OrgSaveResult:
+    reason = quay_reason(error)
+    name = _field_of(reason)
+    if name and name in form.fields:
+        form.add_error(name, f"Quay refused this: {reason}")
+        return OrgSaveResult(
+            False, [("error", "Quay refused the settings; see the field.")], {name: reason}
+        )
+    return OrgSaveResult(False, [("error", f"Quay refused the settings: {reason}")])
+
+
+Note = Callable[[str, str], None]
+
+
+def _noter(person: Person, target: OrgTarget, action: str, audit: dict[str, Any]) -> Note:
+    """Writes this save's audit entry with an outcome and a message (values, never the
+    password)."""
+
+    def note(outcome: str, message: str) -> None:
+        record(person, target, action, changes=audit, outcome=outcome, message=message)
+
+    return note
+
+
+def _write(
+    send: Callable[[], None], form: OrgMirrorForm, note: Note, forbidden: str, gone: str
+) -> OrgSaveResult | None:
+    """Send the write; ``None`` when Quay took it, else what the page says (and the audit
+    entry of a refusal of what Quay let the person see: not of a 403, which anyone can get by
+    posting any name). No answer in time (or a 5xx) propagates: Quay may have acted."""
+    try:
+        send()
+    except QuayUnauthorized:
+        raise
+    except QuayBadRequest as error:
+        note(AuditEntry.Outcome.REFUSED, quay_reason(error))
+        return _refused(error, form)
+    except QuayForbidden:  # Quay showed the person nothing to change: no audit entry
+        return OrgSaveResult(False, [("error", forbidden)])
+    except QuayNotFound:
+        return OrgSaveResult(False, [("error", gone)])
+    except QuayBusy as error:
+        return OrgSaveResult(False, [("error", f"Not sent: {error.message}")])
+    return None
+
+
+def save(
+    client: QuayClient, person: Person, target: OrgTarget, form: OrgMirrorForm, now: datetime
+) -> OrgSaveResult:
+    """Send the changed settings of an existing organization mirror (``form`` is valid)."""
+    client = fresh(client)
+    try:
+        config = target.read_config(client)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return OrgSaveResult(
+            False, [("error", f"Nothing was sent: {target} could not be read: {error.message}")]
+        )
+    changes = changes_of(form, config)
+    if not changes:
+        return OrgSaveResult(
+            True, [("info", "Nothing to save: these are the settings Quay has.")], config=config
+        )
+    audit = {
+        _audit_key(name): {
+            "from": None
+            if name == "external_registry_password"
+            else _raw(name, _value(config, name)),
+            "to": _raw(name, value),
+        }
+        for name, value in changes.items()
+        if name in LABELS
+    }
+    note = _noter(person, target, AuditEntry.Action.UPDATE, audit)
+    try:
+        refused = _write(
+            lambda: client.update_org_mirror(target.org, changes),
+            form,
+            note,
+            f"Quay lets only the organization's admins change {target}.",
+            f"{target} no longer exists in Quay: nothing was saved.",
+        )
+    except (QuayTimeout, QuayServerError) as error:
+        back = quietly(target.read_config, client)
+        read = _read_back_words(changes, back) if back else "the settings could not be read back."
+        message = f"{refusals.unanswered(client.timeout, error)}; {read}"
+        note(AuditEntry.Outcome.UNKNOWN, message)
+        return OrgSaveResult(False, [("warning", message)], config=back)
+    if refused is not None:
+        return refused
+    back = quietly(target.read_config, client)
+    if back is None:
+        message = "Saved; the settings could not be read back to check what took effect."
+        note(AuditEntry.Outcome.DONE, message)
+        return OrgSaveResult(True, [("warning", message)])
+    all_applied, message = _applied_words(changes, back)
+    for name in changes:
+        if name in LABELS:
+            audit[_audit_key(name)]["applied"] = _took(name, changes[name], back)
+    note(AuditEntry.Outcome.DONE if all_applied else AuditEntry.Outcome.PARTIAL, message)
+    level = "success" if all_applied else "warning"
+    return OrgSaveResult(all_applied, [(level, message)], config=back)
+
+
+def _took(name: str, sent: Any, back: OrgMirrorConfig) -> bool:
+    if name == "external_registry_password":
+        return back.has_external_registry_password == bool(sent)
+    if name in ("http_proxy", "https_proxy", "no_proxy"):
+        return getattr(back, name) == (sent or None)
+    if name not in LABELS:
+        return True
+    return _same(name, _value(back, name), sent)
+
+
+def _applied_words(changes: dict[str, Any], back: OrgMirrorConfig) -> tuple[bool, str]:
+    names = [name for name in changes if name in LABELS]
+    missed = [LABELS[name] for name in names if not _took(name, changes[name], back)]
+    done = [LABELS[name] for name in names if _took(name, changes[name], back)]
+    if not missed:
+        return True, f"Saved and read back from Quay: {', '.join(done)}."
+    text = f"Quay accepted the change but did not apply: {', '.join(missed)}"
+    if done:
+        text += f" (applied: {', '.join(done)})"
+    return False, text + ". Save again, or change it in Quay."
+
+
+def _read_back_words(changes: dict[str, Any], back: OrgMirrorConfig) -> str:
+    """What the settings read back show of changes whose fate Quay did not say."""
+    names = [name for name in changes if name in LABELS]
+    done = [LABELS[name] for name in names if _took(name, changes[name], back)]
+    missed = [LABELS[name] for name in names if not _took(name, changes[name], back)]
+    parts = []
+    if done:
+        parts.append(f"applied: {', '.join(done)}")
+    if missed:
+        parts.append(f"not applied: {', '.join(missed)}")
+    return f"reading the settings back, {'; '.join(parts)}. Look again before saving again."
+
+
+def create(
+    client: QuayClient, person: Person, target: OrgTarget, form: OrgMirrorForm, now: datetime
+) -> OrgSaveResult:
+    """Set up an organization mirror (``form`` is valid): every field, credentials if given."""
+    values = form.values()
+    data = form.cleaned_data
+    if not data.get("external_registry_username"):
+        values.pop("external_registry_username", None)
+    if data.get("external_registry_password"):
+        values["external_registry_password"] = data["external_registry_password"]
+    audit = {
+        _audit_key(name): {"from": None, "to": _raw(name, value)}
+        for name, value in values.items()
+        if name in LABELS
+    }
+    note = _noter(person, target, AuditEntry.Action.CREATE, audit)
+    try:
+        refused = _write(
+            lambda: client.create_org_mirror(target.org, values),
+            form,
+            note,
+            f"Quay lets only the admins of {target.org} set up its organization mirror.",
+            "This Quay runs without organization mirroring: nothing was set up.",
+        )
+    except (QuayTimeout, QuayServerError) as error:
+        back = quietly(target.read_config, fresh(client))
+        state = "it exists now" if back else "it does not exist (or could not be read)"
+        message = f"{refusals.unanswered(client.timeout, error)}; reading it again, {state}."
+        note(AuditEntry.Outcome.UNKNOWN, message)
+        return OrgSaveResult(back is not None, [("warning", message)], config=back)
+    if refused is not None:
+        return refused
+    back = quietly(target.read_config, fresh(client))
+    start = back.sync_start_date if back else None
+    when = f" Its first run: {clock(start, now)}." if start else ""
+    message = f"Organization mirror of {target.org} set up.{when}"
+    note(AuditEntry.Outcome.DONE, message)
+    return OrgSaveResult(True, [("success", message)], config=back)

@@ -1,0 +1,17 @@
+"""Template filters of the organization mirrors' words (the words live in services)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import template
+
+from ..services.overview_orgs import OrgRow, summary
+
+register = template.Library()
+
+
+@register.filter
+def org_summary(rows: Sequence[OrgRow]) -> str:
+    """The overview's organization mirrors counted by status."""
+    return summary(rows)

@@ -1,0 +1,197 @@
+"""The organization mirror page and its presses.
+
+``GET  /org/<org>/mirror/``            the page (htmx ``?poll=1``: its live part only)
+``POST /org/<org>/mirror/sync-now/``   Sync now
+``GET|POST /org/<org>/mirror/cancel/`` confirm (without JavaScript), then Cancel
+``POST /org/<org>/mirror/verify/``     Quay's test connection to the source
+``GET|POST /org/<org>/mirror/delete/`` confirm, then Delete
+``POST /org/<org>/mirror/settings/``   save the settings, or set a new one up (``mode=create``)
+``POST /org/<org>/mirror/filters/``    htmx: which discovered repositories typed filters keep
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
+
+from ..models import AuditEntry
+from ..org_forms import OrgMirrorForm, parse_filters
+from ..services import org_actions, org_history, overview_orgs
+from ..services import org_settings as org_settings_service
+from ..services.audit_trail import audit_rows
+from ..services.org_form_context import discovered_names, org_form_context, preview
+from ..services.org_mirror_page import RepoQuery, look
+from ..services.org_target import OrgTarget
+from ..services.sync_actions import Action
+from .fragments import acting
+
+ORG_MIRROR = "mirrors/org_mirror.html"
+OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
+SETTINGS = "mirrors/org_settings.html"
+AUDIT_LENGTH = 10
+
+
+def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
+    client, _person, now = acting(request)
+    target = OrgTarget(org)
+    query = RepoQuery.from_query(request.GET)
+    context = look(client, target, now, query, poll=poll)
+    context["poll_url"] = f"{target.url('org-mirror')}?{query.params(poll=1)}"
+    context["page_url"] = target.url("org-mirror")
+    return context
+
+
+@require_http_methods(["GET"])
+@quay_login_required
+@vary_on_headers("HX-Request")
+def org_mirror(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    poll = request.GET.get("poll") == "1"
+    context = _context(request, org, poll=poll)
+    if request.htmx and context.get("stale"):
+        response = render(request, f"{ORG_MIRROR}#stale_note", context)
+        response["HX-Reswap"] = "none"
+        return response
+    if request.htmx and (poll or request.GET.get("part") == "live"):
+        return render(request, f"{ORG_MIRROR}#live", context)
+    return _page(request, org, context)
+
+
+def _page(
+    request: HtmxHttpRequest, org: str, context: dict, form: OrgMirrorForm | None = None
+) -> HttpResponse:
+    """The whole page: the live part's context, the settings form (bound when it comes back
+    with Quay's refusals or the person's mistakes), the audit entries."""
+    client, _person, now = acting(request)
+    config = context.get("config")
+    if config is not None or context.get("missing") == "setup":
+        context.update(org_form_context(client, org, config, context.get("names"), form))
+    if config is not None:
+        context["history"], context["history_error"] = org_history.history(client, org)
+    context["audit"] = audit_rows(
+        AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
+    )
+    return render(request, ORG_MIRROR, context)
+
+
+@require_POST
+@quay_login_required
+def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    client, person, now = acting(request)
+    target = OrgTarget(org)
+    context = _context(request, org)
+    config = context.get("config")
+    creating = config is None
+    if creating and context.get("missing") != "setup":
+        messages.add_message(
+            request, messages.ERROR, context.get("missing_words") or context.get("page_error", "")
+        )
+        return HttpResponseRedirect(target.url("org-mirror"))
+    form = OrgMirrorForm(request.POST, config=config, initial={"org": org} if creating else None)
+    if not creating:
+        form.initial["org"] = org
+    if not form.is_valid():
+        messages.add_message(
+            request, messages.ERROR, "Nothing was sent to Quay: check the marked fields."
+        )
+        return _page(request, org, context, form)
+    result = (org_settings_service.create if creating else org_settings_service.save)(
+        client, person, target, form, now
+    )
+    if result.field_errors or (not result.ok and result.config is None):
+        for level, text in result.said:
+            messages.add_message(request, getattr(messages, level.upper()), text)
+        return _page(request, org, _context(request, org), form)
+    for level, text in result.said:
+        messages.add_message(request, getattr(messages, level.upper()), text)
+    return HttpResponseRedirect(target.url("org-mirror"))
+
+
+@require_POST
+@quay_login_required
+def org_filters_preview(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    client, _person, _now = acting(request)
+    names = discovered_names(client, org)
+    filters = parse_filters(request.POST.get("repository_filters", ""))
+    return render(request, f"{SETTINGS}#preview", {"preview": preview(names, filters)})
+
+
+def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
+    client, person, now = acting(request)
+    target = OrgTarget(org)
+    result = org_actions.perform(client, person, target, action, now)
+    from_row = request.POST.get("view") == "row"
+    if request.htmx and from_row:  # an overview row: the row again, from what the press read
+        row = overview_orgs.row_after_action(client, target, result, now)
+        context = {"row": row, "message": result.message, "org_polls": row.polls}
+        return render(request, OVERVIEW_ORGS_ANSWER, context)
+    if from_row:
+        level = messages.SUCCESS if result.ok else messages.WARNING
+        messages.add_message(request, level, result.message)
+        return HttpResponseRedirect(reverse("mirrors:overview"))
+    if request.htmx:
+        context = _context(request, org)
+        context["action_result"] = result
+        return render(request, f"{ORG_MIRROR}#live", context)
+    messages.add_message(
+        request, messages.SUCCESS if result.ok else messages.WARNING, result.message
+    )
+    return HttpResponseRedirect(target.url("org-mirror"))
+
+
+@require_POST
+@quay_login_required
+def org_sync_now(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    return _press(request, org, "sync_now")
+
+
+@require_http_methods(["GET", "POST"])
+@quay_login_required
+def org_cancel(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        return _press(request, org, "cancel")
+    context = {"page": "confirm_cancel", "org": org, "view": request.POST.get("view", "")}
+    context.update(_warnings())
+    return render(request, ORG_MIRROR, context)
+
+
+def _warnings() -> dict[str, str]:
+    from ..org_status import ORG_CANCEL_WARNING
+
+    return {"cancel_warning": ORG_CANCEL_WARNING, "delete_warning": org_actions.DELETE_WARNING}
+
+
+@require_POST
+@quay_login_required
+def org_verify(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    client, _person, now = acting(request)
+    verified = org_actions.verify(client, OrgTarget(org))
+    if request.htmx:
+        return render(request, f"{ORG_MIRROR}#verify_result", {"verified": verified, "now": now})
+    text = (
+        f"{verified.message} Quay said: “{verified.quay_message}”"
+        if verified.quay_message
+        else verified.message
+    )
+    messages.add_message(request, messages.SUCCESS if verified.ok else messages.WARNING, text)
+    return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+
+
+@require_http_methods(["GET", "POST"])
+@quay_login_required
+def org_delete(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    target = OrgTarget(org)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        client, person, _now = acting(request)
+        deleted = org_actions.delete(client, person, target)
+        messages.add_message(
+            request, messages.SUCCESS if deleted.ok else messages.WARNING, deleted.message
+        )
+        return HttpResponseRedirect(target.url("org-mirror"))
+    return render(request, ORG_MIRROR, {"page": "confirm_delete", "org": org, **_warnings()})

@@ -1,0 +1,35 @@
+"""``GET /overview/org-mirrors/?org_row=…``: the overview's organization mirrors again (their
+section refreshes itself while one of them changes by itself). A fragment, never a page."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
+
+from ..services import overview_orgs
+from ..services.overview_filters import Filters
+from .fragments import acting
+
+#: Most organizations one refresh reads.
+LIMIT = 200
+
+
+@require_GET
+@quay_login_required
+def org_mirrors(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.htmx:
+        return redirect("mirrors:overview")
+    client, _person, now = acting(request)
+    filters = Filters.from_query(request.GET)
+    orgs = list(dict.fromkeys(o for o in request.GET.getlist("org_row") if o))[:LIMIT]
+    found = overview_orgs.place(overview_orgs.refresh_rows(client, orgs, now), filters)
+    context = {
+        "org_rows": found,
+        "org_polls": any(row.polls for row in found),
+        "filters": filters,
+    }
+    return render(request, "mirrors/overview_orgs.html#section", context)

@@ -1,0 +1,244 @@
+"""Typed results of Quay's organization-level mirroring (``/organization/{org}/mirror``).
+
+Facts from real Quay (``shared/reference/quay-org-mirror-observed.md``): the config's
+``sync_status`` describes *discovery* only (SUCCESS while its repositories still sync for
+minutes); progress and outcome come from ``repo_sync_status_counts`` and the repository list.
+A discovered repository may also be SKIP (filtered out, or gone from the source).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .dates import format_quay_datetime
+from .models import MAX_SYNC_RETRIES, SyncStatus, _read_date
+
+
+class OrgRepoStatus(enum.StrEnum):
+    """The status of one repository of an organization mirror (Quay's order)."""
+
+    CANCEL = "CANCEL"
+    FAIL = "FAIL"
+    NEVER_RUN = "NEVER_RUN"
+    SUCCESS = "SUCCESS"
+    SYNCING = "SYNCING"
+    SYNC_NOW = "SYNC_NOW"
+    SKIP = "SKIP"
+
+    @property
+    def label(self) -> str:
+        return _REPO_LABELS[self]
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: it changes by itself."""
+        return self in (OrgRepoStatus.SYNC_NOW, OrgRepoStatus.SYNCING)
+
+
+#: A repository mirror's words for the statuses they share, and SKIP's.
+_REPO_LABELS = {OrgRepoStatus(status.value): status.label for status in SyncStatus} | {
+    OrgRepoStatus.SKIP: "Skipped"
+}
+
+
+class SourceRegistryType(enum.StrEnum):
+    HARBOR = "harbor"
+    QUAY = "quay"
+
+    @property
+    def label(self) -> str:
+        return "Harbor" if self is SourceRegistryType.HARBOR else "Quay"
+
+
+def _status(value: Any) -> SyncStatus:
+    try:
+        return SyncStatus(value or "NEVER_RUN")
+    except ValueError:
+        return SyncStatus.NEVER_RUN
+
+
+@dataclass(frozen=True)
+class OrgMirrorConfig:
+    """An organization's mirror configuration, every field of Quay's answer."""
+
+    is_enabled: bool
+    external_registry_type: SourceRegistryType
+    external_registry_url: str
+    external_namespace: str
+    robot_username: str
+    visibility: str
+    sync_interval: int
+    sync_start_date: datetime | None
+    sync_status: SyncStatus
+    external_registry_username: str | None = None
+    has_external_registry_password: bool = False
+    verify_tls: bool = True
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: str | None = None
+    repository_filters: tuple[str, ...] = ()
+    sync_expiration_date: datetime | None = None
+    sync_retries_remaining: int = MAX_SYNC_RETRIES
+    #: Repositories by status, every status present (zeros included).
+    counts: Mapping[OrgRepoStatus, int] = field(default_factory=dict)
+    skopeo_timeout: int = 300
+    creation_date: datetime | None = None
+
+    @property
+    def source(self) -> str:
+        """The source as one address: ``https://quay.example.com/upstreamorg``."""
+        return f"{self.external_registry_url.rstrip('/')}/{self.external_namespace}"
+
+    def count(self, status: OrgRepoStatus) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def repos_active(self) -> int:
+        """Repositories queued or syncing (between two of them there are seconds with none
+        SYNCING: that alone does not mean done)."""
+        return self.count(OrgRepoStatus.SYNC_NOW) + self.count(OrgRepoStatus.SYNCING)
+
+    @property
+    def is_active(self) -> bool:
+        """Something will change by itself: discovery queued or running, a cancel waiting
+        for the worker, or repositories queued or syncing (a disabled config is not picked
+        up: nothing changes then)."""
+        if not self.is_enabled:
+            return False
+        discovery = self.sync_status in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING)
+        return discovery or self.sync_status is SyncStatus.CANCEL or self.repos_active > 0
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorConfig:
+        registry_config = data.get("external_registry_config") or {}
+        proxy = registry_config.get("proxy") or {}
+        counts: dict[OrgRepoStatus, int] = dict.fromkeys(OrgRepoStatus, 0)
+        for name, value in (data.get("repo_sync_status_counts") or {}).items():
+            try:
+                counts[OrgRepoStatus(name)] = int(value or 0)
+            except ValueError:
+                continue
+        try:
+            registry_type = SourceRegistryType(data.get("external_registry_type") or "quay")
+        except ValueError:
+            registry_type = SourceRegistryType.QUAY
+        return cls(
+            is_enabled=bool(data.get("is_enabled", True)),
+            external_registry_type=registry_type,
+            external_registry_url=data.get("external_registry_url") or "",
+            external_namespace=data.get("external_namespace") or "",
+            external_registry_username=data.get("external_registry_username") or None,
+            has_external_registry_password=bool(data.get("has_external_registry_password")),
+            verify_tls=bool(registry_config.get("verify_tls", True)),
+            http_proxy=proxy.get("http_proxy") or None,
+            https_proxy=proxy.get("https_proxy") or None,
+            no_proxy=proxy.get("no_proxy") or None,
+            repository_filters=tuple(str(f) for f in data.get("repository_filters") or ()),
+            robot_username=data.get("robot_username") or "",
+            visibility=data.get("visibility") or "private",
+            sync_interval=int(data.get("sync_interval") or 0),
+            sync_start_date=_read_date(data.get("sync_start_date")),
+            sync_expiration_date=_read_date(data.get("sync_expiration_date")),
+            sync_status=_status(data.get("sync_status")),
+            sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
+            counts=counts,
+            skopeo_timeout=int(data.get("skopeo_timeout") or 300),
+            creation_date=_read_date(data.get("creation_date")),
+        )
+
+
+@dataclass(frozen=True)
+class OrgMirrorRepo:
+    """One discovered repository of an organization mirror."""
+
+    name: str
+    sync_status: OrgRepoStatus
+    discovery_date: datetime | None = None
+    last_sync_date: datetime | None = None
+    status_message: str | None = None
+    #: ``org/name`` of the Quay repository, once the worker created it (its first sync).
+    quay_repository: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepo:
+        try:
+            status = OrgRepoStatus(data.get("sync_status") or "NEVER_RUN")
+        except ValueError:
+            status = OrgRepoStatus.NEVER_RUN
+        return cls(
+            name=data["name"],
+            sync_status=status,
+            discovery_date=_read_date(data.get("discovery_date")),
+            last_sync_date=_read_date(data.get("last_sync_date")),
+            status_message=data.get("status_message") or None,
+            quay_repository=data.get("quay_repository") or None,
+        )
+
+
+@dataclass(frozen=True)
+class OrgMirrorRepoPage:
+    """A page of ``GET …/mirror/repositories`` (sorted by name)."""
+
+    repositories: tuple[OrgMirrorRepo, ...]
+    page: int
+    limit: int
+    total: int
+    has_next: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepoPage:
+        return cls(
+            repositories=tuple(OrgMirrorRepo.from_api(r) for r in data.get("repositories") or ()),
+            page=int(data.get("page") or 1),
+            limit=int(data.get("limit") or 100),
+            total=int(data.get("total") or 0),
+            has_next=bool(data.get("has_next")),
+        )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """``POST …/mirror/verify``: always 200; the outcome is in the body."""
+
+    success: bool
+    message: str
+
+
+_PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
+
+
+def org_to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Quay's JSON for an organization mirror create or update from flat dashboard fields.
+
+    Only the given fields are sent; the start date in the one form Quay accepts; TLS and
+    proxy go into ``external_registry_config`` (which Quay replaces as a whole: send both).
+    """
+    payload: dict[str, Any] = {}
+    registry_config: dict[str, Any] = {}
+    proxy: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "verify_tls":
+            registry_config["verify_tls"] = bool(value)
+        elif name in _PROXY_FIELDS:
+            proxy[name] = value or None
+        elif name == "sync_start_date":
+            payload[name] = format_quay_datetime(value) if value is not None else None
+        elif name == "repository_filters":
+            payload[name] = list(value)
+        elif name == "external_registry_type":
+            payload[name] = str(value)
+        else:
+            payload[name] = value
+    if proxy:
+        registry_config["proxy"] = proxy
+    if registry_config:
+        payload["external_registry_config"] = registry_config
+    return payload

@@ -1,0 +1,172 @@
+"""Organization mirrors in the overview: their own rows, what they cost Quay, the filters, the
+presses from a row and in bulk, their refresh, and nothing when Quay lacks the feature."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from dashboard.mirrors.models import AuditEntry
+
+from .edit_support import clear_log
+
+HX = {"HTTP_HX_REQUEST": "true"}
+pytestmark = pytest.mark.django_db
+ORG_CALL = re.compile(r"^GET organization/[^/]+/mirror$")
+
+
+def calls(emulator: Any) -> list[str]:
+    return [
+        f"{r['method']} {r['path'].removeprefix('/api/v1/')}"
+        for r in emulator.requests_log()
+        if r["path"].startswith("/api/v1/")
+    ]
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'")
+
+
+def org_rows(html: str) -> dict[str, str]:
+    """The organization rows of an answer: org -> the row's text."""
+    found = re.findall(
+        r'(<tr id="org-row-[^"]+" data-org-status="([^"]+)" data-org="([^"]+)".*?</tr>)', html, re.S
+    )
+    return {org: f"{status}: {text_of(row)}" for row, status, org in found}
+
+
+def listing(client: Any, query: str = "") -> str:
+    return client.get(f"/overview/listing/{query}", **HX).content.decode()
+
+
+def test_the_listing_adds_a_row_for_each_organization_mirror(client_as, emulator):
+    rows = org_rows(listing(client_as("olivia")))
+    assert set(rows) == {"orgmirror", "orgfail", "orgnew", "orgstuck"}  # orgempty: none
+    assert rows["orgmirror"].startswith("active: ")
+    assert "2 synced · 1 syncing · 2 queued · 1 skipped" in rows["orgmirror"]
+    assert rows["orgfail"].startswith("fail: ") and "discovery failed" in rows["orgfail"]
+    assert rows["orgstuck"].startswith("stuck: ")
+    assert rows["orgnew"].startswith("never: ")
+
+
+def test_organization_mirrors_come_first_broken_first(client_as, emulator):
+    html = listing(client_as("olivia"))
+    order = re.findall(r'data-org="([^"]+)"', html)
+    assert order == ["orgfail", "orgstuck", "orgmirror", "orgnew"]
+
+
+def test_one_call_per_organization_that_can_have_one_none_for_the_others(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    listing(client)
+    org_calls = sorted(c for c in calls(emulator) if ORG_CALL.match(c))
+    assert org_calls == [
+        f"GET organization/{org}/mirror"
+        for org in ("orgempty", "orgfail", "orgmirror", "orgnew", "orgstuck")
+    ]
+    alice = client_as("alice")
+    clear_log(emulator)
+    html = listing(alice)
+    assert not [c for c in calls(emulator) if c.startswith("GET organization/")]
+    assert not org_rows(html)
+
+
+def test_org_mirror_repositories_are_not_listed_as_not_mirrored(client_as, emulator):
+    html = listing(client_as("olivia"), "?normal=1")
+    assert "orgmirror/alpha" not in re.sub(
+        r'<section id="org-mirrors".*?</section>', "", html, flags=re.S
+    )
+    assert "Not mirrored" not in html
+
+
+def test_the_whole_page_has_them_too(client_as, emulator):
+    html = client_as("olivia").get("/?details=all").content.decode()
+    assert set(org_rows(html)) == {"orgmirror", "orgfail", "orgnew", "orgstuck"}
+    assert 'id="bulk"' in html  # organization rows can be selected
+    assert re.search(r'<p id="empty" class="empty" hidden>', html)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?status=fail", {"orgfail"}),
+        ("?status=stuck", {"orgstuck"}),
+        ("?ns=orgnew", {"orgnew"}),
+        ("?q=harbor", {"orgfail", "orgnew"}),
+        ("?q=gamma", {"orgmirror"}),
+    ],
+)
+def test_the_filters_include_them(client_as, emulator, query, expected):
+    assert set(org_rows(listing(client_as("olivia"), query))) == expected
+
+
+def test_a_search_names_the_repositories_it_matched(client_as, emulator):
+    html = listing(client_as("olivia"), "?q=alpha")
+    assert 'href="/repo/orgmirror/alpha/"' in html
+    assert "matches: orgmirror/alpha" in text_of(html)
+
+
+def test_a_press_from_a_row_answers_with_the_row(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response = client.post("/org/orgnew/mirror/sync-now/", {"view": "row"}, **HX)
+    html = response.content.decode()
+    assert html.lstrip().startswith("<tr")
+    assert org_rows(html)["orgnew"].startswith("active: ")
+    assert "Sync requested for the organization mirror of orgnew" in text_of(html)
+    assert 'id="org-refresh" hx-swap-oob="true"' in html  # the section's refresh restarts
+    assert calls(emulator) == [
+        "POST organization/orgnew/mirror/sync-now",
+        "GET organization/orgnew/mirror",
+    ]
+
+
+def test_bulk_sync_now_and_cancel_work_on_organization_mirrors(client_as, emulator):
+    client = client_as("olivia")
+    response = client.post("/bulk/", {"action": "sync_now", "org": ["orgnew", "orgmirror"]}, **HX)
+    body = text_of(response.content.decode())
+    assert "Sync now: 1 of 2 done." in body
+    assert "the organization mirror of orgmirror : already syncing" in body
+    assert 'href="/org/orgnew/mirror/"' in response.content.decode()
+    rows = org_rows(response.content.decode())
+    assert rows["orgnew"].startswith("active: ")
+    confirm = client.post("/bulk/", {"action": "cancel", "org": ["orgmirror"]})
+    words = text_of(confirm.content.decode())
+    assert "the organization mirror of orgmirror" in words
+    assert "the next scheduled run syncs them all again" in words
+    done = client.post("/bulk/", {"action": "cancel", "org": ["orgmirror"], "confirm": "yes"}, **HX)
+    assert "Cancel: 1 of 1 done." in text_of(done.content.decode())
+    assert AuditEntry.objects.filter(
+        namespace="orgmirror", action="cancel", outcome="done"
+    ).exists()
+
+
+def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator):
+    client = client_as("olivia")
+    html = client.get(
+        "/overview/org-mirrors/?org_row=orgmirror&org_row=orgnew", **HX
+    ).content.decode()
+    refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
+    assert 'hx-trigger="md-poll"' in refresher and "data-poll-seconds" in refresher
+    assert set(org_rows(html)) == {"orgmirror", "orgnew"}
+    emulator.advance(300)
+    from django.core.cache import cache
+
+    cache.clear()
+    html = client.get(
+        "/overview/org-mirrors/?org_row=orgmirror&org_row=orgnew", **HX
+    ).content.decode()
+    refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
+    assert "data-poll-seconds" not in refresher
+    assert org_rows(html)["orgmirror"].startswith("fail: ")
+
+
+def test_without_the_feature_no_organization_row_and_no_call(client_as, emulator):
+    emulator.configure(org_mirror=False)
+    client = client_as("olivia")
+    clear_log(emulator)
+    html = listing(client)
+    assert not org_rows(html)
+    assert not [c for c in calls(emulator) if c.startswith("GET organization/")]
