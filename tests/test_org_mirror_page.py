@@ -258,3 +258,15 @@ def test_the_history_comes_from_quays_log_of_the_organization(client_as, emulato
         in history
     )
     assert "orgmirror+mirror Discovery completed: 5 repos discovered, 5 new" in history
+
+
+def test_a_read_only_superuser_reads_the_page_without_its_controls(client_as, emulator):
+    html = client_as("dave").get("/org/orgmirror/mirror/").content.decode()
+    words = text_of(html)
+    assert "You can read but not change this organization mirror" in words
+    assert "Discovered repositories" in words  # what he may read, he reads
+    for control in ("sync-now/", "cancel/", "verify/", "delete/", "settings/"):
+        assert f"/org/orgmirror/mirror/{control}" not in html, control
+    olivia = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
+    for control in ("sync-now/", "cancel/", "verify/", "delete/", "settings/"):
+        assert f"/org/orgmirror/mirror/{control}" in olivia, control

@@ -4,6 +4,7 @@ presses from a row and in bulk, their refresh, and nothing when Quay lacks the f
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -170,3 +171,28 @@ def test_without_the_feature_no_organization_row_and_no_call(client_as, emulator
     html = listing(client)
     assert not org_rows(html)
     assert not [c for c in calls(emulator) if c.startswith("GET organization/")]
+
+
+def test_organization_rows_have_controls_only_where_quay_may_let_the_person_act(emulator):
+    from dashboard.mirrors.services import overview_orgs
+    from dashboard.mirrors.services.person import Person
+    from dashboard.quay.client import QuayClient
+    from tests.conftest import TOKENS
+
+    now = datetime.now(UTC)
+    dave = Person("dave", superuser=True, memberships=frozenset({"dave"}))  # read-only
+    (row,) = overview_orgs.read_rows(QuayClient(TOKENS["dave"]), ["orgmirror"], now, person=dave)
+    assert row.config is not None and not row.actionable  # Quay lets him read it, not change
+    olivia = Person("olivia", memberships=frozenset({"olivia", "orgmirror"}))
+    (row,) = overview_orgs.read_rows(
+        QuayClient(TOKENS["olivia"]), ["orgmirror"], now, person=olivia
+    )
+    assert row.actionable
+    no_org_admin = Person("olivia", scopes=["repo:read", "repo:admin", "user:read"])
+    assert not no_org_admin.may_change_org("orgmirror")
+
+
+def test_an_organization_admin_keeps_the_controls(client_as, emulator):
+    html = listing(client_as("olivia"))
+    assert 'name="org" value="orgnew"' in html
+    assert "/org/orgnew/mirror/sync-now/" in html

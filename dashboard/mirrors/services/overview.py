@@ -270,7 +270,7 @@ def collect(
             if not repo.is_mirror and not repo.is_org_mirror
         )
     orgs = overview_orgs.candidates(where.username, by_namespace)
-    overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace)
+    overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace, person)
     calls += len(orgs)
     overview.rows.sort(key=lambda row: row.sort_key)
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]

@@ -111,7 +111,7 @@ def listing(
     _prefetch_first_details(client, listed, now, person)
     orgs = overview_orgs.candidates(where.username, listings)
     listed.org_rows = overview_orgs.place(
-        overview_orgs.read_rows(client, orgs, now, listings), filters
+        overview_orgs.read_rows(client, orgs, now, listings, person), filters
     )
     return listed
 

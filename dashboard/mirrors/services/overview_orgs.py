@@ -10,7 +10,7 @@ asked anonymously and kept ten minutes) is not asked at all; a 404 shows nothing
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from dashboard.quay.org_models import OrgMirrorConfig
 from ..org_status import OrgStatus, counts_words, describe_org
 from .org_target import OrgTarget
 from .overview_filters import Filters
+from .person import Person
 from .sync_actions import ActionResult
 
 
@@ -39,6 +40,8 @@ class OrgRow:
     repositories: tuple[str, ...] = field(default_factory=tuple)
     #: The repositories the search matched (shown under the row).
     matched: tuple[str, ...] = ()
+    #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
+    actionable: bool = True
 
     @property
     def key(self) -> str:
@@ -75,8 +78,10 @@ def read_rows(
     orgs: Sequence[str],
     now: datetime,
     listings: Mapping[str, Sequence[Repository]] | None = None,
+    person: Person | None = None,
 ) -> list[OrgRow]:
-    """The organization mirrors of ``orgs`` (those Quay has one for), broken first."""
+    """The organization mirrors of ``orgs`` (those Quay has one for), broken first; with
+    their buttons only where Quay may let ``person`` use them."""
     if not orgs or client.org_mirroring_enabled() is False:
         return []
     rows: list[OrgRow] = []
@@ -88,7 +93,9 @@ def read_rows(
             raise error
         if outcome.ok and outcome.value is not None:
             config = outcome.value
-            rows.append(OrgRow(org, config, describe_org(config, now), repositories=names))
+            actionable = person is None or person.may_change_org(org)
+            status = describe_org(config, now)
+            rows.append(OrgRow(org, config, status, repositories=names, actionable=actionable))
         elif isinstance(error, QuayNotFound):
             continue  # no organization mirror (or none in this Quay): nothing to show
         elif isinstance(error, QuayForbidden):
@@ -115,27 +122,31 @@ def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
             matched = tuple(name for name in row.repositories if needle in name.lower())
             if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
                 continue
-            row = OrgRow(row.org, row.config, row.status, row.reason, row.repositories, matched)
+            row = replace(row, matched=matched)
         kept.append(row)
     return kept
 
 
 def row_after_action(
-    client: QuayClient, target: OrgTarget, result: ActionResult, now: datetime
+    client: QuayClient, target: OrgTarget, result: ActionResult, now: datetime, person: Person
 ) -> OrgRow:
     """The row after a press: from the config the press read (no further call), or read
     again when it could not."""
     config = result.mirror
     if isinstance(config, OrgMirrorConfig):
-        return OrgRow(target.org, config, describe_org(config, now))
-    rows = read_rows(fresh(client), [target.org], now)
+        status = describe_org(config, now)
+        return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
+    rows = read_rows(fresh(client), [target.org], now, person=person)
     return rows[0] if rows else OrgRow(target.org, reason=result.message)
 
 
-def refresh_rows(client: QuayClient, orgs: Sequence[str], now: datetime) -> list[OrgRow]:
+def refresh_rows(
+    client: QuayClient, orgs: Sequence[str], now: datetime, person: Person
+) -> list[OrgRow]:
     """The rows of the overview's organization mirrors again (their section's refresh):
     one call each, an answer at most one refresh interval old."""
-    return read_rows(for_poll(client, settings.OVERVIEW_REFRESH_SECONDS), orgs, now)
+    polling = for_poll(client, settings.OVERVIEW_REFRESH_SECONDS)
+    return read_rows(polling, orgs, now, person=person)
 
 
 def summary(rows: Sequence[OrgRow]) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 ADMIN = "repo:admin"
+#: What Quay asks of a token for an organization mirror's calls.
+ORG_ADMIN = "org:admin"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,14 @@ class Person:
         if self.lacks(ADMIN):
             return False
         return not (self.read_only_superuser and namespace not in (self.memberships or ()))
+
+    def may_change_org(self, org: str) -> bool:
+        """Whether Quay may let them change ``org``'s organization mirror (False only where it
+        is known not to: a token without ``org:admin``; a read-only superuser outside their
+        own organizations)."""
+        if self.lacks(ORG_ADMIN):
+            return False
+        return not (self.read_only_superuser and org not in (self.memberships or ()))
 
     def refused_for_scope(self, namespace: str, scope: str = ADMIN) -> bool | None:
         """Why Quay refused a call needing ``scope`` in ``namespace``: True, the token's scope

@@ -126,7 +126,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
             context["rows"] = rows.rows_after_actions(client, results, now, person)
             context["refresh"] = fragments.refresh_restart(context["rows"], now)
             after = [
-                overview_orgs.row_after_action(client, target, result, now)
+                overview_orgs.row_after_action(client, target, result, now, person)
                 for target, result in org_results
             ]
             context["org_rows_after"] = after

@@ -39,10 +39,11 @@ AUDIT_LENGTH = 10
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
-    client, _person, now = acting(request)
+    client, person, now = acting(request)
     target = OrgTarget(org)
     query = RepoQuery.from_query(request.GET)
     context = look(client, target, now, query, poll=poll)
+    context["may_change"] = person.may_change_org(org)
     context["poll_url"] = f"{target.url('org-mirror')}?{query.params(poll=1)}"
     context["page_url"] = target.url("org-mirror")
     return context
@@ -128,7 +129,7 @@ def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
     result = org_actions.perform(client, person, target, action, now)
     from_row = request.POST.get("view") == "row"
     if request.htmx and from_row:  # an overview row: the row again, from what the press read
-        row = overview_orgs.row_after_action(client, target, result, now)
+        row = overview_orgs.row_after_action(client, target, result, now, person)
         context = {"row": row, "message": result.message, "org_polls": row.polls}
         return render(request, OVERVIEW_ORGS_ANSWER, context)
     if from_row:

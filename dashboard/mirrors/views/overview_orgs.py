@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay import names
 
 from ..services import overview_orgs
 from ..services.overview_filters import Filters
@@ -23,10 +24,11 @@ LIMIT = 200
 def org_mirrors(request: HtmxHttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("mirrors:overview")
-    client, _person, now = acting(request)
+    client, person, now = acting(request)
     filters = Filters.from_query(request.GET)
-    orgs = list(dict.fromkeys(o for o in request.GET.getlist("org_row") if o))[:LIMIT]
-    found = overview_orgs.place(overview_orgs.refresh_rows(client, orgs, now), filters)
+    asked = request.GET.getlist("org_row")
+    orgs = list(dict.fromkeys(o for o in asked if names.valid_namespace(o)))[:LIMIT]
+    found = overview_orgs.place(overview_orgs.refresh_rows(client, orgs, now, person), filters)
     context = {
         "org_rows": found,
         "org_polls": any(row.polls for row in found),
