@@ -50,7 +50,9 @@ def test_set_up_watch_live_and_the_sync_ends(signed_in_page, emulator: Emulator,
     count = len(polls)
     time.sleep(3)
     assert len(polls) == count, "polling stopped once nothing changes by itself"
-    expect(page.locator('#org-live a[href="/repo/orgempty/alpha/"]')).to_be_visible()
+    # Each created repository links to its page (its name; and "In Quay" on a wide screen).
+    expect(page.locator('#org-live a[href="/repo/orgempty/alpha/"]')).to_have_count(2)
+    expect(page.get_by_role("link", name="orgempty/alpha")).to_be_visible()
 
 
 def test_cancel_asks_and_then_every_repository_is_cancelled(signed_in_page, emulator: Emulator):
@@ -154,3 +156,15 @@ def test_the_overview_with_organization_mirrors(signed_in_page, emulator: Emulat
     page.get_by_label("Search").fill("gamma")
     expect(section.locator("tbody tr")).to_have_count(1, timeout=8_000)
     expect(section).to_contain_text("matches: orgmirror/gamma")
+
+
+def test_the_organization_mirror_page_on_a_phone(signed_in_page):
+    page = signed_in_page("olivia", "/org/orgmirror/mirror/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("table.org-repos")).to_be_visible()
+    # Nothing sticks out of the screen: the source wraps, the settings' values wrap, and the
+    # discovered repositories keep the name (a link to it) and the status with Quay's message.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wrap = "document.querySelector('table.org-repos').parentElement"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
+    expect(page.locator("table.org-repos").get_by_role("link", name="alpha")).to_be_visible()
