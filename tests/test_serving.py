@@ -85,12 +85,16 @@ def test_metrics_add_up_every_worker(emulator: Emulator, tmp_path: Path):
     with gunicorn(env, tmp_path / "gunicorn.log") as port:
         base = f"http://127.0.0.1:{port}"
         sent = 0
+        # Bursts of parallel requests until both workers took some (the second may still be
+        # starting when the first answers, on a busy machine: up to 60 s).
+        deadline = time.monotonic() + 60
         with ThreadPoolExecutor(20) as pool:
-            for _ in range(10):  # bursts of parallel requests until both workers took some
+            while time.monotonic() < deadline:
                 list(pool.map(lambda _: requests.get(f"{base}/healthz", timeout=5), range(20)))
                 sent += 20
                 if len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2:
                     break
+                time.sleep(0.2)
         assert len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2
         text = requests.get(
             f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer scrape"}
