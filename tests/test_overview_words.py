@@ -23,7 +23,8 @@ def test_the_active_count_says_it_counts_queued_syncs_too(client_as):
 
 def test_with_a_status_filter_the_total_says_it_is_all_mirrors(client_as):
     html = full_page(client_as("alice"), "/?status=fail")
-    assert re.search(r'all <span class="count" data-count-total>\d+</span> repository mirrors', html)
+    total = r'all <span class="count" data-count-total>\d+</span> repository mirrors'
+    assert re.search(total, html)
     html = full_page(client_as("alice"))
     assert not re.search(r'all <span class="count" data-count-total>', html)
 

@@ -40,6 +40,12 @@ def test_every_kind_of_page_carries_them(client_as, emulator: Emulator):
         client.post("/accounts/logout/"),
         client.get("/accounts/login/"),
     ]
+    olivia = client_as("olivia")
+    pages += [
+        olivia.get("/org/orgmirror/mirror/"),
+        olivia.get("/org/orgmirror/mirror/?poll=1", **HX),
+        olivia.get("/org/orgempty/mirror/"),
+    ]
     for response in pages:
         assert_headers(response, emulator.url)
     # The probes answer JSON before any other middleware (see dashboard/probes.py).
@@ -54,7 +60,10 @@ def test_hsts_over_https_when_it_is_on(client, settings, emulator):
     assert "Strict-Transport-Security" not in client.get("/accounts/login/")  # plain HTTP
 
 
-def test_pages_load_htmx_without_eval(client_as, emulator):
-    html = client_as("alice").get("/repo/acme/alpine/").content.decode()
+@pytest.mark.parametrize(
+    ("user", "path"), [("alice", "/repo/acme/alpine/"), ("olivia", "/org/orgmirror/mirror/")]
+)
+def test_pages_load_htmx_without_eval(client_as, emulator, user, path):
+    html = client_as(user).get(path).content.decode()
     assert """content='{"allowEval": false, "includeIndicatorStyles": false,""" in html
     assert "<script>" not in html and " style=" not in html and "visibilityState" not in html
