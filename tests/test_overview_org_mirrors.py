@@ -196,3 +196,16 @@ def test_an_organization_admin_keeps_the_controls(client_as, emulator):
     html = listing(client_as("olivia"))
     assert 'name="org" value="orgnew"' in html
     assert "/org/orgnew/mirror/sync-now/" in html
+
+
+def test_the_organization_rows_refresh_within_the_tabs_pace(client_as, emulator, settings):
+    # One call a row each refresh: 4 organization mirrors at 6 calls a minute -> every 40 s.
+    settings.OVERVIEW_REFRESH_CALLS_PER_MINUTE = 6
+    html = listing(client_as("olivia"))
+    refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
+    assert len(org_rows(html)) == 4
+    assert 'data-poll-seconds="40"' in refresher
+    settings.OVERVIEW_REFRESH_CALLS_PER_MINUTE = 0  # no pace: the shortest interval
+    html = listing(client_as("olivia"))
+    refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
+    assert f'data-poll-seconds="{settings.OVERVIEW_REFRESH_SECONDS}"' in refresher

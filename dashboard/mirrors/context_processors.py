@@ -15,5 +15,4 @@ def live_status(request: HttpRequest) -> dict[str, object]:
         "poll_seconds": settings.STATUS_POLL_SECONDS,
         "cancel_warning": CANCEL_WARNING,
         "org_cancel_warning": ORG_CANCEL_WARNING,
-        "org_poll_seconds": settings.OVERVIEW_REFRESH_SECONDS,
     }

@@ -25,6 +25,7 @@ from dashboard.quay.org_models import OrgMirrorConfig
 from ..org_status import OrgStatus, counts_words, describe_org
 from .org_target import OrgTarget
 from .overview_filters import Filters
+from .overview_refresh import paced
 from .person import Person
 from .sync_actions import ActionResult
 
@@ -138,6 +139,13 @@ def row_after_action(
         return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
     rows = read_rows(fresh(client), [target.org], now, person=person)
     return rows[0] if rows else OrgRow(target.org, reason=result.message)
+
+
+def refresh_seconds(rows: Sequence[OrgRow]) -> int:
+    """How often the section refreshes: every ``OVERVIEW_REFRESH_SECONDS``, or less often when
+    its one call a row would ask Quay more than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a
+    minute (the tab's pace, as for the repository rows' refresh)."""
+    return paced(settings.OVERVIEW_REFRESH_SECONDS, len(rows))
 
 
 def refresh_rows(

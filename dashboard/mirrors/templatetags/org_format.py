@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django import template
 
-from ..services.overview_orgs import OrgRow, summary
+from ..services.overview_orgs import OrgRow, refresh_seconds, summary
 
 register = template.Library()
 
@@ -15,3 +15,9 @@ register = template.Library()
 def org_summary(rows: Sequence[OrgRow]) -> str:
     """The overview's organization mirrors counted by status."""
     return summary(rows)
+
+
+@register.filter
+def org_refresh_seconds(rows: Sequence[OrgRow] | None) -> int:
+    """Seconds between two refreshes of the overview's organization mirrors."""
+    return refresh_seconds(rows or ())
