@@ -185,7 +185,17 @@ class PatternListField(forms.Field):
         return globs.clean_patterns(value)
 
 
-class MirrorSettingsForm(forms.Form):
+class ShownAsPosted:
+    """For a form whose glob editor adds or removes a row without JavaScript: the form comes
+    back as posted, not judged."""
+
+    def suppress_errors(self) -> None:
+        """Show what was posted without judging it (the no-JS add/remove-row round trip)."""
+        self._errors = forms.utils.ErrorDict()
+        self.cleaned_data: dict[str, Any] = {}
+
+
+class MirrorSettingsForm(ShownAsPosted, forms.Form):
     #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
     #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -418,11 +428,6 @@ class MirrorSettingsForm(forms.Form):
             rows = self["root_rule"].value() or []
             return list(rows) or [""]
         return [*list(self.initial.get("root_rule") or []), ""]
-
-    def suppress_errors(self) -> None:
-        """Show what was posted without judging it (the no-JS add/remove-row round trip)."""
-        self._errors = forms.utils.ErrorDict()
-        self.cleaned_data = {}
 
     # -- validation -----------------------------------------------------------------------
 
