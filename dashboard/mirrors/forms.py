@@ -137,6 +137,53 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def proxy_fields() -> dict[str, forms.CharField]:
+    """The three proxy fields of a mirror's ``external_registry_config`` (a repository's and an
+    organization's), with their limits."""
+    return {
+        "http_proxy": forms.CharField(
+            label="HTTP proxy",
+            max_length=MAX_PROXY,
+            required=False,
+            error_messages=_at_most("A proxy"),
+        ),
+        "https_proxy": forms.CharField(
+            label="HTTPS proxy",
+            max_length=MAX_PROXY,
+            required=False,
+            error_messages=_at_most("A proxy"),
+        ),
+        "no_proxy": forms.CharField(
+            label="No proxy for",
+            max_length=MAX_NO_PROXY,
+            required=False,
+            error_messages=_at_most("The no-proxy list"),
+        ),
+    }
+
+
+def clean_proxy(value: str) -> str:
+    value = value.strip()
+    if any(c.isspace() for c in value):
+        raise forms.ValidationError("A proxy setting cannot contain spaces.")
+    return value
+
+
+class CleanProxies:
+    """The proxy fields' checks, for a form with :func:`proxy_fields`."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_http_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["http_proxy"])
+
+    def clean_https_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["https_proxy"])
+
+    def clean_no_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["no_proxy"])
+
+
 class PatternRows(forms.Widget):
     """Reads one pattern per ``root_rule`` input (the editor's rows; blank rows are ignored).
 
@@ -195,7 +242,7 @@ class ShownAsPosted:
         self.cleaned_data: dict[str, Any] = {}
 
 
-class MirrorSettingsForm(ShownAsPosted, forms.Form):
+class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
     #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
     #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -277,21 +324,7 @@ class MirrorSettingsForm(ShownAsPosted, forms.Form):
 
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
     unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
-    http_proxy = forms.CharField(
-        label="HTTP proxy", max_length=MAX_PROXY, required=False, error_messages=_at_most("A proxy")
-    )
-    https_proxy = forms.CharField(
-        label="HTTPS proxy",
-        max_length=MAX_PROXY,
-        required=False,
-        error_messages=_at_most("A proxy"),
-    )
-    no_proxy = forms.CharField(
-        label="No proxy for",
-        max_length=MAX_NO_PROXY,
-        required=False,
-        error_messages=_at_most("The no-proxy list"),
-    )
+    http_proxy, https_proxy, no_proxy = proxy_fields().values()
     architecture_filter = forms.MultipleChoiceField(
         label="Architectures",
         choices=[(a, a) for a in ARCHITECTURES],
@@ -480,21 +513,6 @@ class MirrorSettingsForm(ShownAsPosted, forms.Form):
                 f"{value} is not one of the {self.namespace} namespace's robots."
             )
         return value
-
-    def _proxy(self, name: str) -> str:
-        value = self.cleaned_data[name].strip()
-        if any(c.isspace() for c in value):
-            raise forms.ValidationError("A proxy setting cannot contain spaces.")
-        return value
-
-    def clean_http_proxy(self) -> str:
-        return self._proxy("http_proxy")
-
-    def clean_https_proxy(self) -> str:
-        return self._proxy("https_proxy")
-
-    def clean_no_proxy(self) -> str:
-        return self._proxy("no_proxy")
 
     def clean_external_registry_username(self) -> str:
         return self.cleaned_data["external_registry_username"].strip()

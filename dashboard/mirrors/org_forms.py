@@ -19,11 +19,13 @@ from .forms import (
     MAX_NAME,
     MAX_PASSWORD,
     START_OUT_OF_RANGE,
+    CleanProxies,
     PatternRows,
     ShownAsPosted,
     StartDateField,
     _shortened,
     _zone,
+    proxy_fields,
     split_duration,
 )
 from .globs import REPOSITORY_NAMES, check_rows, clean_patterns, matches
@@ -53,7 +55,13 @@ FIELDS = (
     "skopeo_timeout",
     "external_registry_username",
     "verify_tls",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
 )
+#: What Quay keeps in ``external_registry_config`` (and replaces as a whole).
+REGISTRY_CONFIG = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
+PROXIES = ("http_proxy", "https_proxy", "no_proxy")
 
 
 def filter_matches(filters: list[str], names: list[str]) -> list[str]:
@@ -107,7 +115,7 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-class OrgMirrorForm(ShownAsPosted, forms.Form):
+class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
         label="Source registry", max_length=MAX_URL, help_text="e.g. https://harbor.example.com"
@@ -148,6 +156,7 @@ class OrgMirrorForm(ShownAsPosted, forms.Form):
     )
     clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
+    http_proxy, https_proxy, no_proxy = proxy_fields().values()
     drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
@@ -181,6 +190,9 @@ class OrgMirrorForm(ShownAsPosted, forms.Form):
             "skopeo_timeout_unit": timeout_unit,
             "external_registry_username": config.external_registry_username or "",
             "verify_tls": config.verify_tls,
+            "http_proxy": config.http_proxy or "",
+            "https_proxy": config.https_proxy or "",
+            "no_proxy": config.no_proxy or "",
         }
 
     def full_clean(self) -> None:

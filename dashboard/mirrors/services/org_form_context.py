@@ -14,7 +14,7 @@ from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import clock, globs
-from ..org_forms import OrgMirrorForm, filter_matches
+from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm, filter_matches
 from .rule_editor import REPOSITORY_FILTERS, filter_editor, row_items
 
 #: The fields in the order the form declares them (the hidden time zone apart).
@@ -88,8 +88,10 @@ def org_form_context(
     form: OrgMirrorForm | None = None,
     focus: int | None = None,
 ) -> dict[str, Any]:
-    """``form``, ``form_fields``, ``robots`` and the filter editor's context for the settings
-    template (``focus``: the editor's row that takes the keyboard focus)."""
+    """``form``, ``form_fields`` (TLS and the proxies apart: ``network_fields``, and
+    ``network_open`` when a proxy is set or one of them has an error), ``robots`` and the
+    filter editor's context for the settings template (``focus``: the editor's row that
+    takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
     if form is None:
         form = (
@@ -106,7 +108,14 @@ def org_form_context(
         names = discovered_names(client, org)
     return {
         "form": form,
-        "form_fields": [(name, form[name]) for name in ORDER if name in form.fields],
+        "form_fields": [
+            (name, form[name])
+            for name in ORDER
+            if name in form.fields and name not in REGISTRY_CONFIG
+        ],
+        "network_fields": [(name, form[name]) for name in REGISTRY_CONFIG],
+        "network_open": any(form[name].value() for name in PROXIES)
+        or any(name in form.errors for name in REGISTRY_CONFIG),
         "robots": robots,
         **filters_context(org, form.filter_rows(), names, form, focus),
     }

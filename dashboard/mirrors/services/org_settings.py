@@ -4,8 +4,9 @@ took effect, put Quay's refusals at their field, and record it all in the audit 
 
 What decides the write is read afresh (never from the read cache). Quay checks every field
 of a PUT before it applies any (one bad field changes nothing), answers 200 for fields it
-ignores (the source type never changes), and replaces ``external_registry_config`` as a
-whole: the proxies are sent again with a TLS change so that they stay.
+ignores (the source type never changes), and replaces ``external_registry_config`` (TLS
+and the proxies) as a whole: a change to any part of it sends all of it, the parts not
+changed as Quay has them, so that they stay.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import refusals
 from ..models import AuditEntry, record
-from ..org_forms import OrgMirrorForm
+from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
 from ..timefmt import clock
 from .org_target import OrgTarget
 from .person import Person
@@ -52,6 +53,9 @@ LABELS = {
     "external_registry_username": "username",
     "external_registry_password": "password",
     "verify_tls": "TLS verification",
+    "http_proxy": "HTTP proxy",
+    "https_proxy": "HTTPS proxy",
+    "no_proxy": "no proxy",
 }
 #: Which form field a refusal of Quay's belongs to (by words in its message).
 REFUSAL_FIELDS = (
@@ -95,8 +99,8 @@ def _value(config: OrgMirrorConfig, name: str) -> Any:
         return list(config.repository_filters)
     if name == "external_registry_type":
         return config.external_registry_type.value
-    if name == "external_registry_username":
-        return config.external_registry_username or ""
+    if name == "external_registry_username" or name in PROXIES:
+        return getattr(config, name) or ""
     return getattr(config, name)
 
 
@@ -107,7 +111,7 @@ def _same(name: str, old: Any, new: Any) -> bool:
 
 
 def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
-    """The fields to send: those whose value differs from Quay's, credentials as Quay takes
+    """The fields changed: those whose value differs from Quay's, credentials as Quay takes
     them (an empty password keeps the stored one; "remove" clears both)."""
     values = form.values()
     changes = {
@@ -122,11 +126,25 @@ def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
     elif data.get("external_registry_password"):
         changes["external_registry_username"] = values["external_registry_username"]
         changes["external_registry_password"] = data["external_registry_password"]
-    if "verify_tls" in changes:
-        for proxy in ("http_proxy", "https_proxy", "no_proxy"):
-            if getattr(config, proxy):
-                changes[proxy] = getattr(config, proxy)
     return changes
+
+
+def to_send(changes: dict[str, Any], config: OrgMirrorConfig | None) -> dict[str, Any]:
+    """``changes`` as Quay must get them: with any part of ``external_registry_config``
+    changed, the whole of it (the other parts as ``config`` has them; no proxy object when no
+    proxy is left), since Quay replaces it whole."""
+    if not any(name in changes for name in REGISTRY_CONFIG):
+        return changes
+    whole = {
+        name: changes[name] if name in changes else _value(config, name)
+        for name in REGISTRY_CONFIG
+        if name in changes or config is not None
+    }
+    sent = {**changes, **whole}
+    if not any(sent.get(name) for name in PROXIES):
+        for name in PROXIES:
+            sent.pop(name, None)
+    return sent
 
 
 def _audit_key(name: str) -> str:
@@ -220,7 +238,7 @@ def save(
     note = _noter(person, target, AuditEntry.Action.UPDATE, audit)
     try:
         refused = _write(
-            lambda: client.update_org_mirror(target.org, changes),
+            lambda: client.update_org_mirror(target.org, to_send(changes, config)),
             form,
             note,
             f"Quay lets only the organization's admins change {target}.",
@@ -251,7 +269,7 @@ def save(
 def _took(name: str, sent: Any, back: OrgMirrorConfig) -> bool:
     if name == "external_registry_password":
         return back.has_external_registry_password == bool(sent)
-    if name in ("http_proxy", "https_proxy", "no_proxy"):
+    if name in PROXIES:
         return getattr(back, name) == (sent or None)
     if name not in LABELS:
         return True
@@ -296,12 +314,12 @@ def create(
     audit = {
         _audit_key(name): {"from": None, "to": _raw(name, value)}
         for name, value in values.items()
-        if name in LABELS
+        if name in LABELS and not (name in PROXIES and not value)
     }
     note = _noter(person, target, AuditEntry.Action.CREATE, audit)
     try:
         refused = _write(
-            lambda: client.create_org_mirror(target.org, values),
+            lambda: client.create_org_mirror(target.org, to_send(values, None)),
             form,
             note,
             f"Quay lets only the admins of {target.org} set up its organization mirror.",
