@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
 
+from .changes import ORG_FIELDS
 from .forms import (
     EARLIEST_START,
     LATEST_START,
@@ -41,24 +42,9 @@ MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
 VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
 #: The fields Quay stores, in the order the form shows them (``sync_interval`` and
-#: ``skopeo_timeout`` are read from a number and a unit).
-FIELDS = (
-    "external_registry_type",
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout",
-    "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-)
+#: ``skopeo_timeout`` are read from a number and a unit): the source type, shown and never
+#: changed, and those a save may change (``changes.ORG_FIELDS``).
+FIELDS = ("external_registry_type", *ORG_FIELDS)
 #: What Quay keeps in ``external_registry_config`` (and replaces as a whole).
 REGISTRY_CONFIG = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
 PROXIES = ("http_proxy", "https_proxy", "no_proxy")
@@ -158,6 +144,9 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
     http_proxy, https_proxy, no_proxy = proxy_fields().values()
     drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+    #: The signed snapshot of the config the form was drawn from (``changes.org_snapshot``):
+    #: a save tells the person's own changes from someone else's made meanwhile.
+    loaded = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
         self.config = config
@@ -170,6 +159,7 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
             self.fields["external_registry_type"].disabled = True
         else:
             del self.fields["clear_credentials"]
+            del self.fields["loaded"]
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:

@@ -13,12 +13,13 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
-from .. import clock, globs
+from .. import changes, clock, globs
 from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm, filter_matches
+from .org_settings import config_snapshot
 from .rule_editor import REPOSITORY_FILTERS, filter_editor, row_items
 
-#: The fields in the order the form declares them (the hidden time zone apart).
-ORDER = tuple(name for name in OrgMirrorForm.base_fields if name != "drawn_zone")
+#: The fields in the order the form declares them (the hidden ones apart).
+ORDER = tuple(name for name in OrgMirrorForm.base_fields if name not in ("drawn_zone", "loaded"))
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
@@ -63,6 +64,11 @@ def filters_context(
     }
 
 
+def drawn_from(org: str, config: OrgMirrorConfig) -> str:
+    """The signed snapshot a form drawn from ``config`` carries (see ``org_settings.save``)."""
+    return changes.sign(org, "", config_snapshot(config))
+
+
 def _defaults(org: str, robots: list[str]) -> dict[str, Any]:
     mirror_robot = f"{org}+mirror"
     start = (clock.now() + timedelta(minutes=5)).replace(second=0, microsecond=0)
@@ -93,12 +99,11 @@ def org_form_context(
     filter editor's context for the settings template (``focus``: the editor's row that
     takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
-    if form is None:
-        form = (
-            OrgMirrorForm(config=config)
-            if config is not None
-            else OrgMirrorForm(initial=_defaults(org, robots))
-        )
+    if form is None and config is not None:
+        form = OrgMirrorForm(config=config)
+        form.initial["loaded"] = drawn_from(org, config)
+    elif form is None:
+        form = OrgMirrorForm(initial=_defaults(org, robots))
     form.initial["org"] = org
     if robots:
         form.fields["robot_username"].widget.attrs["list"] = "org-robots"

@@ -75,16 +75,19 @@ def _page(
     context: dict,
     form: OrgMirrorForm | None = None,
     focus: int | None = None,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """The whole page: the live part's context, the settings form (bound when it comes back
     with Quay's refusals or the person's mistakes, or with a filter row added or removed:
-    ``focus`` is then the row that takes the keyboard focus), the audit entries."""
+    ``focus`` is then the row that takes the keyboard focus), the audit entries; ``extra``:
+    a conflict's context."""
     client, _person, now = acting(request)
     config = context.get("config")
     if config is not None or context.get("missing") == "setup":
         context.update(org_form_context(client, org, config, context.get("names"), form, focus))
     if config is not None:
         context["history"], context["history_error"] = org_history.history(client, org)
+    context.update(extra or {})
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
     )
@@ -122,6 +125,10 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     result = (org_settings_service.create if creating else org_settings_service.save)(
         client, person, target, form, now
     )
+    if result.conflict:  # the form again, tied to Quay's current config
+        for level, text in result.said:
+            messages.add_message(request, getattr(messages, level.upper()), text)
+        return _page(request, org, _context(request, org), result.form, extra=result.conflict)
     if result.field_errors or (not result.ok and result.config is None):
         for level, text in result.said:
             messages.add_message(request, getattr(messages, level.upper()), text)
