@@ -160,3 +160,17 @@ def test_the_set_up_form_says_nothing_is_discovered_yet(olivia, emulator):
     assert "No repository of the source has been discovered yet: the filters are checked" in (
         text_of(response)
     )
+
+
+def test_without_javascript_the_set_up_form_adds_a_row_and_sets_nothing_up(olivia, emulator):
+    data = form_data(olivia.get("/org/orgempty/mirror/"))
+    data.update(external_namespace="upstreamorg", repository_filters=["api"])
+    clear_log(emulator)
+    response = post_form(olivia, "/org/orgempty/mirror/settings/", {**data, "rules_action": "add"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert rows(body) == ["api", ""]
+    assert 'value="upstreamorg"' in body  # what was typed stays
+    assert 'name="mode" value="create"' in body
+    assert writes(emulator, "orgempty") == []
+    assert not AuditEntry.objects.exists()
