@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from dashboard.mirrors import changes
 from dashboard.mirrors.forms import MirrorSettingsForm, data_from_pending, data_from_snapshot
+from dashboard.mirrors.services.rule_editor import tag_editor
 from dashboard.quay.models import (
     ARCHITECTURES,
     MirrorConfig,
@@ -76,7 +77,13 @@ def sent(stored: MirrorConfig, form: MirrorSettingsForm) -> dict[str, Any]:
 
 
 def rendered(form: MirrorSettingsForm) -> str:
-    context = {"form": form, "namespace": "acme", "name": "nginx", "settings_url": "/save/"}
+    context = {
+        "form": form,
+        "namespace": "acme",
+        "name": "nginx",
+        "settings_url": "/save/",
+        "editor": tag_editor("acme", "nginx"),
+    }
     section = render_to_string("mirrors/settings_form.html#form", context)
     return re.search(r"<summary>Architectures</summary>(.*?)</details>", section, re.S).group(1)
 

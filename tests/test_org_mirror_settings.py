@@ -44,7 +44,7 @@ def save(client: Any, org: str, **changes: Any) -> tuple[Any, Any]:
 def test_only_the_changed_field_is_sent_and_read_back(client_as, emulator):
     client = client_as("olivia")
     clear_log(emulator)
-    response, after = save(client, "orgnew", repository_filters="api\nfront*\ndocs-*")
+    response, after = save(client, "orgnew", repository_filters=["api", "front*", "docs-*"])
     assert response.status_code == 302
     assert writes(emulator, "orgnew") == [
         ("PUT", {"repository_filters": ["api", "front*", "docs-*"]})
@@ -157,7 +157,7 @@ def setup_data(client: Any, **changes: Any) -> dict[str, Any]:
             "external_registry_type": "quay",
             "external_registry_url": "https://quay.example.com",
             "external_namespace": "upstreamorg",
-            "repository_filters": "alpha\nbeta",
+            "repository_filters": ["alpha", "beta", ""],  # the editor's rows, a spare one
         }
     )
     data.update(changes)
@@ -197,7 +197,7 @@ def test_the_filter_preview_uses_the_discovered_names(client_as, emulator):
     page = text_of(client.get("/org/orgmirror/mirror/"))
     assert "5 mirrored (alpha, beta, broken, delta, gamma); 1 skipped (legacy)" in page
     preview = client.post(
-        "/org/orgmirror/mirror/filters/", {"repository_filters": "a*\n"}, HTTP_HX_REQUEST="true"
+        "/org/orgmirror/mirror/filters/", {"repository_filters": ["a*", ""]}, HTTP_HX_REQUEST="true"
     )
     words = text_of(preview)
     assert "2 mirrored (alpha, broken" not in words
@@ -228,17 +228,19 @@ def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):
     client = client_as("olivia")
     preview = client.post(
         "/org/orgmirror/mirror/filters/",
-        {"repository_filters": "^alpha$\n{beta,gamma}"},
+        {"repository_filters": ["^alpha$", "{beta,gamma}"]},
         HTTP_HX_REQUEST="true",
     )
     words = text_of(preview)
-    assert (
-        "“^alpha$”: “^” is regular-expression syntax; a glob always matches the whole name" in words
+    assert "“^” is regular-expression syntax; a glob always matches the whole repository name" in (
+        words
     )
-    assert "Braces {a,b} are not supported" not in words  # split at the comma: two filters
+    assert "A pattern cannot contain a comma (repository names never contain one)" in words
+    # The row with an error is left out of the preview; "^alpha$" matches nothing.
+    assert "0 mirrored ; 6 skipped (alpha, beta, broken, delta, gamma, legacy)" in words
     clear_log(emulator)
-    response, _ = save(client, "orgnew", repository_filters="api\nmy repo")
-    assert "a filter cannot contain spaces" in text_of(response)
+    response, _ = save(client, "orgnew", repository_filters=["api", "my repo"])
+    assert "cannot contain spaces: repository names never do" in text_of(response)
     assert writes(emulator, "orgnew") == []
 
 

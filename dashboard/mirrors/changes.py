@@ -3,7 +3,9 @@
 Configs are compared as *snapshots*: flat, JSON-safe dicts of the editable fields (dates as
 ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds; lists for the rule and architectures). The form
 carries a signed snapshot of the config it was loaded with, so a save can tell the person's own
-changes from someone else's, and can send only what the person changed.
+changes from someone else's, and can send only what the person changed. A repository mirror's
+fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's :data:`ORG_FIELDS`
+(:func:`org_snapshot`); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ LABELS: dict[str, str] = {
     "sync_start_date": "start date",
     "sync_interval": "interval",
     "skopeo_timeout_interval": "timeout",
+    "skopeo_timeout": "timeout",
     "external_registry_username": "username",
     "external_registry_password": "password",
     "verify_tls": "verify TLS",
@@ -63,6 +66,24 @@ LABELS: dict[str, str] = {
     "repository_filters": "repositories to mirror",
     "visibility": "visibility of new repositories",
 }
+
+#: An organization mirror's editable fields (the source type never changes).
+ORG_FIELDS: tuple[str, ...] = (
+    "external_registry_url",
+    "external_namespace",
+    "repository_filters",
+    "robot_username",
+    "visibility",
+    "is_enabled",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout",
+    "external_registry_username",
+    "verify_tls",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 
 PASSWORD = "external_registry_password"  # noqa: S105 - a field name
 _SALT = "mirrors.loaded-config"
@@ -115,6 +136,24 @@ def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
     }
 
 
+def org_snapshot(values: Mapping[str, Any]) -> Snapshot:
+    """An organization mirror's editable fields from flat values (a config's or the form's):
+    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
+    result: Snapshot = {}
+    for name in ORG_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "sync_start_date":
+            value = _date(value)
+        elif name == "repository_filters":
+            value = list(value)
+        elif isinstance(value, str) and not value:
+            value = None
+        result[name] = value
+    return result
+
+
 # -- the signed "loaded with" snapshot ----------------------------------------------------------
 
 
@@ -154,13 +193,64 @@ class Change:
         return describe_change(self.field, self.old, self.new)
 
 
-def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+def diff(
+    old: Mapping[str, Any], new: Mapping[str, Any], fields: tuple[str, ...] = FIELDS
+) -> list[Change]:
     """Fields whose value differs, in display order."""
     return [
         Change(name, old.get(name), new.get(name))
-        for name in FIELDS
+        for name in fields
         if name in new and old.get(name) != new.get(name)
     ]
+
+
+def clashes(loaded: Snapshot, current: Snapshot, own: Iterable[Change]) -> list[Change]:
+    """The person's own changes (``own``: from the config the form was loaded with) to fields
+    someone else changed too, in Quay, meanwhile, to another value. Their changes to other
+    fields are no conflict: they are kept."""
+    return [
+        c
+        for c in own
+        if current.get(c.field) != loaded.get(c.field) and current.get(c.field) != c.new
+    ]
+
+
+def conflict_words(missing: bool, by_worker: bool) -> str:
+    """Why a save that met a conflict saved nothing (``missing``: the form's signed copy of
+    the config was missing or altered)."""
+    if missing:
+        return "Nothing was saved: the form's copy of the settings was missing or altered."
+    if by_worker:
+        return (
+            "Nothing was saved: the mirror worker moved the next run after a sync, after you "
+            "opened the form."
+        )
+    return (
+        "Nothing was saved: someone else changed settings you changed too, in Quay, after "
+        "you opened the form."
+    )
+
+
+def conflict_rows(
+    base: Snapshot, current: Snapshot, mine: Snapshot, fields: tuple[str, ...] = FIELDS
+) -> tuple[list[dict[str, Any]], bool]:
+    """The rows of a conflict (each field the person changed that changed in Quay since
+    ``base``: as it was, theirs, mine, whether both changed), and whether all of them are the
+    mirror worker moving the next run after a sync."""
+    touched = {c.field for c in diff(base, mine, fields)}
+    rows = [
+        {
+            "label": change.label,
+            "before": format_value(change.field, change.old),
+            "theirs": format_value(change.field, change.new),
+            "mine": format_value(change.field, mine.get(change.field)),
+            "clash": mine.get(change.field) != change.new,
+            "by_worker": change.field == "sync_start_date" and worker_moved_start(base, current),
+        }
+        for change in diff(base, current, fields)
+        if change.field in touched
+    ]
+    return rows, bool(rows) and all(row["by_worker"] for row in rows)
 
 
 def to_update(changes: Iterable[Change]) -> dict[str, Any]:
@@ -219,7 +309,7 @@ def format_value(name: str, value: Any) -> str:
     """A field's value as a person reads it (a proxy's credentials never shown)."""
     if name in URL_FIELDS:
         value = redact_url(value)
-    if name in ("sync_interval", "skopeo_timeout_interval"):
+    if name in ("sync_interval", "skopeo_timeout_interval", "skopeo_timeout"):
         return seconds_in_words(value) if isinstance(value, int) else "—"
     if name == "sync_start_date":
         moment = parse_quay_datetime(value) if isinstance(value, str) else value

@@ -137,6 +137,53 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def proxy_fields() -> dict[str, forms.CharField]:
+    """The three proxy fields of a mirror's ``external_registry_config`` (a repository's and an
+    organization's), with their limits."""
+    return {
+        "http_proxy": forms.CharField(
+            label="HTTP proxy",
+            max_length=MAX_PROXY,
+            required=False,
+            error_messages=_at_most("A proxy"),
+        ),
+        "https_proxy": forms.CharField(
+            label="HTTPS proxy",
+            max_length=MAX_PROXY,
+            required=False,
+            error_messages=_at_most("A proxy"),
+        ),
+        "no_proxy": forms.CharField(
+            label="No proxy for",
+            max_length=MAX_NO_PROXY,
+            required=False,
+            error_messages=_at_most("The no-proxy list"),
+        ),
+    }
+
+
+def clean_proxy(value: str) -> str:
+    value = value.strip()
+    if any(c.isspace() for c in value):
+        raise forms.ValidationError("A proxy setting cannot contain spaces.")
+    return value
+
+
+class CleanProxies:
+    """The proxy fields' checks, for a form with :func:`proxy_fields`."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_http_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["http_proxy"])
+
+    def clean_https_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["https_proxy"])
+
+    def clean_no_proxy(self) -> str:
+        return clean_proxy(self.cleaned_data["no_proxy"])
+
+
 class PatternRows(forms.Widget):
     """Reads one pattern per ``root_rule`` input (the editor's rows; blank rows are ignored).
 
@@ -185,7 +232,17 @@ class PatternListField(forms.Field):
         return globs.clean_patterns(value)
 
 
-class MirrorSettingsForm(forms.Form):
+class ShownAsPosted:
+    """For a form whose glob editor adds or removes a row without JavaScript: the form comes
+    back as posted, not judged."""
+
+    def suppress_errors(self) -> None:
+        """Show what was posted without judging it (the no-JS add/remove-row round trip)."""
+        self._errors = forms.utils.ErrorDict()
+        self.cleaned_data: dict[str, Any] = {}
+
+
+class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
     #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
     #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -267,21 +324,7 @@ class MirrorSettingsForm(forms.Form):
 
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
     unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
-    http_proxy = forms.CharField(
-        label="HTTP proxy", max_length=MAX_PROXY, required=False, error_messages=_at_most("A proxy")
-    )
-    https_proxy = forms.CharField(
-        label="HTTPS proxy",
-        max_length=MAX_PROXY,
-        required=False,
-        error_messages=_at_most("A proxy"),
-    )
-    no_proxy = forms.CharField(
-        label="No proxy for",
-        max_length=MAX_NO_PROXY,
-        required=False,
-        error_messages=_at_most("The no-proxy list"),
-    )
+    http_proxy, https_proxy, no_proxy = proxy_fields().values()
     architecture_filter = forms.MultipleChoiceField(
         label="Architectures",
         choices=[(a, a) for a in ARCHITECTURES],
@@ -419,11 +462,6 @@ class MirrorSettingsForm(forms.Form):
             return list(rows) or [""]
         return [*list(self.initial.get("root_rule") or []), ""]
 
-    def suppress_errors(self) -> None:
-        """Show what was posted without judging it (the no-JS add/remove-row round trip)."""
-        self._errors = forms.utils.ErrorDict()
-        self.cleaned_data = {}
-
     # -- validation -----------------------------------------------------------------------
 
     def clean_external_reference(self) -> str:
@@ -475,21 +513,6 @@ class MirrorSettingsForm(forms.Form):
                 f"{value} is not one of the {self.namespace} namespace's robots."
             )
         return value
-
-    def _proxy(self, name: str) -> str:
-        value = self.cleaned_data[name].strip()
-        if any(c.isspace() for c in value):
-            raise forms.ValidationError("A proxy setting cannot contain spaces.")
-        return value
-
-    def clean_http_proxy(self) -> str:
-        return self._proxy("http_proxy")
-
-    def clean_https_proxy(self) -> str:
-        return self._proxy("https_proxy")
-
-    def clean_no_proxy(self) -> str:
-        return self._proxy("no_proxy")
 
     def clean_external_registry_username(self) -> str:
         return self.cleaned_data["external_registry_username"].strip()

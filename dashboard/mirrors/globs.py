@@ -22,10 +22,53 @@ MAX_PATTERN_LENGTH = 128
 #: Patterns in one rule (the editor's rows, duplicates and blank rows not counted).
 MAX_PATTERNS = 100
 
-#: Regular-expression syntax people type by habit; fnmatch reads it literally.
+
+@dataclass(frozen=True)
+class Subject:
+    """What a rule's patterns are matched against, for the words of its checks: the tags of a
+    repository (a mirror's tag rule) or the repository names of a source (an organization
+    mirror's filters)."""
+
+    noun: str  #: "tag"
+    plural: str  #: "tags"
+    max_length: int
+    #: Why ``max_length``: "as many as the longest tag Quay allows"
+    why_max: str
+    #: A pattern that covers several, for the "too many" message
+    example: str
+    #: Where a comma would go wrong
+    comma_reason: str
+    #: Why "**" is "*"
+    double_star: str
+
+
+#: A repository mirror's tag rule.
+TAGS = Subject(
+    "tag",
+    "tags",
+    MAX_PATTERN_LENGTH,
+    "as many as the longest tag Quay allows",
+    "“1.2*”",
+    "Quay stores the rule as comma-separated values",
+    "tags have no folders",
+)
+#: An organization mirror's repository filters (Quay's schema: strings; names never hold a
+#: comma or a space).
+REPOSITORY_NAMES = Subject(
+    "repository name",
+    "repository names",
+    255,
+    "as many as Quay takes for a filter",
+    "“api-*”",
+    "repository names never contain one",
+    "“*” matches “/” too",
+)
+
+#: Regular-expression syntax people type by habit; fnmatch reads it literally. ``{whole}``:
+#: "the whole tag" or "the whole repository name".
 _REGEX_HINTS: tuple[tuple[str, str], ...] = (
-    ("^", "“^” is regular-expression syntax; a glob always matches the whole tag"),
-    ("$", "“$” is regular-expression syntax; a glob always matches the whole tag"),
+    ("^", "“^” is regular-expression syntax; a glob always matches {whole}"),
+    ("$", "“$” is regular-expression syntax; a glob always matches {whole}"),
     ("+", "“+” is not a wildcard in a glob; it only matches a literal “+”"),
     ("\\d", "“\\d” is regular-expression syntax; use [0-9] for a digit"),
     ("\\w", "“\\w” is regular-expression syntax; globs have no word class"),
@@ -70,18 +113,19 @@ def _unclosed_bracket(pattern: str) -> bool:
     return False
 
 
-def too_long(pattern: str) -> str:
+def too_long(pattern: str, subject: Subject = TAGS) -> str:
     return (
-        f"A pattern can have at most {MAX_PATTERN_LENGTH} characters, as many as the longest "
-        f"tag Quay allows; this one has {len(pattern):,}."
+        f"A pattern can have at most {subject.max_length} characters, {subject.why_max}; "
+        f"this one has {len(pattern):,}."
     )
 
 
-def too_many(count: int) -> str:
+def too_many(count: int, subject: Subject = TAGS) -> str:
     """The whole rule's error when it has more than :data:`MAX_PATTERNS` patterns."""
     return (
         f"A rule can have at most {MAX_PATTERNS} patterns; this one has {count:,}. Remove "
-        f"{count - MAX_PATTERNS:,}, or let one pattern cover several tags (e.g. “1.2*”)."
+        f"{count - MAX_PATTERNS:,}, or let one pattern cover several {subject.plural} "
+        f"(e.g. {subject.example})."
     )
 
 
@@ -89,27 +133,29 @@ def _past_the_cap(number: int) -> str:
     return f"This is pattern {number:,}: a rule can have at most {MAX_PATTERNS} patterns."
 
 
-def check_pattern(pattern: str) -> PatternCheck:
-    """Errors (Quay would refuse or misread the rule) and warnings (valid, but likely a slip).
+def check_pattern(pattern: str, subject: Subject = TAGS) -> PatternCheck:
+    """Errors (Quay would refuse or misread the rule) and warnings (valid, but likely a slip),
+    in words about ``subject``.
 
-    A pattern longer than any tag gets that error alone: nothing else is looked at.
+    A pattern longer than ``subject.max_length`` gets that error alone: nothing else is
+    looked at.
     """
     check = PatternCheck(pattern)
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        check.errors.append(too_long(pattern))
+    if len(pattern) > subject.max_length:
+        check.errors.append(too_long(pattern, subject))
         return check
     if not pattern.strip():
         check.errors.append("A pattern cannot be empty.")
         return check
     if "," in pattern:
         check.errors.append(
-            "A pattern cannot contain a comma (Quay stores the rule as comma-separated "
-            "values); put each pattern on its own row."
+            f"A pattern cannot contain a comma ({subject.comma_reason}); put each pattern on "
+            "its own row."
         )
     if any(c.isspace() for c in pattern):
-        check.errors.append("A pattern cannot contain spaces: tags never do.")
+        check.errors.append(f"A pattern cannot contain spaces: {subject.plural} never do.")
     if "**" in pattern:
-        check.warnings.append("“**” means the same as “*” here: tags have no folders.")
+        check.warnings.append(f"“**” means the same as “*” here: {subject.double_star}.")
     if re.search(r"\{[^}]*,[^}]*\}", pattern) or ("{" in pattern and "}" in pattern):
         check.warnings.append(
             "Braces {a,b} are not supported: they match literally. Use one row per alternative."
@@ -120,14 +166,15 @@ def check_pattern(pattern: str) -> PatternCheck:
             "and “*” alone matches anything."
         )
     for needle, hint in _REGEX_HINTS:
-        if needle in pattern and hint not in check.warnings:
-            check.warnings.append(hint + ".")
+        words = hint.format(whole=f"the whole {subject.noun}") + "."
+        if needle in pattern and words not in check.warnings:
+            check.warnings.append(words)
     if _unclosed_bracket(pattern):
         check.warnings.append("“[” is never closed, so it matches a literal “[”.")
     return check
 
 
-def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
+def check_rows(rows: Sequence[str], subject: Subject = TAGS) -> list[PatternCheck]:
     """Check every row; later copies of a pattern are flagged as duplicates to be removed, and
     patterns past the :data:`MAX_PATTERNS` th are errors.
 
@@ -139,7 +186,7 @@ def check_rows(rows: Sequence[str]) -> list[PatternCheck]:
         if not row.strip():
             checks.append(PatternCheck(""))
             continue
-        check = check_pattern(row.strip())
+        check = check_pattern(row.strip(), subject)
         if check.pattern in seen:
             check.warnings.append("Duplicate of a row above: it will be removed when saved.")
         else:

@@ -4,7 +4,6 @@ durations, the start date (in the person's time zone) and the filters into Quay'
 
 from __future__ import annotations
 
-import fnmatch
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -14,17 +13,23 @@ from django.utils import timezone
 
 from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
 
+from .changes import ORG_FIELDS
 from .forms import (
     EARLIEST_START,
     LATEST_START,
     MAX_NAME,
     MAX_PASSWORD,
     START_OUT_OF_RANGE,
+    CleanProxies,
+    PatternRows,
+    ShownAsPosted,
     StartDateField,
+    _shortened,
     _zone,
+    proxy_fields,
     split_duration,
 )
-from .globs import check_pattern
+from .globs import REPOSITORY_NAMES, check_rows, clean_patterns, matches
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
 UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -32,56 +37,54 @@ UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 864
 MIN_INTERVAL = 60  # Quay's schema: sync_interval minimum 60
 MIN_TIMEOUT, MAX_TIMEOUT = 30, 3600  # Quay's schema: skopeo_timeout 30..3600
 MAX_FILTERS = 100
-MAX_FILTER = 255
 MAX_URL = 2048
 MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
 VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
 #: The fields Quay stores, in the order the form shows them (``sync_interval`` and
-#: ``skopeo_timeout`` are read from a number and a unit).
-FIELDS = (
-    "external_registry_type",
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout",
-    "external_registry_username",
-    "verify_tls",
-)
-
-
-def parse_filters(text: str) -> list[str]:
-    """One glob per line (or comma-separated), blanks dropped, duplicates once."""
-    found: list[str] = []
-    for line in text.replace(",", "\n").splitlines():
-        pattern = line.strip()
-        if pattern and pattern not in found:
-            found.append(pattern)
-    return found
-
-
-def filter_warnings(filters: list[str]) -> list[tuple[str, str]]:
-    """``(filter, warning)`` for filters that are valid but likely a slip (regular-expression
-    syntax, braces, an unclosed ``[``): the tag rule editor's checks (``globs``), in words
-    about repository names."""
-    found = []
-    for pattern in filters:
-        for warning in check_pattern(pattern).warnings:
-            if "tags " not in warning:  # those are about tags only
-                found.append((pattern, warning.replace("the whole tag", "the whole name")))
-    return found
+#: ``skopeo_timeout`` are read from a number and a unit): the source type, shown and never
+#: changed, and those a save may change (``changes.ORG_FIELDS``).
+FIELDS = ("external_registry_type", *ORG_FIELDS)
+#: What Quay keeps in ``external_registry_config`` (and replaces as a whole).
+REGISTRY_CONFIG = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
+PROXIES = ("http_proxy", "https_proxy", "no_proxy")
 
 
 def filter_matches(filters: list[str], names: list[str]) -> list[str]:
     """The names Quay would mirror (``fnmatch``, case-sensitive; no filter: all)."""
     if not filters:
         return list(names)
-    return [name for name in names if any(fnmatch.fnmatchcase(name, f) for f in filters)]
+    return [name for name in names if any(matches(f, name) for f in filters)]
+
+
+class FilterRowsField(forms.Field):
+    """The repository filters, one per row of the glob editor (``settings_form.html#rules``;
+    blank rows are spare rows): checked as the tag rule's patterns are, in words about
+    repository names; none at all means every repository."""
+
+    widget = PatternRows
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            return value.splitlines()
+        return [str(v) for v in value or []]
+
+    def validate(self, value: list[str]) -> None:
+        filters = clean_patterns(value)
+        if len(filters) > MAX_FILTERS:
+            raise forms.ValidationError(f"At most {MAX_FILTERS} filters.")
+        problems = [
+            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
+            for check in check_rows(value, REPOSITORY_NAMES)
+            if check.errors
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
+
+    def clean(self, value: Any) -> list[str]:
+        value = self.to_python(value)
+        self.validate(value)
+        return clean_patterns(value)
 
 
 def url_problem(value: str) -> str | None:
@@ -98,7 +101,7 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-class OrgMirrorForm(forms.Form):
+class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
         label="Source registry", max_length=MAX_URL, help_text="e.g. https://harbor.example.com"
@@ -109,12 +112,7 @@ class OrgMirrorForm(forms.Form):
         help_text="The Harbor project or Quay organization to mirror.",
         error_messages={"max_length": "Quay takes at most 255 characters here."},
     )
-    repository_filters = forms.CharField(
-        label="Repositories to mirror",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One glob per line (e.g. api, front*); empty: every repository.",
-    )
+    repository_filters = FilterRowsField(label="Repositories to mirror", required=False)
     robot_username = forms.CharField(label="Robot account", max_length=MAX_NAME)
     visibility = forms.ChoiceField(label="New repositories are", choices=VISIBILITY_CHOICES)
     is_enabled = forms.BooleanField(label="Scheduled syncs on", required=False, initial=True)
@@ -144,7 +142,11 @@ class OrgMirrorForm(forms.Form):
     )
     clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
+    http_proxy, https_proxy, no_proxy = proxy_fields().values()
     drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+    #: The signed snapshot of the config the form was drawn from (``changes.org_snapshot``):
+    #: a save tells the person's own changes from someone else's made meanwhile.
+    loaded = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
         self.config = config
@@ -157,6 +159,7 @@ class OrgMirrorForm(forms.Form):
             self.fields["external_registry_type"].disabled = True
         else:
             del self.fields["clear_credentials"]
+            del self.fields["loaded"]
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
@@ -166,7 +169,7 @@ class OrgMirrorForm(forms.Form):
             "external_registry_type": config.external_registry_type.value,
             "external_registry_url": config.external_registry_url,
             "external_namespace": config.external_namespace,
-            "repository_filters": "\n".join(config.repository_filters),
+            "repository_filters": list(config.repository_filters),
             "robot_username": config.robot_username,
             "visibility": config.visibility,
             "is_enabled": config.is_enabled,
@@ -177,6 +180,9 @@ class OrgMirrorForm(forms.Form):
             "skopeo_timeout_unit": timeout_unit,
             "external_registry_username": config.external_registry_username or "",
             "verify_tls": config.verify_tls,
+            "http_proxy": config.http_proxy or "",
+            "https_proxy": config.https_proxy or "",
+            "no_proxy": config.no_proxy or "",
         }
 
     def full_clean(self) -> None:
@@ -196,20 +202,6 @@ class OrgMirrorForm(forms.Form):
 
     def clean_external_namespace(self) -> str:
         return self.cleaned_data["external_namespace"].strip()
-
-    def clean_repository_filters(self) -> list[str]:
-        filters = parse_filters(self.cleaned_data.get("repository_filters") or "")
-        if len(filters) > MAX_FILTERS:
-            raise forms.ValidationError(f"At most {MAX_FILTERS} filters.")
-        long = [f for f in filters if len(f) > MAX_FILTER]
-        if long:
-            raise forms.ValidationError(f"A filter can have at most {MAX_FILTER} characters.")
-        spaced = [f for f in filters if any(c.isspace() for c in f)]
-        if spaced:
-            raise forms.ValidationError(
-                f"“{spaced[0]}”: a filter cannot contain spaces (repository names never do)."
-            )
-        return filters
 
     def clean_robot_username(self) -> str:
         value = self.cleaned_data["robot_username"].strip()
@@ -251,6 +243,12 @@ class OrgMirrorForm(forms.Form):
             self.add_error(f"{prefix}_value", message)
         else:
             self.cleaned_data[prefix] = seconds
+
+    def filter_rows(self) -> list[str]:
+        """The editor's rows: as posted (at least one), or Quay's filters and a spare row."""
+        if self.is_bound:
+            return list(self["repository_filters"].value() or []) or [""]
+        return [*list(self.initial.get("repository_filters") or []), ""]
 
     def values(self) -> dict[str, Any]:
         """Quay's fields from the cleaned form (credentials apart)."""

@@ -54,7 +54,12 @@ urlpatterns = [
     path("org/<ns:org>/mirror/verify/", org_mirror.org_verify, name="org-mirror-verify"),
     path("org/<ns:org>/mirror/delete/", org_mirror.org_delete, name="org-mirror-delete"),
     path("org/<ns:org>/mirror/settings/", org_mirror.org_settings, name="org-mirror-settings"),
-    path("org/<ns:org>/mirror/filters/", org_mirror.org_filters_preview, name="org-mirror-filters"),
+    path("org/<ns:org>/mirror/filters/", org_mirror.org_filters_check, name="org-mirror-filters"),
+    path(
+        "org/<ns:org>/mirror/filters/rows/",
+        org_mirror.org_filter_rows,
+        name="org-mirror-filter-rows",
+    ),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
 ]

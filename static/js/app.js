@@ -86,14 +86,14 @@
   }, true);
 })();
 
-// Enter in a tag-pattern row adds a row (as a list editor does) instead of saving the whole
+// Enter in a pattern row of the glob editor (tags, or an organization's filters) adds a row (as a list editor does) instead of saving the whole
 // mirror; Enter in any other field still saves.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
     var input = event.target;
     if (event.key !== "Enter" || event.isComposing || !input.matches) { return; }
-    if (!input.matches("#glob-editor input[name=root_rule]")) { return; }
+    if (!input.matches("#glob-editor .glob-input input[type=text]")) { return; }
     var add = document.querySelector("#glob-editor .add-row");
     if (!add) { return; }
     event.preventDefault();

@@ -33,7 +33,14 @@ def test_set_up_watch_live_and_the_sync_ends(signed_in_page, emulator: Emulator,
     page.get_by_label("Source type").select_option("quay")
     page.get_by_label("Source registry").fill("https://quay.example.com")
     page.get_by_label("Source namespace").fill("upstreamorg")
-    page.get_by_label("Repositories to mirror").fill("alpha\nbeta\ngamma")
+    page.get_by_label("Repository filter 1", exact=True).fill("alpha")
+    page.keyboard.press("Enter")  # a new row (the editor), not the form's submit
+    expect(page.locator("#rule-1")).to_be_focused()
+    page.keyboard.type("beta")
+    page.keyboard.press("Enter")
+    expect(page.locator("#rule-2")).to_be_focused()
+    page.keyboard.type("gamma")
+    expect(page.locator("#glob-preview")).to_contain_text("the filters are checked")
     page.get_by_label("First / next sync").fill("2020-01-01T00:00:00")
     page.get_by_role("button", name="Set up the organization mirror").click()
     expect(page.locator("#messages")).to_contain_text("Organization mirror of orgempty set up.")
@@ -112,10 +119,10 @@ def test_verify_filter_search_and_edit(signed_in_page, emulator: Emulator):
     page.locator("#repo-status").select_option("SKIP")
     expect(page.locator("#org-live tbody tr")).to_have_count(1)
     expect(page.locator("#org-live tbody")).to_contain_text("Repository excluded by filters")
-    # The filter preview, as typed.
+    # The filter preview, as typed (the editor itself: test_org_filter_editor_e2e.py).
     page.locator("#edit-heading").click()
-    page.get_by_label("Repositories to mirror").fill("a*")
-    expect(page.locator("#filter-preview")).to_contain_text("1 mirrored (alpha)")
+    page.get_by_label("Repository filter 1", exact=True).fill("a*")
+    expect(page.locator("#rule-msg-0")).to_contain_text("matches alpha")
 
 
 def test_delete_says_what_stays(signed_in_page, emulator: Emulator):

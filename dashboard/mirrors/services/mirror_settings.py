@@ -527,12 +527,7 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
     # Only the fields this person changed matter: someone else's change to another field (or
     # the worker moving the next run after a sync) is kept, not a conflict.
     own = changes.diff(loaded, mine)
-    clashes = [
-        c
-        for c in own
-        if current.get(c.field) != loaded.get(c.field) and current.get(c.field) != c.new
-    ]
-    if clashes:
+    if changes.clashes(loaded, current, own):
         return _conflict(job, loaded, current, mine)
     mine = {**current, **{change.field: change.new for change in own}}
 
@@ -602,36 +597,10 @@ def _conflict(
     posted["loaded"] = changes.sign(target.namespace, target.name, current)
     fresh = build_form(job.data, bound=posted, creating=False)
     fresh.is_valid()
-    touched = {c.field for c in own}
-    rows = [
-        {
-            "label": change.label,
-            "before": changes.format_value(change.field, change.old),
-            "theirs": changes.format_value(change.field, change.new),
-            "mine": changes.format_value(change.field, mine.get(change.field)),
-            "clash": mine.get(change.field) != change.new,
-            "by_worker": change.field == "sync_start_date"
-            and changes.worker_moved_start(base, current),
-        }
-        for change in changes.diff(base, current)
-        if change.field in touched
-    ]
-    by_worker = bool(rows) and all(row["by_worker"] for row in rows)
-    if loaded is None:
-        message = "Nothing was saved: the form's copy of the settings was missing or altered."
-    elif by_worker:
-        message = (
-            "Nothing was saved: the mirror worker moved the next run after a sync, after you "
-            "opened the form."
-        )
-    else:
-        message = (
-            "Nothing was saved: someone else changed settings you changed too, in Quay, after "
-            "you opened the form."
-        )
+    rows, by_worker = changes.conflict_rows(base, current, mine)
     return job.again(
         fresh,
-        message,
+        changes.conflict_words(loaded is None, by_worker),
         conflict=rows,
         conflict_by_worker=by_worker,
         conflict_mine=changes.diff(current, merged),

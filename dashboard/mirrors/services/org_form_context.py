@@ -1,23 +1,25 @@
 """The organization mirror's settings form as the page draws it: defaults for a new one,
-the organization's robots to choose from, and the preview of what the filters keep against
-the repositories discovered so far (the source's names as Quay last listed them)."""
+the organization's robots to choose from, and the glob editor of its repository filters
+(``rule_editor.REPOSITORY_FILTERS``) with the preview of what they keep of the repositories
+discovered so far (the source's names as Quay last listed them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
-
-from django.urls import reverse
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
-from .. import clock
-from ..org_forms import OrgMirrorForm, filter_matches, filter_warnings, parse_filters
+from .. import changes, clock, globs
+from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm, filter_matches
+from .org_settings import config_snapshot
+from .rule_editor import REPOSITORY_FILTERS, filter_editor, row_items
 
-#: The fields in the order the form declares them (the hidden time zone apart).
-ORDER = tuple(name for name in OrgMirrorForm.base_fields if name != "drawn_zone")
+#: The fields in the order the form declares them (the hidden ones apart).
+ORDER = tuple(name for name in OrgMirrorForm.base_fields if name not in ("drawn_zone", "loaded"))
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
@@ -26,15 +28,45 @@ def discovered_names(client: QuayClient, org: str) -> list[str] | None:
     return None if repos is None else [repo.name for repo in repos]
 
 
-def preview(names: list[str] | None, filters: list[str]) -> dict[str, Any] | None:
-    """What ``filters`` keep of ``names`` (none known: only the filters' warnings), and the
-    filters' warnings; ``None`` when there is nothing to say."""
-    warnings = filter_warnings(filters)
+def _usable(rows: Sequence[str]) -> list[str]:
+    """The filters Quay would be sent (blank rows and duplicates dropped), without those the
+    editor marks as errors."""
+    checks = globs.check_rows(list(rows), globs.REPOSITORY_NAMES)
+    return globs.clean_patterns(check.pattern for check in checks if check.ok)
+
+
+def preview(names: list[str] | None, filters: list[str]) -> dict[str, Any]:
+    """What ``filters`` keep of ``names`` (``None``: the names could not be read)."""
     if not names:
-        return {"names": [], "kept": [], "skipped": [], "warnings": warnings} if warnings else None
+        return {"names": names, "filters": filters, "kept": [], "skipped": []}
     kept = filter_matches(filters, names)
     skipped = [n for n in names if n not in kept]
-    return {"names": names, "kept": kept, "skipped": skipped, "warnings": warnings}
+    return {"names": names, "filters": filters, "kept": kept, "skipped": skipped}
+
+
+def filters_context(
+    org: str,
+    rows: Sequence[str],
+    names: list[str] | None,
+    form: OrgMirrorForm | None = None,
+    focus: int | None = None,
+) -> dict[str, Any]:
+    """The glob editor's context for the filters ``rows`` (``settings_form.html#rules``)."""
+    filters = _usable(rows)
+    by_pattern = None if names is None else {f: filter_matches([f], names) for f in filters}
+    return {
+        "editor": filter_editor(org),
+        "rule_rows": row_items(REPOSITORY_FILTERS, rows, by_pattern, focus),
+        "rule_errors": form.errors.get("repository_filters")
+        if form is not None and form.is_bound
+        else None,
+        "preview": preview(names, filters),
+    }
+
+
+def drawn_from(org: str, config: OrgMirrorConfig) -> str:
+    """The signed snapshot a form drawn from ``config`` carries (see ``org_settings.save``)."""
+    return changes.sign(org, "", config_snapshot(config))
 
 
 def _defaults(org: str, robots: list[str]) -> dict[str, Any]:
@@ -60,36 +92,35 @@ def org_form_context(
     config: OrgMirrorConfig | None,
     names: list[str] | None,
     form: OrgMirrorForm | None = None,
+    focus: int | None = None,
 ) -> dict[str, Any]:
-    """``form``, ``form_fields``, ``robots`` and ``preview`` for the settings template."""
+    """``form``, ``form_fields`` (TLS and the proxies apart: ``network_fields``, and
+    ``network_open`` when a proxy is set or one of them has an error), ``robots`` and the
+    filter editor's context for the settings template (``focus``: the editor's row that
+    takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
-    if form is None:
-        form = (
-            OrgMirrorForm(config=config)
-            if config is not None
-            else OrgMirrorForm(initial=_defaults(org, robots))
-        )
+    if form is None and config is not None:
+        form = OrgMirrorForm(config=config)
+        form.initial["loaded"] = drawn_from(org, config)
+    elif form is None:
+        form = OrgMirrorForm(initial=_defaults(org, robots))
     form.initial["org"] = org
     if robots:
         form.fields["robot_username"].widget.attrs["list"] = "org-robots"
-    form.fields["repository_filters"].widget.attrs.update(
-        {
-            "hx-post": reverse("mirrors:org-mirror-filters", args=[org]),
-            "hx-trigger": "input changed delay:300ms",
-            "hx-target": "#filter-preview",
-            "hx-swap": "outerHTML",
-        }
-    )
-    typed = (
-        form.data.get("repository_filters", "")
-        if form.is_bound
-        else form.initial.get("repository_filters", "")
-    )
-    if names is None and config is not None:
+    if config is None:
+        names = []  # a new mirror has discovered nothing yet
+    elif names is None:
         names = discovered_names(client, org)
     return {
         "form": form,
-        "form_fields": [(name, form[name]) for name in ORDER if name in form.fields],
+        "form_fields": [
+            (name, form[name])
+            for name in ORDER
+            if name in form.fields and name not in REGISTRY_CONFIG
+        ],
+        "network_fields": [(name, form[name]) for name in REGISTRY_CONFIG],
+        "network_open": any(form[name].value() for name in PROXIES)
+        or any(name in form.errors for name in REGISTRY_CONFIG),
         "robots": robots,
-        "preview": preview(names, parse_filters(typed or "")),
+        **filters_context(org, form.filter_rows(), names, form, focus),
     }

@@ -2,22 +2,27 @@
 keep the write-only password unless a new one is typed, read the config back and say what
 took effect, put Quay's refusals at their field, and record it all in the audit trail.
 
-What decides the write is read afresh (never from the read cache). Quay checks every field
+What decides the write is read afresh (never from the read cache), and compared with the
+config the form was drawn from (its signed snapshot, ``changes.org_snapshot``): a setting the
+person changed that someone else changed too, in Quay, meanwhile, is a conflict (nothing is
+sent; the form comes back with their changes and the person's own on top, as the repository
+form's does); someone else's changes to other settings are kept. Quay checks every field
 of a PUT before it applies any (one bad field changes nothing), answers 200 for fields it
-ignores (the source type never changes), and replaces ``external_registry_config`` as a
-whole: the proxies are sent again with a TLS change so that they stay.
+ignores (the source type never changes), and replaces ``external_registry_config`` (TLS
+and the proxies) as a whole: a change to any part of it sends all of it, the parts not
+changed as Quay has them, so that they stay.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
-from dashboard.quay.dates import format_quay_datetime
+from dashboard.quay.dates import format_quay_datetime, parse_quay_datetime
 from dashboard.quay.errors import (
     QuayBadRequest,
     QuayBusy,
@@ -31,9 +36,10 @@ from dashboard.quay.errors import (
 from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
+from .. import changes as snapshots
 from .. import refusals
 from ..models import AuditEntry, record
-from ..org_forms import OrgMirrorForm
+from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
 from ..timefmt import clock
 from .org_target import OrgTarget
 from .person import Person
@@ -52,6 +58,9 @@ LABELS = {
     "external_registry_username": "username",
     "external_registry_password": "password",
     "verify_tls": "TLS verification",
+    "http_proxy": "HTTP proxy",
+    "https_proxy": "HTTPS proxy",
+    "no_proxy": "no proxy",
 }
 #: Which form field a refusal of Quay's belongs to (by words in its message).
 REFUSAL_FIELDS = (
@@ -75,6 +84,10 @@ class OrgSaveResult:
     #: Quay's refusal at its field (``field name -> words``).
     field_errors: dict[str, str] = field(default_factory=dict)
     config: OrgMirrorConfig | None = None
+    #: A conflict: the form again (the person's changes on top of Quay's current config)
+    #: and the context of ``settings_form.html#conflict``.
+    form: OrgMirrorForm | None = None
+    conflict: dict[str, Any] = field(default_factory=dict)
 
 
 def quay_reason(error: QuayError) -> str:
@@ -95,8 +108,8 @@ def _value(config: OrgMirrorConfig, name: str) -> Any:
         return list(config.repository_filters)
     if name == "external_registry_type":
         return config.external_registry_type.value
-    if name == "external_registry_username":
-        return config.external_registry_username or ""
+    if name == "external_registry_username" or name in PROXIES:
+        return getattr(config, name) or ""
     return getattr(config, name)
 
 
@@ -106,14 +119,32 @@ def _same(name: str, old: Any, new: Any) -> bool:
     return old == new
 
 
-def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
-    """The fields to send: those whose value differs from Quay's, credentials as Quay takes
-    them (an empty password keeps the stored one; "remove" clears both)."""
+def config_snapshot(config: OrgMirrorConfig) -> snapshots.Snapshot:
+    """Quay's config as the conflict check compares it."""
+    return snapshots.org_snapshot({name: _value(config, name) for name in snapshots.ORG_FIELDS})
+
+
+def form_snapshot(form: OrgMirrorForm) -> snapshots.Snapshot:
+    """The settings as the person left them in the (valid) form."""
+    mine = snapshots.org_snapshot(form.values())
+    if form.cleaned_data.get("clear_credentials"):
+        mine["external_registry_username"] = None
+    return mine
+
+
+def changes_of(
+    form: OrgMirrorForm, config: OrgMirrorConfig, own: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The fields to change: those whose value differs from Quay's (and, ``own`` given, that
+    the person changed since the form was drawn), credentials as Quay takes them (an empty
+    password keeps the stored one; "remove" clears both)."""
     values = form.values()
     changes = {
         name: new
         for name, new in values.items()
-        if name != "external_registry_type" and not _same(name, _value(config, name), new)
+        if name != "external_registry_type"
+        and (own is None or name in own)
+        and not _same(name, _value(config, name), new)
     }
     data = form.cleaned_data
     if data.get("clear_credentials"):
@@ -122,11 +153,25 @@ def changes_of(form: OrgMirrorForm, config: OrgMirrorConfig) -> dict[str, Any]:
     elif data.get("external_registry_password"):
         changes["external_registry_username"] = values["external_registry_username"]
         changes["external_registry_password"] = data["external_registry_password"]
-    if "verify_tls" in changes:
-        for proxy in ("http_proxy", "https_proxy", "no_proxy"):
-            if getattr(config, proxy):
-                changes[proxy] = getattr(config, proxy)
     return changes
+
+
+def to_send(changes: dict[str, Any], config: OrgMirrorConfig | None) -> dict[str, Any]:
+    """``changes`` as Quay must get them: with any part of ``external_registry_config``
+    changed, the whole of it (the other parts as ``config`` has them; no proxy object when no
+    proxy is left), since Quay replaces it whole."""
+    if not any(name in changes for name in REGISTRY_CONFIG):
+        return changes
+    whole = {
+        name: changes[name] if name in changes else _value(config, name)
+        for name in REGISTRY_CONFIG
+        if name in changes or config is not None
+    }
+    sent = {**changes, **whole}
+    if not any(sent.get(name) for name in PROXIES):
+        for name in PROXIES:
+            sent.pop(name, None)
+    return sent
 
 
 def _audit_key(name: str) -> str:
@@ -202,7 +247,12 @@ def save(
         return OrgSaveResult(
             False, [("error", f"Nothing was sent: {target} could not be read: {error.message}")]
         )
-    changes = changes_of(form, config)
+    current, mine = config_snapshot(config), form_snapshot(form)
+    loaded = snapshots.unsign(target.namespace, target.name, form.cleaned_data.get("loaded") or "")
+    own = snapshots.diff(loaded or current, mine, snapshots.ORG_FIELDS)
+    if loaded is None or snapshots.clashes(loaded, current, own):
+        return _conflict(target, config, loaded, current, mine)
+    changes = changes_of(form, config, {change.field for change in own})
     if not changes:
         return OrgSaveResult(
             True, [("info", "Nothing to save: these are the settings Quay has.")], config=config
@@ -220,7 +270,7 @@ def save(
     note = _noter(person, target, AuditEntry.Action.UPDATE, audit)
     try:
         refused = _write(
-            lambda: client.update_org_mirror(target.org, changes),
+            lambda: client.update_org_mirror(target.org, to_send(changes, config)),
             form,
             note,
             f"Quay lets only the organization's admins change {target}.",
@@ -248,10 +298,50 @@ def save(
     return OrgSaveResult(all_applied, [(level, message)], config=back)
 
 
+def _conflict(
+    target: OrgTarget,
+    config: OrgMirrorConfig,
+    loaded: snapshots.Snapshot | None,
+    current: snapshots.Snapshot,
+    mine: snapshots.Snapshot,
+) -> OrgSaveResult:
+    """Someone changed, in Quay, a setting this person changed too since the form was drawn
+    (or the form's copy of the config is missing or altered): nothing is sent. The form comes
+    back drawn from Quay's current config with the person's own changes on top (a typed
+    password is not kept), tied to the current config, so that "Apply mine anyway" sends
+    only theirs."""
+    base = loaded or current
+    own = snapshots.diff(base, mine, snapshots.ORG_FIELDS)
+    merged = {**current, **{change.field: change.new for change in own}}
+    rows, by_worker = snapshots.conflict_rows(base, current, mine, snapshots.ORG_FIELDS)
+    on_top = replace(config, **{change.field: _config_value(change) for change in own})
+    form = OrgMirrorForm(config=on_top)
+    form.initial.update(
+        org=target.org, loaded=snapshots.sign(target.namespace, target.name, current)
+    )
+    message = snapshots.conflict_words(loaded is None, by_worker)
+    conflict = {
+        "conflict": rows,
+        "conflict_by_worker": by_worker,
+        "conflict_mine": snapshots.diff(current, merged, snapshots.ORG_FIELDS),
+        "discard_url": target.url("org-mirror"),
+    }
+    return OrgSaveResult(False, [("error", message)], config=config, form=form, conflict=conflict)
+
+
+def _config_value(change: snapshots.Change) -> Any:
+    """A snapshot's value as ``OrgMirrorConfig`` holds it."""
+    if change.field == "sync_start_date":
+        return parse_quay_datetime(change.new) if change.new else None
+    if change.field == "repository_filters":
+        return tuple(change.new or ())
+    return change.new
+
+
 def _took(name: str, sent: Any, back: OrgMirrorConfig) -> bool:
     if name == "external_registry_password":
         return back.has_external_registry_password == bool(sent)
-    if name in ("http_proxy", "https_proxy", "no_proxy"):
+    if name in PROXIES:
         return getattr(back, name) == (sent or None)
     if name not in LABELS:
         return True
@@ -296,12 +386,12 @@ def create(
     audit = {
         _audit_key(name): {"from": None, "to": _raw(name, value)}
         for name, value in values.items()
-        if name in LABELS
+        if name in LABELS and not (name in PROXIES and not value)
     }
     note = _noter(person, target, AuditEntry.Action.CREATE, audit)
     try:
         refused = _write(
-            lambda: client.create_org_mirror(target.org, values),
+            lambda: client.create_org_mirror(target.org, to_send(values, None)),
             form,
             note,
             f"Quay lets only the admins of {target.org} set up its organization mirror.",

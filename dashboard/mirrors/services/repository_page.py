@@ -31,7 +31,7 @@ from ..status import describe_health
 from ..timefmt import ago
 from .audit_trail import audit_rows, can_read_config
 from .person import Person
-from .rule_editor import rules_context
+from .rule_editor import rules_context, tag_editor
 from .status_panel import panel_context
 from .target import RepoTarget
 
@@ -365,6 +365,7 @@ def page(
                 last_sync=data.last_sync,
                 saved_rule=config.root_rule if config else None,
             ),
+            "editor": tag_editor(target.namespace, target.name),
             # The glob editor's tag lists, signed, so typing costs no Quay call (rule_editor).
             "editor_tags": changes.sign_editor_tags(
                 target.namespace, target.name, data.tag_names, data.last_sync

@@ -1,15 +1,23 @@
-"""The tag-rule editor: its rows with their checks, and the preview of what the rule keeps.
+"""The glob editor: its rows with their checks, and the preview of what the patterns keep.
 
-Typing costs no Quay call: the page carries the repository's tag lists, signed
+One editor (``settings_form.html#rules``) serves two kinds of patterns (:class:`Kind`): a
+repository mirror's tag rule (:data:`TAG_RULE`, previewed against the repository's tags) and
+an organization mirror's repository filters (:data:`REPOSITORY_FILTERS`, previewed against
+the repository names discovered at the source; ``org_form_context``). The rows' add/remove
+and check requests go where the :class:`Editor` says.
+
+Typing in the tag rule costs no Quay call: the page carries the repository's tag lists, signed
 (``changes.sign_editor_tags``); only an editor without them reads the tags and the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
+from django.urls import reverse
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayUnauthorized
@@ -18,6 +26,94 @@ from dashboard.quay.fanout import parallel
 from .. import changes, globs
 from ..forms import MirrorSettingsForm
 from .target import RepoTarget
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an editor's patterns match: its words, the input its rows post, its preview."""
+
+    name: str  #: "tags" or "repositories" (the template's help text)
+    field: str  #: the name of every row's input
+    subject: globs.Subject
+    legend: str
+    row_label: str
+    add_label: str
+    remove_label: str
+    #: The template partial that previews what the patterns keep
+    preview: str
+    #: A row's note when its pattern matches nothing known
+    none_matched: str
+    #: No pattern at all means every one (filters) rather than an error (a tag rule)
+    empty_means_all: bool
+
+
+TAG_RULE = Kind(
+    "tags",
+    "root_rule",
+    globs.TAGS,
+    "Tags to mirror",
+    "Tag pattern",
+    "+ Add pattern",
+    "Remove pattern",
+    "mirrors/settings_form.html#preview",
+    "matches no current tag",
+    empty_means_all=False,
+)
+REPOSITORY_FILTERS = Kind(
+    "repositories",
+    "repository_filters",
+    globs.REPOSITORY_NAMES,
+    "Repositories to mirror",
+    "Repository filter",
+    "+ Add filter",
+    "Remove filter",
+    "mirrors/org_settings.html#preview",
+    "matches no repository discovered so far",
+    empty_means_all=True,
+)
+
+
+@dataclass(frozen=True)
+class Editor:
+    """One editor on a page: its kind, and where its add/remove (``rules_url``) and its
+    checks as typed (``check_url``) post."""
+
+    kind: Kind
+    rules_url: str
+    check_url: str
+
+
+def tag_editor(namespace: str, name: str) -> Editor:
+    return Editor(
+        TAG_RULE,
+        reverse("mirrors:rules", args=[namespace, name]),
+        reverse("mirrors:rules-check", args=[namespace, name]),
+    )
+
+
+def filter_editor(org: str) -> Editor:
+    return Editor(
+        REPOSITORY_FILTERS,
+        reverse("mirrors:org-mirror-filter-rows", args=[org]),
+        reverse("mirrors:org-mirror-filters", args=[org]),
+    )
+
+
+def row_items(
+    kind: Kind,
+    rows: Sequence[str],
+    by_pattern: Mapping[str, Sequence[str]] | None,
+    focus: int | None = None,
+) -> list[dict[str, Any]]:
+    """Each row with its checks and (``by_pattern`` known) what its pattern matches; the row
+    ``focus`` gets the keyboard focus."""
+    items = []
+    for index, check in enumerate(globs.check_rows(list(rows), kind.subject)):
+        matched = by_pattern.get(check.pattern) if by_pattern is not None else None
+        items.append(
+            {"index": index, "check": check, "matched": matched, "autofocus": index == focus}
+        )
+    return items
 
 
 def rules_context(
@@ -36,23 +132,12 @@ def rules_context(
     the rule Quay holds (``None`` for a new mirror): the Save button warns of deletions only
     when the rule being saved is a different one.
     """
-    checks = globs.check_rows(list(rows))
     patterns = globs.clean_patterns(list(rows))
     upstream = last_sync.tags if last_sync else None
     result = globs.preview(patterns, tag_names, upstream) if tag_names is not None else None
-    row_items = []
-    for index, check in enumerate(checks):
-        matched = result.by_pattern.get(check.pattern) if result else None
-        row_items.append(
-            {
-                "index": index,
-                "check": check,
-                "matched": matched,
-                "autofocus": focus_last and index == len(checks) - 1,
-            }
-        )
+    focus = len(rows) - 1 if focus_last else None
     return {
-        "rule_rows": row_items,
+        "rule_rows": row_items(TAG_RULE, rows, result.by_pattern if result else None, focus),
         "preview": result,
         "patterns": patterns,
         "tags_error": tags_error,
@@ -62,17 +147,17 @@ def rules_context(
     }
 
 
-def rows_after(data: QueryDict, action: str) -> QueryDict:
+def rows_after(data: QueryDict, action: str, kind: Kind = TAG_RULE) -> QueryDict:
     """The posted form with a row added (``add``) or removed (``remove-<n>``)."""
     data = data.copy()
-    rows = data.getlist("root_rule")
+    rows = data.getlist(kind.field)
     if action == "add":
         rows.append("")
     elif action.startswith("remove-"):
         index = _index(action)
         if index is not None and 0 <= index < len(rows):
             rows.pop(index)
-    data.setlist("root_rule", rows or [""])
+    data.setlist(kind.field, rows or [""])
     return data
 
 
@@ -130,6 +215,7 @@ def editor(
     for item in context["rule_rows"]:
         item["autofocus"] = item["index"] == focus
     context.update(
+        editor=tag_editor(target.namespace, target.name),
         namespace=target.namespace,
         name=target.name,
         editor_tags=carried

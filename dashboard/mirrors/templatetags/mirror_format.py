@@ -1,4 +1,5 @@
-"""Template filters for times and durations in words (the words come from ``timefmt``)."""
+"""Template filters for times and durations in words (the words come from ``timefmt``), ids,
+and URLs without their credentials."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString
 
+from ..models import redact_url
 from ..services.overview_rows import dom_id as make_dom_id
 from ..timefmt import moment_html, seconds_in_words
 
@@ -29,3 +31,9 @@ def in_words(seconds: int | None) -> str:
 def dom_id(value: str, prefix: str) -> str:
     """``"acme"|dom_id:"ro"`` -> ``"ro-acme"``: a stable HTML id for a name."""
     return make_dom_id(prefix, str(value))
+
+
+@register.filter
+def without_credentials(value: str | None) -> str | None:
+    """``http://user:secret@proxy:3128`` -> ``http://***@proxy:3128`` (``models.redact_url``)."""
+    return redact_url(value)

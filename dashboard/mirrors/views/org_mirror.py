@@ -6,7 +6,12 @@
 ``POST /org/<org>/mirror/verify/``     Quay's test connection to the source
 ``GET|POST /org/<org>/mirror/delete/`` confirm, then Delete
 ``POST /org/<org>/mirror/settings/``   save the settings, or set a new one up (``mode=create``)
-``POST /org/<org>/mirror/filters/``    htmx: which discovered repositories typed filters keep
+``POST /org/<org>/mirror/filters/``       htmx: the filter rows' checks and the preview, as typed
+``POST /org/<org>/mirror/filters/rows/``  htmx: the filter editor after adding or removing a row
+
+The filters' editor is the repository form's glob editor (``rule_editor``,
+``settings_form.html#rules``); without JavaScript its add/remove buttons post the whole form
+to ``settings/``, which draws it again with the row added or removed and sends nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
 
 from ..models import AuditEntry
-from ..org_forms import OrgMirrorForm, parse_filters
-from ..services import org_actions, org_history, overview_orgs
+from ..org_forms import OrgMirrorForm
+from ..services import org_actions, org_history, overview_orgs, rule_editor
 from ..services import org_settings as org_settings_service
 from ..services.audit_trail import audit_rows
-from ..services.org_form_context import discovered_names, org_form_context, preview
+from ..services.org_form_context import discovered_names, filters_context, org_form_context
 from ..services.org_mirror_page import RepoQuery, look
 from ..services.org_target import OrgTarget
 from ..services.sync_actions import Action
@@ -34,7 +39,7 @@ from .fragments import acting
 
 ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
-SETTINGS = "mirrors/org_settings.html"
+EDITOR = "mirrors/settings_form.html"
 AUDIT_LENGTH = 10
 
 
@@ -65,16 +70,24 @@ def org_mirror(request: HtmxHttpRequest, org: str) -> HttpResponse:
 
 
 def _page(
-    request: HtmxHttpRequest, org: str, context: dict, form: OrgMirrorForm | None = None
+    request: HtmxHttpRequest,
+    org: str,
+    context: dict,
+    form: OrgMirrorForm | None = None,
+    focus: int | None = None,
+    extra: dict | None = None,
 ) -> HttpResponse:
     """The whole page: the live part's context, the settings form (bound when it comes back
-    with Quay's refusals or the person's mistakes), the audit entries."""
+    with Quay's refusals or the person's mistakes, or with a filter row added or removed:
+    ``focus`` is then the row that takes the keyboard focus), the audit entries; ``extra``:
+    a conflict's context."""
     client, _person, now = acting(request)
     config = context.get("config")
     if config is not None or context.get("missing") == "setup":
-        context.update(org_form_context(client, org, config, context.get("names"), form))
+        context.update(org_form_context(client, org, config, context.get("names"), form, focus))
     if config is not None:
         context["history"], context["history_error"] = org_history.history(client, org)
+    context.update(extra or {})
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
     )
@@ -94,6 +107,13 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
             request, messages.ERROR, context.get("missing_words") or context.get("page_error", "")
         )
         return HttpResponseRedirect(target.url("org-mirror"))
+    action = request.POST.get("rules_action", "")
+    if action:  # the filter editor without JavaScript: a row added or removed, nothing sent
+        posted = rule_editor.rows_after(request.POST, action, rule_editor.REPOSITORY_FILTERS)
+        form = OrgMirrorForm(posted, config=config, initial={"org": org})
+        form.suppress_errors()
+        rows = posted.getlist("repository_filters")
+        return _page(request, org, context, form, rule_editor.focus_after(action, rows))
     form = OrgMirrorForm(request.POST, config=config, initial={"org": org} if creating else None)
     if not creating:
         form.initial["org"] = org
@@ -105,6 +125,10 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     result = (org_settings_service.create if creating else org_settings_service.save)(
         client, person, target, form, now
     )
+    if result.conflict:  # the form again, tied to Quay's current config
+        for level, text in result.said:
+            messages.add_message(request, getattr(messages, level.upper()), text)
+        return _page(request, org, _context(request, org), result.form, extra=result.conflict)
     if result.field_errors or (not result.ok and result.config is None):
         for level, text in result.said:
             messages.add_message(request, getattr(messages, level.upper()), text)
@@ -114,13 +138,37 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     return HttpResponseRedirect(target.url("org-mirror"))
 
 
+def _names(request: HtmxHttpRequest, org: str) -> list[str] | None:
+    """The discovered names (none yet when the form sets a mirror up)."""
+    if request.POST.get("mode") == "create":
+        return []
+    return discovered_names(acting(request)[0], org)
+
+
 @require_POST
 @quay_login_required
-def org_filters_preview(request: HtmxHttpRequest, org: str) -> HttpResponse:
-    client, _person, _now = acting(request)
-    names = discovered_names(client, org)
-    filters = parse_filters(request.POST.get("repository_filters", ""))
-    return render(request, f"{SETTINGS}#preview", {"preview": preview(names, filters)})
+def org_filters_check(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    """Each filter row's checks (out-of-band) and the preview, as the person types (htmx)."""
+    if not request.htmx:
+        return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+    rows = request.POST.getlist("repository_filters")
+    context = filters_context(org, rows, _names(request, org))
+    return render(request, f"{EDITOR}#rules_check", context)
+
+
+@require_POST
+@quay_login_required
+def org_filter_rows(request: HtmxHttpRequest, org: str) -> HttpResponse:
+    """The filter editor after "add filter" or "remove" (htmx), the focus on the new row or
+    the one that took the removed one's place."""
+    if not request.htmx:
+        return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+    action = request.POST.get("rules_action", "")
+    kind = rule_editor.REPOSITORY_FILTERS
+    rows = rule_editor.rows_after(request.POST, action, kind).getlist(kind.field)
+    focus = rule_editor.focus_after(action, rows)
+    context = filters_context(org, rows, _names(request, org), focus=focus)
+    return render(request, f"{EDITOR}#rules", context)
 
 
 def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
