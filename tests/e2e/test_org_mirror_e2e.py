@@ -175,3 +175,6 @@ def test_the_organization_mirror_page_on_a_phone(signed_in_page):
     wrap = "document.querySelector('table.org-repos').parentElement"
     assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
     expect(page.locator("table.org-repos").get_by_role("link", name="alpha")).to_be_visible()
+    page.locator("summary", has_text="Edit settings").click()  # the form, its glob editor
+    expect(page.locator(".glob-editor").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
