@@ -270,3 +270,15 @@ def test_a_read_only_superuser_reads_the_page_without_its_controls(client_as, em
     olivia = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
     for control in ("sync-now/", "cancel/", "verify/", "delete/", "settings/"):
         assert f"/org/orgmirror/mirror/{control}" in olivia, control
+
+
+def test_the_page_costs_four_calls_the_robots_and_the_history_at_once(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    assert client.get("/org/orgmirror/mirror/").status_code == 200
+    assert sorted(calls(emulator)) == [
+        "GET organization/orgmirror/logs",  # the history (one page of 20 covers the day)
+        "GET organization/orgmirror/mirror",
+        "GET organization/orgmirror/mirror/repositories",
+        "GET organization/orgmirror/robots",  # the settings form's robot list
+    ]

@@ -16,6 +16,8 @@ to ``settings/``, which draws it again with the row added or removed and sends n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -25,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.quay.fanout import parallel
 
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm
@@ -83,10 +86,19 @@ def _page(
     a conflict's context."""
     client, _person, now = acting(request)
     config = context.get("config")
+    calls: list[Callable[[], None]] = []
     if config is not None or context.get("missing") == "setup":
-        context.update(org_form_context(client, org, config, context.get("names"), form, focus))
+        names = context.get("names")
+        calls.append(
+            lambda: context.update(org_form_context(client, org, config, names, form, focus))
+        )
     if config is not None:
-        context["history"], context["history_error"] = org_history.history(client, org)
+
+        def read_history() -> None:
+            context["history"], context["history_error"] = org_history.history(client, org)
+
+        calls.append(read_history)
+    parallel(*calls)  # the robots and the history at once: each says its own failure
     context.update(extra or {})
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
