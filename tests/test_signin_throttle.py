@@ -71,3 +71,23 @@ def test_forged_oauth_callbacks_are_throttled_too(client, emulator, settings):
         assert "not the one this browser started" in response.content.decode()
     response = client.get("/accounts/callback/forged/?code=x", follow=True)
     assert "Too many sign-in attempts" in response.content.decode()
+
+
+def test_a_window_runs_from_its_first_failure_not_from_the_clock(
+    client, emulator, settings, monkeypatch
+):
+    # Two failures 1 s before a multiple of 300 s on the clock and one after it still count
+    # together: a burst straddling the clock's boundary is not let through twice.
+    from dashboard.accounts import throttle
+
+    settings.SIGNIN_FAILURES_PER_CLIENT = 3
+    settings.SIGNIN_THROTTLE_SECONDS = 300
+    now = [300 * 5_900_000 - 1.0]
+    monkeypatch.setattr(throttle, "_now", lambda: now[0])
+    for _ in range(2):
+        assert wrong_token(client).status_code == 400
+    now[0] += 2  # past the clock's boundary
+    assert wrong_token(client).status_code == 400
+    refused = wrong_token(client)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 298  # the window began 2 s ago

@@ -7,7 +7,10 @@ through Django's cache (Redis when ``CACHE_URL`` names it).
 * **per account**: at most ``SIGNIN_PER_ACCOUNT`` sign-ins of one Quay user a window, from
   anywhere (a leaked token sprayed from many addresses).
 
-Windows are fixed (the counter's key names the window), so a refusal can say when to retry.
+A window starts at the first attempt it counts and ends ``SIGNIN_THROTTLE_SECONDS`` later
+(fixed windows on the clock let a burst that straddles a boundary through twice, and reset a
+count in the middle of an attack); the counter keeps its expiry when it is raised (Redis and
+local memory do), and the window's start, kept beside it, lets a refusal say when to retry.
 """
 
 from __future__ import annotations
@@ -50,30 +53,40 @@ class Refusal:
         )
 
 
-def _window() -> tuple[int, int]:
-    seconds = max(1, settings.SIGNIN_THROTTLE_SECONDS)
-    now = time.time()
-    return int(now // seconds), math.ceil(seconds - now % seconds)
+def _now() -> float:
+    return time.time()
 
 
-def _key(kind: str, who: str, window: int) -> str:
+def _seconds() -> int:
+    return max(1, settings.SIGNIN_THROTTLE_SECONDS)
+
+
+def _key(kind: str, who: str) -> str:
     digest = hashlib.sha256(who.encode()).hexdigest()[:32]
-    return f"signin-throttle:{kind}:{digest}:{window}"
+    return f"signin-throttle:{kind}:{digest}"
 
 
 def _count(kind: str, who: str) -> int:
-    window, _ = _window()
-    return int(cache.get(_key(kind, who, window)) or 0)
+    return int(cache.get(_key(kind, who)) or 0)
+
+
+def _retry_after(kind: str, who: str) -> int:
+    """Seconds until the window of ``who`` ends (the whole length if its start is unknown)."""
+    started = cache.get(_key(kind, who) + ":start")
+    if started is None:
+        return _seconds()
+    return max(1, math.ceil(float(started) + _seconds() - _now()))
 
 
 def _add(kind: str, who: str) -> int:
-    window, left = _window()
-    key = _key(kind, who, window)
-    cache.add(key, 0, timeout=left + 5)
+    key = _key(kind, who)
+    if cache.add(key, 0, timeout=_seconds()):  # the first attempt of a new window
+        cache.set(key + ":start", _now(), timeout=_seconds())
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr: a new window
-        cache.set(key, 1, timeout=left + 5)
+    except ValueError:  # the window ended between add and incr: a new one
+        cache.set(key, 1, timeout=_seconds())
+        cache.set(key + ":start", _now(), timeout=_seconds())
         return 1
 
 
@@ -83,7 +96,7 @@ def check_client(request: HttpRequest, what: str) -> Refusal | None:
     failures = _count("client", address)
     if failures < settings.SIGNIN_FAILURES_PER_CLIENT:
         return None
-    refusal = Refusal(_window()[1])
+    refusal = Refusal(_retry_after("client", address))
     metrics.THROTTLED.labels("client").inc()
     logger.warning(
         "%s sign-in throttled: client %s (%d failed attempts in this %d s window)",
@@ -115,4 +128,4 @@ def check_account(request: HttpRequest, username: str, what: str) -> Refusal | N
         count,
         client_address(request),
     )
-    return Refusal(_window()[1])
+    return Refusal(_retry_after("account", username))
