@@ -144,6 +144,24 @@ def test_sync_now_from_the_page_says_what_happens_and_is_audited(client_as, emul
     assert (entry.action, entry.outcome, entry.username) == ("sync_now", "done", "olivia")
 
 
+def test_a_press_quay_applied_but_answered_too_late_says_what_the_status_shows(
+    client_as, emulator, settings, no_read_cache
+):
+    # Quay queued the sync, then held its answer past the dashboard's timeout: the press is
+    # read back, said as it stands, and audited as unknown (never as failed).
+    settings.QUAY_TIMEOUT = 0.5
+    emulator.configure(delay_after_write={"/api/v1/organization/orgnew/mirror/sync-now": 2})
+    try:
+        body = text(client_as("olivia").post("/org/orgnew/mirror/sync-now/", **HX))
+    finally:
+        emulator.configure(delay_after_write={})
+    assert "Quay did not answer within 0.5 s; the organization mirror of orgnew is now" in body
+    assert "so a sync is under way" in body
+    assert "Look again in a moment" not in body
+    entry = AuditEntry.objects.get(namespace="orgnew", repository="")
+    assert (entry.action, entry.outcome) == ("sync_now", "unknown")
+
+
 def test_sync_now_refused_by_quay_gives_its_reason_and_the_status(client_as, emulator):
     client = client_as("olivia")
     response = client.post("/org/orgmirror/mirror/sync-now/")

@@ -23,14 +23,14 @@ from dashboard.quay.errors import (
     QuayTimeout,
     QuayUnauthorized,
 )
-from dashboard.quay.fanout import fan_out, quietly
-from dashboard.quay.models import SyncStatus
+from dashboard.quay.fanout import quietly
 
 from .. import refusals
 from ..models import AuditEntry, record
 from .org_target import OrgTarget
 from .person import Person
-from .sync_actions import ACTIONS, Action, ActionResult, record_result
+from .sync_actions import ACTIONS, Action, ActionResult, failed, press_all, record_result, send
+from .sync_actions import verb as _verb
 
 NO_CONFIG = (
     "No organization mirror: Quay has no organization mirror for {org} (it was deleted, or "
@@ -52,23 +52,13 @@ def perform(
         raise ValueError(f"unknown action {action!r}")
     result = _perform(client, target, action, now)
     if audit:
-        record_result(person, target, result)  # type: ignore[arg-type]
+        record_result(person, target, result)
     return result
 
 
-def _verb(action: Action) -> str:
-    return "start a sync of" if action == "sync_now" else "cancel the sync of"
-
-
 def _perform(client: QuayClient, target: OrgTarget, action: Action, now: datetime) -> ActionResult:
-    try:
-        if action == "sync_now":
-            target.sync_now(client)
-        else:
-            target.sync_cancel(client)
-    except QuayUnauthorized:
-        raise
-    except QuayForbidden as error:
+    error = send(client, target, action)
+    if isinstance(error, QuayForbidden):
         return ActionResult(
             action,
             "no_rights",
@@ -76,26 +66,15 @@ def _perform(client: QuayClient, target: OrgTarget, action: Action, now: datetim
             f"{error.message}",
             ok=False,
         )
-    except QuayNotFound:
+    if isinstance(error, QuayNotFound):
         return ActionResult(action, "no_config", NO_CONFIG.format(org=target.org), ok=False)
-    except QuayBadRequest as error:
+    if isinstance(error, QuayBadRequest):
         return _refused(client, target, action, now, error)
-    except QuayBusy as error:
-        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
-    except (QuayTimeout, QuayServerError) as error:
-        return _unanswered(client, target, action, now, error)
-    except QuayError as error:
-        return ActionResult(
-            action, "error", f"Could not {_verb(action)} {target}: {error.message}", ok=False
-        )
+    if error is not None:
+        return failed(client, target, action, now, error)
     config = quietly(target.read_config, client)
     return ActionResult(
-        action,
-        "done",
-        target.done_message(action),
-        ok=True,
-        mirror=config,
-        seen=True,  # type: ignore[arg-type]
+        action, "done", target.done_message(action), ok=True, mirror=config, seen=True
     )
 
 
@@ -119,28 +98,7 @@ def _refused(
             f"worker (“{reason}”).{now_words}"
         )
     # Quay answered about this organization's mirror: it exists and the person may press.
-    return ActionResult(action, outcome, text, ok=False, mirror=config, seen=True)  # type: ignore[arg-type]
-
-
-def _unanswered(
-    client: QuayClient, target: OrgTarget, action: Action, now: datetime, error: QuayError
-) -> ActionResult:
-    waited = refusals.unanswered(client.timeout, error)
-    config = quietly(target.read_config, client)
-    if config is None:
-        message = (
-            f"{waited}, and the status could not be read: whether it did {_verb(action)} "
-            f"{target} is not known. Look at the status in a moment before pressing again."
-        )
-        return ActionResult(action, "unknown", message, ok=False)
-    status = target.describe(config, now)
-    if action == "sync_now":
-        took = config.sync_status is SyncStatus.SYNC_NOW or config.repos_active > 0
-    else:
-        took = config.sync_status is SyncStatus.CANCEL
-    effect = "so it seems to have taken effect" if took else "so it may not have taken effect"
-    message = f"{waited}; {target} is now {status.label.lower()}: {status.detail}, {effect}."
-    return ActionResult(action, "unknown", message, ok=False, mirror=config, seen=True)  # type: ignore[arg-type]
+    return ActionResult(action, outcome, text, ok=False, mirror=config, seen=True)
 
 
 def perform_all(
@@ -150,29 +108,9 @@ def perform_all(
     action: Action,
     now: datetime,
 ) -> list[tuple[OrgTarget, ActionResult]]:
-    """The press on several organization mirrors at once (the overview's bulk actions); the
-    audit entries are written afterwards in this thread, a 401 raised after the others."""
-
-    def press(target: OrgTarget) -> ActionResult | QuayUnauthorized:
-        try:
-            return perform(client, person, target, action, now, audit=False)
-        except QuayUnauthorized as error:
-            return error
-
-    results: list[tuple[OrgTarget, ActionResult]] = []
-    unauthorized: QuayUnauthorized | None = None
-    for outcome in fan_out(press, targets):
-        value = outcome.value
-        if isinstance(value, QuayUnauthorized):
-            unauthorized = value
-            continue
-        if value is None:
-            message = outcome.error.message if outcome.error else "Quay did not answer."
-            value = ActionResult(action, "error", message, ok=False)
-        results.append((outcome.item, record_result(person, outcome.item, value)))  # type: ignore[arg-type]
-    if unauthorized is not None:
-        raise unauthorized
-    return results
+    """The press on several organization mirrors at once (the overview's bulk actions; see
+    ``sync_actions.press_all``)."""
+    return press_all(perform, client, person, targets, action, now)
 
 
 # -- verify and delete ----------------------------------------------------------------------

@@ -9,9 +9,11 @@ from datetime import datetime
 from django.urls import reverse
 
 from dashboard.quay.client import QuayClient
+from dashboard.quay.models import SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, VerifyResult
 
 from ..org_status import ORG_CANCEL_WARNING, OrgStatus, describe_org
+from .target import Action
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class OrgTarget:
 
     def describe(self, config: OrgMirrorConfig, now: datetime) -> OrgStatus:
         return describe_org(config, now)
+
+    def took_effect(self, action: Action, config: OrgMirrorConfig) -> bool:
+        """Whether ``config`` shows the press done (read after a press Quay did not answer):
+        a sync asked for or repositories under way; every repository's cancel waiting."""
+        if action == "sync_now":
+            return config.sync_status is SyncStatus.SYNC_NOW or config.repos_active > 0
+        return config.sync_status is SyncStatus.CANCEL
 
     def done_message(self, action: str) -> str:
         if action == "sync_now":

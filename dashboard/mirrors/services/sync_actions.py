@@ -16,10 +16,10 @@ read of the repository that says whether Quay shows it to the person (one).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TypeVar
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
@@ -33,6 +33,7 @@ from dashboard.quay.errors import (
 )
 from dashboard.quay.fanout import fan_out, quietly
 from dashboard.quay.models import MirrorConfig, SyncStatus
+from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import refusals
 from .. import status as mirror_status
@@ -40,9 +41,8 @@ from ..models import AuditEntry, record
 from ..status import CANCEL_WARNING
 from .missing import why_missing
 from .person import Person
-from .target import RepoTarget
+from .target import Action, RepoTarget, Target
 
-Action = Literal["sync_now", "cancel"]
 ACTIONS: tuple[Action, ...] = ("sync_now", "cancel")
 
 #: outcome -> is it a success for the person? (``already_syncing`` means a sync is running,
@@ -74,7 +74,7 @@ class ActionResult:
     message: str
     ok: bool
     #: The config as read after the action (or while finding out what a 404 meant), if read.
-    mirror: MirrorConfig | None = None
+    mirror: MirrorConfig | OrgMirrorConfig | None = None
     #: Quay showed the person this repository (the press or a read went through): only such
     #: a press is audited.
     seen: bool = False
@@ -129,7 +129,7 @@ def perform(
     return result
 
 
-def record_result(person: Person, target: RepoTarget, result: ActionResult) -> ActionResult:
+def record_result(person: Person, target: Target, result: ActionResult) -> ActionResult:
     """The audit entry of one press of Sync now / Cancel, with how it went (none for a
     repository Quay did not show the person)."""
     if not result.seen:
@@ -144,10 +144,9 @@ def record_result(person: Person, target: RepoTarget, result: ActionResult) -> A
     return result
 
 
-def _perform(
-    client: QuayClient, target: RepoTarget, action: Action, now: datetime, person: Person
-) -> ActionResult:
-    full = target.full_name
+def send(client: QuayClient, target: Target, action: Action) -> QuayError | None:
+    """Press Sync now / Cancel of ``target``: ``None`` when Quay took it, else its error (a
+    401 is raised: the person signs in again)."""
     try:
         if action == "sync_now":
             target.sync_now(client)
@@ -155,7 +154,32 @@ def _perform(
             target.sync_cancel(client)
     except QuayUnauthorized:
         raise
-    except QuayForbidden as error:
+    except QuayError as error:
+        return error
+    return None
+
+
+def failed(
+    client: QuayClient, target: Target, action: Action, now: datetime, error: QuayError
+) -> ActionResult:
+    """A press that failed on the way, the same for every kind of mirror: never sent (the
+    dashboard's calls were all in use), sent but unanswered (Quay may have acted), or an
+    error in Quay's words."""
+    if isinstance(error, QuayBusy):  # never sent: nothing happened in Quay
+        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
+    if isinstance(error, (QuayTimeout, QuayServerError)):
+        return _unanswered(client, target, action, now, error)
+    return ActionResult(
+        action, "error", f"Could not {verb(action)} {target}: {error.message}", ok=False
+    )
+
+
+def _perform(
+    client: QuayClient, target: RepoTarget, action: Action, now: datetime, person: Person
+) -> ActionResult:
+    full = target.full_name
+    error = send(client, target, action)
+    if isinstance(error, QuayForbidden):
         return ActionResult(
             action,
             "no_rights",
@@ -163,16 +187,10 @@ def _perform(
             ok=False,
             seen=quietly(target.read_repository, client) is not None,
         )
-    except QuayNotFound:
+    if isinstance(error, QuayNotFound):
         return _explain_not_found(client, target, action, now)
-    except QuayBusy as error:  # never sent: nothing happened in Quay
-        return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
-    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
-        return _unanswered(client, target, action, now, error)
-    except QuayError as error:
-        return ActionResult(
-            action, "error", f"Could not {_verb(action)} {full}: {error.message}", ok=False
-        )
+    if error is not None:
+        return failed(client, target, action, now, error)
 
     mirror = quietly(target.read_config, client)  # a failure only costs the fresh status
     if action == "sync_now":
@@ -183,7 +201,7 @@ def _perform(
 
 
 def _unanswered(
-    client: QuayClient, target: RepoTarget, action: Action, now: datetime, error: QuayError
+    client: QuayClient, target: Target, action: Action, now: datetime, error: QuayError
 ) -> ActionResult:
     """No answer in time, or a 5xx: Quay may have acted. Read the status and say what it
     shows; whether this press did it is not known (audited as unknown, never as failed)."""
@@ -196,13 +214,12 @@ def _unanswered(
             "not known. Look at the status in a moment before pressing again."
         )
         return ActionResult(action, "unknown", message, ok=False)
-    status = mirror_status.describe(mirror, now)
+    status = target.describe(mirror, now)
     now_words = f"{status.label.lower()}: {status.detail}"
+    took = target.took_effect(action, mirror)
     if action == "sync_now":
-        took = mirror.sync_status.is_active
         effect = "so a sync is under way" if took else "so the sync may not have been requested"
     else:
-        took = mirror.sync_status is SyncStatus.CANCEL
         effect = "so the sync is cancelled" if took else "so the cancel may not have taken effect"
     message = f"{waited}; {target} is now {now_words}, {effect}."
     if not took:
@@ -216,18 +233,18 @@ def _refusal(person: Person, target: RepoTarget, action: Action, error: QuayForb
     why = person.refused_for_scope(target.namespace, scope)
     if why is True:
         return (
-            f"No rights: Quay refused to {_verb(action)} {target}: your sign-in lacks the "
+            f"No rights: Quay refused to {verb(action)} {target}: your sign-in lacks the "
             f"{scope} scope. Sign in again with a token that carries {scope}."
         )
     if why is False:
         return (
-            f"No rights: Quay does not let you {_verb(action)} {target}: you have no admin "
+            f"No rights: Quay does not let you {verb(action)} {target}: you have no admin "
             f"rights on it. Ask an admin of {target.namespace}."
         )
-    return f"No rights: Quay does not let you {_verb(action)} {target}. {error.message}"
+    return f"No rights: Quay does not let you {verb(action)} {target}. {error.message}"
 
 
-def _verb(action: Action) -> str:
+def verb(action: Action) -> str:
     return "start a sync of" if action == "sync_now" else "cancel the sync of"
 
 
@@ -246,7 +263,7 @@ def _explain_not_found(
         return ActionResult(
             action,
             "error",
-            f"Quay refused to {_verb(action)} {full} (it answered “not found”), and the mirror "
+            f"Quay refused to {verb(action)} {full} (it answered “not found”), and the mirror "
             f"config could not be read to find out why: {error.message}",
             ok=False,
         )
@@ -330,15 +347,18 @@ class OutcomeGroup:
 
     outcome: str
     label: str
-    results: list[tuple[RepoTarget, ActionResult]]
+    results: list[tuple[Target, ActionResult]]
 
 
-def grouped(results: Sequence[tuple[RepoTarget, ActionResult]]) -> list[OutcomeGroup]:
+def grouped(results: Sequence[tuple[Target, ActionResult]]) -> list[OutcomeGroup]:
     """``results`` by outcome, in the order each outcome first came."""
-    groups: dict[str, list[tuple[RepoTarget, ActionResult]]] = {}
+    groups: dict[str, list[tuple[Target, ActionResult]]] = {}
     for target, result in results:
         groups.setdefault(result.outcome, []).append((target, result))
     return [OutcomeGroup(key, OUTCOMES[key], pairs) for key, pairs in groups.items()]
+
+
+T = TypeVar("T", bound=Target)
 
 
 def perform_all(
@@ -348,7 +368,20 @@ def perform_all(
     action: Action,
     now: datetime,
 ) -> list[tuple[RepoTarget, ActionResult]]:
-    """The action on every target at once; each gets its own result, none sinks another.
+    """The action on every repository mirror of ``targets`` at once (see :func:`press_all`)."""
+    return press_all(perform, client, person, targets, action, now)
+
+
+def press_all(
+    perform_one: Callable[..., ActionResult],
+    client: QuayClient,
+    person: Person,
+    targets: Sequence[T],
+    action: Action,
+    now: datetime,
+) -> list[tuple[T, ActionResult]]:
+    """``perform_one`` (a ``perform`` of this module or of ``org_actions``) on every target at
+    once; each gets its own result, none sinks another.
 
     The upstream calls run in parallel threads (two calls a target: the press and one read);
     the audit entries are written afterwards in this thread (a database connection belongs to
@@ -357,15 +390,15 @@ def perform_all(
     :class:`QuayUnauthorized` is raised again (the middleware asks the person to sign in).
     """
 
-    def press(target: RepoTarget) -> ActionResult | QuayUnauthorized:
+    def press(target: T) -> ActionResult | QuayUnauthorized:
         try:
-            return perform(client, person, target, action, now, audit=False)
+            return perform_one(client, person, target, action, now, audit=False)
         except QuayUnauthorized as error:
             return error  # an outcome like the others, so the rest are not lost
 
     outcomes = fan_out(press, targets)
     unauthorized: QuayUnauthorized | None = None
-    results: list[tuple[RepoTarget, ActionResult]] = []
+    results: list[tuple[T, ActionResult]] = []
     for outcome in outcomes:
         value = outcome.value
         if isinstance(value, QuayUnauthorized):

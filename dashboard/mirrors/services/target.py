@@ -8,12 +8,55 @@ trail speak to a target through these methods and names only, so a different kin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal, Protocol
 
 from django.urls import reverse
 
 from dashboard.quay.client import QuayClient
-from dashboard.quay.models import LogEntry, MirrorConfig, Repository
+from dashboard.quay.models import LogEntry, MirrorConfig, Repository, SyncStatus
+
+from .. import status as mirror_status
+
+Action = Literal["sync_now", "cancel"]
+
+
+class Described(Protocol):
+    """A status in words (``MirrorStatus``, ``OrgStatus``)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
+
+
+class Target(Protocol):
+    """What Sync now / Cancel and the audit trail act on: a repository's mirror
+    (:class:`RepoTarget`) or an organization's (``org_target.OrgTarget``)."""
+
+    kind: str
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def full_name(self) -> str: ...
+
+    def read_config(self, client: QuayClient) -> Any: ...
+
+    def sync_now(self, client: QuayClient) -> None: ...
+
+    def sync_cancel(self, client: QuayClient) -> None: ...
+
+    def describe(self, config: Any, now: datetime) -> Described: ...
+
+    def took_effect(self, action: Action, config: Any) -> bool: ...
+
+    def url(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +89,17 @@ class RepoTarget:
 
     def sync_cancel(self, client: QuayClient) -> None:
         client.sync_cancel(self.namespace, self.name)
+
+    # -- what Quay's answers mean ------------------------------------------------------------
+
+    def describe(self, config: MirrorConfig, now: datetime) -> mirror_status.MirrorStatus:
+        return mirror_status.describe(config, now)
+
+    def took_effect(self, action: Action, config: MirrorConfig) -> bool:
+        """Whether ``config`` shows the press done (read after a press Quay did not answer)."""
+        if action == "sync_now":
+            return config.sync_status.is_active
+        return config.sync_status is SyncStatus.CANCEL
 
     # -- the dashboard's own pages for it ---------------------------------------------------
 
