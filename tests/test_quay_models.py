@@ -46,6 +46,30 @@ def test_a_config_reads_every_field_of_quays_answer():
     assert config.http_proxy is None
 
 
+def test_values_a_newer_quay_may_send_read_as_the_default_and_proxies_as_set():
+    from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo, OrgRepoStatus
+
+    proxied = {"verify_tls": True, "proxy": {"https_proxy": "http://proxy:3128"}}
+    config = MirrorConfig.from_api(
+        OBSERVED | {"sync_status": "PAUSED", "external_registry_config": proxied}
+    )
+    assert config.sync_status is SyncStatus.NEVER_RUN
+    assert (config.https_proxy, config.http_proxy, config.verify_tls) == (
+        "http://proxy:3128",
+        None,
+        True,
+    )
+    org = OrgMirrorConfig.from_api(
+        {"sync_status": "PAUSED", "external_registry_type": "gitlab"}
+        | {"external_registry_config": proxied}
+    )
+    assert org.sync_status is SyncStatus.NEVER_RUN
+    assert org.external_registry_type.value == "quay"
+    assert org.https_proxy == "http://proxy:3128"
+    repo = OrgMirrorRepo.from_api({"name": "a", "sync_status": "QUARANTINED"})
+    assert repo.sync_status is OrgRepoStatus.NEVER_RUN
+
+
 def test_status_helpers_say_what_a_status_allows():
     assert SyncStatus.SYNCING.is_active and SyncStatus.SYNC_NOW.is_active
     assert not SyncStatus.SUCCESS.is_active and not SyncStatus.SUCCESS.can_cancel

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .dates import format_quay_datetime, parse_quay_datetime, parse_rfc2822
 
@@ -21,6 +21,31 @@ def _read_date(value: Any) -> datetime | None:
     if parsed is None and value not in (None, ""):
         raise ValueError(f"not a date: {value!r:.80}")
     return parsed
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def read_enum(kind: type[E], value: Any, default: E) -> E:
+    """``value`` as a member of ``kind``; missing or one this dashboard does not know (a newer
+    Quay's), ``default``."""
+    try:
+        return kind(value or default)
+    except ValueError:
+        return default
+
+
+def read_network(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``external_registry_config``'s TLS check and proxies, as the configs' fields (the same
+    for a repository's mirror and an organization's)."""
+    registry_config = data.get("external_registry_config") or {}
+    proxy = registry_config.get("proxy") or {}
+    return {
+        "verify_tls": bool(registry_config.get("verify_tls", True)),
+        "http_proxy": proxy.get("http_proxy") or None,
+        "https_proxy": proxy.get("https_proxy") or None,
+        "no_proxy": proxy.get("no_proxy") or None,
+    }
 
 
 class SyncStatus(enum.StrEnum):
@@ -130,14 +155,10 @@ class Repository:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Repository:
-        try:
-            state = RepositoryState(data.get("state") or "NORMAL")
-        except ValueError:
-            state = RepositoryState.NORMAL
         return cls(
             namespace=data["namespace"],
             name=data["name"],
-            state=state,
+            state=read_enum(RepositoryState, data.get("state"), RepositoryState.NORMAL),
             description=data.get("description") or "",
             is_public=bool(data.get("is_public")),
             can_admin=data.get("can_admin"),
@@ -232,27 +253,19 @@ class MirrorConfig:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> MirrorConfig:
         registry_config = data.get("external_registry_config") or {}
-        proxy = registry_config.get("proxy") or {}
         rule = data.get("root_rule") or {}
-        try:
-            status = SyncStatus(data.get("sync_status") or "NEVER_RUN")
-        except ValueError:
-            status = SyncStatus.NEVER_RUN
         return cls(
             is_enabled=bool(data.get("is_enabled", True)),
             mirror_type=data.get("mirror_type") or "PULL",
             external_reference=data.get("external_reference") or "",
             external_registry_username=data.get("external_registry_username") or None,
-            verify_tls=bool(registry_config.get("verify_tls", True)),
             unsigned_images=bool(registry_config.get("unsigned_images", False)),
-            http_proxy=proxy.get("http_proxy") or None,
-            https_proxy=proxy.get("https_proxy") or None,
-            no_proxy=proxy.get("no_proxy") or None,
+            **read_network(data),
             sync_interval=int(data.get("sync_interval") or 0),
             sync_start_date=_read_date(data.get("sync_start_date")),
             sync_expiration_date=_read_date(data.get("sync_expiration_date")),
             sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
-            sync_status=status,
+            sync_status=read_enum(SyncStatus, data.get("sync_status"), SyncStatus.NEVER_RUN),
             rule_kind=rule.get("rule_kind") or "tag_glob_csv",
             root_rule=tuple(rule.get("rule_value") or ()),
             robot_username=data.get("robot_username") or None,
@@ -343,10 +356,7 @@ class MirrorHealth:
         repos = data.get("repositories") or {}
         details = []
         for row in repos.get("details") or ():
-            try:
-                status = SyncStatus(row.get("sync_status"))
-            except ValueError:
-                status = SyncStatus.NEVER_RUN
+            status = read_enum(SyncStatus, row.get("sync_status"), SyncStatus.NEVER_RUN)
             details.append(
                 HealthEntry(
                     namespace=row.get("namespace", ""),

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .dates import format_quay_datetime
-from .models import MAX_SYNC_RETRIES, SyncStatus, _read_date
+from .models import MAX_SYNC_RETRIES, SyncStatus, _read_date, read_enum, read_network
 
 
 class OrgRepoStatus(enum.StrEnum):
@@ -52,13 +52,6 @@ class SourceRegistryType(enum.StrEnum):
     @property
     def label(self) -> str:
         return "Harbor" if self is SourceRegistryType.HARBOR else "Quay"
-
-
-def _status(value: Any) -> SyncStatus:
-    try:
-        return SyncStatus(value or "NEVER_RUN")
-    except ValueError:
-        return SyncStatus.NEVER_RUN
 
 
 @dataclass(frozen=True)
@@ -118,36 +111,29 @@ class OrgMirrorConfig:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorConfig:
-        registry_config = data.get("external_registry_config") or {}
-        proxy = registry_config.get("proxy") or {}
         counts: dict[OrgRepoStatus, int] = dict.fromkeys(OrgRepoStatus, 0)
         for name, value in (data.get("repo_sync_status_counts") or {}).items():
             try:
                 counts[OrgRepoStatus(name)] = int(value or 0)
             except ValueError:
                 continue
-        try:
-            registry_type = SourceRegistryType(data.get("external_registry_type") or "quay")
-        except ValueError:
-            registry_type = SourceRegistryType.QUAY
         return cls(
             is_enabled=bool(data.get("is_enabled", True)),
-            external_registry_type=registry_type,
+            external_registry_type=read_enum(
+                SourceRegistryType, data.get("external_registry_type"), SourceRegistryType.QUAY
+            ),
             external_registry_url=data.get("external_registry_url") or "",
             external_namespace=data.get("external_namespace") or "",
             external_registry_username=data.get("external_registry_username") or None,
             has_external_registry_password=bool(data.get("has_external_registry_password")),
-            verify_tls=bool(registry_config.get("verify_tls", True)),
-            http_proxy=proxy.get("http_proxy") or None,
-            https_proxy=proxy.get("https_proxy") or None,
-            no_proxy=proxy.get("no_proxy") or None,
+            **read_network(data),
             repository_filters=tuple(str(f) for f in data.get("repository_filters") or ()),
             robot_username=data.get("robot_username") or "",
             visibility=data.get("visibility") or "private",
             sync_interval=int(data.get("sync_interval") or 0),
             sync_start_date=_read_date(data.get("sync_start_date")),
             sync_expiration_date=_read_date(data.get("sync_expiration_date")),
-            sync_status=_status(data.get("sync_status")),
+            sync_status=read_enum(SyncStatus, data.get("sync_status"), SyncStatus.NEVER_RUN),
             sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
             counts=counts,
             skopeo_timeout=int(data.get("skopeo_timeout") or 300),
@@ -169,13 +155,9 @@ class OrgMirrorRepo:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepo:
-        try:
-            status = OrgRepoStatus(data.get("sync_status") or "NEVER_RUN")
-        except ValueError:
-            status = OrgRepoStatus.NEVER_RUN
         return cls(
             name=data["name"],
-            sync_status=status,
+            sync_status=read_enum(OrgRepoStatus, data.get("sync_status"), OrgRepoStatus.NEVER_RUN),
             discovery_date=_read_date(data.get("discovery_date")),
             last_sync_date=_read_date(data.get("last_sync_date")),
             status_message=data.get("status_message") or None,
