@@ -245,6 +245,10 @@ CACHES = {
     )
 }
 
+# /readyz: whether Quay not answering makes the instance not ready (503). Off, Quay's check
+# is still reported but only the database and the cache decide (see README, "Deploying").
+READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=True)
+
 # /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:
 # both are required). The networks are matched against the peer address (not forwarded).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

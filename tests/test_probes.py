@@ -37,6 +37,17 @@ def test_readyz_says_quay_failed_when_it_is_unreachable(client, settings, emulat
 
 
 @pytest.mark.django_db
+def test_readyz_can_report_quay_without_being_decided_by_it(client, settings, emulator):
+    settings.QUAY_URL = "http://127.0.0.1:9"
+    settings.READYZ_REQUIRES_QUAY = False
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok (quay failed)"
+    assert body["checks"]["quay"].startswith("failed: ")
+
+
+@pytest.mark.django_db
 def test_readyz_says_the_cache_failed(client, monkeypatch, emulator):
     from django.core.cache.backends.redis import RedisCache
 
