@@ -173,6 +173,18 @@ def test_sync_now_refused_by_quay_gives_its_reason_and_the_status(client_as, emu
     assert entry.outcome == "not_done"
 
 
+def test_cancel_is_off_with_nothing_to_cancel_and_says_why(client_as, emulator):
+    # orgnew never ran: a cancel would only mark it SUCCESS and move its first run.
+    html = client_as("olivia").get("/org/orgnew/mirror/").content.decode()
+    button = re.search(r'<button[^>]*id="org-cancel"[^>]*>', html).group(0)
+    assert "disabled" in button and 'aria-describedby="cancel-why"' in button
+    assert "Cancel is off: Nothing is queued, running or waiting to be retried." in text_of(html)
+    # orgmirror has repositories left to sync: Cancel is on.
+    html = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
+    button = re.search(r'<button[^>]*id="org-cancel"[^>]*>', html).group(0)
+    assert "disabled" not in button
+
+
 def test_cancel_asks_first_without_javascript_and_says_schedules_continue(
     client_as, emulator, no_read_cache
 ):

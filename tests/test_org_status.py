@@ -94,6 +94,24 @@ def test_cancel_waits_for_the_worker_then_says_schedules_continue() -> None:
     assert done.can_sync_now
 
 
+def test_cancel_is_off_with_nothing_to_cancel() -> None:
+    # Quay would take it, mark the repositories cancelled, say SUCCESS as if discovery had run
+    # and move a first run still to come to the interval's next slot: only harm.
+    never = describe_org(config(SyncStatus.NEVER_RUN), NOW)
+    assert not never.can_cancel and "nothing is queued, running" in never.cancel_blocked
+    cancelled = describe_org(config(counts={OrgRepoStatus.CANCEL: 4}), NOW)
+    assert not cancelled.can_cancel
+    synced = describe_org(config(counts={OrgRepoStatus.SUCCESS: 4, OrgRepoStatus.SKIP: 1}), NOW)
+    assert not synced.can_cancel
+    # Something to cancel: discovery queued, running or retrying; repositories unfinished
+    # (the way to unblock Sync now).
+    for status in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING, SyncStatus.FAIL):
+        assert describe_org(config(status), NOW).can_cancel, status
+    for repo_status in (OrgRepoStatus.SYNC_NOW, OrgRepoStatus.FAIL, OrgRepoStatus.NEVER_RUN):
+        unfinished_one = config(counts={OrgRepoStatus.SUCCESS: 3, repo_status: 1})
+        assert describe_org(unfinished_one, NOW).can_cancel, repo_status
+
+
 def test_failed_discovery_retrying_or_given_up() -> None:
     retrying = describe_org(config(SyncStatus.FAIL, sync_retries_remaining=2), NOW)
     assert "retrying at the worker's next pass (2 of 3 left)" in retrying.detail

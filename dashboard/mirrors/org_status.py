@@ -68,6 +68,8 @@ class OrgStatus:
     #: Why Sync now is off ("" when it is on).
     sync_now_blocked: str = ""
     can_cancel: bool = True
+    #: Why Cancel is off ("" when it is on).
+    cancel_blocked: str = ""
 
     @property
     def is_stuck(self) -> bool:
@@ -131,7 +133,7 @@ def describe_org(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
         blocked = "Quay starts no new sync while discovery runs."
     elif unfinished(config):
         blocked = SYNC_NOW_BLOCKED
-    can_cancel = config.sync_status is not SyncStatus.CANCEL
+    cancel_blocked = _cancel_blocked(config)
     return OrgStatus(
         status.key,
         status.label,
@@ -140,8 +142,23 @@ def describe_org(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
         status.changes_by_itself and config.is_enabled,
         can_sync_now=not blocked,
         sync_now_blocked=blocked,
-        can_cancel=can_cancel,
+        can_cancel=not cancel_blocked,
+        cancel_blocked=cancel_blocked,
     )
+
+
+def _cancel_blocked(config: OrgMirrorConfig) -> str:
+    """Why Cancel is off, or "". Quay takes a cancel in any status but CANCEL, but with
+    nothing queued, running or left unfinished it only does harm: its worker marks the
+    repositories cancelled, the config says SUCCESS as if discovery had run, and the next run
+    moves to the interval's next slot from now (earlier than a start date still to come)."""
+    if config.sync_status is SyncStatus.CANCEL:
+        return "a cancel is already waiting for the worker."
+    if config.sync_status in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING, SyncStatus.FAIL):
+        return ""
+    if unfinished(config):
+        return ""
+    return "nothing is queued, running or waiting to be retried."
 
 
 def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
