@@ -16,6 +16,18 @@ def test_an_org_admin_refused_a_mirror_of_their_organization_lacks_the_scope():
     assert alice.refused_for_scope("globex") is None  # not known: both are named
 
 
+def test_an_organization_mirror_refused_to_a_member_quay_says_is_no_admin_is_rights():
+    # With user:admin Quay says is_org_admin false: refused whatever the token carries.
+    oscar = person(memberships=["oscar", "orgmirror"], not_org_admin=["orgmirror"])
+    assert oscar.refused_for_scope("orgmirror", "org:admin") is False
+    olivia = person(memberships=["olivia", "orgmirror"], org_admin=["orgmirror"])
+    assert olivia.refused_for_scope("orgmirror", "org:admin") is True
+    assert (
+        person(memberships=["oscar", "orgmirror"]).refused_for_scope("orgmirror", "org:admin")
+        is None
+    )  # is_org_admin not told: either
+
+
 def test_a_refusal_in_ones_own_namespace_is_the_scope():
     assert person(memberships=["alice"]).refused_for_scope("alice") is True
 

@@ -59,7 +59,8 @@ def _refused(call: Any) -> bool | None:
 
 
 def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[str, Any]:
-    """What the session keeps: ``superuser``, ``super_user``, ``memberships``, ``org_admin``,
+    """What the session keeps: ``superuser``, ``super_user``, ``memberships``, ``org_admin``
+    and ``not_org_admin`` (the organizations Quay says they do / do not administer),
     ``lacking`` and ``holding`` (scopes known missing / present)."""
     me = user.username
     probes = [lambda: _refused(lambda: client.get_mirror_health(None, detailed=False))]
@@ -86,6 +87,7 @@ def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[
         "super_user": user.super_user,
         "memberships": user.namespaces,
         "org_admin": [org.name for org in user.organizations if org.is_org_admin],
+        "not_org_admin": [org.name for org in user.organizations if org.is_org_admin is False],
         "lacking": sorted(lacking),
         "holding": sorted(holding),
     }

@@ -29,8 +29,16 @@ from .. import refusals
 from ..models import AuditEntry, record
 from .org_target import OrgTarget
 from .person import Person
-from .sync_actions import ACTIONS, Action, ActionResult, failed, press_all, record_result, send
-from .sync_actions import verb as _verb
+from .sync_actions import (
+    ACTIONS,
+    Action,
+    ActionResult,
+    failed,
+    press_all,
+    record_result,
+    refusal,
+    send,
+)
 
 NO_CONFIG = (
     "No organization mirror: Quay has no organization mirror for {org} (it was deleted, or "
@@ -50,22 +58,18 @@ def perform(
     """Sync now / Cancel of an organization mirror. Raises only :class:`QuayUnauthorized`."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    result = _perform(client, target, action, now)
+    result = _perform(client, person, target, action, now)
     if audit:
         record_result(person, target, result)
     return result
 
 
-def _perform(client: QuayClient, target: OrgTarget, action: Action, now: datetime) -> ActionResult:
+def _perform(
+    client: QuayClient, person: Person, target: OrgTarget, action: Action, now: datetime
+) -> ActionResult:
     error = send(client, target, action)
     if isinstance(error, QuayForbidden):
-        return ActionResult(
-            action,
-            "no_rights",
-            f"No rights: Quay lets only the organization's admins {_verb(action)} {target}. "
-            f"{error.message}",
-            ok=False,
-        )
+        return ActionResult(action, "no_rights", refusal(person, target, action, error), ok=False)
     if isinstance(error, QuayNotFound):
         return ActionResult(action, "no_config", NO_CONFIG.format(org=target.org), ok=False)
     if isinstance(error, QuayBadRequest):

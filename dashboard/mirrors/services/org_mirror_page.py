@@ -26,6 +26,7 @@ from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 from ..org_status import ORG_CANCEL_WARNING, counts_words
 from .org_actions import DELETE_WARNING
 from .org_target import OrgTarget
+from .person import ORG_ADMIN, Person
 
 #: Discovered repositories shown a page (as Quay's own tab).
 PER_PAGE = 20
@@ -113,15 +114,32 @@ def _all_repos(client: QuayClient, org: str, status: OrgRepoStatus | None) -> li
     return repos
 
 
-def _missing(client: QuayClient, org: str, error: QuayError) -> dict[str, Any]:
+def refused_words(org: str, person: Person | None) -> str:
+    """Quay's 403 on an organization mirror in words: the token's scope, the person's rights,
+    or either (as known)."""
+    why = person.refused_for_scope(org, ORG_ADMIN) if person is not None else None
+    if why is True:
+        return (
+            f"Quay refused to show the organization mirror of {org}: your sign-in lacks the "
+            f"{ORG_ADMIN} scope. Sign in again with a token that carries {ORG_ADMIN}."
+        )
+    if why is False:
+        return (
+            f"Quay shows the organization mirror of {org} only to its admins, and you are not "
+            f"one. Ask an admin of {org}."
+        )
+    return (
+        f"Quay shows the organization mirror of {org} only to its admins, signed in with a "
+        f"token that carries the {ORG_ADMIN} scope."
+    )
+
+
+def _missing(
+    client: QuayClient, org: str, error: QuayError, person: Person | None
+) -> dict[str, Any]:
     """What the page says when Quay shows no config (404) or refuses (403)."""
     if isinstance(error, QuayForbidden):
-        return {
-            "page_error": (
-                f"Quay shows the organization mirror of {org} only to its admins (and your "
-                "sign-in needs the org:admin scope)."
-            )
-        }
+        return {"page_error": refused_words(org, person)}
     if not isinstance(error, QuayNotFound):
         return {"page_error": f"Quay could not be read for {org}: {error.message}"}
     enabled = client.org_mirroring_enabled()
@@ -151,7 +169,13 @@ def _missing(client: QuayClient, org: str, error: QuayError) -> dict[str, Any]:
 
 
 def look(
-    client: QuayClient, target: OrgTarget, now: datetime, query: RepoQuery, *, poll: bool = False
+    client: QuayClient,
+    target: OrgTarget,
+    now: datetime,
+    query: RepoQuery,
+    *,
+    poll: bool = False,
+    person: Person | None = None,
 ) -> dict[str, Any]:
     """The page's (or a poll's) context: config, status, counts and the repositories table.
 
@@ -178,7 +202,7 @@ def look(
     if got_config.error is not None:
         if poll:
             return {**context, "stale": f"could not refresh ({got_config.error.message})"}
-        context.update(_missing(client, org, got_config.error))
+        context.update(_missing(client, org, got_config.error, person))
         return context
     config = got_config.value
     assert config is not None

@@ -21,6 +21,7 @@ class OrgTarget:
     org: str
 
     kind = "organization"
+    admin_scope = "org:admin"
     #: The audit trail files an organization mirror under its namespace, with no repository.
     name = ""
 

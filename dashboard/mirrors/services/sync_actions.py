@@ -183,7 +183,7 @@ def _perform(
         return ActionResult(
             action,
             "no_rights",
-            _refusal(person, target, action, error),
+            refusal(person, target, action, error),
             ok=False,
             seen=quietly(target.read_repository, client) is not None,
         )
@@ -227,9 +227,9 @@ def _unanswered(
     return ActionResult(action, "unknown", message, ok=False, mirror=mirror, seen=True)
 
 
-def _refusal(person: Person, target: RepoTarget, action: Action, error: QuayForbidden) -> str:
+def refusal(person: Person, target: Target, action: Action, error: QuayForbidden) -> str:
     """Quay's 403 in words: the token's scope, the person's rights, or either (as known)."""
-    scope = error.scope or "repo:admin"
+    scope = error.scope or target.admin_scope
     why = person.refused_for_scope(target.namespace, scope)
     if why is True:
         return (

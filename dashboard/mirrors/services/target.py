@@ -36,6 +36,8 @@ class Target(Protocol):
     (:class:`RepoTarget`) or an organization's (``org_target.OrgTarget``)."""
 
     kind: str
+    #: The scope Quay wants for a press (``repo:admin``, ``org:admin``).
+    admin_scope: str
 
     @property
     def namespace(self) -> str: ...
@@ -65,6 +67,7 @@ class RepoTarget:
     name: str
 
     kind = "repository"
+    admin_scope = "repo:admin"
 
     @property
     def full_name(self) -> str:

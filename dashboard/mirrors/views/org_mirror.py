@@ -50,7 +50,7 @@ def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
     client, person, now = acting(request)
     target = OrgTarget(org)
     query = RepoQuery.from_query(request.GET)
-    context = look(client, target, now, query, poll=poll)
+    context = look(client, target, now, query, poll=poll, person=person)
     context["may_change"] = person.may_change_org(org)
     context["poll_url"] = f"{target.url('org-mirror')}?{query.params(poll=1)}"
     context["page_url"] = target.url("org-mirror")
