@@ -80,6 +80,10 @@ def test_the_discovered_repositories_link_to_their_repository_pages(client_as, e
     assert 'href="/repo/orgmirror/alpha/"' in html
     assert "not created yet (at its first sync)" in html  # delta: queued, not created
     assert "Repository excluded by filters" in html
+    # legacy is left out by the filters: it is never created, not "at its first sync".
+    legacy = re.search(r"<tr[^>]*>(?:(?!</tr>).)*legacy(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "not created (the filters leave it out)" in text_of(legacy)
+    assert "first sync" not in legacy
 
 
 def test_the_table_filters_by_status_and_searches_and_pages(client_as, emulator):
@@ -292,6 +296,8 @@ def test_the_history_comes_from_quays_log_of_the_organization(client_as, emulato
         in history
     )
     assert "orgmirror+mirror Discovery completed: 5 repos discovered, 5 new" in history
+    # A repository the worker created is named (and linked), not "repository created".
+    assert "orgmirror/alpha : repository created (private)" in history
 
 
 def test_a_read_only_superuser_reads_the_page_without_its_controls(client_as, emulator):

@@ -11,6 +11,7 @@ from datetime import datetime
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.models import LogEntry
+from dashboard.quay.names import valid_repository_name
 
 from ..changes import LABELS
 
@@ -46,13 +47,24 @@ def _what(entry: LogEntry) -> str:
     return str(meta.get("message") or entry.kind.removeprefix("org_mirror_").replace("_", " "))
 
 
+def _repository(entry: LogEntry) -> str:
+    """The repository an entry is about: its ``repo``, or for a created repository the last
+    part of its source (``127.0.0.1:8080/upstreamorg/delta``: ``delta``); "" when none, or
+    when it is not a name Quay allows (it is linked)."""
+    meta = entry.metadata
+    name = str(meta.get("repo") or "")
+    if not name and entry.kind == "org_mirror_repo_created":
+        name = str(meta.get("external_reference") or "").rsplit("/", 1)[-1]
+    return name if valid_repository_name(name) else ""
+
+
 def events(entries: Iterable[LogEntry]) -> list[OrgEvent]:
     return [
         OrgEvent(
             when=entry.datetime,
             who=entry.performer or "",
             what=_what(entry),
-            repository=str(entry.metadata.get("repo") or ""),
+            repository=_repository(entry),
             failed=entry.kind == "org_mirror_sync_failed",
         )
         for entry in entries
