@@ -88,6 +88,8 @@ class OrgSaveResult:
     #: and the context of ``settings_form.html#conflict``.
     form: OrgMirrorForm | None = None
     conflict: dict[str, Any] = field(default_factory=dict)
+    #: The form comes back with what was typed (Quay may not have applied it all).
+    keep_form: bool = False
 
 
 def quay_reason(error: QuayError) -> str:
@@ -281,7 +283,9 @@ def save(
         read = _read_back_words(changes, back) if back else "the settings could not be read back."
         message = f"{refusals.unanswered(client.timeout, error)}; {read}"
         note(AuditEntry.Outcome.UNKNOWN, message)
-        return OrgSaveResult(False, [("warning", message)], config=back)
+        # What the read-back does not show applied stays in the form, to look at and resend.
+        missed = back is None or not _applied_words(changes, back)[0]
+        return OrgSaveResult(False, [("warning", message)], config=back, keep_form=missed)
     if refused is not None:
         return refused
     back = quietly(target.read_config, client)

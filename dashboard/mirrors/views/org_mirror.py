@@ -25,10 +25,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard.accounts.reauth import quay_login_required
+from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
 from dashboard.quay.fanout import parallel
 
+from ..forms import data_from_pending
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm
 from ..services import org_actions, org_history, overview_orgs, rule_editor
@@ -37,6 +38,7 @@ from ..services.audit_trail import audit_rows
 from ..services.org_form_context import discovered_names, filters_context, org_form_context
 from ..services.org_mirror_page import RepoQuery, look
 from ..services.org_target import OrgTarget
+from ..services.repository_page import RESTORED
 from ..services.sync_actions import Action
 from .fragments import acting
 
@@ -44,6 +46,7 @@ ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
 EDITOR = "mirrors/settings_form.html"
 AUDIT_LENGTH = 10
+NOT_VALID = "Nothing was sent to Quay: correct the fields marked below."
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
@@ -69,7 +72,23 @@ def org_mirror(request: HtmxHttpRequest, org: str) -> HttpResponse:
         return response
     if request.htmx and (poll or request.GET.get("part") == "live"):
         return render(request, f"{ORG_MIRROR}#live", context)
-    return _page(request, org, context)
+    return _page(request, org, context, _restored(request, org, context))
+
+
+def _restored(request: HtmxHttpRequest, org: str, context: dict) -> OrgMirrorForm | None:
+    """The settings form with what was being submitted when the sign-in ran out (kept by
+    ``reauth`` for this page, given back once to the same person), checked as if posted."""
+    target = OrgTarget(org)
+    pending = take_pending_submission(request, target.url("org-mirror-settings"))
+    config = context.get("config")
+    if not pending or not context.get("may_change"):
+        return None
+    if config is None and context.get("missing") != "setup":
+        return None
+    form = OrgMirrorForm(data_from_pending(pending), config=config, initial={"org": org})
+    form.is_valid()
+    messages.info(request, RESTORED)
+    return form
 
 
 def _page(
@@ -107,7 +126,7 @@ def _page(
 
 
 @require_POST
-@quay_login_required
+@quay_login_required(keeps_form="external_registry_url")
 def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
@@ -130,21 +149,20 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     if not creating:
         form.initial["org"] = org
     if not form.is_valid():
-        messages.add_message(
-            request, messages.ERROR, "Nothing was sent to Quay: check the marked fields."
-        )
-        return _page(request, org, context, form)
+        return _page(request, org, context, form, extra={"form_error": NOT_VALID})
     result = (org_settings_service.create if creating else org_settings_service.save)(
         client, person, target, form, now
     )
+    # The form back (what was typed, never the password): why is said on top of it, in the
+    # summary that links to each field in error.
+    said = {"form_error": " ".join(text for _level, text in result.said)}
     if result.conflict:  # the form again, tied to Quay's current config
-        for level, text in result.said:
-            messages.add_message(request, getattr(messages, level.upper()), text)
-        return _page(request, org, _context(request, org), result.form, extra=result.conflict)
-    if result.field_errors or (not result.ok and result.config is None):
-        for level, text in result.said:
-            messages.add_message(request, getattr(messages, level.upper()), text)
-        return _page(request, org, _context(request, org), form)
+        return _page(
+            request, org, _context(request, org), result.form, extra={**said, **result.conflict}
+        )
+    if result.keep_form or result.field_errors or (not result.ok and result.config is None):
+        form.password_not_kept()
+        return _page(request, org, _context(request, org), form, extra=said)
     for level, text in result.said:
         messages.add_message(request, getattr(messages, level.upper()), text)
     return HttpResponseRedirect(target.url("org-mirror"))
