@@ -161,6 +161,12 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
     clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
     http_proxy, https_proxy, no_proxy = proxy_fields().values()
+    #: Ticked on the second submit while the sync runs (``org_status.during_sync``), or with
+    #: a start date in the past: the form's confirmations (shown only when asked for).
+    confirm_during_sync = forms.BooleanField(
+        label="Save anyway: I understand what this does to the running sync", required=False
+    )
+    confirm_past_start = forms.BooleanField(label="Yes, start a sync right away", required=False)
     drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
     #: The signed snapshot of the config the form was drawn from (``changes.org_snapshot``):
     #: a save tells the person's own changes from someone else's made meanwhile.
@@ -179,7 +185,12 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
             # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
             self.fields["external_registry_type"].disabled = True
         else:
-            for name in ("clear_credentials", "loaded"):
+            for name in (
+                "clear_credentials",
+                "loaded",
+                "confirm_during_sync",
+                "confirm_past_start",
+            ):
                 del self.fields[name]
 
     @staticmethod

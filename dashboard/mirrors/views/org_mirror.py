@@ -32,6 +32,7 @@ from dashboard.quay.fanout import parallel
 from ..forms import data_from_pending
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm
+from ..org_status import during_sync
 from ..services import org_actions, org_history, overview_orgs, rule_editor
 from ..services import org_settings as org_settings_service
 from ..services.audit_trail import audit_rows
@@ -50,14 +51,29 @@ NOT_VALID = "Nothing was sent to Quay: correct the fields marked below."
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
+    """The live part's context. While the settings form shows the "a sync is running" box
+    (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
+    that finds the sync over lifts the box (``sync_ended``)."""
     client, person, now = acting(request)
     target = OrgTarget(org)
     query = RepoQuery.from_query(request.GET)
     context = look(client, target, now, query, poll=poll)
     context["may_change"] = person.may_change_org(org)
-    context["poll_url"] = f"{target.url('org-mirror')}?{query.params(poll=1)}"
+    config = context.get("config")
+    warning = during_sync(config, now) if config is not None else None
+    running = warning is not None and not warning.stuck
+    box = "1" in (request.GET.get("box"), request.POST.get("box")) and context["may_change"]
+    context["sync_ended"] = bool(request.htmx) and box and config is not None and not running
+    _mark_box(context, target, query, box and running)
     context["page_url"] = target.url("org-mirror")
     return context
+
+
+def _mark_box(context: dict, target: OrgTarget, query: RepoQuery, box: bool) -> None:
+    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
+    context["sync_box"] = box
+    params = query.params(poll=1, box=1) if box else query.params(poll=1)
+    context["poll_url"] = f"{target.url('org-mirror')}?{params}"
 
 
 @require_http_methods(["GET"])
@@ -109,7 +125,7 @@ def _page(
     if config is not None or context.get("missing") == "setup":
         names = context.get("names")
         calls.append(
-            lambda: context.update(org_form_context(client, org, config, names, form, focus))
+            lambda: context.update(org_form_context(client, org, config, names, form, focus, now))
         )
     if config is not None:
 
@@ -119,6 +135,8 @@ def _page(
         calls.append(read_history)
     parallel(*calls)  # the robots and the history at once: each says its own failure
     context.update(extra or {})
+    if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
+        _mark_box(context, OrgTarget(org), RepoQuery.from_query(request.GET), True)
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
     )
@@ -154,12 +172,15 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
         client, person, target, form, now
     )
     # The form back (what was typed, never the password): why is said on top of it, in the
-    # summary that links to each field in error.
+    # summary that links to each field in error and each confirmation asked.
     said = {"form_error": " ".join(text for _level, text in result.said)}
     if result.conflict:  # the form again, tied to Quay's current config
         return _page(
             request, org, _context(request, org), result.form, extra={**said, **result.conflict}
         )
+    if result.confirm:  # nothing sent: the page as it was read, with the boxes to tick
+        form.password_not_kept()
+        return _page(request, org, context, form, extra={**said, **result.confirm})
     if result.keep_form or result.field_errors or (not result.ok and result.config is None):
         form.password_not_kept()
         return _page(request, org, _context(request, org), form, extra=said)
