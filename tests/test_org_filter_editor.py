@@ -128,7 +128,8 @@ def test_without_javascript_add_and_remove_draw_the_form_again_and_send_nothing(
 
 def test_no_filter_left_saves_every_repository(olivia, emulator):
     clear_log(emulator)
-    response, after = save(olivia, "orgmirror", repository_filters=[""])
+    # (orgmirror is syncing: the box "save anyway" ticked, as the form asks)
+    response, after = save(olivia, "orgmirror", repository_filters=[""], confirm_during_sync="on")
     assert response.status_code == 302
     assert writes(emulator, "orgmirror") == [("PUT", {"repository_filters": []})]
     assert quay_config(emulator, "orgmirror")["repository_filters"] == []

@@ -11,7 +11,7 @@ import re
 import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from django import forms
@@ -46,6 +46,8 @@ MAX_NO_PROXY = 4096
 EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_START = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
 START_OUT_OF_RANGE = "Choose a date from 1 January 1970 to 31 December 2100 (UTC); check the year."
+#: A start date this far in the past is "in the past" (a form drawn a minute ago is not).
+PAST_GRACE_SECONDS = 60
 
 _ROBOT_SHORTNAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,254}$")
 _HOSTNAME = re.compile(
@@ -62,6 +64,11 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def starts_in_past(start: datetime | None, now: datetime) -> bool:
+    """A new start date the worker takes as due at once (Quay syncs right away)."""
+    return bool(start and (now - start).total_seconds() > PAST_GRACE_SECONDS)
 
 
 def split_duration(seconds: int) -> tuple[int, str]:
@@ -242,7 +249,92 @@ class ShownAsPosted:
         self.cleaned_data: dict[str, Any] = {}
 
 
-class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
+class WriteOnlyPassword:
+    """For a form with ``external_registry_password``, which never comes back to the page
+    (a repository's and an organization's): a form that comes back says so at the field."""
+
+    errors: forms.utils.ErrorDict
+    _errors: forms.utils.ErrorDict | None
+    if TYPE_CHECKING:
+
+        def add_error(self, field: str | None, error: Any) -> None: ...
+
+    def password_not_sent(self) -> None:
+        """Say that a typed password was not sent (it is never sent back to the page)."""
+        if "external_registry_password" in self.errors:
+            return
+        self.add_error(
+            "external_registry_password",
+            "Type the password again: it was not sent (a password never comes back to the page).",
+        )
+
+    def password_not_kept(self) -> None:
+        """A valid form that comes back all the same (a confirmation asked, a refusal): a
+        password typed into it is not in it any more."""
+        if (getattr(self, "cleaned_data", None) or {}).get("external_registry_password"):
+            self.password_not_sent()
+
+    def password_not_kept_if_refused(self, password: str) -> None:
+        """In ``clean``: a password typed into a form that other errors send back is lost."""
+        if password and self._errors and "external_registry_password" not in self._errors:
+            self.password_not_sent()
+
+
+def removal_conflict(remove: bool, password: str, username: str, stored: str) -> str | None:
+    """Why "remove the stored credentials" cannot go with what else was typed (``stored``: the
+    username Quay has); ``None`` when it can. Either would be lost without a word."""
+    if remove and password:
+        return "Either type a new password or remove the stored credentials, not both."
+    if remove and username and username != stored:
+        return (
+            f"You ticked “remove the stored credentials” and typed the username {username}: "
+            "untick the box to change the credentials, or clear the username to remove them."
+        )
+    return None
+
+
+class DrawnInZone:
+    """For a form with ``sync_start_date`` and the hidden ``drawn_zone``: its dates are read
+    in the time zone the form was drawn in (not the zone of the request that posts it), and
+    a stored date the person's zone cannot write is shown, and read, in UTC."""
+
+    is_bound: bool
+    data: Any
+    initial: dict[str, Any]
+
+    def full_clean(self) -> None:
+        """Read the dates in the zone the form was drawn in (not the zone of this request)."""
+        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
+        if zone is None:
+            super().full_clean()  # type: ignore[misc]
+            return
+        with timezone.override(zone):
+            super().full_clean()  # type: ignore[misc]
+
+    def set_drawn_zone(self) -> None:
+        """The zone this form's dates are written in as drawn (in ``__init__``)."""
+        self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
+        if self.start_shown_in_utc:
+            self.initial["drawn_zone"] = "UTC"  # the start date is written in UTC
+
+    @property
+    def zone_name(self) -> str:
+        """The time zone the start date field is written (and read) in: the one the form was
+        drawn in when it comes back posted, else the person's current one."""
+        if self.is_bound and _zone(self.data.get("drawn_zone")) is not None:
+            return str(self.data.get("drawn_zone"))
+        return timezone.get_current_timezone_name()
+
+    @property
+    def start_shown_in_utc(self) -> bool:
+        """The stored start date cannot be written in the person's zone: the field shows UTC."""
+        value = self.initial.get("sync_start_date")
+        return (
+            not self.is_bound and isinstance(value, datetime) and local_time_or_none(value) is None
+        )
+
+
+class MirrorSettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, forms.Form):
     #: The signed config the form was loaded with (no max_length: the dashboard wrote it, its
     #: signature is checked before use, and the request size limit bounds it).
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -358,9 +450,7 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
         the filter is then offered and Quay judges it)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
-        self.initial.setdefault("drawn_zone", timezone.get_current_timezone_name())
-        if self.start_shown_in_utc:
-            self.initial["drawn_zone"] = "UTC"  # the start date is written in UTC
+        self.set_drawn_zone()
         self.namespace = namespace
         self.robots = list(robots) if robots is not None else None
         self.robots_error = robots_error
@@ -480,22 +570,6 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
             raise forms.ValidationError(START_OUT_OF_RANGE)
         return value
 
-    @property
-    def zone_name(self) -> str:
-        """The time zone the start date field is written (and read) in: the one the form was
-        drawn in when it comes back posted, else the person's current one."""
-        if self.is_bound and _zone(self.data.get("drawn_zone")) is not None:
-            return str(self.data.get("drawn_zone"))
-        return timezone.get_current_timezone_name()
-
-    @property
-    def start_shown_in_utc(self) -> bool:
-        """The stored start date cannot be written in the person's zone: the field shows UTC."""
-        value = self.initial.get("sync_start_date")
-        return (
-            not self.is_bound and isinstance(value, datetime) and local_time_or_none(value) is None
-        )
-
     def clean_robot_username(self) -> str:
         value = self.cleaned_data["robot_username"].strip()
         if "+" not in value or value.split("+", 1)[0] != self.namespace:
@@ -516,15 +590,6 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
 
     def clean_external_registry_username(self) -> str:
         return self.cleaned_data["external_registry_username"].strip()
-
-    def full_clean(self) -> None:
-        """Read the dates in the zone the form was drawn in (not the zone of this request)."""
-        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
-        if zone is None:
-            super().full_clean()
-            return
-        with timezone.override(zone):
-            super().full_clean()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -556,17 +621,9 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
         username = data.get("external_registry_username") or ""
         remove = bool(data.get("remove_credentials"))
         stored = self.stored_username
-        if remove and password:
-            self.add_error(
-                "remove_credentials",
-                "Either type a new password or remove the stored credentials, not both.",
-            )
-        elif remove and username and username != stored:
-            self.add_error(
-                "remove_credentials",
-                f"You ticked “remove the stored credentials” and typed the username {username}: "
-                "untick the box to change the credentials, or clear the username to remove them.",
-            )
+        conflict = removal_conflict(remove, password, username, stored)
+        if conflict:
+            self.add_error("remove_credentials", conflict)
         elif password and not username:
             self.add_error(
                 "external_registry_username",
@@ -578,8 +635,7 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
                 f"Type the password for {username}: Quay needs the username and the password "
                 "together, and it has no password stored for this username.",
             )
-        if password and self._errors and "external_registry_password" not in self._errors:
-            self.password_not_sent()
+        self.password_not_kept_if_refused(password)
 
     @property
     def empty_password_keeps_stored(self) -> bool:
@@ -588,15 +644,6 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, forms.Form):
         if not self.stored_password:
             return False
         return not (self.is_bound and "external_registry_password" in self.errors)
-
-    def password_not_sent(self) -> None:
-        """Say that a typed password was not sent (it is never sent back to the page)."""
-        if "external_registry_password" in self.errors:
-            return
-        self.add_error(
-            "external_registry_password",
-            "Type the password again: it was not sent (a password never comes back to the page).",
-        )
 
     # -- sections that start folded ----------------------------------------------------------
 

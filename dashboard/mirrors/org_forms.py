@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django import forms
-from django.utils import timezone
 
 from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
 
@@ -19,14 +18,17 @@ from .forms import (
     LATEST_START,
     MAX_NAME,
     MAX_PASSWORD,
+    MAX_SECONDS,
     START_OUT_OF_RANGE,
     CleanProxies,
+    DrawnInZone,
     PatternRows,
     ShownAsPosted,
     StartDateField,
+    WriteOnlyPassword,
     _shortened,
-    _zone,
     proxy_fields,
+    removal_conflict,
     split_duration,
 )
 from .globs import REPOSITORY_NAMES, check_rows, clean_patterns, matches
@@ -45,6 +47,16 @@ VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
 #: ``skopeo_timeout`` are read from a number and a unit): the source type, shown and never
 #: changed, and those a save may change (``changes.ORG_FIELDS``).
 FIELDS = ("external_registry_type", *ORG_FIELDS)
+#: Help the shared proxy fields have only here, and the password's (is one stored?).
+HELP = {
+    "http_proxy": "e.g. http://proxy.example.com:3128 (credentials in it are kept out of the "
+    "audit trail)",
+    "no_proxy": "Hosts to reach directly, comma-separated.",
+}
+PASSWORD_HELP = {
+    True: "A password is stored: leave this empty to keep it.",
+    False: "For a Quay source, an API token of the source; for Harbor, the robot's secret.",
+}
 #: What Quay keeps in ``external_registry_config`` (and replaces as a whole).
 REGISTRY_CONFIG = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
 PROXIES = ("http_proxy", "https_proxy", "no_proxy")
@@ -101,7 +113,7 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
+class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, forms.Form):
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
         label="Source registry", max_length=MAX_URL, help_text="e.g. https://harbor.example.com"
@@ -123,7 +135,12 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
             attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
         ),
     )
-    sync_interval_value = forms.IntegerField(label="Sync every", min_value=1)
+    sync_interval_value = forms.IntegerField(
+        label="Sync every",
+        min_value=1,
+        max_value=MAX_SECONDS,
+        error_messages={"max_value": "That is more than ten years."},
+    )
     sync_interval_unit = forms.ChoiceField(
         label="Interval unit", choices=[(u, u) for u in UNITS], initial="hours"
     )
@@ -137,12 +154,19 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
     external_registry_password = forms.CharField(
         label="Password or token",
         required=False,
+        strip=False,
         max_length=MAX_PASSWORD,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
     verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
     http_proxy, https_proxy, no_proxy = proxy_fields().values()
+    #: Ticked on the second submit while the sync runs (``org_status.during_sync``), or with
+    #: a start date in the past: the form's confirmations (shown only when asked for).
+    confirm_during_sync = forms.BooleanField(
+        label="Save anyway: I understand what this does to the running sync", required=False
+    )
+    confirm_past_start = forms.BooleanField(label="Yes, start a sync right away", required=False)
     drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
     #: The signed snapshot of the config the form was drawn from (``changes.org_snapshot``):
     #: a save tells the person's own changes from someone else's made meanwhile.
@@ -153,13 +177,21 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
         if config is not None:
             kwargs["initial"] = {**self.initial_from(config), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
-        self.fields["drawn_zone"].initial = timezone.get_current_timezone_name()
+        self.set_drawn_zone()
+        stored = config is not None and config.has_external_registry_password
+        for name, words in {**HELP, "external_registry_password": PASSWORD_HELP[stored]}.items():
+            self.fields[name].help_text = words  # (each field's own: named by its input)
         if config is not None:
             # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
             self.fields["external_registry_type"].disabled = True
         else:
-            del self.fields["clear_credentials"]
-            del self.fields["loaded"]
+            for name in (
+                "clear_credentials",
+                "loaded",
+                "confirm_during_sync",
+                "confirm_past_start",
+            ):
+                del self.fields[name]
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
@@ -184,14 +216,6 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
             "https_proxy": config.https_proxy or "",
             "no_proxy": config.no_proxy or "",
         }
-
-    def full_clean(self) -> None:
-        zone = _zone(self.data.get("drawn_zone") if self.is_bound else None)
-        if zone is None:
-            super().full_clean()
-            return
-        with timezone.override(zone):
-            super().full_clean()
 
     def clean_external_registry_url(self) -> str:
         value = self.cleaned_data["external_registry_url"].strip()
@@ -231,7 +255,24 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, forms.Form):
             "Quay takes a timeout from 30 seconds to 1 hour.",
         )
         data["external_registry_username"] = (data.get("external_registry_username") or "").strip()
+        self._credentials(data)
         return data
+
+    def _credentials(self, data: dict[str, Any]) -> None:
+        """A tick of "remove the stored credentials" with a new password or username would
+        drop what was typed without a word: refused at the box; a typed password that other
+        errors send back is said to be lost."""
+        password = data.get("external_registry_password") or ""
+        stored = (self.config.external_registry_username if self.config else None) or ""
+        conflict = removal_conflict(
+            bool(data.get("clear_credentials")),
+            password,
+            data.get("external_registry_username") or "",
+            stored,
+        )
+        if conflict:
+            self.add_error("clear_credentials", conflict)
+        self.password_not_kept_if_refused(password)
 
     def _seconds(self, prefix: str, low: int, high: int | None, message: str) -> None:
         value = self.cleaned_data.get(f"{prefix}_value")

@@ -18,8 +18,10 @@ Quay's rules (``data/model/org_mirror.py`` and the real Quay of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from dashboard.quay.models import MAX_SYNC_RETRIES, SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, OrgRepoStatus
@@ -35,6 +37,7 @@ from .status import (
     STUCK,
     SYNCED,
     SYNCING,
+    SyncWarning,
 )
 from .timefmt import about, clock, relative
 
@@ -294,3 +297,113 @@ def _settled(
     if not synced and total:
         return OrgStatus("success", SYNCED, f"nothing to sync: {found}{tail}")
     return OrgStatus("success", SYNCED, f"{found}{tail}")
+
+
+# -- saving the settings while a sync runs ---------------------------------------------------
+
+#: What particular changes do to a sync under way (Quay's ``workers/repomirrorworker``):
+#: filters are applied only by discovery; each repository reads the config (source,
+#: credentials, TLS and proxies, timeout, robot, visibility) as its own sync starts; queued
+#: repositories are picked up only while the config is enabled.
+_FILTERS_NOTE = (
+    "Changing the filters: Quay applies them only at discovery. Repositories queued before the "
+    "next discovery still sync even if the new filters leave them out (that discovery marks "
+    "them skipped), and those the new filters add wait for it."
+)
+_SOURCE_NOTE = (
+    "Changing the source: the queued repositories were found in the source as it is now; each "
+    "is copied from the new source under the same name (the next discovery lists the new one)."
+)
+_DISABLE_NOTE = (
+    "Turning scheduled syncs off: the worker starts none of the queued repositories until they "
+    "are on again (a repository already syncing finishes)."
+)
+_VISIBILITY_NOTE = (
+    "Changing the visibility: repositories the worker has not created in Quay yet are created "
+    "with the new one; those already created keep theirs."
+)
+_SCHEDULE_NOTE = (
+    "Changing the start date: when this discovery ends, the worker sets the next run from the "
+    "start date and interval it began with, so a start date saved now is replaced then (a new "
+    "interval counts from the run after)."
+)
+DISCOVERY_STUCK = SyncWarning(
+    "Discovery looks stuck (its worker's lease ran out): no discovery is running, so saving "
+    "does not disturb one.",
+    stuck=True,
+)
+
+
+def discovery_running(config: OrgMirrorConfig, now: datetime) -> bool:
+    """Discovery claimed by a worker whose lease has not run out (past it, the worker died)."""
+    expires = config.sync_expiration_date
+    return config.sync_status is SyncStatus.SYNCING and not (expires and expires <= now)
+
+
+def _notes(
+    config: OrgMirrorConfig, discovering: bool, changes: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """The notes for what was changed (``changes``: field -> new value; ``None``: every note
+    that holds for what runs, for a form not yet posted)."""
+
+    def changed(*names: str) -> bool:
+        return changes is None or any(name in changes for name in names)
+
+    notes = []
+    if changed("repository_filters"):
+        notes.append(_FILTERS_NOTE)
+    if changed("external_registry_url", "external_namespace"):
+        notes.append(_SOURCE_NOTE)
+    turned_off = changes is None or changes.get("is_enabled") is False
+    if turned_off and config.is_enabled:
+        notes.append(_DISABLE_NOTE)
+    if changed("visibility"):
+        notes.append(_VISIBILITY_NOTE)
+    if discovering and changed("sync_start_date", "sync_interval"):
+        notes.append(_SCHEDULE_NOTE)
+    return tuple(notes)
+
+
+def during_sync(
+    config: OrgMirrorConfig, now: datetime, changes: Mapping[str, Any] | None = None
+) -> SyncWarning | None:
+    """What saving the settings now does to the organization mirror's sync under way, from
+    Quay's worker (``workers/repomirrorworker/__init__.py``, ``data/model/org_mirror.py``):
+    discovery uses the config as it was when claimed (and when it ends writes the next run
+    from that config's start date and interval); each repository reads the config when its
+    own sync starts and keeps it to the end. ``None``: nothing runs (a dead discovery claim,
+    or queued repositories of a disabled config that no worker picks up, is not a sync).
+    Saving sends nothing the worker's bookkeeping depends on: a running copy is not broken
+    off. ``changes``: the fields the save would send (``None``: the form as drawn)."""
+    discovering = discovery_running(config, now)
+    syncing = config.count(OrgRepoStatus.SYNCING)
+    queued = config.count(OrgRepoStatus.SYNC_NOW) if config.is_enabled else 0
+    if not (discovering or syncing or queued):
+        if config.sync_status is SyncStatus.SYNCING:
+            return DISCOVERY_STUCK
+        return None
+    repos = f"{syncing} syncing, {queued} queued; one at a time"
+    notes = _notes(config, discovering, changes)
+    if discovering and (syncing or queued):
+        return SyncWarning(
+            f"Discovery is running now, and repositories are syncing ({repos}).",
+            "Discovery goes on with the settings it started with, and so does a repository "
+            "already syncing; the queued repositories, and those this discovery queues, read "
+            "the settings as each one's sync starts, so they sync with what you save.",
+            notes,
+        )
+    if discovering:
+        return SyncWarning(
+            "Discovery is running now: Quay's worker is listing the source's repositories.",
+            "It goes on with the source, credentials and filters it started with, so what you "
+            "save applies from the next discovery on; the repositories it queues read the "
+            "settings as each one's sync starts, so they sync with what you save.",
+            notes,
+        )
+    return SyncWarning(
+        f"The organization mirror is syncing its repositories now ({repos}).",
+        "Quay's worker reads the settings as it starts each repository: a repository already "
+        "syncing finishes with the settings its sync started with, and the queued ones sync "
+        "with what you save.",
+        notes,
+    )

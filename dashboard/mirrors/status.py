@@ -60,6 +60,34 @@ CANCEL_WARNING = (
 
 
 @dataclass(frozen=True)
+class SyncWarning:
+    """What a settings form says about saving while a sync is under way (the box
+    ``settings_form.html#sync_warning`` of a repository's and an organization's form)."""
+
+    #: What runs now (or, ``stuck``, why nothing does), in a sentence.
+    headline: str
+    #: What a save does to it.
+    effect: str = ""
+    #: What particular changes do to it (an organization mirror's filters, source …).
+    notes: tuple[str, ...] = ()
+    #: Its worker died: nothing runs that a save could disturb (said; nothing to confirm).
+    stuck: bool = False
+
+
+#: A repository mirror's sync, as its settings form describes it.
+REPO_SYNC_RUNNING = SyncWarning(
+    "A sync is running now.",
+    "Saving changes while it runs can disturb it: Quay restarts the sync's bookkeeping (its "
+    "transaction id) on every change, so the worker may lose track of it.",
+)
+REPO_SYNC_STUCK = SyncWarning(
+    "The sync in Quay looks stuck (its worker's lease ran out), so saving does not disturb a "
+    "running copy.",
+    stuck=True,
+)
+
+
+@dataclass(frozen=True)
 class MirrorStatus:
     key: str  # fail, stuck, active, cancel, never, success, disabled (CSS class and filter)
     label: str  # the status in a word or two

@@ -17,6 +17,7 @@ def filter_inputs(page: Page):
 def test_edit_the_filters_with_the_glob_editor_and_save_them(
     signed_in_page, emulator: Emulator, screenshot
 ):
+    emulator.configure(org_tag_seconds=600)  # the seeded sync goes on: the form asks (below)
     page = signed_in_page("olivia", "/org/orgmirror/mirror/")
     page.locator("#edit-heading").click()  # the settings form opens
     preview = page.locator("#glob-preview")
@@ -53,6 +54,7 @@ def test_edit_the_filters_with_the_glob_editor_and_save_them(
     )
     screenshot(page, "org-filter-editor")
 
+    page.get_by_label("Save anyway: I understand what this does to the running sync").check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
         "Saved and read back from Quay: repositories to mirror."

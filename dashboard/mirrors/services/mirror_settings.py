@@ -34,15 +34,12 @@ from dashboard.quay.fanout import quietly
 
 from .. import changes, globs, refusals
 from .. import status as mirror_status
-from ..forms import MirrorSettingsForm, data_from_snapshot
+from ..forms import MirrorSettingsForm, data_from_snapshot, starts_in_past
 from ..models import AuditEntry, record
 from .person import Person
 from .repository_page import PageData, build_form, load
 from .rule_editor import rows_after
 from .target import RepoTarget
-
-#: A start date this far in the past is "in the past" (a form loaded a minute ago is not).
-PAST_GRACE_SECONDS = 60
 
 
 @dataclass
@@ -171,8 +168,7 @@ def _deletion_words(deleted: list[str]) -> str:
 def _starts_in_past(asked: list[changes.Change], now: datetime) -> bool:
     for change in asked:
         if change.field == "sync_start_date" and change.new:
-            start = parse_quay_datetime(change.new)
-            return bool(start and (now - start).total_seconds() > PAST_GRACE_SECONDS)
+            return starts_in_past(parse_quay_datetime(change.new), now)
     return False
 
 

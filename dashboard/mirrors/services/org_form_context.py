@@ -6,7 +6,7 @@ discovered so far (the source's names as Quay last listed them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.quay.client import QuayClient
@@ -15,11 +15,18 @@ from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import changes, clock, globs
 from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm, filter_matches
+from ..org_status import during_sync
 from .org_settings import config_snapshot
 from .rule_editor import REPOSITORY_FILTERS, filter_editor, row_items
 
-#: The fields in the order the form declares them (the hidden ones apart).
-ORDER = tuple(name for name in OrgMirrorForm.base_fields if name not in ("drawn_zone", "loaded"))
+#: The form's confirmations: drawn in their boxes, when asked for (settings_form.html).
+CONFIRMATIONS = ("confirm_during_sync", "confirm_past_start")
+#: The fields in the order the form declares them (the hidden ones and the boxes apart).
+ORDER = tuple(
+    name
+    for name in OrgMirrorForm.base_fields
+    if name not in ("drawn_zone", "loaded", *CONFIRMATIONS)
+)
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
@@ -93,11 +100,13 @@ def org_form_context(
     names: list[str] | None,
     form: OrgMirrorForm | None = None,
     focus: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """``form``, ``form_fields`` (TLS and the proxies apart: ``network_fields``, and
-    ``network_open`` when a proxy is set or one of them has an error), ``robots`` and the
-    filter editor's context for the settings template (``focus``: the editor's row that
-    takes the keyboard focus)."""
+    ``network_open`` when a proxy is set or one of them has an error), ``robots``, what
+    saving now does to a sync under way (``sync_warning``, ``syncing``, ``stuck_sync``, for
+    ``settings_form.html#sync_warning``) and the filter editor's context for the settings
+    template (``focus``: the editor's row that takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
     if form is None and config is not None:
         form = OrgMirrorForm(config=config)
@@ -122,5 +131,15 @@ def org_form_context(
         "network_open": any(form[name].value() for name in PROXIES)
         or any(name in form.errors for name in REGISTRY_CONFIG),
         "robots": robots,
+        **_sync_context(config, now or clock.now()),
         **filters_context(org, form.filter_rows(), names, form, focus),
+    }
+
+
+def _sync_context(config: OrgMirrorConfig | None, now: datetime) -> dict[str, Any]:
+    warning = during_sync(config, now) if config is not None else None
+    return {
+        "sync_warning": warning,
+        "syncing": warning is not None and not warning.stuck,
+        "stuck_sync": warning is not None and warning.stuck,
     }

@@ -38,8 +38,10 @@ from dashboard.quay.org_models import OrgMirrorConfig
 
 from .. import changes as snapshots
 from .. import refusals
+from ..forms import starts_in_past
 from ..models import AuditEntry, record
 from ..org_forms import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
+from ..org_status import during_sync
 from ..timefmt import clock
 from .org_target import OrgTarget
 from .person import Person
@@ -88,6 +90,18 @@ class OrgSaveResult:
     #: and the context of ``settings_form.html#conflict``.
     form: OrgMirrorForm | None = None
     conflict: dict[str, Any] = field(default_factory=dict)
+    #: Confirmations asked before anything is sent (the context of the form's boxes:
+    #: ``confirm_sync`` and ``sync_warning``, ``past_start`` and ``past_start_words``).
+    confirm: dict[str, Any] = field(default_factory=dict)
+    #: The form comes back with what was typed (Quay may not have applied it all).
+    keep_form: bool = False
+
+
+#: What a start date in the past does to an organization mirror (Quay's worker takes an
+#: enabled config whose start date has passed at its next pass).
+PAST_START_WORDS = (
+    "Quay's worker starts a discovery at its next pass, then syncs the repositories it finds."
+)
 
 
 def quay_reason(error: QuayError) -> str:
@@ -257,6 +271,9 @@ def save(
         return OrgSaveResult(
             True, [("info", "Nothing to save: these are the settings Quay has.")], config=config
         )
+    asked = _confirmations(form, config, changes, now)
+    if asked is not None:
+        return asked
     audit = {
         _audit_key(name): {
             "from": None
@@ -281,7 +298,9 @@ def save(
         read = _read_back_words(changes, back) if back else "the settings could not be read back."
         message = f"{refusals.unanswered(client.timeout, error)}; {read}"
         note(AuditEntry.Outcome.UNKNOWN, message)
-        return OrgSaveResult(False, [("warning", message)], config=back)
+        # What the read-back does not show applied stays in the form, to look at and resend.
+        missed = back is None or not _applied_words(changes, back)[0]
+        return OrgSaveResult(False, [("warning", message)], config=back, keep_form=missed)
     if refused is not None:
         return refused
     back = quietly(target.read_config, client)
@@ -296,6 +315,37 @@ def save(
     note(AuditEntry.Outcome.DONE if all_applied else AuditEntry.Outcome.PARTIAL, message)
     level = "success" if all_applied else "warning"
     return OrgSaveResult(all_applied, [(level, message)], config=back)
+
+
+def _confirmations(
+    form: OrgMirrorForm, config: OrgMirrorConfig, changes: dict[str, Any], now: datetime
+) -> OrgSaveResult | None:
+    """What the person must confirm before ``changes`` are sent (nothing is read for it: the
+    config just read says what runs), as the repository form asks: saving while the sync
+    runs (what it does to it, from Quay's worker: ``org_status.during_sync``), and a start
+    date in the past on an enabled mirror (the worker starts at once). ``None``: nothing to
+    confirm, or confirmed (the boxes ticked)."""
+    data = form.cleaned_data
+    confirm: dict[str, Any] = {}
+    why = []
+    warning = during_sync(config, now, changes)
+    if warning is not None and not warning.stuck and not data.get("confirm_during_sync"):
+        confirm.update(confirm_sync=True, sync_warning=warning)
+        why.append(
+            "the organization mirror's sync is under way (what saving now does to it is said below)"
+        )
+    start = changes.get("sync_start_date")
+    enabled = changes.get("is_enabled", config.is_enabled)
+    past = enabled and isinstance(start, datetime) and starts_in_past(start, now)
+    if past and not data.get("confirm_past_start"):
+        confirm.update(past_start=True, past_start_words=PAST_START_WORDS)
+        why.append(
+            "the start date is in the past, so Quay's worker starts a discovery at its next pass"
+        )
+    if not confirm:
+        return None
+    message = f"Nothing was saved yet: {'; '.join(why)}. Tick the box to confirm and save again."
+    return OrgSaveResult(False, [("error", message)], config=config, confirm=confirm)
 
 
 def _conflict(

@@ -27,7 +27,7 @@ from dashboard.quay.org_models import OrgMirrorRepo
 from .. import changes
 from ..forms import MirrorSettingsForm, data_from_pending
 from ..models import AuditEntry
-from ..status import describe_health
+from ..status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
 from ..timefmt import ago
 from .audit_trail import audit_rows, can_read_config
 from .person import Person
@@ -356,6 +356,7 @@ def page(
             "form": form,
             "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
             "stuck_sync": dead_sync,
+            "sync_warning": REPO_SYNC_STUCK if dead_sync else REPO_SYNC_RUNNING,
             "creating": form.creating if form is not None else config is None,
             **rules_context(
                 form,

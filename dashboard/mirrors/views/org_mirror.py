@@ -25,18 +25,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard.accounts.reauth import quay_login_required
+from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
 from dashboard.quay.fanout import parallel
 
+from ..forms import data_from_pending
 from ..models import AuditEntry
 from ..org_forms import OrgMirrorForm
+from ..org_status import during_sync
 from ..services import org_actions, org_history, overview_orgs, rule_editor
 from ..services import org_settings as org_settings_service
 from ..services.audit_trail import audit_rows
 from ..services.org_form_context import discovered_names, filters_context, org_form_context
 from ..services.org_mirror_page import RepoQuery, look
 from ..services.org_target import OrgTarget
+from ..services.repository_page import RESTORED
 from ..services.sync_actions import Action
 from .fragments import acting
 
@@ -44,17 +47,33 @@ ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
 EDITOR = "mirrors/settings_form.html"
 AUDIT_LENGTH = 10
+NOT_VALID = "Nothing was sent to Quay: correct the fields marked below."
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
+    """The live part's context. While the settings form shows the "a sync is running" box
+    (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
+    that finds the sync over lifts the box (``sync_ended``)."""
     client, person, now = acting(request)
     target = OrgTarget(org)
     query = RepoQuery.from_query(request.GET)
     context = look(client, target, now, query, poll=poll, person=person)
     context["may_change"] = person.may_change_org(org)
-    context["poll_url"] = f"{target.url('org-mirror')}?{query.params(poll=1)}"
+    config = context.get("config")
+    warning = during_sync(config, now) if config is not None else None
+    running = warning is not None and not warning.stuck
+    box = "1" in (request.GET.get("box"), request.POST.get("box")) and context["may_change"]
+    context["sync_ended"] = bool(request.htmx) and box and config is not None and not running
+    _mark_box(context, target, query, box and running)
     context["page_url"] = target.url("org-mirror")
     return context
+
+
+def _mark_box(context: dict, target: OrgTarget, query: RepoQuery, box: bool) -> None:
+    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
+    context["sync_box"] = box
+    params = query.params(poll=1, box=1) if box else query.params(poll=1)
+    context["poll_url"] = f"{target.url('org-mirror')}?{params}"
 
 
 @require_http_methods(["GET"])
@@ -69,7 +88,23 @@ def org_mirror(request: HtmxHttpRequest, org: str) -> HttpResponse:
         return response
     if request.htmx and (poll or request.GET.get("part") == "live"):
         return render(request, f"{ORG_MIRROR}#live", context)
-    return _page(request, org, context)
+    return _page(request, org, context, _restored(request, org, context))
+
+
+def _restored(request: HtmxHttpRequest, org: str, context: dict) -> OrgMirrorForm | None:
+    """The settings form with what was being submitted when the sign-in ran out (kept by
+    ``reauth`` for this page, given back once to the same person), checked as if posted."""
+    target = OrgTarget(org)
+    pending = take_pending_submission(request, target.url("org-mirror-settings"))
+    config = context.get("config")
+    if not pending or not context.get("may_change"):
+        return None
+    if config is None and context.get("missing") != "setup":
+        return None
+    form = OrgMirrorForm(data_from_pending(pending), config=config, initial={"org": org})
+    form.is_valid()
+    messages.info(request, RESTORED)
+    return form
 
 
 def _page(
@@ -90,7 +125,7 @@ def _page(
     if config is not None or context.get("missing") == "setup":
         names = context.get("names")
         calls.append(
-            lambda: context.update(org_form_context(client, org, config, names, form, focus))
+            lambda: context.update(org_form_context(client, org, config, names, form, focus, now))
         )
     if config is not None:
 
@@ -100,6 +135,8 @@ def _page(
         calls.append(read_history)
     parallel(*calls)  # the robots and the history at once: each says its own failure
     context.update(extra or {})
+    if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
+        _mark_box(context, OrgTarget(org), RepoQuery.from_query(request.GET), True)
     context["audit"] = audit_rows(
         AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
     )
@@ -107,7 +144,7 @@ def _page(
 
 
 @require_POST
-@quay_login_required
+@quay_login_required(keeps_form="external_registry_url")
 def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
@@ -130,21 +167,23 @@ def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     if not creating:
         form.initial["org"] = org
     if not form.is_valid():
-        messages.add_message(
-            request, messages.ERROR, "Nothing was sent to Quay: check the marked fields."
-        )
-        return _page(request, org, context, form)
+        return _page(request, org, context, form, extra={"form_error": NOT_VALID})
     result = (org_settings_service.create if creating else org_settings_service.save)(
         client, person, target, form, now
     )
+    # The form back (what was typed, never the password): why is said on top of it, in the
+    # summary that links to each field in error and each confirmation asked.
+    said = {"form_error": " ".join(text for _level, text in result.said)}
     if result.conflict:  # the form again, tied to Quay's current config
-        for level, text in result.said:
-            messages.add_message(request, getattr(messages, level.upper()), text)
-        return _page(request, org, _context(request, org), result.form, extra=result.conflict)
-    if result.field_errors or (not result.ok and result.config is None):
-        for level, text in result.said:
-            messages.add_message(request, getattr(messages, level.upper()), text)
-        return _page(request, org, _context(request, org), form)
+        return _page(
+            request, org, _context(request, org), result.form, extra={**said, **result.conflict}
+        )
+    if result.confirm:  # nothing sent: the page as it was read, with the boxes to tick
+        form.password_not_kept()
+        return _page(request, org, context, form, extra={**said, **result.confirm})
+    if result.keep_form or result.field_errors or (not result.ok and result.config is None):
+        form.password_not_kept()
+        return _page(request, org, _context(request, org), form, extra=said)
     for level, text in result.said:
         messages.add_message(request, getattr(messages, level.upper()), text)
     return HttpResponseRedirect(target.url("org-mirror"))

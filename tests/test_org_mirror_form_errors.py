@@ -1,0 +1,268 @@
+"""When the organization mirror's settings form comes back, it does what the repository form
+does: a summary on top, focused, linking to each field in error; each field's message named by
+its input (aria-describedby pointing at ids that exist); what was typed kept, a typed password
+asked for again; "remove the stored credentials" never silently drops what was typed; a save
+Quay did not answer, or a sign-in that ran out, loses nothing."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from dashboard.accounts.reauth import PENDING
+from dashboard.mirrors.models import AuditEntry
+from tests.emulator.org_helpers import org_api
+
+from .conftest import TOKENS
+from .edit_support import clear_log, form_data, post_form
+from .test_org_mirror_settings import text_of, writes
+
+pytestmark = pytest.mark.django_db
+ORGNEW = "/org/orgnew/mirror/"
+SAVE = "/org/orgnew/mirror/settings/"
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.described: list[tuple[str, str]] = []
+        self.invalid: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        for ref in (values.get("aria-describedby") or "").split():
+            self.described.append((str(values.get("name") or values.get("id") or tag), ref))
+        if values.get("aria-invalid") == "true":
+            self.invalid.append(str(values.get("name") or tag))
+
+
+def refs(html: str) -> _Refs:
+    parser = _Refs()
+    parser.feed(html)
+    return parser
+
+
+def dangling(html: str) -> list[tuple[str, str]]:
+    """(element, id) for every aria-describedby naming an id the page does not have."""
+    found = refs(html)
+    return [(name, ref) for name, ref in found.described if ref not in found.ids]
+
+
+def div(html: str, opening: str) -> str:
+    """The first ``<div …>…</div>`` (holding no other div) whose tag begins ``opening``."""
+    found = re.search(re.escape(opening) + r"[^>]*>.*?</div>", html, re.S)
+    assert found, f"no {opening}"
+    return found.group(0)
+
+
+def summary(html: str) -> str:
+    """The form's error summary (``settings_form.html#form_messages``)."""
+    return div(html, '<div class="message message-error form-error-summary"')
+
+
+def links(html: str) -> dict[str, str]:
+    """The summary's links: target -> words."""
+    return {
+        href: re.sub(r"\s+", " ", words)
+        for href, words in re.findall(r'<a href="([^"]+)">(.*?)</a>', summary(html), re.S)
+    }
+
+
+def test_an_invalid_save_puts_a_focused_summary_on_top_linking_each_field(client_as, emulator):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data.update(
+        sync_interval_value="30",
+        sync_interval_unit="seconds",
+        robot_username="acme+mirror",
+        repository_filters=["api", "my repo"],
+    )
+    response = post_form(client, SAVE, data)
+    html = response.content.decode()
+    box = summary(html)
+    assert 'tabindex="-1" autofocus' in box
+    assert "Nothing was sent to Quay: correct the fields marked below." in box
+    assert links(html) == {
+        "#glob-editor": "Repositories to mirror: “my repo”: A pattern cannot contain spaces: "
+        "repository names never do.",
+        "#id_robot_username": "Robot account: The robot must belong to orgnew (Quay refuses "
+        "others).",
+        "#id_sync_interval_value": "Sync every: Quay syncs at most once a minute.",
+    }
+    # The summary is in the form (the settings open), not only at the top of the page.
+    assert html.index("form-error-summary") > html.index('id="edit-heading"')
+    assert writes(emulator, "orgnew") == []
+
+
+def test_every_aria_describedby_names_an_id_on_the_page(client_as, emulator):
+    client = client_as("olivia")
+    for url in ("/org/orgnew/mirror/", "/org/orgmirror/mirror/", "/org/orgempty/mirror/"):
+        assert dangling(client.get(url).content.decode()) == [], url
+    data = form_data(client.get(ORGNEW))
+    data.update(
+        external_registry_url="ftp://x",
+        external_namespace="n" * 300,
+        sync_interval_value="30",
+        sync_interval_unit="seconds",
+        robot_username="acme+mirror",
+        external_registry_password="s3cret",
+        http_proxy="http://a proxy",
+    )
+    html = post_form(client, SAVE, data).content.decode()
+    assert dangling(html) == []
+    found = refs(html)
+    for name in (
+        "external_registry_url",
+        "external_namespace",
+        "robot_username",
+        "sync_interval_value",
+        "external_registry_password",
+        "http_proxy",
+    ):
+        assert name in found.invalid, name
+        assert (name, f"id_{name}_error") in found.described, name
+    assert re.search(
+        r'<small class="field-error" id="id_sync_interval_value_error">Quay syncs at most once a '
+        r"minute.</small>",
+        html,
+    )
+    # Help text is named by its input too.
+    assert ("external_registry_url", "id_external_registry_url_helptext") in found.described
+
+
+def test_quays_refusal_is_summed_up_with_a_link_to_its_field(client_as, emulator):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data["external_registry_url"] = "http://10.1.2.3"
+    html = post_form(client, SAVE, data).content.decode()
+    assert "Quay refused the settings; see the field." in summary(html)
+    assert links(html)["#id_external_registry_url"].startswith(
+        "Source registry: Quay refused this: The provided registry URL is not allowed"
+    )
+    assert dangling(html) == []
+
+
+def test_a_typed_password_is_asked_for_again_when_other_fields_send_the_form_back(
+    client_as, emulator
+):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data.update(
+        external_registry_username="robot$ci",
+        external_registry_password="tok3n",
+        sync_interval_value="30",
+        sync_interval_unit="seconds",
+    )
+    html = post_form(client, SAVE, data).content.decode()
+    assert "tok3n" not in html
+    assert links(html)["#id_external_registry_password"] == (
+        "Password or token: Type the password again: it was not sent (a password never comes "
+        "back to the page)."
+    )
+    assert 'name="external_registry_username" value="robot$ci"' in html
+
+
+def test_removing_the_credentials_never_drops_a_new_password_or_username(client_as, emulator):
+    body = {"external_registry_username": "svc", "external_registry_password": "old"}
+    assert org_api(emulator, "PUT", "orgnew", json=body).ok
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    clear_log(emulator)
+    both = post_form(
+        client, SAVE, {**data, "clear_credentials": "on", "external_registry_password": "new"}
+    )
+    assert links(both.content.decode())["#id_clear_credentials"] == (
+        "Remove the stored credentials: Either type a new password or remove the stored "
+        "credentials, not both."
+    )
+    renamed = post_form(
+        client, SAVE, {**data, "clear_credentials": "on", "external_registry_username": "other"}
+    )
+    assert (
+        "You ticked “remove the stored credentials” and typed the username other: untick the box "
+        "to change the credentials, or clear the username to remove them."
+    ) in text_of(renamed)
+    assert 'name="external_registry_username" value="other"' in renamed.content.decode()
+    assert writes(emulator, "orgnew") == []
+    # Ticked with the stored username left as it is: both are removed, as before.
+    assert post_form(client, SAVE, {**data, "clear_credentials": "on"}).status_code == 302
+    assert writes(emulator, "orgnew") == [
+        ("PUT", {"external_registry_username": "", "external_registry_password": None})
+    ]
+
+
+def test_an_interval_over_ten_years_is_refused_at_its_field(client_as, emulator):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data.update(sync_interval_value="99999999999999999999", sync_interval_unit="days")
+    html = post_form(client, SAVE, data).content.decode()
+    assert links(html)["#id_sync_interval_value"].startswith("Sync every: That is more than ten")
+    assert writes(emulator, "orgnew") == []
+
+
+def test_the_start_date_says_the_time_zone_it_is_read_in(client_as, emulator):
+    client = client_as("olivia")
+    client.cookies["tz"] = "Europe/Berlin"
+    assert "In your time zone (Europe/Berlin); Quay stores it in UTC." in text_of(
+        client.get(ORGNEW)
+    )
+
+
+def test_a_save_quay_did_not_answer_comes_back_with_what_was_typed(client_as, emulator, settings):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data.update(visibility="private", external_namespace="platform2")
+    settings.QUAY_TIMEOUT = 1
+    emulator.configure(hang=["PUT /api/v1/organization/orgnew/mirror"])
+    response = post_form(client, SAVE, data)
+    emulator.configure(hang=[])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Quay did not answer within 1 s" in summary(html)
+    assert "Look again before saving again." in summary(html)
+    assert '<option value="private" selected>' in html
+    assert 'name="external_namespace" value="platform2"' in html
+    assert AuditEntry.objects.get(namespace="orgnew", action="update").outcome == "unknown"
+
+
+def test_a_form_interrupted_by_a_401_comes_back_after_signing_in_again(client_as, emulator):
+    client = client_as("olivia")
+    data = form_data(client.get(ORGNEW))
+    data.update(visibility="private", external_registry_password="s3cret")
+    emulator.configure(fail={"/api/v1/organization/orgnew/mirror": 401})
+    response = post_form(client, SAVE, data, HTTP_REFERER=f"http://testserver{ORGNEW}")
+    emulator.configure(fail={})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    pending = client.session[PENDING]
+    assert pending["path"] == ORGNEW and pending["user"] == "olivia"
+    assert not any("password" in key for key in pending["data"])
+    assert "has been kept" in text_of(client.get(response["Location"]))
+    client.post("/accounts/login/", {"token": TOKENS["olivia"], "next": ORGNEW})
+    page = client.get(ORGNEW)
+    html = page.content.decode()
+    assert "What you were submitting before signing in again is back in the form" in text_of(page)
+    assert '<option value="private" selected>' in html
+    assert "<details open>" in html
+    assert writes(emulator, "orgnew") == []
+
+
+def test_a_form_posted_with_a_stale_csrf_token_is_kept_for_its_page(emulator):
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value
+    login = {"token": TOKENS["olivia"], "next": "/", "csrfmiddlewaretoken": token}
+    assert client.post("/accounts/login/", login).status_code == 302
+    data = form_data(client.get(ORGNEW))
+    data.update(visibility="private", csrfmiddlewaretoken="x" * 64)
+    response = post_form(client, SAVE, data, HTTP_REFERER=f"http://testserver{ORGNEW}")
+    assert response.status_code == 302 and response["Location"] == ORGNEW
+    html = client.get(ORGNEW).content.decode()
+    assert "What you typed is back in the form" in html
+    assert '<option value="private" selected>' in html
+    assert writes(emulator, "orgnew") == []
