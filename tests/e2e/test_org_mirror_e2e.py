@@ -178,3 +178,18 @@ def test_the_organization_mirror_page_on_a_phone(signed_in_page):
     page.locator("summary", has_text="Edit settings").click()  # the form, its glob editor
     expect(page.locator(".glob-editor").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_on_a_wide_screen_the_settings_short_fields_stand_side_by_side(signed_in_page):
+    # As the repository form's: not every field the whole width of a 1366 px screen.
+    page = signed_in_page("olivia", "/org/orgnew/mirror/")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.locator("summary", has_text="Edit settings").click()
+    robot = page.get_by_label("Robot account").bounding_box()
+    visibility = page.get_by_label("New repositories are").bounding_box()
+    assert robot and visibility
+    assert abs(robot["y"] - visibility["y"]) < 2 and visibility["x"] > robot["x"] + robot["width"]
+    interval = page.get_by_label("Sync every").bounding_box()
+    timeout = page.get_by_label("Timeout per copy").bounding_box()
+    assert interval and timeout and abs(interval["y"] - timeout["y"]) < 2
+    assert interval["width"] < 300
