@@ -16,16 +16,40 @@ def test_an_org_admin_refused_a_mirror_of_their_organization_lacks_the_scope():
     assert alice.refused_for_scope("globex") is None  # not known: both are named
 
 
-def test_an_organization_mirror_refused_to_a_member_quay_says_is_no_admin_is_rights():
-    # With user:admin Quay says is_org_admin false: refused whatever the token carries.
-    oscar = person(memberships=["oscar", "orgmirror"], not_org_admin=["orgmirror"])
+def test_an_organization_mirror_refused_to_a_token_known_to_carry_org_admin_is_rights():
+    # The sign-in learned org:admin (an OAuth grant, or is_org_admin true somewhere): a 403
+    # can then only be the rights. Not known: either is named.
+    oscar = person(memberships=["oscar", "orgmirror"], holding=["org:admin"])
     assert oscar.refused_for_scope("orgmirror", "org:admin") is False
-    olivia = person(memberships=["olivia", "orgmirror"], org_admin=["orgmirror"])
-    assert olivia.refused_for_scope("orgmirror", "org:admin") is True
-    assert (
-        person(memberships=["oscar", "orgmirror"]).refused_for_scope("orgmirror", "org:admin")
-        is None
-    )  # is_org_admin not told: either
+    unknown = person(memberships=["oscar", "orgmirror"], org_admin=["orgmirror"])
+    assert unknown.refused_for_scope("orgmirror", "org:admin") is None
+    assert person(lacking=["org:admin"]).refused_for_scope("orgmirror", "org:admin") is True
+
+
+def test_is_org_admin_true_proves_the_token_carries_org_admin():
+    from dashboard.accounts.access import learn
+    from dashboard.quay.models import Organization, QuayUser
+
+    class Quay:  # the probes of a pasted token: every one answered
+        def get_mirror_health(self, *args, **kwargs):
+            return None
+
+        def list_repositories(self, *args, **kwargs):
+            return []
+
+        def get_mirror(self, *args, **kwargs):
+            from dashboard.quay.errors import QuayNotFound
+
+            raise QuayNotFound("no such repository")
+
+    def learned(*orgs, super_user=False):
+        user = QuayUser("olivia", tuple(orgs), super_user=super_user)
+        return learn(Quay(), user, None)  # type: ignore[arg-type]
+
+    admin, member = Organization("orgmirror", True), Organization("orgnew", False)
+    assert "org:admin" in learned(admin, member)["holding"]
+    assert "org:admin" not in learned(member)["holding"]  # false: rights or scope
+    assert "org:admin" not in learned(admin, super_user=True)["holding"]
 
 
 def test_a_refusal_in_ones_own_namespace_is_the_scope():

@@ -59,8 +59,7 @@ def _refused(call: Any) -> bool | None:
 
 
 def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[str, Any]:
-    """What the session keeps: ``superuser``, ``super_user``, ``memberships``, ``org_admin``
-    and ``not_org_admin`` (the organizations Quay says they do / do not administer),
+    """What the session keeps: ``superuser``, ``super_user``, ``memberships``, ``org_admin``,
     ``lacking`` and ``holding`` (scopes known missing / present)."""
     me = user.username
     probes = [lambda: _refused(lambda: client.get_mirror_health(None, detailed=False))]
@@ -82,12 +81,16 @@ def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[
                 lacking.add(scope)
             elif outcome.value is False:
                 holding.add(scope)
+    if not user.super_user and any(org.is_org_admin for org in user.organizations):
+        # Quay grants an organization's admin role to a token only with org:admin (auth/
+        # permissions.py, SCOPE_MAX_TEAM_ROLES): is_org_admin true anywhere proves the scope
+        # (a super:user token, whose superuser rights make every organization "admin", aside).
+        holding.add("org:admin")
     return {
         "superuser": health_refused is False,
         "super_user": user.super_user,
         "memberships": user.namespaces,
         "org_admin": [org.name for org in user.organizations if org.is_org_admin],
-        "not_org_admin": [org.name for org in user.organizations if org.is_org_admin is False],
         "lacking": sorted(lacking),
         "holding": sorted(holding),
     }

@@ -21,10 +21,10 @@ class Person:
     carry (``None`` for a pasted token, whose scopes Quay does not tell). ``lacking`` and
     ``holding``: scopes known missing or present (OAuth, or the sign-in's probes).
     ``memberships``: their own namespace and organizations (``None``: not known);
-    ``org_admin``: the organizations Quay says they administer, ``not_org_admin`` those it says
-    they do not (only a token with ``user:admin`` is told either). ``superuser``: Quay showed
-    them the global mirror health; ``super_user``: Quay said so in ``GET /user/`` (a token
-    with ``super:user``, whose superuser rights then apply).
+    ``org_admin``: the organizations Quay says they administer (only a token with
+    ``user:admin`` is told; ``false`` there may be the rights or a token without org:admin).
+    ``superuser``: Quay showed them the global mirror health; ``super_user``: Quay said so in
+    ``GET /user/`` (a token with ``super:user``, whose superuser rights then apply).
     """
 
     username: str
@@ -34,7 +34,6 @@ class Person:
     holding: frozenset[str] = frozenset()
     memberships: frozenset[str] | None = None
     org_admin: frozenset[str] = frozenset()
-    not_org_admin: frozenset[str] = frozenset()
     superuser: bool = False
     super_user: bool = False
 
@@ -51,7 +50,6 @@ class Person:
             holding=frozenset(access.get("holding") or ()),
             memberships=frozenset(memberships) if memberships is not None else None,
             org_admin=frozenset(access.get("org_admin") or ()),
-            not_org_admin=frozenset(access.get("not_org_admin") or ()),
             superuser=bool(access.get("superuser")),
             super_user=bool(access.get("super_user")),
         )
@@ -100,10 +98,6 @@ class Person:
             return True
         if scope == ADMIN and (namespace in self.org_admin or namespace == self.username):
             return True
-        if scope == ORG_ADMIN and namespace in self.org_admin:
-            return True
-        if scope == ORG_ADMIN and namespace in self.not_org_admin:
-            return False  # a member, not an admin: refused whatever the token carries
         if self.holds(scope):
             return False
         return None
