@@ -27,6 +27,7 @@ from ..org_status import ORG_CANCEL_WARNING, counts_words
 from .org_actions import DELETE_WARNING
 from .org_target import OrgTarget
 from .person import ORG_ADMIN, Person
+from .sync_actions import refused_because
 
 #: Discovered repositories shown a page (as Quay's own tab).
 PER_PAGE = 20
@@ -115,23 +116,15 @@ def _all_repos(client: QuayClient, org: str, status: OrgRepoStatus | None) -> li
 
 
 def refused_words(org: str, person: Person | None) -> str:
-    """Quay's 403 on an organization mirror in words: the token's scope, the person's rights,
-    or either (as known)."""
-    why = person.refused_for_scope(org, ORG_ADMIN) if person is not None else None
-    if why is True:
-        return (
-            f"Quay refused to show the organization mirror of {org}: your sign-in lacks the "
-            f"{ORG_ADMIN} scope. Sign in again with a token that carries {ORG_ADMIN}."
-        )
-    if why is False:
-        return (
-            f"Quay shows the organization mirror of {org} only to its admins, and you are not "
-            f"one. Ask an admin of {org}."
-        )
-    return (
+    """Quay's 403 on reading an organization mirror in words (as known: the scope, the
+    rights, or either)."""
+    unknown = (
         f"Quay shows the organization mirror of {org} only to its admins, signed in with a "
         f"token that carries the {ORG_ADMIN} scope."
     )
+    if person is None:
+        return unknown
+    return refused_because(person, OrgTarget(org), "read", ORG_ADMIN, unknown)
 
 
 def _missing(

@@ -228,20 +228,27 @@ def _unanswered(
 
 
 def refusal(person: Person, target: Target, action: Action, error: QuayForbidden) -> str:
-    """Quay's 403 in words: the token's scope, the person's rights, or either (as known)."""
+    """A press's 403 in words (see :func:`refused_because`)."""
     scope = error.scope or target.admin_scope
+    unknown = f"Quay does not let you {verb(action)} {target}. {error.message}"
+    return "No rights: " + refused_because(person, target, verb(action), scope, unknown)
+
+
+def refused_because(person: Person, target: Target, doing: str, scope: str, unknown: str) -> str:
+    """Quay's 403 to ``doing`` (``"start a sync of"``, ``"read"``...) ``target`` in words: the
+    token's scope, the person's rights, or -- not known which -- ``unknown``."""
     why = person.refused_for_scope(target.namespace, scope)
     if why is True:
         return (
-            f"No rights: Quay refused to {verb(action)} {target}: your sign-in lacks the "
-            f"{scope} scope. Sign in again with a token that carries {scope}."
+            f"Quay does not let you {doing} {target}: your sign-in lacks the {scope} scope. "
+            f"Sign in again with a token that carries {scope}."
         )
     if why is False:
         return (
-            f"No rights: Quay does not let you {verb(action)} {target}: you have no admin "
-            f"rights on it. Ask an admin of {target.namespace}."
+            f"Quay does not let you {doing} {target}: you have no admin rights on it. Ask an "
+            f"admin of {target.namespace}."
         )
-    return f"No rights: Quay does not let you {verb(action)} {target}. {error.message}"
+    return unknown
 
 
 def verb(action: Action) -> str:
