@@ -144,6 +144,25 @@ def test_bulk_sync_now_and_cancel_work_on_organization_mirrors(client_as, emulat
     ).exists()
 
 
+def test_bulk_cancel_does_not_send_a_cancel_with_nothing_to_cancel(client_as, emulator):
+    # orgnew never ran: Quay would take a cancel, report SUCCESS as if discovery had run and
+    # move its first run. The bulk press reads the config first and does not send it.
+    client = client_as("olivia")
+    clear_log(emulator)
+    done = client.post(
+        "/bulk/", {"action": "cancel", "org": ["orgnew", "orgmirror"], "confirm": "yes"}, **HX
+    )
+    body = text_of(done.content.decode())
+    assert "Cancel: 1 of 2 done." in body
+    assert "orgnew : nothing to cancel — Not sent to Quay, because nothing is queued" in body
+    sent = [call for call in calls(emulator) if call.startswith("POST")]
+    assert sent == ["POST organization/orgmirror/mirror/sync-cancel"]
+    stored = emulator.control("GET", "org-mirror/orgnew")
+    assert stored["sync_status"] == "NEVER_RUN"
+    entry = AuditEntry.objects.get(namespace="orgnew", action="cancel")
+    assert entry.outcome == "not_done"
+
+
 def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator):
     client = client_as("olivia")
     html = client.get(

@@ -3,7 +3,8 @@ why it refused (its 400s carry the reason), record every press in the audit trai
 
 The same :class:`ActionResult` and audit outcomes as a repository mirror's presses
 (``sync_actions``); a press costs two calls (the press and one read of the config, which
-the page then shows). A 404 means no config (or a Quay without organization mirroring).
+the page then shows), a Cancel one more (the config read first: with nothing to cancel it is
+not sent). A 404 means no config (or a Quay without organization mirroring).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
     QuayBadRequest,
@@ -67,6 +69,8 @@ def perform(
 def _perform(
     client: QuayClient, person: Person, target: OrgTarget, action: Action, now: datetime
 ) -> ActionResult:
+    if action == "cancel" and (kept := _nothing_to_cancel(client, target, now)) is not None:
+        return kept
     error = send(client, target, action)
     if isinstance(error, QuayForbidden):
         return ActionResult(action, "no_rights", refusal(person, target, action, error), ok=False)
@@ -80,6 +84,24 @@ def _perform(
     return ActionResult(
         action, "done", target.done_message(action), ok=True, mirror=config, seen=True
     )
+
+
+def _nothing_to_cancel(client: QuayClient, target: OrgTarget, now: datetime) -> ActionResult | None:
+    """A cancel not sent, when the config as Quay has it now has nothing to cancel (read
+    first: one call). Quay would take it, but then mark every repository cancelled, report
+    SUCCESS as if discovery had run and move a first run still to come to the interval's next
+    slot. ``None``: send it (something to cancel, or the config could not be read)."""
+    config = quietly(target.read_config, fresh(client))
+    if config is None:
+        return None
+    status = target.describe(config, now)
+    if status.can_cancel:
+        return None
+    message = (
+        f"Nothing to cancel: not sent to Quay, because {status.cancel_blocked} The organization "
+        f"mirror of {target.org} is {status.label.lower()}: {status.detail}."
+    )
+    return ActionResult("cancel", "nothing_to_cancel", message, ok=False, mirror=config, seen=True)
 
 
 def _refused(
