@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -672,18 +672,34 @@ class MirrorSettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnIn
         return self._section_open(("architecture_filter",))
 
     def _duration(self, prefix: str, minimum: int, message: str, target: str = "") -> None:
-        target = target or prefix
-        value = self.cleaned_data.get(f"{prefix}_value")
-        unit = self.cleaned_data.get(f"{prefix}_unit")
-        if value is None or not unit:
+        duration_seconds(self, prefix, (minimum, message), (MAX_SECONDS, TOO_LONG), target)
+
+
+TOO_LONG = "That is more than ten years."
+
+
+def duration_seconds(
+    form: forms.Form,
+    prefix: str,
+    low: tuple[int, str],
+    high: tuple[int, str],
+    target: str = "",
+    units: Mapping[str, int] | None = None,
+) -> None:
+    """``<prefix>_value`` times ``<prefix>_unit`` in seconds into ``cleaned_data[target]``
+    (``prefix`` by default), or an error at the value outside ``low``/``high`` (each a
+    bound in seconds and what to say): the bounds are in seconds, not in the unit typed, so
+    100,000 days is refused as ten years of seconds would be (Quay keeps an int4)."""
+    value = form.cleaned_data.get(f"{prefix}_value")
+    unit = form.cleaned_data.get(f"{prefix}_unit")
+    if value is None or not unit:
+        return
+    seconds = value * ((units or UNITS).get(unit) or 1)
+    for _bound, message, outside in ((*low, seconds < low[0]), (*high, seconds > high[0])):
+        if outside:
+            form.add_error(f"{prefix}_value", message)
             return
-        seconds = value * (UNITS.get(unit) or 1)
-        if seconds < minimum:
-            self.add_error(f"{prefix}_value", message)
-        elif seconds > MAX_SECONDS:
-            self.add_error(f"{prefix}_value", "That is more than ten years.")
-        else:
-            self.cleaned_data[target] = seconds
+    form.cleaned_data[target or prefix] = seconds
 
 
 def data_from_pending(pending: dict[str, list[str]]) -> QueryDict:

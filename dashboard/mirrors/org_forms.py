@@ -20,6 +20,7 @@ from .forms import (
     MAX_PASSWORD,
     MAX_SECONDS,
     START_OUT_OF_RANGE,
+    TOO_LONG,
     CleanProxies,
     DrawnInZone,
     PatternRows,
@@ -27,6 +28,7 @@ from .forms import (
     StartDateField,
     WriteOnlyPassword,
     _shortened,
+    duration_seconds,
     proxy_fields,
     removal_conflict,
     split_duration,
@@ -247,12 +249,12 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        self._seconds("sync_interval", MIN_INTERVAL, None, "Quay syncs at most once a minute.")
-        self._seconds(
-            "skopeo_timeout",
-            MIN_TIMEOUT,
-            MAX_TIMEOUT,
-            "Quay takes a timeout from 30 seconds to 1 hour.",
+        often = "Quay syncs at most once a minute."
+        interval = (MIN_INTERVAL, often), (MAX_SECONDS, TOO_LONG)
+        duration_seconds(self, "sync_interval", *interval, units=UNITS)
+        timeout = "Quay takes a timeout from 30 seconds to 1 hour."
+        duration_seconds(
+            self, "skopeo_timeout", (MIN_TIMEOUT, timeout), (MAX_TIMEOUT, timeout), units=UNITS
         )
         data["external_registry_username"] = (data.get("external_registry_username") or "").strip()
         self._credentials(data)
@@ -273,17 +275,6 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
         if conflict:
             self.add_error("clear_credentials", conflict)
         self.password_not_kept_if_refused(password)
-
-    def _seconds(self, prefix: str, low: int, high: int | None, message: str) -> None:
-        value = self.cleaned_data.get(f"{prefix}_value")
-        unit = self.cleaned_data.get(f"{prefix}_unit")
-        if value is None or not unit:
-            return
-        seconds = value * (UNITS.get(unit) or 1)
-        if seconds < low or (high is not None and seconds > high):
-            self.add_error(f"{prefix}_value", message)
-        else:
-            self.cleaned_data[prefix] = seconds
 
     def filter_rows(self) -> list[str]:
         """The editor's rows: as posted (at least one), or Quay's filters and a spare row."""
