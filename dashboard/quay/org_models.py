@@ -16,6 +16,7 @@ from typing import Any
 
 from .dates import format_quay_datetime
 from .models import MAX_SYNC_RETRIES, SyncStatus, _read_date, read_enum, read_network
+from .names import split_full_name
 
 
 class OrgRepoStatus(enum.StrEnum):
@@ -152,6 +153,13 @@ class OrgMirrorRepo:
     status_message: str | None = None
     #: ``org/name`` of the Quay repository, once the worker created it (its first sync).
     quay_repository: str | None = None
+
+    @property
+    def page_name(self) -> str | None:
+        """The name of its repository page (``/repo/<org>/<name>/``): the Quay repository's,
+        when it is one the dashboard serves (a nested name, ``team/app``, is not)."""
+        split = split_full_name(self.quay_repository or "")
+        return split[1] if split else None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepo:

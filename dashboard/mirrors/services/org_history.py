@@ -12,6 +12,7 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.models import LogEntry
 from dashboard.quay.names import valid_repository_name
+from dashboard.quay.org_models import OrgMirrorConfig
 
 from ..changes import LABELS
 
@@ -47,34 +48,54 @@ def _what(entry: LogEntry) -> str:
     return str(meta.get("message") or entry.kind.removeprefix("org_mirror_").replace("_", " "))
 
 
-def _repository(entry: LogEntry) -> str:
-    """The repository an entry is about: its ``repo``, or for a created repository the last
-    part of its source (``127.0.0.1:8080/upstreamorg/delta``: ``delta``); "" when none, or
-    when it is not a name Quay allows (it is linked)."""
+def source_prefix(config: OrgMirrorConfig) -> str:
+    """How the worker's entries start a source repository's reference:
+    ``127.0.0.1:8080/upstreamorg/`` (the registry without its scheme, the namespace)."""
+    registry = config.external_registry_url.split("://", 1)[-1].rstrip("/")
+    return f"{registry}/{config.external_namespace}/"
+
+
+def _repository(entry: LogEntry, prefix: str) -> str:
+    """The repository an entry is about: its ``repo``, or for a created repository its
+    source reference after ``prefix`` (``127.0.0.1:8080/upstreamorg/delta``: ``delta``); ""
+    when none, or when it is not a name the dashboard serves (it is linked: a nested
+    ``team/app`` is said in words only)."""
     meta = entry.metadata
     name = str(meta.get("repo") or "")
-    if not name and entry.kind == "org_mirror_repo_created":
-        name = str(meta.get("external_reference") or "").rsplit("/", 1)[-1]
+    reference = str(meta.get("external_reference") or "")
+    if not name and entry.kind == "org_mirror_repo_created" and prefix:
+        name = reference.removeprefix(prefix) if reference.startswith(prefix) else ""
     return name if valid_repository_name(name) else ""
 
 
-def events(entries: Iterable[LogEntry]) -> list[OrgEvent]:
-    return [
-        OrgEvent(
-            when=entry.datetime,
-            who=entry.performer or "",
-            what=_what(entry),
-            repository=_repository(entry),
-            failed=entry.kind == "org_mirror_sync_failed",
+def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
+    """The entries in words; ``prefix`` (:func:`source_prefix`) names created repositories."""
+    result = []
+    for entry in entries:
+        repository = _repository(entry, prefix)
+        what = _what(entry)
+        if entry.kind == "org_mirror_repo_created" and not repository:
+            reference = str(entry.metadata.get("external_reference") or "")
+            what = f"repository created from {reference}" if reference else what
+        result.append(
+            OrgEvent(
+                when=entry.datetime,
+                who=entry.performer or "",
+                what=what,
+                repository=repository,
+                failed=entry.kind == "org_mirror_sync_failed",
+            )
         )
-        for entry in entries
-    ]
+    return result
 
 
-def history(client: QuayClient, org: str) -> tuple[list[OrgEvent] | None, str]:
+def history(
+    client: QuayClient, org: str, config: OrgMirrorConfig | None = None
+) -> tuple[list[OrgEvent] | None, str]:
     """The events (newest first), or ``None`` and why they could not be read."""
+    prefix = source_prefix(config) if config is not None else ""
     try:
-        return events(client.list_org_mirror_logs(org, pages=PAGES)), ""
+        return events(client.list_org_mirror_logs(org, pages=PAGES), prefix), ""
     except QuayUnauthorized:
         raise
     except QuayError as error:

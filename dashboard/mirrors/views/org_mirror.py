@@ -130,7 +130,7 @@ def _page(
     if config is not None:
 
         def read_history() -> None:
-            context["history"], context["history_error"] = org_history.history(client, org)
+            context["history"], context["history_error"] = org_history.history(client, org, config)
 
         calls.append(read_history)
     parallel(*calls)  # the robots and the history at once: each says its own failure
