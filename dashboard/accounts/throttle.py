@@ -11,6 +11,8 @@ A window starts at the first attempt it counts and ends ``SIGNIN_THROTTLE_SECOND
 (fixed windows on the clock let a burst that straddles a boundary through twice, and reset a
 count in the middle of an attack); the counter keeps its expiry when it is raised (Redis and
 local memory do), and the window's start, kept beside it, lets a refusal say when to retry.
+(Django's database and file caches re-set a raised counter with their default timeout: each
+failure then lengthens the window, stricter than the setting says, never looser.)
 """
 
 from __future__ import annotations
