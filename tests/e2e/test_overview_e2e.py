@@ -10,6 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 
 
 def row(page: Page, full_name: str):
@@ -173,11 +174,11 @@ def test_a_hidden_tab_makes_no_refresh(signed_in_page, quick_refresh):
 
 def test_the_overview_on_a_phone(signed_in_page, screenshot):
     page = signed_in_page("alice", "/")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     expect(row(page, "acme/etcd")).to_be_visible()
     # Nothing sticks out of the screen: the header wraps, and the table's four columns left
     # fit (no sideways scrolling to reach a row's buttons).
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
     sign_out = page.get_by_role("button", name="Sign out")
     expect(sign_out).to_be_in_viewport()
     box = sign_out.bounding_box()

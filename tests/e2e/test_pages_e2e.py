@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 
 
 def test_sign_in_through_quays_oauth_pages(page: Page, dashboard: str, screenshot):
@@ -66,6 +67,26 @@ def test_the_audit_trail_after_a_sync_now(signed_in_page, emulator: Emulator, sc
     page.goto(page.url.split("/repo/")[0] + "/audit/")
     expect(page.locator("main")).to_contain_text("acme/redis")
     screenshot(page, "07-audit")
+
+
+def test_the_audit_trail_fits_a_phone(signed_in_page, screenshot):
+    """Every outcome's words wrap on a phone, the longest one included."""
+    from dashboard.mirrors.models import AuditEntry
+
+    AuditEntry.objects.create(
+        username="alice",
+        namespace="acme",
+        repository="nginx",
+        action="sync_now",
+        outcome=AuditEntry.Outcome.UNKNOWN,
+    )
+    page = signed_in_page("alice", "/audit/")
+    page.set_viewport_size(PHONE)
+    expect(page.locator(".audit-outcome")).to_have_text(
+        "outcome unknown: Quay did not answer in time"
+    )
+    assert_no_sideways_scroll(page)
+    screenshot(page, "audit-phone")
 
 
 def test_without_javascript_cancel_asks_on_a_page_and_then_cancels(
