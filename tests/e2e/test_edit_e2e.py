@@ -16,7 +16,9 @@ def rule_inputs(page: Page):
 
 def test_edit_the_tag_rule_with_the_editor_and_save_it(signed_in_page, emulator, screenshot):
     page = signed_in_page("alice", "/repo/acme/nginx/")
-    expect(page.locator("#glob-preview")).to_contain_text("Keeps 7 of 7")
+    # 1.23 matches, but the source no longer has it: not kept, and said why.
+    expect(page.locator("#glob-preview")).to_contain_text("Keeps 6 of 7")
+    expect(page.locator("#glob-preview .stale-tags")).to_contain_text("1.23")
     expect(rule_inputs(page)).to_have_count(3)  # 1.2*, latest, a spare row
 
     # Narrow the first pattern: the preview says which tags the next sync would delete.
