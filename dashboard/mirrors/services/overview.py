@@ -405,7 +405,7 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         "selectable": any(row.actionable for row in drawn)
         or any(row.config is not None for row in org_rows),
         "lazy": False,
-        "admin_scope": person.admin_scope,
+        "person": person,
         "read_only_superuser": person.read_only_superuser,
         "refresh": TabRefresh.start(now, drawn),
     }
