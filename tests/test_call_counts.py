@@ -181,3 +181,66 @@ def test_the_audit_page_costs_a_listing_a_namespace_and_a_config_a_repository_sh
             "GET repository/acme/nginx/mirror",  # may she read its values?
         ]
     )
+
+
+# The finished mirrors alice's page drawn whole shows (SUCCESS, FAIL, CANCEL; none running).
+FINISHED = {
+    "acme/nginx",
+    "acme/redis",
+    "acme/etcd",
+    "acme/postgres",
+    "acme/debian",
+    "acme/golang",
+    "acme/orphan",
+    "acme/flaky",
+    "globex/mysql",
+    "globex/traefik",
+    "initech/grafana",
+    "alice/tools",
+}
+
+
+def _last_result_cell(html: str, full_name: str) -> str:
+    from .test_overview import row_html
+
+    cell = row_html(html, full_name).split('class="hide-narrow last-result"', 1)[1]
+    return cell.split("</td>", 1)[0]
+
+
+def _logs_read(made: list[str]) -> list[str]:
+    return [
+        c.removeprefix("GET repository/").removesuffix("/logs") for c in made if c.endswith("/logs")
+    ]
+
+
+def test_the_whole_page_reads_each_finished_rows_log_once_for_its_last_result(client_as, emulator):
+    """Without JavaScript (``?details=all``) the Last result column says what it says with
+    it: when, and for a failure Quay's reason. One log read a finished row -- none twice:
+    the logs read to tell whether a row is stuck (an overdue retry) serve too."""
+    client = client_as("alice")
+    clear_log(emulator)
+    html = client.get("/?details=all").content.decode()
+    logs = _logs_read(calls(emulator))
+    # Once each: every finished row's, and the queued acme/busybox's (how long has it waited?)
+    assert sorted(logs) == sorted(FINISHED | {"acme/busybox"})
+    etcd = _last_result_cell(html, "acme/etcd")
+    assert "failed" in etcd and "<time" in etcd and "Error listing repository tags" in etcd
+    nginx = _last_result_cell(html, "acme/nginx")
+    assert "succeeded" in nginx and "<time" in nginx
+    assert 'data-need="results"' not in html and "results-left" not in html
+
+
+def test_the_whole_page_reads_at_most_a_batch_of_last_results(client_as, emulator, monkeypatch):
+    from dashboard.mirrors.services import overview
+
+    monkeypatch.setattr(overview, "WHOLE_PAGE_RESULTS", 3)
+    client = client_as("alice")
+    clear_log(emulator)
+    html = client.get("/?details=all").content.decode()
+    logs = _logs_read(calls(emulator))
+    # Read anyway, to tell whether they are stuck: a queued sync, a failed one's overdue retry.
+    anyway = {"acme/busybox", "globex/traefik"}
+    assert len(logs) == len(set(logs)) == len(anyway) + 3
+    assert anyway <= set(logs)
+    left = len(FINISHED - anyway) - 3
+    assert f"for the other {left}, see their repository pages" in " ".join(html.split())

@@ -102,3 +102,12 @@ def test_matched_tags_the_source_no_longer_had_are_stale():
     result = preview(["1.2*", "latest"], TAGS, upstream=["1.24", "1.25.3", "1.27", "latest"])
     assert result.stale == ("1.23",)
     assert preview(["1.2*"], TAGS).stale == ()  # unknown source: nothing claimed
+
+
+def test_a_matched_tag_gone_from_the_source_is_not_counted_as_kept():
+    """Quay's worker keeps the tags the source has and the rule matches, and deletes the rest:
+    a matched tag the last sync did not find in the source is not kept (unless it is back)."""
+    result = preview(["1.2*", "latest"], TAGS, upstream=["1.24", "1.25.3", "1.27", "latest"])
+    assert "1.23" in result.matched
+    assert result.kept == ("1.24", "1.25.3", "1.27", "latest")
+    assert preview(["1.2*"], TAGS).kept == preview(["1.2*"], TAGS).matched  # source unknown

@@ -84,9 +84,38 @@ def test_a_single_tag_to_delete_is_named_plainly(alice, emulator):
 
 
 def test_the_page_shows_the_preview_of_the_stored_rule(alice, emulator):
-    body = text(page(alice, "acme", "nginx"))
-    assert "Keeps 7 of 7" in body
+    body = text(page(alice, "acme", "redis"))
+    assert "Keeps 5 of 5" in body
+    assert "No current tag would be deleted by the rule." in body
     assert "Would be deleted by the next successful sync" not in body
+
+
+def test_the_headline_counts_a_tag_gone_from_the_source_as_deleted(alice, emulator):
+    """acme/nginx: its rule matches 1.23, which the source no longer has. The headline does not
+    count it as kept, the warning names it, and the next sync does what they say."""
+    body = text(page(alice, "acme", "nginx"))
+    assert "Keeps 6 of 7" in " ".join(body.split())
+    kept = re.search(r'class="tag-list kept-tags">(.*?)</ul>', body, re.S).group(1)
+    shown = re.findall(r"<code>([^<]+)</code>", kept)
+    assert shown == ["1.24", "1.25.3", "1.26.0", "1.27", "1.27.1", "latest"]
+    stale = re.search(r'class="message message-warning stale-tags">(.*?)</div>', body, re.S)
+    assert "would be deleted by the next successful sync too" in stale.group(1)
+    assert re.findall(r"<code>([^<]+)</code>", stale.group(1)) == ["1.23"]
+    assert "No current tag would be deleted" not in body
+
+    emulator.api("POST", "repository/acme/nginx/mirror/sync-now")
+    emulator.advance(15)  # claimed and done
+    assert emulator.mirror("acme", "nginx")["sync_status"] == "SUCCESS"
+    assert sorted(emulator.mirror("acme", "nginx")["tags"]) == sorted(shown)
+
+
+def test_a_rule_that_keeps_no_tag_says_that_a_sync_finding_none_deletes_nothing(alice, emulator):
+    """Quay's worker returns before deleting anything when no tag of the source matches."""
+    body = text(alice.post("/repo/acme/nginx/rules/check/", {"root_rule": ["nightly"]}, **HTMX))
+    assert "Keeps 0 of 7" in " ".join(body.split())
+    assert "the next sync copies nothing and deletes nothing" in " ".join(body.split())
+    kept = text(alice.post("/repo/acme/nginx/rules/check/", {"root_rule": ["1.27*"]}, **HTMX))
+    assert "copies nothing" not in kept
 
 
 def test_a_matched_tag_the_last_sync_did_not_find_upstream_is_flagged(alice, emulator):

@@ -128,6 +128,24 @@ def test_the_read_only_note_says_rights_or_scope_as_far_as_is_known(client_as, c
     assert "not an administrator" not in note
 
 
+def test_the_read_only_note_gives_the_remedy_of_its_cause(client_as, client, seen):
+    """alice administers acme, globex and initech: with a token without repo:admin the remedy
+    is a sign-in with a token that carries it, not an administrator; carol lacks the rights."""
+    client.post("/accounts/login/", {"token": TOKENS["alice-limited"], "next": "/"})
+    html = seen(client)
+    notes = re.findall(r"Read-only in <strong>[^<]*</strong>[\s\S]*?</p>", html)
+    named = [re.search(r"<strong>([^<]*)", note).group(1).split(", ") for note in notes]
+    assert {"acme", "globex", "initech"} <= {ns for names in named for ns in names}
+    for note in notes:
+        words = " ".join(note.split())
+        assert "sign in again with an access token that carries the repo:admin scope" in words
+        assert "ask an administrator" not in words
+    carol = " ".join(seen(client_as("carol")).split())
+    note = re.search(r"Read-only in <strong>acme</strong>.*?</p>", carol).group(0)
+    assert "ask an administrator of acme to change or sync them" in note
+    assert "sign in again" not in note
+
+
 def test_an_oauth_sign_in_counts_the_scopes_quays_callback_names(rf, settings):
     from dashboard.accounts.oauth import granted_scopes
 

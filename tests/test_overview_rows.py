@@ -163,16 +163,18 @@ def test_bulk_runs_the_actions_in_parallel(client_as, emulator, monkeypatch):
     assert emulator.mirror("acme", "nginx")["sync_status"] == "SYNC_NOW"
 
 
-def test_bulk_without_htmx_is_a_page_of_results(client_as):
-    response = client_as("alice").post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]})
-    assert response.status_code == 200
+def test_bulk_without_htmx_goes_back_to_the_overview_with_the_results(client_as):
+    response = client_as("alice").post(
+        "/bulk/", {"action": "sync_now", "repo": ["acme/redis"]}, follow=True
+    )
+    assert response.redirect_chain == [("/", 302)]  # no next: the overview
     html = response.content.decode()
-    assert "<html" in html and "outcome-done" in html and "Back to the overview" in html
+    assert "<html" in html and "outcome-done" in html and "Sync now: 1 of 1 done." in html
 
 
 def test_bulk_with_nothing_selected_says_so(client_as):
-    response = client_as("alice").post("/bulk/", {"action": "sync_now"})
-    assert response.status_code == 400
+    response = client_as("alice").post("/bulk/", {"action": "sync_now"}, follow=True)
+    assert response.redirect_chain == [("/", 302)]
     assert "Select at least one repository" in response.content.decode()
 
 
@@ -264,8 +266,9 @@ def test_bulk_cancel_without_javascript_asks_on_a_page_first(client_as, emulator
     assert '<a href="/?ns=acme" role="button"' in html  # keep them running: back
     assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"  # nothing yet
     assert not [e for e in emulator.requests_log() if e["path"].endswith("/sync-cancel")]
-    done = client.post("/bulk/", {**selected, "confirm": "yes"}).content.decode()
-    assert "outcome-done" in done
+    done = client.post("/bulk/", {**selected, "confirm": "yes"}, follow=True)
+    assert done.redirect_chain == [("/?ns=acme", 302)]  # back, the results at the top
+    assert "outcome-done" in done.content.decode()
     assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
 
 

@@ -220,15 +220,29 @@ def matches(pattern: str, tag: str) -> bool:
 
 @dataclass(frozen=True)
 class Preview:
-    """What a rule does to the repository's current tags."""
+    """What a rule does to the repository's current tags.
 
+    Quay's worker (``workers/repomirrorworker``: ``tags_to_mirror``, ``delete_obsolete_tags``)
+    keeps exactly the tags the source has *and* the rule matches, and deletes every other
+    tag -- unless no tag of the source matches at all: then it copies nothing and deletes
+    nothing ("No tags matched").
+    """
+
+    #: Current tags the rule matches.
     matched: tuple[str, ...]
+    #: Current tags no pattern matches: the next successful sync deletes them.
     deleted: tuple[str, ...]
     by_pattern: dict[str, tuple[str, ...]]
     total: int
-    #: Matched tags the last successful sync did not find in the source (it may have dropped
-    #: them: a sync also deletes local tags the source no longer has).
+    #: Matched tags the last successful sync did not find in the source: unless the source
+    #: has them again, the next successful sync deletes them too.
     stale: tuple[str, ...] = ()
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The current tags the next successful sync keeps, as far as is known: matched, and
+        not gone from the source."""
+        return tuple(t for t in self.matched if t not in self.stale)
 
     @property
     def unused_patterns(self) -> list[str]:

@@ -317,23 +317,28 @@
 })();
 
 // Bulk selection shortcuts (a header checkbox, "all failed", "all stuck") and the bulk result:
-// it lands in #messages at the top of the page, and the focus goes there. The bar shows once
-// a row can be selected (rows may get their checkbox when their details come). Without JS
-// the shortcuts stay hidden and the result is a page of its own.
+// it lands in #messages at the top of the page, and the focus goes there. The bar shows while
+// a row in sight can be selected (rows get their checkbox when their details come, and the
+// filters may hide rows that have one), and the shortcuts pick rows in sight only. Without JS
+// the shortcuts stay hidden and the result comes back on the page the press was made on.
 (function () {
   "use strict";
+  var ALL = 'input[type=checkbox][name=repo][form=bulk], input[type=checkbox][name=org][form=bulk]';
+  function shown(box) {
+    var row = box.closest("tr");
+    return !row || !row.hidden;
+  }
   function boxes() {
-    return document.querySelectorAll(
-      'input[type=checkbox][name=repo][form=bulk], input[type=checkbox][name=org][form=bulk]'
-    );
+    return Array.prototype.filter.call(document.querySelectorAll(ALL), shown);
   }
-  function reveal() {
-    if (!boxes().length) { return; }
-    var hidden = document.querySelectorAll("#bulk, [data-select-all], [data-select-shortcuts]");
-    for (var i = 0; i < hidden.length; i++) { hidden[i].hidden = false; }
+  function update() {
+    var none = boxes().length === 0;
+    var bar = document.querySelectorAll("#bulk, [data-select-all], [data-select-shortcuts]");
+    for (var i = 0; i < bar.length; i++) { bar[i].hidden = none; }
   }
-  document.addEventListener("DOMContentLoaded", reveal);
-  document.addEventListener("htmx:load", reveal);
+  document.addEventListener("DOMContentLoaded", update);
+  document.addEventListener("htmx:load", update);
+  document.addEventListener("htmx:afterSettle", update);
   document.addEventListener("change", function (event) {
     if (!event.target.matches || !event.target.matches("[data-select-all]")) { return; }
     var all = boxes();

@@ -8,7 +8,9 @@ Reusable fixtures for every e2e module:
 * ``signed_in_page(user="alice", path="/")`` -- a Playwright page signed in by pasting the
   user's demo token on the sign-in page, opened at ``path``;
 * ``screenshot(page, name)`` -- a full-page PNG in ``test-results/screenshots/``;
-* ``status_polls(page)`` -- a live list of the status-panel polls the page has made.
+* ``status_polls(page)`` -- a live list of the status-panel polls the page has made;
+* ``assert_no_sideways_scroll(page)`` (a function) -- nothing on the page sticks out of its window
+  (e.g. a phone's, ``PHONE``), naming what does when something does.
 
 Every test here is marked ``e2e`` and uses a transactional database (the live server runs in
 another thread).
@@ -58,6 +60,30 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "executable_path": os.environ.get("CHROMIUM", CHROMIUM),
         "args": CHROMIUM_FLAGS,
     }
+
+
+#: What a phone's screen is wide (an iPhone 12-15), in CSS pixels.
+PHONE = {"width": 390, "height": 844}
+
+# Every element whose right edge is past the viewport, with its box: what to fix when a page
+# scrolls sideways.
+_STICKING_OUT = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .slice(0, 12)
+  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className.trim()
+       ? '.' + e.className.trim().split(/ +/).join('.') : '')
+    + ' ' + Math.round(e.getBoundingClientRect().width) + ' px wide, ends at x='
+    + Math.round(e.getBoundingClientRect().right))"""
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Nothing on the page is wider than its window (no sideways scrolling); else the assertion
+    names what sticks out."""
+    scroll_width, window_width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll_width <= window_width, (scroll_width, page.evaluate(_STICKING_OUT))
 
 
 def csp_violations(messages: list[str]) -> list[str]:

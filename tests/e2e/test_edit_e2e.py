@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from ..conftest import TOKENS
+from .conftest import PHONE, assert_no_sideways_scroll
 
 
 def rule_inputs(page: Page):
@@ -15,7 +16,9 @@ def rule_inputs(page: Page):
 
 def test_edit_the_tag_rule_with_the_editor_and_save_it(signed_in_page, emulator, screenshot):
     page = signed_in_page("alice", "/repo/acme/nginx/")
-    expect(page.locator("#glob-preview")).to_contain_text("Keeps 7 of 7")
+    # 1.23 matches, but the source no longer has it: not kept, and said why.
+    expect(page.locator("#glob-preview")).to_contain_text("Keeps 6 of 7")
+    expect(page.locator("#glob-preview .stale-tags")).to_contain_text("1.23")
     expect(rule_inputs(page)).to_have_count(3)  # 1.2*, latest, a spare row
 
     # Narrow the first pattern: the preview says which tags the next sync would delete.
@@ -107,16 +110,7 @@ def test_enter_in_a_field_saves_rather_than_removing_a_row(signed_in_page, emula
 def test_the_form_makes_no_horizontal_scrollbar(signed_in_page, emulator):
     page = signed_in_page("alice", "/repo/acme/nginx/")
     page.set_viewport_size({"width": 1280, "height": 900})
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    wide = page.evaluate(
-        """[...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-        .map(e => e.tagName + '.' + e.className + ' ' + JSON.stringify(e.getBoundingClientRect())
-          + getComputedStyle(e).width + getComputedStyle(e).position + getComputedStyle(e).left)"""
-    )
-    assert overflow <= 0, wide
+    assert_no_sideways_scroll(page)
 
 
 def test_a_form_drawn_in_one_zone_and_posted_from_another_leaves_the_date_alone(
@@ -152,6 +146,26 @@ def test_a_tab_opened_before_signing_in_again_still_saves(signed_in_page, emulat
     assert emulator.mirror("acme", "redis")["sync_interval"] == 13 * 3600
     page.get_by_role("button", name="Sync now").click()  # an htmx press from the same tab
     expect(page.locator("#status-body .status-line .status")).to_have_text("Queued")
+
+
+def test_the_repository_form_fits_a_phone(signed_in_page, screenshot):
+    """The tag rule editor (its rows, their ✕, the preview) stays within a phone's screen,
+    whatever the preview says: nothing deleted (acme/redis), a tag gone from the source
+    (acme/nginx), and a pattern as long as a tag may be, with no break in it."""
+    page = signed_in_page("alice", "/repo/acme/redis/")
+    page.set_viewport_size(PHONE)
+    expect(page.locator("#glob-preview")).to_contain_text("No current tag would be deleted")
+    assert_no_sideways_scroll(page)
+    remove = page.get_by_role("button", name="Remove pattern 1 (7.*)")
+    box = remove.bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"]
+    page.locator("#rule-0").fill("7" * 128)
+    expect(page.locator("#glob-preview")).to_contain_text("would be deleted")
+    assert_no_sideways_scroll(page)
+    page.goto(page.url.replace("/repo/acme/redis/", "/repo/acme/nginx/"))
+    expect(page.locator("#glob-preview")).to_contain_text("Gone from the source")
+    assert_no_sideways_scroll(page)
+    screenshot(page, "edit-phone")
 
 
 def test_on_a_phone_a_refused_save_puts_its_outcome_in_view_with_the_focus(

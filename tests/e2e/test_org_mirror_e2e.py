@@ -10,6 +10,7 @@ import time
 from playwright.sync_api import Page, Request, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 from .test_sync_e2e import assert_not_reloaded, hide_tab, mark_page
 
 STATUS = "#org-live .status-line .status"
@@ -167,17 +168,23 @@ def test_the_overview_with_organization_mirrors(signed_in_page, emulator: Emulat
 
 def test_the_organization_mirror_page_on_a_phone(signed_in_page):
     page = signed_in_page("olivia", "/org/orgmirror/mirror/")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     expect(page.locator("table.org-repos")).to_be_visible()
     # Nothing sticks out of the screen: the source wraps, the settings' values wrap, and the
     # discovered repositories keep the name (a link to it) and the status with Quay's message.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
     wrap = "document.querySelector('table.org-repos').parentElement"
     assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
     expect(page.locator("table.org-repos").get_by_role("link", name="alpha")).to_be_visible()
     page.locator("summary", has_text="Edit settings").click()  # the form, its glob editor
     expect(page.locator(".glob-editor").first).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
+    # The repository form's glob editor: a filter as long as Quay allows, with no break in it,
+    # and what its row and the preview say about it, stay within the screen too.
+    page.locator("#rule-0").fill("a" * 255)
+    expect(page.locator("#rule-msg-0")).to_contain_text("matches no repository")
+    expect(page.locator("#glob-preview")).to_contain_text("skipped")
+    assert_no_sideways_scroll(page)
 
 
 def test_on_a_wide_screen_the_settings_short_fields_stand_side_by_side(signed_in_page):

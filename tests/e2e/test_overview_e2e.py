@@ -10,6 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 
 
 def row(page: Page, full_name: str):
@@ -138,6 +139,57 @@ def test_search_filters_live_and_the_url_follows(signed_in_page):
     assert page.evaluate("window.__not_reloaded === true")
 
 
+def test_the_filter_bar_stays_a_plain_row_while_a_filter_is_set(signed_in_page, screenshot):
+    """The bar is a search landmark, not Pico's one-line input group: no rounded outline drawn
+    around it (through its labels) while a field has the focus, the Apply button as any."""
+    page = signed_in_page("alice", "/")
+    page.locator("#f-status").select_option("fail")
+    page.get_by_label("Search").fill("nginx")  # the search field keeps the focus
+    expect(page).to_have_url(re.compile(r"q=nginx"))
+    bar = page.locator("form.filters")
+    assert bar.evaluate("e => getComputedStyle(e).boxShadow") == "none"
+    apply = bar.get_by_role("button", name="Apply")
+    corners = apply.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.borderTopLeftRadius,"
+        " s.borderTopRightRadius, s.borderBottomLeftRadius, s.borderBottomRightRadius,"
+        " s.boxShadow] }"
+    )
+    assert len(set(corners[:4])) == 1 and corners[0] != "0px", corners  # rounded alike
+    assert corners[4] == "none", corners
+    status = bar.locator("#f-status").evaluate("e => getComputedStyle(e).borderTopLeftRadius")
+    assert status == corners[0]  # the selects as the button: no pills
+    screenshot(page, "overview-filters-set")
+
+
+def test_the_bulk_bar_shows_only_while_a_row_can_be_selected(signed_in_page):
+    page = signed_in_page("alice", "/")
+    page.goto(page.url + "?status=fail&q=nginx")
+    expect(page.locator("tr[data-held]")).to_have_count(0)  # every row has told the filters
+    expect(page.get_by_text("No mirror matches these filters")).to_be_visible()
+    expect(page.locator("#bulk")).to_be_hidden()
+    expect(page.locator("#pick-all")).to_be_hidden()
+    page.get_by_label("Search").fill("")  # the failed rows, with their boxes
+    expect(page.locator("tr[data-status=fail]:not([hidden])").first).to_be_visible()
+    expect(page.locator("#bulk")).to_be_visible()
+    page.get_by_label("Search").fill("no-such-mirror")
+    expect(page.locator("#bulk")).to_be_hidden()
+
+
+def test_the_selection_shortcuts_pick_only_rows_in_sight(signed_in_page):
+    """Searching "etcd": acme/postgres and globex/traefik (failed too) are hidden, though
+    their details (and so their boxes) came; "all failed" picks acme/etcd alone."""
+    page = signed_in_page("alice", "/")
+    page.goto(page.url + "?q=etcd")
+    expect(page.locator("tr[data-held]")).to_have_count(0)
+    hidden_box = page.locator("tr[hidden] input[name=repo][value='acme/postgres']")
+    expect(hidden_box).to_have_count(1)
+    page.locator("#bulk").get_by_role("button", name="all failed").click()
+    expect(detailed(page, "acme/etcd").get_by_role("checkbox")).to_be_checked()
+    assert hidden_box.is_checked() is False
+    page.get_by_role("checkbox", name="Select all rows you can act on").check()
+    assert page.locator("input[name=repo][form=bulk]:checked").count() == 1
+
+
 def test_bulk_sync_now_gives_a_result_per_row(signed_in_page, emulator: Emulator, screenshot):
     page = signed_in_page("alice", "/?ns=acme")
     detailed(page, "acme/redis").get_by_role("checkbox").check()
@@ -173,11 +225,11 @@ def test_a_hidden_tab_makes_no_refresh(signed_in_page, quick_refresh):
 
 def test_the_overview_on_a_phone(signed_in_page, screenshot):
     page = signed_in_page("alice", "/")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     expect(row(page, "acme/etcd")).to_be_visible()
     # Nothing sticks out of the screen: the header wraps, and the table's four columns left
     # fit (no sideways scrolling to reach a row's buttons).
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
     sign_out = page.get_by_role("button", name="Sign out")
     expect(sign_out).to_be_in_viewport()
     box = sign_out.bounding_box()

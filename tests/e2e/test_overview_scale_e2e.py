@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from playwright.sync_api import Page, Request, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 from .test_overview_e2e import count, detailed, row
 
 SLOW = 300  # ms per call to Quay: what a real one costs
@@ -134,11 +135,11 @@ def test_the_overview_at_a_real_quays_pace_on_a_phone(
     signed_in_page, emulator: Emulator, screenshot
 ):
     page = signed_in_page("alice", "/accounts/login/")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     emulator.configure(latency_ms=SLOW)
     page.goto(page.url.split("/accounts/")[0] + "/")
     expect(row(page, "acme/etcd").locator(".status")).to_have_text("Failed")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
     screenshot(page, "overview-first-paint-phone")
     expect(count(page, "stuck")).to_have_text("2", timeout=15_000)
     screenshot(page, "overview-details-phone")

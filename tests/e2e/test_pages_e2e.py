@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from ..conftest import Emulator
+from .conftest import PHONE, assert_no_sideways_scroll
 
 
 def test_sign_in_through_quays_oauth_pages(page: Page, dashboard: str, screenshot):
@@ -68,6 +69,26 @@ def test_the_audit_trail_after_a_sync_now(signed_in_page, emulator: Emulator, sc
     screenshot(page, "07-audit")
 
 
+def test_the_audit_trail_fits_a_phone(signed_in_page, screenshot):
+    """Every outcome's words wrap on a phone, the longest one included."""
+    from dashboard.mirrors.models import AuditEntry
+
+    AuditEntry.objects.create(
+        username="alice",
+        namespace="acme",
+        repository="nginx",
+        action="sync_now",
+        outcome=AuditEntry.Outcome.UNKNOWN,
+    )
+    page = signed_in_page("alice", "/audit/")
+    page.set_viewport_size(PHONE)
+    expect(page.locator(".audit-outcome")).to_have_text(
+        "outcome unknown: Quay did not answer in time"
+    )
+    assert_no_sideways_scroll(page)
+    screenshot(page, "audit-phone")
+
+
 def test_without_javascript_cancel_asks_on_a_page_and_then_cancels(
     browser: Browser, dashboard: str, emulator: Emulator, screenshot
 ):
@@ -99,5 +120,50 @@ def test_without_javascript_cancel_asks_on_a_page_and_then_cancels(
         expect(page.locator("#messages")).to_contain_text("Sync requested for acme/alpine")
         expect(page.locator(".status-line .status")).to_have_text("Queued")
         screenshot(page, "09-repository-no-js")
+    finally:
+        context.close()
+
+
+def test_without_javascript_a_press_on_the_whole_overview_comes_back_to_it_with_its_answer(
+    browser: Browser, dashboard: str, emulator: Emulator, screenshot
+):
+    """``/`` sends a browser without JavaScript on to ``?details=all``; a row's Sync now, a
+    row's Cancel (after its page) and a bulk press come back there, their answer on top."""
+    from ..conftest import TOKENS
+
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{dashboard}/accounts/login/?next=/")
+        page.get_by_label("Access token").fill(TOKENS["alice"])
+        page.get_by_role("button", name="Sign in with token").click()
+        # The page drawn from health stays while it has a message to show, with the link on.
+        expect(page.locator("#messages")).to_contain_text("Signed in to Quay as alice")
+        page.get_by_role("link", name="Show every repository with its details").click()
+        whole = f"{dashboard}/?details=all"
+        expect(page).to_have_url(whole)
+
+        page.get_by_role("button", name="Sync now acme/redis").click()
+        expect(page).to_have_url(whole)
+        expect(page.locator("#messages")).to_contain_text("Sync requested for acme/redis")
+        redis = page.locator("tr[data-repo='acme/redis']")
+        expect(redis.locator(".status")).to_have_text("Queued")
+        page.reload()  # the way into /?details=all again: the message was shown once
+        expect(page.locator("#messages")).not_to_contain_text("Sync requested")
+
+        page.get_by_role("button", name="Cancel the sync of acme/alpine").click()
+        expect(page.get_by_role("heading", name="Cancel the sync of acme/alpine?")).to_be_visible()
+        page.get_by_role("button", name="Cancel the sync").click()
+        expect(page).to_have_url(whole)
+        expect(page.locator("#messages")).to_contain_text("Sync of acme/alpine cancelled")
+
+        page.get_by_label("Select acme/nginx").check()
+        page.get_by_label("Select globex/mysql").check()
+        page.locator("#bulk").get_by_role("button", name="Sync now").click()
+        expect(page).to_have_url(whole)
+        expect(page.locator("#messages .bulk-results")).to_contain_text("Sync now: 2 of 2 done.")
+        screenshot(page, "overview-press-no-js")
+        assert emulator.mirror("globex", "mysql")["sync_status"] == "SYNC_NOW"
     finally:
         context.close()

@@ -225,6 +225,21 @@ def test_successful_sync_deletes_tags_no_longer_selected(emulator: Emulator) -> 
     assert "1.23" not in emulator.mirror("acme", "nginx")["tags"]
 
 
+def test_a_sync_whose_rule_matches_no_tag_of_the_source_deletes_nothing(
+    emulator: Emulator,
+) -> None:
+    """Quay's worker: ``tags_to_mirror`` empty, it logs "No tags matched" and returns before
+    ``delete_obsolete_tags``."""
+    before = emulator.mirror("acme", "nginx")["tags"]
+    rule = {"rule_kind": "tag_glob_csv", "rule_value": ["nightly"]}
+    emulator.api("PUT", "repository/acme/nginx/mirror", json={"root_rule": rule})
+    sync_now(emulator, "nginx")
+    emulator.advance(10)
+    assert emulator.mirror("acme", "nginx")["sync_status"] == "SUCCESS"
+    assert emulator.mirror("acme", "nginx")["tags"] == before
+    assert logs(emulator, "acme", "nginx")[0]["metadata"]["tags"] == "No tags matched"
+
+
 def test_rule_change_takes_effect_at_the_next_sync(emulator: Emulator) -> None:
     rule = {"rule_kind": "tag_glob_csv", "rule_value": ["stable", "mainline"]}
     emulator.api("PUT", "repository/acme/nginx/mirror", json={"root_rule": rule})

@@ -13,7 +13,10 @@ calls, each fanned out in parallel (bounded by ``QUAY_MAX_PARALLEL``):
    namespace (last sync times for everyone; the whole status for people who may not read
    configs);
 4. only for queued or overdue-failed mirrors (few): their logs, so Stuck is decided as on
-   the repository page.
+   the repository page;
+5. on the page (:func:`page`), the logs of the finished rows drawn -- at most
+   :data:`WHOLE_PAGE_RESULTS`, broken ones first -- for their last result's time and reason,
+   as the page with JavaScript asks them row by row (``overview_details.results``).
 
 A repository whose config cannot be read keeps its own reason; one failure never sinks the
 page. Only a failure of round 1 (or every listing failing) is a page-wide error.
@@ -39,7 +42,7 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
-from . import overview_orgs
+from . import overview_details, overview_orgs
 from .overview_filters import Filters, count_links, counts, total
 from .overview_orgs import OrgRow
 from .overview_refresh import TabRefresh
@@ -367,6 +370,27 @@ def rows_after_actions(
 
 # -- the page -------------------------------------------------------------------------------
 
+#: The most last results (one log read each) the page drawn whole reads: one batch's worth,
+#: the rows at the top (broken first); the others say the result in a word, and their time
+#: and reason are on their repository pages.
+WHOLE_PAGE_RESULTS = overview_details.BATCH_LIMIT
+
+
+def with_last_results(client: QuayClient, rows: Sequence[Row]) -> tuple[list[Row], int, int]:
+    """``rows`` with the last result read from the log of each finished one that does not
+    say it yet (in parallel, the first :data:`WHOLE_PAGE_RESULTS`); the calls made, and how
+    many rows were left to their word."""
+    wanted = [row for row in rows if row.needs_results]
+    asked = wanted[:WHOLE_PAGE_RESULTS]
+    if not asked:
+        return list(rows), 0, 0
+    answers = overview_details.results(client, [row.target for row in asked])
+    events = {answer.target: answer.event for answer in answers if answer.event is not None}
+    done = [
+        replace(row, last_event=events[row.target]) if row.target in events else row for row in rows
+    ]
+    return done, len(asked), len(wanted) - len(asked)
+
 
 def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
     """The counts at the top and the rows drawn, for ``rows`` placed by ``filters``."""
@@ -395,7 +419,9 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         person=person,
     )
     context = summary(data.rows, filters)
-    drawn = context["rows"]
+    drawn, calls, left = with_last_results(client, context["rows"])
+    data.upstream_calls += calls
+    context.update(rows=drawn, results_left=left, results_limit=WHOLE_PAGE_RESULTS)
     org_rows = overview_orgs.place(data.org_rows, filters)
     return {
         **context,
@@ -405,7 +431,7 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         "selectable": any(row.actionable for row in drawn)
         or any(row.config is not None for row in org_rows),
         "lazy": False,
-        "admin_scope": person.admin_scope,
+        "person": person,
         "read_only_superuser": person.read_only_superuser,
         "refresh": TabRefresh.start(now, drawn),
     }

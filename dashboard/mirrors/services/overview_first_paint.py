@@ -60,7 +60,7 @@ def first_paint(
         "overview": overview,
         "lazy": True,
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
-        "admin_scope": person.admin_scope,
+        "person": person,
         "read_only_superuser": person.read_only_superuser,
         "selectable": False,
         "listing_url": reverse("mirrors:overview-listing")

@@ -33,10 +33,12 @@ from ..status import (
     STUCK,
     SYNCED,
     SYNCING,
+    EventSummary,
     MirrorStatus,
     describe,
     describe_health,
     result_word,
+    summarize_event,
 )
 from ..status import last_result as log_last_result
 from ..status import queued_since as log_queued_since
@@ -169,6 +171,9 @@ class Row:
     not_in_health: bool = False
     #: The message is Quay refusing a press (shown as a refusal).
     refused: bool = False
+    #: The last finished sync as its log tells it (when, and for a failure why): read with
+    #: the row (a log it needed anyway, or the page drawn whole), else asked by the page.
+    last_event: EventSummary | None = None
 
     @property
     def full_name(self) -> str:
@@ -237,7 +242,7 @@ class Row:
     @property
     def needs_results(self) -> bool:
         """The last result's time and reason are still to be read from the log."""
-        return self.has_history and not self.last_sync
+        return self.has_history and not self.last_sync and self.last_event is None
 
     @property
     def need(self) -> str:
@@ -399,7 +404,7 @@ def row_from_config(
         last_event_at=ended.datetime if ended else None,
         last_sync=last_sync,
     )
-    return Row(
+    row = Row(
         namespace,
         name,
         config=config,
@@ -408,6 +413,9 @@ def row_from_config(
         queued_since=queued_since if config.sync_status is SyncStatus.SYNC_NOW else None,
         at=now,
     )
+    if ended is not None and row.has_history:  # the log read anyway tells the last result
+        row = replace(row, last_event=summarize_event(ended))
+    return row
 
 
 def row_from_health(

@@ -3,7 +3,7 @@ Quay is known to let them do (``dashboard.accounts.access``: learned at sign-in)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,13 +63,6 @@ class Person:
         return scope in self.holding or (self.scopes is not None and scope in self.scopes)
 
     @property
-    def admin_scope(self) -> str:
-        """``held``, ``lacking`` or ``unknown``: what is known of the token's repo:admin."""
-        if self.lacks(ADMIN):
-            return "lacking"
-        return "held" if self.holds(ADMIN) else "unknown"
-
-    @property
     def read_only_superuser(self) -> bool:
         """Quay shows them every namespace but lets them change none outside their own."""
         return self.superuser and not self.super_user and self.memberships is not None
@@ -89,6 +82,16 @@ class Person:
         if self.lacks(ORG_ADMIN):
             return False
         return not (self.read_only_superuser and org not in (self.memberships or ()))
+
+    def read_only_cause(self, namespaces: Iterable[str]) -> str:
+        """Why Quay shows the mirrors of ``namespaces`` read-only (it refused their configs),
+        the same for all of them as far as is known (:meth:`refused_for_scope`): ``scope``
+        (the token lacks repo:admin: sign in with one that carries it), ``rights`` (they are no
+        administrator: ask one), or ``unknown`` (either)."""
+        causes = {self.refused_for_scope(namespace) for namespace in namespaces}
+        if causes == {True}:
+            return "scope"
+        return "rights" if causes == {False} else "unknown"
 
     def refused_for_scope(self, namespace: str, scope: str = ADMIN) -> bool | None:
         """Why Quay refused a call needing ``scope`` in ``namespace``: True, the token's scope

@@ -1,8 +1,9 @@
 """Template filters for times and durations in words (the words come from ``timefmt``), ids,
-and URLs without their credentials."""
+URLs without their credentials, and why mirrors are read-only for the person."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django import template
@@ -10,6 +11,7 @@ from django.utils.safestring import SafeString
 
 from ..models import redact_url
 from ..services.overview_rows import dom_id as make_dom_id
+from ..services.person import Person
 from ..timefmt import moment_html, seconds_in_words
 
 register = template.Library()
@@ -37,3 +39,12 @@ def dom_id(value: str, prefix: str) -> str:
 def without_credentials(value: str | None) -> str | None:
     """``http://user:secret@proxy:3128`` -> ``http://***@proxy:3128`` (``models.redact_url``)."""
     return redact_url(value)
+
+
+@register.filter
+def read_only_cause(person: Person | None, namespaces: str | Iterable[str]) -> str:
+    """``scope``, ``rights`` or ``unknown``: why Quay shows the mirrors of ``namespaces`` (one
+    name, or several) read-only to ``person`` (:meth:`Person.read_only_cause`)."""
+    if person is None:
+        return "unknown"
+    return person.read_only_cause([namespaces] if isinstance(namespaces, str) else namespaces)

@@ -43,6 +43,16 @@ def say(request: HttpRequest, said: Iterable[tuple[str, str]]) -> None:
         messages.add_message(request, getattr(messages, level.upper()), text)
 
 
+#: The extra tag of a message that is a results list drawn by a template (a bulk press's,
+#: without JavaScript): the base template shows it as it is, not in a paragraph.
+RESULTS = "results"
+
+
+def say_results(request: HttpRequest, html: str) -> None:
+    """A results list drawn by a template (escaped there) as the next page's message."""
+    messages.add_message(request, messages.INFO, html, extra_tags=RESULTS)
+
+
 def back_to(request: HtmxHttpRequest) -> str:
     """The overview URL the person is looking at (for forms that work without htmx)."""
     if request.htmx and request.htmx.current_url_abs_path:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -86,7 +87,9 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /bulk/``: Sync now or Cancel for every selected row, in parallel; one result each.
 
     With htmx the answer is the results list plus the affected rows (built from what each
-    press read: no call more), swapped in out-of-band; without it, a page with the results.
+    press read: no call more), swapped in out-of-band. Without it (no JavaScript), Cancel asks
+    on a page first; then the browser goes back to the overview page the press was made on
+    (``next``, a path of this site), the same results list at its top.
     """
     action = request.POST.get("action", "")
     selected = _selected(request)
@@ -107,7 +110,6 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         # Without JavaScript there was no dialog: ask on a page first (htmx asks with
         # hx-confirm before it posts).
         context.update(
-            confirm=True,
             selected=[str(target) for target in selected],
             selected_orgs=[target.org for target in orgs],
         )
@@ -133,5 +135,5 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
             context["org_polls_after"] = any(row.polls for row in after)
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)
-    status = 400 if "error" in context else 200
-    return render(request, "mirrors/overview_bulk.html", context, status=status)
+    fragments.say_results(request, render_to_string(f"{OVERVIEW}#bulk_results", context, request))
+    return redirect(context["back"])

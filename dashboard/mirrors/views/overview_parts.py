@@ -48,7 +48,7 @@ def fragment_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 def _fragment(request: HtmxHttpRequest, name: str, context: dict) -> HttpResponse:
     _, person, _ = acting(request)
-    context = {**context, "back": back_to(request), "admin_scope": person.admin_scope}
+    context = {**context, "back": back_to(request), "person": person}
     return render(request, f"{OVERVIEW}#{name}", context)
 
 

@@ -6,6 +6,8 @@
 
 A press from an overview row (``view=row``) answers with the row, built from the config the
 press read; from the panel, with the panel's body. Both cost two calls (``sync_actions``).
+Without htmx a press redirects, its answer a message: from a row, back to the overview page
+it was made on (``next``, a path of this site), from the panel to the repository page.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.accounts.reauth import quay_login_required
+from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
 
 from ..services import overview, status_panel, sync_actions
@@ -69,7 +71,14 @@ def _press(
         else messages.WARNING
     )
     messages.add_message(request, level, result.message)
-    return HttpResponseRedirect(reverse("mirrors:overview") if from_row else target.url("repo"))
+    return HttpResponseRedirect(_back(request) if from_row else target.url("repo"))
+
+
+def _back(request: HtmxHttpRequest) -> str:
+    """The overview page an overview row's press (without htmx) was made on, to go back to:
+    ``next``, when it is a path of this site (``/?details=all`` and its filters, where a
+    browser without JavaScript is), else the overview."""
+    return safe_next(request, request.POST.get("next"), default=reverse("mirrors:overview"))
 
 
 @require_POST
@@ -96,6 +105,6 @@ def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
             "name": name,
             "view": "row" if from_row else "",
             "repo_url": target.url("repo"),
-            "back_url": reverse("mirrors:overview") if from_row else target.url("repo"),
+            "back_url": _back(request) if from_row else target.url("repo"),
         },
     )
