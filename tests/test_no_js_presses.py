@@ -138,3 +138,29 @@ def test_the_first_paint_keeps_a_message_for_a_browser_without_javascript(client
     assert 'http-equiv="refresh"' not in html
     assert 'href="?details=all"' in html
     assert 'http-equiv="refresh"' in client.get("/").content.decode()  # nothing to say now
+
+
+def test_an_organization_row_press_goes_back_to_the_page_it_was_pressed_on(client_as, emulator):
+    client = client_as("olivia")
+    html = client.get(WHOLE).content.decode()
+    form = html.split('action="/org/orgnew/mirror/sync-now/"', 1)[1].split("</form>", 1)[0]
+    assert 'name="view" value="row"' in form and _hidden_next(form) == WHOLE
+    response = client.post("/org/orgnew/mirror/sync-now/", {"view": "row", "next": FILTERED})
+    assert response.status_code == 302 and response["Location"] == FILTERED
+    messages = _messages(client.get(FILTERED).content.decode())
+    assert "Sync requested for the organization mirror of orgnew" in messages
+    # Cancel asks on a page first, which goes back there too (and only to this site).
+    confirm = client.post("/org/orgnew/mirror/cancel/", {"view": "row", "next": FILTERED})
+    page = confirm.content.decode()
+    form = page.split('action="/org/orgnew/mirror/cancel/"', 1)[1].split("</form>", 1)[0]
+    assert _hidden_next(form) == FILTERED
+    keep = re.search(r'<a href="([^"]*)" role="button"[^>]*>Keep it running', page)
+    assert keep and unescape(keep.group(1)) == FILTERED
+    done = client.post(
+        "/org/orgnew/mirror/cancel/",
+        {"view": "row", "confirm": "yes", "next": "https://evil.example/"},
+    )
+    assert done.status_code == 302 and done["Location"] == "/"
+    assert "Cancel requested for the organization mirror of orgnew" in _messages(
+        client.get("/").content.decode()
+    )

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -42,6 +41,7 @@ from ..services.org_target import OrgTarget
 from ..services.repository_page import RESTORED
 from ..services.sync_actions import Action
 from .fragments import acting
+from .sync import overview_back
 
 ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
@@ -231,10 +231,10 @@ def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
         row = overview_orgs.row_after_action(client, target, result, now, person)
         context = {"row": row, "message": result.message, "org_polls": row.polls}
         return render(request, OVERVIEW_ORGS_ANSWER, context)
-    if from_row:
+    if from_row:  # without JavaScript: back to the overview page it was made on
         level = messages.SUCCESS if result.ok else messages.WARNING
         messages.add_message(request, level, result.message)
-        return HttpResponseRedirect(reverse("mirrors:overview"))
+        return HttpResponseRedirect(overview_back(request))
     if request.htmx:
         context = _context(request, org)
         context["action_result"] = result
@@ -256,7 +256,13 @@ def org_sync_now(request: HtmxHttpRequest, org: str) -> HttpResponse:
 def org_cancel(request: HtmxHttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         return _press(request, org, "cancel")
-    context = {"page": "confirm_cancel", "org": org, "view": request.POST.get("view", "")}
+    from_row = request.POST.get("view") == "row"
+    context = {
+        "page": "confirm_cancel",
+        "org": org,
+        "view": "row" if from_row else "",
+        "back_url": overview_back(request) if from_row else OrgTarget(org).url("org-mirror"),
+    }
     context.update(_warnings())
     return render(request, ORG_MIRROR, context)
 

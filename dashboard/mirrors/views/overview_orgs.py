@@ -13,7 +13,7 @@ from dashboard.quay import names
 
 from ..services import overview_orgs
 from ..services.overview_filters import Filters
-from .fragments import acting
+from .fragments import acting, back_to
 
 #: Most organizations one refresh reads.
 LIMIT = 200
@@ -33,5 +33,6 @@ def org_mirrors(request: HtmxHttpRequest) -> HttpResponse:
         "org_rows": found,
         "org_polls": any(row.polls for row in found),
         "filters": filters,
+        "back": back_to(request),
     }
     return render(request, "mirrors/overview_orgs.html#section", context)

@@ -71,10 +71,10 @@ def _press(
         else messages.WARNING
     )
     messages.add_message(request, level, result.message)
-    return HttpResponseRedirect(_back(request) if from_row else target.url("repo"))
+    return HttpResponseRedirect(overview_back(request) if from_row else target.url("repo"))
 
 
-def _back(request: HtmxHttpRequest) -> str:
+def overview_back(request: HtmxHttpRequest) -> str:
     """The overview page an overview row's press (without htmx) was made on, to go back to:
     ``next``, when it is a path of this site (``/?details=all`` and its filters, where a
     browser without JavaScript is), else the overview."""
@@ -105,6 +105,6 @@ def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
             "name": name,
             "view": "row" if from_row else "",
             "repo_url": target.url("repo"),
-            "back_url": _back(request) if from_row else target.url("repo"),
+            "back_url": overview_back(request) if from_row else target.url("repo"),
         },
     )
