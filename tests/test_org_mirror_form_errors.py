@@ -270,3 +270,30 @@ def test_a_form_posted_with_a_stale_csrf_token_is_kept_for_its_page(emulator):
     assert "What you typed is back in the form" in html
     assert '<option value="private" selected>' in html
     assert writes(emulator, "orgnew") == []
+
+
+def test_a_save_in_another_time_zone_sends_only_what_changed_not_the_start_date(
+    client_as, emulator
+):
+    # The form was built on a worker thread (the page's calls run in parallel), where the
+    # person's time zone was not active: the start date was drawn in Berlin time but read
+    # back as UTC, so every save moved the next sync by an hour.
+    client = client_as("olivia")
+    client.cookies["tz"] = "Europe/Berlin"
+    page = client.get(ORGNEW)
+    assert 'name="drawn_zone" value="Europe/Berlin"' in page.content.decode()
+    data = form_data(page, tz="Europe/Berlin")
+    data.update(skopeo_timeout_value="6", skopeo_timeout_unit="minutes")
+    clear_log(emulator)
+    post_form(client, SAVE, data)
+    assert writes(emulator, "orgnew") == [("PUT", {"skopeo_timeout": 360})]
+
+
+def test_the_pages_calls_run_in_the_persons_time_zone():
+    from django.utils import timezone
+
+    from dashboard.quay.fanout import parallel
+
+    with timezone.override("Europe/Berlin"):  # two calls: they run on worker threads
+        outcomes = parallel(timezone.get_current_timezone_name, timezone.get_current_timezone_name)
+    assert [outcome.value for outcome in outcomes] == ["Europe/Berlin", "Europe/Berlin"]

@@ -264,3 +264,15 @@ def _quietly(call, *args) -> None:
 
     with contextlib.suppress(QuayError):  # the hang ends as a gateway timeout
         call(*args)
+
+
+def test_a_batch_of_details_says_times_in_the_persons_time_zone(client_as, emulator):
+    # Each row's words are made on a worker thread: they must use the page's time zone too
+    # (the status said "next run at 17:52 UTC" beside a Next sync of "18:52 CET").
+    client = client_as("alice")
+    client.cookies["tz"] = "Europe/Berlin"
+    html = first_paint(client)
+    answer = client.get("/overview/details/", {"row": states_of(html, "acme/nginx")}, **HX)
+    nginx = row_html(answer.content.decode(), "acme/nginx")
+    words = re.sub(r"<[^>]+>", " ", nginx)  # what the row says (attributes aside)
+    assert "next run at" in words and "CET" in words and "UTC" not in words

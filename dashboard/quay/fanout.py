@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.utils import timezone
 
 from .errors import QuayError, QuayUnauthorized
 
@@ -73,9 +74,14 @@ def _workers(count: int, max_workers: int | None) -> int:
 
 
 def _runner(func: Callable[[T], R]) -> Callable[[T], Outcome[T, R]]:
+    # The person's time zone (activated per request, per thread) goes with the call: a form
+    # built or a date put in words on a worker thread must read and say times as the page does.
+    zone = timezone.get_current_timezone()
+
     def run(item: T) -> Outcome[T, R]:
         try:
-            return Outcome(item, value=func(item))
+            with timezone.override(zone):
+                return Outcome(item, value=func(item))
         except QuayUnauthorized:
             raise
         except QuayError as error:
