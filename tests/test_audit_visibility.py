@@ -73,3 +73,22 @@ def test_the_repository_page_shows_no_audit_to_someone_who_knows_it_from_health_
     body = bob.get("/repo/globex/mysql/").content.decode()
     assert "changed settings" not in body
     assert "changed settings" in signed_in("alice").get("/repo/globex/mysql/").content.decode()
+
+
+def test_organization_mirror_entries_show_to_those_quay_shows_the_mirror(client_as, emulator):
+    olivia = signed_in("olivia")
+    olivia.post("/org/orgmirror/mirror/cancel/", {"confirm": "yes"})
+    olivia.post("/org/orgnew/mirror/sync-now/")
+    assert AuditEntry.objects.filter(repository="").count() == 2
+    # olivia administers both: the audit page lists them (it said "No entries." before).
+    body = olivia.get("/audit/").content.decode()
+    assert "orgmirror (organization mirror)" in body and "orgnew (organization mirror)" in body
+    # dave (global read-only superuser) reads organization mirrors: he sees them too.
+    assert "orgmirror (organization mirror)" in signed_in("dave").get("/audit/").content.decode()
+    # oscar is a member of orgmirror, but Quay shows him no organization mirror: nothing.
+    oscar = signed_in("oscar").get("/audit/").content.decode()
+    assert "organization mirror" not in oscar and "No entries" in oscar
+    # A deleted organization mirror's entries stay for its admins (Quay shows them its log).
+    olivia.post("/org/orgnew/mirror/delete/", {"confirm": "yes"})
+    body = olivia.get("/audit/?namespace=orgnew").content.decode()
+    assert "orgnew (organization mirror)" in body and "deleted" in body.lower()

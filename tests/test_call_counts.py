@@ -244,3 +244,20 @@ def test_the_whole_page_reads_at_most_a_batch_of_last_results(client_as, emulato
     assert anyway <= set(logs)
     left = len(FINISHED - anyway) - 3
     assert f"for the other {left}, see their repository pages" in " ".join(html.split())
+
+
+def test_the_audit_page_costs_one_call_an_organization_with_organization_mirror_entries(
+    client_as, emulator
+):
+    from dashboard.mirrors.models import AuditEntry
+
+    for org in ("orgmirror", "orgnew"):
+        AuditEntry.objects.create(username="olivia", namespace=org, repository="", action="cancel")
+    client = client_as("olivia")
+    clear_log(emulator)
+    client.get("/audit/")
+    org_calls = [c for c in calls(emulator) if c.startswith("GET organization/")]
+    assert sorted(org_calls) == [
+        "GET organization/orgmirror/mirror",  # Quay shows her the mirror: its entries shown
+        "GET organization/orgnew/mirror",
+    ]

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayNotFound
-from dashboard.quay.fanout import Outcome, fan_out, parallel
+from dashboard.quay.fanout import Outcome, fan_out, parallel, quietly
 
 from .. import changes
 from ..models import URL_FIELDS, AuditEntry, redact_text, redact_url
@@ -121,6 +121,22 @@ def _only_listed(entries: QuerySet[AuditEntry], listed: Mapping[str, set[str]]) 
     return entries.filter(shown)
 
 
+def org_mirrors_seen(client: QuayClient, namespaces: Iterable[str]) -> set[str]:
+    """The organizations of ``namespaces`` whose organization mirror entries Quay would show
+    the person: it shows them the mirror's config (its admins, superusers), or -- the mirror
+    is gone (404) -- the organization's log (its admins). One call each, two for a deleted
+    mirror; a 401 propagates."""
+
+    def seen(org: str) -> bool:
+        try:
+            client.get_org_mirror(org)
+            return True
+        except QuayNotFound:
+            return quietly(client.list_org_mirror_logs, org) is not None
+
+    return {o.item for o in fan_out(seen, sorted(set(namespaces))) if o.ok and o.value}
+
+
 def page(
     client: QuayClient,
     person: Person,
@@ -148,8 +164,18 @@ def page(
     else:
         assert got_user.value is not None
         namespaces = got_user.value.namespaces
-    listed, failed = listed_repositories(client, namespaces) if namespaces else ({}, {})
-    entries = _only_listed(entries, listed)
+    org_entries = entries.filter(repository="", namespace__in=namespaces)
+    asked = set(org_entries.values_list("namespace", flat=True))
+    (got_listed, got_orgs) = parallel(
+        lambda: listed_repositories(client, namespaces) if namespaces else ({}, {}),
+        lambda: org_mirrors_seen(client, asked) if asked else set(),
+    )
+    for got in (got_listed, got_orgs):
+        if got.error is not None:
+            raise got.error
+    listed, failed = got_listed.value or ({}, {})
+    orgs = got_orgs.value or set()
+    entries = _only_listed(entries, listed) | org_entries.filter(namespace__in=sorted(orgs))
     if failed:
         notice = (
             "The entries of "
@@ -171,7 +197,10 @@ def page(
 
     page_obj = Paginator(entries, PER_PAGE).get_page(query.get("page"))
     shown = list(page_obj.object_list)
-    readable = readable_configs(client, {(e.namespace, e.repository) for e in shown})
+    readable = readable_configs(
+        client, {(e.namespace, e.repository) for e in shown if e.repository}
+    )
+    readable |= {(org, "") for org in orgs}  # their config (or their log) is shown to them
     return {
         "page_obj": page_obj,
         "rows": audit_rows(
