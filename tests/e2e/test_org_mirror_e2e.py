@@ -200,3 +200,17 @@ def test_on_a_wide_screen_the_settings_short_fields_stand_side_by_side(signed_in
     timeout = page.get_by_label("Timeout per copy").bounding_box()
     assert interval and timeout and abs(interval["y"] - timeout["y"]) < 2
     assert interval["width"] < 300
+
+
+def test_the_overview_with_organization_mirrors_fits_a_phone(signed_in_page):
+    # Their table was 634 px wide at 390: the repositories' counts go under the status there.
+    page = signed_in_page("olivia", "/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    section = page.locator("#org-mirrors")
+    expect(section.locator("tbody tr")).to_have_count(4, timeout=8_000)
+    expect(section.locator('tr[data-org="orgmirror"] .status-cell')).to_contain_text("2 synced")
+    assert_no_sideways_scroll(page)
+    button = section.locator("#org-sync-orgnew")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box and box["x"] + box["width"] <= 390  # its buttons on the screen, not beside it
