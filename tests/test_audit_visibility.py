@@ -72,6 +72,9 @@ def test_the_repository_page_shows_no_audit_to_someone_who_knows_it_from_health_
     bob = signed_in("bob")  # globex member: health names globex/mysql, the listing does not
     body = bob.get("/repo/globex/mysql/").content.decode()
     assert "changed settings" not in body
+    # Not "None yet" (untrue), nor anything that tells whether there are entries.
+    assert "None yet" not in body
+    assert "Not shown: Quay does not show you this repository itself" in body
     assert "changed settings" in signed_in("alice").get("/repo/globex/mysql/").content.decode()
 
 

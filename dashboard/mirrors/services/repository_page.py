@@ -353,6 +353,8 @@ def page(
             )
             if data.repository.ok
             else [],
+            # Said whether or not there are any, so nothing is told by it.
+            "audit_hidden": _audit_hidden(data),
             "form": form,
             "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
             "stuck_sync": dead_sync,
@@ -383,6 +385,19 @@ RESTORED = (
     "What you were submitting before signing in again is back in the form (except the "
     "password). Check it and save again."
 )
+
+
+def _audit_hidden(data: PageData) -> str:
+    """Why the changes made through the dashboard are not shown ("" when they are)."""
+    error = data.repository.error
+    if error is None:
+        return ""
+    if isinstance(error, (QuayForbidden, QuayNotFound)):
+        return (
+            "Not shown: Quay does not show you this repository itself, so what was changed "
+            "here is not shown either."
+        )
+    return f"Not shown: the repository could not be read from Quay ({error.message})."
 
 
 def restored_form(data: PageData, pending: Any) -> MirrorSettingsForm | None:
