@@ -68,7 +68,7 @@ def test_saving_while_its_repositories_sync_asks_first_and_sends_nothing(client_
     )
     assert "the queued ones sync with what you save" in warning
     # Only what this save changes is said: the filters.
-    assert "Changing the filters: Quay applies them only at discovery." in warning
+    assert "What your changes do to it: Changing the filters: Quay applies them only" in warning
     assert "Changing the source" not in warning
     assert re.search(r'name="confirm_during_sync" value="on" aria-invalid="true"', box(html))
     assert rows(html) == ["alpha", "beta", "gamma", "delta"]  # what was typed, kept

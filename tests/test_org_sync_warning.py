@@ -91,3 +91,13 @@ def test_a_dead_discovery_claim_is_said_and_asks_nothing() -> None:
         NOW,
     )
     assert busy is not None and not busy.stuck
+
+
+def test_the_notes_say_whether_they_are_about_this_saves_changes() -> None:
+    # A form sent back for bad input lists the notes of any change: they must not read as
+    # if they were about changes the person made ("Turning scheduled syncs off" when not).
+    drawn = during_sync(config(counts=REPOS), NOW)
+    assert drawn is not None and not drawn.notes_for_changes
+    saved = during_sync(config(counts=REPOS), NOW, {"repository_filters": ["api*"]})
+    assert saved is not None and saved.notes_for_changes
+    assert [note.split(":")[0] for note in saved.notes] == ["Changing the filters"]

@@ -19,7 +19,7 @@ Quay's rules (``data/model/org_mirror.py`` and the real Quay of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -384,6 +384,14 @@ def during_sync(
         return None
     repos = f"{syncing} syncing, {queued} queued; one at a time"
     notes = _notes(config, discovering, changes)
+    return replace(
+        _warning(discovering, syncing, queued, repos, notes), notes_for_changes=changes is not None
+    )
+
+
+def _warning(
+    discovering: bool, syncing: int, queued: int, repos: str, notes: tuple[str, ...]
+) -> SyncWarning:
     if discovering and (syncing or queued):
         return SyncWarning(
             f"Discovery is running now, and repositories are syncing ({repos}).",

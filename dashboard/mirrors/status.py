@@ -70,6 +70,8 @@ class SyncWarning:
     effect: str = ""
     #: What particular changes do to it (an organization mirror's filters, source …).
     notes: tuple[str, ...] = ()
+    #: The notes are for the changes this save makes (else: for any change, the form as drawn).
+    notes_for_changes: bool = False
     #: Its worker died: nothing runs that a save could disturb (said; nothing to confirm).
     stuck: bool = False
 
