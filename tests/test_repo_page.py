@@ -221,3 +221,13 @@ def test_a_member_without_admin_rights_is_not_offered_the_switch(client_as, emul
     assert "no admin rights on this repository" in body
     assert "Switch to mirror state" not in body
     assert "v2.4.0" in body
+
+
+def test_a_sync_known_from_mirror_health_says_health_cannot_tell_whether_it_is_stuck(
+    client_as, emulator
+):
+    # acme/python: its worker's lease ran out; carol reads only the health report, which
+    # says SYNCING and nothing more: the page must not read as a healthy sync.
+    body = text(page(client_as("carol"), "acme", "python"))
+    assert "Syncing" in body
+    assert "Quay&#x27;s health report can&#x27;t tell whether it is stuck" in body
