@@ -217,7 +217,12 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
             changes = True
         else:
             start = config.sync_start_date
-            when = f"gave up; tries again {clock(start, now)}" if start else "gave up"
+            when = (
+                f"gave up after {MAX_SYNC_RETRIES} tries; the next scheduled run "
+                f"{clock(start, now)} tries again, with {MAX_SYNC_RETRIES} fresh tries"
+                if start
+                else "gave up"
+            )
             changes = False
         return OrgStatus(
             "fail",
