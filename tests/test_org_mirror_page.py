@@ -137,6 +137,8 @@ def test_sync_now_from_the_page_says_what_happens_and_is_audited(client_as, emul
     response = client.post("/org/orgnew/mirror/sync-now/", **HX)
     body = text_of(response.content.decode())
     assert "Sync requested for the organization mirror of orgnew" in body
+    # The answer stays above the live part while it refreshes: it says when it was pressed.
+    assert re.search(r"\(pressed at \d\d:\d\d:\d\d UTC; the status below goes on", body)
     assert "Queued discovery waits for the worker's next pass" in body
     # The press and its read (which the answer shows), and the discovered repositories.
     assert calls(emulator) == [
