@@ -228,3 +228,22 @@ def test_the_organization_rows_refresh_within_the_tabs_pace(client_as, emulator,
     html = listing(client_as("olivia"))
     refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
     assert f'data-poll-seconds="{settings.OVERVIEW_REFRESH_SECONDS}"' in refresher
+
+
+def test_on_a_phone_a_rows_counts_are_said_once(db):
+    # Narrow screens show the repositories' counts under the status; a status whose detail
+    # already has them (failed, cancelled, synced, disabled) does not say them twice.
+    from django.template.loader import render_to_string
+
+    from dashboard.mirrors.org_status import describe_org
+    from dashboard.mirrors.services.overview_orgs import OrgRow
+    from dashboard.quay.org_models import OrgRepoStatus
+    from tests.test_org_status import NOW, config
+
+    failed = config(counts={OrgRepoStatus.SUCCESS: 4, OrgRepoStatus.FAIL: 1})
+    row = OrgRow("orgmirror", failed, describe_org(failed, NOW))
+    assert row.counts_words in row.status.detail
+    html = render_to_string("mirrors/overview_orgs.html#row", {"row": row})
+    narrow = html.split('class="show-narrow"', 1)[1].split("</small>", 1)[0]
+    assert row.counts_words not in narrow
+    assert text_of(html).count(row.counts_words) == 2  # the status detail and the wide column
