@@ -124,6 +124,20 @@ def test_a_press_from_a_row_answers_with_the_row(client_as, emulator):
     ]
 
 
+def test_a_cancel_from_a_row_costs_the_read_that_decides_it(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response = client.post("/org/orgmirror/mirror/cancel/", {"view": "row", "confirm": "yes"}, **HX)
+    assert "Cancel requested for the organization mirror of orgmirror" in text_of(
+        response.content.decode()
+    )
+    assert calls(emulator) == [
+        "GET organization/orgmirror/mirror",  # anything to cancel? (a fresh read)
+        "POST organization/orgmirror/mirror/sync-cancel",
+        "GET organization/orgmirror/mirror",  # the row from what the press did
+    ]
+
+
 def test_bulk_sync_now_and_cancel_work_on_organization_mirrors(client_as, emulator):
     client = client_as("olivia")
     response = client.post("/bulk/", {"action": "sync_now", "org": ["orgnew", "orgmirror"]}, **HX)
@@ -247,3 +261,18 @@ def test_on_a_phone_a_rows_counts_are_said_once(db):
     narrow = html.split('class="show-narrow"', 1)[1].split("</small>", 1)[0]
     assert row.counts_words not in narrow
     assert text_of(html).count(row.counts_words) == 2  # the status detail and the wide column
+
+
+def test_a_cancel_from_the_page_costs_four_calls(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    client.post("/org/orgstuck/mirror/cancel/", {"confirm": "yes"}, **HX)
+    made = calls(emulator)
+    assert made[:2] == [
+        "GET organization/orgstuck/mirror",  # anything to cancel? (a fresh read)
+        "POST organization/orgstuck/mirror/sync-cancel",
+    ]
+    assert sorted(made[2:]) == [
+        "GET organization/orgstuck/mirror",  # the status the answer shows
+        "GET organization/orgstuck/mirror/repositories",
+    ]
