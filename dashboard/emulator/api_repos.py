@@ -1,9 +1,10 @@
-"""The rest of Quay's API the dashboard uses: user, repositories, robots, logs, tags, health."""
+"""The rest of Quay's API the dashboard uses: user, repositories, robots, tags, health (the logs
+are in ``logs.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -34,7 +35,6 @@ from .state import Repository, avatar
 from .validation import CHANGE_STATE_SCHEMA, schema_error
 
 REPOS_PER_PAGE = 100
-LOGS_PER_PAGE = 20
 TRUTHY = ("true", "1", "yes", "y", "t")
 
 
@@ -254,82 +254,6 @@ def user_robots(ctx: Ctx) -> Response:
     if ctx.token is None or "user:admin" not in ctx.token.scopes:
         raise forbidden(ctx.request)
     return _robots_of(ctx, user.username, _flag(ctx, "token", True))
-
-
-# ------------------------------------------------------------------------- logs
-
-
-def _parse_day(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%m/%d/%Y")
-    except ValueError:
-        return None
-
-
-def _log_view(entry: Any) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "kind": entry.kind,
-        "metadata": entry.metadata,
-        "ip": entry.ip,
-        "datetime": format_date(entry.when),
-    }
-    if entry.performer:
-        robot = "+" in entry.performer
-        view["performer"] = {
-            "kind": "user",
-            "name": entry.performer,
-            "is_robot": robot,
-            "avatar": avatar(entry.performer, "robot" if robot else "user"),
-        }
-    return view
-
-
-def _log_page(ctx: Ctx, entries: list[Any]) -> Response:
-    """Entries of the requested days (default: the last one), newest first, 20 a page."""
-    start = _parse_day(ctx.request.args.get("starttime")) or (ctx.now - timedelta(days=1))
-    end = (_parse_day(ctx.request.args.get("endtime")) or ctx.now) + timedelta(days=1)
-    if end < start:
-        raise invalid_request(ctx.request, "Invalid time span selected")
-    kept = [
-        (entry.when, index, entry)
-        for index, entry in enumerate(entries)
-        if start <= entry.when < end
-    ]
-    kept.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    offset = decode_page_token(ctx.request.args.get("next_page"))
-    page = kept[offset : offset + LOGS_PER_PAGE]
-    body: dict[str, Any] = {
-        "start_time": format_date(start),
-        "end_time": format_date(end),
-        "logs": [_log_view(entry) for _, _, entry in page],
-    }
-    if offset + LOGS_PER_PAGE < len(kept):
-        body["next_page"] = encode_page_token(offset + LOGS_PER_PAGE)
-    return json_response(body)
-
-
-def organization_logs(ctx: Ctx, org: str) -> Response:
-    """``GET /organization/{org}/logs``: the organization's own entries and those of its
-    repositories (Quay's namespace log), for its admins (and the read-only superuser)."""
-    user = require_scope(ctx, "org:admin")
-    organization = ctx.state.orgs.get(org)
-    if organization is None or (
-        user.username not in organization.admins and not is_readonly_superuser(ctx)
-    ):
-        raise forbidden(ctx.request)
-    state = ctx.state
-    entries = list(state.org_logs.get(org, []))
-    for name in state.index.names.get(org, ()):
-        entries.extend(state.repos[(org, name)].logs)
-    return _log_page(ctx, entries)
-
-
-def repository_logs(ctx: Ctx, namespace: str, name: str) -> Response:
-    require_repo(ctx, namespace, name, "admin", readonly_ok=True)
-    repo = existing_repo(ctx, namespace, name)
-    return _log_page(ctx, repo.logs)
 
 
 # ------------------------------------------------------------------------- tags

@@ -13,7 +13,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from . import api_mirror, api_org_mirror, api_registry, api_repos, control, oauth, sync
+from . import api_mirror, api_org_mirror, api_registry, api_repos, control, logs, oauth, sync
 from .auth import Ctx, bearer_token, bearer_value
 from .capacity import Capacity
 from .faults import Faults
@@ -31,6 +31,8 @@ Handler = Callable[..., Response]
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/user/", "GET", api_repos.get_user),
     ("/api/v1/user/robots", "GET", api_repos.user_robots),
+    ("/api/v1/user/logs", "GET", logs.user_logs),
+    ("/api/v1/user/aggregatelogs", "GET", logs.user_aggregate),
     ("/api/v1/repository", "GET", api_repos.list_repositories),
     ("/api/v1/repository/mirror/health", "GET", api_repos.mirror_health),
     ("/api/v1/repository/<namespace>/<name>", "GET", api_repos.get_repository),
@@ -40,10 +42,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/repository/<namespace>/<name>/mirror", "PUT", api_mirror.update_mirror),
     ("/api/v1/repository/<namespace>/<name>/mirror/sync-now", "POST", api_mirror.sync_now),
     ("/api/v1/repository/<namespace>/<name>/mirror/sync-cancel", "POST", api_mirror.sync_cancel),
-    ("/api/v1/repository/<namespace>/<name>/logs", "GET", api_repos.repository_logs),
+    ("/api/v1/repository/<namespace>/<name>/logs", "GET", logs.repository_logs),
+    ("/api/v1/repository/<namespace>/<name>/aggregatelogs", "GET", logs.repository_aggregate),
     ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
     ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
-    ("/api/v1/organization/<org>/logs", "GET", api_repos.organization_logs),
+    ("/api/v1/organization/<org>/logs", "GET", logs.organization_logs),
+    ("/api/v1/organization/<org>/aggregatelogs", "GET", logs.organization_aggregate),
     ("/api/v1/organization/<org>/mirror", "GET", api_org_mirror.get_config),
     ("/api/v1/organization/<org>/mirror", "POST", api_org_mirror.create_config),
     ("/api/v1/organization/<org>/mirror", "PUT", api_org_mirror.update_config),

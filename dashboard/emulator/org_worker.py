@@ -90,7 +90,7 @@ def org_log(
     ip: str | None = None,
 ) -> None:
     """An entry of the organization's own usage log."""
-    state.org_logs.setdefault(org, []).append(LogEntry(kind, metadata, when, performer, ip))
+    state.record_log(org, None, LogEntry(kind, metadata, when, performer, ip))
 
 
 def _log(

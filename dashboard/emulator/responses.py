@@ -92,17 +92,33 @@ def message_error(message: str, status: int = 400) -> ApiError:
     return ApiError(json_response({"message": message}, status))
 
 
-def encode_page_token(offset: int) -> str:
-    raw = json.dumps({"offset": offset}).encode()
+def encode_token(payload: dict[str, Any]) -> str:
+    """An opaque page token carrying ``payload`` (Quay encrypts its own; clients never look)."""
+    raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> dict[str, Any] | None:
+    """What an opaque page token carries, or None when absent or unreadable (Quay then answers
+    the first page)."""
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def encode_page_token(offset: int) -> str:
+    return encode_token({"offset": offset})
 
 
 def decode_page_token(token: str | None) -> int:
     """The offset in an opaque ``next_page`` token (0 when absent or unreadable)."""
-    if not token:
-        return 0
+    payload = decode_token(token) or {}
     try:
-        padded = token + "=" * (-len(token) % 4)
-        return max(0, int(json.loads(base64.urlsafe_b64decode(padded))["offset"]))
-    except (ValueError, KeyError, TypeError):
+        return max(0, int(payload["offset"]))
+    except (KeyError, TypeError, ValueError):
         return 0

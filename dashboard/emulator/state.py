@@ -9,6 +9,7 @@ has to look at every repository; ``sync.track`` files a repository in both after
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -124,13 +125,20 @@ class Mirror:
 
 @dataclass
 class LogEntry:
-    """One usage-log entry of a repository."""
+    """One usage-log entry (of a repository, or of a namespace itself)."""
 
     kind: str
     metadata: dict[str, Any]
     when: datetime
     performer: str | None = None
     ip: str | None = None
+    #: Its place in the order entries were written (Quay's row id): ties of ``when`` break on it.
+    seq: int = 0
+
+
+def log_key(entry: LogEntry) -> tuple[datetime, int]:
+    """The order of a log: oldest first, entries of one moment in the order they were written."""
+    return (entry.when, entry.seq)
 
 
 @dataclass
@@ -266,6 +274,10 @@ class State:
         self.org_sources: dict[str, SourceNamespace] = {}
         #: Organization-level usage log entries (an organization mirror's), by organization.
         self.org_logs: dict[str, list[LogEntry]] = {}
+        #: Every entry of a namespace (its repositories' and its own), sorted by ``log_key``:
+        #: a page of the namespace's log costs what it answers.
+        self.namespace_logs: dict[str, list[LogEntry]] = {}
+        self.log_seq = 0
         #: Source hosts that refuse connections.
         self.org_unreachable: set[str] = set()
         self.schedule = Schedule()
@@ -308,4 +320,16 @@ class State:
         performer: str | None = None,
         ip: str | None = None,
     ) -> None:
-        repo.logs.append(LogEntry(kind, metadata, when, performer, ip))
+        """An entry of a repository's log (and so of its namespace's)."""
+        self.record_log(repo.namespace, repo, LogEntry(kind, metadata, when, performer, ip))
+
+    def record_log(self, namespace: str, repo: Repository | None, entry: LogEntry) -> None:
+        """File an entry in its namespace's log and its repository's (or, without one, among the
+        organization's own entries), each kept sorted by ``log_key``."""
+        self.log_seq += 1
+        entry.seq = self.log_seq
+        bisect.insort(self.namespace_logs.setdefault(namespace, []), entry, key=log_key)
+        if repo is not None:
+            bisect.insort(repo.logs, entry, key=log_key)
+        else:
+            self.org_logs.setdefault(namespace, []).append(entry)

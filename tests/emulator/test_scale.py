@@ -16,7 +16,7 @@ from werkzeug.test import Client
 from dashboard.emulator import sync
 from dashboard.emulator.app import EmulatorApp
 from dashboard.emulator.seed import demo_token
-from dashboard.emulator.state import Options, State
+from dashboard.emulator.state import Options, State, log_key
 
 ALICE = {"Authorization": f"Bearer {demo_token('alice')}"}
 
@@ -46,6 +46,20 @@ def assert_bookkeeping_matches_data(state: State) -> None:
         assert rows.exhausted == [
             n for n, status, left in expected if status == "FAIL" and not left
         ]
+    assert_logs_match_data(state)
+
+
+def assert_logs_match_data(state: State) -> None:
+    """A namespace's sorted log holds its repositories' entries and its own, and only those."""
+    logs: dict[str, list[Any]] = defaultdict(list)
+    for repo in state.repos.values():
+        assert repo.logs == sorted(repo.logs, key=log_key), repo.full_name
+        logs[repo.namespace] += repo.logs
+    for namespace, own in state.org_logs.items():
+        logs[namespace] += own
+    expected = {ns: [id(e) for e in sorted(found, key=log_key)] for ns, found in logs.items()}
+    kept = {ns: [id(e) for e in found] for ns, found in state.namespace_logs.items()}
+    assert kept == {ns: ids for ns, ids in expected.items() if ids}
 
 
 @pytest.fixture
