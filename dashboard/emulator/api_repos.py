@@ -22,6 +22,7 @@ from .auth import (
 )
 from .index import window
 from .responses import (
+    ApiError,
     bare_detail,
     decode_page_token,
     encode_page_token,
@@ -291,27 +292,61 @@ def _z(when: datetime) -> str:
     return when.isoformat() + "Z"
 
 
+#: Quay's help texts of mirror health's integer parameters: a value that is no integer is
+#: refused with its help text (flask-restful's reqparse), ``offset`` checked first.
+HEALTH_INTEGERS = (
+    ("offset", 0, "Offset into the sorted mirror list for detailed view"),
+    ("limit", 100, "Maximum repositories in detailed view (when detailed=true)"),
+)
+MAX_HEALTH_PAGE = 1000
+
+
+def _truthy(value: str | None) -> bool:
+    """Quay's ``truthy_bool``: anything but the few spellings of false is true."""
+    return value is not None and value not in ("false", "False", "0", "FALSE", "", "null")
+
+
+def _health_integers(ctx: Ctx) -> dict[str, int]:
+    values = {}
+    for name, default, help_text in HEALTH_INTEGERS:
+        raw = ctx.request.args.get(name)
+        try:
+            values[name] = default if raw is None else int(raw)
+        except ValueError:
+            raise ApiError(json_response({"message": {name: help_text}}, 400)) from None
+    return values
+
+
+def _may_read_health(ctx: Ctx, user: Any, namespace: str) -> bool:
+    """An organization's members (Quay's ``OrganizationMemberPermission``: the token must carry
+    a scope that leaves them a team role, ``org:admin`` or ``repo:create``); a user's own
+    namespace; superusers."""
+    state = ctx.state
+    if user.superuser or user.global_readonly_superuser:
+        return True
+    if namespace in state.orgs:
+        member = state.role(user.username, namespace) is not None
+        return member and (has_scope(ctx, "org:admin") or has_scope(ctx, "repo:create"))
+    return user.username == namespace
+
+
 def mirror_health(ctx: Ctx) -> Response:
     """``GET /api/v1/repository/mirror/health`` as in Quay's ``mirrorhealth.py``."""
     user = require_user(ctx)
+    integers = _health_integers(ctx)
     namespace = ctx.request.args.get("namespace") or None
     state = ctx.state
-    superuser = user.superuser or user.global_readonly_superuser
     if namespace is None:  # Quay: allow_if_superuser() or allow_if_global_readonly_superuser()
-        if not superuser:
+        if not (user.superuser or user.global_readonly_superuser):
             raise forbidden(ctx.request)
     else:
         if not state.namespace_exists(namespace):
             raise not_found(ctx.request)
-        if not superuser:
-            if namespace in state.orgs:
-                if state.role(user.username, namespace) is None:
-                    raise forbidden(ctx.request)
-            elif user.username != namespace:
-                raise forbidden(ctx.request)
-    detailed = _flag(ctx, "detailed")
-    limit = max(1, min(ctx.request.args.get("limit", 100, type=int) or 100, 1000))
-    offset = max(0, ctx.request.args.get("offset", 0, type=int) or 0)
+        if not _may_read_health(ctx, user, namespace):
+            raise forbidden(ctx.request)
+    detailed = _truthy(ctx.request.args.get("detailed"))
+    limit = max(1, min(integers["limit"], MAX_HEALTH_PAGE))
+    offset = max(0, integers["offset"])
     return _health_response(ctx, namespace, detailed, limit, offset)
 
 
@@ -346,7 +381,8 @@ def _health_response(
         issues.insert(0, {"severity": "critical", "message": message, "timestamp": now})
     body: dict[str, Any] = {
         "healthy": healthy,
-        "workers": {"status": "healthy" if healthy else "degraded"},
+        # Without Quay's PushGateway metrics no worker reports in: 0 active, 0 configured.
+        "workers": {"active": 0, "configured": 0, "status": "healthy" if healthy else "degraded"},
         "repositories": {
             "total": total,
             "syncing": counts["SYNCING"],

@@ -19,7 +19,8 @@ def test_health_of_acme_is_healthy_at_seed(emulator: Emulator) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["healthy"] is True
-    assert body["workers"] == {"status": "healthy"}
+    # Without Quay's PushGateway metrics no worker reports in (as on the real Quay measured).
+    assert body["workers"] == {"active": 0, "configured": 0, "status": "healthy"}
     assert body["repositories"] == {
         "total": 12,
         "syncing": 2,
@@ -42,7 +43,7 @@ def test_health_answers_503_with_the_same_body_when_too_many_fail(emulator: Emul
     assert response.status_code == 503
     body = response.json()
     assert body["healthy"] is False
-    assert body["workers"] == {"status": "degraded"}
+    assert body["workers"] == {"active": 0, "configured": 0, "status": "degraded"}
     assert body["issues"][0]["severity"] == "critical"
     assert body["issues"][0]["message"] == ("27.3% of repositories are failing (threshold: 20.0%)")
 
@@ -107,3 +108,70 @@ def test_global_health_admits_a_full_superuser_too() -> None:
 
 def test_health_of_unknown_namespace_answers_404(emulator: Emulator) -> None:
     assert health(emulator, namespace="nosuchorg").status_code == 404
+
+
+def test_an_unhealthy_answer_still_carries_every_detail(emulator: Emulator) -> None:
+    emulator.api("POST", "repository/acme/broken/mirror/sync-now")
+    emulator.advance(8)
+    response = health(emulator, namespace="acme", detailed="true", limit="3")
+    assert response.status_code == 503
+    repositories = response.json()["repositories"]
+    assert [row["repository"] for row in repositories["details"]] == ["alpine", "broken", "busybox"]
+    assert repositories["details"][1]["sync_status"] == "FAIL"
+    assert repositories["pagination"] == {"limit": 3, "offset": 0, "has_more": True}
+
+
+def test_pages_of_details_cover_every_enabled_mirror_once(emulator: Emulator) -> None:
+    seen: list[str] = []
+    offset = 0
+    while True:
+        body = health(emulator, namespace="acme", detailed="true", limit="5", offset=str(offset))
+        repositories = body.json()["repositories"]
+        seen += [row["repository"] for row in repositories["details"]]
+        assert repositories["pagination"]["offset"] == offset
+        if not repositories["pagination"]["has_more"]:
+            break
+        offset += 5
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 12
+
+
+def test_limit_is_between_1_and_1000(emulator: Emulator) -> None:
+    def pagination(limit: str) -> dict:
+        body = health(emulator, namespace="acme", detailed="true", limit=limit).json()
+        return body["repositories"]["pagination"]
+
+    assert pagination("0")["limit"] == 1
+    assert pagination("-3")["limit"] == 1
+    assert pagination("5000")["limit"] == 1000
+    body = health(emulator, namespace="acme", detailed="true", offset="-4").json()
+    assert body["repositories"]["pagination"]["offset"] == 0
+
+
+def test_a_limit_or_offset_that_is_no_integer_is_refused_with_quays_help_text(
+    emulator: Emulator,
+) -> None:
+    response = health(emulator, namespace="acme", limit="ten")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"message": {"limit": "Maximum repositories in detailed view (when detailed=true)"}},
+    )
+    response = health(emulator, namespace="acme", limit="ten", offset="1.5")
+    assert response.json() == {
+        "message": {"offset": "Offset into the sorted mirror list for detailed view"}
+    }
+
+
+def test_detailed_is_quays_truthy_bool(emulator: Emulator) -> None:
+    for value in ("true", "1", "yes", "no", "on"):
+        body = health(emulator, namespace="acme", detailed=value).json()
+        assert "details" in body["repositories"], value
+    for value in ("false", "False", "0", ""):
+        body = health(emulator, namespace="acme", detailed=value).json()
+        assert "details" not in body["repositories"], value
+
+
+def test_a_member_needs_a_token_that_leaves_them_a_team_role(emulator: Emulator) -> None:
+    """Quay caps an organization role by the token's scopes: without ``org:admin`` or
+    ``repo:create`` a token carries no organization membership at all."""
+    assert health(emulator, user="alice-limited", namespace="acme").status_code == 403
+    assert health(emulator, user="alice-limited", namespace="alice").status_code == 200
