@@ -3,6 +3,11 @@ delayed or queued).
 
 ``GET/POST config``, ``POST reset``, ``GET/POST clock``, ``GET mirror/{ns}/{repo}``,
 ``GET/DELETE requests``, ``GET/DELETE stats`` -- see the README and ``tests/conftest.py``.
+
+``POST mirror/{ns}/{repo}/fail`` ``{"reason", "runs"?, "tags"?}`` makes the mirror's next
+``runs`` runs (default 1; 0: every run until cleared) fail the way ``reason`` names (``GET
+failures`` lists them, with what Quay's metrics call each); ``tags`` are the tags a
+``partial_sync`` fails. ``DELETE mirror/{ns}/{repo}/fail`` clears it.
 """
 
 from __future__ import annotations
@@ -15,12 +20,20 @@ from werkzeug.wrappers import Request, Response
 from . import sync
 from .api_mirror import mirror_view
 from .api_org_mirror import config_view
+from .failures import ALTERNATE, FAILURES, catalogue
 from .responses import json_response
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
 
-FLOAT_OPTIONS = ("latency_ms", "error_rate", "claim_delay", "sync_duration", "org_tag_seconds")
+FLOAT_OPTIONS = (
+    "latency_ms",
+    "error_rate",
+    "claim_delay",
+    "sync_duration",
+    "retry_delay",
+    "org_tag_seconds",
+)
 COUNT_OPTIONS = ("max_inflight", "rate_limit_calls", "retry_after")
 
 
@@ -59,8 +72,12 @@ def handle(app: EmulatorApp, request: Request) -> Response:
             )
     if name == "mirror" and len(parts) == 3 and request.method == "GET":
         return _mirror_record(app, parts[1], parts[2])
+    if name == "mirror" and len(parts) == 4 and parts[3] == "fail":
+        return _plan_failure(app, parts[1], parts[2], body, request.method)
     if name == "org-mirror" and len(parts) == 2 and request.method == "GET":
         return _org_mirror_record(app, parts[1])
+    if name == "failures" and request.method == "GET":
+        return json_response(catalogue())
     if name == "requests" and request.method == "GET":
         with state.lock:
             return json_response(copy.deepcopy(state.request_log))
@@ -111,7 +128,7 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 return _error(f"unknown option: {key}")
         if "hang" in body and not options.hang:
             app.faults.release_all()
-        if "claim_delay" in body:
+        if "claim_delay" in body or "retry_delay" in body:
             sync.track_all(state)  # every mirror's next claim moves
         if "max_inflight" in body:
             app.capacity.limit_changed()
@@ -164,3 +181,44 @@ def _org_mirror_record(app: EmulatorApp, org: str) -> Response:
             for entry in state.org_logs.get(org, [])
         ]
         return json_response(record)
+
+
+def _bad_tags(tags: Any) -> bool:
+    """Whether ``tags`` (absent: None) is anything but a list of tag names."""
+    return tags is not None and not (
+        isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)
+    )
+
+
+def _plan_failure(
+    app: EmulatorApp, namespace: str, name: str, body: dict[str, Any], method: str
+) -> Response:
+    """Plan (POST) or clear (DELETE) how a repository mirror's next runs fail."""
+    state = app.state
+    with state.lock:
+        sync.advance(state)
+        repo = state.repos.get((namespace, name))
+        if repo is None or repo.mirror is None:
+            return _error(f"no mirror of {namespace}/{name}", 404)
+        mirror = repo.mirror
+        if method == "DELETE":
+            mirror.failure = mirror.failure_runs = mirror.failure_tags = None
+            return Response(b"", status=204)
+        if method != "POST":
+            return _error(f"no such control endpoint: {method} mirror/.../fail", 404)
+        reason = body.get("reason")
+        if reason not in FAILURES and reason != ALTERNATE:
+            known = ", ".join([*FAILURES, ALTERNATE])
+            return _error(f"reason must be one of: {known}")
+        runs = body.get("runs", 1)
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
+            return _error("runs must be a whole number, 0 (every run) or more")
+        tags = body.get("tags")
+        if _bad_tags(tags):
+            return _error("tags must be a list of tag names")
+        mirror.failure = reason
+        mirror.failure_runs = runs or None
+        mirror.failure_tags = tags
+        return json_response(
+            {"reason": reason, "runs": runs, "tags": tags, "repository": repo.full_name}
+        )

@@ -24,11 +24,11 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
                              tags include "1.23", which upstream no longer has: the next
                              successful sync deletes it
     acme/redis     SUCCESS   docker.io/library/redis ["7.*", "latest"], interval 12 h
-    acme/etcd      FAIL      quay.io/coreos/etcd ["v3.5.*"], retries 2; always fails (TLS
-                             error listing tags), retry in ~1 min
+    acme/etcd      FAIL      quay.io/coreos/etcd ["v3.5.*"], retries 2; always fails (x509:
+                             certificate signed by unknown authority), retry in ~1 min
     acme/postgres  FAIL      docker.io/library/postgres ["16*", "17*"], retries 0 (gave up;
                              the worker skips retries 0: it waits for Sync Now); always
-                             fails (access denied)
+                             fails (unauthorized: authentication required)
     acme/alpine    SYNCING   docker.io/library/alpine ["3.*", "latest"], claimed 30 s ago,
                              sync lasts 60 s, then SUCCESS
     acme/busybox   SYNC_NOW  docker.io/library/busybox ["1.36*"], queued by bob; claimed
@@ -48,11 +48,13 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
     acme/broken    NEVER_RUN docker.io/library/doesnotexist ["*"]: upstream does not exist,
                              any sync FAILs with skopeo's 404 message; start tomorrow
     acme/flaky     SUCCESS   ghcr.io/acme-corp/flaky-service ["v*"], interval 1 h,
-                             credentials stored (username svc-flaky, password s3cr3t-flaky);
-                             alternates: next run fails (i/o timeout), the one after succeeds
+                             credentials stored (username svc-flaky, password s3cr3t-flaky),
+                             which the source requires (other credentials, or none, fail);
+                             alternates: next run fails (i/o timeout after 30 s), the one
+                             after succeeds
     globex/mysql   SUCCESS   docker.io/library/mysql ["8.*", "latest"]
     globex/traefik FAIL      docker.io/library/traefik ["v3.*"], retries 1; always fails
-                             (access denied), retry in ~1 min
+                             (requested access to the resource is denied), retry in ~1 min
     globex/internal NORMAL
     initech/grafana SUCCESS  docker.io/grafana/grafana ["11.*"]
     initech/loki   NEVER_RUN docker.io/grafana/loki ["3.*"], start in 1 day
@@ -64,7 +66,9 @@ globex, initech and alice, cycling through SUCCESS, SUCCESS, NEVER_RUN, FAIL (re
 next interval), SYNCING (long sync), CANCEL, SUCCESS (disabled), SYNC_NOW.
 
 Upstream registries are simulated by the tag lists in ``UPSTREAM_TAGS``; a sync of any
-other external reference fails like a missing repository (skopeo 404).
+other external reference fails like a missing repository (skopeo 404), and one of a source in
+``UPSTREAM_CREDENTIALS`` without its credentials fails like an unauthorized one. Other
+failures are planned through the control API (``failures.py``).
 Seeded mirrors carry a history of worker and configuration logs from the last day.
 
 Organization mirrors (``orgmirror``, ``orgfail``, ``orgnew``, ``orgstuck``) and an empty
@@ -116,6 +120,10 @@ UPSTREAM_TAGS: dict[str, list[str]] = {
     "quay.io/prometheus/prometheus": ["v2.53.0", "v2.54.1", "v3.0.0", "latest"],
     "docker.io/library/hello-world": ["latest", "linux", "nanoserver"],
 }  # fmt: skip
+#: Sources that need credentials: a run without them, or with others, fails to list tags.
+UPSTREAM_CREDENTIALS = {
+    "ghcr.io/acme-corp/flaky-service": ("svc-flaky", "s3cr3t-flaky"),
+}
 SEED_UA = "Mozilla/5.0 (X11; Linux x86_64) Quay/3.15"
 TOKEN_IDS = {"alice": 1, "bob": 2, "carol": 3, "dave": 4}
 
@@ -170,6 +178,7 @@ class Seeder:
         state.tokens[limited] = Token(limited, "alice", frozenset({"repo:read", "user:read"}), 5)
         state.next_token_id = 10
         state.upstream_tags = {ref: list(tags) for ref, tags in UPSTREAM_TAGS.items()}
+        state.upstream_credentials = dict(UPSTREAM_CREDENTIALS)
 
     # ----------------------------------------------------------- repositories
     def repo(self, namespace: str, name: str, state: str = "NORMAL", **kw: Any) -> Repository:
@@ -224,7 +233,8 @@ class Seeder:
         mirror.sync_duration, default = duration, mirror.sync_duration
         sync.claim(self.state, repo, claimed)
         mirror.sync_duration = default
-        sync.finish(self.state, repo, self.ago(ago - duration))
+        if mirror.run is not None:  # (a listing that fails at once ended within the claim)
+            sync.finish(self.state, repo, mirror.run.finish_at)
 
     # ------------------------------------------------------------------ acme
     def acme(self) -> None:
@@ -241,14 +251,19 @@ class Seeder:
         self.run(redis, HOUR)
 
         etcd = self.mirrored(
-            "acme", "etcd", "quay.io/coreos/etcd", ["v3.5.*"], created_by="bob", outcome="tls"
+            "acme",
+            "etcd",
+            "quay.io/coreos/etcd",
+            ["v3.5.*"],
+            created_by="bob",
+            failure="unknown_authority",
         )
         _m(etcd).sync_start_date = _whole(self.ago(HOUR))
         self.run(etcd, 10 * 60)
         _m(etcd).touched_at = self.now + timedelta(seconds=55)
 
         postgres = self.mirrored(
-            "acme", "postgres", "docker.io/library/postgres", ["16*", "17*"], outcome="auth"
+            "acme", "postgres", "docker.io/library/postgres", ["16*", "17*"], failure="auth_failed"
         )
         _m(postgres).sync_start_date = _whole(self.ago(3 * HOUR))
         for ago in (2 * HOUR, 2 * HOUR - 60, 2 * HOUR - 120):
@@ -328,7 +343,7 @@ class Seeder:
 
         flaky = self.mirrored(
             "acme", "flaky", "ghcr.io/acme-corp/flaky-service", ["v*"], interval=HOUR,
-            outcome="alternate", external_registry_username="svc-flaky",
+            failure="alternate", external_registry_username="svc-flaky",
             external_registry_password="s3cr3t-flaky",  # noqa: S106 - demo credential
         )  # fmt: skip
         for ago in (3 * HOUR + 20, 2 * HOUR + 20, HOUR + 20, 20 * 60):
@@ -342,7 +357,7 @@ class Seeder:
         mysql = self.mirrored("globex", "mysql", "docker.io/library/mysql", ["8.*", "latest"])
         self.run(mysql, 2 * HOUR)
         traefik = self.mirrored(
-            "globex", "traefik", "docker.io/library/traefik", ["v3.*"], outcome="auth"
+            "globex", "traefik", "docker.io/library/traefik", ["v3.*"], failure="denied"
         )
         _m(traefik).sync_start_date = _whole(self.ago(HOUR))
         self.run(traefik, 30 * 60)
@@ -385,7 +400,7 @@ class Seeder:
             elif kind == "NEVER_RUN":
                 mirror.sync_start_date = _whole(self.now + timedelta(days=1))
             elif kind == "FAIL":
-                mirror.outcome = "notfound"
+                mirror.failure = "not_found"
                 mirror.sync_start_date = _whole(self.ago(3 * HOUR))
                 for ago in (3 * HOUR, 3 * HOUR - 60, 3 * HOUR - 120):
                     self.run(repo, ago)

@@ -94,6 +94,11 @@ class SyncRun:
 
     started: datetime
     finish_at: datetime
+    #: How it fails (a name of ``failures.FAILURES``), or None when it succeeds.
+    failure: str | None = None
+    #: A person cancelled it while it was still listing tags: the listing's failure is still
+    #: logged when it comes, and the mirror stays CANCEL.
+    cancelled: bool = False
 
 
 @dataclass
@@ -115,11 +120,17 @@ class Mirror:
     skopeo_timeout: int = 300
     architecture_filter: list[str] = field(default_factory=list)
     # Simulation: when the row last changed (the worker notices changes after claim_delay),
-    # the run in progress, a per-repository duration and a forced outcome.
+    # the run in progress, a per-repository duration, when a failed run may be retried (the
+    # worker's next pass) and the runs planned to fail: how (a name of failures.FAILURES, or
+    # "alternate": every other run times out), for how many more runs (None: every run), and
+    # which tags fail a partial sync (None: the first matched one).
     touched_at: datetime | None = None
     run: SyncRun | None = None
     sync_duration: float | None = None
-    outcome: str | None = None
+    retry_at: datetime | None = None
+    failure: str | None = None
+    failure_runs: int | None = None
+    failure_tags: list[str] | None = None
     run_count: int = 0
 
 
@@ -196,6 +207,8 @@ class Options:
     sparse_index: bool = False
     claim_delay: float = 2.0
     sync_duration: float = 6.0
+    #: Seconds from a failed run to its retry: the worker's next pass (REPO_MIRROR_INTERVAL).
+    retry_delay: float = 30.0
     #: Quay's FEATURE_ORG_MIRROR (on here, off by default in Quay): without it every
     #: ``/organization/{org}/mirror`` endpoint answers 404.
     org_mirror: bool = True
@@ -223,6 +236,7 @@ class Options:
             "sparse_index": self.sparse_index,
             "claim_delay": self.claim_delay,
             "sync_duration": self.sync_duration,
+            "retry_delay": self.retry_delay,
             "org_mirror": self.org_mirror,
             "org_tag_seconds": self.org_tag_seconds,
             "redirect_uri": self.redirect_uri,
@@ -264,6 +278,8 @@ class State:
         self.repos: dict[tuple[str, str], Repository] = {}
         self.tokens: dict[str, Token] = {}
         self.upstream_tags: dict[str, list[str]] = {}
+        #: Upstream references that need credentials: (username, password).
+        self.upstream_credentials: dict[str, tuple[str, str]] = {}
         self.request_log: list[dict[str, Any]] = []
         self.sessions: dict[str, BrowserSession] = {}
         self.codes: dict[str, OAuthGrant] = {}

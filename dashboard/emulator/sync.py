@@ -12,11 +12,19 @@ release_mirror, update_sync_status_to_sync_now / _to_cancel) and ``workers/repom
 * enabled mirrors with ``sync_start_date <= now``, retries left and no lease are claimed
   (scheduled runs and FAIL retries); expired SYNCING leases are reclaimed the same way;
 * a claim sets SYNCING and ``sync_expiration_date = claim + 12 h``; the run ends
-  ``sync_duration`` seconds later with SUCCESS or FAIL;
-* FAIL decrements retries and keeps the start date; SUCCESS, or FAIL at 0 retries, moves
-  the start date to the next interval (keeping "now"'s microseconds) and resets retries to 3;
+  ``sync_duration`` seconds later with SUCCESS or FAIL; a run whose tag listing fails ends
+  as Quay's does (``failures.py``): most at once, within the claim (SYNC_NOW straight to
+  FAIL for anyone polling), a timeout after its 10 or 30 s;
+* FAIL decrements retries and keeps the start date, and the retry waits for the worker's next
+  pass (``retry_delay``, 30 s); SUCCESS, or FAIL at 0 retries, moves the start date to the
+  next interval (keeping "now"'s microseconds) and resets retries to 3;
 * CANCEL (API) sets retries 0; the running sync stops and is not released, so the
   mirror waits for Sync Now.
+
+How a run fails: its source refused by the SSRF rules in force when it starts, a failure
+planned through the control API (``POST /_emulator/mirror/{ns}/{repo}/fail``) or by the seed,
+credentials the source does not accept (``state.upstream_credentials``), or a source that
+does not exist (not in ``state.upstream_tags``), in that order.
 """
 
 from __future__ import annotations
@@ -24,10 +32,12 @@ from __future__ import annotations
 import calendar
 import fnmatch
 import hashlib
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from . import org_worker
+from .failures import ALTERNATE, FAILURES, LIST, SKOPEO_LIST_FAILED, SOURCE, Failure
 from .state import (
     MAX_SYNC_DURATION,
     MAX_SYNC_RETRIES,
@@ -37,26 +47,10 @@ from .state import (
     SyncRun,
     Tag,
 )
+from .validation import RegistryLocationError, check_external_reference
 
-SKOPEO_ERRORS = {
-    "notfound": (
-        'time="{ts}" level=fatal msg="Error listing repository tags: fetching tags list: '
-        'invalid status code from registry 404 (Not Found)"\n'
-    ),
-    "tls": (
-        'time="{ts}" level=fatal msg="Error listing repository tags: pinging container '
-        'registry {host}: Get \\"https://{host}/v2/\\": tls: failed to verify certificate: '
-        'x509: certificate signed by unknown authority"\n'
-    ),
-    "auth": (
-        'time="{ts}" level=fatal msg="Error listing repository tags: fetching tags list: '
-        'requested access to the resource is denied"\n'
-    ),
-    "timeout": (
-        'time="{ts}" level=fatal msg="Error listing repository tags: pinging container '
-        'registry {host}: Get \\"https://{host}/v2/\\": dial tcp: i/o timeout"\n'
-    ),
-}
+NOT_APPLICABLE = "Not applicable"
+COPY_STDOUT = "Getting image source signatures\nWriting manifest to image destination\n"
 MAX_EVENTS_PER_ADVANCE = 200_000
 
 
@@ -158,29 +152,84 @@ def eligible_at(state: State, repo: Repository) -> datetime | None:
         and mirror.sync_start_date is not None
         and mirror.sync_expiration_date is None
     ):
-        return later(max(mirror.sync_start_date, touched), delay)
+        due = later(max(mirror.sync_start_date, touched), delay)
+        return max(due, mirror.retry_at) if mirror.retry_at is not None else due
+    return None
+
+
+def _matched(state: State, repo: Repository, mirror: Mirror) -> list[str]:
+    """The source's tags the mirror's rule selects."""
+    return match_tags(state.upstream_tags.get(mirror.external_reference, []), rule_of(repo, mirror))
+
+
+def _label(repo: Repository, mirror: Mirror) -> str:
+    return f"'{mirror.external_reference}' with tag pattern '{','.join(rule_of(repo, mirror))}'"
+
+
+def _planned_failure(state: State, repo: Repository) -> str | None:
+    """How the run now starting fails (a name of ``FAILURES``), or None (see the module
+    docstring); a failure planned for a number of runs uses one up."""
+    mirror = repo.mirror
+    assert mirror is not None
+    reference = mirror.external_reference
+    try:
+        check_external_reference(reference, state.options.allowed_hosts)
+    except RegistryLocationError:
+        return "invalid_source_registry"
+    planned = mirror.failure
+    if planned == ALTERNATE:
+        if mirror.run_count % 2 == 1:
+            return "network_timeout"
+    elif planned is not None:
+        if mirror.failure_runs is not None:
+            mirror.failure_runs -= 1
+            if mirror.failure_runs < 1:
+                mirror.failure = mirror.failure_runs = None
+        return planned
+    required = state.upstream_credentials.get(reference)
+    if required is not None:
+        given = (mirror.external_registry_username, mirror.external_registry_password)
+        if given[1] is None:
+            return "auth_failed"
+        if given != required:
+            return "bad_credentials"
+    if reference not in state.upstream_tags:
+        return "not_found"
     return None
 
 
 def claim(state: State, repo: Repository, when: datetime) -> None:
-    """The worker claims the mirror and logs ``repo_mirror_sync_started``."""
+    """The worker claims the mirror and logs ``repo_mirror_sync_started``; a run whose source
+    is refused, or whose tag listing fails at once, ends here."""
     mirror = repo.mirror
     assert mirror is not None
-    duration = mirror.sync_duration
-    if duration is None:
-        duration = state.options.sync_duration
     mirror.sync_status = "SYNCING"
     mirror.sync_expiration_date = when + MAX_SYNC_DURATION
-    mirror.run = SyncRun(when, when + timedelta(seconds=max(duration, 0.001)))
     mirror.run_count += 1
     mirror.touched_at = when
-    patterns = ",".join(rule_of(repo, mirror))
-    message = f"'{mirror.external_reference}' with tag pattern '{patterns}'"
-    worker_log(state, repo, "repo_mirror_sync_started", "start", message, when)
+    mirror.retry_at = None
+    name = _planned_failure(state, repo)
+    failure = FAILURES[name] if name is not None else None
+    if failure is not None and failure.phase == SOURCE:
+        message = "Source registry location is not allowed"
+        failed(state, repo, "end", message, when, NOT_APPLICABLE, NOT_APPLICABLE)
+        return
+    worker_log(state, repo, "repo_mirror_sync_started", "start", _label(repo, mirror), when)
+    if failure is not None and failure.phase == LIST:
+        if failure.seconds <= 0:
+            _listing_failed(state, repo, failure, when)
+            return
+        seconds = failure.seconds
+    else:
+        seconds = mirror.sync_duration
+        if seconds is None:
+            seconds = state.options.sync_duration
+    mirror.run = SyncRun(when, when + timedelta(seconds=max(seconds, 0.001)), failure=name)
 
 
-def release(mirror: Mirror, status: str, when: datetime) -> None:
-    """Quay's ``release_mirror``: new status, retries and next start date."""
+def release(state: State, mirror: Mirror, status: str, when: datetime) -> None:
+    """Quay's ``release_mirror``: new status, retries and next start date (a failure with
+    retries left keeps its start date and waits for the worker's next pass)."""
     retries = mirror.sync_retries_remaining
     if status == "FAIL":
         retries = max(0, retries - 1)
@@ -195,6 +244,7 @@ def release(mirror: Mirror, status: str, when: datetime) -> None:
         retries = MAX_SYNC_RETRIES
     else:
         next_start = mirror.sync_start_date
+        mirror.retry_at = later(when, state.options.retry_delay)
     mirror.sync_status = status
     mirror.sync_start_date = next_start
     mirror.sync_expiration_date = None
@@ -203,74 +253,120 @@ def release(mirror: Mirror, status: str, when: datetime) -> None:
     mirror.touched_at = when
 
 
-def failure_kind(state: State, mirror: Mirror) -> str | None:
-    """Why this run fails (a key of SKOPEO_ERRORS), or None when it succeeds."""
-    outcome = mirror.outcome
-    if outcome == "alternate":
-        return "timeout" if mirror.run_count % 2 == 1 else None
-    if outcome in SKOPEO_ERRORS:
-        return outcome
-    if mirror.external_reference not in state.upstream_tags:
-        return "notfound"
-    return None
+def failed(
+    state: State,
+    repo: Repository,
+    verb: str,
+    message: str,
+    when: datetime,
+    stdout: str | None,
+    stderr: str | None,
+    tags: str = "",
+) -> None:
+    """The run failed: ``repo_mirror_sync_failed`` and the release (FAIL)."""
+    metadata = {"tags": tags, "stdout": stdout, "stderr": stderr}
+    worker_log(state, repo, "repo_mirror_sync_failed", verb, message, when, **metadata)
+    assert repo.mirror is not None
+    release(state, repo.mirror, "FAIL", when)
+
+
+def _listing_entry(repo: Repository, failure: Failure, when: datetime) -> tuple[str, str, str]:
+    """(message, stdout, stderr) of a failed tag listing, as Quay's worker logs them."""
+    mirror = repo.mirror
+    assert mirror is not None
+    stderr = failure.stderr(when, mirror.external_reference)
+    if failure.internal:
+        return f"{_label(repo, mirror)}: INTERNAL ERROR", NOT_APPLICABLE, stderr
+    detail = str((SKOPEO_LIST_FAILED, "", stderr))  # the exception's args, as Quay prints it
+    return f"{_label(repo, mirror)}: {detail}", "", stderr
+
+
+def _listing_failed(state: State, repo: Repository, failure: Failure, when: datetime) -> None:
+    message, stdout, stderr = _listing_entry(repo, failure, when)
+    failed(state, repo, "end", message, when, stdout, stderr)
 
 
 def finish(state: State, repo: Repository, when: datetime) -> None:
-    """The running sync ends: tags are copied (or the listing fails) and the mirror released."""
+    """The running sync ends: its tags are copied (or its listing or some copies fail) and the
+    mirror is released."""
     mirror = repo.mirror
-    assert mirror is not None
-    reference = mirror.external_reference
-    patterns = rule_of(repo, mirror)
-    label = f"'{reference}' with tag pattern '{','.join(patterns)}'"
-    kind = failure_kind(state, mirror)
-    if kind is not None:
-        host = reference.split("/", 1)[0]
-        stderr = SKOPEO_ERRORS[kind].format(ts=when.strftime("%Y-%m-%dT%H:%M:%SZ"), host=host)
-        detail = str(("skopeo list-tags failed: See output", "", stderr))
-        worker_log(
-            state,
-            repo,
-            "repo_mirror_sync_failed",
-            "end",
-            f"{label}: {detail}",
-            when,
-            tags="",
-            stdout="",
-            stderr=stderr,
-        )
-        release(mirror, "FAIL", when)
+    assert mirror is not None and mirror.run is not None
+    run, mirror.run = mirror.run, None
+    failure = FAILURES[run.failure] if run.failure is not None else None
+    if run.cancelled:  # the listing still fails; Quay cannot release a cancelled mirror
+        assert failure is not None
+        message, stdout, stderr = _listing_entry(repo, failure, when)
+        metadata = {"tags": "", "stdout": stdout, "stderr": stderr}
+        worker_log(state, repo, "repo_mirror_sync_failed", "end", message, when, **metadata)
         return
-    matched = match_tags(state.upstream_tags.get(reference, []), patterns)
+    if failure is not None and failure.phase == LIST:
+        _listing_failed(state, repo, failure, when)
+        return
+    label = _label(repo, mirror)
+    reference = mirror.external_reference
+    matched = _matched(state, repo, mirror)
     if not matched:
         worker_log(
             state, repo, "repo_mirror_sync_success", "end", label, when, tags="No tags matched"
         )
-        release(mirror, "SUCCESS", when)
+        release(state, mirror, "SUCCESS", when)
         return
-    _copy_tags(state, repo, matched, when)
+    if failure is not None and failure.name == "preempted":
+        lost = {"tags": "", "stdout": NOT_APPLICABLE, "stderr": NOT_APPLICABLE}
+        message = f"'{reference}' job lost"
+        worker_log(state, repo, "repo_mirror_sync_failed", "lost", message, when, **lost)
+        failed(state, repo, "lost", label, when, NOT_APPLICABLE, NOT_APPLICABLE)  # its finally
+        return
+    failing = _failing_tags(mirror, matched) if failure is not None else []
+    _copy_tags(state, repo, matched, when, failing=failing, failure=failure)
     for name in [name for name in repo.tags if name not in matched]:
-        del repo.tags[name]
-    worker_log(state, repo, "repo_mirror_sync_success", "end", label, when, tags=", ".join(matched))
-    release(mirror, "SUCCESS", when)
+        del repo.tags[name]  # delete_obsolete_tags runs after the copies, failed or not
+    if not failing:
+        worker_log(
+            state, repo, "repo_mirror_sync_success", "end", label, when, tags=", ".join(matched)
+        )
+        release(state, mirror, "SUCCESS", when)
+        return
+    message, tags = label, ""
+    if len(failing) < len(matched):  # some made it: Quay keeps them (no rollback by default)
+        message = f"{label}: PARTIAL SYNC"
+        tags = ", ".join(f"{tag}(FAILED)" if tag in failing else tag for tag in matched)
+    failed(state, repo, "lost", message, when, NOT_APPLICABLE, NOT_APPLICABLE, tags)
 
 
-def _copy_tags(state: State, repo: Repository, names: list[str], when: datetime) -> None:
+def _failing_tags(mirror: Mirror, matched: list[str]) -> list[str]:
+    """The tags a partial sync fails: those planned (that the rule matches), else the first."""
+    wanted = mirror.failure_tags
+    if wanted is None:
+        return matched[:1]
+    return [tag for tag in matched if tag in wanted]
+
+
+def _copy_tags(
+    state: State,
+    repo: Repository,
+    names: list[str],
+    when: datetime,
+    *,
+    failing: Collection[str] = (),
+    failure: Failure | None = None,
+) -> None:
+    """One skopeo copy per tag, each logged (Quay copies, and logs, every matched tag, changed
+    or not); a failing one leaves the local tag as it was."""
     mirror = repo.mirror
     assert mirror is not None
     reference = mirror.external_reference
     for name in names:
-        if put_tag(state, repo, reference, name, when):
-            worker_log(
-                state,
-                repo,
-                "repo_mirror_sync_tag_success",
-                "finish",
-                f"Source 'docker://{reference}:{name}' successful sync",
-                when,
-                tag=name,
-                stdout="Getting image source signatures\nWriting manifest to image destination\n",
-                stderr="",
-            )
+        source = f"docker://{reference}:{name}"
+        if name in failing:
+            assert failure is not None
+            kind, message = "repo_mirror_sync_tag_failed", f"Source '{source}' failed to sync"
+            output = {"stdout": "", "stderr": failure.stderr(when, reference, name)}
+        else:
+            put_tag(state, repo, reference, name, when)
+            kind, message = "repo_mirror_sync_tag_success", f"Source '{source}' successful sync"
+            output = {"stdout": COPY_STDOUT, "stderr": ""}
+        worker_log(state, repo, kind, "finish", message, when, tag=name, **output)
 
 
 def sync_now(state: State, repo: Repository, when: datetime) -> bool:
@@ -279,6 +375,8 @@ def sync_now(state: State, repo: Repository, when: datetime) -> bool:
     assert mirror is not None
     if mirror.sync_status == "SYNCING":
         return False
+    if mirror.run is not None:  # a cancelled run's listing: a new run supersedes it
+        mirror.run = None
     mirror.sync_status = "SYNC_NOW"
     mirror.sync_expiration_date = None
     mirror.sync_retries_remaining = max(mirror.sync_retries_remaining, 1)
@@ -289,8 +387,9 @@ def sync_now(state: State, repo: Repository, when: datetime) -> bool:
 def cancel(state: State, repo: Repository, when: datetime) -> bool:
     """``update_sync_status_to_cancel``: only from SYNCING or SYNC_NOW.
 
-    A sync in progress notices the cancel, keeps the tags copied so far and logs
-    ``repo_mirror_sync_failed`` with verb ``Cancelled``; it is not released.
+    A sync copying tags notices the cancel, keeps the tags copied so far and logs
+    ``repo_mirror_sync_failed`` with verb ``Cancelled``; it is not released. One still
+    listing tags does not look: its failure, if it fails, is logged when it comes.
     """
     mirror = repo.mirror
     assert mirror is not None
@@ -302,23 +401,22 @@ def cancel(state: State, repo: Repository, when: datetime) -> bool:
     mirror.sync_retries_remaining = 0
     mirror.run = None
     mirror.touched_at = when
-    if run is not None and failure_kind(state, mirror) is None:
-        patterns = rule_of(repo, mirror)
-        matched = match_tags(state.upstream_tags.get(mirror.external_reference, []), patterns)
-        total = (run.finish_at - run.started).total_seconds()
-        done = (when - run.started).total_seconds()
-        copied = matched[: int(len(matched) * done / total)] if total > 0 else []
-        _copy_tags(state, repo, copied, when)
-        label = f"'{mirror.external_reference}' with tag pattern '{','.join(patterns)}'"
-        worker_log(
-            state,
-            repo,
-            "repo_mirror_sync_failed",
-            "Cancelled",
-            label,
-            when,
-            tags=", ".join(matched),
-        )
+    if run is None:
+        return True
+    failure = FAILURES[run.failure] if run.failure is not None else None
+    if failure is not None and failure.phase == LIST:
+        run.cancelled = True
+        mirror.run = run
+        return True
+    matched = match_tags(
+        state.upstream_tags.get(mirror.external_reference, []), rule_of(repo, mirror)
+    )
+    total = (run.finish_at - run.started).total_seconds()
+    done = (when - run.started).total_seconds()
+    copied = matched[: int(len(matched) * done / total)] if total > 0 else []
+    _copy_tags(state, repo, copied, when)
+    label, tags = _label(repo, mirror), ", ".join(matched)
+    worker_log(state, repo, "repo_mirror_sync_failed", "Cancelled", label, when, tags=tags)
     return True
 
 

@@ -21,6 +21,7 @@ def test_config_shows_the_command_line_defaults(emulator: Emulator) -> None:
     assert config["hang"] == [] and config["fail"] == {}
     assert config["quirks"] is True
     assert config["claim_delay"] == 2 and config["sync_duration"] == 6
+    assert config["retry_delay"] == 30
     assert config["redirect_uri"] == "http://127.0.0.1:8000/"
 
 

@@ -51,8 +51,13 @@ def test_sync_now_runs_sync_and_creates_matching_tags(emulator: Emulator) -> Non
     assert record["sync_expiration_date"] is None
     assert record["tags"] == ["1.24", "1.25.3", "1.26.0", "1.27", "1.27.1", "latest"]
     assert MICROSECONDS.match(record["sync_start_date"])
-    kinds = [entry["kind"] for entry in logs(emulator, "acme", "nginx")[:2]]
-    assert kinds == ["repo_mirror_sync_success", "repo_mirror_sync_started"]
+    # Quay copies, and logs, every matched tag, changed or not (nginx had them all already).
+    kinds = [entry["kind"] for entry in logs(emulator, "acme", "nginx")[:8]]
+    assert kinds == [
+        "repo_mirror_sync_success",
+        *["repo_mirror_sync_tag_success"] * 6,
+        "repo_mirror_sync_started",
+    ]
 
 
 def test_new_mirror_syncs_only_tags_matching_its_rule(emulator: Emulator) -> None:
@@ -168,17 +173,25 @@ def test_sync_of_missing_upstream_fails_with_skopeo_message(emulator: Emulator) 
     )
 
 
-def test_failed_sync_retries_at_once_then_moves_to_next_interval(emulator: Emulator) -> None:
+def test_failed_sync_is_retried_at_the_next_pass_then_moves_to_next_interval(
+    emulator: Emulator,
+) -> None:
+    """Quay keeps a failed run's start date and retries it at the worker's next pass (its
+    REPO_MIRROR_INTERVAL, 30 s); the third failure moves the start date on."""
     emulator.api(
         "PUT",
         "repository/acme/broken/mirror",
         json={"sync_start_date": "2020-01-01T00:00:00Z", "sync_interval": 3600},
     )
-    emulator.advance(8)
+    emulator.advance(3)  # claimed 2 s after the change, failed at once
     record = emulator.mirror("acme", "broken")
     assert (record["sync_status"], record["sync_retries_remaining"]) == ("FAIL", 2)
     assert record["sync_start_date"] == "2020-01-01T00:00:00Z"
-    emulator.advance(16)
+    emulator.advance(25)
+    assert emulator.mirror("acme", "broken")["sync_retries_remaining"] == 2  # not yet
+    emulator.advance(5)
+    assert emulator.mirror("acme", "broken")["sync_retries_remaining"] == 1
+    emulator.advance(30)
     record = emulator.mirror("acme", "broken")
     assert (record["sync_status"], record["sync_retries_remaining"]) == ("FAIL", 3)
     now = parse(emulator.control("GET", "clock")["now"])
@@ -283,7 +296,10 @@ def test_queued_seed_sync_is_claimed_after_about_45_seconds(emulator: Emulator) 
 def test_flaky_mirror_alternates_failure_and_success(emulator: Emulator) -> None:
     sync_now(emulator, "flaky")
     emulator.advance(10)
+    assert status_of(emulator, "acme", "flaky") == "SYNCING"  # a dial timeout takes 30 s
+    emulator.advance(25)
     assert status_of(emulator, "acme", "flaky") == "FAIL"
+    assert "i/o timeout" in logs(emulator, "acme", "flaky")[0]["metadata"]["stderr"]
     sync_now(emulator, "flaky")
     emulator.advance(10)
     assert status_of(emulator, "acme", "flaky") == "SUCCESS"

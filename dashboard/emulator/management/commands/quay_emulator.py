@@ -53,6 +53,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--claim-delay", type=float, default=2.0)
         parser.add_argument("--sync-duration", type=float, default=6.0)
+        parser.add_argument(
+            "--retry-delay",
+            type=float,
+            default=30.0,
+            help="seconds from a failed run to its retry: the worker's next pass (Quay: 30)",
+        )
         parser.add_argument("--redirect-uri", default="http://127.0.0.1:8000/")
         parser.add_argument(
             "--allowed-host",
@@ -75,6 +81,7 @@ class Command(BaseCommand):
             org_tag_seconds=opts["org_tag_seconds"],
             claim_delay=opts["claim_delay"],
             sync_duration=opts["sync_duration"],
+            retry_delay=opts["retry_delay"],
             redirect_uri=opts["redirect_uri"],
             allowed_hosts=list(opts["allowed_host"]),
             repos=opts["repos"],
