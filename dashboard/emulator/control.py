@@ -8,6 +8,9 @@ delayed or queued).
 ``runs`` runs (default 1; 0: every run until cleared) fail the way ``reason`` names (``GET
 failures`` lists them, with what Quay's metrics call each); ``tags`` are the tags a
 ``partial_sync`` fails. ``DELETE mirror/{ns}/{repo}/fail`` clears it.
+``POST org-mirror/{org}/fail`` ``{"repository", "reason", "tags"?}`` makes the source
+repository of an organization mirror fail its syncs (listing or, with ``partial_sync``, the
+copies of ``tags``) until ``DELETE org-mirror/{org}/fail`` ``{"repository"}``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import sync
+from . import org_worker, sync
 from .api_mirror import mirror_view
 from .api_org_mirror import config_view
-from .failures import ALTERNATE, FAILURES, catalogue
+from .failures import ALTERNATE, FAILURES, LIST, TAGS, catalogue
 from .responses import json_response
 
 if TYPE_CHECKING:
@@ -76,6 +79,8 @@ def handle(app: EmulatorApp, request: Request) -> Response:
         return _plan_failure(app, parts[1], parts[2], body, request.method)
     if name == "org-mirror" and len(parts) == 2 and request.method == "GET":
         return _org_mirror_record(app, parts[1])
+    if name == "org-mirror" and len(parts) == 3 and parts[2] == "fail":
+        return _plan_source_failure(app, parts[1], body, request.method)
     if name == "failures" and request.method == "GET":
         return json_response(catalogue())
     if name == "requests" and request.method == "GET":
@@ -222,3 +227,36 @@ def _plan_failure(
         return json_response(
             {"reason": reason, "runs": runs, "tags": tags, "repository": repo.full_name}
         )
+
+
+def _plan_source_failure(app: EmulatorApp, org: str, body: dict[str, Any], method: str) -> Response:
+    """Make (POST) a source repository of an organization mirror fail its syncs, or mend it
+    (DELETE)."""
+    state = app.state
+    with state.lock:
+        sync.advance(state)
+        mirror = state.org_mirrors.get(org)
+        if mirror is None:
+            return _error(f"no organization mirror of {org}", 404)
+        source = state.org_sources.get(mirror.source_key)
+        repository = body.get("repository")
+        if source is None or repository not in source.repos:
+            return _error(f"no repository {repository!r} at {mirror.source_key}", 404)
+        source_repo = source.repos[repository]
+        if method == "DELETE":
+            source_repo.failure = source_repo.failing_tags = None
+            return Response(b"", status=204)
+        if method != "POST":
+            return _error(f"no such control endpoint: {method} org-mirror/.../fail", 404)
+        reason = body.get("reason")
+        phase = FAILURES[reason].phase if reason in FAILURES else None
+        if phase not in (LIST, TAGS) or reason == "preempted":
+            known = ", ".join(n for n, f in FAILURES.items() if f.phase == LIST)
+            return _error(f"reason must be one of: {known}, partial_sync")
+        tags = body.get("tags")
+        if _bad_tags(tags):
+            return _error("tags must be a list of tag names")
+        source_repo.failure = reason
+        source_repo.failing_tags = tags
+        org_worker.track(state, mirror)
+        return json_response({"reason": reason, "tags": tags, "repository": repository})

@@ -3,7 +3,7 @@ and the simulated source registries whose namespaces they mirror.
 
 A source namespace is found by the host of the config's URL and the namespace name
 (``SourceNamespace.key``); its repositories have tags and may be private (an anonymous
-``quay`` source does not see those) or set to fail their sync.
+``quay`` source does not see those) or set to fail their syncs.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ class SourceRepo:
     name: str
     tags: list[str]
     public: bool = True
-    #: A sync of it fails with this message (e.g. a manifest the source cannot serve).
-    fails_with: str | None = None
+    #: Its syncs fail this way (a name of ``failures.FAILURES``: a listing failure, or
+    #: ``partial_sync`` for the copies of ``failing_tags``, default the first tag).
+    failure: str | None = None
+    failing_tags: list[str] | None = None
 
 
 @dataclass
@@ -66,8 +68,9 @@ class OrgMirrorRepo:
     sync_retries_remaining: int = 3
     sync_start_date: datetime | None = None
     sync_expiration_date: datetime | None = None
-    #: Simulation: when the running sync ends.
+    #: Simulation: when the running sync ends; after a failure, the worker's next pass.
     finish_at: datetime | None = None
+    retry_at: datetime | None = None
 
 
 @dataclass

@@ -15,9 +15,12 @@ event, replayed by ``sync.advance`` like a repository's. Events, at the worker's
   until the retries run out (then retries 3 and the next interval).
 * **one repository at a time**, in discovery order, a second apart: the target repository is
   created in state ORG_MIRROR when its first sync starts; a sync takes ``org_tag_seconds``
-  per tag and ends SUCCESS (tags copied) or FAIL (retried while retries last; after the last
-  one Quay resets retries to 3 and waits for the next interval, so the repository still
-  counts as unfinished and Sync now is refused meanwhile).
+  per tag and ends SUCCESS (tags copied) or FAIL (retried at the worker's next pass,
+  ``retry_delay`` later, while retries last; after the last one Quay resets retries to 3 and
+  waits for the next interval, so the repository still counts as unfinished and Sync now is
+  refused meanwhile). A failed tag listing ends it after the listing's own time
+  (``failures.py``): the status says "See output", skopeo's words are in the entry's stderr;
+  failed copies give "Sync failed: N/M tags failed".
 * **cancel** (the API set CANCEL): every repository but the SKIP ones becomes CANCEL (a
   running sync stops), and the config returns to SUCCESS, retries 3, the start date moved to
   the next interval boundary: scheduled syncs go on.
@@ -30,6 +33,7 @@ import fnmatch
 from datetime import datetime, timedelta
 from typing import Any
 
+from .failures import FAILURES, LIST, SKOPEO_LIST_FAILED, Failure
 from .org_state import (
     EXCLUDED,
     GONE,
@@ -38,10 +42,13 @@ from .org_state import (
     OrgMirror,
     OrgMirrorRepo,
     SourceNamespace,
+    SourceRepo,
 )
 from .state import LogEntry, Repository, State
 
 ORG_KEY = "#org-mirror"
+#: (message, stdout, stderr) of a failed sync's entry.
+OrgRepoFailure = tuple[str, str | None, str | None]
 MAX_RETRIES = 3
 #: Seconds between the end of one repository's sync and the start of the next.
 REPO_GAP = 1.0
@@ -155,6 +162,19 @@ def visible_repos(source: SourceNamespace, mirror: OrgMirror) -> list[str]:
 # ----------------------------------------------------------------- the schedule
 
 
+def _retry_due(repo: OrgMirrorRepo) -> datetime | None:
+    """When a never-run or failed repository may be (re)tried: its start date, and after a
+    failure the worker's next pass; None when it waits for nothing of the kind."""
+    if (
+        repo.sync_status not in ("FAIL", "NEVER_RUN")
+        or repo.sync_retries_remaining < 1
+        or repo.sync_start_date is None
+        or repo.sync_expiration_date is not None
+    ):
+        return None
+    return max(repo.sync_start_date, repo.retry_at or datetime.min)
+
+
 def _repo_due(mirror: OrgMirror) -> datetime | None:
     """When the worker may start the next repository's sync, or None."""
     due: datetime | None = None
@@ -162,15 +182,11 @@ def _repo_due(mirror: OrgMirror) -> datetime | None:
     for repo in mirror.repos.values():
         if repo.sync_status == "SYNC_NOW" and repo.sync_expiration_date is None:
             at = floor
-        elif (
-            repo.sync_status in ("FAIL", "NEVER_RUN")
-            and repo.sync_retries_remaining > 0
-            and repo.sync_start_date is not None
-            and repo.sync_expiration_date is None
-        ):
-            at = max(floor, repo.sync_start_date)
         else:
-            continue
+            retry = _retry_due(repo)
+            if retry is None:
+                continue
+            at = max(floor, retry)
         due = at if due is None else min(due, at)
     return due
 
@@ -326,13 +342,8 @@ def _start_next_repo(state: State, mirror: OrgMirror, when: datetime) -> None:
     candidates = []
     for repo in mirror.repos.values():
         queued = repo.sync_status == "SYNC_NOW" and repo.sync_expiration_date is None
-        retry = (
-            repo.sync_status in ("FAIL", "NEVER_RUN")
-            and repo.sync_retries_remaining > 0
-            and repo.sync_start_date is not None
-            and repo.sync_start_date <= when
-        )
-        if queued or retry:
+        retry = _retry_due(repo)
+        if queued or (retry is not None and retry <= when):
             candidates.append(repo)
     if not candidates:
         mirror.next_repo_at = None
@@ -341,12 +352,33 @@ def _start_next_repo(state: State, mirror: OrgMirror, when: datetime) -> None:
     target = _target_repository(state, mirror, repo, when)
     repo.sync_status = "SYNCING"
     repo.sync_expiration_date = when + timedelta(seconds=MAX_REPO_SYNC_SECONDS)
-    source = state.org_sources.get(mirror.source_key)
-    tags = len(source.repos[repo.name].tags) if source and repo.name in source.repos else 1
-    repo.finish_at = _later(when, max(1, tags) * state.options.org_tag_seconds)
-    reference = f"{mirror.host}/{mirror.external_namespace}/{repo.name}"
-    message = f"Starting sync for '{reference}'"
+    source_repo = _source_repo(state, mirror, repo.name)
+    listing = _listing_failure(source_repo)
+    if listing is not None:  # the tag listing fails after its own time
+        repo.finish_at = _later(when, listing.seconds)
+    else:
+        tags = len(source_repo.tags) if source_repo is not None else 1
+        repo.finish_at = _later(when, max(1, tags) * state.options.org_tag_seconds)
+    message = f"Starting sync for '{_reference(mirror, repo.name)}'"
     _repo_log(state, target, "org_mirror_sync_started", "start", message, when)
+
+
+def _reference(mirror: OrgMirror, name: str) -> str:
+    """Quay's ``_build_external_reference``: the source URL without its scheme, namespace, name."""
+    return f"{mirror.host}/{mirror.external_namespace}/{name}"
+
+
+def _source_repo(state: State, mirror: OrgMirror, name: str) -> SourceRepo | None:
+    source = state.org_sources.get(mirror.source_key)
+    return source.repos.get(name) if source is not None else None
+
+
+def _listing_failure(source_repo: SourceRepo | None) -> Failure | None:
+    """How listing the repository's tags fails: a source repository gone is skopeo's 404."""
+    if source_repo is None:
+        return FAILURES["not_found"]
+    failure = FAILURES.get(source_repo.failure or "")
+    return failure if failure is not None and failure.phase == LIST else None
 
 
 def _target_repository(
@@ -385,6 +417,8 @@ def _repo_log(
     message: str,
     when: datetime,
     tags: str | None = None,
+    stdout: str | None = None,
+    stderr: str | None = None,
 ) -> None:
     """A per-repository worker entry in the target repository's log (no performer)."""
     metadata = {
@@ -394,10 +428,22 @@ def _repo_log(
         "message": message,
         "tag": None,
         "tags": tags,
-        "stdout": None,
-        "stderr": None,
+        "stdout": stdout,
+        "stderr": stderr,
     }
     state.add_log(target, kind, metadata, when)
+
+
+def _failed_listing(failure: Failure, reference: str, when: datetime) -> OrgRepoFailure:
+    """What Quay's ``perform_org_mirror_repo`` logs when the tag listing fails: skopeo's reason
+    only in ``stderr``; the status message says "See output"."""
+    if failure.name == "decryption_failed":  # re-raised as a skopeo failure, with no text
+        return f"Failed to list tags for '{reference}': Failed to decrypt credentials: ", "", ""
+    if failure.internal:
+        message = f"Internal error listing tags for '{reference}'"
+        return message, None, failure.stderr(when, reference)
+    message = f"Failed to list tags for '{reference}': {SKOPEO_LIST_FAILED}"
+    return message, "", failure.stderr(when, reference)
 
 
 def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: datetime) -> None:
@@ -407,38 +453,71 @@ def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: dat
     repo.sync_expiration_date = None
     mirror.next_repo_at = _later(when, REPO_GAP)
     target = state.repos.get((mirror.org, repo.name))
-    source = state.org_sources.get(mirror.source_key)
-    source_repo = source.repos.get(repo.name) if source else None
-    reference = f"{mirror.host}/{mirror.external_namespace}/{repo.name}"
-    failure = None
-    if source_repo is None:
-        failure = f"Source repository '{reference}' not found"
-    elif source_repo.fails_with:
-        failure = source_repo.fails_with
-    if failure is not None:
-        repo.sync_status = "FAIL"
-        repo.status_message = failure
-        repo.sync_retries_remaining = max(0, repo.sync_retries_remaining - 1)
-        if repo.sync_retries_remaining < 1:
-            repo.sync_retries_remaining = MAX_RETRIES
-            repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
-        if target is not None:
-            _repo_log(state, target, "org_mirror_sync_failed", "end", failure, when)
+    source_repo = _source_repo(state, mirror, repo.name)
+    reference = _reference(mirror, repo.name)
+    listing = _listing_failure(source_repo)
+    if listing is not None:
+        message, stdout, stderr = _failed_listing(listing, reference, when)
+        _repo_failed(state, mirror, repo, target, when, message, message, stdout, stderr)
         return
     assert source_repo is not None
+    tags = source_repo.tags
+    failing: list[str] = []
+    if source_repo.failure == "partial_sync":
+        wanted = source_repo.failing_tags
+        failing = tags[:1] if wanted is None else [tag for tag in tags if tag in wanted]
     if target is not None:
-        for name in source_repo.tags:
-            sync.put_tag(state, target, reference, name, when)
-        for name in [name for name in target.tags if name not in source_repo.tags]:
+        for name in tags:
+            if name not in failing:
+                sync.put_tag(state, target, reference, name, when)
+        for name in [name for name in target.tags if name not in tags]:
             del target.tags[name]
-        message = f"Successfully synced '{reference}': {len(source_repo.tags)} tags"
-        tags = ", ".join(source_repo.tags)
-        _repo_log(state, target, "org_mirror_sync_success", "end", message, when, tags)
+    if failing:
+        copy = FAILURES["partial_sync"]
+        errors = "; ".join(f"[{tag}]: {copy.stderr(when, reference, tag)}" for tag in failing)
+        if len(errors) > 4096:
+            errors = errors[:4093] + "..."
+        counted = f"{len(failing)}/{len(tags)} tags failed"
+        status, message = f"Sync failed: {counted}", f"Sync failed for '{reference}': {counted}"
+        _repo_failed(
+            state, mirror, repo, target, when, status, message, None, errors, ", ".join(failing)
+        )
+        return
+    if target is not None:
+        message = f"Successfully synced '{reference}': {len(tags)} tags"
+        _repo_log(state, target, "org_mirror_sync_success", "end", message, when, ", ".join(tags))
     repo.sync_status = "SUCCESS"
     repo.status_message = None
     repo.last_sync_date = when
     repo.sync_retries_remaining = MAX_RETRIES
     repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
+
+
+def _repo_failed(
+    state: State,
+    mirror: OrgMirror,
+    repo: OrgMirrorRepo,
+    target: Repository | None,
+    when: datetime,
+    status_message: str,
+    message: str,
+    stdout: str | None,
+    stderr: str | None,
+    tags: str | None = None,
+) -> None:
+    """A repository's sync failed: its entry, FAIL, a retry used at the worker's next pass (the
+    last one resets the retries to 3 and waits for the next interval, as Quay's
+    ``release_org_mirror_repo``)."""
+    repo.sync_status = "FAIL"
+    repo.status_message = status_message
+    repo.sync_retries_remaining = max(0, repo.sync_retries_remaining - 1)
+    repo.retry_at = _later(when, state.options.retry_delay)
+    if repo.sync_retries_remaining < 1:
+        repo.sync_retries_remaining = MAX_RETRIES
+        repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
+    if target is not None:
+        kind, verb = "org_mirror_sync_failed", "end"
+        _repo_log(state, target, kind, verb, message, when, tags, stdout, stderr)
 
 
 # ------------------------------------------------------------------ API actions

@@ -8,7 +8,8 @@ left it, and the simulated worker (``org_worker``) then plays its history up to 
 
     orgmirror  quay   https://quay.example.com / upstreamorg, filters [alpha beta gamma delta
                broken]; Sync now 25 s before reset: alpha and beta synced, gamma syncing,
-               delta and broken queued (broken fails at the source: manifest unknown);
+               delta and broken queued (listing broken's tags fails at the source: TLS
+               handshake timeout);
                legacy was skipped (excluded by the filters) in an earlier run; hidden is
                private at the source (an anonymous source does not see it)
     orgfail    harbor https://harbor.example.com / nosuchproject: discovery fails ("Project
@@ -54,14 +55,9 @@ def _sources() -> list[SourceNamespace]:
     ):
         upstream.repos[name] = SourceRepo(name, tags)
     upstream.repos["hidden"] = SourceRepo("hidden", ["1.0"], public=False)
-    upstream.repos["broken"] = SourceRepo(
-        "broken",
-        ["3.0"],
-        fails_with=(
-            "skopeo copy failed: reading manifest 3.0 in quay.example.com/upstreamorg/broken: "
-            "manifest unknown"
-        ),
-    )
+    # Listing its tags times out in the TLS handshake: the status says "See output", the
+    # reason is only in the log entry's stderr (as on real Quay).
+    upstream.repos["broken"] = SourceRepo("broken", ["3.0"], failure="tls_handshake_timeout")
     platform = SourceNamespace("harbor", "harbor.example.com", "platform")
     for name, tags in (
         ("api", ["v1.0", "v1.1", "latest"]),

@@ -377,3 +377,79 @@ def test_a_scheduled_run_starts_by_itself_and_shows_in_the_organizations_log(
     assert [(r["method"], r["path"]) for r in emulator.requests_log()] == [
         ("GET", "/api/v1/organization/acme/logs")
     ]
+
+
+# ------------------------------------------------- an organization mirror's repositories
+
+
+def org_repo(emulator: Emulator, org: str, name: str) -> dict[str, Any]:
+    from tests.emulator.org_helpers import repositories
+
+    rows = repositories(emulator, org, limit=500)["repositories"]
+    return next(row for row in rows if row["name"] == name)
+
+
+def test_an_organization_repositorys_listing_failure_says_see_output(emulator: Emulator) -> None:
+    """The discovered repository's status says "See output"; skopeo's reason is only in the
+    stderr of its ``org_mirror_sync_failed`` entry (seeded: orgmirror/broken)."""
+    emulator.advance(120)
+    row = org_repo(emulator, "orgmirror", "broken")
+    assert (row["sync_status"], row["status_message"]) == (
+        "FAIL",
+        "Failed to list tags for 'quay.example.com/upstreamorg/broken': "
+        "skopeo list-tags failed: See output",
+    )
+    path = "repository/orgmirror/broken/logs"
+    entry = emulator.api("GET", path, user="olivia").json()["logs"][0]
+    assert entry["kind"] == "org_mirror_sync_failed"
+    metadata = entry["metadata"]
+    assert (metadata["verb"], metadata["message"], metadata["stdout"]) == (
+        "end",
+        row["status_message"],
+        "",
+    )
+    assert (
+        'Get \\"https://quay.example.com/v2/\\": net/http: TLS handshake timeout'
+        in (metadata["stderr"])
+    )
+    org_log = emulator.api("GET", "organization/orgmirror/logs", user="olivia").json()["logs"]
+    assert entry in org_log
+
+
+def test_an_organization_repositorys_failing_copies(emulator: Emulator) -> None:
+    from tests.emulator.org_helpers import create, org_api
+
+    create(emulator, repository_filters=["gamma"])
+    body = {"repository": "gamma", "reason": "partial_sync", "tags": ["bulk-02"]}
+    planned = requests.post(f"{emulator.url}/_emulator/org-mirror/orgempty/fail", json=body)
+    assert planned.status_code == 200
+    assert org_api(emulator, "POST", "orgempty", "sync-now").status_code == 204
+    emulator.advance(20)
+    row = org_repo(emulator, "orgempty", "gamma")
+    assert (row["sync_status"], row["status_message"]) == ("FAIL", "Sync failed: 1/2 tags failed")
+    entry = emulator.api("GET", "repository/orgempty/gamma/logs", user="olivia").json()["logs"][0]
+    metadata = entry["metadata"]
+    assert metadata["message"] == (
+        "Sync failed for 'quay.example.com/upstreamorg/gamma': 1/2 tags failed"
+    )
+    assert metadata["tags"] == "bulk-02"
+    assert metadata["stderr"].startswith('[bulk-02]: time="')
+    assert "manifest unknown" in metadata["stderr"]
+    tags = emulator.api("GET", "repository/orgempty/gamma", user="olivia").json()["tags"]
+    assert sorted(tags) == ["bulk-01"]
+    mend = {"repository": "gamma"}
+    gone = requests.delete(f"{emulator.url}/_emulator/org-mirror/orgempty/fail", json=mend)
+    assert gone.status_code == 204
+
+
+def test_an_organization_source_failure_is_refused_when_it_makes_no_sense(
+    emulator: Emulator,
+) -> None:
+    url = f"{emulator.url}/_emulator/org-mirror"
+    for org, body, status in (
+        ("orgmirror", {"repository": "alpha", "reason": "preempted"}, 400),
+        ("orgmirror", {"repository": "alpha", "reason": "invalid_source_registry"}, 400),
+        ("orgmirror", {"repository": "nothere", "reason": "tls_error"}, 404),
+        ("orgempty", {"repository": "alpha", "reason": "tls_error"}, 404),
+    ):
+        assert requests.post(f"{url}/{org}/fail", json=body, timeout=10).status_code == status

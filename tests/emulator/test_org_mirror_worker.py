@@ -60,7 +60,10 @@ def test_repositories_sync_one_at_a_time_and_a_failing_one_blocks_sync_now(
         "gamma": "SUCCESS", "legacy": "SKIP",
     }  # fmt: skip
     broken = {r["name"]: r for r in repositories(emulator, "orgmirror")["repositories"]}["broken"]
-    assert "manifest unknown" in broken["status_message"]
+    assert broken["status_message"] == (
+        "Failed to list tags for 'quay.example.com/upstreamorg/broken': "
+        "skopeo list-tags failed: See output"
+    )
     gamma = emulator.api("GET", "repository/orgmirror/gamma", user="olivia").json()
     assert (gamma["state"], sorted(gamma["tags"])) == ("ORG_MIRROR", ["bulk-01", "bulk-02"])
     assert gamma["can_write"] is False
