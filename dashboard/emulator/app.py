@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import select
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import LimitedStream
 
 from . import api_mirror, api_org_mirror, api_registry, api_repos, control, logs, oauth, sync
 from .auth import Ctx, bearer_token, bearer_value
@@ -87,6 +89,8 @@ class EmulatorApp:
         self.faults = Faults()
         self.capacity = Capacity()
         self.url_map, self.handlers = _build_map()
+        #: Read what a handler left of a request body (keep-alive connections only).
+        self.drain_requests = False
         self.reset()
 
     def reset(self, repos: int | None = None) -> None:
@@ -108,6 +112,9 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         response = self.dispatch(request)
+        if self.drain_requests:  # a kept-alive connection's next request follows this body
+            while request.stream.read(65536):
+                pass
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -217,21 +224,92 @@ class EmulatorApp:
             self.state.request_log.append(entry)
 
 
-class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler without the per-request access log line."""
+class RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, with keep-alive connections closed after a while idle when the
+    server says so (Quay straight under gunicorn: 2 s). Otherwise every answer closes its
+    connection (Werkzeug's way, and what Quay's own nginx does for ``/api/``).
+
+    Werkzeug closes every connection and, after each answer, discards whatever the client
+    sent meanwhile; on a kept-alive connection that would be the next request. So a request
+    reads its input through a stream that ends where its body ends."""
+
+    server: EmulatorServer
+    answered = False
+    connection_input: Any = None
+
+    def handle_one_request(self) -> None:
+        if self.connection_input is not None:
+            self.rfile = self.connection_input  # the next request line comes from the socket
+        idle = self.server.idle_close_seconds
+        if idle > 0 and self.answered:
+            readable, _, _ = select.select([self.connection], [], [], idle)
+            if not readable:  # idle too long: close, as gunicorn's keepalive does
+                self.close_connection = True
+                return
+        self.answered = True
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self._keeps_alive():
+            try:
+                length = max(0, int(self.headers.get("Content-Length") or 0))
+            except ValueError:
+                length = 0
+            self.connection_input = self.rfile
+            self.rfile = LimitedStream(self.rfile, length)  # type: ignore[assignment]
+        return True
+
+    def finish(self) -> None:
+        if self.connection_input is not None:
+            self.rfile = self.connection_input
+        super().finish()
+
+    def send_header(self, keyword: str, value: str) -> None:
+        """Werkzeug always answers ``Connection: close``; keep the connection open instead
+        when idle connections are closed by time."""
+        if keyword.lower() == "connection" and self._keeps_alive():
+            value = "keep-alive"
+        super().send_header(keyword, value)
+
+    def _keeps_alive(self) -> bool:
+        """Idle connections are closed by time, and this is an HTTP/1.1 request that did not
+        ask to close and has no chunked body (whose end only the body itself tells)."""
+        headers = getattr(self, "headers", None)  # none yet for a request line refused
+        if headers is None or self.server.idle_close_seconds <= 0:
+            return False
+        return (
+            self.request_version == "HTTP/1.1"
+            and headers.get("Connection", "").lower() != "close"
+            and "chunked" not in headers.get("Transfer-Encoding", "").lower()
+        )
+
+
+class QuietHandler(RequestHandler):
+    """The handler without the per-request access log line."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
 
 
 class EmulatorServer(ThreadedWSGIServer):
-    """A thread per request, a deep listen queue for bursts of parallel calls."""
+    """A thread per request, a deep listen queue for bursts of parallel calls; with
+    ``idle_close_seconds`` > 0, keep-alive connections closed after that long idle."""
 
     request_queue_size = 1024
+    idle_close_seconds = 0.0
 
 
 def make_server(
-    host: str, port: int, app: EmulatorApp, log_requests: bool = False
+    host: str,
+    port: int,
+    app: EmulatorApp,
+    log_requests: bool = False,
+    idle_close_seconds: float = 0.0,
 ) -> EmulatorServer:
-    handler = WSGIRequestHandler if log_requests else QuietHandler
-    return EmulatorServer(host, port, app, handler=handler)
+    handler = RequestHandler if log_requests else QuietHandler
+    server = EmulatorServer(host, port, app, handler=handler)
+    server.idle_close_seconds = idle_close_seconds
+    app.drain_requests = idle_close_seconds > 0
+    return server

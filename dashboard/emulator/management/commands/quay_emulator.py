@@ -67,6 +67,14 @@ class Command(BaseCommand):
             help="registry host or CIDR allowed as a mirror source despite SSRF checks",
         )
         parser.add_argument("--log-requests", action="store_true")
+        parser.add_argument(
+            "--idle-close-seconds",
+            type=float,
+            default=0.0,
+            help="keep connections alive and close one idle this long, as Quay straight under "
+            "gunicorn does after 2 s (0, the default: every answer closes its connection, as "
+            "Quay's own nginx does for /api/)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["host"] not in LOOPBACK:
@@ -88,7 +96,13 @@ class Command(BaseCommand):
             client_id=getattr(settings, "QUAY_CLIENT_ID", "mirror-dashboard-demo"),
             client_secret=getattr(settings, "QUAY_CLIENT_SECRET", "mirror-dashboard-demo-secret"),
         )
-        server = make_server(opts["host"], opts["port"], EmulatorApp(options), opts["log_requests"])
+        server = make_server(
+            opts["host"],
+            opts["port"],
+            EmulatorApp(options),
+            opts["log_requests"],
+            opts["idle_close_seconds"],
+        )
         self.stdout.write(
             f"Quay emulator on http://{opts['host']}:{server.server_port}/ "
             f"(OAuth client id {options.client_id!r}; Ctrl-C to stop)"
