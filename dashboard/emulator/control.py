@@ -151,6 +151,11 @@ def _mirror_record(app: EmulatorApp, namespace: str, name: str) -> Response:
         if repo.mirror is not None:
             record.update(mirror_view(repo, repo.mirror))
             record["external_registry_password"] = repo.mirror.external_registry_password
+            record["planned_failure"] = {
+                "reason": repo.mirror.failure,
+                "runs": repo.mirror.failure_runs or 0,
+                "tags": repo.mirror.failure_tags,
+            }
         record.update(
             {
                 "repository": repo.full_name,

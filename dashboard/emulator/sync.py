@@ -212,7 +212,7 @@ def claim(state: State, repo: Repository, when: datetime) -> None:
     failure = FAILURES[name] if name is not None else None
     if failure is not None and failure.phase == SOURCE:
         message = "Source registry location is not allowed"
-        failed(state, repo, "end", message, when, NOT_APPLICABLE, NOT_APPLICABLE)
+        _failed_run(state, repo, "end", message, when, NOT_APPLICABLE, NOT_APPLICABLE)
         return
     worker_log(state, repo, "repo_mirror_sync_started", "start", _label(repo, mirror), when)
     if failure is not None and failure.phase == LIST:
@@ -253,7 +253,7 @@ def release(state: State, mirror: Mirror, status: str, when: datetime) -> None:
     mirror.touched_at = when
 
 
-def failed(
+def _failed_run(
     state: State,
     repo: Repository,
     verb: str,
@@ -283,7 +283,7 @@ def _listing_entry(repo: Repository, failure: Failure, when: datetime) -> tuple[
 
 def _listing_failed(state: State, repo: Repository, failure: Failure, when: datetime) -> None:
     message, stdout, stderr = _listing_entry(repo, failure, when)
-    failed(state, repo, "end", message, when, stdout, stderr)
+    _failed_run(state, repo, "end", message, when, stdout, stderr)
 
 
 def finish(state: State, repo: Repository, when: datetime) -> None:
@@ -315,7 +315,7 @@ def finish(state: State, repo: Repository, when: datetime) -> None:
         lost = {"tags": "", "stdout": NOT_APPLICABLE, "stderr": NOT_APPLICABLE}
         message = f"'{reference}' job lost"
         worker_log(state, repo, "repo_mirror_sync_failed", "lost", message, when, **lost)
-        failed(state, repo, "lost", label, when, NOT_APPLICABLE, NOT_APPLICABLE)  # its finally
+        _failed_run(state, repo, "lost", label, when, NOT_APPLICABLE, NOT_APPLICABLE)  # its finally
         return
     failing = _failing_tags(mirror, matched) if failure is not None else []
     _copy_tags(state, repo, matched, when, failing=failing, failure=failure)
@@ -331,7 +331,7 @@ def finish(state: State, repo: Repository, when: datetime) -> None:
     if len(failing) < len(matched):  # some made it: Quay keeps them (no rollback by default)
         message = f"{label}: PARTIAL SYNC"
         tags = ", ".join(f"{tag}(FAILED)" if tag in failing else tag for tag in matched)
-    failed(state, repo, "lost", message, when, NOT_APPLICABLE, NOT_APPLICABLE, tags)
+    _failed_run(state, repo, "lost", message, when, NOT_APPLICABLE, NOT_APPLICABLE, tags)
 
 
 def _failing_tags(mirror: Mirror, matched: list[str]) -> list[str]:
@@ -408,9 +408,7 @@ def cancel(state: State, repo: Repository, when: datetime) -> bool:
         run.cancelled = True
         mirror.run = run
         return True
-    matched = match_tags(
-        state.upstream_tags.get(mirror.external_reference, []), rule_of(repo, mirror)
-    )
+    matched = _matched(state, repo, mirror)
     total = (run.finish_at - run.started).total_seconds()
     done = (when - run.started).total_seconds()
     copied = matched[: int(len(matched) * done / total)] if total > 0 else []

@@ -236,7 +236,10 @@ def test_a_preempted_job_is_lost(emulator: Emulator) -> None:
 
 def test_a_plan_is_for_the_next_run_unless_told_otherwise(emulator: Emulator) -> None:
     plan(emulator, "redis", "unknown_authority")
+    planned = emulator.mirror("acme", "redis")["planned_failure"]
+    assert planned == {"reason": "unknown_authority", "runs": 1, "tags": None}
     run(emulator, "redis", seconds=3)
+    assert emulator.mirror("acme", "redis")["planned_failure"]["reason"] is None
     assert status_of(emulator, "acme", "redis") == "FAIL"
     run(emulator, "redis", seconds=10)
     assert status_of(emulator, "acme", "redis") == "SUCCESS"
