@@ -28,7 +28,7 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
                              certificate signed by unknown authority), retry in ~1 min
     acme/postgres  FAIL      docker.io/library/postgres ["16*", "17*"], retries 0 (gave up;
                              the worker skips retries 0: it waits for Sync Now); always
-                             fails (unauthorized: authentication required)
+                             fails (requested access to the resource is denied)
     acme/alpine    SYNCING   docker.io/library/alpine ["3.*", "latest"], claimed 30 s ago,
                              sync lasts 60 s, then SUCCESS
     acme/busybox   SYNC_NOW  docker.io/library/busybox ["1.36*"], queued by bob; claimed
@@ -263,7 +263,7 @@ class Seeder:
         _m(etcd).touched_at = self.now + timedelta(seconds=55)
 
         postgres = self.mirrored(
-            "acme", "postgres", "docker.io/library/postgres", ["16*", "17*"], failure="auth_failed"
+            "acme", "postgres", "docker.io/library/postgres", ["16*", "17*"], failure="denied"
         )
         _m(postgres).sync_start_date = _whole(self.ago(3 * HOUR))
         for ago in (2 * HOUR, 2 * HOUR - 60, 2 * HOUR - 120):
