@@ -32,7 +32,7 @@ from .responses import (
     json_response,
     not_found,
 )
-from .state import Repository, avatar
+from .state import Repository, User, avatar
 from .validation import CHANGE_STATE_SCHEMA, schema_error
 
 REPOS_PER_PAGE = 100
@@ -317,7 +317,7 @@ def _health_integers(ctx: Ctx) -> dict[str, int]:
     return values
 
 
-def _may_read_health(ctx: Ctx, user: Any, namespace: str) -> bool:
+def _may_read_health(ctx: Ctx, user: User, namespace: str) -> bool:
     """An organization's members (Quay's ``OrganizationMemberPermission``: the token must carry
     a scope that leaves them a team role, ``org:admin`` or ``repo:create``); a user's own
     namespace; superusers."""
