@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import Emulator
-from tests.emulator.helpers import logs, status_of
+from tests.emulator.helpers import logs, mirror_payload, status_of
 
 NGINX = "'docker.io/library/nginx' with tag pattern '1.2*,latest'"
 NGINX_TAGS = ["1.24", "1.25.3", "1.26.0", "1.27", "1.27.1", "latest"]
@@ -164,13 +164,7 @@ def test_a_source_refused_when_the_run_starts_fails_without_a_start(emulator: Em
 def test_a_source_no_longer_allowed_is_refused_at_its_next_run(emulator: Emulator) -> None:
     """Quay's worker checks the source against the SSRF rules in force when the run starts."""
     emulator.configure(allowed_hosts=["127.0.0.1"])
-    body = {
-        "external_reference": "127.0.0.1:5000/library/hello",
-        "sync_interval": 3600,
-        "sync_start_date": "2030-01-01T00:00:00Z",
-        "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["*"]},
-        "robot_username": "acme+mirror",
-    }
+    body = mirror_payload(external_reference="127.0.0.1:5000/library/hello")
     assert emulator.api("POST", "repository/acme/app/mirror", json=body).status_code == 201
     emulator.configure(allowed_hosts=[])
     entry = run(emulator, "app")[0]
@@ -337,13 +331,10 @@ def test_the_failures_are_listed_with_what_quay_calls_them(emulator: Emulator) -
 
 
 def test_a_source_that_needs_credentials_refuses_none_and_wrong_ones(emulator: Emulator) -> None:
-    body = {
-        "external_reference": "ghcr.io/acme-corp/flaky-service",
-        "sync_interval": 3600,
-        "sync_start_date": "2030-01-01T00:00:00Z",
-        "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["v*"]},
-        "robot_username": "acme+mirror",
-    }
+    body = mirror_payload(
+        external_reference="ghcr.io/acme-corp/flaky-service",
+        root_rule={"rule_kind": "tag_glob_csv", "rule_value": ["v*"]},
+    )
     assert emulator.api("POST", "repository/acme/app/mirror", json=body).status_code == 201
     assert "unauthorized: authentication required" in run(emulator, "app")[0]["metadata"]["stderr"]
     wrong = {"external_registry_username": "svc-flaky", "external_registry_password": "guess"}
