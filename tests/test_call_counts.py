@@ -231,7 +231,7 @@ def test_the_whole_page_reads_each_finished_rows_log_once_for_its_last_result(cl
 
 
 def test_the_whole_page_reads_at_most_a_batch_of_last_results(client_as, emulator, monkeypatch):
-    from dashboard.mirrors.services import overview
+    from dashboard.mirrors.overview import page as overview
 
     monkeypatch.setattr(overview, "WHOLE_PAGE_RESULTS", 3)
     client = client_as("alice")

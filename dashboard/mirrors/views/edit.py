@@ -5,7 +5,7 @@
 ``POST /repo/<ns>/<name>/rules/check/``  per-row checks and the preview, as you type (htmx)
 ``POST /repo/<ns>/<name>/state/``        switch a NORMAL repository to MIRROR
 
-What a save does is ``services.mirror_settings``; the editor is ``services.rule_editor``.
+What a save does is ``operations.save``; the editor is ``pages.editor``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.operations import save as mirror_settings
+from dashboard.mirrors.operations import state as repository_state
+from dashboard.mirrors.pages import editor as rule_editor
+from dashboard.mirrors.pages import repository as repository_page
 
-from ..services import mirror_settings, repository_page, repository_state, rule_editor
-from ..services.target import RepoTarget
 from . import fragments
 from .fragments import REPOSITORY, acting
 

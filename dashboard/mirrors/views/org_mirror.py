@@ -26,20 +26,23 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.forms.organization import OrgMirrorForm
+from dashboard.mirrors.forms.repository import data_from_pending
+from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.operations import org_press as org_actions
+from dashboard.mirrors.operations import org_save as org_settings_service
+from dashboard.mirrors.operations.press import Action
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.pages import editor as rule_editor
+from dashboard.mirrors.pages import org_history
+from dashboard.mirrors.pages.audit import audit_rows
+from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
+from dashboard.mirrors.pages.organization import RepoQuery, look
+from dashboard.mirrors.pages.repository import RESTORED
+from dashboard.mirrors.rules.org_status import during_sync
 from dashboard.quay.fanout import parallel
 
-from ..forms import data_from_pending
 from ..models import AuditEntry
-from ..org_forms import OrgMirrorForm
-from ..org_status import during_sync
-from ..services import org_actions, org_history, overview_orgs, rule_editor
-from ..services import org_settings as org_settings_service
-from ..services.audit_trail import audit_rows
-from ..services.org_form_context import discovered_names, filters_context, org_form_context
-from ..services.org_mirror_page import RepoQuery, look
-from ..services.org_target import OrgTarget
-from ..services.repository_page import RESTORED
-from ..services.sync_actions import Action
 from .fragments import acting
 from .sync import overview_back
 
@@ -268,7 +271,7 @@ def org_cancel(request: HtmxHttpRequest, org: str) -> HttpResponse:
 
 
 def _warnings() -> dict[str, str]:
-    from ..org_status import ORG_CANCEL_WARNING
+    from dashboard.mirrors.rules.org_status import ORG_CANCEL_WARNING
 
     return {"cancel_warning": ORG_CANCEL_WARNING, "delete_warning": org_actions.DELETE_WARNING}
 

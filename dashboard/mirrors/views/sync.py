@@ -22,9 +22,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.operations import press as sync_actions
+from dashboard.mirrors.overview import page as overview
+from dashboard.mirrors.pages import live as status_panel
 
-from ..services import overview, status_panel, sync_actions
-from ..services.target import RepoTarget
 from . import fragments
 from .fragments import STATUS, acting
 
