@@ -7,11 +7,14 @@ in their own words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
 from dashboard.quay.models import Repository
+
+if TYPE_CHECKING:
+    from .repository import RepoTarget
 
 
 @dataclass(frozen=True)

@@ -373,7 +373,7 @@ def _conflict(
         "conflict": rows,
         "conflict_by_worker": by_worker,
         "conflict_mine": snapshots.diff(current, merged, snapshots.ORG_FIELDS),
-        "discard_url": target.url("org-mirror"),
+        "discard_url": target.url("page"),
     }
     return OrgSaveResult(False, [("error", message)], config=config, form=form, conflict=conflict)
 

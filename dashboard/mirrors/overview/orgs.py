@@ -16,11 +16,11 @@ from datetime import datetime
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.operations.press import ActionResult
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.refresh import paced
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
+from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized

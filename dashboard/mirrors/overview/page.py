@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.operations.press import ActionResult
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview.filters import Filters, count_links, counts, total
@@ -51,6 +50,7 @@ from dashboard.mirrors.overview.rows import (
 )
 from dashboard.mirrors.pages.live import PollState
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized

@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from dashboard.mirrors.kinds.base import MirrorKind
 from dashboard.mirrors.kinds.missing import why_missing
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.operations.press import ActionResult
 from dashboard.mirrors.rules import status as mirror_status
+from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.status import ACTIVE_LABELS, LABELS
 from dashboard.mirrors.rules.timefmt import from_unix_param
 from dashboard.quay.cache import fresh
@@ -86,9 +87,9 @@ class PollState:
                 params[name] = int(moment.timestamp())
         return urlencode(params)
 
-    def url(self, target: RepoTarget, view: str = "status") -> str:
-        """The poll URL of the panel (``status``) or of an overview row (``row``)."""
-        return f"{target.url(view)}?{self.query()}"
+    def url(self, target: MirrorKind, role: str = "live") -> str:
+        """The poll URL of the live status (``live``) or of an overview row (``row``)."""
+        return f"{target.url(role)}?{self.query()}"
 
 
 def panel_context(

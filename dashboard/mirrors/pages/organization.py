@@ -18,10 +18,9 @@ from typing import Any
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.operations.org_press import DELETE_WARNING
-from dashboard.mirrors.operations.press import refused_because
 from dashboard.mirrors.person import ORG_ADMIN, Person
-from dashboard.mirrors.rules.org_status import ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized

@@ -51,6 +51,14 @@ ORG_CANCEL_WARNING = (
     "pass (a tag copy already under way still finishes), and the mirror goes back to its "
     "schedule: the next scheduled run syncs them all again. Press Sync now to start sooner."
 )
+
+#: What Delete does, said before it is done and after.
+DELETE_WARNING = (
+    "The organization mirror's settings are deleted. The repositories it created stay, with "
+    "their tags, and become normal repositories (pushes allowed); nothing syncs them any "
+    "more. Quay creates an organization mirror only in an empty organization, so this one "
+    "cannot get a new one until those repositories are deleted."
+)
 #: Why Sync now is off while repositories are unfinished (Quay refuses it then).
 SYNC_NOW_BLOCKED = (
     "Quay starts no new sync while any repository is queued, syncing or failed (it retries "

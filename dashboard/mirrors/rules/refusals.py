@@ -129,3 +129,21 @@ def unanswered(timeout: float, error: QuayError) -> str:
     if isinstance(error, QuayTimeout):
         return f"Quay did not answer within {timeout:g} s"
     return f"Quay answered with an error (HTTP {error.status})"
+
+
+def refused_because(person: Any, target: Any, doing: str, scope: str, unknown: str) -> str:
+    """Quay's 403 to ``doing`` (``"start a sync of"``, ``"read"``...) ``target`` in words: the
+    token's scope, the person's rights (as ``person``, a ``Person``, knows them), or -- not
+    known which -- ``unknown``."""
+    why = person.refused_for_scope(target.namespace, scope)
+    if why is True:
+        return (
+            f"Quay does not let you {doing} {target}: your sign-in lacks the {scope} scope. "
+            f"Sign in again with a token that carries {scope}."
+        )
+    if why is False:
+        return (
+            f"Quay does not let you {doing} {target}: you have no admin rights on it. Ask an "
+            f"admin of {target.namespace}."
+        )
+    return unknown

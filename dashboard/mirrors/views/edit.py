@@ -34,12 +34,12 @@ RULES_TEMPLATE = "mirrors/settings_form.html"
 def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     target = RepoTarget(namespace, name)
     if request.method == "GET":  # e.g. back here after signing in again
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     client, person, now = acting(request)
     result = mirror_settings.save(client, person, target, request.POST, now)
     fragments.say(request, result.messages)
     if result.done:
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     context, status = repository_page.page(result.data, now, form=result.form, extra=result.extra)
     return render(request, REPOSITORY, context, status=status)
 
@@ -54,7 +54,7 @@ def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """
     target = RepoTarget(namespace, name)
     if not request.htmx:
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     action = request.POST.get("rules_action", "")
     rows = rule_editor.rows_after(request.POST, action).getlist("root_rule")
     focus = rule_editor.focus_after(action, rows)
@@ -68,7 +68,7 @@ def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
     """Each row's checks (out-of-band) and the preview, while the person types (htmx)."""
     target = RepoTarget(namespace, name)
     if not request.htmx:
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     rows = request.POST.getlist("root_rule")
     context = rule_editor.editor(request.quay, target, request.POST, rows)
     return render(request, f"{RULES_TEMPLATE}#rules_check", context)
@@ -83,4 +83,4 @@ def switch_state(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRes
     confirmed = request.POST.get("confirm") == "yes"
     result = repository_state.switch_to_mirror(client, person, target, confirmed=confirmed)
     messages.add_message(request, getattr(messages, result.level.upper()), result.message)
-    return HttpResponseRedirect(target.url("repo"))
+    return HttpResponseRedirect(target.url("page"))

@@ -19,14 +19,14 @@ from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.operations import org_press as org_actions
-from dashboard.mirrors.operations import press as sync_actions
+from dashboard.mirrors.operations import press
 from dashboard.mirrors.overview import first_paint as overview_first_paint
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview import page as rows
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.rows import STATUS_CHOICES
 from dashboard.mirrors.pages.live import PollState
+from dashboard.mirrors.rules.outcomes import grouped
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
@@ -119,12 +119,12 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         return render(request, "mirrors/overview_bulk.html", context)
     else:
         client, person, now = acting(request)
-        results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
-        org_results = org_actions.perform_all(client, person, orgs, action, now)  # type: ignore[arg-type]
-        every = [*results, *org_results]
+        every = press.perform_all(client, person, [*selected, *orgs], action, now)  # type: ignore[arg-type]
+        results = [(t, r) for t, r in every if isinstance(t, RepoTarget)]
+        org_results = [(t, r) for t, r in every if isinstance(t, OrgTarget)]
         context.update(
             results=every,
-            grouped=sync_actions.grouped(every),
+            grouped=grouped(every),
             done=sum(result.ok for _, result in every),
         )
         if request.htmx:
