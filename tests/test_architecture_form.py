@@ -16,11 +16,8 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 
-from dashboard.mirrors.forms.repository import (
-    MirrorSettingsForm,
-    data_from_pending,
-    data_from_snapshot,
-)
+from dashboard.mirrors.forms.base import data_from_pending, data_from_snapshot
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.pages.editor import tag_editor
 from dashboard.mirrors.rules import changes
 from dashboard.quay.models import (

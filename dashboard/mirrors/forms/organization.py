@@ -1,38 +1,26 @@
-"""The organization mirror's settings form: checks every field the way Quay would before
-anything is sent (Quay's ``endpoints/api/org_mirror.py`` schema and URL rules), and reads
-durations, the start date (in the person's time zone) and the filters into Quay's values."""
+"""An organization mirror's settings form: the shared fields (``base.SettingsForm``) and its
+own (the source type, registry and namespace, the repository filters, the visibility of new
+repositories), checked the way Quay would before anything is sent (Quay's
+``endpoints/api/org_mirror.py`` schema and URL rules)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from django import forms
 
-from dashboard.mirrors.forms.repository import (
-    EARLIEST_START,
-    LATEST_START,
-    MAX_NAME,
-    MAX_PASSWORD,
-    MAX_SECONDS,
-    START_OUT_OF_RANGE,
-    TOO_LONG,
-    CleanProxies,
-    DrawnInZone,
-    PatternRows,
-    ShownAsPosted,
-    StartDateField,
-    WriteOnlyPassword,
-    _shortened,
-    duration_seconds,
-    proxy_fields,
-    removal_conflict,
-    split_duration,
-)
-from dashboard.mirrors.rules.changes import ORG_FIELDS
 from dashboard.mirrors.rules.globs import REPOSITORY_NAMES, check_rows, clean_patterns, matches
 from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
+
+from .base import (
+    MAX_SECONDS,
+    TOO_LONG,
+    PatternRows,
+    SettingsForm,
+    _shortened,
+    split_duration,
+)
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
 UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -47,7 +35,23 @@ VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
 #: The fields Quay stores, in the order the form shows them (``sync_interval`` and
 #: ``skopeo_timeout`` are read from a number and a unit): the source type, shown and never
 #: changed, and those a save may change (``changes.ORG_FIELDS``).
-FIELDS = ("external_registry_type", *ORG_FIELDS)
+FIELDS = (
+    "external_registry_type",
+    "external_registry_url",
+    "external_namespace",
+    "repository_filters",
+    "robot_username",
+    "visibility",
+    "is_enabled",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout",
+    "external_registry_username",
+    "verify_tls",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 #: Help the shared proxy fields have only here, and the password's (is one stored?).
 HELP = {
     "http_proxy": "e.g. http://proxy.example.com:3128 (credentials in it are kept out of the "
@@ -114,7 +118,37 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, forms.Form):
+class OrgMirrorForm(SettingsForm):
+    UNITS: ClassVar[dict[str, int]] = UNITS
+    INTERVAL_BOUNDS: ClassVar[tuple[tuple[int, str], tuple[int, str]]] = (
+        (MIN_INTERVAL, "Quay syncs at most once a minute."),
+        (MAX_SECONDS, TOO_LONG),
+    )
+    TIMEOUT_BOUNDS: ClassVar[tuple[tuple[int, str], tuple[int, str]]] = (
+        (MIN_TIMEOUT, "Quay takes a timeout from 30 seconds to 1 hour."),
+        (MAX_TIMEOUT, "Quay takes a timeout from 30 seconds to 1 hour."),
+    )
+    TIMEOUT_FIELD: ClassVar[str] = "skopeo_timeout"
+    #: The order the page shows the fields in (the hidden ones, the boxes and the network
+    #: section apart).
+    ORDER: ClassVar[tuple[str, ...]] = (
+        "external_registry_type",
+        "external_registry_url",
+        "external_namespace",
+        "repository_filters",
+        "robot_username",
+        "visibility",
+        "is_enabled",
+        "sync_start_date",
+        "sync_interval_value",
+        "sync_interval_unit",
+        "skopeo_timeout_value",
+        "skopeo_timeout_unit",
+        "external_registry_username",
+        "external_registry_password",
+        "remove_credentials",
+    )
+
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
         label="Source registry", max_length=MAX_URL, help_text="e.g. https://harbor.example.com"
@@ -126,73 +160,53 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
         error_messages={"max_length": "Quay takes at most 255 characters here."},
     )
     repository_filters = FilterRowsField(label="Repositories to mirror", required=False)
-    robot_username = forms.CharField(label="Robot account", max_length=MAX_NAME)
     visibility = forms.ChoiceField(label="New repositories are", choices=VISIBILITY_CHOICES)
-    is_enabled = forms.BooleanField(label="Scheduled syncs on", required=False, initial=True)
-    sync_start_date = StartDateField(
-        label="First / next sync",
-        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
-        ),
-    )
-    sync_interval_value = forms.IntegerField(
-        label="Sync every",
-        min_value=1,
-        max_value=MAX_SECONDS,
-        error_messages={"max_value": "That is more than ten years."},
-    )
-    sync_interval_unit = forms.ChoiceField(
-        label="Interval unit", choices=[(u, u) for u in UNITS], initial="hours"
-    )
     skopeo_timeout_value = forms.IntegerField(label="Timeout per copy", min_value=1)
-    skopeo_timeout_unit = forms.ChoiceField(
-        label="Timeout unit", choices=[(u, u) for u in UNITS], initial="minutes"
-    )
-    external_registry_username = forms.CharField(
-        label="Username", required=False, max_length=MAX_NAME
-    )
-    external_registry_password = forms.CharField(
-        label="Password or token",
-        required=False,
-        strip=False,
-        max_length=MAX_PASSWORD,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-    clear_credentials = forms.BooleanField(label="Remove the stored credentials", required=False)
-    verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False, initial=True)
-    http_proxy, https_proxy, no_proxy = proxy_fields().values()
-    #: Ticked on the second submit while the sync runs (``org_status.during_sync``), or with
-    #: a start date in the past: the form's confirmations (shown only when asked for).
-    confirm_during_sync = forms.BooleanField(
-        label="Save anyway: I understand what this does to the running sync", required=False
-    )
-    confirm_past_start = forms.BooleanField(label="Yes, start a sync right away", required=False)
-    drawn_zone = forms.CharField(required=False, widget=forms.HiddenInput)
-    #: The signed snapshot of the config the form was drawn from (``changes.org_snapshot``):
-    #: a save tells the person's own changes from someone else's made meanwhile.
-    loaded = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, config: OrgMirrorConfig | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        config: OrgMirrorConfig | None = None,
+        creating: bool | None = None,
+        stored_password: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``config``: what Quay holds (``None``: a new mirror, unless ``creating`` says the
+        form was drawn for an existing one that could not be read again)."""
         self.config = config
         if config is not None:
             kwargs["initial"] = {**self.initial_from(config), **(kwargs.get("initial") or {})}
-        super().__init__(*args, **kwargs)
-        self.set_drawn_zone()
-        stored = config is not None and config.has_external_registry_password
-        for name, words in {**HELP, "external_registry_password": PASSWORD_HELP[stored]}.items():
+        org = kwargs.pop("org", "") or (kwargs.get("initial") or {}).get("org", "")
+        if stored_password is None:
+            stored_password = config is not None and bool(
+                config.external_registry_username or config.has_external_registry_password
+            )
+        super().__init__(
+            data,
+            namespace=org,
+            creating=config is None if creating is None else creating,
+            stored_password=stored_password,
+            **kwargs,
+        )
+        self.fields["is_enabled"].help_text = ""
+        password = self.fields["external_registry_password"]
+        password.label = "Password or token"
+        has_password = config is not None and config.has_external_registry_password
+        for name, words in {
+            **HELP,
+            "external_registry_password": PASSWORD_HELP[has_password],
+        }.items():
             self.fields[name].help_text = words  # (each field's own: named by its input)
+        if "remove_credentials" in self.fields:
+            self.fields["remove_credentials"].label = "Remove the stored credentials"
+        if "confirm_during_sync" in self.fields:  # what it does is said above the box
+            self.fields["confirm_during_sync"].label = (
+                "Save anyway: I understand what this does to the running sync"
+            )
         if config is not None:
             # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
             self.fields["external_registry_type"].disabled = True
-        else:
-            for name in (
-                "clear_credentials",
-                "loaded",
-                "confirm_during_sync",
-                "confirm_past_start",
-            ):
-                del self.fields[name]
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
@@ -230,50 +244,12 @@ class OrgMirrorForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone,
 
     def clean_robot_username(self) -> str:
         value = self.cleaned_data["robot_username"].strip()
-        org = self.initial.get("org") or ""
+        org = self.namespace
         if "+" not in value:
             raise forms.ValidationError("Choose a robot account (organization+name).")
         if org and value.split("+", 1)[0] != org:
             raise forms.ValidationError(f"The robot must belong to {org} (Quay refuses others).")
         return value
-
-    def clean_sync_start_date(self) -> datetime:
-        value: datetime = self.cleaned_data["sync_start_date"]
-        stored = self.config.sync_start_date if self.config else None
-        if stored is not None and value == stored.replace(microsecond=0):
-            return stored  # Quay's own date, left as it is (only changes are sent)
-        if not EARLIEST_START <= value <= LATEST_START:
-            raise forms.ValidationError(START_OUT_OF_RANGE)
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        often = "Quay syncs at most once a minute."
-        interval = (MIN_INTERVAL, often), (MAX_SECONDS, TOO_LONG)
-        duration_seconds(self, "sync_interval", *interval, units=UNITS)
-        timeout = "Quay takes a timeout from 30 seconds to 1 hour."
-        duration_seconds(
-            self, "skopeo_timeout", (MIN_TIMEOUT, timeout), (MAX_TIMEOUT, timeout), units=UNITS
-        )
-        data["external_registry_username"] = (data.get("external_registry_username") or "").strip()
-        self._credentials(data)
-        return data
-
-    def _credentials(self, data: dict[str, Any]) -> None:
-        """A tick of "remove the stored credentials" with a new password or username would
-        drop what was typed without a word: refused at the box; a typed password that other
-        errors send back is said to be lost."""
-        password = data.get("external_registry_password") or ""
-        stored = (self.config.external_registry_username if self.config else None) or ""
-        conflict = removal_conflict(
-            bool(data.get("clear_credentials")),
-            password,
-            data.get("external_registry_username") or "",
-            stored,
-        )
-        if conflict:
-            self.add_error("clear_credentials", conflict)
-        self.password_not_kept_if_refused(password)
 
     def filter_rows(self) -> list[str]:
         """The editor's rows: as posted (at least one), or Quay's filters and a spare row."""

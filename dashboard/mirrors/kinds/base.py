@@ -12,7 +12,7 @@ kind it holds. A third kind is one module here, one form and one page skeleton.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -21,7 +21,10 @@ from django.urls import reverse
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayBadRequest
 
+from ..forms.base import SettingsForm
+from ..rules.changes import Change, Snapshot
 from ..rules.outcomes import Action, ActionResult
+from ..rules.status import SyncWarning
 
 
 class Described(Protocol):
@@ -111,3 +114,79 @@ class MirrorKind(ABC):
     ) -> ActionResult | None:
         """Quay answered 400 to a press: what it meant (``None``: say Quay's words)."""
         return None
+
+    # -- the settings, and what a save needs of them ----------------------------------------
+
+    #: The fields a save compares and may change (Quay's names), in the order they are shown
+    #: and summarised.
+    fields: ClassVar[tuple[str, ...]]
+    #: What a start date in the past makes Quay's worker do (said by the box that confirms it).
+    past_start_words: ClassVar[str]
+    #: Why a save asks before it disturbs a sync under way, or before it sets a start date in
+    #: the past (the notes of "Nothing was saved yet: …").
+    sync_note: ClassVar[str]
+    past_start_note: ClassVar[str]
+
+    @abstractmethod
+    def snapshot(self, config: Any) -> Snapshot:
+        """The fields of a config Quay returned, as a save compares them."""
+
+    @abstractmethod
+    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
+        """The fields as the person left them in a valid form (``cleaned_data``)."""
+
+    @abstractmethod
+    def settings_form(self, data: Any, config: Any, now: datetime, **reads: Any) -> SettingsForm:
+        """The kind's settings form, drawn from ``config`` (``None``: a new mirror's defaults)
+        and bound to ``data`` when given. ``reads``: what the page read to draw it better
+        (the robots to choose from, …); a save passes none: Quay judges what they would."""
+
+    def save_reads(
+        self,
+        client: QuayClient,
+        username: str,
+        posted: Mapping[str, Any],
+        loaded: Snapshot | None,
+    ) -> dict[str, Any]:
+        """What a save must read besides the config to judge ``posted`` (the form, drawn from
+        ``loaded``; ``None``: a new mirror) as the page drew it, and to know what to confirm:
+        ``settings_form``'s reads and ``more_confirmations``'. Read at once with the config,
+        only for what the person changed. Nothing, unless the kind says so."""
+        return {}
+
+    @abstractmethod
+    def payload(
+        self, values: Mapping[str, Any], config: Any, cleaned: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What to send Quay for ``values`` (snapshot values and credentials) on top of
+        ``config`` (``None``: a create, from the form's ``cleaned`` data)."""
+
+    @abstractmethod
+    def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def update_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def sync_warning(
+        self, config: Any, now: datetime, changes: Mapping[str, Any] | None = None
+    ) -> SyncWarning | None:
+        """What saving now does to a sync under way (``changes``: the fields a save would
+        send; ``None``: the form as drawn); ``None`` when nothing runs."""
+
+    def more_confirmations(
+        self,
+        client: QuayClient,
+        config: Any,
+        asked: Sequence[Change],
+        mine: Snapshot,
+        posted: Mapping[str, Any],
+        reads: Mapping[str, Any],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Confirmations of the kind's own before a save is sent (the context of their boxes,
+        and why, in words), from what :meth:`save_reads` read; none unless the kind has some."""
+        return {}, []
+
+    @abstractmethod
+    def created_words(self, mine: Snapshot, now: datetime) -> str:
+        """What a create that Quay took set up, in a sentence (without its full stop)."""

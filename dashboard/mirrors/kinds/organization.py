@@ -10,19 +10,26 @@ next slot; the config is read first (one call) to know.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import ClassVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayBadRequest
 from dashboard.quay.fanout import quietly
 from dashboard.quay.models import SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, VerifyResult
 
-from ..rules.org_status import ORG_CANCEL_WARNING, OrgStatus, describe_org
+from ..forms.organization import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
+from ..rules import changes
+from ..rules.changes import Snapshot
+from ..rules.org_status import ORG_CANCEL_WARNING, OrgStatus, describe_org, during_sync
 from ..rules.outcomes import Action, ActionResult
+from ..rules.status import SyncWarning
+from ..rules.timefmt import clock
 from .base import MirrorKind
 
 NO_CONFIG = (
@@ -49,6 +56,17 @@ class OrgTarget(MirrorKind):
         "delete": "org-mirror-delete",
     }
     cancel_warning: ClassVar[str] = ORG_CANCEL_WARNING
+    fields: ClassVar[tuple[str, ...]] = changes.ORG_FIELDS
+    #: Quay's worker takes an enabled config whose start date has passed at its next pass.
+    past_start_words: ClassVar[str] = (
+        "Quay's worker starts a discovery at its next pass, then syncs the repositories it finds."
+    )
+    sync_note: ClassVar[str] = (
+        "the organization mirror's sync is under way (what saving now does to it is said below)"
+    )
+    past_start_note: ClassVar[str] = (
+        "the start date is in the past, so Quay's worker starts a discovery at its next pass"
+    )
     #: The audit trail files an organization mirror under its namespace, with no repository.
     name: ClassVar[str] = ""
 
@@ -147,3 +165,120 @@ class OrgTarget(MirrorKind):
                 f"worker (“{reason}”).{now_words}"
             )
         return ActionResult(action, outcome, text, ok=False, mirror=config, seen=True)
+
+    # -- the settings -----------------------------------------------------------------------
+
+    def snapshot(self, config: OrgMirrorConfig) -> Snapshot:
+        return changes.org_snapshot({name: _value(config, name) for name in self.fields})
+
+    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
+        return changes.org_snapshot(cleaned)
+
+    def settings_form(
+        self,
+        data: Any,
+        config: OrgMirrorConfig | None,
+        now: datetime,
+        *,
+        robots: Sequence[str] | None = None,
+        initial: dict[str, Any] | None = None,
+        creating: bool | None = None,
+        stored_password: bool | None = None,
+    ) -> OrgMirrorForm:
+        """``robots``: the organization's robots, offered as suggestions (a new mirror gets
+        ``<org>+mirror`` when there is one). ``creating`` and ``stored_password``: what the
+        form was drawn as, where ``config`` cannot tell (it could not be read)."""
+        initial = dict(initial or {})
+        if config is None and not initial:
+            initial = _defaults(self.org, list(robots or ()), now)
+        elif config is not None:
+            initial.setdefault(
+                "loaded", changes.sign(self.namespace, self.name, self.snapshot(config))
+            )
+        initial.setdefault("org", self.org)
+        form = OrgMirrorForm(
+            data,
+            config=config,
+            org=self.org,
+            initial=initial,
+            creating=creating,
+            stored_password=stored_password,
+        )
+        if robots:
+            form.fields["robot_username"].widget.attrs["list"] = "org-robots"
+        form.robots = list(robots or ())
+        return form
+
+    def payload(
+        self,
+        values: Mapping[str, Any],
+        config: OrgMirrorConfig | None,
+        cleaned: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """With any part of ``external_registry_config`` changed, the whole of it (the other
+        parts as ``config`` has them; no proxy object when no proxy is left), since Quay
+        replaces it whole; a create names the source type too, and leaves out what is empty."""
+        sent = dict(values)
+        if sent.get("sync_start_date"):
+            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
+        if "external_registry_username" in sent and sent["external_registry_username"] is None:
+            sent["external_registry_username"] = ""  # Quay clears it (the API's own way)
+        if config is None:
+            sent["external_registry_type"] = cleaned["external_registry_type"]
+            if not sent.get("external_registry_username"):
+                sent.pop("external_registry_username", None)
+        if any(name in sent for name in REGISTRY_CONFIG):
+            for name in REGISTRY_CONFIG:
+                if name not in sent and config is not None:
+                    sent[name] = _value(config, name)
+            if not any(sent.get(name) for name in PROXIES):
+                for name in PROXIES:
+                    sent.pop(name, None)
+        return sent
+
+    def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None:
+        client.create_org_mirror(self.org, payload)
+
+    def update_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None:
+        client.update_org_mirror(self.org, payload)
+
+    def sync_warning(
+        self, config: OrgMirrorConfig, now: datetime, changes: Mapping[str, Any] | None = None
+    ) -> SyncWarning | None:
+        return during_sync(config, now, changes)
+
+    def created_words(self, mine: Snapshot, now: datetime) -> str:
+        start = parse_quay_datetime(mine.get("sync_start_date"))
+        when = f". Its first run: {clock(start, now)}" if start else ""
+        return f"Organization mirror of {self.org} set up{when}"
+
+
+def _value(config: OrgMirrorConfig, name: str) -> Any:
+    """A config's field as a save compares it."""
+    if name == "repository_filters":
+        return list(config.repository_filters)
+    if name == "external_registry_type":
+        return config.external_registry_type.value
+    if name == "external_registry_username" or name in PROXIES:
+        return getattr(config, name) or ""
+    return getattr(config, name)
+
+
+def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
+    """A new organization mirror's settings: a Quay source, the organization's mirror robot,
+    private repositories, daily from five minutes from now, TLS verified."""
+    mirror_robot = f"{org}+mirror"
+    start = (now + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    return {
+        "external_registry_type": "quay",
+        "robot_username": mirror_robot if mirror_robot in robots else (robots[0] if robots else ""),
+        "visibility": "private",
+        "is_enabled": True,
+        "sync_start_date": start,
+        "sync_interval_value": 24,
+        "sync_interval_unit": "hours",
+        "skopeo_timeout_value": 5,
+        "skopeo_timeout_unit": "minutes",
+        "verify_tls": True,
+        "org": org,
+    }

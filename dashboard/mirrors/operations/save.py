@@ -1,12 +1,15 @@
-"""Saving a mirror's settings: create or update, and say plainly what Quay did.
+"""Saving a mirror's settings, for every kind: create or update, and say plainly what Quay did.
 
 A save sends Quay only what the person changed, refuses to overwrite someone else's change
-made since the form was loaded, asks before disturbing a running sync (or deleting tags, or
-starting at once), reads the config back and says what Quay accepted but did not apply.
-Every outcome is in the audit trail.
+made since the form was loaded (the form carries a signed copy of the config it was drawn
+from), asks before disturbing a sync under way (or deleting tags, or starting at once), reads
+the config back and says what Quay accepted but did not apply. Every outcome Quay gave is in
+the audit trail. What differs between kinds -- their fields, their form, what Quay is sent,
+what a save does to a running sync -- the kind says (``kinds``).
 
-Cost: the page's reads (``repository_page.load``: five calls) to decide, then the POST or PUT
-and one read-back; the page the person returns to reads again.
+Cost: the config, read afresh (what decides the write), then the POST or PUT and one read of
+the config back: three calls; four when a repository mirror's tag rule changes (its current
+tags, to say which the next sync deletes). The page the person returns to reads again.
 """
 
 from __future__ import annotations
@@ -17,18 +20,6 @@ from typing import Any
 
 from django.http import QueryDict
 
-from dashboard.mirrors.forms.repository import (
-    MirrorSettingsForm,
-    data_from_snapshot,
-    starts_in_past,
-)
-from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.models import AuditEntry, record
-from dashboard.mirrors.pages.editor import rows_after
-from dashboard.mirrors.pages.repository import PageData, build_form, load
-from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules import changes, globs, refusals
-from dashboard.mirrors.rules import status as mirror_status
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
@@ -42,7 +33,15 @@ from dashboard.quay.errors import (
     QuayTimeout,
     QuayUnauthorized,
 )
-from dashboard.quay.fanout import quietly
+from dashboard.quay.fanout import parallel, quietly
+
+from ..forms.base import SettingsForm, data_from_snapshot, starts_in_past
+from ..kinds.base import MirrorKind
+from ..models import AuditEntry, record
+from ..person import Person
+from ..rules import changes, refusals
+
+NOT_VALID = "Nothing was saved: correct the fields marked below."
 
 
 @dataclass
@@ -51,10 +50,9 @@ class SaveResult:
     otherwise the page again with ``form`` (what was typed, never the password), ``message``
     on top of it and ``extra`` (confirmations asked for, a conflict's rows)."""
 
-    data: PageData
     done: bool = False
     messages: list[tuple[str, str]] = field(default_factory=list)
-    form: MirrorSettingsForm | None = None
+    form: SettingsForm | None = None
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -64,140 +62,128 @@ class SaveResult:
 
 @dataclass
 class _Save:
-    """One save in progress: who, what, and what was posted."""
+    """One save in progress: who, what, what was posted, and the config as Quay has it now."""
 
     client: QuayClient
     person: Person
-    target: RepoTarget
+    target: MirrorKind
     posted: QueryDict
     now: datetime
-    data: PageData
+    config: Any
+    #: What the kind read besides the config to decide (``MirrorKind.save_reads``).
+    reads: dict[str, Any] = field(default_factory=dict)
 
     def done(self) -> SaveResult:
-        return SaveResult(self.data, done=True)
+        return SaveResult(done=True)
 
-    def again(self, form: MirrorSettingsForm, message: str = "", **extra: Any) -> SaveResult:
+    def again(self, form: SettingsForm, message: str = "", **extra: Any) -> SaveResult:
         """The page again with the form as posted (never the password) and why nothing was
         saved."""
         if self.posted.get("external_registry_password") and hasattr(form, "cleaned_data"):
             form.password_not_sent()
         extra.setdefault("creating", form.creating)
-        return SaveResult(
-            self.data, form=form, message=message, extra={"form_error": message, **extra}
-        )
+        return SaveResult(form=form, message=message, extra={"form_error": message, **extra})
 
     def record(self, action: str, **fields: Any) -> None:
         record(self.person, self.target, action, **fields)
 
+    def read_back(self) -> changes.Snapshot | None:
+        """The config as Quay holds it now (``None`` when it cannot be read)."""
+        config = quietly(self.target.read_config, self.client)
+        return self.target.snapshot(config) if config is not None else None
+
 
 def save(
-    client: QuayClient, person: Person, target: RepoTarget, posted: QueryDict, now: datetime
+    client: QuayClient, person: Person, target: MirrorKind, posted: QueryDict, now: datetime
 ) -> SaveResult:
-    """Create or update ``target``'s mirror config from the posted settings form.
+    """Create or update ``target``'s mirror config from its posted settings form.
 
     Every read here asks Quay afresh (no cached answer): what is sent is decided from them,
     and a change someone else made a second ago must be seen as a conflict."""
     client = fresh(client)
-    data = load(client, person, target, now)
-    job = _Save(client, person, target, posted, now, data)
-    creating = not posted.get("loaded")
-
-    action = posted.get("rules_action", "")
-    if action:  # the editor without JavaScript: a row added or removed, nothing sent
-        form = build_form(data, bound=rows_after(posted, action), creating=creating)
-        form.suppress_errors()
-        result = job.again(form)
-        result.extra["focus_rules"] = True
-        return result
-
-    mirror_error = data.mirror.error
-    if mirror_error is not None and not isinstance(mirror_error, QuayNotFound):
-        form = _offline_form(data, posted, creating)
-        form.is_valid()
-        if isinstance(mirror_error, QuayForbidden):
-            message = (
-                "Nothing was saved: Quay does not let you change this mirror "
-                f"({refusals.refusal(mirror_error)})."
-            )
-        else:
-            # Quay down, slow or failing (5xx): say which, in Quay's own words for it.
-            message = (
-                f"Nothing was saved: {mirror_error.message} "
-                "Your changes are still here; press Save again."
-            )
-        return job.again(form, message)
-    form = build_form(data, bound=posted, creating=creating)
+    creating = not posted.get("loaded")  # a form drawn without a config sets one up
+    loaded = changes.unsign(target.namespace, target.name, posted.get("loaded") or "")
+    got_config, got_reads = parallel(
+        lambda: target.read_config(client),
+        lambda: target.save_reads(client, person.username, posted, loaded),
+    )
+    for outcome in (got_config, got_reads):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    config = got_config.value
+    if got_config.error is not None and not isinstance(got_config.error, QuayNotFound):
+        return _unreadable(target, posted, now, got_config.error, creating)
+    reads = got_reads.value or {}
+    job = _Save(client, person, target, posted, now, config, reads)
+    form = target.settings_form(posted, config, now, creating=creating, **reads)
     if not form.is_valid():
-        return job.again(form, "Nothing was saved: correct the fields marked below.")
-    if data.config is None:
+        return job.again(form, NOT_VALID)
+    if config is None:
+        if not creating:
+            form = target.settings_form(None, None, now)
+            return job.again(
+                form,
+                f"Nothing was saved: the mirror config you were editing no longer exists in "
+                f"Quay ({target}).",
+            )
         return _create(job, form)
     return _update(job, form)
 
 
-def _offline_form(data: PageData, posted: QueryDict, creating: bool) -> MirrorSettingsForm:
-    """The form as posted when the current config could not be read (from the form's signed
-    copy of the config it was loaded with, so the stored username is still known)."""
-    loaded = changes.unsign(data.namespace, data.name, posted.get("loaded") or "")
+def _unreadable(
+    target: MirrorKind, posted: QueryDict, now: datetime, error: QuayError, creating: bool
+) -> SaveResult:
+    """The config could not be read: nothing is sent. The form comes back as posted, drawn
+    from its signed copy of the config it was loaded with (so the stored username is known)."""
+    loaded = changes.unsign(target.namespace, target.name, posted.get("loaded") or "")
     username = (loaded or {}).get("external_registry_username") or ""
-    initial = {
-        **MirrorSettingsForm.initial_from(None, data.now),
-        "external_registry_username": username,
-    }
-    return build_form(
-        data, bound=posted, initial=initial, creating=creating, stored_password=bool(username)
+    form = target.settings_form(
+        posted, None, now, creating=creating, stored_password=bool(username)
     )
+    form.initial["external_registry_username"] = username
+    form.is_valid()
+    if isinstance(error, QuayForbidden):
+        message = (
+            f"Nothing was saved: Quay does not let you change {target} ({refusals.refusal(error)})."
+        )
+    else:
+        # Quay down, slow or failing (5xx): say which, in Quay's own words for it.
+        message = (
+            f"Nothing was saved: {error.message} Your changes are still here; press Save again."
+        )
+    if posted.get("external_registry_password"):
+        form.password_not_sent()
+    return SaveResult(form=form, message=message, extra={"form_error": message})
 
 
 # -- confirmations ---------------------------------------------------------------------------
 
 
-def _deletions_to_confirm(job: _Save, patterns: list[str]) -> list[str]:
-    """Current tags the new rule would have the next sync delete, unless already confirmed
-    (the confirmation names the very tags, so a different list asks again)."""
-    if job.data.tag_names is None:
-        return []
-    deleted = sorted(globs.preview(patterns, job.data.tag_names).deleted)
-    if not deleted or job.posted.get("confirm_delete_tags") == ",".join(deleted):
-        return []
-    return deleted
-
-
-def _deletion_words(deleted: list[str]) -> str:
-    more = f" and {len(deleted) - 10} more" if len(deleted) > 10 else ""
-    shown = ", ".join(deleted[:10]) + more
-    return f"{len(deleted)} tag{'s' if len(deleted) != 1 else ''} ({shown})"
-
-
-def _starts_in_past(asked: list[changes.Change], now: datetime) -> bool:
-    for change in asked:
-        if change.field == "sync_start_date" and change.new:
-            return starts_in_past(parse_quay_datetime(change.new), now)
-    return False
-
-
 def _confirmations(
-    job: _Save, form: MirrorSettingsForm, asked: list[changes.Change], mine: changes.Snapshot
+    job: _Save, form: SettingsForm, asked: list[changes.Change], mine: changes.Snapshot
 ) -> tuple[dict[str, Any], list[str]]:
-    """What the person must confirm before this update is sent, and why (in words)."""
-    config = job.data.config
-    assert config is not None
+    """What the person must confirm before this save is sent, and why (in words): a sync
+    under way that the save disturbs, the kind's own (a repository's tags to delete), a start
+    date in the past on a mirror that runs on schedule (the worker starts at once)."""
+    target, config, cleaned = job.target, job.config, form.cleaned_data
     confirm: dict[str, Any] = {}
     notes = []
-    running = mirror_status.describe(config, job.now).changes_by_itself  # not a dead worker's
-    if running and not form.cleaned_data.get("confirm_during_sync"):
-        confirm["confirm_sync"] = True
-        notes.append(
-            "a sync is running; saving now can disturb it (Quay restarts its bookkeeping on "
-            "every change)"
-        )
-    rule_changed = any(c.field == "root_rule" for c in asked)
-    deleted = _deletions_to_confirm(job, mine["root_rule"]) if rule_changed else []
-    if deleted:
-        confirm["confirm_delete"] = deleted
-        notes.append(f"the next sync would delete {_deletion_words(deleted)}")
-    if _starts_in_past(asked, job.now) and not job.posted.get("confirm_past_start"):
-        confirm["past_start"] = True
-        notes.append("the start date is in the past, so Quay will start a sync right away")
+    sent = {change.field: change.new for change in asked}
+    warning = target.sync_warning(config, job.now, sent) if config is not None else None
+    if warning is not None and not warning.stuck and not cleaned.get("confirm_during_sync"):
+        confirm.update(confirm_sync=True, sync_warning=warning)
+        notes.append(target.sync_note)
+    more, more_notes = target.more_confirmations(
+        job.client, config, asked, mine, job.posted, job.reads
+    )
+    confirm.update(more)
+    notes.extend(more_notes)
+    start = parse_quay_datetime(sent.get("sync_start_date"))
+    enabled = sent.get("is_enabled", mine.get("is_enabled"))
+    past = enabled and config is not None and starts_in_past(start, job.now)
+    if past and not cleaned.get("confirm_past_start"):
+        confirm.update(past_start=True, past_start_words=target.past_start_words)
+        notes.append(target.past_start_note)
     return confirm, notes
 
 
@@ -214,7 +200,7 @@ def _read_back_and_record(
 ) -> SaveResult:
     """After Quay accepted a create or update: read it back, say what took effect, audit it."""
     result = job.done()
-    after = _read_back(job)
+    after = job.read_back()
     created = action == AuditEntry.Action.CREATE
     ok, dropped = _report(result, headline, asked, password, after, headline_only=created)
     not_applied = [c for c, _ in changes.verify(asked, after).not_applied] if after else []
@@ -288,7 +274,7 @@ def _not_applied_advice(field_name: str) -> str:
 
 def _refused(
     job: _Save,
-    form: MirrorSettingsForm,
+    form: SettingsForm,
     error: QuayError,
     action: str,
     asked: list[changes.Change],
@@ -298,15 +284,15 @@ def _refused(
 ) -> SaveResult:
     """A save Quay refused: its reason at the field, in the audit as refused.
 
-    Quay applies an update's fields one by one and stops at the first it refuses, so after a
-    refused update the config is read back: what did take effect is said (and audited as
-    applied), never "nothing was saved" when something was."""
+    Quay may apply an update's fields one by one and stop at the first it refuses (a
+    repository mirror's PUT does), so after a refused update the config is read back: what
+    did take effect is said (and audited as applied), never "nothing was saved" when
+    something was."""
     refusals.add_to_form(form, error, sent)
     reason = refusals.refusal(error, sent)
     applied: list[changes.Change] = []
-    after: changes.Snapshot | None = None
     if action == AuditEntry.Action.UPDATE:
-        after = _read_back(job)
+        after = job.read_back()
         applied = changes.verify(asked, after).applied if after is not None else []
         if after is None:
             message += (
@@ -335,21 +321,9 @@ def _refused(
     return job.again(form, message)
 
 
-def _read_back(job: _Save) -> changes.Snapshot | None:
-    """The config as Quay holds it now (``None`` when it cannot be read)."""
-    config = quietly(job.target.read_config, job.client)
-    return changes.snapshot(config) if config is not None else None
-
-
-def _not_sent(job: _Save, form: MirrorSettingsForm, error: QuayBusy) -> SaveResult:
-    """The dashboard's own call budget was full: nothing reached Quay (and nothing is audited:
-    nothing happened)."""
-    return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
-
-
 def _unanswered(
     job: _Save,
-    form: MirrorSettingsForm,
+    form: SettingsForm,
     error: QuayError,
     action: str,
     asked: list[changes.Change],
@@ -361,7 +335,7 @@ def _unanswered(
     a 5xx the call is over, so what it does not show was not applied. Never "failed" blindly."""
     why = refusals.unanswered(job.client.timeout, error)
     try:
-        after: changes.Snapshot | None = changes.snapshot(job.target.read_config(job.client))
+        after: changes.Snapshot | None = job.target.snapshot(job.target.read_config(job.client))
     except QuayUnauthorized:
         raise
     except QuayNotFound:
@@ -414,7 +388,7 @@ def _unanswered(
 
 def _ended_short(
     job: _Save,
-    form: MirrorSettingsForm,
+    form: SettingsForm,
     error: QuayError,
     why: str,
     action: str,
@@ -448,84 +422,94 @@ def _ended_short(
     )
 
 
-# -- create ----------------------------------------------------------------------------------
-
-
-def _create(job: _Save, form: MirrorSettingsForm) -> SaveResult:
-    data = job.data
-    repo = data.repository.value
-    if not form.creating:
-        return job.again(
-            build_form(data),
-            "Nothing was saved: the mirror config you were editing no longer exists in Quay.",
-        )
-    if repo is not None and not repo.is_mirror:
-        return job.again(
-            form, "Nothing was saved: switch the repository to mirror state first (below)."
-        )
-
-    cleaned = form.cleaned_data
-    mine = changes.snapshot_from_form(cleaned)
-    deleted = _deletions_to_confirm(job, mine["root_rule"])
-    if deleted:
-        return job.again(
-            form,
-            f"Nothing was created yet: the first sync would delete {_deletion_words(deleted)}. "
-            "Tick the box to confirm and press the button again.",
-            confirm_delete=deleted,
-        )
-    creds, password = changes.credentials_update(
-        username=cleaned["external_registry_username"],
-        password=cleaned["external_registry_password"],
-        remove=False,
-    )
-    asked = [changes.Change(f, None, v) for f, v in mine.items()]
-    shown = changes.created(mine)  # the audit leaves out empty and default values
+def _send(
+    job: _Save,
+    form: SettingsForm,
+    action: str,
+    payload: dict[str, Any],
+    asked: list[changes.Change],
+    audited: list[changes.Change],
+    mine: changes.Snapshot,
+    password: str,
+) -> SaveResult | None:
+    """Send the create or update: ``None`` when Quay took it, else the page again with what
+    happened (nothing sent, no answer, or Quay's refusal at its field)."""
+    target = job.target
+    creating = action == AuditEntry.Action.CREATE
     try:
-        job.client.create_mirror(
-            job.target.namespace, job.target.name, {**changes.to_update(asked), **creds}
-        )
+        if creating:
+            target.create_config(job.client, payload)
+        else:
+            target.update_config(job.client, payload)
     except QuayUnauthorized:
         raise
     except QuayBusy as error:
-        return _not_sent(job, form, error)
+        # The dashboard's own call budget was full: nothing reached Quay (and nothing is
+        # audited: nothing happened).
+        return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
     except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
-        return _unanswered(job, form, error, AuditEntry.Action.CREATE, asked, shown, password)
+        return _unanswered(job, form, error, action, asked, audited, password)
     except QuayConflict:
         return job.again(
             form,
             "Nothing was saved: someone created this mirror's config meanwhile. Reload the "
             "page to see it.",
         )
+    except QuayNotFound:
+        gone = "does not exist (any more)" if not creating else "cannot be set up here"
+        return job.again(form, f"Nothing was saved: Quay says {target} {gone}.")
     except QuayError as error:
-        words = "Quay did not create the mirror."
-        return _refused(job, form, error, AuditEntry.Action.CREATE, shown, mine, password, words)
+        words = f"Quay did not set up {target}." if creating else "Nothing was saved."
+        return _refused(job, form, error, action, audited, mine, password, words)
+    return None
 
-    headline = (
-        f"Mirror created: {mine['external_reference']}, tags "
-        f"{changes.format_value('root_rule', mine['root_rule'])}, every "
-        f"{changes.format_value('sync_interval', mine['sync_interval'])}, robot "
-        f"{mine['robot_username']}"
+
+# -- create ----------------------------------------------------------------------------------
+
+
+def _create(job: _Save, form: SettingsForm) -> SaveResult:
+    cleaned = form.cleaned_data
+    mine = job.target.form_snapshot(cleaned)
+    asked = [changes.Change(f, None, v) for f, v in mine.items()]
+    confirm, notes = job.target.more_confirmations(
+        job.client, None, asked, mine, job.posted, job.reads
     )
+    if confirm:
+        return job.again(
+            form,
+            f"Nothing was created yet: {'; '.join(notes)}. Tick the box to confirm and press "
+            "the button again.",
+            **confirm,
+        )
+    creds, password = changes.credentials_update(
+        username=cleaned["external_registry_username"],
+        password=cleaned["external_registry_password"],
+        remove=False,
+    )
+    shown = changes.created(mine, job.target.fields)  # the audit leaves out empty values
+    payload = job.target.payload({**mine, **creds}, None, cleaned)
+    refused = _send(job, form, AuditEntry.Action.CREATE, payload, asked, shown, mine, password)
+    if refused is not None:
+        return refused
+    headline = job.target.created_words(mine, job.now)
     return _read_back_and_record(job, AuditEntry.Action.CREATE, headline, asked, shown, password)
 
 
 # -- update ----------------------------------------------------------------------------------
 
 
-def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
-    target, config = job.target, job.data.config
-    assert config is not None
-    current = changes.snapshot(config)
+def _update(job: _Save, form: SettingsForm) -> SaveResult:
+    target, config = job.target, job.config
+    current = target.snapshot(config)
     cleaned = form.cleaned_data
-    mine = changes.snapshot_from_form(cleaned)
+    mine = target.form_snapshot(cleaned)
     loaded = changes.unsign(target.namespace, target.name, cleaned.get("loaded") or "")
     if loaded is None:
         return _conflict(job, None, current, mine)
 
     # Only the fields this person changed matter: someone else's change to another field (or
     # the worker moving the next run after a sync) is kept, not a conflict.
-    own = changes.diff(loaded, mine)
+    own = changes.diff(loaded, mine, target.fields)
     if changes.clashes(loaded, current, own):
         return _conflict(job, loaded, current, mine)
     mine = {**current, **{change.field: change.new for change in own}}
@@ -538,9 +522,9 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
         password=cleaned["external_registry_password"],
         remove=remove,
     )
-    if remove and not current["external_registry_username"]:
+    if remove and not form.stored_password:
         creds, password = {}, ""  # nothing stored: nothing to remove
-    asked = changes.diff(current, mine)
+    asked = changes.diff(current, mine, target.fields)
     if not asked and not creds:
         result = job.done()
         result.say("info", "Nothing to save: the settings are the same as in Quay.")
@@ -553,20 +537,11 @@ def _update(job: _Save, form: MirrorSettingsForm) -> SaveResult:
             f"Nothing was saved yet: {'; '.join(notes)}. Tick the box to confirm and save again.",
             **confirm,
         )
-    try:
-        job.client.update_mirror(
-            target.namespace, target.name, {**changes.to_update(asked), **creds}
-        )
-    except QuayUnauthorized:
-        raise
-    except QuayBusy as error:
-        return _not_sent(job, form, error)
-    except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
-        return _unanswered(job, form, error, AuditEntry.Action.UPDATE, asked, asked, password)
-    except QuayError as error:
-        return _refused(
-            job, form, error, AuditEntry.Action.UPDATE, asked, mine, password, "Nothing was saved."
-        )
+    values = {**{change.field: change.new for change in asked}, **creds}
+    payload = target.payload(values, config, cleaned)
+    refused = _send(job, form, AuditEntry.Action.UPDATE, payload, asked, asked, mine, password)
+    if refused is not None:
+        return refused
     return _read_back_and_record(job, AuditEntry.Action.UPDATE, "Saved", asked, asked, password)
 
 
@@ -585,22 +560,23 @@ def _conflict(
     """
     target = job.target
     base = loaded or current
-    own = changes.diff(base, mine)
+    own = changes.diff(base, mine, target.fields)
     merged = {**current, **{change.field: change.new for change in own}}
     posted = job.posted.copy()
+    for name, value in merged.items():
+        if isinstance(value, bool) and not value:
+            posted.pop(name, None)
     for key, values in data_from_snapshot(merged).items():
         posted.setlist(key, values)
-    for flag in ("is_enabled", "verify_tls", "unsigned_images"):
-        if not merged.get(flag):
-            posted.pop(flag, None)
     posted["loaded"] = changes.sign(target.namespace, target.name, current)
-    fresh = build_form(job.data, bound=posted, creating=False)
-    fresh.is_valid()
-    rows, by_worker = changes.conflict_rows(base, current, mine)
+    fresh_form = target.settings_form(posted, job.config, job.now)
+    fresh_form.is_valid()
+    rows, by_worker = changes.conflict_rows(base, current, mine, target.fields)
     return job.again(
-        fresh,
+        fresh_form,
         changes.conflict_words(loaded is None, by_worker),
         conflict=rows,
         conflict_by_worker=by_worker,
-        conflict_mine=changes.diff(current, merged),
+        conflict_mine=changes.diff(current, merged, target.fields),
+        discard_url=target.url("page"),
     )

@@ -6,32 +6,24 @@ discovered so far (the source's names as Quay last listed them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from dashboard.mirrors import clock
 from dashboard.mirrors.forms.organization import (
-    PROXIES,
     REGISTRY_CONFIG,
     OrgMirrorForm,
     filter_matches,
 )
-from dashboard.mirrors.operations.org_save import config_snapshot
+from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, filter_editor, row_items
-from dashboard.mirrors.rules import changes, globs
+from dashboard.mirrors.rules import globs
 from dashboard.mirrors.rules.org_status import during_sync
 from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
-#: The form's confirmations: drawn in their boxes, when asked for (settings_form.html).
-CONFIRMATIONS = ("confirm_during_sync", "confirm_past_start")
-#: The fields in the order the form declares them (the hidden ones and the boxes apart).
-ORDER = tuple(
-    name
-    for name in OrgMirrorForm.base_fields
-    if name not in ("drawn_zone", "loaded", *CONFIRMATIONS)
-)
+ORDER = OrgMirrorForm.ORDER
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
@@ -76,28 +68,6 @@ def filters_context(
     }
 
 
-def drawn_from(org: str, config: OrgMirrorConfig) -> str:
-    """The signed snapshot a form drawn from ``config`` carries (see ``org_settings.save``)."""
-    return changes.sign(org, "", config_snapshot(config))
-
-
-def _defaults(org: str, robots: list[str]) -> dict[str, Any]:
-    mirror_robot = f"{org}+mirror"
-    start = (clock.now() + timedelta(minutes=5)).replace(second=0, microsecond=0)
-    return {
-        "external_registry_type": "quay",
-        "robot_username": mirror_robot if mirror_robot in robots else (robots[0] if robots else ""),
-        "visibility": "private",
-        "is_enabled": True,
-        "sync_start_date": start,
-        "sync_interval_value": 24,
-        "sync_interval_unit": "hours",
-        "skopeo_timeout_value": 5,
-        "skopeo_timeout_unit": "minutes",
-        "verify_tls": True,
-    }
-
-
 def org_form_context(
     client: QuayClient,
     org: str,
@@ -113,13 +83,10 @@ def org_form_context(
     ``settings_form.html#sync_warning``) and the filter editor's context for the settings
     template (``focus``: the editor's row that takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
-    if form is None and config is not None:
-        form = OrgMirrorForm(config=config)
-        form.initial["loaded"] = drawn_from(org, config)
-    elif form is None:
-        form = OrgMirrorForm(initial=_defaults(org, robots))
-    form.initial["org"] = org
-    if robots:
+    now = now or clock.now()
+    if form is None:
+        form = OrgTarget(org).settings_form(None, config, now, robots=robots)
+    elif robots:
         form.fields["robot_username"].widget.attrs["list"] = "org-robots"
     if config is None:
         names = []  # a new mirror has discovered nothing yet
@@ -133,10 +100,9 @@ def org_form_context(
             if name in form.fields and name not in REGISTRY_CONFIG
         ],
         "network_fields": [(name, form[name]) for name in REGISTRY_CONFIG],
-        "network_open": any(form[name].value() for name in PROXIES)
-        or any(name in form.errors for name in REGISTRY_CONFIG),
+        "network_open": form.network_open,
         "robots": robots,
-        **_sync_context(config, now or clock.now()),
+        **_sync_context(config, now),
         **filters_context(org, form.filter_rows(), names, form, focus),
     }
 

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from dashboard.mirrors.forms.repository import MirrorSettingsForm, data_from_pending
+from dashboard.mirrors.forms.base import SettingsForm, data_from_pending
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.pages.audit import audit_rows, can_read_config
@@ -162,35 +163,35 @@ def build_form(
     bound: Any = None,
     initial: dict[str, Any] | None = None,
     creating: bool | None = None,
-    stored_password: bool | None = None,
 ) -> MirrorSettingsForm:
-    """The settings form for this page: loaded with the config (or a new mirror's defaults).
-
-    ``stored_password``: whether Quay holds credentials (default: the config says so)."""
-    config = data.config
-    if stored_password is None:
-        stored_password = bool(config and config.external_registry_username)
-    if creating is None:
-        creating = config is None
-    if initial is None:
-        initial = MirrorSettingsForm.initial_from(config, data.now)
-        if config is not None:
-            initial["loaded"] = changes.sign(data.namespace, data.name, changes.snapshot(config))
-        elif data.robot_names:
-            # A robot meant for mirroring if there is one, else the first.
-            named = [r for r in data.robot_names if "mirror" in r.split("+", 1)[-1]]
-            initial["robot_username"] = (named or data.robot_names)[0]
+    """The settings form for this page: loaded with the config (or a new mirror's defaults),
+    with the robots to choose from and what Quay says of architecture filters."""
     capabilities = data.capabilities
-    return MirrorSettingsForm(
+    return data.target.settings_form(
         bound,
-        namespace=data.namespace,
+        data.config,
+        data.now,
         robots=data.robot_names,
         robots_error=data.robots_error,
-        creating=creating,
-        stored_password=stored_password,
-        architectures=capabilities.value if capabilities and capabilities.ok else None,
+        capabilities=capabilities.value if capabilities and capabilities.ok else None,
         initial=initial,
+        creating=creating,
     )
+
+
+def redrawn(saved: SettingsForm, full: SettingsForm) -> SettingsForm:
+    """A form a save sent back (drawn with nothing read but the config), drawn again as the
+    page draws it (``full``, bound to the same data: the robots to choose from, …), with the
+    save's errors and Quay's refusals kept."""
+    if not saved.errors and not saved.is_bound:
+        return full
+    full.is_valid()
+    for name, errors in saved.errors.items():
+        shown = full.errors.get(name, [])
+        for error in errors:
+            if error not in shown:
+                full.add_error(name if name != "__all__" and name in full.fields else None, error)
+    return full
 
 
 def _mirror_error(data: PageData) -> str:
@@ -321,6 +322,8 @@ def page(
     dead_sync = bool(shown and shown.is_active and not shown.changes_by_itself)
     if form is None and (config is not None or missing == "no_config"):
         form = build_form(data)
+    elif form is not None and form.is_bound and not getattr(form, "suppressed", False):
+        form = redrawn(form, build_form(data, bound=form.data, creating=form.creating))
     rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
     history = _history(data, now) if data.logs.ok else None
     context.update(

@@ -332,7 +332,11 @@ def format_value(name: str, value: Any) -> str:
 def describe_change(name: str, old: Any, new: Any) -> str:
     """ "interval: 6 hours → 12 hours"; "tags: + v2.*, - 1.2*"."""
     label = LABELS.get(name, name)
-    if name == "root_rule" and isinstance(old, list) and isinstance(new, list):
+    if (
+        name in ("root_rule", "repository_filters")
+        and isinstance(old, list)
+        and isinstance(new, list)
+    ):
         parts = [f"+ {p}" for p in new if p not in old] + [f"- {p}" for p in old if p not in new]
         if not parts:
             parts = ["order " + ", ".join(new)]
@@ -379,12 +383,12 @@ def audit_changes(
     return result
 
 
-def created(values: Mapping[str, Any]) -> list[Change]:
+def created(values: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> list[Change]:
     """A new config's fields as changes from nothing, leaving out empty and default values
     (no "username: none → none" in the audit)."""
     return [
         Change(name, None, values[name])
-        for name in FIELDS
+        for name in fields
         if name in values
         and values[name] not in (None, "", [])
         and not (name == "unsigned_images" and values[name] is False)

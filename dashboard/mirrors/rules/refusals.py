@@ -8,13 +8,15 @@ person can act on; :func:`field_for` says which form field a message is about.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from dashboard.quay.errors import QuayBadRequest, QuayError, QuayTimeout
 
 PREFIX = "Quay refused this"
 
-#: (words in Quay's message, lower case) -> the form field the message is about.
+#: (words in Quay's message, lower case) -> the form field the message is about; the first
+#: whose field the form has wins (a repository mirror's and an organization mirror's).
 _FIELD_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("sync_start_date", "datetime"), "sync_start_date"),
     (("skopeo_timeout",), "skopeo_timeout_value"),
@@ -24,15 +26,30 @@ _FIELD_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
         ("registry location", "external_reference", "external registry reference", "hostname"),
         "external_reference",
     ),
+    (("visibility",), "visibility"),
+    (("external_namespace",), "external_namespace"),
+    (
+        ("url", "hostname", "registry location", "credentials are not allowed"),
+        "external_registry_url",
+    ),
     (("password", "username"), "external_registry_username"),
     (("architecture",), "architecture_filter"),
     (("root_rule", "rule_value", "rule_kind", "tag pattern"), "root_rule"),
+    (("repository_filters",), "repository_filters"),
     (("verify_tls",), "verify_tls"),
     (("unsigned_images",), "unsigned_images"),
     (("http_proxy",), "http_proxy"),
     (("https_proxy",), "https_proxy"),
     (("no_proxy",), "no_proxy"),
 )
+
+#: A repository mirror's form fields (where a caller names none).
+_REPOSITORY_FIELDS = frozenset(_field for _, _field in _FIELD_HINTS) - {
+    "visibility",
+    "external_namespace",
+    "external_registry_url",
+    "repository_filters",
+}
 
 _SCHEMA_PATH = re.compile(r"On instance\['(\w+)'\]|schema\['properties'\]\['(\w+)'\]")
 
@@ -42,25 +59,26 @@ def quay_reason(message: str) -> str:
     return message.split("\n\n", 1)[0].strip() or message
 
 
-def _hinted_field(text: str) -> str | None:
+def _hinted_field(text: str, fields: Collection[str]) -> str | None:
     lowered = text.lower()
     for needles, field_name in _FIELD_HINTS:
-        if any(n in lowered for n in needles):
+        if field_name in fields and any(n in lowered for n in needles):
             return field_name
     return None
 
 
-def field_for(message: str) -> str | None:
-    """The form field a Quay 400 message is about, or ``None`` (then it goes on top).
+def field_for(message: str, fields: Collection[str] = _REPOSITORY_FIELDS) -> str | None:
+    """The field of ``fields`` (a form's) a Quay 400 message is about, or ``None`` (then it
+    goes on top).
 
     The first line is Quay's reason; a schema error names the property only in the dump after
     it (``On instance['skopeo_timeout_interval']``), so that is read next.
     """
-    found = _hinted_field(quay_reason(message))
+    found = _hinted_field(quay_reason(message), fields)
     if found:
         return found
     path = _SCHEMA_PATH.search(message)
-    return _hinted_field(path.group(1) or path.group(2)) if path else None
+    return _hinted_field(path.group(1) or path.group(2), fields) if path else None
 
 
 def _host(reference: str) -> str:
@@ -77,7 +95,8 @@ def explain(message: str, sent: dict[str, Any] | None = None) -> str:
     lowered = reason.lower()
     field = field_for(message)
     if "registry location is not allowed" in lowered:
-        host = _host(str(sent.get("external_reference") or "")) or "this registry"
+        source = sent.get("external_reference") or sent.get("external_registry_url") or ""
+        host = _host(str(source).split("://", 1)[-1]) or "this registry"
         return (
             f"This Quay does not allow mirroring from {host} (its administrator blocks "
             "private/internal registry addresses). Use another registry or ask your Quay admin."
@@ -116,9 +135,9 @@ def refusal(error: QuayError, sent: dict[str, Any] | None = None) -> str:
 
 def add_to_form(form: Any, error: QuayError, sent: dict[str, Any] | None = None) -> None:
     """Quay's refusal on the form: next to its field when known, on top otherwise."""
-    field_name = field_for(error.message) if isinstance(error, QuayBadRequest) else None
-    if field_name not in form.fields:
-        field_name = None
+    field_name = None
+    if isinstance(error, QuayBadRequest):
+        field_name = field_for(error.message, form.fields)
     form.add_error(field_name, refusal(error, sent))
 
 

@@ -22,6 +22,7 @@ from dashboard.mirrors.operations import save as mirror_settings
 from dashboard.mirrors.operations import state as repository_state
 from dashboard.mirrors.pages import editor as rule_editor
 from dashboard.mirrors.pages import repository as repository_page
+from dashboard.quay.cache import fresh
 
 from . import fragments
 from .fragments import REPOSITORY, acting
@@ -36,11 +37,22 @@ def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRe
     if request.method == "GET":  # e.g. back here after signing in again
         return HttpResponseRedirect(target.url("page"))
     client, person, now = acting(request)
+    action = request.POST.get("rules_action", "")
+    if action:  # the editor without JavaScript: a row added or removed, nothing sent
+        data = repository_page.load(client, person, target, now)
+        bound = rule_editor.rows_after(request.POST, action)
+        form = repository_page.build_form(data, bound=bound, creating=not bound.get("loaded"))
+        form.suppress_errors()
+        extra = {"focus_rules": True, "creating": form.creating}
+        context, status = repository_page.page(data, now, form=form, extra=extra)
+        return render(request, REPOSITORY, context, status=status)
     result = mirror_settings.save(client, person, target, request.POST, now)
     fragments.say(request, result.messages)
     if result.done:
         return HttpResponseRedirect(target.url("page"))
-    context, status = repository_page.page(result.data, now, form=result.form, extra=result.extra)
+    # The page again, read afresh as the save was: it shows what Quay holds now.
+    data = repository_page.load(fresh(client), person, target, now)
+    context, status = repository_page.page(data, now, form=result.form, extra=result.extra)
     return render(request, REPOSITORY, context, status=status)
 
 

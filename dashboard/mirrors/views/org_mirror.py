@@ -26,11 +26,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.forms.base import data_from_pending
 from dashboard.mirrors.forms.organization import OrgMirrorForm
-from dashboard.mirrors.forms.repository import data_from_pending
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.operations import org_admin, press
-from dashboard.mirrors.operations import org_save as org_settings_service
+from dashboard.mirrors.operations import org_admin, press, save
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.pages import editor as rule_editor
 from dashboard.mirrors.pages import org_history
@@ -50,7 +49,6 @@ ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
 EDITOR = "mirrors/settings_form.html"
 AUDIT_LENGTH = 10
-NOT_VALID = "Nothing was sent to Quay: correct the fields marked below."
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
@@ -104,7 +102,7 @@ def _restored(request: HtmxHttpRequest, org: str, context: dict) -> OrgMirrorFor
         return None
     if config is None and context.get("missing") != "setup":
         return None
-    form = OrgMirrorForm(data_from_pending(pending), config=config, initial={"org": org})
+    form = OrgTarget(org).settings_form(data_from_pending(pending), config, acting(request)[2])
     form.is_valid()
     messages.info(request, RESTORED)
     return form
@@ -151,45 +149,22 @@ def _page(
 def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
-    context = _context(request, org)
-    config = context.get("config")
-    creating = config is None
-    if creating and context.get("missing") != "setup":
-        messages.add_message(
-            request, messages.ERROR, context.get("missing_words") or context.get("page_error", "")
-        )
-        return HttpResponseRedirect(target.url("page"))
     action = request.POST.get("rules_action", "")
     if action:  # the filter editor without JavaScript: a row added or removed, nothing sent
+        context = _context(request, org)
         posted = rule_editor.rows_after(request.POST, action, rule_editor.REPOSITORY_FILTERS)
-        form = OrgMirrorForm(posted, config=config, initial={"org": org})
+        form = target.settings_form(posted, context.get("config"), now)
         form.suppress_errors()
         rows = posted.getlist("repository_filters")
         return _page(request, org, context, form, rule_editor.focus_after(action, rows))
-    form = OrgMirrorForm(request.POST, config=config, initial={"org": org} if creating else None)
-    if not creating:
-        form.initial["org"] = org
-    if not form.is_valid():
-        return _page(request, org, context, form, extra={"form_error": NOT_VALID})
-    result = (org_settings_service.create if creating else org_settings_service.save)(
-        client, person, target, form, now
-    )
+    result = save.save(client, person, target, request.POST, now)
+    for level, text in result.messages:
+        messages.add_message(request, getattr(messages, level.upper()), text)
+    if result.done:
+        return HttpResponseRedirect(target.url("page"))
     # The form back (what was typed, never the password): why is said on top of it, in the
     # summary that links to each field in error and each confirmation asked.
-    said = {"form_error": " ".join(text for _level, text in result.said)}
-    if result.conflict:  # the form again, tied to Quay's current config
-        return _page(
-            request, org, _context(request, org), result.form, extra={**said, **result.conflict}
-        )
-    if result.confirm:  # nothing sent: the page as it was read, with the boxes to tick
-        form.password_not_kept()
-        return _page(request, org, context, form, extra={**said, **result.confirm})
-    if result.keep_form or result.field_errors or (not result.ok and result.config is None):
-        form.password_not_kept()
-        return _page(request, org, _context(request, org), form, extra=said)
-    for level, text in result.said:
-        messages.add_message(request, getattr(messages, level.upper()), text)
-    return HttpResponseRedirect(target.url("page"))
+    return _page(request, org, _context(request, org), result.form, extra=result.extra)
 
 
 def _names(request: HtmxHttpRequest, org: str) -> list[str] | None:
