@@ -201,9 +201,9 @@ class OrgMirrorForm(SettingsForm):
         if "remove_credentials" in self.fields:
             self.fields["remove_credentials"].label = "Remove the stored credentials"
         if "confirm_during_sync" in self.fields:  # what it does is said above the box
-            self.fields["confirm_during_sync"].label = (
-                "Save anyway: I understand what this does to the running sync"
-            )
+            self.fields[
+                "confirm_during_sync"
+            ].label = "Save anyway: I understand what this does to the running sync"
         if config is not None:
             # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
             self.fields["external_registry_type"].disabled = True
