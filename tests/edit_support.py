@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils import timezone
 
-from dashboard.mirrors.forms import MirrorSettingsForm
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
 
 
 def page(client: Any, namespace: str, name: str, **kwargs: Any) -> Any:

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 
-from dashboard.mirrors import changes
-from dashboard.mirrors.forms import MirrorSettingsForm, data_from_pending, data_from_snapshot
-from dashboard.mirrors.services.rule_editor import tag_editor
+from dashboard.mirrors.forms.base import data_from_pending, data_from_snapshot
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
+from dashboard.mirrors.pages.editor import tag_editor
+from dashboard.mirrors.rules import changes
 from dashboard.quay.models import (
     ARCHITECTURES,
     MirrorConfig,

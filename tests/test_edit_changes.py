@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.mirrors import changes
+from dashboard.mirrors.rules import changes
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 
 WHEN = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboard.mirrors.forms import check_reference
+from dashboard.mirrors.forms.repository import check_reference
 from dashboard.mirrors.models import AuditEntry
 
 from .edit_support import clear_log, form_data, mirror_posts, mirror_puts, page, save, text

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
-from dashboard.mirrors.refusals import field_for, quay_reason
+from dashboard.mirrors.rules.refusals import field_for, quay_reason
 
 from .edit_support import clear_log, form_data, mirror_puts, page, save, text
 

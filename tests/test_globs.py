@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.mirrors.globs import check_pattern, check_rows, clean_patterns, preview
+from dashboard.mirrors.rules.globs import check_pattern, check_rows, clean_patterns, preview
 
 
 @pytest.mark.parametrize("pattern", ["latest", "v1.*", "1.2?", "[0-9]*", "[!a]*", "3.*-alpine"])

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from dashboard.mirrors.changes import describe_log, format_value
+from dashboard.mirrors.rules.changes import describe_log, format_value
 from dashboard.quay.models import LogEntry
 
 

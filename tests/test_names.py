@@ -66,7 +66,7 @@ def test_an_unknown_url_is_the_dashboards_own_404(client_as, emulator):
 def test_a_failure_of_the_dashboard_is_its_own_500_page(client_as, emulator, monkeypatch):
     from django.test import Client
 
-    from dashboard.mirrors.services import audit_trail
+    from dashboard.mirrors.pages import audit as audit_trail
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")

@@ -1,11 +1,11 @@
-"""The organization mirror's history in words (``services.org_history``): which repository an
+"""The organization mirror's history in words (``pages.org_history``): which repository an
 entry of Quay's log is about, and only names the dashboard serves linked."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dashboard.mirrors.services.org_history import events, source_prefix
+from dashboard.mirrors.pages.org_history import events, source_prefix
 from dashboard.quay.models import LogEntry
 from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 from tests.test_org_status import config

@@ -95,9 +95,7 @@ def test_saving_while_its_repositories_sync_asks_first_and_sends_nothing(client_
         "gamma",
         "delta",
     ]
-    assert "Saved and read back from Quay: repositories to mirror." in text_of(
-        client.get(response["Location"])
-    )
+    assert "Saved: repositories to mirror: - broken." in text_of(client.get(response["Location"]))
 
 
 def test_asking_costs_the_pages_reads_and_the_saves_one_fresh_read(

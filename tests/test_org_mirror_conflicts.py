@@ -105,7 +105,7 @@ def test_the_same_change_made_by_both_is_no_conflict(olivia, emulator):
     data["visibility"] = "private"
     response = post_form(olivia, URL, data)
     after = olivia.get(response["Location"])
-    assert "Nothing to save: these are the settings Quay has." in text_of(after)
+    assert "Nothing to save: the settings are the same as in Quay." in text_of(after)
     assert writes(emulator, "orgnew") == []
 
 

@@ -87,7 +87,7 @@ def test_an_invalid_save_puts_a_focused_summary_on_top_linking_each_field(client
     html = response.content.decode()
     box = summary(html)
     assert 'tabindex="-1" autofocus' in box
-    assert "Nothing was sent to Quay: correct the fields marked below." in box
+    assert "Nothing was saved: correct the fields marked below." in box
     assert links(html) == {
         "#glob-editor": "Repositories to mirror: “my repo”: A pattern cannot contain spaces: "
         "repository names never do.",
@@ -141,7 +141,7 @@ def test_quays_refusal_is_summed_up_with_a_link_to_its_field(client_as, emulator
     data = form_data(client.get(ORGNEW))
     data["external_registry_url"] = "http://10.1.2.3"
     html = post_form(client, SAVE, data).content.decode()
-    assert "Quay refused the settings; see the field." in summary(html)
+    assert "Nothing was saved." in summary(html)
     assert links(html)["#id_external_registry_url"].startswith(
         "Source registry: Quay refused this: The provided registry URL is not allowed"
     )
@@ -175,14 +175,14 @@ def test_removing_the_credentials_never_drops_a_new_password_or_username(client_
     data = form_data(client.get(ORGNEW))
     clear_log(emulator)
     both = post_form(
-        client, SAVE, {**data, "clear_credentials": "on", "external_registry_password": "new"}
+        client, SAVE, {**data, "remove_credentials": "on", "external_registry_password": "new"}
     )
-    assert links(both.content.decode())["#id_clear_credentials"] == (
+    assert links(both.content.decode())["#id_remove_credentials"] == (
         "Remove the stored credentials: Either type a new password or remove the stored "
         "credentials, not both."
     )
     renamed = post_form(
-        client, SAVE, {**data, "clear_credentials": "on", "external_registry_username": "other"}
+        client, SAVE, {**data, "remove_credentials": "on", "external_registry_username": "other"}
     )
     assert (
         "You ticked “remove the stored credentials” and typed the username other: untick the box "
@@ -191,7 +191,7 @@ def test_removing_the_credentials_never_drops_a_new_password_or_username(client_
     assert 'name="external_registry_username" value="other"' in renamed.content.decode()
     assert writes(emulator, "orgnew") == []
     # Ticked with the stored username left as it is: both are removed, as before.
-    assert post_form(client, SAVE, {**data, "clear_credentials": "on"}).status_code == 302
+    assert post_form(client, SAVE, {**data, "remove_credentials": "on"}).status_code == 302
     assert writes(emulator, "orgnew") == [
         ("PUT", {"external_registry_username": "", "external_registry_password": None})
     ]
@@ -229,7 +229,7 @@ def test_a_save_quay_did_not_answer_comes_back_with_what_was_typed(client_as, em
     assert response.status_code == 200
     html = response.content.decode()
     assert "Quay did not answer within 1 s" in summary(html)
-    assert "Look again before saving again." in summary(html)
+    assert "see what it holds before saving again" in summary(html)
     assert '<option value="private" selected>' in html
     assert 'name="external_namespace" value="platform2"' in html
     assert AuditEntry.objects.get(namespace="orgnew", action="update").outcome == "unknown"

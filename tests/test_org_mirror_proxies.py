@@ -49,7 +49,7 @@ def test_a_new_proxy_is_sent_with_tls_and_its_credentials_stay_out_of_the_audit(
             },
         )
     ]
-    assert "Saved and read back from Quay: HTTPS proxy." in text_of(after)
+    assert "Saved: HTTPS proxy: none → http://***@proxy.example.com:3128." in text_of(after)
     assert registry_config(emulator, "orgnew")["proxy"]["https_proxy"] == secret_proxy
     entry = AuditEntry.objects.get(namespace="orgnew", action="update")
     assert list(entry.changes) == ["https_proxy"]  # TLS was sent, not changed
@@ -93,14 +93,14 @@ def test_clearing_the_last_proxy_sends_tls_alone(olivia, emulator):
         ("PUT", {"external_registry_config": {"verify_tls": False}})
     ]
     assert registry_config(emulator, "orgnew") == {"verify_tls": False}
-    assert "Saved and read back from Quay: HTTP proxy." in text_of(after)
+    assert "Saved: HTTP proxy: http://proxy:3128 → none." in text_of(after)
     assert "Proxies none" in text_of(after)
 
 
 def test_an_untouched_form_sends_no_proxy_and_a_bad_one_is_refused_before_sending(olivia, emulator):
     clear_log(emulator)
     response, after = save(olivia, "orgnew")
-    assert "Nothing to save: these are the settings Quay has." in text_of(after)
+    assert "Nothing to save: the settings are the same as in Quay." in text_of(after)
     response, _ = save(olivia, "orgnew", http_proxy="http://proxy .example.com:3128")
     assert response.status_code == 200
     assert "A proxy setting cannot contain spaces." in text_of(response)

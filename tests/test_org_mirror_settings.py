@@ -49,7 +49,7 @@ def test_only_the_changed_field_is_sent_and_read_back(client_as, emulator):
     assert writes(emulator, "orgnew") == [
         ("PUT", {"repository_filters": ["api", "front*", "docs-*"]})
     ]
-    assert "Saved and read back from Quay: repositories to mirror." in text_of(after)
+    assert "Saved: repositories to mirror: + docs-*, - worker." in text_of(after)
     assert quay_config(emulator, "orgnew")["repository_filters"] == ["api", "front*", "docs-*"]
     entry = AuditEntry.objects.get(namespace="orgnew", action="update")
     assert entry.outcome == "done"
@@ -88,7 +88,7 @@ def test_the_password_is_write_only_kept_when_empty_and_sent_with_its_username(c
     assert writes(emulator, "orgnew") == [("PUT", {"visibility": "private"})]
     assert record(emulator, "orgnew")["external_registry_password"] == "tok3n"
     clear_log(emulator)
-    save(client, "orgnew", clear_credentials="on")
+    save(client, "orgnew", remove_credentials="on")
     assert writes(emulator, "orgnew") == [
         ("PUT", {"external_registry_username": "", "external_registry_password": None})
     ]
@@ -127,7 +127,7 @@ def test_the_form_checks_what_quay_would_refuse_before_sending(client_as, emulat
         external_registry_url="ftp://x",
     )
     body = text_of(response)
-    assert "Nothing was sent to Quay" in body
+    assert "Nothing was saved: correct the fields marked below." in body
     assert "Quay syncs at most once a minute." in body
     assert "Quay takes a timeout from 30 seconds to 1 hour." in body
     assert "The robot must belong to orgnew" in body
@@ -218,10 +218,10 @@ def test_a_save_quay_did_not_answer_says_what_the_read_back_shows_and_is_audited
         response = client.get(response["Location"])
     body = text_of(response)
     assert "Quay did not answer within 1 s" in body
-    assert "reading the settings back, not applied: visibility of new repositories." in body
+    assert "the settings read back do not show all your changes yet" in body
     entry = AuditEntry.objects.get(namespace="orgnew", action="update")
     assert entry.outcome == "unknown"
-    assert entry.changes["visibility"] == {"from": "public", "to": "private"}
+    assert entry.changes["visibility"] == {"from": "public", "to": "private", "applied": None}
 
 
 def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.mirrors.org_status import counts_words, describe_org, unfinished
+from dashboard.mirrors.rules.org_status import counts_words, describe_org, unfinished
 from dashboard.quay.models import SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, OrgRepoStatus, SourceRegistryType
 

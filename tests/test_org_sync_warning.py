@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dashboard.mirrors.org_status import during_sync
+from dashboard.mirrors.rules.org_status import during_sync
 from dashboard.quay.models import SyncStatus
 from dashboard.quay.org_models import OrgRepoStatus
 

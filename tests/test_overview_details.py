@@ -189,7 +189,7 @@ def test_details_never_draw_an_answer_older_than_the_status_the_row_shows(client
     come from a config cached before that (it would put the old status back)."""
     from datetime import UTC, datetime, timedelta
 
-    from dashboard.mirrors.services.row_state import RowState
+    from dashboard.mirrors.overview.row_state import RowState
 
     client = client_as("alice")
     state = RowState.decode(states_of(first_paint(client), "acme/redis")[0])
@@ -214,7 +214,7 @@ def test_a_batch_asked_again_gets_what_its_slow_calls_brought_in(client_as, emul
     import time
     from datetime import UTC, datetime, timedelta
 
-    from dashboard.mirrors.services.row_state import RowState
+    from dashboard.mirrors.overview.row_state import RowState
     from dashboard.quay import cache as read_cache
 
     client = client_as("alice")

@@ -222,7 +222,7 @@ def test_a_listing_outage_keeps_what_health_reports(client_as, emulator, monkeyp
 
 
 def test_one_namespace_failing_says_counts_incomplete_one_of_n():
-    from dashboard.mirrors.services.overview import Overview
+    from dashboard.mirrors.overview.page import Overview
 
     data = Overview("alice", ["alice", "acme"], queried=["alice", "acme"])
     assert data.incomplete == ""

@@ -207,8 +207,8 @@ def test_without_the_feature_no_organization_row_and_no_call(client_as, emulator
 
 
 def test_organization_rows_have_controls_only_where_quay_may_let_the_person_act(emulator):
-    from dashboard.mirrors.services import overview_orgs
-    from dashboard.mirrors.services.person import Person
+    from dashboard.mirrors.overview import orgs as overview_orgs
+    from dashboard.mirrors.person import Person
     from dashboard.quay.client import QuayClient
     from tests.conftest import TOKENS
 
@@ -249,8 +249,8 @@ def test_on_a_phone_a_rows_counts_are_said_once(db):
     # already has them (failed, cancelled, synced, disabled) does not say them twice.
     from django.template.loader import render_to_string
 
-    from dashboard.mirrors.org_status import describe_org
-    from dashboard.mirrors.services.overview_orgs import OrgRow
+    from dashboard.mirrors.overview.orgs import OrgRow
+    from dashboard.mirrors.rules.org_status import describe_org
     from dashboard.quay.org_models import OrgRepoStatus
     from tests.test_org_status import NOW, config
 

@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from dashboard.mirrors.services.row_state import RowState
+from dashboard.mirrors.overview.row_state import RowState
 from tests.overview_support import first_paint, settle
 from tests.test_overview import row_html, rows_of
 

@@ -1,8 +1,8 @@
-"""What the dashboard infers from what the sign-in learned (``services.person.Person``)."""
+"""What the dashboard infers from what the sign-in learned (``person.Person``)."""
 
 from __future__ import annotations
 
-from dashboard.mirrors.services.person import Person
+from dashboard.mirrors.person import Person
 
 
 def person(**access) -> Person:

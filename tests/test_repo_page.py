@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from dashboard.mirrors.services.person import Person
-from dashboard.mirrors.services.repository_page import load
-from dashboard.mirrors.services.target import RepoTarget
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.pages.repository import load
+from dashboard.mirrors.person import Person
 from dashboard.quay.models import MirrorConfig, Repository, SyncStatus
 
 from .edit_support import page, text
@@ -204,7 +204,7 @@ def test_the_page_calls_run_at_the_same_time(db):
 
 
 def test_many_robots_become_a_text_box_with_suggestions(db):
-    from dashboard.mirrors.forms import MirrorSettingsForm
+    from dashboard.mirrors.forms.repository import MirrorSettingsForm
 
     robots = [f"acme+bot{i:02}" for i in range(20)]
     form = MirrorSettingsForm(namespace="acme", robots=robots, initial={})

@@ -104,9 +104,11 @@ def test_metrics_add_up_every_worker(emulator: Emulator, tmp_path: Path):
     assert counted and float(counted.group(1)) == sent, text[:2000]
 
 
-def test_the_readme_gives_the_command_the_tests_run():
-    readme = (ROOT / "README.md").read_text()
-    assert " ".join(PRODUCTION_COMMAND) in readme
+@pytest.mark.parametrize("document", ["README.md", "docs/deploying.md"])
+def test_the_readme_gives_the_command_the_tests_run(document):
+    """The README's "Deploying" and the deployment guide give the command the tests run."""
+    text = (ROOT / document).read_text()
+    assert " ".join(PRODUCTION_COMMAND) in text
 
 
 def test_app_log_messages_are_escaped_but_tracebacks_keep_their_lines():

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from dashboard.mirrors.forms import MirrorSettingsForm
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.quay.models import MirrorConfig, SyncStatus
 
 from .edit_support import clear_log, form_data, mirror_puts, page, save, text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dashboard.mirrors import status
+from dashboard.mirrors.rules import status
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
@@ -350,7 +350,7 @@ def test_synced_says_when_it_last_synced_and_when_next_if_known():
 
 
 def test_last_result_words_come_from_one_place():
-    from dashboard.mirrors.services.overview import Row
+    from dashboard.mirrors.overview.page import Row
     from dashboard.quay.models import LogEntry
 
     ended = LogEntry("repo_mirror_sync_failed", NOW, None, {"message": "x"})

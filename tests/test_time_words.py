@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.mirrors.timefmt import at, clock, relative, seconds_in_words, short_duration
+from dashboard.mirrors.rules.timefmt import at, clock, relative, seconds_in_words, short_duration
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

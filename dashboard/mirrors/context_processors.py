@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from .org_status import ORG_CANCEL_WARNING
-from .status import CANCEL_WARNING
+from dashboard.mirrors.rules.org_status import ORG_CANCEL_WARNING
+from dashboard.mirrors.rules.status import CANCEL_WARNING
 
 
 def live_status(request: HttpRequest) -> dict[str, object]:

@@ -92,8 +92,8 @@ def record(
     outcome: str | None = None,
     message: str = "",
 ) -> AuditEntry:
-    """Write one audit entry: ``person`` (a ``services.person.Person``) did ``action`` on
-    ``target`` (a ``services.target.RepoTarget``). Never pass secret values in changes.
+    """Write one audit entry: ``person`` (a ``person.Person``) did ``action`` on
+    ``target`` (a ``kinds.repository.RepoTarget``). Never pass secret values in changes.
 
     ``outcome`` says how it went (an ``AuditEntry.Outcome``); without it, ``ok`` tells done
     from not fully applied. Credentials in proxy URLs (``http://user:password@proxy``) are

@@ -57,7 +57,7 @@ def test_edit_the_filters_with_the_glob_editor_and_save_them(
     page.get_by_label("Save anyway: I understand what this does to the running sync").check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
-        "Saved and read back from Quay: repositories to mirror."
+        "Saved: repositories to mirror: + leg*, + nothing-*, - beta, - gamma."
     )
     assert config(emulator, "orgmirror")["repository_filters"] == [
         "alpha",
@@ -78,5 +78,7 @@ def test_every_row_removed_means_every_repository(signed_in_page, emulator: Emul
         "No filter at all: every repository of the source is mirrored."
     )
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("#messages")).to_contain_text("Saved and read back from Quay")
+    expect(page.locator("#messages")).to_contain_text(
+        "Saved: repositories to mirror: - api, - worker, - front*."
+    )
     assert config(emulator, "orgnew")["repository_filters"] == []

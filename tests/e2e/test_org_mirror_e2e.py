@@ -107,7 +107,7 @@ def test_verify_filter_search_and_edit(signed_in_page, emulator: Emulator):
     page.get_by_label("Source namespace").fill("platform")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#messages")).to_contain_text(
-        "Saved and read back from Quay: source namespace."
+        "Saved: source namespace: nosuchproject → platform."
     )
     page.get_by_role("button", name="Verify connection").click()
     expect(page.locator("#verify-result")).to_contain_text("Connection successful")

@@ -9,10 +9,11 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString
 
+from dashboard.mirrors.overview.rows import dom_id as make_dom_id
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.timefmt import moment_html, seconds_in_words
+
 from ..models import redact_url
-from ..services.overview_rows import dom_id as make_dom_id
-from ..services.person import Person
-from ..timefmt import moment_html, seconds_in_words
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django import template
 
-from ..services.overview_orgs import OrgRow, refresh_seconds, summary
+from dashboard.mirrors.overview.orgs import OrgRow, refresh_seconds, summary
 
 register = template.Library()
 

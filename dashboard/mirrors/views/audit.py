@@ -1,6 +1,6 @@
 """The dashboard's own audit trail: who changed which mirror, when, and whether it took effect.
 
-``GET /audit/?namespace=&repository=&person=&page=`` (see ``services.audit_trail.page``).
+``GET /audit/?namespace=&repository=&person=&page=`` (see ``pages.audit.page``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.pages import audit as audit_trail
 
-from ..services import audit_trail
 from .fragments import acting
 
 

@@ -5,7 +5,7 @@
 ``POST /repo/<ns>/<name>/rules/check/``  per-row checks and the preview, as you type (htmx)
 ``POST /repo/<ns>/<name>/state/``        switch a NORMAL repository to MIRROR
 
-What a save does is ``services.mirror_settings``; the editor is ``services.rule_editor``.
+What a save does is ``operations.save``; the editor is ``pages.editor``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.operations import save as mirror_settings
+from dashboard.mirrors.operations import state as repository_state
+from dashboard.mirrors.pages import editor as rule_editor
+from dashboard.mirrors.pages import repository as repository_page
+from dashboard.quay.cache import fresh
 
-from ..services import mirror_settings, repository_page, repository_state, rule_editor
-from ..services.target import RepoTarget
 from . import fragments
 from .fragments import REPOSITORY, acting
 
@@ -31,13 +35,24 @@ RULES_TEMPLATE = "mirrors/settings_form.html"
 def save_settings(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     target = RepoTarget(namespace, name)
     if request.method == "GET":  # e.g. back here after signing in again
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     client, person, now = acting(request)
+    action = request.POST.get("rules_action", "")
+    if action:  # the editor without JavaScript: a row added or removed, nothing sent
+        data = repository_page.load(client, person, target, now)
+        bound = rule_editor.rows_after(request.POST, action)
+        form = repository_page.build_form(data, bound=bound, creating=not bound.get("loaded"))
+        form.suppress_errors()
+        extra = {"focus_rules": True, "creating": form.creating}
+        context, status = repository_page.page(data, now, form=form, extra=extra)
+        return render(request, REPOSITORY, context, status=status)
     result = mirror_settings.save(client, person, target, request.POST, now)
     fragments.say(request, result.messages)
     if result.done:
-        return HttpResponseRedirect(target.url("repo"))
-    context, status = repository_page.page(result.data, now, form=result.form, extra=result.extra)
+        return HttpResponseRedirect(target.url("page"))
+    # The page again, read afresh as the save was: it shows what Quay holds now.
+    data = repository_page.load(fresh(client), person, target, now)
+    context, status = repository_page.page(data, now, form=result.form, extra=result.extra)
     return render(request, REPOSITORY, context, status=status)
 
 
@@ -51,7 +66,7 @@ def rules(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     """
     target = RepoTarget(namespace, name)
     if not request.htmx:
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     action = request.POST.get("rules_action", "")
     rows = rule_editor.rows_after(request.POST, action).getlist("root_rule")
     focus = rule_editor.focus_after(action, rows)
@@ -65,7 +80,7 @@ def rules_check(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
     """Each row's checks (out-of-band) and the preview, while the person types (htmx)."""
     target = RepoTarget(namespace, name)
     if not request.htmx:
-        return HttpResponseRedirect(target.url("repo"))
+        return HttpResponseRedirect(target.url("page"))
     rows = request.POST.getlist("root_rule")
     context = rule_editor.editor(request.quay, target, request.POST, rows)
     return render(request, f"{RULES_TEMPLATE}#rules_check", context)
@@ -80,4 +95,4 @@ def switch_state(request: HtmxHttpRequest, namespace: str, name: str) -> HttpRes
     confirmed = request.POST.get("confirm") == "yes"
     result = repository_state.switch_to_mirror(client, person, target, confirmed=confirmed)
     messages.add_message(request, getattr(messages, result.level.upper()), result.message)
-    return HttpResponseRedirect(target.url("repo"))
+    return HttpResponseRedirect(target.url("page"))

@@ -17,12 +17,12 @@ from dashboard.accounts.access import access_of
 from dashboard.accounts.reauth import safe_next
 from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.overview.refresh import TabRefresh
+from dashboard.mirrors.overview.rows import Row
+from dashboard.mirrors.person import Person
 from dashboard.quay.client import QuayClient
 
 from .. import clock
-from ..services.overview_refresh import TabRefresh
-from ..services.overview_rows import Row
-from ..services.person import Person
 
 OVERVIEW = "mirrors/overview.html"
 STATUS = "mirrors/status.html"

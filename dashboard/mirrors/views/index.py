@@ -1,9 +1,9 @@
 """The overview (``/``): every mirror the person can see, and bulk Sync now / Cancel.
 
-The page is drawn from mirror health at once (``services.overview_first_paint``); its rows'
+The page is drawn from mirror health at once (``overview.first_paint``); its rows'
 details, the listings and the tab's refresh come as fragments (``overview_parts``). With
 ``details=all`` (where a browser without JavaScript is sent) it is drawn whole, every row
-with its details (``services.overview``)."""
+with its details (``overview.page``)."""
 
 from __future__ import annotations
 
@@ -17,16 +17,19 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.operations import press
+from dashboard.mirrors.overview import first_paint as overview_first_paint
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview import page as rows
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.rows import STATUS_CHOICES
+from dashboard.mirrors.pages.live import PollState
+from dashboard.mirrors.rules.outcomes import grouped
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
-from ..services import org_actions, overview_first_paint, overview_orgs, sync_actions
-from ..services import overview as rows
-from ..services.org_target import OrgTarget
-from ..services.overview_filters import Filters
-from ..services.overview_rows import STATUS_CHOICES
-from ..services.status_panel import PollState
-from ..services.target import RepoTarget
 from . import fragments
 from .fragments import OVERVIEW, acting
 
@@ -116,12 +119,12 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
         return render(request, "mirrors/overview_bulk.html", context)
     else:
         client, person, now = acting(request)
-        results = sync_actions.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
-        org_results = org_actions.perform_all(client, person, orgs, action, now)  # type: ignore[arg-type]
-        every = [*results, *org_results]
+        every = press.perform_all(client, person, [*selected, *orgs], action, now)  # type: ignore[arg-type]
+        results = [(t, r) for t, r in every if isinstance(t, RepoTarget)]
+        org_results = [(t, r) for t, r in every if isinstance(t, OrgTarget)]
         context.update(
             results=every,
-            grouped=sync_actions.grouped(every),
+            grouped=grouped(every),
             done=sum(result.ok for _, result in every),
         )
         if request.htmx:

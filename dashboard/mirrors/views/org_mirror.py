@@ -26,20 +26,22 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.forms.base import data_from_pending
+from dashboard.mirrors.forms.organization import OrgMirrorForm
+from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.operations import org_admin, press, save
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.pages import editor as rule_editor
+from dashboard.mirrors.pages import org_history
+from dashboard.mirrors.pages.audit import audit_rows
+from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
+from dashboard.mirrors.pages.organization import RepoQuery, look
+from dashboard.mirrors.pages.repository import RESTORED
+from dashboard.mirrors.rules.org_status import during_sync
+from dashboard.mirrors.rules.outcomes import Action
 from dashboard.quay.fanout import parallel
 
-from ..forms import data_from_pending
 from ..models import AuditEntry
-from ..org_forms import OrgMirrorForm
-from ..org_status import during_sync
-from ..services import org_actions, org_history, overview_orgs, rule_editor
-from ..services import org_settings as org_settings_service
-from ..services.audit_trail import audit_rows
-from ..services.org_form_context import discovered_names, filters_context, org_form_context
-from ..services.org_mirror_page import RepoQuery, look
-from ..services.org_target import OrgTarget
-from ..services.repository_page import RESTORED
-from ..services.sync_actions import Action
 from .fragments import acting
 from .sync import overview_back
 
@@ -47,7 +49,6 @@ ORG_MIRROR = "mirrors/org_mirror.html"
 OVERVIEW_ORGS_ANSWER = "mirrors/overview_orgs.html#row_answer"
 EDITOR = "mirrors/settings_form.html"
 AUDIT_LENGTH = 10
-NOT_VALID = "Nothing was sent to Quay: correct the fields marked below."
 
 
 def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
@@ -65,7 +66,7 @@ def _context(request: HtmxHttpRequest, org: str, *, poll: bool = False) -> dict:
     box = "1" in (request.GET.get("box"), request.POST.get("box")) and context["may_change"]
     context["sync_ended"] = bool(request.htmx) and box and config is not None and not running
     _mark_box(context, target, query, box and running)
-    context["page_url"] = target.url("org-mirror")
+    context["page_url"] = target.url("page")
     return context
 
 
@@ -73,7 +74,7 @@ def _mark_box(context: dict, target: OrgTarget, query: RepoQuery, box: bool) -> 
     """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
     context["sync_box"] = box
     params = query.params(poll=1, box=1) if box else query.params(poll=1)
-    context["poll_url"] = f"{target.url('org-mirror')}?{params}"
+    context["poll_url"] = f"{target.url('page')}?{params}"
 
 
 @require_http_methods(["GET"])
@@ -95,13 +96,13 @@ def _restored(request: HtmxHttpRequest, org: str, context: dict) -> OrgMirrorFor
     """The settings form with what was being submitted when the sign-in ran out (kept by
     ``reauth`` for this page, given back once to the same person), checked as if posted."""
     target = OrgTarget(org)
-    pending = take_pending_submission(request, target.url("org-mirror-settings"))
+    pending = take_pending_submission(request, target.url("settings"))
     config = context.get("config")
     if not pending or not context.get("may_change"):
         return None
     if config is None and context.get("missing") != "setup":
         return None
-    form = OrgMirrorForm(data_from_pending(pending), config=config, initial={"org": org})
+    form = OrgTarget(org).settings_form(data_from_pending(pending), config, acting(request)[2])
     form.is_valid()
     messages.info(request, RESTORED)
     return form
@@ -148,45 +149,22 @@ def _page(
 def org_settings(request: HtmxHttpRequest, org: str) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
-    context = _context(request, org)
-    config = context.get("config")
-    creating = config is None
-    if creating and context.get("missing") != "setup":
-        messages.add_message(
-            request, messages.ERROR, context.get("missing_words") or context.get("page_error", "")
-        )
-        return HttpResponseRedirect(target.url("org-mirror"))
     action = request.POST.get("rules_action", "")
     if action:  # the filter editor without JavaScript: a row added or removed, nothing sent
+        context = _context(request, org)
         posted = rule_editor.rows_after(request.POST, action, rule_editor.REPOSITORY_FILTERS)
-        form = OrgMirrorForm(posted, config=config, initial={"org": org})
+        form = target.settings_form(posted, context.get("config"), now)
         form.suppress_errors()
         rows = posted.getlist("repository_filters")
         return _page(request, org, context, form, rule_editor.focus_after(action, rows))
-    form = OrgMirrorForm(request.POST, config=config, initial={"org": org} if creating else None)
-    if not creating:
-        form.initial["org"] = org
-    if not form.is_valid():
-        return _page(request, org, context, form, extra={"form_error": NOT_VALID})
-    result = (org_settings_service.create if creating else org_settings_service.save)(
-        client, person, target, form, now
-    )
+    result = save.save(client, person, target, request.POST, now)
+    for level, text in result.messages:
+        messages.add_message(request, getattr(messages, level.upper()), text)
+    if result.done:
+        return HttpResponseRedirect(target.url("page"))
     # The form back (what was typed, never the password): why is said on top of it, in the
     # summary that links to each field in error and each confirmation asked.
-    said = {"form_error": " ".join(text for _level, text in result.said)}
-    if result.conflict:  # the form again, tied to Quay's current config
-        return _page(
-            request, org, _context(request, org), result.form, extra={**said, **result.conflict}
-        )
-    if result.confirm:  # nothing sent: the page as it was read, with the boxes to tick
-        form.password_not_kept()
-        return _page(request, org, context, form, extra={**said, **result.confirm})
-    if result.keep_form or result.field_errors or (not result.ok and result.config is None):
-        form.password_not_kept()
-        return _page(request, org, _context(request, org), form, extra=said)
-    for level, text in result.said:
-        messages.add_message(request, getattr(messages, level.upper()), text)
-    return HttpResponseRedirect(target.url("org-mirror"))
+    return _page(request, org, _context(request, org), result.form, extra=result.extra)
 
 
 def _names(request: HtmxHttpRequest, org: str) -> list[str] | None:
@@ -201,7 +179,7 @@ def _names(request: HtmxHttpRequest, org: str) -> list[str] | None:
 def org_filters_check(request: HtmxHttpRequest, org: str) -> HttpResponse:
     """Each filter row's checks (out-of-band) and the preview, as the person types (htmx)."""
     if not request.htmx:
-        return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+        return HttpResponseRedirect(OrgTarget(org).url("page"))
     rows = request.POST.getlist("repository_filters")
     context = filters_context(org, rows, _names(request, org))
     return render(request, f"{EDITOR}#rules_check", context)
@@ -213,7 +191,7 @@ def org_filter_rows(request: HtmxHttpRequest, org: str) -> HttpResponse:
     """The filter editor after "add filter" or "remove" (htmx), the focus on the new row or
     the one that took the removed one's place."""
     if not request.htmx:
-        return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+        return HttpResponseRedirect(OrgTarget(org).url("page"))
     action = request.POST.get("rules_action", "")
     kind = rule_editor.REPOSITORY_FILTERS
     rows = rule_editor.rows_after(request.POST, action, kind).getlist(kind.field)
@@ -225,7 +203,7 @@ def org_filter_rows(request: HtmxHttpRequest, org: str) -> HttpResponse:
 def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
     client, person, now = acting(request)
     target = OrgTarget(org)
-    result = org_actions.perform(client, person, target, action, now)
+    result = press.perform(client, person, target, action, now)
     from_row = request.POST.get("view") == "row"
     if request.htmx and from_row:  # an overview row: the row again, from what the press read
         row = overview_orgs.row_after_action(client, target, result, now, person)
@@ -242,7 +220,7 @@ def _press(request: HtmxHttpRequest, org: str, action: Action) -> HttpResponse:
     messages.add_message(
         request, messages.SUCCESS if result.ok else messages.WARNING, result.message
     )
-    return HttpResponseRedirect(target.url("org-mirror"))
+    return HttpResponseRedirect(target.url("page"))
 
 
 @require_POST
@@ -261,23 +239,23 @@ def org_cancel(request: HtmxHttpRequest, org: str) -> HttpResponse:
         "page": "confirm_cancel",
         "org": org,
         "view": "row" if from_row else "",
-        "back_url": overview_back(request) if from_row else OrgTarget(org).url("org-mirror"),
+        "back_url": overview_back(request) if from_row else OrgTarget(org).url("page"),
     }
     context.update(_warnings())
     return render(request, ORG_MIRROR, context)
 
 
 def _warnings() -> dict[str, str]:
-    from ..org_status import ORG_CANCEL_WARNING
+    from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING
 
-    return {"cancel_warning": ORG_CANCEL_WARNING, "delete_warning": org_actions.DELETE_WARNING}
+    return {"cancel_warning": ORG_CANCEL_WARNING, "delete_warning": DELETE_WARNING}
 
 
 @require_POST
 @quay_login_required
 def org_verify(request: HtmxHttpRequest, org: str) -> HttpResponse:
     client, _person, now = acting(request)
-    verified = org_actions.verify(client, OrgTarget(org))
+    verified = org_admin.verify(client, OrgTarget(org))
     if request.htmx:
         return render(request, f"{ORG_MIRROR}#verify_result", {"verified": verified, "now": now})
     text = (
@@ -286,7 +264,7 @@ def org_verify(request: HtmxHttpRequest, org: str) -> HttpResponse:
         else verified.message
     )
     messages.add_message(request, messages.SUCCESS if verified.ok else messages.WARNING, text)
-    return HttpResponseRedirect(OrgTarget(org).url("org-mirror"))
+    return HttpResponseRedirect(OrgTarget(org).url("page"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -295,9 +273,9 @@ def org_delete(request: HtmxHttpRequest, org: str) -> HttpResponse:
     target = OrgTarget(org)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         client, person, _now = acting(request)
-        deleted = org_actions.delete(client, person, target)
+        deleted = org_admin.delete(client, person, target)
         messages.add_message(
             request, messages.SUCCESS if deleted.ok else messages.WARNING, deleted.message
         )
-        return HttpResponseRedirect(target.url("org-mirror"))
+        return HttpResponseRedirect(target.url("page"))
     return render(request, ORG_MIRROR, {"page": "confirm_delete", "org": org, **_warnings()})

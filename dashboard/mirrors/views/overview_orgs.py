@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview.filters import Filters
 from dashboard.quay import names
 
-from ..services import overview_orgs
-from ..services.overview_filters import Filters
 from .fragments import acting, back_to
 
 #: Most organizations one refresh reads.

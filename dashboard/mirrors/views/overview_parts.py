@@ -20,14 +20,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.overview import details as overview_details
+from dashboard.mirrors.overview import listing as overview_listing
+from dashboard.mirrors.overview import refresh as overview_refresh
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.row_state import decode_all
+from dashboard.mirrors.rules.timefmt import from_unix_param
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
-from ..services import overview_details, overview_listing, overview_refresh
-from ..services.overview_filters import Filters
-from ..services.row_state import decode_all
-from ..services.target import RepoTarget
-from ..timefmt import from_unix_param
 from .fragments import OVERVIEW, acting, back_to
 
 #: Most rows one refresh may carry.

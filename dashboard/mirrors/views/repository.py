@@ -1,6 +1,6 @@
 """The repository page: status, settings (readable and as the edit form), history, audit.
 
-``GET /repo/<ns>/<name>/`` (the data: ``services.repository_page``).
+``GET /repo/<ns>/<name>/`` (the data: ``pages.repository``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET
 
 from dashboard.accounts.reauth import quay_login_required, take_pending_submission
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.pages import repository as repository_page
 
-from ..services import repository_page
-from ..services.target import RepoTarget
 from .fragments import REPOSITORY, acting
 
 

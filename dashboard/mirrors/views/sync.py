@@ -22,9 +22,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.operations import press as sync_actions
+from dashboard.mirrors.overview import page as overview
+from dashboard.mirrors.pages import live as status_panel
+from dashboard.mirrors.rules.outcomes import Action
 
-from ..services import overview, status_panel, sync_actions
-from ..services.target import RepoTarget
 from . import fragments
 from .fragments import STATUS, acting
 
@@ -48,12 +51,10 @@ def status(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
         return response
     if request.htmx:
         return fragments.panel_body(request, context)
-    return render(request, STATUS, {**context, "page": "status", "repo_url": target.url("repo")})
+    return render(request, STATUS, {**context, "page": "status", "repo_url": target.url("page")})
 
 
-def _press(
-    request: HtmxHttpRequest, target: RepoTarget, action: sync_actions.Action
-) -> HttpResponse:
+def _press(request: HtmxHttpRequest, target: RepoTarget, action: Action) -> HttpResponse:
     client, person, now = acting(request)
     result = sync_actions.perform(client, person, target, action, now)
     from_row = request.POST.get("view") == "row"
@@ -71,7 +72,7 @@ def _press(
         else messages.WARNING
     )
     messages.add_message(request, level, result.message)
-    return HttpResponseRedirect(overview_back(request) if from_row else target.url("repo"))
+    return HttpResponseRedirect(overview_back(request) if from_row else target.url("page"))
 
 
 def overview_back(request: HtmxHttpRequest) -> str:
@@ -94,7 +95,7 @@ def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         return _press(request, target, "cancel")
     if request.htmx:  # htmx sends confirm=yes after its own dialog: this is unexpected
-        return HttpResponseClientRedirect(target.url("sync-cancel"))
+        return HttpResponseClientRedirect(target.url("cancel"))
     from_row = request.POST.get("view") == "row"
     return render(
         request,
@@ -104,7 +105,7 @@ def sync_cancel(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResp
             "namespace": namespace,
             "name": name,
             "view": "row" if from_row else "",
-            "repo_url": target.url("repo"),
-            "back_url": overview_back(request) if from_row else target.url("repo"),
+            "repo_url": target.url("page"),
+            "back_url": overview_back(request) if from_row else target.url("page"),
         },
     )

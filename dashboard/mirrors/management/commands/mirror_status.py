@@ -2,7 +2,7 @@
 
 The token comes from the environment (``QUAY_TOKEN``), never from the command line (where
 other users of the machine could read it). The same operation as the page
-(``services.status_panel.first_look``): two calls to Quay, the config and the log.
+(``pages.live.first_look``): two calls to Quay, the config and the log.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.mirrors import clock
-from dashboard.mirrors.services import status_panel
-from dashboard.mirrors.services.target import RepoTarget
-from dashboard.mirrors.timefmt import moment_words, seconds_in_words
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.pages import live as status_panel
+from dashboard.mirrors.rules.timefmt import moment_words, seconds_in_words
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError
 

@@ -1,0 +1,192 @@
+"""The seam: what differs between a repository mirror and an organization mirror.
+
+A mirror is named by an object of its kind (:class:`~.repository.RepoTarget`,
+:class:`~.organization.OrgTarget`): it holds the names that find it in Quay, the Quay calls
+that read and change it, what Quay's answers mean for it (a 404 to Sync now, a 400 to
+Cancel), its status in words, its fields and their labels, and the dashboard's URLs for it.
+Every flow -- a save (``operations.save``), a press (``operations.press``), the live status
+(``pages.live``), a page (``pages``) -- exists once and asks the kind; it never asks which
+kind it holds. A third kind is one module here, one form and one page skeleton.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from django.urls import reverse
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayBadRequest
+
+from ..forms.base import SettingsForm
+from ..rules.changes import Change, Snapshot
+from ..rules.outcomes import Action, ActionResult
+from ..rules.status import SyncWarning
+
+
+class Described(Protocol):
+    """A status in words (``rules.status.MirrorStatus``, ``rules.org_status.OrgStatus``)."""
+
+    key: str
+    label: str
+    detail: str
+    remedy: str
+
+    @property
+    def is_stuck(self) -> bool: ...
+
+    @property
+    def rank(self) -> int: ...
+
+
+class MirrorKind(ABC):
+    """One mirror of one kind. Subclasses are frozen dataclasses of the names that find it."""
+
+    #: ``repository`` or ``organization`` (what the audit trail and the templates tell apart).
+    kind: ClassVar[str]
+    #: The scope Quay wants of a token for this kind's config and presses.
+    admin_scope: ClassVar[str]
+    #: The dashboard's URL name for each role (``page``, ``live``, ``sync_now``, ``cancel``,
+    #: ``settings``, ``rules``, ``rules_check``…): one set of views serves every kind.
+    routes: ClassVar[Mapping[str, str]]
+    #: What Cancel does, said before it is done (confirmations) and after.
+    cancel_warning: ClassVar[str]
+
+    if TYPE_CHECKING:  # what every kind has (fields or properties of its dataclass)
+        #: The namespace the mirror belongs to (its audit entries are filed under it).
+        namespace: str
+        #: The repository's name ("" for a mirror of a whole namespace, as the audit files it).
+        name: str
+        #: The names in one word, as the pages say them (``acme/nginx``, ``orgmirror``).
+        full_name: str
+        #: The arguments of this mirror's URLs (``namespace, name`` or ``org``).
+        url_args: tuple[str, ...]
+
+    def url(self, role: str) -> str:
+        """The dashboard's URL of this mirror's ``role`` (see :attr:`routes`)."""
+        return reverse(f"mirrors:{self.routes[role]}", args=self.url_args)
+
+    # -- Quay calls -------------------------------------------------------------------------
+
+    @abstractmethod
+    def read_config(self, client: QuayClient) -> Any: ...
+
+    @abstractmethod
+    def sync_now(self, client: QuayClient) -> None: ...
+
+    @abstractmethod
+    def sync_cancel(self, client: QuayClient) -> None: ...
+
+    # -- what Quay's answers mean -----------------------------------------------------------
+
+    @abstractmethod
+    def describe(self, config: Any, now: datetime) -> Any:
+        """The status of ``config`` in words at ``now`` (a :class:`Described`)."""
+
+    @abstractmethod
+    def took_effect(self, action: Action, config: Any) -> bool:
+        """Whether ``config`` shows the press done (read after a press Quay did not answer)."""
+
+    @abstractmethod
+    def done_message(self, action: Action) -> str:
+        """What a press Quay took did, in a sentence."""
+
+    def before_press(
+        self, client: QuayClient, action: Action, now: datetime
+    ) -> ActionResult | None:
+        """A press answered without sending it (``None``: send it)."""
+        return None
+
+    def seen_after_refusal(self, client: QuayClient) -> bool:
+        """After a 403 to a press: whether Quay shows the person this mirror at all (only a
+        press on what they can see is audited)."""
+        return False
+
+    @abstractmethod
+    def explain_not_found(self, client: QuayClient, action: Action, now: datetime) -> ActionResult:
+        """Quay answered 404 to a press: what it meant, in words."""
+
+    def explain_bad_request(
+        self, client: QuayClient, action: Action, now: datetime, error: QuayBadRequest
+    ) -> ActionResult | None:
+        """Quay answered 400 to a press: what it meant (``None``: say Quay's words)."""
+        return None
+
+    # -- the settings, and what a save needs of them ----------------------------------------
+
+    #: The fields a save compares and may change (Quay's names), in the order they are shown
+    #: and summarised.
+    fields: ClassVar[tuple[str, ...]]
+    #: What a start date in the past makes Quay's worker do (said by the box that confirms it).
+    past_start_words: ClassVar[str]
+    #: Why a save asks before it disturbs a sync under way, or before it sets a start date in
+    #: the past (the notes of "Nothing was saved yet: …").
+    sync_note: ClassVar[str]
+    past_start_note: ClassVar[str]
+
+    @abstractmethod
+    def snapshot(self, config: Any) -> Snapshot:
+        """The fields of a config Quay returned, as a save compares them."""
+
+    @abstractmethod
+    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
+        """The fields as the person left them in a valid form (``cleaned_data``)."""
+
+    @abstractmethod
+    def settings_form(self, data: Any, config: Any, now: datetime, **reads: Any) -> SettingsForm:
+        """The kind's settings form, drawn from ``config`` (``None``: a new mirror's defaults)
+        and bound to ``data`` when given. ``reads``: what the page read to draw it better
+        (the robots to choose from, …); a save passes none: Quay judges what they would."""
+
+    def save_reads(
+        self,
+        client: QuayClient,
+        username: str,
+        posted: Mapping[str, Any],
+        loaded: Snapshot | None,
+    ) -> dict[str, Any]:
+        """What a save must read besides the config to judge ``posted`` (the form, drawn from
+        ``loaded``; ``None``: a new mirror) as the page drew it, and to know what to confirm:
+        ``settings_form``'s reads and ``more_confirmations``'. Read at once with the config,
+        only for what the person changed. Nothing, unless the kind says so."""
+        return {}
+
+    @abstractmethod
+    def payload(
+        self, values: Mapping[str, Any], config: Any, cleaned: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """What to send Quay for ``values`` (snapshot values and credentials) on top of
+        ``config`` (``None``: a create, from the form's ``cleaned`` data)."""
+
+    @abstractmethod
+    def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def update_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...
+
+    @abstractmethod
+    def sync_warning(
+        self, config: Any, now: datetime, changes: Mapping[str, Any] | None = None
+    ) -> SyncWarning | None:
+        """What saving now does to a sync under way (``changes``: the fields a save would
+        send; ``None``: the form as drawn); ``None`` when nothing runs."""
+
+    def more_confirmations(
+        self,
+        client: QuayClient,
+        config: Any,
+        asked: Sequence[Change],
+        mine: Snapshot,
+        posted: Mapping[str, Any],
+        reads: Mapping[str, Any],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Confirmations of the kind's own before a save is sent (the context of their boxes,
+        and why, in words), from what :meth:`save_reads` read; none unless the kind has some."""
+        return {}, []
+
+    @abstractmethod
+    def created_words(self, mine: Snapshot, now: datetime) -> str:
+        """What a create that Quay took set up, in a sentence (without its full stop)."""

@@ -1,0 +1,91 @@
+"""What only an organization mirror has: Quay's test connection to its source, and Delete
+(audited with how it went). Its Sync now and Cancel are ``press``'s, as every kind's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import (
+    QuayBusy,
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnauthorized,
+)
+
+from ..kinds.organization import NO_CONFIG, OrgTarget
+from ..models import AuditEntry, record
+from ..person import Person
+from ..rules import refusals
+from ..rules.org_status import DELETE_WARNING
+
+
+@dataclass(frozen=True)
+class Verified:
+    ok: bool
+    message: str
+    #: Quay's own words (its test connection's message), shown as they are.
+    quay_message: str = ""
+
+
+def verify(client: QuayClient, target: OrgTarget) -> Verified:
+    """Quay's test connection to the source (always 200 with success and a message; a dead
+    host takes Quay several seconds of retries). Reads only; not audited."""
+    try:
+        result = target.verify(client)
+    except QuayUnauthorized:
+        raise
+    except QuayForbidden:
+        return Verified(False, f"Quay lets only the organization's admins verify {target}.")
+    except QuayNotFound:
+        return Verified(False, NO_CONFIG.format(org=target.org))
+    except QuayError as error:
+        return Verified(False, f"The connection could not be verified: {error.message}")
+    if result.success:
+        return Verified(
+            True, "Quay reached the source and can list its repositories.", result.message
+        )
+    return Verified(False, "Quay could not use the source.", result.message)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    ok: bool
+    message: str
+
+
+def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
+    """``DELETE …/mirror``, audited with how it went where Quay answered about the mirror."""
+    outcome = AuditEntry.Outcome.DONE
+    try:
+        target.delete(client)
+        result = Deleted(True, f"Deleted {target}. {DELETE_WARNING}")
+    except QuayUnauthorized:
+        raise
+    # Refused (403) or no such mirror (404): Quay showed the person no mirror to delete, so
+    # nothing is written to the audit trail (anyone can post any name).
+    except QuayForbidden:
+        return Deleted(False, f"Quay lets only the organization's admins delete {target}.")
+    except QuayNotFound:
+        return Deleted(False, NO_CONFIG.format(org=target.org))
+    except QuayBusy as error:
+        return Deleted(False, f"Not sent: {error.message}")
+    except (QuayTimeout, QuayServerError) as error:
+        outcome = AuditEntry.Outcome.UNKNOWN
+        waited = refusals.unanswered(client.timeout, error)
+        try:
+            target.read_config(client)
+            gone, state = False, "it is still there"
+        except QuayNotFound:
+            gone, state = True, "it is gone now"
+        except QuayError:
+            gone, state = False, "whether it is gone could not be read"
+        result = Deleted(gone, f"{waited}; reading it again, {state}.")
+    except QuayError as error:
+        outcome = AuditEntry.Outcome.REFUSED
+        result = Deleted(False, f"Quay did not delete {target}: {error.message}")
+    record(person, target, AuditEntry.Action.DELETE, outcome=outcome, message=result.message)
+    return result

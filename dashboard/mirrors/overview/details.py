@@ -1,0 +1,183 @@
+"""The details of overview rows drawn before them, in batches: one request for many rows.
+
+A row drawn from mirror health (or from the listing) is *pending* its details. The page asks
+for them in batches of rows -- the ones in view first, failed and running ones next (is the
+sync stuck?), and every other row once it scrolls into view -- a few batches at a time:
+
+* :func:`details`: each row's mirror config (and its log, only where the log changes what
+  the row says: a queued sync's wait, an overdue retry), drawn as the repository page would;
+* :func:`results`: the last finished sync of rows with a history (its time and, for a
+  failure, why), from the log.
+
+A batch answers within ``OVERVIEW_DETAILS_WAIT_SECONDS`` whatever its slowest call: a row
+whose call is still running, or was not sent because the dashboard's calls to Quay were all
+in use (``QuayBusy``), says so ("still waiting for Quay…") and is asked again (an answer,
+once in, comes from the read cache). A row whose call failed says why and keeps the status
+it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.conf import settings
+
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.row_state import RowState
+from dashboard.mirrors.overview.rows import (
+    Row,
+    for_person,
+    needs_log,
+    row_from_config,
+    row_from_health,
+    row_without_config,
+    stamped,
+)
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.status import EventSummary, last_result, summarize_event
+from dashboard.quay.cache import fresh, within
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayBusy, QuayError, QuayUnauthorized
+from dashboard.quay.fanout import fan_out_until, quietly
+from dashboard.quay.models import SyncStatus
+
+#: Most rows one batch may ask for.
+BATCH_LIMIT = 50
+
+
+def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Person | None) -> Row:
+    """The row of ``state`` with its details: its config (and log where it tells more).
+
+    Never raises a :class:`QuayError` but :class:`QuayUnauthorized`: a failure is the row's.
+    """
+    target = state.target
+    try:
+        config = target.read_config(client)
+    except QuayUnauthorized:
+        raise
+    except QuayBusy:
+        return still_waiting(state, now)  # never sent: the page asks again in a moment
+    except QuayError as error:
+        return _without_details(state, error, now, person)
+    poll = state.poll
+    queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
+    logs = quietly(target.read_logs, client) if needs_log(config, now) and not queue_known else None
+    row = row_from_config(
+        target.namespace,
+        target.name,
+        config,
+        now,
+        last_sync=state.last_sync,
+        logs=logs,
+        queued_since=poll.queued,
+    )
+    return for_person(row, person)
+
+
+def _without_details(
+    state: RowState, error: QuayError, now: datetime, person: Person | None
+) -> Row:
+    target = state.target
+    health_read = {target.namespace} if state.origin == "listing" else set()
+    return row_without_config(
+        target.namespace, target.name, error, state.health_entry(), now, person, health_read
+    )
+
+
+def not_older_than(client: QuayClient, state: RowState, now: datetime) -> QuayClient:
+    """``client`` reading cached answers no older than what the row shows: for a row a
+    refresh drew from a change (``since``), only answers asked after it was drawn; for any
+    other, those (a batch asked again gets the answers its slow calls brought in) and any
+    young enough for a page (``QUAY_READ_CACHE_SECONDS``)."""
+    if state.poll.at is None:
+        return fresh(client)
+    age = max(0.0, (now - state.poll.at).total_seconds())
+    if state.poll.since is not None:
+        return within(client, age)
+    return within(client, max(age, settings.QUAY_READ_CACHE_SECONDS))
+
+
+def still_waiting(state: RowState, now: datetime) -> Row:
+    """The row as it was (pending), saying that Quay has not answered yet."""
+    entry = state.health_entry()
+    target = state.target
+    if entry is not None:
+        row = row_from_health(entry, now, pending=True, since=state.poll.since)
+        return replace(row, lease_hint=state.poll.lease, waiting=True)
+    return Row(
+        target.namespace, target.name, pending=True, origin=state.origin, waiting=True, at=now
+    )
+
+
+@dataclass
+class Detailed:
+    rows: list[Row]
+    #: Namespaces with a row shown read-only (the page says why, once per namespace).
+    read_only: list[str]
+
+    @property
+    def selectable(self) -> bool:
+        return any(row.actionable and not row.hidden for row in self.rows)
+
+
+def details(
+    client: QuayClient,
+    states: Sequence[RowState],
+    filters: Filters,
+    now: datetime,
+    person: Person | None = None,
+) -> Detailed:
+    """The rows of ``states`` with their details, placed by ``filters`` (a held row is shown
+    or stays hidden now that its details tell). A cached answer is used only if it is no
+    older than what the row shows (:func:`not_older_than`)."""
+    outcomes = fan_out_until(
+        lambda state: detailed_row(not_older_than(client, state, now), state, now, person),
+        states[:BATCH_LIMIT],
+        settings.OVERVIEW_DETAILS_WAIT_SECONDS,
+    )
+    rows = [
+        filters.place(
+            stamped(outcome.value, now)
+            if outcome is not None and outcome.value is not None
+            else still_waiting(state, now)
+        )
+        for state, outcome in zip(states, outcomes, strict=False)
+    ]
+    read_only = sorted({row.namespace for row in rows if row.read_only and not row.hidden})
+    return Detailed(rows, read_only)
+
+
+@dataclass(frozen=True)
+class LastResult:
+    """A row's last finished sync, from its log (``event`` ``None``: none in the log)."""
+
+    target: RepoTarget
+    event: EventSummary | None = None
+    error: str = ""
+    waiting: bool = False
+
+    @property
+    def dom_id(self) -> str:
+        return Row(self.target.namespace, self.target.name).dom_id
+
+
+def results(client: QuayClient, targets: Sequence[RepoTarget]) -> list[LastResult]:
+    """The last finished sync of each of ``targets`` (one log read each, in parallel)."""
+
+    def read(target: RepoTarget) -> LastResult:
+        entry = last_result(target.read_logs(client))
+        return LastResult(target, summarize_event(entry) if entry else None)
+
+    outcomes = fan_out_until(read, targets[:BATCH_LIMIT], settings.OVERVIEW_DETAILS_WAIT_SECONDS)
+    answers = []
+    for target, outcome in zip(targets, outcomes, strict=False):
+        if outcome is None or isinstance(outcome.error, QuayBusy):
+            answers.append(LastResult(target, waiting=True))
+        elif outcome.error is not None:
+            answers.append(LastResult(target, error=outcome.error.message))
+        else:
+            answers.append(outcome.value or LastResult(target))
+    return answers

@@ -1,0 +1,68 @@
+"""The overview as first drawn: every enabled mirror with the status Quay's mirror health
+reports, at a cost independent of how many there are.
+
+Two rounds of calls: ``GET /user/`` with the global health (``overview.scope``), then one
+mirror-health call per namespace (none for a superuser: the global one has it all). Every
+row is drawn at once, *pending* its details; the page then asks for the rest:
+
+* the repository listings (``overview_listing``): disabled and unconfigured mirrors, the
+  repositories not mirrored, and mirrors health names but the person cannot see;
+* the details of rows in view, and of failed and running ones first (``overview_details``);
+* one refresh for the whole tab while anything is active (``overview_refresh``).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.page import Overview, read_health, scope, summary
+from dashboard.mirrors.overview.refresh import TabRefresh
+from dashboard.mirrors.overview.rows import row_from_health
+from dashboard.mirrors.person import Person
+from dashboard.quay.cache import prefetch
+from dashboard.quay.client import QuayClient
+
+
+def first_paint(
+    client: QuayClient, person: Person, filters: Filters, now: datetime
+) -> dict[str, Any]:
+    """What the overview shows before its details: health's rows, the counts, and where the
+    page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
+    where = scope(client, [filters.namespace] if filters.namespace else None)
+    health, _ = read_health(client, where)
+    # The page asks for the listings as soon as it is shown: Quay starts on them now.
+    prefetch(client, [functools.partial(client.list_repositories, ns) for ns in where.wanted])
+    rows = sorted(
+        (
+            row_from_health(entry, now, pending=True)
+            for namespace in where.wanted
+            for entry in health[namespace].values()
+        ),
+        key=lambda row: row.sort_key,
+    )
+    overview = Overview(
+        username=where.username,
+        namespaces=where.namespaces,
+        rows=rows,
+        queried=where.wanted,
+        scopes_known=person.scopes is not None,
+    )
+    context = summary(rows, filters)
+    drawn_at = int(now.timestamp())
+    return {
+        **context,
+        "overview": overview,
+        "lazy": True,
+        "pending_count": sum(row.pending and not row.held for row in context["rows"]),
+        "person": person,
+        "read_only_superuser": person.read_only_superuser,
+        "selectable": False,
+        "listing_url": reverse("mirrors:overview-listing")
+        + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)))}",
+        "refresh": TabRefresh.start(now, context["rows"]),
+    }

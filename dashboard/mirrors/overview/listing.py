@@ -1,0 +1,139 @@
+"""The rest of the overview after its first paint: what only the repository listings tell.
+
+Mirror health names enabled mirrors only. The listings (100 repositories a page, every
+namespace at once) add the MIRROR-state repositories it does not name (disabled, or not
+configured yet: their details tell which), the repositories not mirrored (with the toggle),
+and show which mirrors health names that the person cannot see (read-only, with why).
+
+The health answers the page was drawn from are read again through the read cache, so this
+costs the listings only (plus ``GET /user/`` and health again when the cache is off).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview.details import detailed_row, not_older_than
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.orgs import OrgRow
+from dashboard.mirrors.overview.page import Overview, read_health, scope
+from dashboard.mirrors.overview.rows import Row, hidden_row, row_from_health, stamped
+from dashboard.mirrors.person import Person
+from dashboard.quay.cache import prefetch, within
+from dashboard.quay.client import QuayClient
+from dashboard.quay.fanout import fan_out
+from dashboard.quay.models import HealthEntry, Repository
+
+#: The rows whose details are started with the listing: the page's first batch.
+BATCH = 10
+
+
+@dataclass
+class Listed:
+    overview: Overview
+    #: New rows, in the listings' order: mirrors health does not name, then (with the toggle)
+    #: the repositories not mirrored.
+    rows: list[Row] = field(default_factory=list)
+    #: Rows the page drew from health that the person cannot see: drawn again, read-only.
+    hidden: list[Row] = field(default_factory=list)
+    #: The organization mirrors (their own rows, filtered), see ``overview_orgs``.
+    org_rows: list[OrgRow] = field(default_factory=list)
+
+    @property
+    def org_polls(self) -> bool:
+        return any(row.polls for row in self.org_rows)
+
+    @property
+    def anything_shown(self) -> bool:
+        """A row (of the page's or of these) is on show, or may be once its details come."""
+        replaced = {row.full_name for row in self.hidden}
+        kept = [row for row in self.overview.rows if row.full_name not in replaced]
+        shown = any(not row.hidden for row in self.rows + self.hidden)
+        return bool(kept) or shown or bool(self.org_rows)
+
+
+def listing(
+    client: QuayClient,
+    person: Person,
+    filters: Filters,
+    now: datetime,
+    drawn_at: datetime,
+    *,
+    superuser: bool = True,
+) -> Listed:
+    """The rows the first paint (drawn at ``drawn_at``; ``superuser``: whether it found the
+    person one) could not know. Raises the :class:`QuayError` of ``GET /user/``."""
+    age = (now - drawn_at).total_seconds() + 1
+    same = within(client, max(settings.QUAY_READ_CACHE_SECONDS, age))  # the page's answers
+    where = scope(same, [filters.namespace] if filters.namespace else None, superuser=superuser)
+    health, health_read = read_health(same, where)
+    overview = Overview(
+        where.username,
+        where.namespaces,
+        queried=where.wanted,
+        scopes_known=person.scopes is not None,
+    )
+    overview.rows = [row for ns in where.wanted for row in _drawn(health[ns], filters, now)]
+    listed = Listed(overview)
+    normal: list[Row] = []
+    read_only: set[str] = set()
+    listings: dict[str, list[Repository]] = {}
+    for outcome in fan_out(client.list_repositories, where.wanted):
+        namespace = outcome.item
+        if not outcome.ok:
+            overview.namespace_errors[namespace] = outcome.error.message if outcome.error else ""
+            continue
+        repos = listings[namespace] = outcome.value or []
+        named = health[namespace]
+        origin = "listing" if namespace in health_read else "unknown"
+        for repo in repos:
+            if repo.is_org_mirror:
+                continue  # its organization mirror's row stands for it
+            if not repo.is_mirror:
+                if filters.show_normal:
+                    normal.append(Row(namespace, repo.name, mirrored=False))
+            elif repo.name not in named:
+                listed.rows.append(Row(namespace, repo.name, pending=True, origin=origin, at=now))
+        seen = {repo.name for repo in repos}
+        for name, entry in named.items():
+            if name not in seen:
+                listed.hidden.append(filters.place(hidden_row(entry, now)))
+                read_only.add(namespace)
+    listed.rows = [filters.place(stamped(row, now)) for row in listed.rows + normal]
+    overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
+    overview.rows.sort(key=lambda row: row.sort_key)
+    _prefetch_first_details(client, listed, now, person)
+    orgs = overview_orgs.candidates(where.username, listings)
+    listed.org_rows = overview_orgs.place(
+        overview_orgs.read_rows(client, orgs, now, listings, person), filters
+    )
+    return listed
+
+
+def _prefetch_first_details(
+    client: QuayClient, listed: Listed, now: datetime, person: Person
+) -> None:
+    """The page asks for the details of its top rows next (in view, and failed or running
+    first): Quay starts on them while the listing is drawn and sent."""
+    hidden = {row.full_name for row in listed.hidden}
+    first = [
+        row.state for row in listed.overview.rows if row.pending and row.full_name not in hidden
+    ]
+    prefetch(
+        client,
+        [
+            functools.partial(detailed_row, not_older_than(client, state, now), state, now, person)
+            for state in first[:BATCH]
+        ],
+    )
+
+
+def _drawn(health: dict[str, HealthEntry], filters: Filters, now: datetime) -> list[Row]:
+    """The rows the first paint showed (or holds) for one namespace's health."""
+    placed = (filters.place(row_from_health(entry, now, pending=True)) for entry in health.values())
+    return [row for row in placed if not row.hidden]

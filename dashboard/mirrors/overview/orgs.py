@@ -1,0 +1,167 @@
+"""Organization mirrors in the overview: one row each, with its repositories by status.
+
+Quay creates an organization mirror only in an empty organization, and every repository in
+it is then in state ORG_MIRROR: so only an organization whose listing is empty or all
+ORG_MIRROR can have one, and only those are asked (one ``GET …/mirror`` each, never one a
+repository). A Quay that says it runs without organization mirroring (its ``/config``,
+asked anonymously and kept ten minutes) is not asked at all; a 404 shows nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.conf import settings
+
+from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.overview.filters import Filters
+from dashboard.mirrors.overview.refresh import paced
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
+from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.quay.cache import for_poll, fresh
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
+from dashboard.quay.fanout import fan_out
+from dashboard.quay.models import Repository
+from dashboard.quay.org_models import OrgMirrorConfig
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    org: str
+    config: OrgMirrorConfig | None = None
+    status: OrgStatus | None = None
+    #: Why the config could not be read ("" when it was).
+    reason: str = ""
+    #: Its repositories as the listing named them (for the search).
+    repositories: tuple[str, ...] = field(default_factory=tuple)
+    #: The repositories the search matched (shown under the row).
+    matched: tuple[str, ...] = ()
+    #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
+    actionable: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.status.key if self.status else "error"
+
+    @property
+    def rank(self) -> int:
+        return self.status.rank if self.status else 0
+
+    @property
+    def polls(self) -> bool:
+        return bool(self.status and self.status.changes_by_itself)
+
+    @property
+    def counts_words(self) -> str:
+        return counts_words(self.config) if self.config else ""
+
+    @property
+    def source(self) -> str:
+        return self.config.source if self.config else ""
+
+
+def candidates(username: str, listings: Mapping[str, Sequence[Repository]]) -> list[str]:
+    """The organizations that can have an organization mirror: empty, or all ORG_MIRROR."""
+    return [
+        namespace
+        for namespace, repos in listings.items()
+        if namespace != username and all(repo.is_org_mirror for repo in repos)
+    ]
+
+
+def read_rows(
+    client: QuayClient,
+    orgs: Sequence[str],
+    now: datetime,
+    listings: Mapping[str, Sequence[Repository]] | None = None,
+    person: Person | None = None,
+) -> list[OrgRow]:
+    """The organization mirrors of ``orgs`` (those Quay has one for), broken first; with
+    their buttons only where Quay may let ``person`` use them."""
+    if not orgs or client.org_mirroring_enabled() is False:
+        return []
+    rows: list[OrgRow] = []
+    for outcome in fan_out(client.get_org_mirror, list(orgs)):
+        org = outcome.item
+        names = tuple(repo.name for repo in (listings or {}).get(org, ()))
+        error = outcome.error
+        if isinstance(error, QuayUnauthorized):
+            raise error
+        if outcome.ok and outcome.value is not None:
+            config = outcome.value
+            actionable = person is None or person.may_change_org(org)
+            status = describe_org(config, now)
+            rows.append(OrgRow(org, config, status, repositories=names, actionable=actionable))
+        elif isinstance(error, QuayNotFound):
+            continue  # no organization mirror (or none in this Quay): nothing to show
+        elif isinstance(error, QuayForbidden):
+            if names:  # its repositories say it has one; only its admins may see it
+                reason = "only the organization's admins can see its organization mirror"
+                rows.append(OrgRow(org, reason=reason, repositories=names))
+        elif isinstance(error, QuayError):
+            rows.append(OrgRow(org, reason=error.message, repositories=names))
+    rows.sort(key=lambda row: (row.rank, row.org))
+    return rows
+
+
+def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
+    """The rows the filters keep: namespace, status (the derived key), search (the
+    organization, its source, or one of its repositories: those are named)."""
+    kept: list[OrgRow] = []
+    needle = filters.query.lower()
+    for row in rows:
+        if filters.namespace and row.org != filters.namespace:
+            continue
+        if filters.status and row.key != filters.status:
+            continue
+        if needle:
+            matched = tuple(name for name in row.repositories if needle in name.lower())
+            if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
+                continue
+            row = replace(row, matched=matched)
+        kept.append(row)
+    return kept
+
+
+def row_after_action(
+    client: QuayClient, target: OrgTarget, result: ActionResult, now: datetime, person: Person
+) -> OrgRow:
+    """The row after a press: from the config the press read (no further call), or read
+    again when it could not."""
+    config = result.mirror
+    if isinstance(config, OrgMirrorConfig):
+        status = describe_org(config, now)
+        return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
+    rows = read_rows(fresh(client), [target.org], now, person=person)
+    return rows[0] if rows else OrgRow(target.org, reason=result.message)
+
+
+def refresh_seconds(rows: Sequence[OrgRow]) -> int:
+    """How often the section refreshes: every ``OVERVIEW_REFRESH_SECONDS``, or less often when
+    its one call a row would ask Quay more than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a
+    minute (the tab's pace, as for the repository rows' refresh)."""
+    return paced(settings.OVERVIEW_REFRESH_SECONDS, len(rows))
+
+
+def refresh_rows(
+    client: QuayClient, orgs: Sequence[str], now: datetime, person: Person
+) -> list[OrgRow]:
+    """The rows of the overview's organization mirrors again (their section's refresh):
+    one call each, an answer at most one refresh interval old."""
+    polling = for_poll(client, settings.OVERVIEW_REFRESH_SECONDS)
+    return read_rows(polling, orgs, now, person=person)
+
+
+def summary(rows: Sequence[OrgRow]) -> str:
+    """``"4 organization mirrors: 1 failed · 1 stuck · 1 syncing"`` (broken first)."""
+    by_label: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r.rank):
+        label = row.status.label.lower() if row.status else "no access"
+        by_label[label] = by_label.get(label, 0) + 1
+    parts = " · ".join(f"{count} {label}" for label, count in by_label.items())
+    noun = "organization mirror" if len(rows) == 1 else "organization mirrors"
+    return f"{len(rows)} {noun}: {parts}" if rows else ""

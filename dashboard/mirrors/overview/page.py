@@ -1,0 +1,437 @@
+"""The overview: who is asking and about which namespaces, and the whole page with every
+row's details at once (``details=all``, what a browser without JavaScript is sent to).
+
+The page a browser with JavaScript gets first (``overview_first_paint``) costs one call per
+namespace; the rest follows in fragments (``overview_listing``, ``overview_details``,
+``overview_refresh``). The whole page read here costs three or four rounds of upstream
+calls, each fanned out in parallel (bounded by ``QUAY_MAX_PARALLEL``):
+
+1. ``GET /user/`` -- the person's namespaces -- together with the global mirror health, which
+   Quay shows only to (read-only) superusers: it tells them apart and names every namespace;
+2. ``GET /repository?namespace=X`` for every namespace at once;
+3. ``GET .../mirror`` for every MIRROR repository, together with one mirror-health call per
+   namespace (last sync times for everyone; the whole status for people who may not read
+   configs);
+4. only for queued or overdue-failed mirrors (few): their logs, so Stuck is decided as on
+   the repository page;
+5. on the page (:func:`page`), the logs of the finished rows drawn -- at most
+   :data:`WHOLE_PAGE_RESULTS`, broken ones first -- for their last result's time and reason,
+   as the page with JavaScript asks them row by row (``overview_details.results``).
+
+A repository whose config cannot be read keeps its own reason; one failure never sinks the
+page. Only a failure of round 1 (or every listing failing) is a page-wide error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.overview import details as overview_details
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview.filters import Filters, count_links, counts, total
+from dashboard.mirrors.overview.orgs import OrgRow
+from dashboard.mirrors.overview.refresh import TabRefresh
+from dashboard.mirrors.overview.rows import (
+    NOT_IN_HEALTH,
+    Row,
+    for_person,
+    health_by_repo,
+    hidden_row,
+    needs_log,
+    row_from_config,
+    row_from_health,
+    row_without_config,
+    stamped,
+    unreadable_row,
+)
+from dashboard.mirrors.pages.live import PollState
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.quay.cache import fresh
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+from dashboard.quay.fanout import fan_out, parallel
+from dashboard.quay.models import (
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    MirrorHealth,
+    Repository,
+    SyncStatus,
+)
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows."""
+
+    username: str
+    namespaces: list[str]
+    rows: list[Row] = field(default_factory=list)
+    #: Namespaces whose repositories could not be listed, with the reason.
+    namespace_errors: dict[str, str] = field(default_factory=dict)
+    #: The namespaces whose repositories were asked for (all of them, or the filtered one).
+    queried: list[str] = field(default_factory=list)
+    #: Namespaces shown read-only from mirror health (the person may not read configs).
+    read_only_namespaces: list[str] = field(default_factory=list)
+    upstream_calls: int = 0
+    #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
+    scopes_known: bool = True
+    #: The organization mirrors of the person's organizations (``overview_orgs``).
+    org_rows: list[OrgRow] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> str:
+        """Why the counts are not the whole truth ("" when every namespace was listed)."""
+        if not self.namespace_errors:
+            return ""
+        failed, asked = len(self.namespace_errors), len(self.queried) or len(self.namespace_errors)
+        return f"could not list {failed} of {asked} namespace{'s' if asked != 1 else ''}"
+
+
+def global_health(client: QuayClient) -> MirrorHealth | None:
+    """The global mirror health, or ``None`` when Quay refuses it.
+
+    Quay shows the health of every namespace (``namespace`` left out) only to superusers and
+    global read-only superusers, and ``GET /user/`` does not tell who they are (``super_user``
+    needs the super:user scope): the answer to this one call is the test. A refusal of any
+    kind (403; also a 401, since ``GET /user/`` has just accepted the token) or a failure means
+    "not a superuser": the person's own namespaces are read as usual.
+    """
+    try:
+        return client.get_mirror_health(None)
+    except QuayError:
+        return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking, their namespaces, and the ones this page reads."""
+
+    username: str
+    namespaces: list[str]
+    wanted: list[str]
+    #: The global mirror health, for a (read-only) superuser; ``None`` for everyone else.
+    everything: MirrorHealth | None
+
+    @property
+    def superuser(self) -> bool:
+        return self.everything is not None
+
+
+def scope(
+    client: QuayClient, namespaces: Sequence[str] | None = None, *, superuser: bool = True
+) -> Scope:
+    """Round 1: ``GET /user/`` and the global health at once (2 calls); the global health
+    is not asked for with ``superuser=False`` (the person is known not to be one).
+
+    Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it).
+    """
+    got_user, got_health = parallel(
+        client.get_user, lambda: global_health(client) if superuser else None
+    )
+    if got_user.error is not None:
+        raise got_user.error
+    user = got_user.value
+    assert user is not None
+    mine = user.namespaces
+    everything = got_health.value
+    if everything is not None:  # a (read-only) superuser: every namespace with a mirror
+        extra = sorted({entry.namespace for entry in everything.details})
+        mine = mine + [ns for ns in extra if ns not in mine]
+    wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
+    return Scope(user.username, mine, wanted, everything)
+
+
+def read_health(
+    client: QuayClient, where: Scope
+) -> tuple[dict[str, dict[str, HealthEntry]], set[str]]:
+    """Every wanted namespace's mirror health (one call each; none for a superuser, whose
+    global health has it all): entries by namespace and repository, and the namespaces whose
+    report was read (a mirror missing from it is not enabled)."""
+    health: dict[str, dict[str, HealthEntry]] = {ns: {} for ns in where.wanted}
+    if where.everything is not None:
+        for entry in where.everything.details:
+            if entry.namespace in health:
+                health[entry.namespace][entry.repository] = entry
+        return health, set(where.wanted)
+    read: set[str] = set()
+    for outcome in fan_out(client.get_mirror_health, where.wanted):
+        if outcome.ok:
+            health[outcome.item] = health_by_repo(outcome.value)
+            read.add(outcome.item)
+    return health, read
+
+
+def collect(
+    client: QuayClient,
+    now: datetime,
+    *,
+    namespaces: Sequence[str] | None = None,
+    include_normal: bool = False,
+    person: Person | None = None,
+) -> Overview:
+    """Read every repository of the person's namespaces (or of ``namespaces``) with its status
+    and details.
+
+    Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
+    every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
+    """
+    where = scope(client, namespaces)
+    calls = 2
+    overview = Overview(
+        username=where.username,
+        namespaces=where.namespaces,
+        scopes_known=person is not None and person.scopes is not None,
+        queried=where.wanted,
+    )
+
+    listings = fan_out(client.list_repositories, where.wanted)
+    calls += len(where.wanted)
+    repos: list[Repository] = []
+    listed: list[str] = []
+    by_namespace: dict[str, list[Repository]] = {}
+    for outcome in listings:
+        if outcome.ok:
+            repos.extend(outcome.value or ())
+            listed.append(outcome.item)
+            by_namespace[outcome.item] = list(outcome.value or ())
+        else:
+            assert outcome.error is not None
+            overview.namespace_errors[outcome.item] = outcome.error.message
+
+    mirrored = [repo for repo in repos if repo.is_mirror]
+    listed_scope = replace(where, wanted=listed)
+    got_health, got_configs = parallel(
+        lambda: read_health(client, listed_scope),
+        lambda: fan_out(lambda repo: client.get_mirror(repo.namespace, repo.name), mirrored),
+    )
+    if got_health.error is not None or got_configs.error is not None:
+        raise got_health.error or got_configs.error  # type: ignore[misc]
+    health, health_read = got_health.value  # type: ignore[misc]
+    calls += len(mirrored) + (0 if where.everything is not None else len(listed))
+    configs: dict[tuple[str, str], MirrorConfig | QuayError] = {
+        (outcome.item.namespace, outcome.item.name): outcome.value if outcome.ok else outcome.error  # type: ignore[misc]
+        for outcome in got_configs.value or ()
+    }
+
+    # Round 4, only for the few queued or overdue-failed mirrors: their logs, all at once, so
+    # that Stuck here means what it means on the repository page.
+    log_keys = [
+        key
+        for key, value in configs.items()
+        if isinstance(value, MirrorConfig) and needs_log(value, now)
+    ]
+    logs: dict[tuple[str, str], list[LogEntry]] = {}
+    if log_keys:
+        for outcome in fan_out(lambda key: client.list_logs(*key), log_keys):
+            if isinstance(outcome.error, QuayUnauthorized):
+                raise outcome.error
+            if outcome.ok and outcome.value is not None:
+                logs[outcome.item] = outcome.value
+        calls += len(log_keys)
+
+    read_only: set[str] = set()
+    for repo in mirrored:
+        result = configs[(repo.namespace, repo.name)]
+        entry = health.get(repo.namespace, {}).get(repo.name)
+        if isinstance(result, MirrorConfig):
+            row = for_person(
+                row_from_config(
+                    repo.namespace,
+                    repo.name,
+                    result,
+                    now,
+                    last_sync=entry.last_sync if entry else None,
+                    logs=logs.get((repo.namespace, repo.name)),
+                ),
+                person,
+            )
+        else:
+            row = row_without_config(
+                repo.namespace, repo.name, result, entry, now, person, health_read
+            )
+            if row.read_only:
+                read_only.add(repo.namespace)
+        overview.rows.append(row)
+    # Mirrors the health report names but the listing did not show (an organization member
+    # without rights on its repositories): their status, read-only, with the reason.
+    seen = {(repo.namespace, repo.name) for repo in repos}
+    for namespace in listed:
+        for name, entry in health.get(namespace, {}).items():
+            if (namespace, name) not in seen:
+                overview.rows.append(hidden_row(entry, now))
+                read_only.add(namespace)
+    if include_normal:
+        overview.rows.extend(
+            Row(repo.namespace, repo.name, mirrored=False)
+            for repo in repos
+            if not repo.is_mirror and not repo.is_org_mirror
+        )
+    orgs = overview_orgs.candidates(where.username, by_namespace)
+    overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace, person)
+    calls += len(orgs)
+    overview.rows.sort(key=lambda row: row.sort_key)
+    overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
+    overview.upstream_calls = calls
+    return overview
+
+
+def read_row(
+    client: QuayClient,
+    target: RepoTarget,
+    now: datetime,
+    state: PollState | None = None,
+    person: Person | None = None,
+) -> Row:
+    """One row again, in one upstream call (the mirror config; or health for read-only rows).
+
+    The log is read too when it can change the status (see :func:`needs_log`), except for a
+    queued sync whose state already knows when it was queued (``state.queued``, or
+    ``state.queue_checked``: looked before, not known). :class:`QuayUnauthorized`
+    propagates; every other failure becomes the row's reason.
+    """
+    state = state or PollState()
+    client = fresh(client)  # asked for by a person ("try again"): what Quay says now
+    namespace, name = target.namespace, target.name
+    try:
+        if state.via_health:
+            entry = health_by_repo(client.get_mirror_health(namespace)).get(name)
+            if entry is None:
+                return Row(
+                    namespace,
+                    name,
+                    reason=NOT_IN_HEALTH,
+                    forbidden=True,
+                    not_in_health=True,
+                    at=now,
+                )
+            return row_from_health(entry, now)
+        config = target.read_config(client)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return stamped(unreadable_row(namespace, name, error, person), now)
+    logs = None
+    known = config.sync_status is SyncStatus.SYNC_NOW and (state.queued or state.queue_checked)
+    if needs_log(config, now) and not known:
+        try:
+            logs = target.read_logs(client)
+        except QuayUnauthorized:
+            raise
+        except QuayError:
+            logs = None  # the status without the log's help
+    row = row_from_config(namespace, name, config, now, logs=logs, queued_since=state.queued)
+    return for_person(row, person)
+
+
+def row_after_action(
+    client: QuayClient,
+    target: RepoTarget,
+    result: ActionResult,
+    now: datetime,
+    person: Person | None = None,
+) -> Row:
+    """The row after a press, with what it did in words: from the config the press read
+    (no further call), or read again when the press could not read it."""
+    if result.mirror is not None:
+        pressed = result.action == "sync_now" and result.outcome == "done"
+        row = row_from_config(
+            target.namespace, target.name, result.mirror, now, queued_since=now if pressed else None
+        )
+        row = for_person(row, person)
+    else:
+        row = read_row(client, target, now, person=person)
+    return replace(stamped(row, now), message=result.message, refused=result.refused)
+
+
+def rows_after_actions(
+    client: QuayClient,
+    results: Sequence[tuple[RepoTarget, ActionResult]],
+    now: datetime,
+    person: Person | None = None,
+) -> list[Row]:
+    """The rows after a bulk press, each with its own result (calls only for the few whose
+    press could not read the config), in parallel."""
+    outcomes = fan_out(
+        lambda pair: row_after_action(client, pair[0], pair[1], now, person), list(results)
+    )
+    # The bulk result names each outcome above the rows: a row repeats only the detail.
+    return [
+        replace(outcome.value, message=outcome.item[1].detail)
+        for outcome in outcomes
+        if outcome.value is not None
+    ]
+
+
+# -- the page -------------------------------------------------------------------------------
+
+#: The most last results (one log read each) the page drawn whole reads: one batch's worth,
+#: the rows at the top (broken first); the others say the result in a word, and their time
+#: and reason are on their repository pages.
+WHOLE_PAGE_RESULTS = overview_details.BATCH_LIMIT
+
+
+def with_last_results(client: QuayClient, rows: Sequence[Row]) -> tuple[list[Row], int, int]:
+    """``rows`` with the last result read from the log of each finished one that does not
+    say it yet (in parallel, the first :data:`WHOLE_PAGE_RESULTS`); the calls made, and how
+    many rows were left to their word."""
+    wanted = [row for row in rows if row.needs_results]
+    asked = wanted[:WHOLE_PAGE_RESULTS]
+    if not asked:
+        return list(rows), 0, 0
+    answers = overview_details.results(client, [row.target for row in asked])
+    events = {answer.target: answer.event for answer in answers if answer.event is not None}
+    done = [
+        replace(row, last_event=events[row.target]) if row.target in events else row for row in rows
+    ]
+    return done, len(asked), len(wanted) - len(asked)
+
+
+def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
+    """The counts at the top and the rows drawn, for ``rows`` placed by ``filters``."""
+    placed = [filters.place(row) for row in rows]
+    counted = counts(placed)
+    return {
+        "rows": [row for row in placed if not row.hidden],
+        "counts": count_links(counted, filters),
+        "total": total(counted),
+        "all_params": filters.params(status=""),
+        "filters_params": filters.params(),
+        "full_params": filters.params(details="all"),
+    }
+
+
+def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> dict[str, Any]:
+    """The whole page with every row's details (``details=all``): the rows, the counts.
+
+    Raises the :class:`QuayError` of :func:`collect` (the page cannot be drawn without it).
+    """
+    data = collect(
+        client,
+        now,
+        namespaces=[filters.namespace] if filters.namespace else None,
+        include_normal=filters.show_normal,
+        person=person,
+    )
+    context = summary(data.rows, filters)
+    drawn, calls, left = with_last_results(client, context["rows"])
+    data.upstream_calls += calls
+    context.update(rows=drawn, results_left=left, results_limit=WHOLE_PAGE_RESULTS)
+    org_rows = overview_orgs.place(data.org_rows, filters)
+    return {
+        **context,
+        "overview": data,
+        "org_rows": org_rows,
+        "org_polls": any(row.polls for row in org_rows),
+        "selectable": any(row.actionable for row in drawn)
+        or any(row.config is not None for row in org_rows),
+        "lazy": False,
+        "person": person,
+        "read_only_superuser": person.read_only_superuser,
+        "refresh": TabRefresh.start(now, drawn),
+    }

@@ -1,0 +1,488 @@
+"""The overview's rows: one repository each, drawn from its mirror config, from the
+namespace's mirror health, or (before its details arrive) from what little is known.
+
+A row drawn from mirror health before its config is read is *pending*: its status is the one
+health reports, its details (source, next run, whether a running sync is stuck) come later
+(``overview_details``). Every row carries its :class:`~.row_state.RowState` in the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.overview.row_state import RowState
+from dashboard.mirrors.pages.live import PollState
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.status import (
+    CANCELLED,
+    DISABLED,
+    FAILED,
+    NEVER_SYNCED,
+    OVERDUE,
+    RANK,
+    STUCK,
+    SYNCED,
+    SYNCING,
+    EventSummary,
+    MirrorStatus,
+    describe,
+    describe_health,
+    result_word,
+    summarize_event,
+)
+from dashboard.mirrors.rules.status import last_result as log_last_result
+from dashboard.mirrors.rules.status import queued_since as log_queued_since
+from dashboard.quay.errors import (
+    QuayError,
+    QuayForbidden,
+    QuayNotFound,
+    QuayServerError,
+    QuayTimeout,
+    QuayUnreachable,
+)
+from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, MirrorHealth, SyncStatus
+
+#: Filter values besides the status keys of :mod:`.status`.
+UNREADABLE = "unreadable"  # the config could not be read
+UNCONFIGURED = "unconfigured"  # MIRROR state, but no mirror config yet
+#: MIRROR state, but Quay shows the person neither its settings nor its health (a refusal,
+#: not a failure: not ranked among the broken).
+RESTRICTED = "restricted"
+NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggle)
+#: Not a status: a row from the listing whose config is not read yet (not counted).
+PENDING = "pending"
+
+HIDDEN_REASON = "you have no rights on this repository; its status comes from mirror health"
+#: A row Quay's mirror health does not name, for someone who may not read its settings.
+NOT_IN_HEALTH = "Quay does not show them to you"
+
+#: Every status a row can have, in the overview's order, with the word for its count.
+STATUS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("fail", FAILED),
+    ("stuck", STUCK),
+    (UNREADABLE, "Unreadable"),
+    ("active", f"{SYNCING} or queued"),
+    ("cancel", CANCELLED),
+    ("never", NEVER_SYNCED),
+    (UNCONFIGURED, "Not configured"),
+    (RESTRICTED, "Settings hidden"),
+    ("success", SYNCED),
+    ("disabled", DISABLED),
+    (NOT_MIRRORED, "Not mirrored"),
+)
+STATUS_KEYS = frozenset(key for key, _ in STATUS_CHOICES)
+_ORDER = {key: index for index, (key, _) in enumerate((*STATUS_CHOICES, (PENDING, "")))}
+assert set(RANK) <= STATUS_KEYS  # every key status.describe() gives has a place here
+
+#: Health statuses a stuck rule can apply to (see ``status.describe``): every one but a
+#: cancelled sync (nothing runs until Sync now).
+_MAY_BE_STUCK = {SyncStatus.SYNCING, SyncStatus.SYNC_NOW, SyncStatus.SUCCESS, SyncStatus.NEVER_RUN}
+
+
+def dom_id(prefix: str, text: str) -> str:
+    """A stable HTML id for ``text`` (any character but letters, digits, ``-`` escaped)."""
+    return f"{prefix}-" + re.sub(r"[^a-zA-Z0-9-]", lambda m: f"_{ord(m.group()):x}", text)
+
+
+def reason_for(error: QuayError, person: Person | None = None, namespace: str = "") -> str:
+    """Why one repository's mirror settings could not be read, in words for its row.
+
+    Quay answers the same 403 for a missing scope and for missing rights: ``person`` says
+    which when it is known (:meth:`Person.refused_for_scope`), else both are named.
+    """
+    if isinstance(error, QuayForbidden):
+        scope = error.scope or "repo:admin"
+        why = person.refused_for_scope(namespace, scope) if person is not None else None
+        if why is True:
+            return f"your sign-in lacks the {scope} scope"
+        rights = (
+            "no admin rights on this repository"
+            if scope == "repo:admin"
+            else "no rights on this repository"
+        )
+        return rights if why is False else f"{rights} (or your token lacks {scope})"
+    if isinstance(error, QuayTimeout):
+        return "mirror settings could not be read: Quay timed out"
+    if isinstance(error, QuayUnreachable):
+        return "mirror settings could not be read: Quay could not be reached"
+    if isinstance(error, QuayServerError):
+        return f"mirror settings could not be read: Quay failed (HTTP {error.status})"
+    if isinstance(error, QuayNotFound):
+        return "the repository no longer exists"
+    return f"mirror settings could not be read: {error.message}"
+
+
+def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> bool:
+    """The refusal is known to come from the token's scopes (see ``Person``)."""
+    if person is None:
+        return False
+    return person.refused_for_scope(namespace, error.scope or "repo:admin") is True
+
+
+@dataclass(frozen=True)
+class Row:
+    """One repository of the overview."""
+
+    namespace: str
+    name: str
+    mirrored: bool = True
+    config: MirrorConfig | None = None
+    status: MirrorStatus | None = None
+    #: Set when the status comes from the namespace's mirror health.
+    health: HealthEntry | None = None
+    last_sync: datetime | None = None
+    reason: str = ""
+    #: The reason is a refusal (403: rights or scope), not a failure of Quay.
+    forbidden: bool = False
+    #: A message for this row only (the outcome of an action just taken).
+    message: str = ""
+    #: When Sync now was pressed (from the log), for a queued sync: carried in its state.
+    queued_since: datetime | None = None
+    #: The config is not read yet: the status (if any) is health's, the details come later.
+    pending: bool = False
+    #: What the row was drawn from (see ``row_state``).
+    origin: str = "config"
+    #: Why the details could not be read; the row keeps the status it had.
+    detail_error: str = ""
+    #: A detail call was still running when its batch answered: it is asked again.
+    waiting: bool = False
+    #: For a running sync whose config is not read: its lease cannot run out before then.
+    lease_hint: datetime | None = None
+    #: When the status shown was first seen (a change seen by a refresh).
+    since: datetime | None = None
+    #: When the status was read from Quay.
+    at: datetime | None = None
+    #: Hidden until its details say whether it matches the filters (a search by source, a
+    #: status that health cannot tell).
+    held: bool = False
+    #: Drawn but hidden: it does not match the status filter (kept for the counts).
+    hidden: bool = False
+    #: Counted at the top (it matches the search, as far as is known).
+    counted: bool = True
+    #: Quay may let the person change this mirror (``Person.may_change``): False for a
+    #: read-only superuser outside their own namespaces, a token without repo:admin.
+    may_change: bool = True
+    #: Read from the listing (MIRROR state), but not in the namespace's health report.
+    not_in_health: bool = False
+    #: The message is Quay refusing a press (shown as a refusal).
+    refused: bool = False
+    #: The last finished sync as its log tells it (when, and for a failure why): read with
+    #: the row (a log it needed anyway, or the page drawn whole), else asked by the page.
+    last_event: EventSummary | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def dom_id(self) -> str:
+        """A stable HTML id for the row."""
+        return dom_id("row", self.full_name)
+
+    @property
+    def at_ms(self) -> int:
+        """When the row was read, in ms (the page keeps the newer of two answers)."""
+        return int(self.at.timestamp() * 1000) if self.at else 0
+
+    @property
+    def key(self) -> str:
+        """The status key: what the row is counted and filtered as."""
+        if not self.mirrored:
+            return NOT_MIRRORED
+        if self.status is not None:
+            return self.status.key
+        if self.pending:
+            return PENDING
+        if self.reason:
+            return RESTRICTED if self.forbidden else UNREADABLE
+        return UNCONFIGURED
+
+    @property
+    def actionable(self) -> bool:
+        """Sync now / Cancel and the selection box are offered: the config is read and Quay
+        may let the person change it."""
+        return self.config is not None and self.may_change
+
+    @property
+    def read_only(self) -> bool:
+        """The status is known only from mirror health: no settings, no actions."""
+        return (
+            self.config is None
+            and self.health is not None
+            and not self.pending
+            and not self.detail_error
+        )
+
+    @property
+    def is_active(self) -> bool:
+        """A sync is queued or running."""
+        return self.status is not None and self.status.is_active
+
+    @property
+    def polls(self) -> bool:
+        """The row is refreshed by the page: its status changes by itself (queued or
+        running, but not a sync whose worker died: only a person's Cancel moves that on)."""
+        return self.status is not None and self.status.changes_by_itself
+
+    @property
+    def has_history(self) -> bool:
+        """Worth reading the last result from the log: a readable mirror that has run, and
+        is not mid-sync (a refreshed row must cost no call of its own)."""
+        return (
+            self.config is not None
+            and not self.polls
+            and self.config.sync_status.value in ("SUCCESS", "FAIL", "CANCEL")
+        )
+
+    @property
+    def needs_results(self) -> bool:
+        """The last result's time and reason are still to be read from the log."""
+        return self.has_history and not self.last_sync and self.last_event is None
+
+    @property
+    def need(self) -> str:
+        """What the page still has to ask for this row: ``details``, ``results`` or ""."""
+        if self.pending:
+            return "details"
+        return "results" if self.needs_results else ""
+
+    @property
+    def priority(self) -> bool:
+        """Its details are wanted even out of view: a failed or running sync (is it stuck?),
+        a row whose status is not known, or one the filters wait for."""
+        if not self.pending:
+            return False
+        return self.held or self.status is None or self.key in ("fail", "active")
+
+    @property
+    def target(self) -> RepoTarget:
+        return RepoTarget(self.namespace, self.name)
+
+    @property
+    def lease(self) -> datetime | None:
+        config = self.config
+        if config is not None and config.sync_status is SyncStatus.SYNCING:
+            return config.sync_expiration_date
+        return self.lease_hint
+
+    @property
+    def sync_status(self) -> SyncStatus | None:
+        if self.config is not None:
+            return self.config.sync_status
+        return self.health.sync_status if self.health is not None else None
+
+    @property
+    def state(self) -> RowState:
+        """What the row carries in the page (its ``row`` field)."""
+        queued = self.sync_status is SyncStatus.SYNC_NOW and self.config is not None
+        poll = PollState(
+            was=self.status.label if self.status else None,
+            at=self.at,
+            queued=self.queued_since if queued else None,
+            queue_checked=queued,  # what the log said (or not): no need to look again
+            via_health=self.read_only,
+            lease=self.lease,
+            since=self.since,
+        )
+        health = self.health
+        return RowState(
+            self.target,
+            poll,
+            origin=self.origin,
+            sync_status=self.sync_status,
+            retries=health.retries_remaining if health is not None else None,
+            last_sync=self.last_sync,
+        )
+
+    @property
+    def token(self) -> str:
+        return self.state.encode()
+
+    @property
+    def external_reference(self) -> str:
+        return self.config.external_reference if self.config else ""
+
+    @property
+    def next_run(self) -> datetime | None:
+        config = self.config
+        if config is None or not config.is_enabled or config.sync_status.is_active:
+            return None
+        if config.sync_retries_remaining <= 0:
+            return None
+        return config.sync_start_date
+
+    @property
+    def enabled(self) -> bool | None:
+        if self.config is not None:
+            return self.config.is_enabled
+        if self.health is not None:
+            return self.health.is_enabled
+        return None
+
+    @property
+    def last_result(self) -> str:
+        """What the last finished run did, in a word ("" when none is known)."""
+        return result_word(self.sync_status)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (self.rank, self.namespace, self.name)
+
+    @property
+    def rank(self) -> int:
+        """Where the row's status sorts in the overview (broken first)."""
+        return _ORDER[self.key]
+
+    @property
+    def may_be_stuck(self) -> bool:
+        """A pending row that its details may still show stuck (health cannot tell)."""
+        if not self.pending:
+            return self.key == "stuck"
+        status = self.sync_status
+        if status is None:
+            return True
+        if status is SyncStatus.FAIL:
+            retries = self.health.retries_remaining if self.health is not None else None
+            return retries is None or retries > 0
+        return status in _MAY_BE_STUCK
+
+
+def for_person(row: Row, person: Person | None) -> Row:
+    """``row`` with whether ``person`` may change it (decided here, once, for every step of
+    the page: details, refresh, a row asked again, a press's answer, the whole page)."""
+    if person is None or person.may_change(row.namespace):
+        return row
+    return replace(row, may_change=False)
+
+
+def stamped(row: Row, now: datetime) -> Row:
+    """``row`` with when it was read (``now`` unless it says): the page keeps the newer of
+    two answers for a row."""
+    return row if row.at is not None else replace(row, at=now)
+
+
+def needs_log(config: MirrorConfig, now: datetime) -> bool:
+    """Whether the usage log can change what :func:`describe` says (stuck or not): a queued
+    sync (how long has it waited?) and a failed one whose retry is overdue (when did the last
+    try end?). Few rows; every other status is decided by the config alone."""
+    if config.sync_status is SyncStatus.SYNC_NOW:
+        return True
+    start = config.sync_start_date
+    return (
+        config.sync_status is SyncStatus.FAIL
+        and config.is_enabled
+        and config.sync_retries_remaining > 0
+        and start is not None
+        and now - start > OVERDUE
+    )
+
+
+def row_from_config(
+    namespace: str,
+    name: str,
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    last_sync: datetime | None = None,
+    logs: Sequence[LogEntry] | None = None,
+    queued_since: datetime | None = None,
+) -> Row:
+    """A row from a mirror config; with the log (see :func:`needs_log`) the status is the same
+    one the repository page gives, stuck included."""
+    if queued_since is None and logs:
+        queued_since = log_queued_since(logs)
+    ended = log_last_result(logs) if logs else None
+    status = describe(
+        config,
+        now,
+        queued_since=queued_since,
+        last_event_at=ended.datetime if ended else None,
+        last_sync=last_sync,
+    )
+    row = Row(
+        namespace,
+        name,
+        config=config,
+        status=status,
+        last_sync=last_sync,
+        queued_since=queued_since if config.sync_status is SyncStatus.SYNC_NOW else None,
+        at=now,
+    )
+    if ended is not None and row.has_history:  # the log read anyway tells the last result
+        row = replace(row, last_event=summarize_event(ended))
+    return row
+
+
+def row_from_health(
+    entry: HealthEntry,
+    now: datetime,
+    *,
+    pending: bool = False,
+    since: datetime | None = None,
+    lease_hint: datetime | None = None,
+) -> Row:
+    """A row from the namespace's mirror health (status, enabled, retries, last sync):
+    read-only, or ``pending`` its details for someone who may read them.
+
+    Health carries no schedule and no lease: :func:`describe_health` says only what is known.
+    """
+    return Row(
+        entry.namespace,
+        entry.repository,
+        status=describe_health(entry, now),
+        health=entry,
+        last_sync=entry.last_sync,
+        pending=pending,
+        origin="health",
+        at=now,
+        since=since,
+        lease_hint=lease_hint,
+    )
+
+
+def unreadable_row(
+    namespace: str, name: str, error: QuayError, person: Person | None = None
+) -> Row:
+    if isinstance(error, QuayNotFound):
+        return Row(namespace, name)  # MIRROR without a config: "not configured yet"
+    return Row(
+        namespace,
+        name,
+        reason=reason_for(error, person, namespace),
+        forbidden=isinstance(error, QuayForbidden),
+    )
+
+
+def health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
+    return {entry.repository: entry for entry in health.details} if health else {}
+
+
+def hidden_row(entry: HealthEntry, now: datetime) -> Row:
+    """A mirror that health names but the listing does not show: read-only, with why."""
+    return replace(row_from_health(entry, now), reason=HIDDEN_REASON)
+
+
+def row_without_config(
+    namespace: str,
+    name: str,
+    error: QuayError,
+    entry: HealthEntry | None,
+    now: datetime,
+    person: Person | None,
+    health_read: Collection[str],
+) -> Row:
+    """The row of a mirror whose config could not be read (``error``): read-only from its
+    health entry when Quay refused it; health's status and what failed when Quay failed or
+    was slow; or why it is not in health; or the failure itself."""
+    if entry is not None and not isinstance(error, QuayNotFound):
+        row = row_from_health(entry, now)
+        if isinstance(error, QuayForbidden):
+            return row
+        return replace(row, detail_error=reason_for(error, person, namespace))
+    row = unreadable_row(namespace, name, error, person)
+    # Health names enabled mirrors only: one it does not name is disabled or not set up.
+    return replace(row, not_in_health=namespace in health_read) if row.forbidden else row

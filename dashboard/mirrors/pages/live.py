@@ -1,0 +1,264 @@
+"""The live status of one mirror: what the repository page's panel (and its polls) show.
+
+One :class:`PollState` is what a live status carries in its poll URL -- what it showed last,
+when it was read, when a queued sync was requested, when a running sync's lease runs out,
+whether the person may only read -- for the panel (``mirrors:status``) and the overview's
+rows (their ``row`` field, see ``row_state``) alike: one format, one parser.
+
+A poll costs one upstream call (the config). The usage log is read only when the panel is
+first shown, when a queued sync's start time is not yet known, and once when a sync ends (to
+show its result).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from dashboard.mirrors.kinds.base import MirrorKind
+from dashboard.mirrors.kinds.missing import why_missing
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.rules import status as mirror_status
+from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.rules.status import ACTIVE_LABELS, LABELS
+from dashboard.mirrors.rules.timefmt import from_unix_param
+from dashboard.quay.cache import fresh
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
+from dashboard.quay.fanout import parallel, quietly
+from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What a live status knows between two polls (carried in its poll URL)."""
+
+    #: The status label shown last (one of ``status.LABELS``).
+    was: str | None = None
+    #: When the status shown was read from Quay (a failed poll says "as of" then).
+    at: datetime | None = None
+    #: When Sync now was pressed (from the log or the press itself), for a queued sync.
+    queued: datetime | None = None
+    #: The log was looked at for ``queued`` (found or not): no need to read it again.
+    queue_checked: bool = False
+    #: The person may read but not change the mirror (no buttons).
+    read_only: bool = False
+    #: The status comes from the namespace's mirror health (the config is not readable).
+    via_health: bool = False
+    #: For a running sync: its worker's lease runs out then (or not before then, when the
+    #: claim was seen happen but not read): no need to look for a stuck sync before it.
+    lease: datetime | None = None
+    #: When the status shown was first seen (a status seen change: it began after ``at``).
+    since: datetime | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> PollState:
+        was = query.get("was")
+        return cls(
+            was=was if was in LABELS else None,
+            at=from_unix_param(query.get("at")),
+            queued=from_unix_param(query.get("queued")),
+            queue_checked="queued" in query,
+            read_only=query.get("ro") == "1",
+            via_health=query.get("via") == "health",
+            lease=from_unix_param(query.get("lease")),
+            since=from_unix_param(query.get("since")),
+        )
+
+    def query(self) -> str:
+        params: dict[str, Any] = {"poll": 1}
+        if self.was:
+            params["was"] = self.was
+        if self.at is not None:
+            params["at"] = int(self.at.timestamp())
+        if self.queued is not None or self.queue_checked:
+            # 0: looked, not found (or could not be read): the next polls need not look again.
+            params["queued"] = int(self.queued.timestamp()) if self.queued else 0
+        if self.read_only:
+            params["ro"] = 1
+        if self.via_health:
+            params["via"] = "health"
+        for name in ("lease", "since"):
+            moment = getattr(self, name)
+            if moment is not None:
+                params[name] = int(moment.timestamp())
+        return urlencode(params)
+
+    def url(self, target: MirrorKind, role: str = "live") -> str:
+        """The poll URL of the live status (``live``) or of an overview row (``row``)."""
+        return f"{target.url(role)}?{self.query()}"
+
+
+def panel_context(
+    target: RepoTarget,
+    now: datetime,
+    *,
+    mirror: MirrorConfig | None,
+    logs: Sequence[LogEntry] | None = None,
+    queued_since: datetime | None = None,
+    error: str | None = None,
+    missing: str | None = None,
+    action_result: ActionResult | None = None,
+    previous_label: str | None = None,
+    keep_polling: bool = False,
+    as_of: datetime | None = None,
+    read_only: bool = False,
+) -> dict[str, Any]:
+    """Everything ``mirrors/status.html#panel`` shows.
+
+    ``logs``: the repository's mirror log entries (newest first), for the last result and for
+    how long a Sync now has been queued. ``error``: why Quay could not be read; with
+    ``keep_polling`` the panel keeps trying (a poll of an active sync failed). ``missing``:
+    ``"no_config"`` or ``"no_repo"`` when Quay has no mirror config to show.
+    """
+    last = mirror_status.last_result(logs) if logs else None
+    if queued_since is None and logs:
+        queued_since = mirror_status.queued_since(logs)
+    status = (
+        mirror_status.describe(
+            mirror,
+            now,
+            queued_since=queued_since,
+            last_event_at=last.datetime if last else None,
+        )
+        if mirror is not None
+        else None
+    )
+    queued = mirror is not None and mirror.sync_status is SyncStatus.SYNC_NOW
+    polling = (status is not None and status.changes_by_itself) or (
+        error is not None and keep_polling
+    )
+    sync_ended = previous_label in ACTIVE_LABELS and status is not None and not status.is_active
+    announce = ""
+    if status is not None and previous_label and previous_label != status.label:
+        announce = f"Status of {target.full_name}: {status.label}, {status.detail}."
+    state = PollState(
+        was=status.label if status is not None else previous_label,
+        at=now if status is not None else as_of,
+        queued=queued_since if queued or mirror is None else None,
+        queue_checked=queued or (mirror is None and queued_since is not None),
+        read_only=read_only,
+    )
+    return {
+        "namespace": target.namespace,
+        "name": target.name,
+        "target": target,
+        "mirror": mirror,
+        "status": status,
+        "now": now,
+        "last_event": mirror_status.summarize_event(last) if last else None,
+        "action_result": action_result,
+        "panel_error": error,
+        "missing": missing,
+        "polling": polling,
+        "poll_url": state.url(target),
+        "announce": announce,
+        "sync_ended": sync_ended,
+        "queued_since": queued_since if queued else None,
+        "claimed": mirror_status.claimed_at(mirror) if mirror is not None else None,
+        "can_admin": False if read_only else None,
+    }
+
+
+def _missing_panel(client: QuayClient, target: RepoTarget, now: datetime) -> dict[str, Any]:
+    missing = why_missing(client, target)
+    return panel_context(
+        target, now, mirror=None, error=missing.words(target), missing=missing.kind
+    )
+
+
+def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState) -> dict[str, Any]:
+    """One poll of a panel on the page: the config, and the log only when it tells more
+    (the sync just ended: its result; a queued sync's start is not known yet). One call
+    usually; a failed read keeps the panel as it was, marked stale (``stale``). Never a
+    cached answer: a live status is what Quay says now."""
+    client = fresh(client)
+    try:
+        mirror = target.read_config(client)
+    except QuayUnauthorized:
+        raise
+    except QuayNotFound:
+        return _missing_panel(client, target, now)
+    except QuayError as error:
+        context = panel_context(
+            target,
+            now,
+            mirror=None,
+            error=f"Could not refresh the status: {error.message} Trying again…",
+            previous_label=state.was,
+            keep_polling=True,
+            as_of=state.at,
+            read_only=state.read_only,
+        )
+        # The panel on the page stays as it was (status, times, buttons), marked stale.
+        context.update(stale=True, stale_reason=error.message, as_of=state.at)
+        return context
+    ended = not mirror.sync_status.is_active and state.was in ACTIVE_LABELS
+    unknown_queue = (
+        mirror.sync_status is SyncStatus.SYNC_NOW
+        and state.queued is None
+        and not state.queue_checked
+    )
+    logs = quietly(target.read_logs, client) if ended or unknown_queue else None
+    return panel_context(
+        target,
+        now,
+        mirror=mirror,
+        logs=logs,
+        queued_since=state.queued,
+        previous_label=state.was,
+        read_only=state.read_only,
+    )
+
+
+def first_look(client: QuayClient, target: RepoTarget, now: datetime) -> dict[str, Any]:
+    """The panel shown on its own (no poll state yet): the config and the log at once."""
+    got_mirror, got_logs = parallel(
+        lambda: target.read_config(client), lambda: target.read_logs(client)
+    )
+    for outcome in (got_mirror, got_logs):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    if isinstance(got_mirror.error, QuayNotFound):
+        return _missing_panel(client, target, now)
+    if got_mirror.error is not None:
+        return panel_context(
+            target,
+            now,
+            mirror=None,
+            error=f"Could not read the status from Quay: {got_mirror.error.message}",
+        )
+    return panel_context(
+        target, now, mirror=got_mirror.value, logs=got_logs.value if got_logs.ok else None
+    )
+
+
+def after_action(
+    client: QuayClient, target: RepoTarget, now: datetime, result: ActionResult
+) -> dict[str, Any]:
+    """The panel after a press: from the config the press read (no call more), or read now
+    when the press could not (its failure is what the panel says)."""
+    mirror, error, missing = result.mirror, None, None
+    if result.outcome in ("no_config", "no_repo"):
+        missing = result.outcome  # the result says it all; nothing to show a status of
+    elif mirror is None:  # the action failed before reading: show the status as it is
+        try:
+            mirror = target.read_config(client)
+        except QuayUnauthorized:
+            raise
+        except QuayError as failure:
+            error = f"Could not read the status: {failure.message}"
+    pressed = result.action == "sync_now" and result.outcome == "done"
+    return panel_context(
+        target,
+        now,
+        mirror=mirror,
+        queued_since=now if pressed else None,
+        error=error,
+        missing=missing,
+        keep_polling=result.ok,
+        action_result=result,
+    )

@@ -1,0 +1,101 @@
+"""An organization mirror's history in words, from the organization's usage log in Quay
+(``org_mirror_*`` entries: the API's, written for a person, and the worker's, for the
+discovery and for each repository's sync)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from dashboard.mirrors.rules.changes import LABELS
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+from dashboard.quay.models import LogEntry
+from dashboard.quay.names import valid_repository_name
+from dashboard.quay.org_models import OrgMirrorConfig
+
+#: Pages of the organization's log read (20 entries a page).
+PAGES = 2
+DONE_BY_PEOPLE = {
+    "org_mirror_enabled": "set up the organization mirror",
+    "org_mirror_disabled": "deleted the organization mirror",
+    "org_mirror_sync_now_requested": "pressed Sync now",
+    "org_mirror_sync_cancelled": "cancelled the sync",
+}
+
+
+@dataclass(frozen=True)
+class OrgEvent:
+    when: datetime | None
+    who: str
+    what: str
+    #: The repository the entry is about ("" for the organization mirror as a whole).
+    repository: str = ""
+    failed: bool = False
+
+
+def _what(entry: LogEntry) -> str:
+    meta = entry.metadata
+    if entry.kind == "org_mirror_config_changed":
+        fields = [LABELS.get(str(f), str(f)) for f in meta.get("updated_fields") or ()]
+        return f"changed settings ({', '.join(fields)})" if fields else "saved unchanged settings"
+    if entry.kind == "org_mirror_repo_created":
+        return f"repository created ({meta.get('visibility') or 'private'})"
+    if entry.kind in DONE_BY_PEOPLE and not meta.get("repo"):
+        return DONE_BY_PEOPLE[entry.kind]
+    return str(meta.get("message") or entry.kind.removeprefix("org_mirror_").replace("_", " "))
+
+
+def source_prefix(config: OrgMirrorConfig) -> str:
+    """How the worker's entries start a source repository's reference:
+    ``127.0.0.1:8080/upstreamorg/`` (the registry without its scheme, the namespace)."""
+    registry = config.external_registry_url.split("://", 1)[-1].rstrip("/")
+    return f"{registry}/{config.external_namespace}/"
+
+
+def _repository(entry: LogEntry, prefix: str) -> str:
+    """The repository an entry is about: its ``repo``, or for a created repository its
+    source reference after ``prefix`` (``127.0.0.1:8080/upstreamorg/delta``: ``delta``); ""
+    when none, or when it is not a name the dashboard serves (it is linked: a nested
+    ``team/app`` is said in words only)."""
+    meta = entry.metadata
+    name = str(meta.get("repo") or "")
+    reference = str(meta.get("external_reference") or "")
+    if not name and entry.kind == "org_mirror_repo_created" and prefix:
+        name = reference.removeprefix(prefix) if reference.startswith(prefix) else ""
+    return name if valid_repository_name(name) else ""
+
+
+def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
+    """The entries in words; ``prefix`` (:func:`source_prefix`) names created repositories."""
+    result = []
+    for entry in entries:
+        repository = _repository(entry, prefix)
+        what = _what(entry)
+        if entry.kind == "org_mirror_repo_created" and not repository:
+            reference = str(entry.metadata.get("external_reference") or "")
+            what = f"repository created from {reference}" if reference else what
+        result.append(
+            OrgEvent(
+                when=entry.datetime,
+                who=entry.performer or "",
+                what=what,
+                repository=repository,
+                failed=entry.kind == "org_mirror_sync_failed",
+            )
+        )
+    return result
+
+
+def history(
+    client: QuayClient, org: str, config: OrgMirrorConfig | None = None
+) -> tuple[list[OrgEvent] | None, str]:
+    """The events (newest first), or ``None`` and why they could not be read."""
+    prefix = source_prefix(config) if config is not None else ""
+    try:
+        return events(client.list_org_mirror_logs(org, pages=PAGES), prefix), ""
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return None, f"The history could not be read from Quay: {error.message}"

@@ -1,0 +1,412 @@
+"""Everything the repository page shows: status, settings (readable and as the edit form),
+history from Quay's log, and the changes made through this dashboard.
+
+The page's independent upstream calls (repository, mirror config, log, tags, robots) run in
+parallel, so the page costs about one round trip to Quay, not five. Each failed call is a
+message in its own part of the page; a 401 propagates (the person signs in again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from dashboard.mirrors.forms.base import SettingsForm, data_from_pending
+from dashboard.mirrors.forms.repository import MirrorSettingsForm
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.pages.audit import audit_rows, can_read_config
+from dashboard.mirrors.pages.editor import rules_context, tag_editor
+from dashboard.mirrors.pages.live import panel_context
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules import changes
+from dashboard.mirrors.rules.status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
+from dashboard.mirrors.rules.timefmt import ago
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayForbidden, QuayNotFound
+from dashboard.quay.fanout import Outcome, parallel, quietly
+from dashboard.quay.models import (
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    RegistryCapabilities,
+    Repository,
+)
+from dashboard.quay.org_models import OrgMirrorRepo
+
+HISTORY_LENGTH = 25
+#: How far back the history reaches (Quay's logs API covers the last 7 days by default).
+LOG_DAYS = 7
+#: At most this many pages of Quay's log (20 entries each) are read for the history.
+LOG_PAGES = 5
+#: One per tag mirrored: left out of the history (the sync's own result lists the tags).
+TAG_EVENTS = frozenset({"repo_mirror_sync_tag_success"})
+AUDIT_LENGTH = 10
+
+
+@dataclass
+class PageData:
+    """What Quay said for one repository page (each part a value or the reason it is missing)."""
+
+    target: RepoTarget
+    #: The request's one "now" (the form's defaults are drawn from it).
+    now: datetime
+    repository: Outcome[int, Repository]
+    mirror: Outcome[int, MirrorConfig]
+    logs: Outcome[int, list[LogEntry]]
+    tags: Outcome[int, list[Any]]
+    robots: Outcome[int, list[Any]]
+    #: What Quay says about architecture filters (kept per Quay: usually no call at all).
+    capabilities: Outcome[int, RegistryCapabilities] | None = None
+    health: HealthEntry | None = None
+    notes: list[str] = field(default_factory=list)
+    #: Who is looking (what their token is known to carry: see ``Person``).
+    person: Person | None = None
+    #: An ``ORG_MIRROR`` repository's row in its organization mirror (its admins only).
+    org_repo: OrgMirrorRepo | None = None
+
+    @property
+    def namespace(self) -> str:
+        return self.target.namespace
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def config(self) -> MirrorConfig | None:
+        return self.mirror.value if self.mirror.ok else None
+
+    @property
+    def tag_names(self) -> list[str] | None:
+        return [t.name for t in self.tags.value or []] if self.tags.ok else None
+
+    @property
+    def robot_names(self) -> list[str] | None:
+        return [r.name for r in self.robots.value or []] if self.robots.ok else None
+
+    @property
+    def robots_error(self) -> str:
+        error = self.robots.error
+        if error is None:
+            return ""
+        if isinstance(error, QuayForbidden):
+            scope = error.scope or "org:admin"
+            return (
+                f"The robot list needs admin rights on {self.namespace} and the {scope} scope, "
+                f"which this sign-in lacks: type the robot's full name "
+                f"({self.namespace}+name)."
+            )
+        return f"The robot list could not be read ({error.message}): type the robot's full name."
+
+    @property
+    def config_readable(self) -> bool:
+        """Quay shows this person the config (or has none to show): a form can be offered."""
+        return can_read_config(self.mirror)
+
+    @property
+    def last_sync(self) -> changes.LastSync | None:
+        return changes.last_synced_tags(self.logs.value)
+
+
+def is_history_event(entry: LogEntry) -> bool:
+    return entry.kind not in TAG_EVENTS
+
+
+def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) -> PageData:
+    """Every independent call of the page at once (five with the person's token; Quay's
+    registry capabilities, anonymous and kept for minutes; the namespace's mirror health for
+    someone Quay refuses the config or the repository)."""
+    namespace, name = target.namespace, target.name
+    repository, mirror, logs, tags, robots, capabilities = parallel(
+        lambda: target.read_repository(client),
+        lambda: target.read_config(client),
+        lambda: target.read_logs(
+            client,
+            starttime=now - timedelta(days=LOG_DAYS),
+            want=HISTORY_LENGTH,
+            counted=is_history_event,
+            max_pages=LOG_PAGES,
+        ),
+        lambda: client.list_tags(namespace, name),
+        lambda: client.list_robots(namespace, person.username),
+        client.get_registry_capabilities,
+    )
+    data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
+    data.person = person
+    if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
+        data.health = _health_entry(client, target)
+    if repository.value is not None and repository.value.is_org_mirror:
+        data.org_repo = _org_repo(client, target)
+    return data
+
+
+def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
+    """The repository's row in its organization mirror (one call; none when unreadable)."""
+    repos = quietly(client.all_org_mirror_repositories, target.namespace) or ()
+    return next((repo for repo in repos if repo.name == target.name), None)
+
+
+def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
+    """The repository's row of the namespace's mirror health (readable by members)."""
+    health = quietly(client.get_mirror_health, target.namespace)
+    for entry in health.details if health is not None else ():
+        if entry.repository == target.name and entry.namespace in (target.namespace, ""):
+            return entry
+    return None
+
+
+def build_form(
+    data: PageData,
+    *,
+    bound: Any = None,
+    initial: dict[str, Any] | None = None,
+    creating: bool | None = None,
+) -> MirrorSettingsForm:
+    """The settings form for this page: loaded with the config (or a new mirror's defaults),
+    with the robots to choose from and what Quay says of architecture filters."""
+    capabilities = data.capabilities
+    return data.target.settings_form(
+        bound,
+        data.config,
+        data.now,
+        robots=data.robot_names,
+        robots_error=data.robots_error,
+        capabilities=capabilities.value if capabilities and capabilities.ok else None,
+        initial=initial,
+        creating=creating,
+    )
+
+
+def redrawn(saved: SettingsForm, full: SettingsForm) -> SettingsForm:
+    """A form a save sent back (drawn with nothing read but the config), drawn again as the
+    page draws it (``full``, bound to the same data: the robots to choose from, …), with the
+    save's errors and Quay's refusals kept."""
+    if not saved.errors and not saved.is_bound:
+        return full
+    full.is_valid()
+    for name, errors in saved.errors.items():
+        shown = full.errors.get(name, [])
+        for error in errors:
+            if error not in shown:
+                full.add_error(name if name != "__all__" and name in full.fields else None, error)
+    return full
+
+
+def _mirror_error(data: PageData) -> str:
+    error = data.mirror.error
+    if isinstance(data.repository.error, QuayForbidden):
+        return (
+            f"Quay does not let you see {data.target} itself: you have no rights "
+            f"on the repository, so its settings, tags and history are hidden from you. Its "
+            f"status above is from the mirror health report of {data.namespace}, which you can "
+            f"read as a member; ask an admin of {data.namespace} for access or to change it."
+        )
+    if isinstance(error, QuayForbidden):
+        person = data.person
+        why = person.refused_for_scope(data.namespace) if person is not None else None
+        if why is True:
+            return (
+                "Your sign-in lacks the repo:admin scope, so Quay shows you neither this "
+                "mirror's settings nor its history, and refuses Sync now and Cancel. What you "
+                "can see is below; sign in again with a token that carries repo:admin to do "
+                "more."
+            )
+        if why is None:
+            return (
+                "Quay does not show you this mirror's settings or history: you have no admin "
+                "rights on this repository, or your access token lacks the repo:admin scope. "
+                f"What you can see is below; ask an admin of {data.namespace} to change the "
+                "mirror, or sign in with a token that carries repo:admin."
+            )
+        return (
+            "You have no admin rights on this repository, so Quay does not show its mirror "
+            "settings or history to you. What you can see is below; ask an admin of "
+            f"{data.namespace} to change the mirror."
+        )
+    return f"The mirror settings could not be read: {error.message}" if error else ""
+
+
+def _history(data: PageData, now: datetime) -> list[dict[str, Any]]:
+    """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
+    entries = [e for e in data.logs.value or [] if is_history_event(e)]
+    return [
+        {**asdict(item), "ago": ago(item.when, now)}
+        for item in (changes.describe_log(e) for e in entries[:HISTORY_LENGTH])
+    ]
+
+
+def _history_note(config: MirrorConfig | None, history: list[dict[str, Any]]) -> str:
+    """What the history cannot show: Quay's log reaches back only ``LOG_DAYS`` days."""
+    if not history:
+        return f"No mirror events in the last {LOG_DAYS} days (Quay's log reaches back no further)."
+    if config is not None and config.sync_interval and config.sync_interval > LOG_DAYS * 86400:
+        return (
+            f"This mirror syncs less often than every {LOG_DAYS} days, and Quay's log reaches "
+            f"back only {LOG_DAYS} days: older syncs are not shown."
+        )
+    return ""
+
+
+def _tags_error(tags: Outcome[int, Any]) -> str:
+    return (
+        f"The repository's current tags could not be read: {tags.error.message}"
+        if tags.error
+        else ""
+    )
+
+
+def _page_error(data: PageData) -> tuple[str, int]:
+    """Why the page cannot show this repository at all ("" when it can), and the status."""
+    repo_error = data.repository.error
+    read_only_health = isinstance(repo_error, QuayForbidden) and data.health is not None
+    if repo_error is None or data.mirror.ok or read_only_health:
+        return "", 200
+    target = data.target
+    if isinstance(repo_error, QuayNotFound):
+        return f"Quay has no repository {target}, or you are not allowed to see it.", 404
+    if isinstance(repo_error, QuayForbidden):
+        return f"Quay does not let you see {target}: you have no rights on it.", 403
+    return f"Quay could not be read for {target}: {repo_error.message}", 200
+
+
+def page(
+    data: PageData,
+    now: datetime,
+    *,
+    form: MirrorSettingsForm | None = None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], int]:
+    """The page's context from what :func:`load` read (and an optional bound form), with its
+    HTTP status. A page Quay could not be read for says why; with a bound form (a save that
+    failed because Quay could not be read) the form comes back with what was typed."""
+    target = data.target
+    context: dict[str, Any] = {
+        "namespace": target.namespace,
+        "name": target.name,
+        "repository": data.repository.value,
+        "now": now,
+        "settings_url": target.url("settings"),
+    }
+    page_error, status = _page_error(data)
+    if page_error:
+        context["page_error"] = page_error
+        if form is None or not form.is_bound:
+            return context, status
+        status = 200
+
+    config = data.config
+    repo = data.repository.value
+    missing = None
+    forbidden = isinstance(data.mirror.error, QuayForbidden)
+    if repo is not None and repo.is_org_mirror:
+        missing = "org_mirror"  # synced by its organization's mirror: nothing of its own
+    elif config is None and repo is not None and not repo.is_mirror and not forbidden:
+        missing = "normal"  # Quay answers 404 (or 400) for the config of a non-mirror repo
+    elif config is None and isinstance(data.mirror.error, QuayNotFound):
+        missing = "no_config"
+    can_admin = repo.can_admin if repo is not None else None
+    context.update(
+        panel_context(
+            target,
+            now,
+            mirror=config,
+            logs=data.logs.value,
+            missing=missing,
+            read_only=can_admin is False,
+        )
+    )
+    shown = context["status"]  # the mirror's status, as the panel says it
+    #: A sync whose worker died (its lease ran out): saving cannot disturb it.
+    dead_sync = bool(shown and shown.is_active and not shown.changes_by_itself)
+    if form is None and (config is not None or missing == "no_config"):
+        form = build_form(data)
+    elif form is not None and form.is_bound and not getattr(form, "suppressed", False):
+        form = redrawn(form, build_form(data, bound=form.data, creating=form.creating))
+    rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
+    history = _history(data, now) if data.logs.ok else None
+    context.update(
+        {
+            "config": config,
+            "can_admin": can_admin,
+            "missing": missing,
+            "mirror_error": "" if missing else _mirror_error(data),
+            "health": data.health,
+            "org_repo": data.org_repo,
+            "health_status": describe_health(data.health, now) if data.health else None,
+            "tags": data.tag_names,
+            "tags_error": _tags_error(data.tags),
+            "history": history,
+            "history_note": _history_note(config, history) if history is not None else "",
+            "history_error": (
+                f"The mirror history could not be read: {data.logs.error.message}"
+                if data.logs.error and not forbidden
+                else ""
+            ),
+            # Only to people Quay shows the repository itself (not to those who know of it
+            # from mirror health alone).
+            "audit": audit_rows(
+                AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)[
+                    :AUDIT_LENGTH
+                ],
+                data.config_readable,
+                now,
+            )
+            if data.repository.ok
+            else [],
+            # Said whether or not there are any, so nothing is told by it.
+            "audit_hidden": _audit_hidden(data),
+            "form": form,
+            "syncing": bool(config and config.sync_status.is_active) and not dead_sync,
+            "stuck_sync": dead_sync,
+            "sync_warning": REPO_SYNC_STUCK if dead_sync else REPO_SYNC_RUNNING,
+            "creating": form.creating if form is not None else config is None,
+            **rules_context(
+                form,
+                rows,
+                data.tag_names,
+                _tags_error(data.tags),
+                last_sync=data.last_sync,
+                saved_rule=config.root_rule if config else None,
+            ),
+            "editor": tag_editor(target.namespace, target.name),
+            # The glob editor's tag lists, signed, so typing costs no Quay call (rule_editor).
+            "editor_tags": changes.sign_editor_tags(
+                target.namespace, target.name, data.tag_names, data.last_sync
+            ),
+        }
+    )
+    if extra:
+        context.update(extra)
+    return context, status
+
+
+#: Said when the form comes back with what was being submitted before a new sign-in.
+RESTORED = (
+    "What you were submitting before signing in again is back in the form (except the "
+    "password). Check it and save again."
+)
+
+
+def _audit_hidden(data: PageData) -> str:
+    """Why the changes made through the dashboard are not shown ("" when they are)."""
+    error = data.repository.error
+    if error is None:
+        return ""
+    if isinstance(error, (QuayForbidden, QuayNotFound)):
+        return (
+            "Not shown: Quay does not show you this repository itself, so what was changed "
+            "here is not shown either."
+        )
+    return f"Not shown: the repository could not be read from Quay ({error.message})."
+
+
+def restored_form(data: PageData, pending: Any) -> MirrorSettingsForm | None:
+    """The form with a submission kept across a new sign-in (``reauth``), checked as if it
+    were posted; ``None`` when Quay does not show this person the config (no form to fill)."""
+    if not pending or not data.config_readable:
+        return None
+    form = build_form(data, bound=data_from_pending(pending))
+    form.is_valid()
+    return form

@@ -1,0 +1,469 @@
+"""What a mirror's state means, in words: the status, its detail, and whether it is stuck.
+
+One place decides this for every page (overview rows, the status panel, filters, counts).
+Quay's worker rules (data/model/repo_mirror.py): a worker claims a mirror by setting SYNCING and
+a lease of 12 h; FAIL keeps the start date and retries at once while retries remain; after the
+last retry (or a success) the next run moves to the next interval; CANCEL sets retries to 0, so
+nothing runs until someone presses Sync Now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from dashboard.mirrors.rules.timefmt import about, at, clock, relative, short_duration
+from dashboard.quay.models import (
+    MAX_SYNC_RETRIES,
+    HealthEntry,
+    LogEntry,
+    MirrorConfig,
+    SyncStatus,
+)
+
+LEASE = timedelta(hours=12)
+#: A Sync Now that no worker picked up after this long is stuck.
+QUEUED_TOO_LONG = timedelta(minutes=5)
+#: A scheduled run that has not started this long after its time is stuck.
+OVERDUE = timedelta(minutes=15)
+#: A failed sync whose start date is no later than this from now is retried by the next poll.
+RETRY_SOON = timedelta(minutes=1)
+
+#: Overview order: broken first.
+RANK = {"fail": 0, "stuck": 1, "active": 2, "cancel": 3, "never": 4, "success": 5, "disabled": 6}
+
+
+# -- the words for statuses: the one place they are written -----------------------------------
+
+NEVER_SYNCED = "Never synced"
+QUEUED = "Queued"
+SYNCING = "Syncing"
+SYNCED = "Synced"
+FAILED = "Failed"
+CANCELLED = "Cancelled"
+STUCK = "Stuck"
+DISABLED = "Disabled"
+#: Every label :func:`describe` gives (what a poll URL may say the page showed last).
+LABELS = frozenset({NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED})
+#: What a status showed while it polled (a queued-too-long sync polls as "Stuck").
+ACTIVE_LABELS = (QUEUED, SYNCING, STUCK)
+
+#: What Cancel does, said before it is done (confirmation dialogs and page) and after.
+CANCEL_WARNING = (
+    "The running copy stops after the current tag (tags copied so far stay), and scheduled "
+    "syncs stay paused until someone presses Sync now."
+)
+
+
+@dataclass(frozen=True)
+class SyncWarning:
+    """What a settings form says about saving while a sync is under way (the box
+    ``settings_form.html#sync_warning`` of a repository's and an organization's form)."""
+
+    #: What runs now (or, ``stuck``, why nothing does), in a sentence.
+    headline: str
+    #: What a save does to it.
+    effect: str = ""
+    #: What particular changes do to it (an organization mirror's filters, source …).
+    notes: tuple[str, ...] = ()
+    #: The notes are for the changes this save makes (else: for any change, the form as drawn).
+    notes_for_changes: bool = False
+    #: Its worker died: nothing runs that a save could disturb (said; nothing to confirm).
+    stuck: bool = False
+
+
+#: A repository mirror's sync, as its settings form describes it.
+REPO_SYNC_RUNNING = SyncWarning(
+    "A sync is running now.",
+    "Saving changes while it runs can disturb it: Quay restarts the sync's bookkeeping (its "
+    "transaction id) on every change, so the worker may lose track of it.",
+)
+REPO_SYNC_STUCK = SyncWarning(
+    "The sync in Quay looks stuck (its worker's lease ran out), so saving does not disturb a "
+    "running copy.",
+    stuck=True,
+)
+
+
+@dataclass(frozen=True)
+class MirrorStatus:
+    key: str  # fail, stuck, active, cancel, never, success, disabled (CSS class and filter)
+    label: str  # the status in a word or two
+    detail: str  # what it means now, in a sentence fragment
+    remedy: str = ""  # what to do about it (stuck and failed)
+    sync_status: SyncStatus = SyncStatus.NEVER_RUN
+    #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3, for the
+    #: next run at 23:39 UTC", "—" when not known).
+    retries: str = "—"
+    #: Words that stand for the next run where a time would mislead ("within a minute" for a
+    #: retry that is due, "due now"); "" when the start date tells it.
+    next_words: str = ""
+
+    @property
+    def is_stuck(self) -> bool:
+        return self.key == "stuck"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running."""
+        return self.sync_status.is_active
+
+    @property
+    def changes_by_itself(self) -> bool:
+        """Worth polling: a queued or running sync, except one whose worker died (its lease
+        ran out: only Cancel, a person's act, moves it on)."""
+        return self.is_active and not (self.is_stuck and self.sync_status is SyncStatus.SYNCING)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.sync_status.can_cancel
+
+    @property
+    def can_sync_now(self) -> bool:
+        return self.sync_status.can_sync_now
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.key]
+
+
+def claimed_at(config: MirrorConfig) -> datetime | None:
+    """When a worker claimed the running sync (its lease is claim time + 12 h)."""
+    if config.sync_status is SyncStatus.SYNCING and config.sync_expiration_date:
+        return config.sync_expiration_date - LEASE
+    return None
+
+
+def _retries(config: MirrorConfig) -> str:
+    return f"{config.sync_retries_remaining} of {MAX_SYNC_RETRIES} left"
+
+
+def describe(
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    queued_since: datetime | None = None,
+    last_event_at: datetime | None = None,
+    last_sync: datetime | None = None,
+) -> MirrorStatus:
+    """The status of a mirror as a person should read it at ``now``.
+
+    ``queued_since`` (see :func:`queued_since`) lets a SYNC_NOW that no worker picked up be
+    called stuck; ``last_event_at`` (when the last sync ended, see :func:`last_result`) does
+    the same for a failed sync whose immediate retry never started. ``last_sync`` (when the
+    last sync happened, if known) lets a synced mirror say "Synced 3 h ago · next 20:40 UTC".
+    """
+    status = _describe(config, now, queued_since=queued_since, last_event_at=last_event_at)
+    if status.key == "success" and last_sync is not None:
+        start = config.sync_start_date
+        upcoming = f" · next {clock(start, now)}" if start is not None and start > now else ""
+        status = replace(status, detail=f"{relative(last_sync, now)}{upcoming}")
+    return replace(status, retries=_retries_words(config, now), next_words=_next_words(config, now))
+
+
+def _gave_up(config: MirrorConfig, now: datetime) -> bool:
+    """A failed sync that used its last retry: Quay moved the start date to the next interval
+    and set the retries back to a full set for that run."""
+    start = config.sync_start_date
+    return (
+        config.sync_status is SyncStatus.FAIL
+        and config.is_enabled
+        and config.sync_retries_remaining >= MAX_SYNC_RETRIES
+        and start is not None
+        and start > now + RETRY_SOON
+    )
+
+
+def _retries_words(config: MirrorConfig, now: datetime) -> str:
+    if _gave_up(config, now):
+        # Quay set a full set of retries for the next run: say so under "Retries left".
+        return f"{MAX_SYNC_RETRIES}, for the next run at {clock(config.sync_start_date, now)}"  # type: ignore[arg-type]
+    return _retries(config)
+
+
+def _next_words(config: MirrorConfig, now: datetime) -> str:
+    """What the next run is when its start date is already past (a time would look stale)."""
+    start = config.sync_start_date
+    expires = config.sync_expiration_date
+    if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
+        # Its worker died. A worker re-claims it once its start date has passed, if it is
+        # enabled and has retries left (Quay's repo_mirror.py); otherwise it never ends.
+        if config.is_enabled and config.sync_retries_remaining > 0 and start is not None:
+            return f"when a worker re-claims the stuck sync, from {clock(start, now)}"
+        return "none until the stuck sync is cancelled"
+    if config.sync_status.is_active and config.is_enabled:
+        return "after this sync ends"  # its start date is the run now going on
+    if config.sync_status.is_active or not config.is_enabled or start is None:
+        return ""
+    if config.sync_retries_remaining <= 0:
+        return "none until Sync now (no retries left)"  # the worker skips it
+    if start > now:
+        return ""
+    if config.sync_status is SyncStatus.FAIL:
+        return "within a minute" if start > now - OVERDUE else ""
+    return "due now" if start > now - OVERDUE else ""
+
+
+def _describe(
+    config: MirrorConfig,
+    now: datetime,
+    *,
+    queued_since: datetime | None,
+    last_event_at: datetime | None,
+) -> MirrorStatus:
+    status = config.sync_status
+    start = config.sync_start_date
+    s = status
+
+    if status is SyncStatus.SYNCING:
+        expires = config.sync_expiration_date
+        claimed = claimed_at(config)
+        if expires and expires <= now:
+            return MirrorStatus(
+                "stuck",
+                STUCK,
+                f"the worker claimed this sync {about(now - claimed)} ago and its "
+                f"12 h lease ran out {about(now - expires)} ago"
+                if claimed
+                else "the worker's lease on this sync ran out",
+                "Cancel it, then press Sync now.",
+                s,
+            )
+        running = f"running for {short_duration(now - claimed)}" if claimed else "running"
+        return MirrorStatus("active", SYNCING, running, sync_status=s)
+
+    if status is SyncStatus.SYNC_NOW:
+        if queued_since and now - queued_since > QUEUED_TOO_LONG:
+            return MirrorStatus(
+                "stuck",
+                STUCK,
+                f"queued {about(now - queued_since)} ago and no worker has picked it "
+                "up; the mirror workers may be down or busy",
+                "Cancel it, then press Sync now; if it stays queued, check Quay's mirror workers.",
+                s,
+            )
+        since = f" (queued {relative(queued_since, now)})" if queued_since else ""
+        return MirrorStatus("active", QUEUED, f"waiting for a worker{since}", sync_status=s)
+
+    scheduled = config.is_enabled and config.sync_retries_remaining > 0 and start is not None
+    if scheduled and start is not None and now - start > OVERDUE:
+        # A FAIL keeps its start date (the retry is due at once), so a long-past start alone
+        # does not show a dead worker there: only when the last run ended long ago.
+        if status is not SyncStatus.FAIL:
+            return MirrorStatus(
+                "stuck",
+                STUCK,
+                f"the scheduled run was due {relative(start, now)} and has not started; "
+                "the mirror workers may be down",
+                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                s,
+            )
+        if last_event_at is not None and now - last_event_at > OVERDUE:
+            return MirrorStatus(
+                "stuck",
+                STUCK,
+                f"the last try failed {relative(last_event_at, now)} and the retry that was "
+                "due right after it has not started; the mirror workers may be down",
+                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                s,
+            )
+
+    if not config.is_enabled and status is not SyncStatus.FAIL:
+        words = {
+            SyncStatus.SUCCESS: "last sync succeeded",
+            SyncStatus.CANCEL: "last sync cancelled",
+        }
+        return MirrorStatus(
+            "disabled",
+            DISABLED,
+            f"scheduled syncs are off; {words.get(status, 'never synced')}",
+            sync_status=s,
+        )
+
+    if status is SyncStatus.FAIL:
+        return MirrorStatus(
+            "fail", FAILED, _fail_detail(config, now), _fail_remedy(config, now), sync_status=s
+        )
+    if status is SyncStatus.CANCEL:
+        return MirrorStatus(
+            "cancel", CANCELLED, "scheduled syncs are paused until Sync now", sync_status=s
+        )
+    if status is SyncStatus.NEVER_RUN:
+        if start is None:
+            first = "no first run scheduled"
+        elif start <= now:
+            first = "first run due now, waiting for a worker"
+        else:
+            first = f"first run {at(start, now)}"
+        return MirrorStatus("never", NEVER_SYNCED, first, sync_status=s)
+    if start is None:
+        next_run = "no next run scheduled"
+    elif start <= now:
+        next_run = "next run due now, waiting for a worker"
+    else:
+        next_run = f"next run {at(start, now)}"
+    return MirrorStatus("success", SYNCED, next_run, sync_status=s)
+
+
+def _fail_detail(config: MirrorConfig, now: datetime) -> str:
+    """Quay retries a failed sync as soon as its start date has come, while retries remain
+    (a FAIL keeps the start date and uses one retry); after the last one it gives up until
+    the next interval: the start date moves on and the retries go back to 3."""
+    start = config.sync_start_date
+    retries = config.sync_retries_remaining
+    if not config.is_enabled:
+        return "scheduled syncs are off; no retry until Sync now"
+    if retries <= 0:
+        return "gave up; no retry until Sync now"
+    due_soon = start is None or start <= now + RETRY_SOON
+    if _gave_up(config, now):
+        return (
+            f"gave up after {MAX_SYNC_RETRIES} tries; "
+            f"{MAX_SYNC_RETRIES} tries again {at(start, now)}"  # type: ignore[arg-type]
+        )
+    if due_soon:
+        return f"retrying within a minute ({_retries(config)})"
+    return f"retrying {at(start, now)} ({_retries(config)})"  # type: ignore[arg-type]
+
+
+def _fail_remedy(config: MirrorConfig, now: datetime) -> str:
+    """The next step after a failed sync (the Last result says why it failed)."""
+    cause = "Fix the cause (the last result says what went wrong: the source, its credentials"
+    cause += " or the robot)"
+    if not config.is_enabled or config.sync_retries_remaining <= 0:
+        return f"{cause}, then press Sync now."
+    if _gave_up(config, now):
+        return f"{cause}; Quay tries again at the next run, or press Sync now."
+    return f"Quay retries by itself; if it keeps failing, {cause[0].lower()}{cause[1:]}."
+
+
+# -- reading the usage log -----------------------------------------------------------------
+
+STATUS_CHANGED = "repo_mirror_config_changed"
+SYNC_ENDED = ("repo_mirror_sync_success", "repo_mirror_sync_failed")
+
+
+def queued_since(logs: Iterable[LogEntry]) -> datetime | None:
+    """When Sync now was last pressed, if that is the latest status change in ``logs``.
+
+    Quay logs ``repo_mirror_config_changed`` with ``changed=sync_status`` and ``to=SYNC_NOW``
+    (or ``SYNC_CANCEL``); only the newest such entry counts.
+    """
+    changes = [
+        e
+        for e in logs
+        if e.kind == STATUS_CHANGED
+        and e.metadata.get("changed") == "sync_status"
+        and e.datetime is not None
+    ]
+    # Quay lists newest first and logs whole seconds: max() keeps the first of equals.
+    latest = max(changes, key=lambda e: e.datetime) if changes else None  # type: ignore[arg-type,return-value]
+    if latest is not None and latest.metadata.get("to") == "SYNC_NOW":
+        return latest.datetime
+    return None
+
+
+def last_result(logs: Iterable[LogEntry]) -> LogEntry | None:
+    """The newest entry that ended a sync (succeeded, failed or cancelled)."""
+    ended = [e for e in logs if e.kind in SYNC_ENDED and e.datetime is not None]
+    return max(ended, key=lambda e: e.datetime) if ended else None  # type: ignore[arg-type,return-value]
+
+
+#: What the last finished sync did, by its key: the one source of these words (the overview's
+#: Last result cell and column, the status panel's Last result).
+RESULT_WORDS = {"success": "succeeded", "fail": "failed", "cancel": "cancelled"}
+_RESULT_OF_STATUS = {"SUCCESS": "success", "FAIL": "fail", "CANCEL": "cancel"}
+
+
+def result_word(sync_status: SyncStatus | str | None) -> str:
+    """A config's (or health's) last finished run in a word ("" when none has finished)."""
+    return RESULT_WORDS.get(_RESULT_OF_STATUS.get(str(sync_status or ""), ""), "")
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    key: str  # success, fail, cancel (CSS class like MirrorStatus.key)
+    label: str
+    detail: str
+    when: datetime | None
+
+    @property
+    def word(self) -> str:
+        """The result in a word ("succeeded", "failed", "cancelled")."""
+        return RESULT_WORDS[self.key]
+
+
+_SKOPEO_MSG = re.compile(r'msg=\\?"(.*?)\\?"(?:\s|$|\\n)', re.S)
+
+
+def summarize_event(entry: LogEntry) -> EventSummary:
+    """A sync-ending log entry in words: what happened and, for a failure, why."""
+    meta = entry.metadata
+    if entry.kind == "repo_mirror_sync_success":
+        tags = (meta.get("tags") or "").strip()
+        if not tags or tags == "No tags matched":
+            detail = "no tags matched the rule"
+        else:
+            names = [t.strip() for t in tags.split(",") if t.strip()]
+            detail = f"{len(names)} tag{'s' if len(names) != 1 else ''}: {', '.join(names[:12])}"
+            if len(names) > 12:
+                detail += ", …"
+        return EventSummary("success", SYNCED, detail, entry.datetime)
+    if str(meta.get("verb", "")).lower() == "cancelled":
+        return EventSummary("cancel", CANCELLED, "stopped by a cancel", entry.datetime)
+    return EventSummary("fail", FAILED, failure_reason(meta), entry.datetime)
+
+
+def failure_reason(meta: Mapping[str, Any]) -> str:
+    """skopeo's own error line when there is one, else Quay's message."""
+    for text in (meta.get("stderr"), meta.get("message")):
+        if isinstance(text, str) and text:
+            found = _SKOPEO_MSG.findall(text)
+            if found:
+                return found[-1].replace('\\"', '"')
+    message = meta.get("message")
+    return str(message) if message else "the sync failed (Quay gave no reason)"
+
+
+def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
+    """The status of a mirror known only from Quay's mirror health report.
+
+    Health carries no schedule and no lease, so it is read through the one :func:`describe`
+    as a config without a start date, and the words say only what the report knows: when the
+    last sync was, the retries it names ("—" when it names none), and that a running sync
+    cannot be told stuck from here.
+    """
+    retries = entry.retries_remaining
+    config = MirrorConfig(
+        is_enabled=entry.is_enabled,
+        external_reference="",
+        sync_interval=0,
+        sync_start_date=None,
+        sync_status=entry.sync_status,
+        root_rule=(),
+        robot_username=None,
+        sync_retries_remaining=MAX_SYNC_RETRIES if retries is None else retries,
+    )
+    status = describe(config, now)
+    detail = status.detail
+    if status.key in ("success", "fail", "never", "disabled"):
+        detail = f"last sync {relative(entry.last_sync, now)}" if entry.last_sync else ""
+        if status.key == "fail" and retries is not None:
+            left = (
+                "gave up; no retry until Sync now"
+                if retries <= 0
+                else (f"{retries} of {MAX_SYNC_RETRIES} retries left")
+            )
+            detail = ", ".join(filter(None, [detail, left]))
+    elif entry.sync_status is SyncStatus.SYNCING:
+        detail = "Quay's health report can't tell whether it is stuck"
+    return replace(
+        status,
+        detail=detail,
+        retries="—" if retries is None else f"{retries} of {MAX_SYNC_RETRIES} left",
+        next_words="",
+        remedy="",  # read-only: the person cannot press anything, and health says no cause
+    )
