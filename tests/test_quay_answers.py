@@ -163,6 +163,22 @@ def test_logs_wanting_more_than_there_are_stop_at_the_page_cap(monkeypatch, quay
     assert len(calls) == quay_client.MAX_LOG_PAGES
 
 
+def test_a_short_page_is_not_the_end_of_the_log(monkeypatch, quay):
+    """Quay's database log store gives the last page with entries a next page anyway, into
+    its older log tables (or, moving to Elasticsearch, the database's entries): a page of
+    fewer than 20 entries does not prove the end, so a read that wants more reads on."""
+    calls = answering(
+        monkeypatch,
+        _log_page(["repo_mirror_sync_success"] * 3, "older-table"),
+        _log_page(["repo_mirror_sync_started"] * 2, None),
+    )
+    entries = quay.list_logs("acme", "nginx", want=10)
+    assert [e.kind for e in entries] == ["repo_mirror_sync_success"] * 3 + [
+        "repo_mirror_sync_started"
+    ] * 2
+    assert [c["params"].get("next_page") for c in calls] == [None, "older-table"]
+
+
 def test_logs_read_one_page_by_default(monkeypatch, quay):
     calls = answering(monkeypatch, _log_page(["push_repo"] * 20, "p2"))
     assert quay.list_logs("acme", "nginx") == []

@@ -422,9 +422,13 @@ class QuayClient(OrgMirrorCalls):
         """The repository's usage log, newest first (mirror events only by default).
 
         Quay answers 20 entries a page and, without ``starttime``, only the last day or so;
-        real Quay writes one ``repo_mirror_sync_tag_success`` per tag, so a sync can fill
-        pages. ``pages`` pages are read; with ``want``, further pages too until ``want``
-        matching entries are found (at most ``MAX_LOG_PAGES`` pages in all). ``starttime``
+        real Quay writes one ``repo_mirror_sync_tag_success`` per matched tag on every sync,
+        so a sync can fill pages. ``pages`` pages are read; with ``want``, further pages too
+        until ``want`` matching entries are found (at most ``MAX_LOG_PAGES`` pages in all).
+        Reading stops there or where Quay gives no ``next_page``, never at a short page: Quay's
+        database log store gives the last page with entries a ``next_page`` anyway (to its
+        older log tables, or during a move to Elasticsearch to the database's entries, which
+        may hold more), so reading a log to its end costs one call more, an empty page. ``starttime``
         and ``endtime`` are days (Quay's ``%m/%d/%Y``, UTC; ``endtime``'s day is included).
         ``counted``: which of the returned entries count towards ``want`` (default: all);
         ``max_pages`` lowers the cap on pages read.

@@ -100,7 +100,9 @@ class OrgMirrorCalls:
     @reads_answer
     def list_org_mirror_logs(self: QuayClient, org: str, *, pages: int = 1) -> list[LogEntry]:
         """The organization's usage log (its own entries and its repositories'), newest
-        first, ``org_mirror_*`` entries only; ``pages`` pages of 20 at most."""
+        first, ``org_mirror_*`` entries only; ``pages`` pages of 20 at most (a short page is
+        not the end: Quay's database log store gives the last page with entries a
+        ``next_page`` into an empty one, see :meth:`QuayClient.list_logs`)."""
         entries: list[LogEntry] = []
         params: dict[str, Any] = {}
         for _ in range(max(1, pages)):
