@@ -428,8 +428,9 @@ class QuayClient(OrgMirrorCalls):
         Reading stops there or where Quay gives no ``next_page``, never at a short page: Quay's
         database log store gives the last page with entries a ``next_page`` anyway (to its
         older log tables, or during a move to Elasticsearch to the database's entries, which
-        may hold more), so reading a log to its end costs one call more, an empty page. ``starttime``
-        and ``endtime`` are days (Quay's ``%m/%d/%Y``, UTC; ``endtime``'s day is included).
+        may hold more), so reading a log to its end costs one call more, an empty page.
+        ``starttime`` and ``endtime`` are days (Quay's ``%m/%d/%Y``, UTC; ``endtime``'s day is
+        included).
         ``counted``: which of the returned entries count towards ``want`` (default: all);
         ``max_pages`` lowers the cap on pages read.
         """
