@@ -18,7 +18,7 @@ from typing import Any
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
 ROW = re.compile(r'<tr id="(row-[^"]*)"[\s\S]*?</tr>')
 OOB = re.compile(
-    r"<template>\s*(<(p|div|li|td)\b[^>]*\bid=\"([^\"]+)\"[\s\S]*?</\2>)\s*</template>"
+    r"<template>\s*(<(p|div|li|span|td)\b[^>]*\bid=\"([^\"]+)\"[\s\S]*?</\2>)\s*</template>"
 )
 BATCH = 10
 #: Ranks of failed, stuck and unreadable rows (``overview_rows.STATUS_CHOICES``' first three).
@@ -52,7 +52,7 @@ class Settled:
         html = re.sub(r'<span class="count"( data-count-total)?>[^<]*</span>', "", self.page)
         for note_id, element in self.notes.items():
             html = re.sub(
-                rf'<(p|div|li)\b[^>]*\bid="{re.escape(note_id)}"[\s\S]*?</\1>',
+                rf'<(p|div|li|span)\b[^>]*\bid="{re.escape(note_id)}"[\s\S]*?</\1>',
                 lambda _, element=element: element,
                 html,
             )

@@ -168,7 +168,14 @@ def test_a_token_without_repo_admin_says_so_in_the_note(client, emulator, seen):
     assert response.status_code == 302
     html = seen(client)
     assert "lacks the repo:admin scope" in html
-    assert rows_of(html)["acme/etcd"] == "fail"  # still the status, from health
+    rows = rows_of(html)
+    assert rows["alice/tools"] == "success"  # her own namespace: still the status, from health
+    # Quay shows an organization's mirror health only to a token with org:admin or
+    # repo:create: acme's mirrors are known from the listing, their status is not known.
+    assert rows["acme/etcd"] == "restricted"
+    assert "Its status is not known" in row_html(html, "acme/etcd")
+    assert "mirror health of <strong>acme, globex, initech</strong> could not be read" in html
+    assert "lacks both the org:admin and the repo:create scope" in html
 
 
 def test_the_token_is_never_in_the_page(client_as):

@@ -162,7 +162,9 @@ def test_an_oauth_sign_in_without_org_admin_is_warned_what_it_costs(settings):
     words = access.warnings({"lacking": ["org:admin"]})
     assert words == [
         "Your sign-in lacks the org:admin scope: the robot list is refused: type the robot's "
-        "name instead. Sign in again with a token that carries org:admin to do more."
+        "name instead; so is your organizations' mirror health unless it carries repo:create "
+        "(the overview then reads each mirror's settings). Sign in again with a token that "
+        "carries org:admin to do more."
     ]
 
 

@@ -37,9 +37,14 @@ WITHOUT = {
     "repo:read": "no repository can be listed or shown",
     "repo:admin": (
         "mirror settings, history, Sync now and Cancel are refused: a read-only view from "
-        "mirror health"
+        "mirror health where Quay shows it (an organization's only to a token with org:admin "
+        "or repo:create)"
     ),
-    "org:admin": "the robot list is refused: type the robot's name instead",
+    "org:admin": (
+        "the robot list is refused: type the robot's name instead; so is your organizations' "
+        "mirror health unless it carries repo:create (the overview then reads each mirror's "
+        "settings)"
+    ),
 }
 
 

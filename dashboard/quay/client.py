@@ -66,6 +66,8 @@ HEALTH_PAGE_SIZE = 1000
 #: At most this many pages of a usage log are read for one list (20 entries a page).
 MAX_LOG_PAGES = 25
 ADMIN = "repo:admin"
+#: The scope a refused mirror health names (``repo:create`` would do as well).
+HEALTH_SCOPE = "org:admin"
 #: A write is sent only with at least this long (or half its timeout) left to answer in.
 WRITE_TIME_FLOOR = 2.0
 #: How long Quay's registry capabilities are kept (they change only with a Quay restart).
@@ -486,7 +488,11 @@ class QuayClient(OrgMirrorCalls):
         """Mirror health of a namespace; Quay answers 503 (same body) when it is unhealthy.
 
         The details come in pages (``offset``/``limit``, ``pagination.has_more``): all of them
-        are read, up to ``_MAX_PAGES`` pages.
+        are read, up to ``_MAX_PAGES`` pages. Quay shows a namespace's health to its owner (a
+        user namespace: any token), an organization's to its members only through a token
+        whose scopes keep the membership (``org:admin`` or ``repo:create``: auth/
+        permissions.py, SCOPE_MAX_TEAM_ROLES), and every namespace's (``namespace`` None) to
+        superusers; else 403, said as a lack of ``org:admin``.
         """
         pages: list[MirrorHealth] = []
         for page in range(_MAX_PAGES):
@@ -500,7 +506,7 @@ class QuayClient(OrgMirrorCalls):
                     "offset": page * HEALTH_PAGE_SIZE,
                 },
                 accept_statuses=(503,),
-                scope="repo:read",
+                scope=HEALTH_SCOPE,
             )
             if not isinstance(data, dict):
                 raise QuayUnexpected("Quay's mirror health answer could not be read.")

@@ -90,13 +90,14 @@
   function add(count, delta, item) {
     if (!count) { return; }
     var before = parseInt(count.textContent, 10);
-    if (isNaN(before)) { return; }  // "?": a namespace could not be listed, the count is unknown
+    if (isNaN(before)) { return; }  // "?": the count is unknown (see unknownZeros)
     var value = Math.max(0, before + delta);
     count.textContent = String(value);
     if (item) { item.hidden = value === 0 && !item.hasAttribute("data-always"); }
   }
 
-  // A namespace could not be listed: a zero is not known to be zero.
+  // A namespace could not be listed, or a batch of details found a mirror whose status is not
+  // known (its span in the note): a zero is not known to be zero.
   function unknownZeros() {
     var note = document.getElementById("counts-incomplete");
     if (!note || !note.textContent.trim()) { return; }

@@ -67,3 +67,19 @@ def test_each_person_sees_the_controls_quay_allows_them(
         assert expected  # the test would prove nothing if nobody could act
     if user in ("carol", "dave"):
         assert expected == set()
+
+
+def test_a_token_refused_its_organizations_health_shows_no_zero_it_does_not_know(
+    signed_in_page, screenshot
+):
+    """alice's token with repo:read and user:read only: Quay shows it neither the settings
+    nor the mirror health of acme, globex and initech. Their 18 mirrors are counted as
+    settings hidden, and every zero becomes "?" (they may be failing)."""
+    page = signed_in_page("alice-limited")
+    settled(page)
+    expect(page.locator("#counts-incomplete")).to_contain_text("is not known")
+    expect(page.locator('[data-count-for="restricted"] .count')).to_have_text("18")
+    expect(page.locator('[data-count-for="success"] .count')).to_have_text("1")
+    expect(page.locator('[data-count-for="fail"] .count')).to_have_text("?")
+    expect(page.locator("[data-count-total]")).to_have_text("19")
+    screenshot(page, "overview-health-refused")

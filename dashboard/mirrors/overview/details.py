@@ -19,7 +19,7 @@ it had.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.overview.rows import (
+    STATUS_UNKNOWN,
     Row,
     for_person,
     needs_log,
@@ -81,9 +82,11 @@ def _without_details(
     state: RowState, error: QuayError, now: datetime, person: Person | None
 ) -> Row:
     target = state.target
+    # A row from the listing: its namespace's health was read ("listing"), or not ("unknown").
     health_read = {target.namespace} if state.origin == "listing" else set()
+    unread = {target.namespace} if state.origin == "unknown" else set()
     return row_without_config(
-        target.namespace, target.name, error, state.health_entry(), now, person, health_read
+        target.namespace, target.name, error, state.health_entry(), now, person, health_read, unread
     )
 
 
@@ -117,10 +120,18 @@ class Detailed:
     rows: list[Row]
     #: Namespaces with a row shown read-only (the page says why, once per namespace).
     read_only: list[str]
+    #: Namespaces with a row whose status is not known (no settings, no health: the page
+    #: says so once per namespace, and that the counts are incomplete).
+    status_unknown: list[str] = field(default_factory=list)
 
     @property
     def selectable(self) -> bool:
         return any(row.actionable and not row.hidden for row in self.rows)
+
+    @property
+    def incomplete(self) -> str:
+        """Why the counts are incomplete, as far as this batch can tell ("" if it cannot)."""
+        return STATUS_UNKNOWN if self.status_unknown else ""
 
 
 def details(
@@ -147,7 +158,8 @@ def details(
         for state, outcome in zip(states, outcomes, strict=False)
     ]
     read_only = sorted({row.namespace for row in rows if row.read_only and not row.hidden})
-    return Detailed(rows, read_only)
+    unknown = sorted({row.namespace for row in rows if row.status_unknown})
+    return Detailed(rows, read_only, unknown)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ reports, at a cost independent of how many there are.
 
 Two rounds of calls: ``GET /user/`` with the global health (``overview.scope``), then one
 mirror-health call per namespace (none for a superuser: the global one has it all). Every
-row is drawn at once, *pending* its details; the page then asks for the rest:
+row is drawn at once, *pending* its details; the page then asks for the rest (a namespace
+whose health Quay refuses this token, or failed to answer, says so, and its mirrors all come
+from the listing):
 
 * the repository listings (``overview_listing``): disabled and unconfigured mirrors, the
   repositories not mirrored, and mirrors health names but the person cannot see;
@@ -22,7 +24,7 @@ from django.urls import reverse
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.page import Overview, read_health, scope, summary
 from dashboard.mirrors.overview.refresh import TabRefresh
-from dashboard.mirrors.overview.rows import row_from_health
+from dashboard.mirrors.overview.rows import health_reason, row_from_health
 from dashboard.mirrors.person import Person
 from dashboard.quay.cache import prefetch
 from dashboard.quay.client import QuayClient
@@ -34,7 +36,7 @@ def first_paint(
     """What the overview shows before its details: health's rows, the counts, and where the
     page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
     where = scope(client, [filters.namespace] if filters.namespace else None)
-    health, _ = read_health(client, where)
+    health, _, health_errors = read_health(client, where)
     # The page asks for the listings as soon as it is shown: Quay starts on them now.
     prefetch(client, [functools.partial(client.list_repositories, ns) for ns in where.wanted])
     rows = sorted(
@@ -51,6 +53,7 @@ def first_paint(
         rows=rows,
         queried=where.wanted,
         scopes_known=person.scopes is not None,
+        health_errors={ns: health_reason(e, person, ns) for ns, e in health_errors.items()},
     )
     context = summary(rows, filters)
     drawn_at = int(now.timestamp())

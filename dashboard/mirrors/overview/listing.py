@@ -22,7 +22,13 @@ from dashboard.mirrors.overview.details import detailed_row, not_older_than
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.page import Overview, read_health, scope
-from dashboard.mirrors.overview.rows import Row, hidden_row, row_from_health, stamped
+from dashboard.mirrors.overview.rows import (
+    Row,
+    health_reason,
+    hidden_row,
+    row_from_health,
+    stamped,
+)
 from dashboard.mirrors.person import Person
 from dashboard.quay.cache import prefetch, within
 from dashboard.quay.client import QuayClient
@@ -71,12 +77,13 @@ def listing(
     age = (now - drawn_at).total_seconds() + 1
     same = within(client, max(settings.QUAY_READ_CACHE_SECONDS, age))  # the page's answers
     where = scope(same, [filters.namespace] if filters.namespace else None, superuser=superuser)
-    health, health_read = read_health(same, where)
+    health, health_read, health_errors = read_health(same, where)
     overview = Overview(
         where.username,
         where.namespaces,
         queried=where.wanted,
         scopes_known=person.scopes is not None,
+        health_errors={ns: health_reason(e, person, ns) for ns, e in health_errors.items()},
     )
     overview.rows = [row for ns in where.wanted for row in _drawn(health[ns], filters, now)]
     listed = Listed(overview)

@@ -37,9 +37,11 @@ from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,
+    STATUS_UNKNOWN,
     Row,
     for_person,
     health_by_repo,
+    health_reason,
     hidden_row,
     needs_log,
     row_from_config,
@@ -78,6 +80,12 @@ class Overview:
     queried: list[str] = field(default_factory=list)
     #: Namespaces shown read-only from mirror health (the person may not read configs).
     read_only_namespaces: list[str] = field(default_factory=list)
+    #: Namespaces whose mirror health could not be read, with why (their mirrors come from
+    #: the listing, each with its own settings where Quay shows them).
+    health_errors: dict[str, str] = field(default_factory=dict)
+    #: Namespaces with mirrors whose status is not known: Quay shows the person neither their
+    #: settings nor their namespace's mirror health.
+    status_unknown: list[str] = field(default_factory=list)
     upstream_calls: int = 0
     #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
     scopes_known: bool = True
@@ -85,12 +93,26 @@ class Overview:
     org_rows: list[OrgRow] = field(default_factory=list)
 
     @property
+    def health_notes(self) -> list[tuple[str, str]]:
+        """The namespaces whose mirror health could not be read, grouped by why (one note
+        each): ``(namespaces, why)``."""
+        grouped: dict[str, list[str]] = {}
+        for namespace, why in self.health_errors.items():
+            grouped.setdefault(why, []).append(namespace)
+        return [(", ".join(namespaces), why) for why, namespaces in grouped.items()]
+
+    @property
     def incomplete(self) -> str:
-        """Why the counts are not the whole truth ("" when every namespace was listed)."""
-        if not self.namespace_errors:
-            return ""
-        failed, asked = len(self.namespace_errors), len(self.queried) or len(self.namespace_errors)
-        return f"could not list {failed} of {asked} namespace{'s' if asked != 1 else ''}"
+        """Why the counts are not the whole truth ("" when every namespace was listed and
+        every mirror's status is known)."""
+        parts = []
+        if self.namespace_errors:
+            failed = len(self.namespace_errors)
+            asked = len(self.queried) or failed
+            parts.append(f"could not list {failed} of {asked} namespace{'s' if asked != 1 else ''}")
+        if self.status_unknown:
+            parts.append(f"{STATUS_UNKNOWN} ({', '.join(self.status_unknown)})")
+        return "; ".join(parts)
 
 
 def global_health(client: QuayClient) -> MirrorHealth | None:
@@ -149,22 +171,30 @@ def scope(
 
 def read_health(
     client: QuayClient, where: Scope
-) -> tuple[dict[str, dict[str, HealthEntry]], set[str]]:
+) -> tuple[dict[str, dict[str, HealthEntry]], set[str], dict[str, QuayError]]:
     """Every wanted namespace's mirror health (one call each; none for a superuser, whose
-    global health has it all): entries by namespace and repository, and the namespaces whose
-    report was read (a mirror missing from it is not enabled)."""
+    global health has it all): entries by namespace and repository, the namespaces whose
+    report was read (a mirror missing from it is not enabled), and why the others were not
+    (a token whose scopes drop the organization membership Quay asks for is refused: see
+    ``QuayClient.get_mirror_health``; their mirrors are then known from the listings).
+    :class:`QuayUnauthorized` propagates."""
     health: dict[str, dict[str, HealthEntry]] = {ns: {} for ns in where.wanted}
     if where.everything is not None:
         for entry in where.everything.details:
             if entry.namespace in health:
                 health[entry.namespace][entry.repository] = entry
-        return health, set(where.wanted)
+        return health, set(where.wanted), {}
     read: set[str] = set()
+    errors: dict[str, QuayError] = {}
     for outcome in fan_out(client.get_mirror_health, where.wanted):
         if outcome.ok:
             health[outcome.item] = health_by_repo(outcome.value)
             read.add(outcome.item)
-    return health, read
+        elif isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+        elif outcome.error is not None:
+            errors[outcome.item] = outcome.error
+    return health, read, errors
 
 
 def collect(
@@ -212,7 +242,10 @@ def collect(
     )
     if got_health.error is not None or got_configs.error is not None:
         raise got_health.error or got_configs.error  # type: ignore[misc]
-    health, health_read = got_health.value  # type: ignore[misc]
+    health, health_read, health_errors = got_health.value  # type: ignore[misc]
+    overview.health_errors = {
+        ns: health_reason(error, person, ns) for ns, error in health_errors.items()
+    }
     calls += len(mirrored) + (0 if where.everything is not None else len(listed))
     configs: dict[tuple[str, str], MirrorConfig | QuayError] = {
         (outcome.item.namespace, outcome.item.name): outcome.value if outcome.ok else outcome.error  # type: ignore[misc]
@@ -236,6 +269,7 @@ def collect(
         calls += len(log_keys)
 
     read_only: set[str] = set()
+    unknown: set[str] = set()
     for repo in mirrored:
         result = configs[(repo.namespace, repo.name)]
         entry = health.get(repo.namespace, {}).get(repo.name)
@@ -253,10 +287,12 @@ def collect(
             )
         else:
             row = row_without_config(
-                repo.namespace, repo.name, result, entry, now, person, health_read
+                repo.namespace, repo.name, result, entry, now, person, health_read, health_errors
             )
             if row.read_only:
                 read_only.add(repo.namespace)
+            if row.status_unknown:
+                unknown.add(repo.namespace)
         overview.rows.append(row)
     # Mirrors the health report names but the listing did not show (an organization member
     # without rights on its repositories): their status, read-only, with the reason.
@@ -277,6 +313,7 @@ def collect(
     calls += len(orgs)
     overview.rows.sort(key=lambda row: row.sort_key)
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
+    overview.status_unknown = [ns for ns in where.wanted if ns in unknown]
     overview.upstream_calls = calls
     return overview
 

@@ -18,7 +18,9 @@ refresh that changed nothing the next waits twice as long, up to
 active rows, a tab's refreshes ask Quay at most ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a
 minute: with more namespaces the shortest interval grows (4 namespaces at 24 a minute: 10 s).
 A refresh that could not read health keeps every row as it was and says since when
-(``as_of``).
+(``as_of``). A namespace whose health Quay refuses this token (an organization's, to a token
+without ``org:admin`` or ``repo:create``) is refreshed from its active rows' configs instead,
+one call each, counted in the pace.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.status import LEASE, QUEUED_TOO_LONG, STUCK
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayForbidden
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import HealthEntry, SyncStatus
 
@@ -129,6 +132,12 @@ def _from_health(state: RowState, entry: HealthEntry | None, now: datetime) -> R
     return row_from_health(entry, now, pending=True, since=now, lease_hint=lease)
 
 
+def _same(state: RowState, row: Row) -> bool:
+    """A row read from its config says what the page shows already."""
+    label = row.status.label if row.status is not None else None
+    return row.sync_status == state.sync_status and label == state.poll.was
+
+
 def refresh(
     client: QuayClient,
     states: Sequence[RowState],
@@ -146,10 +155,15 @@ def refresh(
     outcomes = fan_out(polling.get_mirror_health, list(by_namespace))
     changed: list[Row] = []
     to_read: list[RowState] = []
+    #: Rows of namespaces whose health Quay refuses this token: read from their configs.
+    refused: list[RowState] = []
     failed: dict[str, str] = {}
     unchanged = 0
     for outcome in outcomes:
         namespace = outcome.item
+        if isinstance(outcome.error, QuayForbidden):
+            refused += by_namespace[namespace]
+            continue
         if not outcome.ok:
             failed[namespace] = outcome.error.message if outcome.error else ""
             unchanged += len(by_namespace[namespace])
@@ -165,14 +179,19 @@ def refresh(
             else:
                 to_read.append(state)
     asking = fresh(client)
-    changed += [
-        outcome.value
-        for outcome in fan_out(lambda state: detailed_row(asking, state, now, person), to_read)
-        if outcome.value is not None
-    ]
+    read = fan_out(lambda state: detailed_row(asking, state, now, person), to_read + refused)
+    for index, (state, outcome) in enumerate(zip(to_read + refused, read, strict=True)):
+        row = outcome.value
+        if row is None:
+            continue
+        if index >= len(to_read) and (row.waiting or _same(state, row)):
+            unchanged += 1  # read from its config, and nothing to draw
+        else:
+            changed.append(row)
     shortest = settings.OVERVIEW_REFRESH_SECONDS
+    calls = len(outcomes) + len(refused)
     tab = TabRefresh(
-        paced(next_interval(interval, bool(changed)) if not failed else shortest, len(outcomes)),
+        paced(next_interval(interval, bool(changed)) if not failed else shortest, calls),
         now if not failed else as_of,
         active=unchanged > 0 or any(row.polls for row in changed),
         failed=failed,

@@ -57,6 +57,11 @@ NOT_MIRRORED = "normal"  # NORMAL / READ_ONLY repositories (shown with the toggl
 PENDING = "pending"
 
 HIDDEN_REASON = "you have no rights on this repository; its status comes from mirror health"
+#: Why counts are incomplete when rows are RESTRICTED without health: their status is not
+#: known (counted as "settings hidden", they may be failing, running, or anything else).
+STATUS_UNKNOWN = (
+    "the status of mirrors whose settings and mirror health Quay does not show you is not known"
+)
 #: A row Quay's mirror health does not name, for someone who may not read its settings.
 NOT_IN_HEALTH = "Quay does not show them to you"
 
@@ -116,6 +121,31 @@ def reason_for(error: QuayError, person: Person | None = None, namespace: str = 
     return f"mirror settings could not be read: {error.message}"
 
 
+def health_reason(error: QuayError, person: Person | None, namespace: str) -> str:
+    """Why a namespace's mirror health could not be read, in words for its note.
+
+    Quay shows an organization's mirror health to its members, but a token keeps the
+    membership only with ``org:admin`` or ``repo:create`` (a token with ``repo:read`` and
+    ``user:read`` alone is refused): for a namespace the person belongs to, a refusal is the
+    token's.
+    """
+    if isinstance(error, QuayForbidden):
+        if (
+            person is not None
+            and namespace in (person.memberships or ())
+            and not (person.holds("org:admin") or person.holds("repo:create"))
+        ):
+            return (
+                "your sign-in lacks both the org:admin and the repo:create scope, and Quay shows "
+                "an organization's mirror health only to a token with one of them"
+            )
+        return (
+            "Quay shows it to the namespace's members only, and to a token only with the "
+            "org:admin or repo:create scope"
+        )
+    return error.message
+
+
 def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> bool:
     """The refusal is known to come from the token's scopes (see ``Person``)."""
     if person is None:
@@ -168,6 +198,9 @@ class Row:
     may_change: bool = True
     #: Read from the listing (MIRROR state), but not in the namespace's health report.
     not_in_health: bool = False
+    #: Read from the listing (MIRROR state), settings refused, and the namespace's health
+    #: could not be read: its status is not known (see ``status_unknown``).
+    health_unread: bool = False
     #: The message is Quay refusing a press (shown as a refusal).
     refused: bool = False
     #: The last finished sync as its log tells it (when, and for a failure why): read with
@@ -216,6 +249,12 @@ class Row:
             and not self.pending
             and not self.detail_error
         )
+
+    @property
+    def status_unknown(self) -> bool:
+        """Neither its settings nor its namespace's mirror health could be read: it is in
+        mirror state, and that is all that is known (counted as "settings hidden")."""
+        return self.health_unread and self.config is None and self.health is None
 
     @property
     def is_active(self) -> bool:
@@ -474,15 +513,23 @@ def row_without_config(
     now: datetime,
     person: Person | None,
     health_read: Collection[str],
+    health_unread: Collection[str] = (),
 ) -> Row:
     """The row of a mirror whose config could not be read (``error``): read-only from its
     health entry when Quay refused it; health's status and what failed when Quay failed or
-    was slow; or why it is not in health; or the failure itself."""
+    was slow; or why it is not in health; or, when its namespace's health (``health_unread``)
+    could not be read either, that its status is not known; or the failure itself."""
     if entry is not None and not isinstance(error, QuayNotFound):
         row = row_from_health(entry, now)
         if isinstance(error, QuayForbidden):
             return row
         return replace(row, detail_error=reason_for(error, person, namespace))
     row = unreadable_row(namespace, name, error, person)
+    if not row.forbidden:
+        return row
     # Health names enabled mirrors only: one it does not name is disabled or not set up.
-    return replace(row, not_in_health=namespace in health_read) if row.forbidden else row
+    return replace(
+        row,
+        not_in_health=namespace in health_read,
+        health_unread=namespace in health_unread and namespace not in health_read,
+    )
