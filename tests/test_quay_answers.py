@@ -131,9 +131,7 @@ def test_logs_since_a_start_time_reach_days_quay_leaves_out_by_default(emulator)
     since = datetime.now(UTC) - timedelta(days=7)
     older = {
         (e.kind, e.datetime)
-        for e in quay.list_logs(
-            "acme", "nginx", starttime=since, pages=quay_client.MAX_LOG_PAGES
-        )
+        for e in quay.list_logs("acme", "nginx", starttime=since, pages=quay_client.MAX_LOG_PAGES)
     }
 
     assert default  # the last day's syncs
