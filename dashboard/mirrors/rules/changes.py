@@ -4,8 +4,8 @@ Configs are compared as *snapshots*: flat, JSON-safe dicts of the editable field
 ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds; lists for the rule and architectures). The form
 carries a signed snapshot of the config it was loaded with, so a save can tell the person's own
 changes from someone else's, and can send only what the person changed. A repository mirror's
-fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's :data:`ORG_FIELDS`
-(:func:`org_snapshot`); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
+fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's are its kind's
+(``kinds.organization``); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
 """
 
 from __future__ import annotations
@@ -65,24 +65,6 @@ LABELS: dict[str, str] = {
     "visibility": "visibility of new repositories",
 }
 
-#: An organization mirror's editable fields (the source type never changes).
-ORG_FIELDS: tuple[str, ...] = (
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout",
-    "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-)
-
 PASSWORD = "external_registry_password"  # noqa: S105 - a field name
 _SALT = "mirrors.loaded-config"
 
@@ -133,24 +115,6 @@ def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
         "no_proxy": cleaned["no_proxy"] or None,
         "architecture_filter": sorted(cleaned["architecture_filter"]),
     }
-
-
-def org_snapshot(values: Mapping[str, Any]) -> Snapshot:
-    """An organization mirror's editable fields from flat values (a config's or the form's):
-    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
-    result: Snapshot = {}
-    for name in ORG_FIELDS:
-        if name not in values:
-            continue
-        value = values[name]
-        if name == "sync_start_date":
-            value = date_in_seconds(value)
-        elif name == "repository_filters":
-            value = list(value)
-        elif isinstance(value, str) and not value:
-            value = None
-        result[name] = value
-    return result
 
 
 # -- the signed "loaded with" snapshot ----------------------------------------------------------
@@ -250,17 +214,6 @@ def conflict_rows(
         if change.field in touched
     ]
     return rows, bool(rows) and all(row["by_worker"] for row in rows)
-
-
-def to_update(changes: Iterable[Change]) -> dict[str, Any]:
-    """Flat fields for :meth:`QuayClient.update_mirror` from snapshot changes."""
-    fields: dict[str, Any] = {}
-    for change in changes:
-        value = change.new
-        if change.field == "sync_start_date":
-            value = parse_quay_datetime(value) if value else None
-        fields[change.field] = value
-    return fields
 
 
 def credentials_update(
