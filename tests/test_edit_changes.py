@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.rules import changes, history
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 
@@ -43,7 +44,8 @@ def test_diff_and_the_update_it_sends():
     found = changes.diff(old, new)
     assert [c.field for c in found] == ["root_rule", "sync_interval"]
     assert changes.summary(found) == "tags: + v2.*; interval: 6 hours → 12 hours"
-    assert changes.to_update(found) == {
+    values = {change.field: change.new for change in found}
+    assert RepoTarget("acme", "nginx").payload(values, config(), {}) == {
         "root_rule": ["1.2*", "latest", "v2.*"],
         "sync_interval": 43200,
     }
