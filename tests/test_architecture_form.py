@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from dashboard.mirrors.forms.base import data_from_pending, data_from_snapshot
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
+from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.pages.editor import tag_editor
 from dashboard.mirrors.rules import changes
 from dashboard.quay.models import (
@@ -73,8 +74,10 @@ def form_for(
 def sent(stored: MirrorConfig, form: MirrorSettingsForm) -> dict[str, Any]:
     """What the save would send Quay for this form (only what changed)."""
     assert form.is_valid(), form.errors
-    asked = changes.diff(changes.snapshot(stored), changes.snapshot_from_form(form.cleaned_data))
-    return to_api(changes.to_update(asked))
+    target = RepoTarget("acme", "nginx")
+    asked = changes.diff(target.snapshot(stored), target.form_snapshot(form.cleaned_data))
+    values = {change.field: change.new for change in asked}
+    return to_api(target.payload(values, stored, form.cleaned_data))
 
 
 def rendered(form: MirrorSettingsForm) -> str:

@@ -298,3 +298,34 @@ def test_the_audit_page_costs_one_call_an_organization_with_organization_mirror_
         "GET organization/orgmirror/mirror",  # Quay shows her the mirror: its entries shown
         "GET organization/orgnew/mirror",
     ]
+
+
+def test_a_new_robot_costs_one_read_more_the_namespaces_robots(client_as, emulator):
+    """A robot Quay does not know is refused only after Quay stored the tag rule (which then
+    ignores later changes): a new robot is checked against the namespace's robots first."""
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "redis"))
+    data["robot_username"] = "acme+ci"
+    clear_log(emulator)
+    response = save(client, "acme", "redis", data)
+    assert response.status_code == 302
+    made = calls(emulator)
+    assert sorted(made[:2]) == ["GET organization/acme/robots", "GET repository/acme/redis/mirror"]
+    assert made[2:] == ["PUT repository/acme/redis/mirror", "GET repository/acme/redis/mirror"]
+
+
+def test_creating_a_mirror_config_costs_five_calls(client_as, emulator):
+    """The config (none yet), the robots and the tags at once, the POST, one read-back."""
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "node"))
+    data.update(external_reference="docker.io/library/node", root_rule=["22*", ""])
+    clear_log(emulator)
+    response = save(client, "acme", "node", data)
+    assert response.status_code == 302
+    made = calls(emulator)
+    assert sorted(made[:3]) == [
+        "GET organization/acme/robots",
+        "GET repository/acme/node/mirror",
+        "GET repository/acme/node/tag/",
+    ]
+    assert made[3:] == ["POST repository/acme/node/mirror", "GET repository/acme/node/mirror"]

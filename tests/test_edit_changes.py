@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.mirrors.rules import changes
+from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.rules import changes, history
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 
 WHEN = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -43,7 +44,8 @@ def test_diff_and_the_update_it_sends():
     found = changes.diff(old, new)
     assert [c.field for c in found] == ["root_rule", "sync_interval"]
     assert changes.summary(found) == "tags: + v2.*; interval: 6 hours → 12 hours"
-    assert changes.to_update(found) == {
+    values = {change.field: change.new for change in found}
+    assert RepoTarget("acme", "nginx").payload(values, config(), {}) == {
         "root_rule": ["1.2*", "latest", "v2.*"],
         "sync_interval": 43200,
     }
@@ -115,12 +117,12 @@ def log(kind: str, **metadata) -> LogEntry:
     ],
 )
 def test_log_entries_read_as_history(entry, words):
-    assert changes.describe_log(entry).text == words
+    assert history.describe_log(entry).text == words
 
 
 def test_the_last_successful_sync_lists_its_tags():
     logs = [log("repo_mirror_sync_failed"), log("repo_mirror_sync_success", tags="a, b")]
-    assert changes.last_synced_tags(logs).tags == {"a", "b"}
-    assert changes.last_synced_tags([log("repo_mirror_sync_failed")]) is None
-    none = changes.last_synced_tags([log("repo_mirror_sync_success", tags="No tags matched")])
+    assert history.last_synced_tags(logs).tags == {"a", "b"}
+    assert history.last_synced_tags([log("repo_mirror_sync_failed")]) is None
+    none = history.last_synced_tags([log("repo_mirror_sync_success", tags="No tags matched")])
     assert none.tags == frozenset()

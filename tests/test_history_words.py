@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from dashboard.mirrors.rules.changes import describe_log, format_value
+from dashboard.mirrors.rules.changes import format_value
+from dashboard.mirrors.rules.history import describe_log
 from dashboard.quay.models import LogEntry
 
 

@@ -55,7 +55,7 @@ def test_a_syncing_mirror_says_so_from_its_repositories_not_its_discovery_status
     # The live part polls while it is active (without an hx-trigger filter).
     html = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
     live = re.search(r'<div id="org-live"[^>]*>', html).group(0)
-    assert 'hx-trigger="md-poll"' in live and "data-poll-seconds" in live
+    assert 'hx-trigger="md:poll"' in live and "data-poll-seconds" in live
     assert "[" not in live.split("hx-trigger=")[1].split('"')[1]
 
 

@@ -183,7 +183,7 @@ def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator
         "/overview/org-mirrors/?org_row=orgmirror&org_row=orgnew", **HX
     ).content.decode()
     refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
-    assert 'hx-trigger="md-poll"' in refresher and "data-poll-seconds" in refresher
+    assert 'hx-trigger="md:poll"' in refresher and "data-poll-seconds" in refresher
     assert set(org_rows(html)) == {"orgmirror", "orgnew"}
     emulator.advance(300)
     from django.core.cache import cache

@@ -7,6 +7,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError
+from dashboard.quay.models import MirrorHealth
+
 ADMIN = "repo:admin"
 #: What Quay asks of a token for an organization mirror's calls.
 ORG_ADMIN = "org:admin"
@@ -103,4 +107,19 @@ class Person:
             return True
         if self.holds(scope):
             return False
+        return None
+
+
+def global_health(client: QuayClient) -> MirrorHealth | None:
+    """The global mirror health, or ``None`` when Quay refuses it.
+
+    Quay shows the health of every namespace (``namespace`` left out) only to superusers and
+    global read-only superusers, and ``GET /user/`` does not tell who they are (``super_user``
+    needs the super:user scope): the answer to this one call is the test. A refusal of any
+    kind (403; also a 401, since ``GET /user/`` has just accepted the token) or a failure means
+    "not a superuser": the person's own namespaces are read as usual.
+    """
+    try:
+        return client.get_mirror_health(None)
+    except QuayError:
         return None

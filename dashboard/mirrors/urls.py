@@ -2,16 +2,7 @@ from django.http import Http404
 from django.urls import path, re_path, register_converter
 
 from . import converters
-from .views import (
-    audit,
-    edit,
-    index,
-    org_mirror,
-    overview_orgs,
-    overview_parts,
-    repository,
-    sync,
-)
+from .views import audit, index, mirror, org_admin, overview_orgs, overview_parts, state
 
 app_name = "mirrors"
 
@@ -37,29 +28,24 @@ urlpatterns = [
     path("overview/refresh/", overview_parts.refresh, name="overview-refresh"),
     path("overview/org-mirrors/", overview_orgs.org_mirrors, name="overview-orgs"),
     path("repo/<ns:namespace>/<repo:name>/row/", index.row, name="row"),
-    # --- repository page, status, sync actions (views/repository.py, views/sync.py) ---
-    path("repo/<ns:namespace>/<repo:name>/", repository.repository, name="repo"),
-    path("repo/<ns:namespace>/<repo:name>/status/", sync.status, name="status"),
-    path("repo/<ns:namespace>/<repo:name>/sync-now/", sync.sync_now, name="sync-now"),
-    path("repo/<ns:namespace>/<repo:name>/cancel/", sync.sync_cancel, name="sync-cancel"),
-    # --- settings form, glob editor, create, state switch (views/edit.py) ---
-    path("repo/<ns:namespace>/<repo:name>/settings/", edit.save_settings, name="settings"),
-    path("repo/<ns:namespace>/<repo:name>/rules/", edit.rules, name="rules"),
-    path("repo/<ns:namespace>/<repo:name>/rules/check/", edit.rules_check, name="rules-check"),
-    path("repo/<ns:namespace>/<repo:name>/state/", edit.switch_state, name="switch-state"),
-    # --- organization mirrors (views/org_mirror.py) ---
-    path("org/<ns:org>/mirror/", org_mirror.org_mirror, name="org-mirror"),
-    path("org/<ns:org>/mirror/sync-now/", org_mirror.org_sync_now, name="org-mirror-sync-now"),
-    path("org/<ns:org>/mirror/cancel/", org_mirror.org_cancel, name="org-mirror-cancel"),
-    path("org/<ns:org>/mirror/verify/", org_mirror.org_verify, name="org-mirror-verify"),
-    path("org/<ns:org>/mirror/delete/", org_mirror.org_delete, name="org-mirror-delete"),
-    path("org/<ns:org>/mirror/settings/", org_mirror.org_settings, name="org-mirror-settings"),
-    path("org/<ns:org>/mirror/filters/", org_mirror.org_filters_check, name="org-mirror-filters"),
-    path(
-        "org/<ns:org>/mirror/filters/rows/",
-        org_mirror.org_filter_rows,
-        name="org-mirror-filter-rows",
-    ),
+    # --- a mirror's page, live status, presses, settings and editor, for both kinds: the URL
+    # names the mirror (views/mirror.py); what only one kind has apart ---
+    path("repo/<ns:namespace>/<repo:name>/", mirror.page, name="repo"),
+    path("repo/<ns:namespace>/<repo:name>/status/", mirror.live, name="status"),
+    path("repo/<ns:namespace>/<repo:name>/sync-now/", mirror.sync_now, name="sync-now"),
+    path("repo/<ns:namespace>/<repo:name>/cancel/", mirror.cancel, name="sync-cancel"),
+    path("repo/<ns:namespace>/<repo:name>/settings/", mirror.settings, name="settings"),
+    path("repo/<ns:namespace>/<repo:name>/rules/", mirror.rules, name="rules"),
+    path("repo/<ns:namespace>/<repo:name>/rules/check/", mirror.rules_check, name="rules-check"),
+    path("repo/<ns:namespace>/<repo:name>/state/", state.switch_state, name="switch-state"),
+    path("org/<ns:org>/mirror/", mirror.page, name="org-mirror"),
+    path("org/<ns:org>/mirror/sync-now/", mirror.sync_now, name="org-mirror-sync-now"),
+    path("org/<ns:org>/mirror/cancel/", mirror.cancel, name="org-mirror-cancel"),
+    path("org/<ns:org>/mirror/settings/", mirror.settings, name="org-mirror-settings"),
+    path("org/<ns:org>/mirror/filters/", mirror.rules_check, name="org-mirror-filters"),
+    path("org/<ns:org>/mirror/filters/rows/", mirror.rules, name="org-mirror-filter-rows"),
+    path("org/<ns:org>/mirror/verify/", org_admin.verify, name="org-mirror-verify"),
+    path("org/<ns:org>/mirror/delete/", org_admin.delete, name="org-mirror-delete"),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
 ]

@@ -17,7 +17,6 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.mirrors.rules import globs
 from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
 
 UNITS: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
@@ -154,7 +153,7 @@ class PatternRows(forms.Widget):
             return list(data.getlist(name))
         value = data.get(name)
         if isinstance(value, str):
-            return globs.split_lines(value)
+            return [line.strip() for line in value.splitlines()]
         return list(value or [])
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:

@@ -32,26 +32,6 @@ MAX_URL = 2048
 MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
 VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
-#: The fields Quay stores, in the order the form shows them (``sync_interval`` and
-#: ``skopeo_timeout`` are read from a number and a unit): the source type, shown and never
-#: changed, and those a save may change (``changes.ORG_FIELDS``).
-FIELDS = (
-    "external_registry_type",
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout",
-    "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-)
 #: Help the shared proxy fields have only here, and the password's (is one stored?).
 HELP = {
     "http_proxy": "e.g. http://proxy.example.com:3128 (credentials in it are kept out of the "
@@ -256,8 +236,3 @@ class OrgMirrorForm(SettingsForm):
         if self.is_bound:
             return list(self["repository_filters"].value() or []) or [""]
         return [*list(self.initial.get("repository_filters") or []), ""]
-
-    def values(self) -> dict[str, Any]:
-        """Quay's fields from the cleaned form (credentials apart)."""
-        data = self.cleaned_data
-        return {name: data.get(name) for name in FIELDS if name in data}

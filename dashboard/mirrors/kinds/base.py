@@ -21,10 +21,12 @@ from django.urls import reverse
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayBadRequest
 
-from ..forms.base import SettingsForm
-from ..rules.changes import Change, Snapshot
 from ..rules.outcomes import Action, ActionResult
-from ..rules.status import SyncWarning
+
+if TYPE_CHECKING:  # names for annotations only
+    from ..forms.base import SettingsForm
+    from ..rules.changes import Change, Snapshot
+    from ..rules.status import SyncWarning
 
 
 class Described(Protocol):

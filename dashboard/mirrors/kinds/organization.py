@@ -32,6 +32,24 @@ from ..rules.status import SyncWarning
 from ..rules.timefmt import clock
 from .base import MirrorKind
 
+#: An organization mirror's editable fields (the source type never changes).
+FIELDS: tuple[str, ...] = (
+    "external_registry_url",
+    "external_namespace",
+    "repository_filters",
+    "robot_username",
+    "visibility",
+    "is_enabled",
+    "sync_start_date",
+    "sync_interval",
+    "skopeo_timeout",
+    "external_registry_username",
+    "verify_tls",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
+
 NO_CONFIG = (
     "No organization mirror: Quay has no organization mirror for {org} (it was deleted, or "
     "this Quay runs without organization mirroring)."
@@ -56,7 +74,7 @@ class OrgTarget(MirrorKind):
         "delete": "org-mirror-delete",
     }
     cancel_warning: ClassVar[str] = ORG_CANCEL_WARNING
-    fields: ClassVar[tuple[str, ...]] = changes.ORG_FIELDS
+    fields: ClassVar[tuple[str, ...]] = FIELDS
     #: Quay's worker takes an enabled config whose start date has passed at its next pass.
     past_start_words: ClassVar[str] = (
         "Quay's worker starts a discovery at its next pass, then syncs the repositories it finds."
@@ -169,10 +187,10 @@ class OrgTarget(MirrorKind):
     # -- the settings -----------------------------------------------------------------------
 
     def snapshot(self, config: OrgMirrorConfig) -> Snapshot:
-        return changes.org_snapshot({name: _value(config, name) for name in self.fields})
+        return _snapshot({name: _value(config, name) for name in self.fields})
 
     def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
-        return changes.org_snapshot(cleaned)
+        return _snapshot(cleaned)
 
     def settings_form(
         self,
@@ -282,3 +300,21 @@ def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
         "verify_tls": True,
         "org": org,
     }
+
+
+def _snapshot(values: Mapping[str, Any]) -> Snapshot:
+    """An organization mirror's editable fields from flat values (a config's or the form's):
+    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
+    result: Snapshot = {}
+    for name in FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "sync_start_date":
+            value = changes.date_in_seconds(value)
+        elif name == "repository_filters":
+            value = list(value)
+        elif isinstance(value, str) and not value:
+            value = None
+        result[name] = value
+    return result

@@ -55,6 +55,9 @@ class SaveResult:
     form: SettingsForm | None = None
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The config could not be read (nothing was sent): the page after it must ask Quay
+    #: afresh too, to say so (otherwise it is drawn from the answers this save just read).
+    unreadable: bool = False
 
     def say(self, level: str, text: str) -> None:
         self.messages.append((level, text))
@@ -153,7 +156,7 @@ def _unreadable(
         )
     if posted.get("external_registry_password"):
         form.password_not_sent()
-    return SaveResult(form=form, message=message, extra={"form_error": message})
+    return SaveResult(form=form, message=message, extra={"form_error": message}, unreadable=True)
 
 
 # -- confirmations ---------------------------------------------------------------------------

@@ -19,75 +19,33 @@ it had.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.overview.rows import (
     STATUS_UNKNOWN,
     Row,
-    for_person,
-    needs_log,
-    row_from_config,
-    row_from_health,
-    row_without_config,
+    detailed_row,
     stamped,
+    still_waiting,
 )
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.status import EventSummary, last_result, summarize_event
 from dashboard.quay.cache import fresh, within
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayBusy, QuayError, QuayUnauthorized
-from dashboard.quay.fanout import fan_out_until, quietly
-from dashboard.quay.models import SyncStatus
+from dashboard.quay.errors import QuayBusy
+from dashboard.quay.fanout import fan_out_until
+
+if TYPE_CHECKING:
+    from dashboard.mirrors.overview.filters import Filters
 
 #: Most rows one batch may ask for.
 BATCH_LIMIT = 50
-
-
-def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Person | None) -> Row:
-    """The row of ``state`` with its details: its config (and log where it tells more).
-
-    Never raises a :class:`QuayError` but :class:`QuayUnauthorized`: a failure is the row's.
-    """
-    target = state.target
-    try:
-        config = target.read_config(client)
-    except QuayUnauthorized:
-        raise
-    except QuayBusy:
-        return still_waiting(state, now)  # never sent: the page asks again in a moment
-    except QuayError as error:
-        return _without_details(state, error, now, person)
-    poll = state.poll
-    queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
-    logs = quietly(target.read_logs, client) if needs_log(config, now) and not queue_known else None
-    row = row_from_config(
-        target.namespace,
-        target.name,
-        config,
-        now,
-        last_sync=state.last_sync,
-        logs=logs,
-        queued_since=poll.queued,
-    )
-    return for_person(row, person)
-
-
-def _without_details(
-    state: RowState, error: QuayError, now: datetime, person: Person | None
-) -> Row:
-    target = state.target
-    # A row from the listing: its namespace's health was read ("listing"), or not ("unknown").
-    health_read = {target.namespace} if state.origin == "listing" else set()
-    unread = {target.namespace} if state.origin == "unknown" else set()
-    return row_without_config(
-        target.namespace, target.name, error, state.health_entry(), now, person, health_read, unread
-    )
 
 
 def not_older_than(client: QuayClient, state: RowState, now: datetime) -> QuayClient:
@@ -101,18 +59,6 @@ def not_older_than(client: QuayClient, state: RowState, now: datetime) -> QuayCl
     if state.poll.since is not None:
         return within(client, age)
     return within(client, max(age, settings.QUAY_READ_CACHE_SECONDS))
-
-
-def still_waiting(state: RowState, now: datetime) -> Row:
-    """The row as it was (pending), saying that Quay has not answered yet."""
-    entry = state.health_entry()
-    target = state.target
-    if entry is not None:
-        row = row_from_health(entry, now, pending=True, since=state.poll.since)
-        return replace(row, lease_hint=state.poll.lease, waiting=True)
-    return Row(
-        target.namespace, target.name, pending=True, origin=state.origin, waiting=True, at=now
-    )
 
 
 @dataclass

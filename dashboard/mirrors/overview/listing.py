@@ -18,12 +18,13 @@ from datetime import datetime
 from django.conf import settings
 
 from dashboard.mirrors.overview import orgs as overview_orgs
-from dashboard.mirrors.overview.details import detailed_row, not_older_than
+from dashboard.mirrors.overview.details import not_older_than
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.page import Overview, read_health, scope
 from dashboard.mirrors.overview.rows import (
     Row,
+    detailed_row,
     health_reason,
     hidden_row,
     row_from_health,

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.refresh import paced
+from dashboard.mirrors.overview.pace import paced
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
@@ -27,6 +27,9 @@ from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUn
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import Repository
 from dashboard.quay.org_models import OrgMirrorConfig
+
+if TYPE_CHECKING:
+    from dashboard.mirrors.overview.filters import Filters
 
 
 @dataclass(frozen=True)

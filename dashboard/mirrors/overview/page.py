@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from dashboard.mirrors.kinds.base import MirrorKind
+from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
@@ -50,9 +52,9 @@ from dashboard.mirrors.overview.rows import (
     stamped,
     unreadable_row,
 )
-from dashboard.mirrors.pages.live import PollState
-from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.person import Person, global_health
+from dashboard.mirrors.rules.outcomes import ActionResult, grouped
+from dashboard.mirrors.rules.poll import PollState
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -113,21 +115,6 @@ class Overview:
         if self.status_unknown:
             parts.append(f"{STATUS_UNKNOWN} ({', '.join(self.status_unknown)})")
         return "; ".join(parts)
-
-
-def global_health(client: QuayClient) -> MirrorHealth | None:
-    """The global mirror health, or ``None`` when Quay refuses it.
-
-    Quay shows the health of every namespace (``namespace`` left out) only to superusers and
-    global read-only superusers, and ``GET /user/`` does not tell who they are (``super_user``
-    needs the super:user scope): the answer to this one call is the test. A refusal of any
-    kind (403; also a 401, since ``GET /user/`` has just accepted the token) or a failure means
-    "not a superuser": the person's own namespaces are read as usual.
-    """
-    try:
-        return client.get_mirror_health(None)
-    except QuayError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -384,6 +371,64 @@ def row_after_action(
     else:
         row = read_row(client, target, now, person=person)
     return replace(stamped(row, now), message=result.message, refused=result.refused)
+
+
+def row_after_press(
+    client: QuayClient,
+    person: Person,
+    target: MirrorKind,
+    result: ActionResult,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    """An overview row of either kind after a press on it, with what the press did: the
+    template of its answer and what it shows (a repository's row restarts the tab's refresh
+    when it is active; an organization's section refreshes while its row changes)."""
+    if isinstance(target, OrgTarget):
+        org_row = overview_orgs.row_after_action(client, target, result, now, person)
+        context = {"row": org_row, "message": result.message, "org_polls": org_row.polls}
+        return "mirrors/overview_orgs.html#row_answer", context
+    assert isinstance(target, RepoTarget)
+    row = row_after_action(client, target, result, now, person)
+    return "mirrors/overview.html#row_answer", {
+        "row": row,
+        "refresh": TabRefresh.restart(now, [row]),
+    }
+
+
+def bulk_selection(selected: Sequence[MirrorKind]) -> dict[str, Any]:
+    """What a bulk press's confirmation page names (``overview_bulk.html``)."""
+    return {
+        "selected": [str(t) for t in selected if isinstance(t, RepoTarget)],
+        "selected_orgs": [t.org for t in selected if isinstance(t, OrgTarget)],
+    }
+
+
+def bulk_answer(
+    client: QuayClient,
+    person: Person,
+    every: Sequence[tuple[MirrorKind, ActionResult]],
+    now: datetime,
+    *,
+    redraw: bool,
+) -> dict[str, Any]:
+    """A bulk press's results (``#bulk_results``), grouped by outcome; with ``redraw`` the
+    rows again too (from what each press read: no call more; both kinds'), and the tab's
+    refresh restarted when one of them is active."""
+    context: dict[str, Any] = {
+        "results": list(every),
+        "grouped": grouped(every),
+        "done": sum(result.ok for _, result in every),
+    }
+    if not redraw:
+        return context
+    repos = [(t, r) for t, r in every if isinstance(t, RepoTarget)]
+    orgs = [(t, r) for t, r in every if isinstance(t, OrgTarget)]
+    context["rows"] = rows_after_actions(client, repos, now, person)
+    context["refresh"] = TabRefresh.restart(now, context["rows"])
+    after = [overview_orgs.row_after_action(client, t, r, now, person) for t, r in orgs]
+    context["org_rows_after"] = after
+    context["org_polls_after"] = any(row.polls for row in after)
+    return context
 
 
 def rows_after_actions(

@@ -25,18 +25,18 @@ one call each, counted in the pace.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 
-from dashboard.mirrors.overview.details import detailed_row
+from dashboard.mirrors.overview.pace import next_interval, paced
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,
     Row,
+    detailed_row,
     health_by_repo,
     row_from_health,
     stamped,
@@ -68,6 +68,13 @@ class TabRefresh:
         active = {row.namespace for row in rows if row.polls}
         return cls(paced(settings.OVERVIEW_REFRESH_SECONDS, len(active)), now, bool(active))
 
+    @classmethod
+    def restart(cls, now: datetime, rows: Iterable[Row]) -> TabRefresh | None:
+        """The tab's refresh started again (at its shortest interval) when a press left a
+        row active, to go with the rows it answers; ``None`` when nothing is active."""
+        rows = list(rows)
+        return cls.start(now, rows) if any(row.polls for row in rows) else None
+
     @property
     def as_of_unix(self) -> int:
         return int(self.as_of.timestamp())
@@ -77,23 +84,6 @@ class TabRefresh:
 class Refreshed:
     rows: list[Row]
     tab: TabRefresh
-
-
-def paced(interval: int, namespaces: int) -> int:
-    """``interval``, or longer if refreshing ``namespaces`` (one mirror-health call each) that
-    often would ask Quay more than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a minute."""
-    per_minute = settings.OVERVIEW_REFRESH_CALLS_PER_MINUTE
-    if per_minute <= 0:
-        return interval
-    return max(interval, math.ceil(60 * namespaces / per_minute))
-
-
-def next_interval(interval: int, changed: bool) -> int:
-    """Back to the shortest interval after a change, else twice as long (up to the max)."""
-    base, longest = settings.OVERVIEW_REFRESH_SECONDS, settings.OVERVIEW_REFRESH_MAX_SECONDS
-    if changed:
-        return base
-    return max(base, min(longest, max(interval, base) * 2))
 
 
 def _verdict(state: RowState, entry: HealthEntry | None, now: datetime) -> str:

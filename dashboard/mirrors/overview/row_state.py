@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 from django.http import QueryDict
 
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.pages.live import PollState
+from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.timefmt import from_unix_param
 from dashboard.quay import names
 from dashboard.quay.models import HealthEntry, SyncStatus

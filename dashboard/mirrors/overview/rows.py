@@ -15,8 +15,8 @@ from datetime import datetime
 
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
-from dashboard.mirrors.pages.live import PollState
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import (
     CANCELLED,
     DISABLED,
@@ -36,14 +36,18 @@ from dashboard.mirrors.rules.status import (
 )
 from dashboard.mirrors.rules.status import last_result as log_last_result
 from dashboard.mirrors.rules.status import queued_since as log_queued_since
+from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
+    QuayBusy,
     QuayError,
     QuayForbidden,
     QuayNotFound,
     QuayServerError,
     QuayTimeout,
+    QuayUnauthorized,
     QuayUnreachable,
 )
+from dashboard.quay.fanout import quietly
 from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, MirrorHealth, SyncStatus
 
 #: Filter values besides the status keys of :mod:`.status`.
@@ -532,4 +536,60 @@ def row_without_config(
         row,
         not_in_health=namespace in health_read,
         health_unread=namespace in health_unread and namespace not in health_read,
+    )
+
+
+# -- a row read again ---------------------------------------------------------------------
+
+
+def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Person | None) -> Row:
+    """The row of ``state`` with its details: its config (and log where it tells more).
+
+    Never raises a :class:`QuayError` but :class:`QuayUnauthorized`: a failure is the row's.
+    """
+    target = state.target
+    try:
+        config = target.read_config(client)
+    except QuayUnauthorized:
+        raise
+    except QuayBusy:
+        return still_waiting(state, now)  # never sent: the page asks again in a moment
+    except QuayError as error:
+        return _without_details(state, error, now, person)
+    poll = state.poll
+    queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
+    logs = quietly(target.read_logs, client) if needs_log(config, now) and not queue_known else None
+    row = row_from_config(
+        target.namespace,
+        target.name,
+        config,
+        now,
+        last_sync=state.last_sync,
+        logs=logs,
+        queued_since=poll.queued,
+    )
+    return for_person(row, person)
+
+
+def _without_details(
+    state: RowState, error: QuayError, now: datetime, person: Person | None
+) -> Row:
+    target = state.target
+    # A row from the listing: its namespace's health was read ("listing"), or not ("unknown").
+    health_read = {target.namespace} if state.origin == "listing" else set()
+    unread = {target.namespace} if state.origin == "unknown" else set()
+    return row_without_config(
+        target.namespace, target.name, error, state.health_entry(), now, person, health_read, unread
+    )
+
+
+def still_waiting(state: RowState, now: datetime) -> Row:
+    """The row as it was (pending), saying that Quay has not answered yet."""
+    entry = state.health_entry()
+    target = state.target
+    if entry is not None:
+        row = row_from_health(entry, now, pending=True, since=state.poll.since)
+        return replace(row, lease_hint=state.poll.lease, waiting=True)
+    return Row(
+        target.namespace, target.name, pending=True, origin=state.origin, waiting=True, at=now
     )

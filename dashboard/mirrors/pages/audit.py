@@ -12,8 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 
 from dashboard.mirrors.models import URL_FIELDS, AuditEntry, redact_text, redact_url
-from dashboard.mirrors.overview.page import global_health
-from dashboard.mirrors.person import Person
+from dashboard.mirrors.person import Person, global_health
 from dashboard.mirrors.rules import changes
 from dashboard.mirrors.rules.timefmt import ago
 from dashboard.quay.client import QuayClient

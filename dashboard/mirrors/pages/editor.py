@@ -7,7 +7,7 @@ the repository names discovered at the source; ``org_form_context``). The rows' 
 and check requests go where the :class:`Editor` says.
 
 Typing in the tag rule costs no Quay call: the page carries the repository's tag lists, signed
-(``changes.sign_editor_tags``); only an editor without them reads the tags and the log.
+(``sign_editor_tags``); only an editor without them reads the tags and the log.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import signing
 from django.http import QueryDict
 from django.urls import reverse
 
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.rules import changes, globs
+from dashboard.mirrors.rules import changes, globs, history
 from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayUnauthorized
 from dashboard.quay.fanout import parallel
 
@@ -121,7 +123,7 @@ def rules_context(
     tag_names: list[str] | None,
     tags_error: str = "",
     focus_last: bool = False,
-    last_sync: changes.LastSync | None = None,
+    last_sync: history.LastSync | None = None,
     saved_rule: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The glob editor's rows with their checks, and the preview of the rule.
@@ -178,10 +180,10 @@ def _index(action: str) -> int | None:
 
 def _tag_lists(
     client: QuayClient, target: RepoTarget, carried: str
-) -> tuple[list[str] | None, str, changes.LastSync | None]:
+) -> tuple[list[str] | None, str, history.LastSync | None]:
     """The current tags and the newest successful sync's tags: from the signed copy the page
     carries when there is one; otherwise read from Quay (tags and log, in parallel)."""
-    unsigned = changes.unsign_editor_tags(target.namespace, target.name, carried)
+    unsigned = unsign_editor_tags(target.namespace, target.name, carried)
     if unsigned is not None:
         tag_names, last_sync = unsigned
         return tag_names, "", last_sync
@@ -192,7 +194,7 @@ def _tag_lists(
     for outcome in (tags, logs):
         if isinstance(outcome.error, QuayUnauthorized):
             raise outcome.error
-    last_sync = changes.last_synced_tags(logs.value) if logs.ok else None
+    last_sync = history.last_synced_tags(logs.value) if logs.ok else None
     if tags.error is not None:
         return None, f"The repository's current tags could not be read: {tags.error.message}", None
     return [t.name for t in tags.value or []], "", last_sync
@@ -218,6 +220,54 @@ def editor(
         namespace=target.namespace,
         name=target.name,
         editor_tags=carried
-        or changes.sign_editor_tags(target.namespace, target.name, tag_names, last_sync),
+        or sign_editor_tags(target.namespace, target.name, tag_names, last_sync),
     )
     return context
+
+
+# -- the glob editor's tag lists, carried by the page (no Quay call per keystroke) ---------------
+
+_EDITOR_SALT = "mirrors.editor-tags"
+#: Beyond this many tags the page does not carry them (the editor asks Quay instead).
+EDITOR_TAGS_LIMIT = 3000
+#: How long the carried lists are trusted before the editor reads them from Quay again.
+EDITOR_TAGS_MAX_AGE = 30 * 60
+
+
+def sign_editor_tags(
+    namespace: str, name: str, tag_names: list[str] | None, last_sync: history.LastSync | None
+) -> str:
+    """The current tags and the last sync's tags, signed for the page to carry ("" if too many
+    or unknown)."""
+    if tag_names is None or len(tag_names) > EDITOR_TAGS_LIMIT:
+        return ""
+    synced = sorted(last_sync.tags) if last_sync else None
+    if synced is not None and len(synced) > EDITOR_TAGS_LIMIT:
+        return ""
+    when = changes.date_in_seconds(last_sync.when) if last_sync and last_sync.when else None
+    payload = {"repo": f"{namespace}/{name}", "tags": tag_names, "synced": synced, "when": when}
+    return signing.dumps(payload, salt=_EDITOR_SALT, compress=True)
+
+
+def unsign_editor_tags(
+    namespace: str, name: str, token: str
+) -> tuple[list[str], history.LastSync | None] | None:
+    """What :func:`sign_editor_tags` carried, or ``None`` (missing, altered, old, another repo)."""
+    if not token or len(token) > 200_000:
+        return None
+    try:
+        data = signing.loads(token, salt=_EDITOR_SALT, max_age=EDITOR_TAGS_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("repo") != f"{namespace}/{name}":
+        return None
+    tags = data.get("tags")
+    if not isinstance(tags, list):
+        return None
+    synced = data.get("synced")
+    last_sync = (
+        history.LastSync(parse_quay_datetime(data.get("when")), frozenset(synced))
+        if isinstance(synced, list)
+        else None
+    )
+    return [str(t) for t in tags], last_sync

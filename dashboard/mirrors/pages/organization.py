@@ -11,15 +11,24 @@ organization-mirror control at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
+from dashboard.mirrors.forms.base import data_from_pending
 from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.pages import org_history
+from dashboard.mirrors.pages.audit import audit_rows
+from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
+from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
@@ -216,3 +225,146 @@ def look(
         }
     )
     return context
+
+
+# -- the page, its live part, its editor (the functions every kind's page module has) -------
+
+TEMPLATE = "mirrors/org_mirror.html"
+LIVE = f"{TEMPLATE}#live"
+STALE = f"{TEMPLATE}#stale_note"
+AUDIT_LENGTH = 10
+
+
+def _live_context(
+    client: QuayClient,
+    person: Person,
+    target: OrgTarget,
+    now: datetime,
+    query: Mapping[str, Any],
+    *,
+    poll: bool = False,
+    htmx: bool = False,
+) -> dict[str, Any]:
+    """The live part's context. While the settings form shows the "a sync is running" box
+    (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
+    that finds the sync over lifts the box (``sync_ended``)."""
+    repo_query = RepoQuery.from_query(query)
+    context = look(client, target, now, repo_query, poll=poll, person=person)
+    context["may_change"] = person.may_change_org(target.org)
+    config = context.get("config")
+    warning = target.sync_warning(config, now) if config is not None else None
+    running = warning is not None and not warning.stuck
+    box = query.get("box") == "1" and context["may_change"]
+    context["sync_ended"] = htmx and box and config is not None and not running
+    _mark_box(context, target, repo_query, box and running)
+    context["page_url"] = target.url("page")
+    return context
+
+
+def _mark_box(context: dict[str, Any], target: OrgTarget, query: RepoQuery, box: bool) -> None:
+    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
+    context["sync_box"] = box
+    params = query.params(poll=1, box=1) if box else query.params(poll=1)
+    context["poll_url"] = f"{target.url('page')}?{params}"
+
+
+def live(
+    client: QuayClient,
+    person: Person,
+    target: OrgTarget,
+    now: datetime,
+    query: Mapping[str, Any],
+    *,
+    htmx: bool,
+) -> MirrorPage:
+    """The live part: status, counts, presses and the discovered repositories (what its
+    polls and its table's filter ask for); a poll that could not read Quay is stale."""
+    poll = query.get("poll") == "1"
+    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx)
+    if context.get("stale"):
+        return MirrorPage(STALE, context, stale=True)
+    return MirrorPage(LIVE, context)
+
+
+def after_press(
+    client: QuayClient,
+    person: Person,
+    target: OrgTarget,
+    result: ActionResult,
+    now: datetime,
+    query: Mapping[str, Any],
+) -> MirrorPage:
+    """The live part after a press, with what the press did on top."""
+    context = _live_context(client, person, target, now, query, htmx=True)
+    context["action_result"] = result
+    return MirrorPage(LIVE, context)
+
+
+def page(
+    client: QuayClient,
+    person: Person,
+    target: OrgTarget,
+    now: datetime,
+    *,
+    query: Mapping[str, Any],
+    form: Any = None,
+    extra: Mapping[str, Any] | None = None,
+    pending: Any = None,
+    edit: tuple[Any, str] | None = None,
+) -> MirrorPage:
+    """The whole page: the live part, the settings form (bound when it comes back with
+    Quay's refusals or the person's mistakes, with what was being submitted before a new
+    sign-in (``pending``), or with a filter row added or removed without JavaScript:
+    ``edit``, the form as posted and the editor's action; the keyboard focus then goes to the
+    row that took the removed one's place), the history, the audit entries; ``extra``: what
+    a save asked to confirm, a conflict's rows."""
+    org = target.org
+    context = _live_context(client, person, target, now, query)
+    config = context.get("config")
+    said: list[tuple[str, str]] = []
+    focus = None
+    if edit is not None:
+        posted, action = edit
+        bound = rows_after(posted, action, REPOSITORY_FILTERS)
+        form = target.settings_form(bound, config, now)
+        form.suppress_errors()
+        focus = focus_after(action, bound.getlist(REPOSITORY_FILTERS.field))
+    drawn = config is not None or context.get("missing") == "setup"
+    if form is None and pending and drawn and context.get("may_change"):
+        form = target.settings_form(data_from_pending(pending), config, now)
+        form.is_valid()
+        said.append(("info", RESTORED))
+    calls: list[Callable[[], None]] = []
+    if config is not None or context.get("missing") == "setup":
+        names = context.get("names")
+        calls.append(
+            lambda: context.update(org_form_context(client, org, config, names, form, focus, now))
+        )
+    if config is not None:
+
+        def read_history() -> None:
+            context["history"], context["history_error"] = org_history.history(client, org, config)
+
+        calls.append(read_history)
+    parallel(*calls)  # the robots and the history at once: each says its own failure
+    context.update(extra or {})
+    if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
+        _mark_box(context, target, RepoQuery.from_query(query), True)
+    context["audit"] = audit_rows(
+        AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
+    )
+    return MirrorPage(TEMPLATE, context, messages=said)
+
+
+def editor(client: QuayClient, target: OrgTarget, posted: Any, action: str = "") -> dict[str, Any]:
+    """The filter editor for its rows as posted (after ``action``: a row added or removed,
+    the keyboard focus on the new row or the one that took the removed one's place), each
+    row's checks and the preview against the names discovered so far (as Quay last listed
+    them; none yet for a mirror being set up)."""
+    field_name = REPOSITORY_FILTERS.field
+    rows = (rows_after(posted, action, REPOSITORY_FILTERS) if action else posted).getlist(
+        field_name
+    )
+    focus = focus_after(action, rows) if action else None
+    names = [] if posted.get("mode") == "create" else discovered_names(client, target.org)
+    return filters_context(target.org, rows, names, focus=focus)

@@ -8,6 +8,7 @@ message in its own part of the page; a 401 propagates (the person signs in again
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +18,20 @@ from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.pages.audit import audit_rows, can_read_config
-from dashboard.mirrors.pages.editor import rules_context, tag_editor
-from dashboard.mirrors.pages.live import panel_context
+from dashboard.mirrors.pages.editor import editor as tag_rule_editor
+from dashboard.mirrors.pages.editor import (
+    focus_after,
+    rows_after,
+    rules_context,
+    sign_editor_tags,
+    tag_editor,
+)
+from dashboard.mirrors.pages.live import after_action, first_look, panel_context, poll
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules import changes
+from dashboard.mirrors.rules import history
+from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
 from dashboard.mirrors.rules.timefmt import ago
 from dashboard.quay.client import QuayClient
@@ -106,8 +117,8 @@ class PageData:
         return can_read_config(self.mirror)
 
     @property
-    def last_sync(self) -> changes.LastSync | None:
-        return changes.last_synced_tags(self.logs.value)
+    def last_sync(self) -> history.LastSync | None:
+        return history.last_synced_tags(self.logs.value)
 
 
 def is_history_event(entry: LogEntry) -> bool:
@@ -233,7 +244,7 @@ def _history(data: PageData, now: datetime) -> list[dict[str, Any]]:
     entries = [e for e in data.logs.value or [] if is_history_event(e)]
     return [
         {**asdict(item), "ago": ago(item.when, now)}
-        for item in (changes.describe_log(e) for e in entries[:HISTORY_LENGTH])
+        for item in (history.describe_log(e) for e in entries[:HISTORY_LENGTH])
     ]
 
 
@@ -271,12 +282,12 @@ def _page_error(data: PageData) -> tuple[str, int]:
     return f"Quay could not be read for {target}: {repo_error.message}", 200
 
 
-def page(
+def context_of(
     data: PageData,
     now: datetime,
     *,
-    form: MirrorSettingsForm | None = None,
-    extra: dict[str, Any] | None = None,
+    form: SettingsForm | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """The page's context from what :func:`load` read (and an optional bound form), with its
     HTTP status. A page Quay could not be read for says why; with a bound form (a save that
@@ -372,7 +383,7 @@ def page(
             ),
             "editor": tag_editor(target.namespace, target.name),
             # The glob editor's tag lists, signed, so typing costs no Quay call (rule_editor).
-            "editor_tags": changes.sign_editor_tags(
+            "editor_tags": sign_editor_tags(
                 target.namespace, target.name, data.tag_names, data.last_sync
             ),
         }
@@ -380,13 +391,6 @@ def page(
     if extra:
         context.update(extra)
     return context, status
-
-
-#: Said when the form comes back with what was being submitted before a new sign-in.
-RESTORED = (
-    "What you were submitting before signing in again is back in the form (except the "
-    "password). Check it and save again."
-)
 
 
 def _audit_hidden(data: PageData) -> str:
@@ -402,11 +406,84 @@ def _audit_hidden(data: PageData) -> str:
     return f"Not shown: the repository could not be read from Quay ({error.message})."
 
 
-def restored_form(data: PageData, pending: Any) -> MirrorSettingsForm | None:
-    """The form with a submission kept across a new sign-in (``reauth``), checked as if it
-    were posted; ``None`` when Quay does not show this person the config (no form to fill)."""
-    if not pending or not data.config_readable:
-        return None
-    form = build_form(data, bound=data_from_pending(pending))
-    form.is_valid()
-    return form
+# -- the page, its live part, its editor (the functions every kind's page module has) -------
+
+TEMPLATE = "mirrors/repo.html"
+STATUS = "mirrors/status.html"
+
+
+def page(
+    client: QuayClient,
+    person: Person,
+    target: RepoTarget,
+    now: datetime,
+    *,
+    query: Mapping[str, Any],
+    form: SettingsForm | None = None,
+    extra: Mapping[str, Any] | None = None,
+    pending: Any = None,
+    edit: tuple[Any, str] | None = None,
+) -> MirrorPage:
+    """The whole page (its five reads at once). ``form``: the settings form a save sent back
+    (drawn again with what the page read); ``pending``: what was being submitted before a new
+    sign-in (back in the form, checked as if posted, where Quay shows the config); ``edit``:
+    the form as posted and an editor row added or removed without JavaScript (nothing sent)."""
+    data = load(client, person, target, now)
+    said: list[tuple[str, str]] = []
+    extra = dict(extra or {})
+    if edit is not None:
+        posted, action = edit
+        bound = rows_after(posted, action)
+        form = build_form(data, bound=bound, creating=not bound.get("loaded"))
+        form.suppress_errors()
+        extra.update(focus_rules=True, creating=form.creating)
+    elif pending and data.config_readable:
+        form = build_form(data, bound=data_from_pending(pending))
+        form.is_valid()
+        said.append(("info", RESTORED))
+    context, status = context_of(data, now, form=form, extra=extra)
+    return MirrorPage(TEMPLATE, context, status, messages=said)
+
+
+def live(
+    client: QuayClient,
+    person: Person,
+    target: RepoTarget,
+    now: datetime,
+    query: Mapping[str, Any],
+    *,
+    htmx: bool,
+) -> MirrorPage:
+    """The status panel: a poll's (its state in ``query``) or a first look's; a poll that
+    could not read Quay is stale. Opened without htmx, the panel alone as a page."""
+    if query.get("poll") == "1":
+        context = poll(client, target, now, PollState.from_query(query))
+    else:
+        context = first_look(client, target, now)
+    if context.get("stale"):
+        return MirrorPage(f"{STATUS}#stale_note", context, stale=True)
+    if htmx:
+        return MirrorPage(f"{STATUS}#panel_body", context)
+    return MirrorPage(STATUS, {**context, "repo_url": target.url("page")})
+
+
+def after_press(
+    client: QuayClient,
+    person: Person,
+    target: RepoTarget,
+    result: ActionResult,
+    now: datetime,
+    query: Mapping[str, Any],
+) -> MirrorPage:
+    """The panel's body after a press, from the config the press read."""
+    return MirrorPage(f"{STATUS}#panel_body", after_action(client, target, now, result))
+
+
+def editor(client: QuayClient, target: RepoTarget, posted: Any, action: str = "") -> dict[str, Any]:
+    """The tag rule's editor for its rows as posted (after ``action``: a row added or
+    removed, the keyboard focus on the new row or the one that took the removed one's
+    place): each row's checks and the preview against the tags the page carried (signed),
+    or read again when it carried none."""
+    rows = (rows_after(posted, action) if action else posted).getlist("root_rule")
+    focus = focus_after(action, rows) if action else None
+    return tag_rule_editor(client, target, posted, rows, focus)

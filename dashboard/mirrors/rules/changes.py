@@ -4,24 +4,23 @@ Configs are compared as *snapshots*: flat, JSON-safe dicts of the editable field
 ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds; lists for the rule and architectures). The form
 carries a signed snapshot of the config it was loaded with, so a save can tell the person's own
 changes from someone else's, and can send only what the person changed. A repository mirror's
-fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's :data:`ORG_FIELDS`
-(:func:`org_snapshot`); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
+fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's are its kind's
+(``kinds.organization``); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.core import signing
 
 from dashboard.mirrors.models import URL_FIELDS, redact_url
-from dashboard.mirrors.rules.status import failure_reason
 from dashboard.mirrors.rules.timefmt import seconds_in_words
 from dashboard.quay.dates import format_quay_datetime, local_time, parse_quay_datetime
-from dashboard.quay.models import LogEntry, MirrorConfig
+from dashboard.quay.models import MirrorConfig
 
 #: Editable fields, in the order they are shown and summarised.
 FIELDS: tuple[str, ...] = (
@@ -66,32 +65,15 @@ LABELS: dict[str, str] = {
     "visibility": "visibility of new repositories",
 }
 
-#: An organization mirror's editable fields (the source type never changes).
-ORG_FIELDS: tuple[str, ...] = (
-    "external_registry_url",
-    "external_namespace",
-    "repository_filters",
-    "robot_username",
-    "visibility",
-    "is_enabled",
-    "sync_start_date",
-    "sync_interval",
-    "skopeo_timeout",
-    "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-)
-
 PASSWORD = "external_registry_password"  # noqa: S105 - a field name
 _SALT = "mirrors.loaded-config"
 
 Snapshot = dict[str, Any]
 
 
-def _date(value: datetime | None) -> str | None:
-    # Quay returns microseconds after a sync; the form and Quay's writes use whole seconds.
+def date_in_seconds(value: datetime | None) -> str | None:
+    """A moment as a snapshot keeps it: Quay's format, whole seconds (Quay returns
+    microseconds after a sync; the form and Quay's writes use whole seconds)."""
     return format_quay_datetime(value.replace(microsecond=0)) if value else None
 
 
@@ -102,7 +84,7 @@ def snapshot(config: MirrorConfig) -> Snapshot:
         "external_reference": config.external_reference,
         "root_rule": list(config.root_rule),
         "robot_username": config.robot_username or None,
-        "sync_start_date": _date(config.sync_start_date),
+        "sync_start_date": date_in_seconds(config.sync_start_date),
         "sync_interval": config.sync_interval,
         "skopeo_timeout_interval": config.skopeo_timeout_interval,
         "external_registry_username": config.external_registry_username or None,
@@ -122,7 +104,7 @@ def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
         "external_reference": cleaned["external_reference"],
         "root_rule": list(cleaned["root_rule"]),
         "robot_username": cleaned["robot_username"] or None,
-        "sync_start_date": _date(cleaned["sync_start_date"]),
+        "sync_start_date": date_in_seconds(cleaned["sync_start_date"]),
         "sync_interval": cleaned["sync_interval"],
         "skopeo_timeout_interval": cleaned["skopeo_timeout_interval"],
         "external_registry_username": cleaned["external_registry_username"] or None,
@@ -133,24 +115,6 @@ def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
         "no_proxy": cleaned["no_proxy"] or None,
         "architecture_filter": sorted(cleaned["architecture_filter"]),
     }
-
-
-def org_snapshot(values: Mapping[str, Any]) -> Snapshot:
-    """An organization mirror's editable fields from flat values (a config's or the form's):
-    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
-    result: Snapshot = {}
-    for name in ORG_FIELDS:
-        if name not in values:
-            continue
-        value = values[name]
-        if name == "sync_start_date":
-            value = _date(value)
-        elif name == "repository_filters":
-            value = list(value)
-        elif isinstance(value, str) and not value:
-            value = None
-        result[name] = value
-    return result
 
 
 # -- the signed "loaded with" snapshot ----------------------------------------------------------
@@ -250,17 +214,6 @@ def conflict_rows(
         if change.field in touched
     ]
     return rows, bool(rows) and all(row["by_worker"] for row in rows)
-
-
-def to_update(changes: Iterable[Change]) -> dict[str, Any]:
-    """Flat fields for :meth:`QuayClient.update_mirror` from snapshot changes."""
-    fields: dict[str, Any] = {}
-    for change in changes:
-        value = change.new
-        if change.field == "sync_start_date":
-            value = parse_quay_datetime(value) if value else None
-        fields[change.field] = value
-    return fields
 
 
 def credentials_update(
@@ -408,142 +361,3 @@ def worker_moved_start(loaded: Mapping[str, Any], current: Mapping[str, Any]) ->
         return False
     off = moved % interval
     return min(off, interval - off) <= 2  # the snapshots drop sub-second parts
-
-
-# -- the glob editor's tag lists, carried by the page (no Quay call per keystroke) ---------------
-
-_EDITOR_SALT = "mirrors.editor-tags"
-#: Beyond this many tags the page does not carry them (the editor asks Quay instead).
-EDITOR_TAGS_LIMIT = 3000
-#: How long the carried lists are trusted before the editor reads them from Quay again.
-EDITOR_TAGS_MAX_AGE = 30 * 60
-
-
-def sign_editor_tags(
-    namespace: str, name: str, tag_names: list[str] | None, last_sync: LastSync | None
-) -> str:
-    """The current tags and the last sync's tags, signed for the page to carry ("" if too many
-    or unknown)."""
-    if tag_names is None or len(tag_names) > EDITOR_TAGS_LIMIT:
-        return ""
-    synced = sorted(last_sync.tags) if last_sync else None
-    if synced is not None and len(synced) > EDITOR_TAGS_LIMIT:
-        return ""
-    when = _date(last_sync.when) if last_sync and last_sync.when else None
-    payload = {"repo": f"{namespace}/{name}", "tags": tag_names, "synced": synced, "when": when}
-    return signing.dumps(payload, salt=_EDITOR_SALT, compress=True)
-
-
-def unsign_editor_tags(
-    namespace: str, name: str, token: str
-) -> tuple[list[str], LastSync | None] | None:
-    """What :func:`sign_editor_tags` carried, or ``None`` (missing, altered, old, another repo)."""
-    if not token or len(token) > 200_000:
-        return None
-    try:
-        data = signing.loads(token, salt=_EDITOR_SALT, max_age=EDITOR_TAGS_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("repo") != f"{namespace}/{name}":
-        return None
-    tags = data.get("tags")
-    if not isinstance(tags, list):
-        return None
-    synced = data.get("synced")
-    last_sync = (
-        LastSync(parse_quay_datetime(data.get("when")), frozenset(synced))
-        if isinstance(synced, list)
-        else None
-    )
-    return [str(t) for t in tags], last_sync
-
-
-# -- the repository's own log, in words -----------------------------------------------------------
-
-#: Quay's log names for config fields, where they differ from the API's.
-_LOG_FIELDS = {"mirror_rule": "root_rule", "skopeo_timeout": "skopeo_timeout_interval"}
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    when: datetime | None
-    kind: str  # started, success, fail, change, other (CSS class)
-    text: str
-    who: str | None = None
-
-
-def _log_value(name: str, value: Any) -> Any:
-    if name == "sync_start_date" and isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=UTC)
-    return value
-
-
-def describe_log(entry: LogEntry) -> HistoryItem:
-    """One mirror event of the repository's log as a line of history."""
-    meta = entry.metadata
-    who = entry.performer or meta.get("username")
-    kind = entry.kind
-    message = str(meta.get("message") or "").strip()
-    if kind == "repo_mirror_sync_started":
-        return HistoryItem(entry.datetime, "started", "Sync started", who)
-    if kind == "repo_mirror_sync_success":
-        tags = meta.get("tags")
-        detail = f": {tags}" if tags else ""
-        return HistoryItem(entry.datetime, "success", f"Sync succeeded{detail}", who)
-    if kind == "repo_mirror_sync_failed":
-        reason = failure_reason(meta)  # skopeo's own error line, as the status panel says it
-        detail = f": {reason}" if reason else ""
-        return HistoryItem(entry.datetime, "fail", f"Sync failed{detail}", who)
-    if kind == "repo_mirror_sync_tag_success":
-        return HistoryItem(entry.datetime, "success", f"Tag {meta.get('tag')} mirrored", who)
-    if kind == "repo_mirror_sync_tag_failed":
-        detail = f": {message}" if message else ""
-        return HistoryItem(entry.datetime, "fail", f"Tag {meta.get('tag')} failed{detail}", who)
-    if kind == "repo_mirror_config_changed":
-        field = str(meta.get("changed") or "")
-        to = meta.get("to")
-        actor = who or "someone"
-        if field == "sync_status":
-            words = {
-                "SYNC_NOW": "pressed Sync now",
-                "SYNC_CANCEL": "cancelled the sync",
-                "CANCEL": "cancelled the sync",
-            }
-            text = words.get(str(to), f"set the status to {to}")
-            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
-        if field == PASSWORD:
-            text = "removed the password" if to is None else "changed the password"
-            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
-        name = _LOG_FIELDS.get(field, field)
-        if name == "is_enabled":
-            text = "turned scheduled syncs " + ("on" if to else "off")
-            return HistoryItem(entry.datetime, "change", f"{actor} {text}", who)
-        label = LABELS.get(name, name.replace("_", " "))
-        value = format_value(name, _log_value(name, to))
-        return HistoryItem(entry.datetime, "change", f"{actor} changed {label} → {value}", who)
-    text = message or kind.removeprefix("repo_mirror_").replace("_", " ").capitalize()
-    return HistoryItem(entry.datetime, "other", text, who)
-
-
-@dataclass(frozen=True)
-class LastSync:
-    """What the newest successful sync found in the source (from its log entry)."""
-
-    when: datetime | None
-    tags: frozenset[str]
-
-
-def last_synced_tags(logs: Iterable[LogEntry] | None) -> LastSync | None:
-    """The tags the newest successful sync mirrored (Quay logs them comma-separated)."""
-    successes = [e for e in logs or () if e.kind == "repo_mirror_sync_success"]
-    if not successes:
-        return None
-    newest = max(successes, key=lambda e: e.datetime or datetime.min.replace(tzinfo=UTC))
-    raw = newest.metadata.get("tags")
-    if isinstance(raw, list):
-        names = [str(t).strip() for t in raw]
-    elif isinstance(raw, str) and raw.strip() != "No tags matched":
-        names = [t.strip() for t in raw.split(",")]
-    else:
-        names = []
-    return LastSync(newest.datetime, frozenset(n for n in names if n))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from dashboard.accounts.access import access_of
 from dashboard.accounts.reauth import safe_next
@@ -62,20 +62,15 @@ def back_to(request: HtmxHttpRequest) -> str:
     return "/"
 
 
-def refresh_restart(rows: Iterable[Row], now: datetime) -> TabRefresh | None:
-    """The tab's refresh started again (at its shortest interval) when a press left a row
-    active, to go with the rows it answers; ``None`` when nothing is active."""
-    rows = list(rows)
-    return TabRefresh.start(now, rows) if any(row.polls for row in rows) else None
+def overview_back(request: HtmxHttpRequest) -> str:
+    """The overview page an overview row's press (without htmx) was made on, to go back to:
+    ``next``, when it is a path of this site (``/?details=all`` and its filters, where a
+    browser without JavaScript is), else the overview."""
+    return safe_next(request, request.POST.get("next"), default=reverse("mirrors:overview"))
 
 
 def row(request: HtmxHttpRequest, row: Row, now: datetime) -> HttpResponse:
     """One overview row (``<tr>``) as an htmx fragment (with the tab's refresh restarted,
     out of band, when the row is active)."""
-    context = {"row": row, "back": back_to(request), "refresh": refresh_restart([row], now)}
+    context = {"row": row, "back": back_to(request), "refresh": TabRefresh.restart(now, [row])}
     return render(request, f"{OVERVIEW}#row_answer", context)
-
-
-def panel_body(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResponse:
-    """The status panel's swappable body (what its polls and its buttons answer)."""
-    return render(request, f"{STATUS}#panel_body", context)

@@ -17,16 +17,15 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.base import MirrorKind
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.operations import press
 from dashboard.mirrors.overview import first_paint as overview_first_paint
-from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview import page as rows
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.rows import STATUS_CHOICES
-from dashboard.mirrors.pages.live import PollState
-from dashboard.mirrors.rules.outcomes import grouped
+from dashboard.mirrors.rules.poll import PollState
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
@@ -73,14 +72,18 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     return fragments.row(request, found, now)
 
 
-def _selected(request: HtmxHttpRequest) -> list[RepoTarget]:
-    """The ticked repositories, one each, named as Quay allows (any other name is dropped:
-    it cannot be a repository, and is neither sent to Quay nor audited)."""
-    seen: dict[RepoTarget, None] = {}
+def _selected(request: HtmxHttpRequest) -> list[MirrorKind]:
+    """The ticked mirrors (``repo``: repositories', ``org``: organizations'), one each, named
+    as Quay allows (any other name is dropped: it cannot be a mirror, and is neither sent to
+    Quay nor audited)."""
+    seen: dict[MirrorKind, None] = {}
     for value in request.POST.getlist("repo"):
         pair = names.split_full_name(value)
         if pair is not None:
             seen[RepoTarget(*pair)] = None
+    for org in request.POST.getlist("org"):
+        if names.valid_namespace(org):
+            seen[OrgTarget(org)] = None
     return list(seen)[:BULK_LIMIT]
 
 
@@ -96,46 +99,23 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     """
     action = request.POST.get("action", "")
     selected = _selected(request)
-    orgs = [
-        OrgTarget(org)
-        for org in dict.fromkeys(request.POST.getlist("org"))
-        if names.valid_namespace(org)
-    ][:BULK_LIMIT]
     context: dict[str, Any] = {
         "back": safe_next(request, request.POST.get("next")),
         "action_label": BULK_ACTIONS.get(action, ""),
     }
     if action not in BULK_ACTIONS:
         context["error"] = "Choose Sync now or Cancel."
-    elif not selected and not orgs:
+    elif not selected:
         context["error"] = "Select at least one repository first (tick the boxes in the rows)."
     elif action == "cancel" and not request.htmx and request.POST.get("confirm") != "yes":
         # Without JavaScript there was no dialog: ask on a page first (htmx asks with
         # hx-confirm before it posts).
-        context.update(
-            selected=[str(target) for target in selected],
-            selected_orgs=[target.org for target in orgs],
-        )
+        context.update(rows.bulk_selection(selected))
         return render(request, "mirrors/overview_bulk.html", context)
     else:
         client, person, now = acting(request)
-        every = press.perform_all(client, person, [*selected, *orgs], action, now)  # type: ignore[arg-type]
-        results = [(t, r) for t, r in every if isinstance(t, RepoTarget)]
-        org_results = [(t, r) for t, r in every if isinstance(t, OrgTarget)]
-        context.update(
-            results=every,
-            grouped=grouped(every),
-            done=sum(result.ok for _, result in every),
-        )
-        if request.htmx:
-            context["rows"] = rows.rows_after_actions(client, results, now, person)
-            context["refresh"] = fragments.refresh_restart(context["rows"], now)
-            after = [
-                overview_orgs.row_after_action(client, target, result, now, person)
-                for target, result in org_results
-            ]
-            context["org_rows_after"] = after
-            context["org_polls_after"] = any(row.polls for row in after)
+        every = press.perform_all(client, person, selected, action, now)  # type: ignore[arg-type]
+        context.update(rows.bulk_answer(client, person, every, now, redraw=bool(request.htmx)))
     if request.htmx:
         return render(request, f"{OVERVIEW}#bulk_results", context)
     fragments.say_results(request, render_to_string(f"{OVERVIEW}#bulk_results", context, request))
