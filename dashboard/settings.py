@@ -80,7 +80,13 @@ TEMPLATES = [
 
 # SQLite by default; postgres://user:password@host:5432/name for several instances (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The dashboard and its watcher (another process) write to the file at once: a write
+    # takes the lock when its transaction begins, and waits for it instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
+    )
+else:
     # Each server thread keeps its connection for a while (checked before reuse).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -212,6 +218,9 @@ WATCH_SWEEP_CALLS_PER_MINUTE = env.int("WATCH_SWEEP_CALLS_PER_MINUTE", default=1
 # How often a watched namespace's repository listing is read again (new, removed, disabled
 # and not yet configured mirrors).
 WATCH_LISTING_SECONDS = env.int("WATCH_LISTING_SECONDS", default=300)
+# How long a poll holds its namespace: a poll lost with a dying worker is enqueued again once
+# this has passed (0: twice the interval, at least two minutes).
+WATCH_LEASE_SECONDS = env.int("WATCH_LEASE_SECONDS", default=0)
 # How often a broken enrolment (Quay refused its token) is tried again.
 WATCH_BROKEN_RETRY_SECONDS = env.int("WATCH_BROKEN_RETRY_SECONDS", default=600)
 # The keys that seal the watch tokens (Fernet keys, the first seals, all open: see
@@ -312,5 +321,5 @@ LOGGING = {
     "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "loggers": {"urllib3": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }

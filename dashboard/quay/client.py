@@ -46,6 +46,7 @@ from .models import (
     LogEntry,
     MirrorConfig,
     MirrorHealth,
+    OrganizationView,
     QuayUser,
     RegistryCapabilities,
     Repository,
@@ -307,6 +308,14 @@ class QuayClient(OrgMirrorCalls):
     def get_user(self) -> QuayUser:
         """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
         return QuayUser.from_api(self.get("user/", "user:read"))
+
+    @reads_answer
+    def get_organization(self, org: str) -> OrganizationView:
+        """``GET /api/v1/organization/{org}``: whether the caller administers it (any token;
+        404 for a namespace that is no organization)."""
+        return OrganizationView.from_api(
+            self.get(f"organization/{quote(org, safe='')}", "user:read")
+        )
 
     # -- the registry -------------------------------------------------------------------------
 

@@ -134,6 +134,24 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class OrganizationView:
+    """``GET /api/v1/organization/{org}``: whether Quay lets the caller administer it (the
+    token's scopes cap it: an admin's token without org:admin does not) or is a member."""
+
+    name: str
+    is_admin: bool
+    is_member: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrganizationView:
+        return cls(
+            name=str(data.get("name") or ""),
+            is_admin=bool(data.get("is_admin")),
+            is_member=bool(data.get("is_member")),
+        )
+
+
+@dataclass(frozen=True)
 class QuayUser:
     username: str
     organizations: tuple[Organization, ...] = ()

@@ -91,8 +91,9 @@ class CountingClient(QuayClient):
 
 
 def lease_seconds() -> int:
-    """How long a poll holds its namespace: longer than any poll takes."""
-    return max(120, 2 * settings.WATCH_INTERVAL_SECONDS)
+    """How long a poll holds its namespace (``WATCH_LEASE_SECONDS``; by default longer than
+    any poll takes: twice the interval, two minutes at least)."""
+    return settings.WATCH_LEASE_SECONDS or max(120, 2 * settings.WATCH_INTERVAL_SECONDS)
 
 
 def claim(namespace: str, now: datetime) -> bool:
