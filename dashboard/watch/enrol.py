@@ -17,8 +17,9 @@ from datetime import datetime
 
 from django.conf import settings
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import QuayError, QuayForbidden, QuayUnauthorized
+from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
 from dashboard.quay.names import valid_namespace
 
 from . import keys
@@ -38,18 +39,21 @@ class Enrolled:
 
 
 def administers(client: QuayClient, namespace: str) -> bool | None:
-    """Whether the person behind ``client`` administers ``namespace``, from their own
-    ``GET /user/`` (their own namespace; an organization Quay says they administer; a
-    superuser); ``None`` when Quay could not be asked."""
+    """Whether the person behind ``client`` administers ``namespace``, as their own token
+    shows it: their own namespace (``GET /user/``), an organization Quay says they administer
+    (``GET /organization/{org}``: ``is_admin``, a superuser's too); ``None`` when Quay could
+    not be asked."""
     try:
         user = client.get_user()
+        if namespace == user.username or user.super_user:
+            return True
+        return fresh(client).get_organization(namespace).is_admin
     except QuayUnauthorized:
         raise
+    except QuayNotFound:
+        return False  # no organization: a user's namespace is only its user's
     except QuayError:
         return None
-    if namespace == user.username or user.super_user:
-        return True
-    return any(org.name == namespace and org.is_org_admin for org in user.organizations)
 
 
 def unsealable_here() -> str:

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         remove = commands.add_parser("remove", help="stop watching namespaces")
         remove.add_argument("namespaces", nargs="+")
         commands.add_parser("status", help="each watched namespace")
+        commands.add_parser("reset", help="stop watching every namespace (the demo's start)")
         once = commands.add_parser("poll", help="one poll now, here")
         once.add_argument("namespace")
         for name, words in (
@@ -71,6 +72,11 @@ class Command(BaseCommand):
         who = os.environ.get("USER") or "the command line"
         for namespace in namespaces:
             self.stdout.write(enrol.remove(namespace, removed_by=who).message)
+
+    def _reset(self, **_: Any) -> None:
+        deleted = Enrolment.objects.count()
+        Enrolment.objects.all().delete()
+        self.stdout.write(f"{deleted} namespace{'s' if deleted != 1 else ''} no longer watched.")
 
     def _status(self, **_: Any) -> None:
         now = clock.now()
