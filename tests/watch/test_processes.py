@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.servers import django_env, manage
+from tests.servers import django_env, manage, watch_process
 
 from .conftest import WATCHER_TOKEN, calls
 
@@ -59,27 +56,8 @@ def rows(env: dict[str, str], sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return db.execute(sql, args).fetchall()
 
 
-@contextmanager
-def process(env: dict[str, str], what: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "watch", what],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # Huey's graceful stop
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def process(env: dict[str, str], what: str, log: Path) -> Any:
+    return watch_process(env, what, log)
 
 
 def indexed(env: dict[str, str]) -> bool:
