@@ -86,12 +86,19 @@ def django_client(quay_url: str, max_parallel: int | None = None) -> Any:
     as alice (admin of all four namespaces) by pasting her demo token."""
     sys.path.insert(0, str(ROOT))
     db = Path(tempfile.mkdtemp(prefix="md-bench-")) / "bench.sqlite3"
+    import secrets
+
+    from cryptography.fernet import Fernet
+
     os.environ.update(
         DJANGO_SETTINGS_MODULE="dashboard.settings",
         DATABASE_URL=f"sqlite:///{db}",
         QUAY_URL=quay_url,
         LOG_LEVEL="WARNING",
         DJANGO_ALLOWED_HOSTS="testserver",
+        # testserver is no host of this machine's: the dashboard wants keys of its own then.
+        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        WATCH_TOKEN_KEYS=os.environ.get("WATCH_TOKEN_KEYS") or Fernet.generate_key().decode(),
     )
     if max_parallel:
         os.environ["QUAY_MAX_PARALLEL"] = str(max_parallel)

@@ -41,7 +41,9 @@ QUAY_IN_FLIGHT = Gauge(
     multiprocess_mode="livesum",
 )
 READ_CACHE = Counter(
-    "dashboard_read_cache_total", "Reads of the per-person read cache, by result.", ["result"]
+    "dashboard_read_cache_total",
+    "Reads of the read cache, by result (shared: an answer shared by a namespace's viewers).",
+    ["result"],
 )
 THROTTLED = Counter(
     "dashboard_signin_throttled_total", "Sign-in attempts refused by the throttle.", ["kind"]

@@ -221,6 +221,9 @@ WATCH_LISTING_SECONDS = env.int("WATCH_LISTING_SECONDS", default=300)
 # How long a poll holds its namespace: a poll lost with a dying worker is enqueued again once
 # this has passed (0: twice the interval, at least two minutes).
 WATCH_LEASE_SECONDS = env.int("WATCH_LEASE_SECONDS", default=0)
+# How long the overview of a watched namespace shares one mirror-health answer among all who
+# look (each visit is fresher than the index at a cost that does not grow with viewers).
+WATCH_SHARED_HEALTH_SECONDS = env.float("WATCH_SHARED_HEALTH_SECONDS", default=10.0)
 # How often a broken enrolment (Quay refused its token) is tried again.
 WATCH_BROKEN_RETRY_SECONDS = env.int("WATCH_BROKEN_RETRY_SECONDS", default=600)
 # The keys that seal the watch tokens (Fernet keys, the first seals, all open: see

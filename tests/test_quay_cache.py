@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -170,3 +173,43 @@ def test_who_waited_for_a_read_that_failed_gets_its_failure(emulator, monkeypatc
     first.join(30)
     second.join(30)
     assert errors == [504, 504] and len(asked) == 1
+
+
+def test_a_shared_answer_is_asked_once_by_those_wanting_it_at_once():
+    """Ten people wanting a namespace's shared answer at the same moment: one asks Quay, the
+    others wait for that answer; a write to the namespace makes the next one ask again."""
+    cache.clear()
+    asked = []
+    gate = threading.Barrier(10)
+
+    def fetch() -> str:
+        asked.append(1)
+        time.sleep(0.3)  # a real Quay's pace
+        return "health of acme"
+
+    def want() -> None:
+        gate.wait()
+        got.append(read_cache.shared("acme", "health", fetch, 10))
+
+    got: list[str | None] = []
+    threads = [threading.Thread(target=want) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(asked) == 1 and got == ["health of acme"] * 10
+    assert read_cache.shared("globex", "health", fetch, 10) == "health of acme"  # its own
+    read_cache.forget_shared("acme")
+    read_cache.shared("acme", "health", fetch, 10)
+    assert len(asked) == 3
+
+
+def test_a_shared_answer_that_failed_is_not_kept():
+    cache.clear()
+
+    def fail() -> str:
+        raise QuayServerError("Quay answered 500.")
+
+    with pytest.raises(QuayServerError):
+        read_cache.shared("acme", "health", fail, 10)
+    assert read_cache.shared("acme", "health", lambda: "read again", 10) == "read again"

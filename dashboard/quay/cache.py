@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import json as jsonlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +56,7 @@ from .fanout import fan_out
 logger = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=QuayClient)
+T = TypeVar("T")
 _PREFIX = "mdq"
 #: How long an answer is kept at most: polls that back off may share answers this old.
 KEEP_SECONDS = 60
@@ -119,10 +121,13 @@ class CachingQuayClient(QuayClient):
 
         if method.upper() != "GET":
             self.forget()
+            written = _namespace_of(path)
+            forget_shared(written)
             try:
                 return ask()
             finally:
                 self.forget()  # reads that ran alongside the write may predate it
+                forget_shared(written)
         if options.get("anonymous"):
             return ask()  # the same for everybody: not this person's to keep
         key = self._key(self._generation(), path, options.get("params"))
@@ -168,6 +173,61 @@ class CachingQuayClient(QuayClient):
             with _flights_lock:
                 if _flights.get(key) is flight:
                     del _flights[key]
+
+
+# -- answers shared by everyone Quay shows them to ------------------------------------------
+
+#: How long the one who asks for a shared answer that another is already asking for waits.
+SHARED_WAIT_SECONDS = 3.0
+_WRITTEN = re.compile(r"^/?(?:repository|organization)/([^/]+)/")
+
+
+def _namespace_of(path: str) -> str | None:
+    found = _WRITTEN.match(path)
+    return found.group(1) if found else None
+
+
+def _shared_generation(namespace: str) -> str:
+    return str(cache.get(f"{_PREFIX}:shared:{namespace}:gen") or 0)
+
+
+def forget_shared(namespace: str | None) -> None:
+    """Forget the shared answers about ``namespace`` (a write to it through the dashboard:
+    whoever looks next sees what it did)."""
+    if namespace:
+        key = f"{_PREFIX}:shared:{namespace}:gen"
+        cache.set(key, time.time_ns(), timeout=GENERATION_SECONDS)
+
+
+def shared(namespace: str, what: str, fetch: Callable[[], T], seconds: float) -> T | None:
+    """An answer about ``namespace`` that is the same for everyone Quay shows it to (the
+    caller decides who that is), asked once for all of them every ``seconds``: the first to
+    want it asks Quay (with their own token, through ``fetch``); whoever wants it meanwhile
+    waits for that answer (at most ``SHARED_WAIT_SECONDS``: ``None`` then, and they go
+    without). So its cost does not grow with the number of people looking. Errors are not
+    kept: they reach the one who asked."""
+    key = f"{_PREFIX}:shared:{namespace}:{_shared_generation(namespace)}:{what}"
+    kept = cache.get(key)
+    if kept is not None:
+        metrics.READ_CACHE.labels("shared").inc()
+        return kept
+    if cache.add(f"{key}:asking", 1, timeout=max(seconds, 30)):
+        try:
+            value = fetch()
+            cache.set(key, value, timeout=seconds)
+            return value
+        finally:
+            cache.delete(f"{key}:asking")
+    deadline = time.monotonic() + SHARED_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        kept = cache.get(key)
+        if kept is not None:
+            metrics.READ_CACHE.labels("shared").inc()
+            return kept
+        if cache.get(f"{key}:asking") is None:
+            break  # the one asking failed: this one goes without
+    return None
 
 
 def within(client: C, seconds: float) -> C:

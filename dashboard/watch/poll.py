@@ -406,13 +406,18 @@ class Poll:
         """The last result of mirrors that have run but whose result the namespace's log has
         not shown since they were first indexed (one call each, within the poll's share):
         then the index is whole from the first indexing on; later results come from the
-        namespace's log."""
-        for (kind, name), mirror in list(self.mirrors.items()):
+        namespace's log. Failures first: their reason is what a person looks for."""
+        first = {"FAIL": 0, "CANCEL": 1, "SUCCESS": 2}
+        wanted = [
+            (first[mirror.sync_status], name, mirror)
+            for (kind, name), mirror in self.mirrors.items()
+            if kind == Mirror.Kind.REPOSITORY
+            and mirror.sync_status in first
+            and mirror.result_read_at is None
+        ]
+        for _, name, mirror in sorted(wanted, key=lambda item: item[:2]):
             if self.client.calls >= self.budget:
                 return
-            ran = mirror.sync_status in ("SUCCESS", "FAIL", "CANCEL")
-            if kind != Mirror.Kind.REPOSITORY or not ran or mirror.result_read_at is not None:
-                continue
             logs = self.client.list_logs(self.namespace, name)
             ended = [entry for entry in logs if entry.kind in SYNC_ENDED]
             if ended:

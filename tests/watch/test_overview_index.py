@@ -9,12 +9,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from dashboard.mirrors import clock
 from dashboard.watch.models import Enrolment
 from dashboard.watch.poll import poll
 
-from .conftest import calls
+from .conftest import TOKENS, calls
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,47 @@ def test_a_status_that_moved_since_the_last_poll_is_read_live(client_as, watched
     watched.api("POST", "repository/acme/nginx/mirror/sync-now", user="alice")
     drawn = rows(client_as("alice").get("/?ns=acme").content.decode())
     assert 'data-need="details"' in drawn["acme/nginx"][1]
+
+
+def health_asked(emulator, namespace: str) -> int:
+    """How often Quay was asked for ``namespace``'s mirror health since the log was cleared."""
+    return sum(
+        1
+        for r in emulator.requests_log()
+        if r["path"] == "/api/v1/repository/mirror/health"
+        and r["query"].get("namespace") == namespace
+    )
+
+
+def signed_in(user: str) -> Client:
+    client = Client()
+    response = client.post("/accounts/login/", {"token": TOKENS[user], "next": "/"})
+    assert response.status_code == 302
+    return client
+
+
+def test_people_looking_at_a_watched_namespace_share_one_mirror_health_answer(watched):
+    """The visit's health call is fresher than the index at a cost that does not grow with
+    the number of people looking; what one of them does is seen by whoever looks next."""
+    alice, bob = signed_in("alice"), signed_in("bob")
+    watched.control("DELETE", "requests")
+    bob.get("/?ns=acme")
+    drawn = rows(alice.get("/?ns=acme").content.decode())
+    assert drawn["acme/etcd"][0] == "fail"
+    assert health_asked(watched, "acme") == 1
+    response = alice.post("/repo/acme/nginx/sync-now/", {"next": "/?ns=acme"})
+    assert response.status_code == 302
+    watched.control("DELETE", "requests")
+    drawn = rows(bob.get("/?ns=acme").content.decode())
+    assert health_asked(watched, "acme") == 1  # asked again: the answer kept predates it
+    assert drawn["acme/nginx"][0] != "success"
+
+
+def test_a_token_quay_would_refuse_the_health_does_not_get_the_shared_answer(watched):
+    """alice's token without org:admin: Quay refuses it the health of acme, so the answer
+    others share is not hers either (she asks Quay herself, and is told no)."""
+    signed_in("alice").get("/?ns=acme")
+    watched.control("DELETE", "requests")
+    html = signed_in("alice-limited").get("/?ns=acme").content.decode()
+    assert health_asked(watched, "acme") == 1
+    assert "quay.io/coreos/etcd" not in html

@@ -120,3 +120,17 @@ def test_the_first_indexing_is_paced_by_the_watchers_budget(emulator, enrolled, 
     for minute in range(1, 10):
         poll("acme", clock.now() + timedelta(seconds=61 * minute))
     assert Enrolment.objects.get(namespace="acme").indexed_at is not None
+
+
+def test_failures_reasons_are_read_before_other_last_results(emulator, enrolled, settings):
+    enrolled("acme")
+    poll("acme")
+    # As if the namespace's log had not shown them (as at 1,000 mirrors): each read alone.
+    ran = Mirror.objects.filter(namespace="acme", sync_status__in=["SUCCESS", "FAIL"])
+    assert ran.update(last_result=None, result_read_at=None) >= 6
+    settings.WATCH_CALLS_PER_MINUTE = 4  # the floor: 6 calls, 2 of them steady
+    emulator.control("DELETE", "requests")
+    poll("acme", clock.now() + timedelta(seconds=61))
+    read = [c.split("/")[2] for c in calls(emulator) if c.startswith("GET repository/acme/")]
+    assert len(read) < ran.count() and set(read[:2]) == {"etcd", "postgres"}
+    assert mirror("etcd").last_result["key"] == mirror("postgres").last_result["key"] == "fail"

@@ -78,7 +78,8 @@ def test_the_index_fills_stays_fresh_and_sees_a_change_made_in_quay(env, emulato
             "the change made in Quay",
             timeout=15,
         )
-        assert change[0] == ("SUCCESS", "SYNC_NOW")
+        # Queued, or already claimed by the emulator's worker when the watcher looked.
+        assert change[0][0] == "SUCCESS" and change[0][1] in ("SYNC_NOW", "SYNCING")
 
 
 def test_two_schedulers_do_not_double_the_work(env, emulator, tmp_path):

@@ -38,8 +38,9 @@ def first_paint(
     """What the overview shows before its details: health's rows, the counts, and where the
     page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
     where = scope(client, [filters.namespace] if filters.namespace else None)
-    health, _, health_errors = read_health(client, where)
-    index = watched.read(person, where.wanted, health, now)
+    shared = watched.shares_health(person, where.wanted)
+    health, health_read, health_errors = read_health(client, where, shared)
+    index = watched.read(person, where.wanted, health, now, health_read)
     live = [ns for ns in where.wanted if ns not in index.namespaces]
     # The page asks for the listings as soon as it is shown: Quay starts on them now.
     prefetch(client, [functools.partial(client.list_repositories, ns) for ns in live])

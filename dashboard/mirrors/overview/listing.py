@@ -79,7 +79,8 @@ def listing(
     age = (now - drawn_at).total_seconds() + 1
     same = within(client, max(settings.QUAY_READ_CACHE_SECONDS, age))  # the page's answers
     where = scope(same, [filters.namespace] if filters.namespace else None, superuser=superuser)
-    health, health_read, health_errors = read_health(same, where)
+    shared = watched.shares_health(person, where.wanted)
+    health, health_read, health_errors = read_health(same, where, shared)
     overview = Overview(
         where.username,
         where.namespaces,
@@ -87,7 +88,7 @@ def listing(
         scopes_known=person.scopes is not None,
         health_errors={ns: health_reason(e, person, ns) for ns, e in health_errors.items()},
     )
-    index = watched.read(person, where.wanted, health, now)
+    index = watched.read(person, where.wanted, health, now, health_read)
     live = [ns for ns in where.wanted if ns not in index.namespaces]
     overview.rows = [row for ns in live for row in _drawn(health[ns], filters, now)]
     overview.rows += [filters.place(row) for row in index.rows]

@@ -24,10 +24,12 @@ page. Only a failure of round 1 (or every listing failing) is a page-wide error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 from dashboard.mirrors.kinds.base import MirrorKind
 from dashboard.mirrors.kinds.organization import OrgTarget
@@ -55,6 +57,7 @@ from dashboard.mirrors.overview.rows import (
 from dashboard.mirrors.person import Person, global_health
 from dashboard.mirrors.rules.outcomes import ActionResult, grouped
 from dashboard.mirrors.rules.poll import PollState
+from dashboard.quay import cache as read_cache
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -161,14 +164,19 @@ def scope(
 
 
 def read_health(
-    client: QuayClient, where: Scope
+    client: QuayClient, where: Scope, shared: Collection[str] = ()
 ) -> tuple[dict[str, dict[str, HealthEntry]], set[str], dict[str, QuayError]]:
     """Every wanted namespace's mirror health (one call each; none for a superuser, whose
     global health has it all): entries by namespace and repository, the namespaces whose
     report was read (a mirror missing from it is not enabled), and why the others were not
     (a token whose scopes drop the organization membership Quay asks for is refused: see
     ``QuayClient.get_mirror_health``; their mirrors are then known from the listings).
-    :class:`QuayUnauthorized` propagates."""
+    :class:`QuayUnauthorized` propagates.
+
+    The reports of ``shared`` namespaces (watched ones the person is known to be shown the
+    health of: ``watched.shares_health``) are one answer for all their viewers, asked at most
+    every ``WATCH_SHARED_HEALTH_SECONDS``: one not to be had at once (another is asking, and
+    does not answer in time) is neither read nor an error -- the index has it."""
     health: dict[str, dict[str, HealthEntry]] = {ns: {} for ns in where.wanted}
     if where.everything is not None:
         for entry in where.everything.details:
@@ -177,8 +185,19 @@ def read_health(
         return health, set(where.wanted), {}
     read: set[str] = set()
     errors: dict[str, QuayError] = {}
-    for outcome in fan_out(client.get_mirror_health, where.wanted):
-        if outcome.ok:
+
+    def one(namespace: str) -> MirrorHealth | None:
+        if namespace not in shared:
+            return client.get_mirror_health(namespace)
+        return read_cache.shared(
+            namespace,
+            "health",
+            lambda: fresh(client).get_mirror_health(namespace),  # the shared answer alone
+            settings.WATCH_SHARED_HEALTH_SECONDS,
+        )
+
+    for outcome in fan_out(one, where.wanted):
+        if outcome.ok and outcome.value is not None:
             health[outcome.item] = health_by_repo(outcome.value)
             read.add(outcome.item)
         elif isinstance(outcome.error, QuayUnauthorized):

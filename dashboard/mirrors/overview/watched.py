@@ -14,7 +14,7 @@ it and its details are read live.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -22,12 +22,12 @@ from django.conf import settings
 
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_health
-from dashboard.mirrors.person import Person
+from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED, EventSummary
 from dashboard.mirrors.rules.timefmt import clock
 from dashboard.quay.dates import parse_quay_datetime
-from dashboard.quay.models import HealthEntry, MirrorConfig, SyncStatus
+from dashboard.quay.models import HealthEntry, MirrorConfig, SyncStatus, read_enum
 from dashboard.quay.org_models import OrgMirrorConfig
 from dashboard.watch.models import Change, Enrolment, Mirror
 
@@ -63,14 +63,30 @@ def served(person: Person, wanted: Iterable[str]) -> dict[str, tuple[Enrolment, 
     return found
 
 
+def shares_health(person: Person, wanted: Iterable[str]) -> set[str]:
+    """The namespaces of ``wanted`` drawn from the index whose mirror health Quay is known to
+    show the person (their settings are shown, or they are a member whose token carries
+    ``org:admin``): their visits share one health answer (``overview.page.read_health``)."""
+    return {
+        namespace
+        for namespace, (_, settings_shown) in served(person, wanted).items()
+        if settings_shown or person.holds(ORG_ADMIN)
+    }
+
+
 def read(
     person: Person,
     wanted: Iterable[str],
     health: Mapping[str, Mapping[str, HealthEntry]],
     now: datetime,
+    health_read: Collection[str],
 ) -> Watched:
     """The index's rows of the watched namespaces among ``wanted``, with this visit's mirror
-    health (``health``: by namespace and repository) for what moved since."""
+    health (``health``: by namespace and repository) for what moved since. A namespace
+    whose health this visit did not read (not in ``health_read``: another viewer was asking
+    for it) is drawn from the index alone; its status-only rows too, where Quay is known to
+    show the person its health (:func:`shares_health`)."""
+    shared = shares_health(person, wanted)
     watched = Watched()
     for namespace, (enrolment, settings_shown) in served(person, wanted).items():
         watched.namespaces.add(namespace)
@@ -81,6 +97,8 @@ def read(
         named = health.get(namespace, {})
         if not settings_shown:
             watched.read_only.append(namespace)
+            if namespace not in health_read and namespace in shared:
+                named = {m.name: _health_entry(m) for m in mirrors if _in_health(m)}
             watched.rows += [
                 row_from_health(entry, now) for entry in named.values() if entry is not None
             ]
@@ -121,6 +139,23 @@ def _row(
     if last is not None and row.has_history:
         row = replace(row, last_event=last)
     return replace(row, may_change=person.may_change(mirror.namespace))
+
+
+def _in_health(mirror: Mirror) -> bool:
+    """Whether Quay's mirror health names ``mirror`` (an enabled repository mirror)."""
+    return mirror.kind == Mirror.Kind.REPOSITORY and bool(mirror.is_enabled and mirror.sync_status)
+
+
+def _health_entry(mirror: Mirror) -> HealthEntry:
+    """What the mirror health said of ``mirror`` at the watcher's last poll."""
+    return HealthEntry(
+        namespace=mirror.namespace,
+        repository=mirror.name,
+        sync_status=read_enum(SyncStatus, mirror.sync_status, SyncStatus.NEVER_RUN),
+        is_enabled=True,
+        retries_remaining=mirror.retries_remaining,
+        last_sync=parse_quay_datetime((mirror.last_result or {}).get("when")),
+    )
 
 
 def _org_row(mirror: Mirror, mirrors: list[Mirror], person: Person, now: datetime) -> OrgRow:

@@ -1,0 +1,288 @@
+"""The fleet index against the live overview: the watcher's first indexing, its steady cost,
+how soon it sees a change, and the overview of watched namespaces (first paint, search, 20
+people at once), at a real Quay's pace.
+
+    .venv/bin/python bench/watch_overview.py [--mirrors 1000] [--latency-ms 300]
+        [--max-inflight 2] [--people 20] [--steady-minutes 2] [--quick-indexing]
+
+The emulator plays a small Quay (each call with a token 0.3 s, two at once) with ``--mirrors``
+bulk mirrors over acme, globex, initech and alice. The dashboard runs in this process (Django's
+test client); the watcher runs as its own process (``manage.py watch run``, its queue a SQLite
+file) on the same database, with the default settings but the interval (``--interval``).
+``--quick-indexing`` indexes with the emulator at full speed first (skips the first-indexing
+figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, django_client, emulator
+
+WATCHER = "watcherdemotoken".ljust(40, "0")
+WATCHED = ("acme", "globex", "initech")  # with the watcher's token
+TOKENS = {name: (name + "demotoken").ljust(40, "0") for name in ("alice", "bob", "dave")}
+NAMESPACES = (*WATCHED, "alice")
+RAN = ("SUCCESS", "FAIL", "CANCEL")  # mirrors with a last result to read
+
+
+def stats_calls(emu: Any) -> int:
+    return int(emu.control("GET", "stats")["calls"])
+
+
+def timed(call: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = call()
+    return time.perf_counter() - started, value
+
+
+def watcher(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "watch", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def indexed() -> bool:
+    from dashboard.watch.models import Enrolment
+
+    return not Enrolment.objects.filter(indexed_at__isnull=True).exists()
+
+
+def rows_in(html: str) -> tuple[int, int]:
+    """(rows drawn, of them still waiting for their details)."""
+    return html.count('<tr id="row-'), html.count('data-need="details"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=300.0)
+    parser.add_argument("--max-inflight", type=int, default=2)
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--interval", type=int, default=60)
+    parser.add_argument("--steady-minutes", type=float, default=2.0)
+    parser.add_argument("--quick-indexing", action="store_true")
+    args = parser.parse_args()
+
+    with emulator("--repos", str(args.mirrors)) as emu:
+        client = django_client(emu.url)
+        from django.conf import settings
+        from django.core.cache import cache
+        from django.test import Client
+
+        from dashboard.mirrors import clock
+        from dashboard.watch import enrol
+        from dashboard.watch.models import Change, Mirror
+
+        db = settings.DATABASES["default"]["NAME"]
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{db}",
+            "QUAY_URL": emu.url,
+            "WATCH_QUEUE_FILE": str(Path(db).with_name("queue.sqlite3")),
+            "WATCH_INTERVAL_SECONDS": str(args.interval),
+            "LOG_LEVEL": "WARNING",
+        }
+        real_quay = {"latency_ms": args.latency_ms, "max_inflight": args.max_inflight}
+        print(
+            f"{args.mirrors} bulk mirrors; Quay at {args.latency_ms:g} ms, "
+            f"{args.max_inflight} at once; watcher every {args.interval} s\n"
+        )
+
+        # -- the overview before: live, nothing watched -----------------------------------
+        emu.control("POST", "config", real_quay)
+        cache.clear()
+        emu.control("DELETE", "stats")
+        first, response = timed(lambda: client.get("/"))
+        drawn, waiting = rows_in(response.content.decode())
+        live_calls = stats_calls(emu)
+        cache.clear()
+        search_live, _ = timed(lambda: client.get("/?q=ghcr.io"))
+        print(
+            f"live:    first paint {first:.2f} s, {drawn} rows of which {waiting} wait for their "
+            f"details, {live_calls} calls; '/?q=ghcr.io' first paint {search_live:.2f} s, "
+            "its matches known only once every row's details are read"
+        )
+
+        # -- enrolment and the first indexing -----------------------------------------------
+        emu.control("POST", "config", {"latency_ms": 0, "max_inflight": 0})
+        for namespace in WATCHED:
+            done = enrol.enrol(namespace, WATCHER, enrolled_by="bench", now=clock.now())
+            assert done.ok, done.message
+        # alice's own namespace: only she may have it watched, with a token of hers.
+        done = enrol.enrol("alice", TOKENS["alice"], enrolled_by="alice", now=clock.now())
+        assert done.ok, done.message
+        emu.control("POST", "config", real_quay)
+        baseline = []  # another person's repository page before the watcher starts
+        for _ in range(3):
+            cache.clear()
+            baseline.append(timed(lambda: client.get("/repo/acme/nginx/"))[0])
+        if args.quick_indexing:
+            emu.control("POST", "config", {"latency_ms": 0, "max_inflight": 0})
+        log = Path(db).with_name("watcher.log")
+        proc = watcher(env, log)
+        try:
+            repo_page = []
+            emu.control("DELETE", "stats")
+            started = time.monotonic()
+            while not indexed():
+                cache.clear()
+                repo_page.append(timed(lambda: client.get("/repo/acme/nginx/"))[0])
+                time.sleep(5)
+                if time.monotonic() - started > 1800:
+                    raise SystemExit("the first indexing did not end within 30 minutes")
+            took = time.monotonic() - started
+            known = Mirror.objects.filter(present=True).count()
+            if args.quick_indexing:
+                print(
+                    f"indexing: {known} mirrors indexed in {took:.0f} s with Quay at full "
+                    "speed (paced by WATCH_CALLS_PER_MINUTE)"
+                )
+            else:
+                print(
+                    f"indexing: {known} mirrors indexed in {took / 60:.1f} min, "
+                    f"{stats_calls(emu)} calls; another person's repository page meanwhile: "
+                    f"median {statistics.median(repo_page):.2f} s, max {max(repo_page):.2f} s "
+                    f"(before: {statistics.median(baseline):.2f} s)"
+                )
+            emu.control("POST", "config", real_quay)
+
+            # -- the overview from the index --------------------------------------------------
+            def visit(who: Client, url: str) -> tuple[float, str]:
+                seconds, got = timed(lambda: who.get(url))
+                return seconds, got.content.decode()
+
+            firsts, searches = [], []
+            for _ in range(5):
+                cache.clear()
+                emu.control("DELETE", "stats")
+                seconds, html = visit(client, "/")
+                firsts.append(seconds)
+                calls = stats_calls(emu)
+                cache.clear()
+                searches.append(visit(client, "/?q=ghcr.io")[0])
+            drawn, waiting = rows_in(html)
+            matches = Mirror.objects.filter(source__contains="ghcr.io", present=True).count()
+            shown = html.count("ghcr.io")
+            print(
+                f"index:   first paint median {statistics.median(firsts):.2f} s "
+                f"(max {max(firsts):.2f}), {drawn} rows of which {waiting} wait for details, "
+                f"{calls} calls for {len(NAMESPACES)} namespaces (the person, their "
+                f"superuser test, one mirror health each); '/?q=ghcr.io' median "
+                f"{statistics.median(searches):.2f} s, all {matches} matches at first paint "
+                f"({shown} sources shown)"
+            )
+
+            # -- 20 people at once ------------------------------------------------------------
+            people = []
+            for n in range(args.people):
+                who = Client()
+                token = list(TOKENS.values())[n % len(TOKENS)]
+                who.post("/accounts/login/", {"token": token, "next": "/"})
+                people.append(who)
+            cache.clear()
+            times: list[float] = []
+            lock = threading.Lock()
+
+            def one(who: Client) -> None:
+                seconds = visit(who, "/")[0]
+                with lock:
+                    times.append(seconds)
+
+            threads = [threading.Thread(target=one, args=(who,)) for who in people]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            times.sort()
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            print(
+                f"{args.people} people at once: first paint median "
+                f"{statistics.median(times):.2f} s, p95 {p95:.2f} s, max {times[-1]:.2f} s"
+            )
+
+            # -- the watcher's steady cost, and how soon it sees a change ----------------------
+            started = time.monotonic()
+            while Mirror.objects.filter(
+                present=True, result_read_at__isnull=True, sync_status__in=RAN
+            ).exists():
+                time.sleep(5)
+            print(
+                f"results: every mirror's last result read {time.monotonic() - started:.0f} s "
+                "later (failures first)"
+            )
+            emu.control("DELETE", "requests")
+            time.sleep(args.steady_minutes * 60)
+            made = emu.control("GET", "requests")
+            per_minute = len(made) / args.steady_minutes
+            print(
+                f"steady:  {per_minute:.1f} calls a minute for {known} mirrors, nothing "
+                "changing (the person's pages are not counted: nobody looked)"
+            )
+            Change.objects.all().delete()
+            emu.control("POST", "config", {"latency_ms": 0, "max_inflight": 0})
+            pressed = time.monotonic()
+            emu.control("POST", "config", real_quay)
+            import urllib.request
+
+            request = urllib.request.Request(
+                f"{emu.url}/api/v1/repository/acme/nginx/mirror/sync-now",
+                method="POST",
+                headers={"Authorization": f"Bearer {TOKENS['alice']}"},
+            )
+            urllib.request.urlopen(request, timeout=30).read()
+            while not Change.objects.filter(name="nginx").exists():
+                time.sleep(1)
+            seen = time.monotonic() - pressed
+            body = b'{"sync_interval": 7200}'
+            changed_at = time.monotonic()
+            request = urllib.request.Request(
+                f"{emu.url}/api/v1/repository/acme/redis/mirror",
+                data=body,
+                method="PUT",
+                headers={
+                    "Authorization": f"Bearer {TOKENS['alice']}",
+                    "Content-Type": "application/json",
+                },
+            )
+            urllib.request.urlopen(request, timeout=30).read()
+            while (Mirror.objects.get(namespace="acme", name="redis").config or {}).get(
+                "sync_interval"
+            ) != 7200:
+                time.sleep(1)
+            config_seen = time.monotonic() - changed_at
+            print(
+                f"fresh:   a Sync now pressed in Quay showed in the index {seen:.0f} s later; a "
+                f"config changed in Quay, {config_seen:.0f} s later"
+            )
+        finally:
+            stop(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
