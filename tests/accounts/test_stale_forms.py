@@ -1,0 +1,84 @@
+"""A form opened before signing in again (its CSRF token rotated away): the dashboard says so
+in its own words and keeps what was typed; a post from another site is refused, keeping
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.support.emulator import TOKENS
+from tests.support.forms import form_data, page
+from tests.support.received import mirror_puts
+
+pytestmark = pytest.mark.django_db
+HOST = "http://testserver"
+
+
+@pytest.fixture
+def strict(emulator) -> Client:
+    """alice signed in through a client that checks CSRF tokens as a browser's would."""
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        "/accounts/login/", {"token": TOKENS["alice"], "next": "/", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_a_stale_form_from_this_site_is_kept_for_its_page(strict, emulator):
+    data = form_data(page(strict, "acme", "redis"))
+    data["sync_interval_value"] = "13"
+    data["csrfmiddlewaretoken"] = "x" * 64  # the token of a page drawn before a new sign-in
+    response = strict.post(
+        "/repo/acme/redis/settings/", data, HTTP_REFERER=f"{HOST}/repo/acme/redis/"
+    )
+    assert response.status_code == 302 and response["Location"] == "/repo/acme/redis/"
+    assert mirror_puts(emulator, "acme", "redis") == []  # nothing reached Quay
+    body = strict.get("/repo/acme/redis/").content.decode()
+    assert "This page was opened before your sign-in changed" in body
+    assert "What you typed is back in the form" in body
+    assert 'name="sync_interval_value" value="13"' in body
+
+
+def test_a_post_from_another_site_is_refused_and_nothing_kept(strict, emulator):
+    data = form_data(page(strict, "acme", "redis"))
+    data["sync_interval_value"] = "1"
+    response = strict.post(
+        "/repo/acme/redis/settings/",
+        {**data, "csrfmiddlewaretoken": "x" * 64},
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert response.status_code == 403
+    assert "Not sent" in response.content.decode() and "<html" in response.content.decode()
+    body = strict.get("/repo/acme/redis/").content.decode()
+    assert 'name="sync_interval_value" value="1"' not in body
+    assert mirror_puts(emulator, "acme", "redis") == []
+
+
+def test_a_stale_htmx_press_says_what_to_do_in_the_messages(strict, emulator):
+    response = strict.post(
+        "/repo/acme/redis/sync-now/",
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CSRFTOKEN="x" * 64,
+        HTTP_ORIGIN=HOST,
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#messages"
+    assert "sent nothing to Quay" in response.content.decode()
+
+
+def test_a_post_from_this_host_over_another_scheme_keeps_nothing(strict, emulator):
+    data = form_data(page(strict, "acme", "redis"))
+    data["external_reference"] = "evil.example.com/attacker/redis"
+    response = strict.post(
+        "/repo/acme/redis/settings/",
+        {**data, "csrfmiddlewaretoken": "x" * 64},
+        HTTP_ORIGIN="http://testserver",
+        secure=True,  # the dashboard is served over https; the post came over http
+    )
+    assert response.status_code == 403
+    body = strict.get("/repo/acme/redis/", secure=True).content.decode()
+    assert "evil.example.com" not in body

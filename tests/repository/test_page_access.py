@@ -1,0 +1,72 @@
+"""The repository page for people with fewer rights, and when Quay fails during a save."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.forms import form_data, page, save
+from tests.support.pages import text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_save_while_quay_is_down_says_so_and_keeps_what_was_typed(client_as, emulator):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "registry.example.com/typed/by-alice"
+    emulator.configure(fail={"/api/v1/repository/acme/nginx": 503})
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    assert response.status_code == 200
+    assert "Quay could not be read for acme/nginx" in body
+    assert "internal problem (HTTP 503)" in body
+    assert 'id="settings-form"' in body
+    assert 'value="registry.example.com/typed/by-alice"' in body
+    assert "Edit settings" in body and "Set up the mirror" not in body
+
+
+def test_a_page_load_while_quay_is_down_shows_no_form(client_as, emulator):
+    alice = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/acme/nginx": 503})
+    body = text(page(alice, "acme", "nginx"))
+    assert "Quay could not be read for acme/nginx" in body
+    assert 'id="settings-form"' not in body
+
+
+def test_the_page_knows_whether_the_person_may_change_the_mirror(client_as, emulator):
+    assert page(client_as("alice"), "acme", "nginx").context["can_admin"] is True
+    assert page(client_as("dave"), "acme", "nginx").context["can_admin"] is False
+
+
+def test_a_read_only_superuser_is_not_offered_the_switch_to_mirror_state(client_as, emulator):
+    body = text(page(client_as("dave"), "acme", "app"))
+    assert "Not mirrored" in body
+    assert "Only an admin of the repository can" in body
+    assert "Switch to mirror state" not in body
+
+
+def test_an_admin_is_offered_the_switch_to_mirror_state(client_as, emulator):
+    body = text(page(client_as("alice"), "acme", "app"))
+    assert "Switch to mirror state" in body
+
+
+def test_a_member_without_rights_on_the_repository_sees_its_status_from_mirror_health(
+    client_as, emulator
+):
+    response = page(client_as("bob"), "globex", "traefik")
+
+    body = text(response)
+    assert response.status_code == 200
+    assert "mirror health report" in body
+    assert "status-fail" in body and "Failed" in body
+    assert "Quay does not let you see globex/traefik itself" in body
+    assert 'id="settings-form"' not in body
+    assert "Quay does not let you see globex/traefik: you have no rights on it." not in body
+
+
+def test_a_repository_out_of_the_persons_namespaces_is_still_refused(client_as, emulator):
+    response = page(client_as("carol"), "globex", "traefik")
+    assert response.status_code == 403
+    assert "Quay does not let you see globex/traefik: you have no rights on it." in text(response)

@@ -1,0 +1,232 @@
+"""Each rule the form checks before sending, and each of Quay's 400s shown by its field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.rules.refusals import field_for, quay_reason
+from tests.support.forms import form_data, page, save
+from tests.support.pages import text
+from tests.support.received import clear_log, mirror_puts
+
+pytestmark = pytest.mark.django_db
+
+
+def field_errors(body: str, field_id: str) -> str:
+    """The error list Django renders for a field (``id="<field>_error"``)."""
+    match = re.search(rf'<ul class="errorlist" id="{field_id}_error">(.*?)</ul>', body, re.S)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_id", "message", "kept"),
+    [
+        (
+            {"sync_interval_value": "0", "sync_interval_unit": "minutes"},
+            "id_sync_interval_value",
+            "at least 1 minute",
+            'name="sync_interval_value" value="0"',
+        ),
+        (
+            {"skopeo_timeout_value": "4", "skopeo_timeout_unit": "minutes"},
+            "id_skopeo_timeout_value",
+            "at least 5 minutes (300 seconds)",
+            'name="skopeo_timeout_value" value="4"',
+        ),
+        (
+            {"external_reference": ""},
+            "id_external_reference",
+            "This field is required",
+            'name="external_reference"',
+        ),
+        (
+            {"external_reference": "https://docker.io/library/nginx"},
+            "id_external_reference",
+            "Leave out the scheme",
+            'value="https://docker.io/library/nginx"',
+        ),
+        (
+            {"external_reference": "docker.io/library/my nginx"},
+            "id_external_reference",
+            "cannot contain spaces",
+            'value="docker.io/library/my nginx"',
+        ),
+        (
+            {"external_reference": "nginx"},
+            "id_external_reference",
+            "registry/repository",
+            'value="nginx"',
+        ),
+        (
+            {"external_reference": "bad_host!/library/nginx"},
+            "id_external_reference",
+            "not a valid",
+            'value="bad_host!/library/nginx"',
+        ),
+        (
+            {"robot_username": "globex+mirror"},
+            "id_robot_username",
+            "is not one of the acme namespace&#x27;s robots",
+            "",
+        ),
+        (
+            {"sync_start_date": "next tuesday"},
+            "id_sync_start_date",
+            "Enter a valid date/time",
+            'value="next tuesday"',
+        ),
+        (
+            {"http_proxy": "http://proxy .acme:3128"},
+            "id_http_proxy",
+            "cannot contain spaces",
+            'value="http://proxy .acme:3128"',
+        ),
+        (
+            {"external_registry_password": "secret-no-user"},
+            "id_external_registry_username",
+            "needs the username together with a new password",
+            "",
+        ),
+    ],
+)
+def test_invalid_input_is_refused_by_its_field_and_kept(
+    client_as, emulator, changes, field_id, message, kept
+):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(changes)
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data)
+
+    assert response.status_code == 200
+    body = text(response)
+    assert message in field_errors(body, field_id), field_errors(body, field_id) or body[:0]
+    assert "Nothing was saved" in body
+    assert kept in body
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert "secret-no-user" not in body
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([""], "Add at least one tag pattern"),
+        (["1.2*,latest"], "cannot contain a comma"),
+        (["1.2 *"], "cannot contain spaces"),
+    ],
+)
+def test_invalid_tag_rules_are_refused_and_kept(client_as, emulator, rows, message):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data["root_rule"] = rows
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    rules_errors = re.search(r'id="rules-errors">(.*?)</ul>', body, re.S)
+    assert rules_errors and message in rules_errors.group(1)
+    for row in rows:
+        assert f'name="root_rule" value="{row}"' in body
+    assert mirror_puts(emulator, "acme", "nginx") == []
+
+
+def test_a_password_and_removing_credentials_together_is_refused(client_as, emulator):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "flaky"))
+    data.update(external_registry_password="new", remove_credentials="on")
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "flaky", data))
+
+    assert "not both" in field_errors(body, "id_remove_credentials")
+    assert mirror_puts(emulator, "acme", "flaky") == []
+
+
+# -- Quay's 400s -----------------------------------------------------------------------------
+
+
+def test_quay_refusing_the_source_shows_its_reason_by_the_source(client_as, emulator):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "10.1.2.3:5000/library/hello"
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    errors = field_errors(body, "id_external_reference")
+    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in errors
+    assert "ask your Quay admin" in errors
+    assert errors.count("Quay refused this") == 1
+    assert 'value="10.1.2.3:5000/library/hello"' in body
+    assert emulator.mirror("acme", "nginx")["external_reference"] == "docker.io/library/nginx"
+    entry = AuditEntry.objects.get(repository="nginx", action="update")
+    assert entry.ok is False
+    assert entry.message.startswith("Quay refused this: This Quay does not allow mirroring")
+    assert all(not change["applied"] for change in entry.changes.values())
+
+
+def test_quay_refusing_a_typed_robot_shows_its_reason_by_the_robot(client_as, emulator):
+    """Without the robot list (no org:admin), the robot is typed; Quay's answer goes by it."""
+    alice = client_as("alice")
+    emulator.configure(fail={"/api/v1/organization/acme/robots": 403})
+    first = page(alice, "acme", "nginx")
+    assert "org:admin" in text(first)
+    data = form_data(first)
+    data["robot_username"] = "acme+nosuchbot"
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    assert "Quay has no robot account acme+nosuchbot" in field_errors(body, "id_robot_username")
+    assert 'value="acme+nosuchbot"' in body
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ("Incorrect DateTime format for sync_start_date.", "sync_start_date"),
+        (
+            "299 is less than the minimum of 300\n\nFailed validating 'minimum' in "
+            "schema['properties']['skopeo_timeout_interval']:\n    {...}",
+            "skopeo_timeout_value",
+        ),
+        (
+            "-1 is less than the minimum of 0\n\nFailed validating in schema['properties']"
+            "['sync_interval']",
+            "sync_interval_value",
+        ),
+        ("Invalid robot", "robot_username"),
+        ("Could not find robot with specified username", "robot_username"),
+        ("The provided registry location is not allowed", "external_reference"),
+        ("Cannot resolve hostname 'quay.io'", "external_reference"),
+        ("External registry reference must include a repository path", "external_reference"),
+        (
+            "Unable to set a new password without also specifying a username.",
+            "external_registry_username",
+        ),
+        ("Unable to delete username while setting a password.", "external_registry_username"),
+        ("Invalid architectures: mips", "architecture_filter"),
+        ("Architecture filtering requires sparse manifest support", "architecture_filter"),
+        (
+            "'regex' is not one of ['tag_glob_csv']\n\nFailed validating 'enum' in "
+            "schema['properties']['root_rule']",
+            "root_rule",
+        ),
+        ("Something unexpected happened", None),
+    ],
+)
+def test_quay_400_messages_map_to_their_field(message, field):
+    assert field_for(message) == field
+
+
+def test_quay_schema_dumps_are_cut_to_their_first_line():
+    detail = (
+        "299 is less than the minimum of 300\n\nFailed validating 'minimum' in schema"
+        "['properties']['skopeo_timeout_interval']:\n    {'minimum': 300}"
+    )
+    assert quay_reason(detail) == "299 is less than the minimum of 300"

@@ -1,0 +1,221 @@
+"""Editing and setting up an organization mirror over HTTP: only changes are sent, the
+password is write-only and kept, Quay's refusals land at their field, what took effect is
+read back and said, and every save is in the audit trail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard.mirrors.models import AuditEntry
+from tests.support.forms import change, form_data, post_form, setup_data
+from tests.support.org_api import config as quay_config
+from tests.support.org_api import org_api, record
+from tests.support.pages import text_of
+from tests.support.received import clear_log, writes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_the_changed_field_is_sent_and_read_back(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response, after = change(
+        client, "/org/orgnew/mirror/", repository_filters=["api", "front*", "docs-*"]
+    )
+    assert response.status_code == 302
+    assert writes(emulator, "orgnew") == [
+        ("PUT", {"repository_filters": ["api", "front*", "docs-*"]})
+    ]
+    assert "Saved: repositories to mirror: + docs-*, - worker." in text_of(after)
+    assert quay_config(emulator, "orgnew")["repository_filters"] == ["api", "front*", "docs-*"]
+    entry = AuditEntry.objects.get(namespace="orgnew", action="update")
+    assert entry.outcome == "done"
+    assert entry.changes["repository_filters"] == {
+        "from": ["api", "worker", "front*"],
+        "to": ["api", "front*", "docs-*"],
+        "applied": True,
+    }
+
+
+def test_nothing_changed_sends_nothing(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    _response, after = change(client, "/org/orgnew/mirror/")
+    assert writes(emulator, "orgnew") == []
+    assert "Nothing to save" in text_of(after)
+
+
+def test_the_password_is_write_only_kept_when_empty_and_sent_with_its_username(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    change(
+        client,
+        "/org/orgnew/mirror/",
+        external_registry_username="robot$ci",
+        external_registry_password="tok3n",
+    )
+    assert writes(emulator, "orgnew") == [
+        (
+            "PUT",
+            {"external_registry_username": "robot$ci", "external_registry_password": "tok3n"},
+        )
+    ]
+    page = client.get("/org/orgnew/mirror/")
+    assert "tok3n" not in page.content.decode()
+    assert "A password is stored: leave this empty to keep it." in text_of(page)
+    clear_log(emulator)
+    change(client, "/org/orgnew/mirror/", visibility="private")  # the password field left empty
+    assert writes(emulator, "orgnew") == [("PUT", {"visibility": "private"})]
+    assert record(emulator, "orgnew")["external_registry_password"] == "tok3n"
+    clear_log(emulator)
+    change(client, "/org/orgnew/mirror/", remove_credentials="on")
+    assert writes(emulator, "orgnew") == [
+        ("PUT", {"external_registry_username": "", "external_registry_password": None})
+    ]
+    assert quay_config(emulator, "orgnew")["has_external_registry_password"] is False
+    entries = AuditEntry.objects.filter(namespace="orgnew", action="update")
+    assert all("tok3n" not in str(entry.changes) + entry.message for entry in entries)
+
+
+def test_a_refusal_of_quays_lands_at_its_field_and_keeps_the_form(client_as, emulator):
+    client = client_as("olivia")
+    response, _after = change(
+        client, "/org/orgnew/mirror/", external_registry_url="http://10.1.2.3", visibility="private"
+    )
+    assert response.status_code == 200
+    body = text_of(response)
+    assert "Quay refused this: The provided registry URL is not allowed" in body
+    assert re.search(
+        r'name="external_registry_url"[^>]*value="http://10.1.2.3"', response.content.decode()
+    )
+    entry = AuditEntry.objects.get(namespace="orgnew", action="update")
+    assert entry.outcome == "refused"
+    assert quay_config(emulator, "orgnew")["external_registry_url"] == "https://harbor.example.com"
+
+
+def test_the_form_checks_what_quay_would_refuse_before_sending(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response, _ = change(
+        client,
+        "/org/orgnew/mirror/",
+        sync_interval_value="30",
+        sync_interval_unit="seconds",
+        skopeo_timeout_value="2",
+        skopeo_timeout_unit="hours",
+        robot_username="acme+mirror",
+        external_registry_url="ftp://x",
+    )
+    body = text_of(response)
+    assert "Nothing was saved: correct the fields marked below." in body
+    assert "Quay syncs at most once a minute." in body
+    assert "Quay takes a timeout from 30 seconds to 1 hour." in body
+    assert "The robot must belong to orgnew" in body
+    assert "with http:// or https://" in body
+    assert writes(emulator, "orgnew") == []
+
+
+def test_a_tls_change_keeps_the_proxies(client_as, emulator):
+    proxy = {
+        "verify_tls": True,
+        "proxy": {"https_proxy": "http://proxy:3128", "http_proxy": None, "no_proxy": None},
+    }
+    assert org_api(emulator, "PUT", "orgnew", json={"external_registry_config": proxy}).ok
+    client = client_as("olivia")
+    data = form_data(client.get("/org/orgnew/mirror/"))
+    data.pop("verify_tls", None)  # unticked
+    post_form(client, "/org/orgnew/mirror/settings/", data)
+    stored = quay_config(emulator, "orgnew")["external_registry_config"]
+    assert stored["verify_tls"] is False
+    assert stored["proxy"]["https_proxy"] == "http://proxy:3128"
+
+
+def test_set_up_from_an_empty_organization(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response = post_form(client, "/org/orgempty/mirror/settings/", setup_data(client))
+    assert response.status_code == 302
+    ((method, body),) = writes(emulator, "orgempty")
+    assert method == "POST"
+    assert body["external_namespace"] == "upstreamorg"
+    assert body["repository_filters"] == ["alpha", "beta"]
+    assert body["robot_username"] == "orgempty+mirror"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z", body["sync_start_date"])
+    assert "external_registry_password" not in body
+    page = client.get(response["Location"])
+    assert "Organization mirror of orgempty set up." in text_of(page)
+    assert "organization mirror of https://quay.example.com/upstreamorg" in text_of(page)
+    assert AuditEntry.objects.get(namespace="orgempty", action="create").outcome == "done"
+
+
+def test_set_up_refused_by_quay_says_why_at_the_field(client_as, emulator):
+    client = client_as("olivia")
+    data = setup_data(client, external_registry_url="https://no-such-host.invalid")
+    response = post_form(client, "/org/orgempty/mirror/settings/", data)
+    assert response.status_code == 200
+    assert "Quay refused this: Cannot resolve hostname 'no-such-host.invalid'" in text_of(response)
+    assert AuditEntry.objects.get(namespace="orgempty", action="create").outcome == "refused"
+    assert org_api(emulator, "GET", "orgempty").status_code == 404
+
+
+def test_the_filter_preview_uses_the_discovered_names(client_as, emulator):
+    client = client_as("olivia")
+    page = text_of(client.get("/org/orgmirror/mirror/"))
+    assert "5 mirrored (alpha, beta, broken, delta, gamma); 1 skipped (legacy)" in page
+    preview = client.post(
+        "/org/orgmirror/mirror/filters/", {"repository_filters": ["a*", ""]}, HTTP_HX_REQUEST="true"
+    )
+    words = text_of(preview)
+    assert "2 mirrored (alpha, broken" not in words
+    assert "1 mirrored (alpha)" in words and "5 skipped" in words
+
+
+def test_a_save_quay_did_not_answer_says_what_the_read_back_shows_and_is_audited_unknown(
+    client_as, emulator, settings
+):
+    client = client_as("olivia")
+    data = form_data(client.get("/org/orgnew/mirror/"))
+    data["visibility"] = "private"
+    settings.QUAY_TIMEOUT = 1
+    emulator.configure(hang=["PUT /api/v1/organization/orgnew/mirror"])
+    response = post_form(client, "/org/orgnew/mirror/settings/", data)
+    emulator.configure(hang=[])
+    if response.status_code == 302:
+        response = client.get(response["Location"])
+    body = text_of(response)
+    assert "Quay did not answer within 1 s" in body
+    assert "the settings read back do not show all your changes yet" in body
+    entry = AuditEntry.objects.get(namespace="orgnew", action="update")
+    assert entry.outcome == "unknown"
+    assert entry.changes["visibility"] == {"from": "public", "to": "private", "applied": None}
+
+
+def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):
+    client = client_as("olivia")
+    preview = client.post(
+        "/org/orgmirror/mirror/filters/",
+        {"repository_filters": ["^alpha$", "{beta,gamma}"]},
+        HTTP_HX_REQUEST="true",
+    )
+    words = text_of(preview)
+    assert "“^” is regular-expression syntax; a glob always matches the whole repository name" in (
+        words
+    )
+    assert "A pattern cannot contain a comma (repository names never contain one)" in words
+    # The row with an error is left out of the preview; "^alpha$" matches nothing.
+    assert "0 mirrored ; 6 skipped (alpha, beta, broken, delta, gamma, legacy)" in words
+    clear_log(emulator)
+    response, _ = change(client, "/org/orgnew/mirror/", repository_filters=["api", "my repo"])
+    assert "cannot contain spaces: repository names never do" in text_of(response)
+    assert writes(emulator, "orgnew") == []
+
+
+def test_a_set_up_posted_by_someone_quay_refuses_writes_no_audit_entry(client_as, emulator):
+    data = setup_data(client_as("olivia"))  # the form as olivia, an admin, sees it
+    carol = client_as("carol")  # no member of orgempty: Quay answers her 403
+    response = post_form(carol, "/org/orgempty/mirror/settings/", data)
+    assert response.status_code in (200, 302)
+    assert not AuditEntry.objects.exists()
+    assert org_api(emulator, "GET", "orgempty").status_code == 404

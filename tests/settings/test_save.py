@@ -1,0 +1,417 @@
+"""Saving mirror settings: what Quay receives, what it stores, and what the person is told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dashboard.mirrors.models import AuditEntry
+from dashboard.quay.dates import parse_quay_datetime
+from tests.support.forms import form_data, page, save
+from tests.support.pages import text
+from tests.support.received import clear_log, mirror_puts
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changing_the_interval_sends_only_the_interval(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(sync_interval_value="12", sync_interval_unit="hours")
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
+    assert emulator.mirror("acme", "nginx")["sync_interval"] == 43200
+    assert "interval: 6 hours → 12 hours" in text(response)
+
+
+def test_a_form_saved_unchanged_sends_nothing(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert "Nothing to save" in text(response)
+
+
+def test_a_start_date_quay_returned_with_microseconds_is_not_sent_back(alice, emulator):
+    stored = emulator.api("GET", "repository/acme/nginx/mirror").json()["sync_start_date"]
+    assert "." in stored  # Quay's after-sync form, which it refuses when written
+    data = form_data(page(alice, "acme", "nginx"))
+    data["root_rule"] = ["1.2*", "latest", "mainline"]
+    clear_log(emulator)
+
+    save(alice, "acme", "nginx", data)
+
+    (put,) = mirror_puts(emulator, "acme", "nginx")
+    assert "sync_start_date" not in put
+    assert put["root_rule"] == {
+        "rule_kind": "tag_glob_csv",
+        "rule_value": ["1.2*", "latest", "mainline"],
+    }
+
+
+def test_a_start_date_typed_in_paris_is_stored_in_utc(alice, emulator):
+    alice.cookies["tz"] = "Europe/Paris"
+    data = form_data(page(alice, "acme", "nginx"), tz="Europe/Paris")
+    data["sync_start_date"] = "2030-01-15T10:30:00"  # winter: UTC+1
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_start_date": "2030-01-15T09:30:00Z"}]
+    assert emulator.mirror("acme", "nginx")["sync_start_date"] == "2030-01-15T09:30:00Z"
+    assert "2030-01-15 10:30 CET" in text(response)
+
+
+def test_every_field_round_trips_to_what_quay_stores(alice, emulator):
+    emulator.configure(sparse_index=True)  # Quay refuses an architecture filter without it
+    data = form_data(page(alice, "acme", "redis"))
+    data.pop("is_enabled", None)
+    data.pop("verify_tls", None)
+    data.update(
+        {
+            "external_reference": "registry.example.com/mirror/redis",
+            "root_rule": ["7.2*", "latest", "7.2*"],  # the duplicate is dropped
+            "robot_username": "acme+ci",
+            "sync_start_date": "2031-03-01T06:00:00",
+            "sync_interval_value": "2",
+            "sync_interval_unit": "days",
+            "skopeo_timeout_value": "15",
+            "skopeo_timeout_unit": "minutes",
+            "external_registry_username": "puller",
+            "external_registry_password": "pa55word",
+            "unsigned_images": "on",
+            "architecture_filter": ["amd64", "arm64"],
+            "confirm_delete_tags": "7.0,7.4",  # the rule no longer keeps these
+        }
+    )
+
+    response = save(alice, "acme", "redis", data, follow=True)
+
+    stored = emulator.mirror("acme", "redis")
+    assert stored["is_enabled"] is False
+    assert stored["external_reference"] == "registry.example.com/mirror/redis"
+    assert stored["root_rule"]["rule_value"] == ["7.2*", "latest"]
+    assert stored["robot_username"] == "acme+ci"
+    assert stored["sync_start_date"] == "2031-03-01T06:00:00Z"
+    assert stored["sync_interval"] == 2 * 86400
+    assert stored["skopeo_timeout_interval"] == 900
+    assert stored["external_registry_username"] == "puller"
+    assert stored["external_registry_password"] == "pa55word"
+    assert stored["external_registry_config"]["verify_tls"] is False
+    assert stored["external_registry_config"]["unsigned_images"] is True
+    assert stored["architecture_filter"] == ["amd64", "arm64"]
+    body = text(response)
+    assert "but did not apply them" not in body
+    assert "interval: 12 hours → 2 days" in body
+    assert "pa55word" not in body
+
+
+def test_a_proxy_quay_silently_drops_is_reported_as_not_applied(alice, emulator):
+    """Real Quay drops the first proxy value set on a config that has no proxy object yet."""
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(http_proxy="http://proxy.acme:3128", https_proxy="http://proxy.acme:3129")
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    body = text(response)
+    assert "accepted these changes but did not apply them: HTTP proxy" in body
+    assert "HTTPS proxy: none → http://proxy.acme:3129" in body
+    stored = emulator.mirror("acme", "nginx")["external_registry_config"]["proxy"]
+    assert stored.get("http_proxy") is None
+    assert stored["https_proxy"] == "http://proxy.acme:3129"
+    entry = AuditEntry.objects.get(repository="nginx", action="update")
+    assert entry.ok is False
+    assert entry.changes["http_proxy"]["applied"] is False
+    assert entry.changes["https_proxy"]["applied"] is True
+
+    # Saving again now applies it: only the dropped field is still different.
+    data = form_data(page(alice, "acme", "nginx"))
+    data["http_proxy"] = "http://proxy.acme:3128"
+    clear_log(emulator)
+    response = save(alice, "acme", "nginx", data, follow=True)
+    assert mirror_puts(emulator, "acme", "nginx") == [
+        {"external_registry_config": {"proxy": {"http_proxy": "http://proxy.acme:3128"}}}
+    ]
+    assert "but did not apply them" not in text(response)
+    proxy = emulator.mirror("acme", "nginx")["external_registry_config"]["proxy"]
+    assert proxy["http_proxy"] == "http://proxy.acme:3128"
+
+
+def test_a_tag_rule_quay_ignores_is_reported_as_not_applied(alice, emulator):
+    """acme/orphan: a failed create left an orphan rule; Quay updates that one instead."""
+    data = form_data(page(alice, "acme", "orphan"))
+    data["root_rule"] = ["1.6*", "latest", "alpine"]
+
+    response = save(alice, "acme", "orphan", data, follow=True)
+
+    body = text(response)
+    assert "accepted these changes but did not apply them: tags" in body
+    assert "Quay still has 1.6*, latest" in body
+    assert emulator.mirror("acme", "orphan")["root_rule"]["rule_value"] == ["1.6*", "latest"]
+    entry = AuditEntry.objects.get(repository="orphan")
+    assert entry.ok is False
+    assert entry.changes["root_rule"] == {
+        "from": ["1.6*", "latest"],
+        "to": ["1.6*", "latest", "alpine"],
+        "applied": False,
+    }
+
+
+# -- credentials ---------------------------------------------------------------------------------
+
+
+def test_an_empty_password_keeps_the_stored_one(alice, emulator):
+    data = form_data(page(alice, "acme", "flaky"))
+    assert data["external_registry_username"] == "svc-flaky"
+    data["sync_interval_value"] = "2"
+    clear_log(emulator)
+
+    save(alice, "acme", "flaky", data)
+
+    assert mirror_puts(emulator, "acme", "flaky") == [{"sync_interval": 7200}]
+    stored = emulator.mirror("acme", "flaky")
+    assert stored["external_registry_username"] == "svc-flaky"
+    assert stored["external_registry_password"] == "s3cr3t-flaky"
+
+
+def test_a_new_password_is_sent_with_the_username(alice, emulator):
+    data = form_data(page(alice, "acme", "flaky"))
+    data["external_registry_password"] = "n3w-secret"
+    clear_log(emulator)
+
+    response = save(alice, "acme", "flaky", data, follow=True)
+
+    assert mirror_puts(emulator, "acme", "flaky") == [
+        {"external_registry_username": "svc-flaky", "external_registry_password": "n3w-secret"}
+    ]
+    assert emulator.mirror("acme", "flaky")["external_registry_password"] == "n3w-secret"
+    assert "password changed" in text(response)
+    assert "n3w-secret" not in text(response)
+
+
+def test_credentials_are_removed_only_by_the_explicit_choice(alice, emulator):
+    data = form_data(page(alice, "acme", "flaky"))
+    data["external_registry_username"] = ""  # emptying the username alone ...
+    data["remove_credentials"] = "on"  # ... and asking to remove them
+    clear_log(emulator)
+
+    response = save(alice, "acme", "flaky", data, follow=True)
+
+    assert mirror_puts(emulator, "acme", "flaky") == [
+        {"external_registry_username": None, "external_registry_password": None}
+    ]
+    stored = emulator.mirror("acme", "flaky")
+    assert stored["external_registry_username"] is None
+    assert stored["external_registry_password"] is None
+    assert "password removed" in text(response)
+
+
+def test_the_remove_choice_is_offered_only_when_credentials_are_stored(alice, emulator):
+    assert "remove_credentials" in text(page(alice, "acme", "flaky"))
+    assert "remove_credentials" not in text(page(alice, "acme", "nginx"))
+
+
+def test_the_password_is_never_rendered_back(alice, emulator):
+    data = form_data(page(alice, "acme", "flaky"))
+    data.update(external_registry_password="typed-secret", sync_interval_value="0")
+
+    response = save(alice, "acme", "flaky", data)
+
+    assert response.status_code == 200
+    assert "typed-secret" not in text(response)
+    assert mirror_puts(emulator, "acme", "flaky") == []
+
+
+# -- concurrent changes, running syncs -------------------------------------------------------------
+
+
+def test_a_change_made_by_someone_else_to_the_same_field_is_not_overwritten(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    # bob changes the interval in Quay while alice has the form open; alice changes it too
+    emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
+    data.update(sync_interval_value="12", sync_interval_unit="hours")
+    data["root_rule"] = ["1.2*", "latest", "stable"]
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data)
+
+    assert response.status_code == 200
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    body = text(response)
+    assert "someone else changed settings you changed too" in body
+    assert 'class="conflict-table"' in body
+    table = body.split('class="conflict-table"', 1)[1].split("</table>", 1)[0]
+    assert "1 hour" in table and "6 hours" in table and "12 hours" in table
+    assert "tags" not in table  # bob did not change the rule: not part of the conflict
+    assert "Apply mine anyway" in body
+    assert "Keep theirs" in body
+
+    # "Apply mine anyway" sends only alice's own changes.
+    again = form_data(response)
+    assert again["sync_interval_value"] == "12" and again["sync_interval_unit"] == "hours"
+    assert again["root_rule"] == ["1.2*", "latest", "stable"]
+    save(alice, "acme", "nginx", again)
+    (put,) = mirror_puts(emulator, "acme", "nginx")
+    assert put["sync_interval"] == 43200
+    assert put["root_rule"]["rule_value"] == ["1.2*", "latest", "stable"]
+
+
+def test_a_change_by_someone_else_to_another_field_is_kept_and_mine_saved(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
+    data["root_rule"] = ["1.2*", "latest", "stable"]
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert "conflict-table" not in text(response)
+    assert mirror_puts(emulator, "acme", "nginx") == [
+        {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["1.2*", "latest", "stable"]}}
+    ]
+    assert emulator.mirror("acme", "nginx")["sync_interval"] == 3600  # bob's change stays
+
+
+def test_the_worker_moving_the_next_run_is_not_a_conflict(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    stored = emulator.mirror("acme", "nginx")
+    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
+        seconds=stored["sync_interval"]
+    )
+    emulator.api(
+        "PUT",
+        "repository/acme/nginx/mirror",
+        user="bob",
+        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    data.update(sync_interval_value="12", sync_interval_unit="hours")
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data, follow=True)
+
+    assert "conflict-table" not in text(response)
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
+
+
+def test_a_start_date_the_worker_moved_is_blamed_on_the_worker(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    stored = emulator.mirror("acme", "nginx")
+    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
+        seconds=stored["sync_interval"]
+    )
+    emulator.api(
+        "PUT",
+        "repository/acme/nginx/mirror",
+        user="bob",
+        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    data["sync_start_date"] = "2031-01-01T00:00:00"
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert "the mirror worker moved the next run after a sync" in body
+    assert "Someone else changed" not in body
+
+
+def test_a_tampered_reference_copy_is_refused(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["loaded"] = data["loaded"][:-3] + "abc"
+    data["sync_interval_value"] = "1"
+    clear_log(emulator)
+
+    response = save(alice, "acme", "nginx", data)
+
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert "missing or altered" in text(response)
+
+
+def test_saving_while_a_sync_runs_asks_for_confirmation(alice, emulator):
+    first = page(alice, "acme", "alpine")
+    assert "A sync is running now" in text(first)
+    data = form_data(first)
+    data["sync_interval_value"] = "8"
+    clear_log(emulator)
+
+    response = save(alice, "acme", "alpine", data)
+
+    assert response.status_code == 200
+    assert mirror_puts(emulator, "acme", "alpine") == []
+    assert "Tick the box to confirm" in text(response)
+
+    data["confirm_during_sync"] = "on"
+    save(alice, "acme", "alpine", data)
+    assert mirror_puts(emulator, "acme", "alpine") == [{"sync_interval": 8 * 3600}]
+
+
+# -- upstream failures while saving ----------------------------------------------------------------
+
+
+def test_quay_down_while_saving_keeps_the_form(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "docker.io/library/nginx-unprivileged"
+    emulator.configure(fail={"/api/v1/repository/acme/nginx/mirror": 503})
+
+    response = save(alice, "acme", "nginx", data)
+
+    assert response.status_code == 200
+    body = text(response)
+    assert "Nothing was saved: Quay had an internal problem (HTTP 503)" in body
+    assert "Your changes are still here; press Save again" in body
+    assert 'value="docker.io/library/nginx-unprivileged"' in body
+
+
+def test_quay_down_for_every_read_while_saving_keeps_the_typed_source(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "docker.io/library/nginx-unprivileged"
+    data["sync_interval_value"] = "9"
+    emulator.configure(fail={"/api/v1/repository/acme/nginx": 503})
+
+    response = save(alice, "acme", "nginx", data)
+
+    body = text(response)
+    assert "Nothing was saved: Quay had an internal problem (HTTP 503)" in body
+    assert 'value="docker.io/library/nginx-unprivileged"' in body
+    assert 'id="settings-form"' in body
+    assert "Save changes" in body  # still the edit form, not "Create mirror"
+    assert mirror_puts(emulator, "acme", "nginx") == []
+
+
+def test_a_401_while_saving_signs_in_again_and_restores_the_form(client_as, emulator, client):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(external_reference="docker.io/library/nginx-kept", external_registry_password="x1")
+    emulator.configure(fail={"/api/v1/repository/acme/nginx": 401})
+
+    response = save(alice, "acme", "nginx", data)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    emulator.configure(fail={})
+    client_as("alice")
+    restored = page(client, "acme", "nginx")
+    body = text(restored)
+    assert 'value="docker.io/library/nginx-kept"' in body
+    assert "except the password" in body
+    assert "x1" not in body.split('name="external_registry_password"')[1][:200]
+
+
+def test_a_start_date_moved_by_a_sync_meanwhile_is_not_a_conflict(alice, emulator):
+    """After each sync Quay's worker moves the start date; a save that does not touch the
+    date goes through and leaves the new date alone."""
+    data = form_data(page(alice, "acme", "nginx"))
+    emulator.api(
+        "PUT", "repository/acme/nginx/mirror", json={"sync_start_date": "2030-02-01T00:00:00Z"}
+    )
+    data["sync_interval_value"] = "3"
+    clear_log(emulator)
+
+    save(alice, "acme", "nginx", data)
+
+    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 3 * 3600}]
+    assert emulator.mirror("acme", "nginx")["sync_start_date"] == "2030-02-01T00:00:00Z"
