@@ -5,9 +5,7 @@ nothing."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from tests.support.emulator import TOKENS
 from tests.support.forms import form_data, page
 from tests.support.received import mirror_puts
 
@@ -15,20 +13,8 @@ pytestmark = pytest.mark.django_db
 HOST = "http://testserver"
 
 
-@pytest.fixture
-def strict(emulator) -> Client:
-    """alice signed in through a client that checks CSRF tokens as a browser's would."""
-    client = Client(enforce_csrf_checks=True)
-    client.get("/accounts/login/")
-    token = client.cookies["csrftoken"].value
-    response = client.post(
-        "/accounts/login/", {"token": TOKENS["alice"], "next": "/", "csrfmiddlewaretoken": token}
-    )
-    assert response.status_code == 302
-    return client
-
-
-def test_a_stale_form_from_this_site_is_kept_for_its_page(strict, emulator):
+def test_a_stale_form_from_this_site_is_kept_for_its_page(strict_client_as, emulator):
+    strict = strict_client_as("alice")
     data = form_data(page(strict, "acme", "redis"))
     data["sync_interval_value"] = "13"
     data["csrfmiddlewaretoken"] = "x" * 64  # the token of a page drawn before a new sign-in
@@ -43,7 +29,8 @@ def test_a_stale_form_from_this_site_is_kept_for_its_page(strict, emulator):
     assert 'name="sync_interval_value" value="13"' in body
 
 
-def test_a_post_from_another_site_is_refused_and_nothing_kept(strict, emulator):
+def test_a_post_from_another_site_is_refused_and_nothing_kept(strict_client_as, emulator):
+    strict = strict_client_as("alice")
     data = form_data(page(strict, "acme", "redis"))
     data["sync_interval_value"] = "1"
     response = strict.post(
@@ -58,7 +45,8 @@ def test_a_post_from_another_site_is_refused_and_nothing_kept(strict, emulator):
     assert mirror_puts(emulator, "acme", "redis") == []
 
 
-def test_a_stale_htmx_press_says_what_to_do_in_the_messages(strict, emulator):
+def test_a_stale_htmx_press_says_what_to_do_in_the_messages(strict_client_as, emulator):
+    strict = strict_client_as("alice")
     response = strict.post(
         "/repo/acme/redis/sync-now/",
         HTTP_HX_REQUEST="true",
@@ -70,7 +58,8 @@ def test_a_stale_htmx_press_says_what_to_do_in_the_messages(strict, emulator):
     assert "sent nothing to Quay" in response.content.decode()
 
 
-def test_a_post_from_this_host_over_another_scheme_keeps_nothing(strict, emulator):
+def test_a_post_from_this_host_over_another_scheme_keeps_nothing(strict_client_as, emulator):
+    strict = strict_client_as("alice")
     data = form_data(page(strict, "acme", "redis"))
     data["external_reference"] = "evil.example.com/attacker/redis"
     response = strict.post(

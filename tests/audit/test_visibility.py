@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from dashboard.mirrors.models import AuditEntry
-from tests.support.emulator import TOKENS
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user: str) -> Client:
-    client = Client()
-    response = client.post("/accounts/login/", {"token": TOKENS[user], "next": "/"})
-    assert response.status_code == 302
-    return client
-
-
-def switch_internal_to_mirror() -> None:
+def switch_internal_to_mirror(signed_in) -> None:
     alice = signed_in("alice")
     alice.post("/repo/globex/internal/state/", {"confirm": "yes"})
     assert AuditEntry.objects.filter(repository="internal").exists()
 
 
-def test_bob_does_not_see_a_change_to_a_repository_quay_hides_from_him(client_as, emulator):
-    switch_internal_to_mirror()
+def test_bob_does_not_see_a_change_to_a_repository_quay_hides_from_him(signed_in, emulator):
+    switch_internal_to_mirror(signed_in)
     bob = signed_in("bob")  # a globex member without rights on globex/internal
     body = bob.get("/audit/?namespace=globex").content.decode()
     assert "internal" not in body
@@ -38,14 +29,14 @@ def test_bob_does_not_see_a_change_to_a_repository_quay_hides_from_him(client_as
     )
 
 
-def test_alice_still_sees_her_change(client_as, emulator):
-    switch_internal_to_mirror()
+def test_alice_still_sees_her_change(signed_in, emulator):
+    switch_internal_to_mirror(signed_in)
     body = signed_in("alice").get("/audit/?namespace=globex").content.decode()
     assert "globex/internal" in body or "internal</a>" in body
     assert "NORMAL → MIRROR" in body
 
 
-def test_an_entry_of_a_repository_quay_has_not_is_shown_to_nobody(client_as, emulator):
+def test_an_entry_of_a_repository_quay_has_not_is_shown_to_nobody(signed_in, emulator):
     AuditEntry.objects.create(
         username="mallory",
         namespace="acme",
@@ -59,7 +50,7 @@ def test_an_entry_of_a_repository_quay_has_not_is_shown_to_nobody(client_as, emu
 
 
 def test_the_repository_page_shows_no_audit_to_someone_who_knows_it_from_health_only(
-    client_as, emulator
+    signed_in, emulator
 ):
     AuditEntry.objects.create(
         username="alice",
@@ -77,7 +68,7 @@ def test_the_repository_page_shows_no_audit_to_someone_who_knows_it_from_health_
     assert "changed settings" in signed_in("alice").get("/repo/globex/mysql/").content.decode()
 
 
-def test_organization_mirror_entries_show_to_those_quay_shows_the_mirror(client_as, emulator):
+def test_organization_mirror_entries_show_to_those_quay_shows_the_mirror(signed_in, emulator):
     olivia = signed_in("olivia")
     olivia.post("/org/orgmirror/mirror/cancel/", {"confirm": "yes"})
     olivia.post("/org/orgnew/mirror/sync-now/")

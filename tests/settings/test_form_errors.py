@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from dashboard.accounts.reauth import PENDING
 from dashboard.mirrors.models import AuditEntry
@@ -206,12 +205,8 @@ def test_a_form_interrupted_by_a_401_comes_back_after_signing_in_again(client_as
     assert writes(emulator, "orgnew") == []
 
 
-def test_a_form_posted_with_a_stale_csrf_token_is_kept_for_its_page(emulator):
-    client = Client(enforce_csrf_checks=True)
-    client.get("/accounts/login/")
-    token = client.cookies["csrftoken"].value
-    login = {"token": TOKENS["olivia"], "next": "/", "csrfmiddlewaretoken": token}
-    assert client.post("/accounts/login/", login).status_code == 302
+def test_a_form_posted_with_a_stale_csrf_token_is_kept_for_its_page(strict_client_as, emulator):
+    client = strict_client_as("olivia")
     data = form_data(client.get(ORGNEW))
     data.update(visibility="private", csrfmiddlewaretoken="x" * 64)
     response = post_form(client, SAVE, data, HTTP_REFERER=f"http://testserver{ORGNEW}")
