@@ -128,3 +128,16 @@ def test_the_audit_page_is_in_the_navigation(client_as, emulator):
 
 def test_the_audit_page_needs_sign_in(client, emulator):
     assert client.get("/audit/").status_code == 302
+
+
+def test_a_refused_save_is_listed_as_refused_in_the_audit(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "10.1.2.3:5000/library/hello"
+    save(alice, "acme", "nginx", data)
+
+    body = text(page(alice, "acme", "nginx"))
+
+    audit = body.split('class="audit-list"', 1)[1]
+    assert "refused by Quay" in audit
+    assert "not fully applied" not in audit
+    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in audit

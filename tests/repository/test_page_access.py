@@ -70,3 +70,11 @@ def test_a_repository_out_of_the_persons_namespaces_is_still_refused(client_as, 
     response = page(client_as("carol"), "globex", "traefik")
     assert response.status_code == 403
     assert "Quay does not let you see globex/traefik: you have no rights on it." in text(response)
+
+
+def test_a_read_only_superuser_gets_the_settings_without_the_form(client_as, emulator):
+    body = text(page(client_as("dave"), "acme", "nginx"))
+
+    assert "You can read but not change this mirror" in body
+    assert 'id="settings-form"' not in body
+    assert "docker.io/library/nginx" in body  # the readable settings

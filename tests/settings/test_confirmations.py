@@ -6,16 +6,18 @@ not already make."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from dashboard.mirrors.models import AuditEntry
-from tests.support.forms import form_data, post_form
+from tests.support.forms import form_data, page, post_form, save
 from tests.support.org_api import config as quay_config
 from tests.support.org_api import org_api
-from tests.support.pages import div, links, summary, text_of
-from tests.support.received import calls, clear_log, writes
+from tests.support.pages import div, links, summary, text, text_of
+from tests.support.received import calls, clear_log, mirror_puts, writes
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -251,3 +253,42 @@ def test_a_sync_started_after_the_form_was_drawn_is_asked_about_at_the_save(clie
     assert ASKED in text_of(response)
     assert "The organization mirror is syncing its repositories now (1 syncing" in text_of(response)
     assert writes(emulator, "orgnew") == []
+
+
+def test_a_rule_that_deletes_tags_needs_a_confirmation_naming_them(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["root_rule"] = ["latest"]
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    match = re.search(r'name="confirm_delete_tags" value="([^"]+)"', body)
+    assert match, body
+    deleted = match.group(1).split(",")
+    assert deleted and "latest" not in deleted
+    assert f"I understand tags {', '.join(deleted[:3])}" in body
+    assert f"and delete {len(deleted)} tags…" in body  # the save button says it too
+
+    data["confirm_delete_tags"] = match.group(1)
+    save(alice, "acme", "nginx", data)
+    assert mirror_puts(emulator, "acme", "nginx") == [
+        {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]}}
+    ]
+
+
+def test_a_start_date_in_the_past_asks_first(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    past = timezone.localtime(timezone.now() - timedelta(days=2))
+    data["sync_start_date"] = past.strftime("%Y-%m-%dT%H:%M:%S")
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert "This is in the past: Quay will start a sync right away" in body
+    assert mirror_puts(emulator, "acme", "nginx") == []
+
+    data["confirm_past_start"] = "on"
+    save(alice, "acme", "nginx", data)
+    (put,) = mirror_puts(emulator, "acme", "nginx")
+    assert "sync_start_date" in put

@@ -1,327 +1,281 @@
-"""The settings form after review: credentials, read-only people, confirmations, the editor."""
+"""The source's credentials in the settings form, for both kinds: the password is write-only
+(sent with its username, never shown, kept when left empty, asked for again when the form comes
+back), and the stored credentials are removed only by the explicit choice, which never drops
+what was typed."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from dashboard.mirrors.forms.repository import check_reference
-from dashboard.mirrors.models import AuditEntry
-from tests.support.forms import form_data, page, save
-from tests.support.pages import text
-from tests.support.received import clear_log, mirror_posts, mirror_puts
+from tests.support.forms import change, form_data, post_form
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import links, text, text_of
+from tests.support.received import clear_log
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/repo/acme/nginx/"}
+#: A mirror with credentials stored, and them: acme/flaky's are seeded; orgnew has none in the
+#: seed and is given some in Quay first.
+STORED = for_each_kind(
+    "mirror, stored",
+    repository=(repo("acme", "flaky"), {"username": "svc-flaky", "password": "s3cr3t-flaky"}),
+    organization=(org("orgnew"), {"username": "svc", "password": "old"}),
+)
 
 
-def _errors(body: str, field_id: str) -> str:
-    match = re.search(rf'id="{field_id}_error"[^>]*>(.*?)</ul>', body, re.S)
-    return match.group(1) if match else ""
+#: The label of the box that removes the stored credentials.
+REMOVE_LABEL = {
+    "repository": "Remove the stored credentials (username and password)",
+    "organization": "Remove the stored credentials",
+}
 
 
-def _editor_data(response) -> dict:
-    """The form as the browser posts it, with the editor's carried tag list."""
-    data = form_data(response)
-    match = re.search(r'name="editor_tags" value="([^"]*)"', text(response))
-    data["editor_tags"] = match.group(1) if match else ""
-    return data
+def with_credentials(emulator, mirror, stored) -> None:
+    """The stored credentials in Quay (set there unless the seed has them)."""
+    if mirror.stored(emulator).get("external_registry_password") != stored["password"]:
+        mirror.change_in_quay(
+            emulator,
+            external_registry_username=stored["username"],
+            external_registry_password=stored["password"],
+        )
 
 
-def _quay_calls(emulator) -> list[str]:
-    return [r["path"] for r in emulator.requests_log()]
+def errors_of(response, field: str) -> str:
+    """The form's errors at ``field`` (the form the page was drawn with)."""
+    return " ".join(response.context["form"].errors.get(field, []))
 
 
-# -- E1: a password typed into a form that came back ----------------------------------------------
-
-
-def test_a_typed_password_is_asked_again_when_the_form_comes_back(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(
-        external_registry_username="upstream",
-        external_registry_password="hunter2",
-        skopeo_timeout_value="2",
-        skopeo_timeout_unit="minutes",
-    )
+@for_each_kind(
+    "mirror, username, stored_words",
+    repository=(repo("acme", "nginx"), "upstream", "Leave empty to keep the stored password."),
+    organization=(
+        org("orgnew"),
+        "robot$ci",
+        "A password is stored: leave this empty to keep it.",
+    ),
+)
+def test_a_new_username_with_its_password_is_sent_together_and_never_shown(
+    client_as, emulator, mirror, username, stored_words
+):
+    client = client_as(mirror.admin)
     clear_log(emulator)
 
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert "Nothing was saved" in body
-    assert "Type the password again: it was not sent" in _errors(
-        body, "id_external_registry_password"
+    _response, after = change(
+        client, mirror.url, external_registry_username=username, external_registry_password="tok3n"
     )
-    assert "hunter2" not in body
-    assert mirror_puts(emulator, "acme", "nginx") == []
+
+    assert mirror.writes(emulator) == [
+        ("PUT", {"external_registry_username": username, "external_registry_password": "tok3n"})
+    ]
+    assert "password changed" in text_of(after)
+    page = client.get(mirror.url)
+    assert "tok3n" not in text(page)
+    assert page.context["form"].empty_password_keeps_stored  # Quay holds one now
+    assert stored_words in text_of(page)
+    entries = mirror.audit(action="update")
+    assert entries.exists()
+    assert all("tok3n" not in str(entry.changes) + entry.message for entry in entries)
+
+
+@STORED
+def test_an_empty_password_keeps_the_stored_one(client_as, emulator, mirror, stored):
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
+    assert data["external_registry_username"] == stored["username"]
+    data["sync_interval_value"] = "2"
+    clear_log(emulator)
+
+    post_form(client, mirror.settings_url, data)
+
+    assert mirror.writes(emulator) == [("PUT", {"sync_interval": 7200})]
+    kept = mirror.stored(emulator)
+    assert kept["external_registry_username"] == stored["username"]
+    assert kept["external_registry_password"] == stored["password"]
+
+
+@STORED
+def test_a_new_password_is_sent_with_the_stored_username(client_as, emulator, mirror, stored):
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+
+    _response, after = change(client, mirror.url, external_registry_password="n3w-secret")
+
+    assert mirror.writes(emulator) == [
+        (
+            "PUT",
+            {
+                "external_registry_username": stored["username"],
+                "external_registry_password": "n3w-secret",
+            },
+        )
+    ]
+    assert mirror.stored(emulator)["external_registry_password"] == "n3w-secret"
+    assert "password changed" in text_of(after)
+    assert "n3w-secret" not in text(after)
+
+
+@for_each_kind(
+    "mirror, stored, changes, sent",
+    repository=(
+        repo("acme", "flaky"),
+        {"username": "svc-flaky", "password": "s3cr3t-flaky"},
+        # the username emptied as well as the box ticked
+        {"external_registry_username": "", "remove_credentials": "on"},
+        {"external_registry_username": None, "external_registry_password": None},
+    ),
+    organization=(
+        org("orgnew"),
+        {"username": "svc", "password": "old"},
+        # the box ticked, the stored username left as it is
+        {"remove_credentials": "on"},
+        {"external_registry_username": "", "external_registry_password": None},
+    ),
+)
+def test_credentials_are_removed_only_by_the_explicit_choice(
+    client_as, emulator, mirror, stored, changes, sent
+):
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+
+    response, after = change(client, mirror.url, **changes)
+
+    assert response.status_code == 302
+    assert mirror.writes(emulator) == [("PUT", sent)]
+    assert not mirror.stored(emulator)["external_registry_password"]
+    assert not mirror.in_quay(emulator).get("has_external_registry_password")
+    assert "password removed" in text_of(after)
+    assert not after.context["form"].stored_password  # nothing left to remove
+
+
+@STORED
+def test_the_remove_choice_is_offered_only_when_credentials_are_stored(
+    client_as, emulator, no_read_cache, mirror, stored
+):
+    client = client_as(mirror.admin)
+    if mirror.name == "flaky":  # seeded with credentials: a repository without them
+        none_stored = client.get("/repo/acme/nginx/")
+    else:
+        none_stored = client.get(mirror.url)
+    assert "remove_credentials" not in none_stored.context["form"].fields
+    assert 'name="remove_credentials"' not in text(none_stored)
+    with_credentials(emulator, mirror, stored)
+    offered = client.get(mirror.url)
+    assert "remove_credentials" in offered.context["form"].fields
+    assert 'name="remove_credentials"' in text(offered)
+
+
+@for_each_kind(
+    "mirror, username, invalid, label",
+    repository=(
+        repo("acme", "nginx"),
+        "upstream",
+        {"skopeo_timeout_value": "2", "skopeo_timeout_unit": "minutes"},
+        "Password",
+    ),
+    organization=(
+        org("orgnew"),
+        "robot$ci",
+        {"sync_interval_value": "30", "sync_interval_unit": "seconds"},
+        "Password or token",
+    ),
+)
+def test_a_typed_password_is_asked_again_when_other_fields_send_the_form_back(
+    client_as, emulator, mirror, username, invalid, label
+):
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+
+    response, _ = change(
+        client,
+        mirror.url,
+        external_registry_username=username,
+        external_registry_password="hunter2",
+        **invalid,
+    )
+
+    assert response.status_code == 200
+    html = text(response)
+    assert "Nothing was saved" in html
+    assert "hunter2" not in html
+    assert "Type the password again: it was not sent" in errors_of(
+        response, "external_registry_password"
+    )
+    assert links(html)["#id_external_registry_password"] == (
+        f"{label}: Type the password again: it was not sent (a password never comes back to "
+        "the page)."
+    )
+    assert f'name="external_registry_username" value="{username}"' in html
+    assert mirror.writes(emulator) == []
+
+
+@STORED
+def test_the_password_is_never_rendered_back(client_as, emulator, mirror, stored):
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+
+    response, _ = change(
+        client, mirror.url, external_registry_password="typed-secret", sync_interval_value="0"
+    )
+
+    assert response.status_code == 200
+    assert "typed-secret" not in text(response)
+    assert mirror.writes(emulator) == []
 
 
 def test_a_new_username_without_its_password_is_refused(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
+    data = form_data(alice.get("/repo/acme/nginx/"))
     data.update(external_registry_username="upstream")  # the password was lost on the way
     clear_log(emulator)
 
-    body = text(save(alice, "acme", "nginx", data))
+    response = post_form(alice, "/repo/acme/nginx/settings/", data)
 
-    assert "Type the password for upstream" in _errors(body, "id_external_registry_password")
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    assert "stored — leave empty to keep it" not in body  # nothing is stored for acme/nginx
+    assert "Type the password for upstream" in errors_of(response, "external_registry_password")
+    assert not response.context["form"].empty_password_keeps_stored
+    assert "stored — leave empty to keep it" not in text(response)  # none stored for acme/nginx
+    assert repo("acme", "nginx").writes(emulator) == []
 
 
-def test_a_new_username_with_its_password_is_sent_together(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(external_registry_username="upstream", external_registry_password="hunter2")
-    clear_log(emulator)
-
-    response = save(alice, "acme", "nginx", data, follow=True)
-
-    assert mirror_puts(emulator, "acme", "nginx") == [
-        {"external_registry_username": "upstream", "external_registry_password": "hunter2"}
-    ]
-    assert "password changed" in text(response)
-
-
-# -- E5: remove the credentials and type a new username -------------------------------------------
-
-
-def test_removing_credentials_and_typing_a_new_username_is_refused(alice, emulator):
-    data = form_data(page(alice, "acme", "flaky"))
-    data.update(external_registry_username="someone-else", remove_credentials="on")
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "flaky", data))
-
-    assert "untick the box to change the credentials" in _errors(body, "id_remove_credentials")
-    assert mirror_puts(emulator, "acme", "flaky") == []
-    assert emulator.mirror("acme", "flaky")["external_registry_username"] == "svc-flaky"
-
-
-# -- E3: people who may read but not change -------------------------------------------------------
-
-
-def test_a_read_only_superuser_gets_the_settings_without_the_form(client_as, emulator):
-    body = text(page(client_as("dave"), "acme", "nginx"))
-
-    assert "You can read but not change this mirror" in body
-    assert 'id="settings-form"' not in body
-    assert "docker.io/library/nginx" in body  # the readable settings
-
-
-def test_a_refused_save_says_quay_refused_this_once(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "nginx"))
-    data["sync_interval_value"] = "12"
-    dave = client_as("dave")
-
-    body = text(save(dave, "acme", "nginx", data))
-
-    assert "Quay refused this" in body
-    assert "Quay refused this: Quay refused this" not in body
-    assert "refused this: Quay refused" not in body
-
-
-# -- E4: a source with a tag or a digest -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "source",
-    ["docker.io/library/nginx:latest", "docker.io/library/nginx@sha256:" + "a" * 64],
-)
-def test_a_source_with_a_tag_or_digest_is_refused(source):
-    assert check_reference(source) == "Leave out the tag; choose tags under Tags to mirror."
-
-
-def test_a_registry_port_is_not_a_tag():
-    assert check_reference("registry.example.com:5000/ns/repo") is None
-
-
-def test_a_tagged_source_is_refused_by_the_field(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["external_reference"] = "docker.io/library/nginx:latest"
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert "Leave out the tag" in _errors(body, "id_external_reference")
-    assert mirror_puts(emulator, "acme", "nginx") == []
-
-
-# -- E7: tags the next sync would delete ---------------------------------------------------------
-
-
-def test_a_rule_that_deletes_tags_needs_a_confirmation_naming_them(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["root_rule"] = ["latest"]
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    match = re.search(r'name="confirm_delete_tags" value="([^"]+)"', body)
-    assert match, body
-    deleted = match.group(1).split(",")
-    assert deleted and "latest" not in deleted
-    assert f"I understand tags {', '.join(deleted[:3])}" in body
-    assert f"and delete {len(deleted)} tags…" in body  # the save button says it too
-
-    data["confirm_delete_tags"] = match.group(1)
-    save(alice, "acme", "nginx", data)
-    assert mirror_puts(emulator, "acme", "nginx") == [
-        {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]}}
-    ]
-
-
-def test_the_live_check_updates_the_save_button(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["root_rule"] = ["latest"]
-
-    body = text(alice.post("/repo/acme/nginx/rules/check/", data, **HTMX))
-
-    assert re.search(r'<span id="save-deletes" hx-swap-oob="true"> and delete \d+ tags…', body)
-
-
-# -- E8: folded sections with changes or errors ---------------------------------------------------
-
-
-def test_the_network_section_opens_when_it_holds_a_change(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(http_proxy="http://proxy:3128", skopeo_timeout_value="1")
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert '<details class="more" open>\n    <summary>Network (TLS, proxies)' in body
-    assert '<details class="more">\n    <summary>Architectures' in body
-
-
-# -- E10: a start date in the past -----------------------------------------------------------------
-
-
-def test_a_start_date_in_the_past_asks_first(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    past = timezone.localtime(timezone.now() - timedelta(days=2))
-    data["sync_start_date"] = past.strftime("%Y-%m-%dT%H:%M:%S")
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert "This is in the past: Quay will start a sync right away" in body
-    assert mirror_puts(emulator, "acme", "nginx") == []
-
-    data["confirm_past_start"] = "on"
-    save(alice, "acme", "nginx", data)
-    (put,) = mirror_puts(emulator, "acme", "nginx")
-    assert "sync_start_date" in put
-
-
-# -- E11/E12: creating ----------------------------------------------------------------------------
-
-
-def test_the_audit_of_a_create_leaves_out_empty_values(alice, emulator):
-    data = form_data(page(alice, "acme", "node"))
-    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
-
-    save(alice, "acme", "node", data)
-
-    entry = AuditEntry.objects.get(repository="node", action="create")
-    assert "external_registry_username" not in entry.changes
-    assert "http_proxy" not in entry.changes
-    assert entry.changes["external_reference"]["to"] == "docker.io/library/node"
-
-
-def test_a_typed_robot_name_must_look_like_a_robot(client_as, emulator):
-    alice = client_as("alice")
-    emulator.configure(fail={"/api/v1/organization/acme/robots": 403})
-    data = form_data(page(alice, "acme", "node"))
-    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
-    data["robot_username"] = "acme+Not A Robot"
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "node", data))
-
-    assert "lower-case letters, digits and underscores" in body
-    assert mirror_posts(emulator, "acme", "node") == []
-
-
-# -- E13/E14/E15: the glob editor -----------------------------------------------------------------
-
-
-def test_typing_in_the_editor_costs_no_quay_call(alice, emulator):
-    data = _editor_data(page(alice, "acme", "nginx"))
-    assert data["editor_tags"]
-    data["root_rule"] = ["1.2*"]
-    clear_log(emulator)
-
-    body = text(alice.post("/repo/acme/nginx/rules/check/", data, **HTMX))
-
-    assert "Keeps" in body
-    assert _quay_calls(emulator) == []
-
-
-def test_a_forged_tag_list_is_not_believed(alice, emulator, no_read_cache):
-    data = _editor_data(page(alice, "acme", "nginx"))
-    data["editor_tags"] = data["editor_tags"][:-4] + "AAAA"
-    clear_log(emulator)
-
-    alice.post("/repo/acme/nginx/rules/check/", data, **HTMX)
-
-    assert any(path.endswith("/tag/") for path in _quay_calls(emulator))
-
-
-def test_removing_a_row_focuses_the_row_that_took_its_place(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["root_rule"] = ["a*", "b*", "c*"]
-
-    body = text(alice.post("/repo/acme/nginx/rules/", {**data, "rules_action": "remove-1"}, **HTMX))
-
-    focused = re.findall(r'<input type="text" id="rule-(\d+)"[^>]*autofocus', body, re.S)
-    assert focused == ["1"]
-    assert 'value="c*"' in body.split('id="rule-1"', 1)[1][:40]
-
-
-def test_the_editor_sends_the_whole_form():
-    from pathlib import Path
-
-    template = Path("templates/mirrors/settings_form.html").read_text()
-    assert "hx-params" not in template
-    assert template.count('hx-include="closest form"') == 3
-
-
-def test_a_401_while_typing_in_the_editor_keeps_every_edit(
-    client_as, emulator, client, no_read_cache
+@STORED
+def test_removing_the_credentials_and_typing_a_new_username_is_refused(
+    client_as, emulator, mirror, stored
 ):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(
-        external_reference="docker.io/library/nginx-typed",
-        sync_interval_value="7",
-        sync_interval_unit="hours",
-        root_rule=["1.2*"],
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+
+    response, _ = change(
+        client, mirror.url, external_registry_username="someone-else", remove_credentials="on"
     )
-    data.pop("editor_tags", None)  # the editor then asks Quay, which answers 401
-    emulator.configure(fail={"/api/v1/repository/acme/nginx/tag/": 401})
 
-    response = alice.post("/repo/acme/nginx/rules/check/", data, **HTMX)
-
-    assert response.status_code in (200, 302)
-    emulator.configure(fail={})
-    client_as("alice")
-    body = text(page(client, "acme", "nginx"))
-    assert 'value="docker.io/library/nginx-typed"' in body
-    assert re.search(r'name="sync_interval_value" value="7"', body)
-    assert 'value="1.2*"' in body
+    assert response.status_code == 200
+    assert (
+        "You ticked “remove the stored credentials” and typed the username someone-else: untick "
+        "the box to change the credentials, or clear the username to remove them."
+    ) in errors_of(response, "remove_credentials")
+    assert 'name="external_registry_username" value="someone-else"' in text(response)
+    assert mirror.writes(emulator) == []
+    assert mirror.stored(emulator)["external_registry_username"] == stored["username"]
 
 
-def test_a_refused_save_is_listed_as_refused_in_the_audit(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["external_reference"] = "10.1.2.3:5000/library/hello"
-    save(alice, "acme", "nginx", data)
+@STORED
+def test_a_new_password_and_removing_the_credentials_together_is_refused(
+    client_as, emulator, mirror, stored
+):
+    with_credentials(emulator, mirror, stored)
+    client = client_as(mirror.admin)
+    clear_log(emulator)
 
-    body = text(page(alice, "acme", "nginx"))
+    response, _ = change(
+        client, mirror.url, external_registry_password="new", remove_credentials="on"
+    )
 
-    audit = body.split('class="audit-list"', 1)[1]
-    assert "refused by Quay" in audit
-    assert "not fully applied" not in audit
-    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in audit
+    assert links(text(response))["#id_remove_credentials"] == (
+        f"{REMOVE_LABEL[mirror.kind]}: Either type a new password or remove the stored "
+        "credentials, not both."
+    )
+    assert "not both" in errors_of(response, "remove_credentials")
+    assert mirror.writes(emulator) == []

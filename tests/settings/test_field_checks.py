@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from dashboard.mirrors.forms.repository import check_reference
 from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.rules.refusals import field_for, quay_reason
 from tests.support.forms import form_data, page, save
@@ -135,18 +136,6 @@ def test_invalid_tag_rules_are_refused_and_kept(client_as, emulator, rows, messa
     assert mirror_puts(emulator, "acme", "nginx") == []
 
 
-def test_a_password_and_removing_credentials_together_is_refused(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "flaky"))
-    data.update(external_registry_password="new", remove_credentials="on")
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "flaky", data))
-
-    assert "not both" in field_errors(body, "id_remove_credentials")
-    assert mirror_puts(emulator, "acme", "flaky") == []
-
-
 # -- Quay's 400s -----------------------------------------------------------------------------
 
 
@@ -230,3 +219,39 @@ def test_quay_schema_dumps_are_cut_to_their_first_line():
         "['properties']['skopeo_timeout_interval']:\n    {'minimum': 300}"
     )
     assert quay_reason(detail) == "299 is less than the minimum of 300"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["docker.io/library/nginx:latest", "docker.io/library/nginx@sha256:" + "a" * 64],
+)
+def test_a_source_with_a_tag_or_digest_is_refused(source):
+    assert check_reference(source) == "Leave out the tag; choose tags under Tags to mirror."
+
+
+def test_a_registry_port_is_not_a_tag():
+    assert check_reference("registry.example.com:5000/ns/repo") is None
+
+
+def test_a_tagged_source_is_refused_by_the_field(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["external_reference"] = "docker.io/library/nginx:latest"
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert "Leave out the tag" in field_errors(body, "id_external_reference")
+    assert mirror_puts(emulator, "acme", "nginx") == []
+
+
+def test_a_refused_save_says_quay_refused_this_once(client_as, emulator):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data["sync_interval_value"] = "12"
+    dave = client_as("dave")
+
+    body = text(save(dave, "acme", "nginx", data))
+
+    assert "Quay refused this" in body
+    assert "Quay refused this: Quay refused this" not in body
+    assert "refused this: Quay refused" not in body

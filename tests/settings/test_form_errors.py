@@ -13,9 +13,8 @@ import pytest
 from dashboard.accounts.reauth import PENDING
 from dashboard.mirrors.models import AuditEntry
 from tests.support.emulator import TOKENS
-from tests.support.forms import form_data, post_form
-from tests.support.org_api import org_api
-from tests.support.pages import dangling, links, refs, summary, text_of
+from tests.support.forms import form_data, page, post_form, save
+from tests.support.pages import dangling, links, refs, summary, text, text_of
 from tests.support.received import clear_log, writes
 
 pytestmark = pytest.mark.django_db
@@ -95,55 +94,6 @@ def test_quays_refusal_is_summed_up_with_a_link_to_its_field(client_as, emulator
         "Source registry: Quay refused this: The provided registry URL is not allowed"
     )
     assert dangling(html) == []
-
-
-def test_a_typed_password_is_asked_for_again_when_other_fields_send_the_form_back(
-    client_as, emulator
-):
-    client = client_as("olivia")
-    data = form_data(client.get(ORGNEW))
-    data.update(
-        external_registry_username="robot$ci",
-        external_registry_password="tok3n",
-        sync_interval_value="30",
-        sync_interval_unit="seconds",
-    )
-    html = post_form(client, SAVE, data).content.decode()
-    assert "tok3n" not in html
-    assert links(html)["#id_external_registry_password"] == (
-        "Password or token: Type the password again: it was not sent (a password never comes "
-        "back to the page)."
-    )
-    assert 'name="external_registry_username" value="robot$ci"' in html
-
-
-def test_removing_the_credentials_never_drops_a_new_password_or_username(client_as, emulator):
-    body = {"external_registry_username": "svc", "external_registry_password": "old"}
-    assert org_api(emulator, "PUT", "orgnew", json=body).ok
-    client = client_as("olivia")
-    data = form_data(client.get(ORGNEW))
-    clear_log(emulator)
-    both = post_form(
-        client, SAVE, {**data, "remove_credentials": "on", "external_registry_password": "new"}
-    )
-    assert links(both.content.decode())["#id_remove_credentials"] == (
-        "Remove the stored credentials: Either type a new password or remove the stored "
-        "credentials, not both."
-    )
-    renamed = post_form(
-        client, SAVE, {**data, "remove_credentials": "on", "external_registry_username": "other"}
-    )
-    assert (
-        "You ticked “remove the stored credentials” and typed the username other: untick the box "
-        "to change the credentials, or clear the username to remove them."
-    ) in text_of(renamed)
-    assert 'name="external_registry_username" value="other"' in renamed.content.decode()
-    assert writes(emulator, "orgnew") == []
-    # Ticked with the stored username left as it is: both are removed, as before.
-    assert post_form(client, SAVE, {**data, "remove_credentials": "on"}).status_code == 302
-    assert writes(emulator, "orgnew") == [
-        ("PUT", {"external_registry_username": "", "external_registry_password": None})
-    ]
 
 
 def test_an_interval_over_ten_years_is_refused_at_its_field(client_as, emulator):
@@ -242,3 +192,13 @@ def test_the_pages_calls_run_in_the_persons_time_zone():
     with timezone.override("Europe/Berlin"):  # two calls: they run on worker threads
         outcomes = parallel(timezone.get_current_timezone_name, timezone.get_current_timezone_name)
     assert [outcome.value for outcome in outcomes] == ["Europe/Berlin", "Europe/Berlin"]
+
+
+def test_the_network_section_opens_when_it_holds_a_change(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(http_proxy="http://proxy:3128", skopeo_timeout_value="1")
+
+    body = text(save(alice, "acme", "nginx", data))
+
+    assert '<details class="more" open>\n    <summary>Network (TLS, proxies)' in body
+    assert '<details class="more">\n    <summary>Architectures' in body

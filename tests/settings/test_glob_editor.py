@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.forms import form_data, page, save
 from tests.support.pages import text
-from tests.support.received import mirror_puts
+from tests.support.received import calls, clear_log, mirror_puts
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,14 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def rows(body: str) -> list[str]:
     return re.findall(r'<input type="text" id="rule-\d+" name="root_rule" value="([^"]*)"', body)
+
+
+def editor_data(response) -> dict:
+    """The form as the browser posts it, with the editor's carried tag list."""
+    data = form_data(response)
+    match = re.search(r'name="editor_tags" value="([^"]*)"', text(response))
+    data["editor_tags"] = match.group(1) if match else ""
+    return data
 
 
 def test_add_returns_the_rows_with_a_new_focused_row(alice, emulator):
@@ -169,3 +177,83 @@ def test_the_editor_needs_sign_in(client, emulator):
     response = client.post("/repo/acme/nginx/rules/check/", {"root_rule": ["x"]}, **HTMX)
     assert "Sign in again" in text(response)
     assert "Keeps" not in text(response)
+
+
+def test_the_live_check_updates_the_save_button(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["root_rule"] = ["latest"]
+
+    body = text(alice.post("/repo/acme/nginx/rules/check/", data, **HTMX))
+
+    assert re.search(r'<span id="save-deletes" hx-swap-oob="true"> and delete \d+ tags…', body)
+
+
+def test_typing_in_the_editor_costs_no_quay_call(alice, emulator):
+    data = editor_data(page(alice, "acme", "nginx"))
+    assert data["editor_tags"]
+    data["root_rule"] = ["1.2*"]
+    clear_log(emulator)
+
+    body = text(alice.post("/repo/acme/nginx/rules/check/", data, **HTMX))
+
+    assert "Keeps" in body
+    assert calls(emulator) == []
+
+
+def test_a_forged_tag_list_is_not_believed(alice, emulator, no_read_cache):
+    data = editor_data(page(alice, "acme", "nginx"))
+    data["editor_tags"] = data["editor_tags"][:-4] + "AAAA"
+    clear_log(emulator)
+
+    alice.post("/repo/acme/nginx/rules/check/", data, **HTMX)
+
+    assert any(call.endswith("/tag/") for call in calls(emulator))
+
+
+def test_removing_a_row_focuses_the_row_that_took_its_place(alice, emulator):
+    data = form_data(page(alice, "acme", "nginx"))
+    data["root_rule"] = ["a*", "b*", "c*"]
+
+    body = text(alice.post("/repo/acme/nginx/rules/", {**data, "rules_action": "remove-1"}, **HTMX))
+
+    focused = re.findall(r'<input type="text" id="rule-(\d+)"[^>]*autofocus', body, re.S)
+    assert focused == ["1"]
+    assert 'value="c*"' in body.split('id="rule-1"', 1)[1][:40]
+
+
+def test_the_editor_sends_the_whole_form():
+    from pathlib import Path
+
+    template = Path("templates/mirrors/settings_form.html").read_text()
+    assert "hx-params" not in template
+    assert template.count('hx-include="closest form"') == 3
+
+
+def test_a_401_while_typing_in_the_editor_keeps_every_edit(
+    client_as, emulator, client, no_read_cache
+):
+    alice = client_as("alice")
+    data = form_data(page(alice, "acme", "nginx"))
+    data.update(
+        external_reference="docker.io/library/nginx-typed",
+        sync_interval_value="7",
+        sync_interval_unit="hours",
+        root_rule=["1.2*"],
+    )
+    data.pop("editor_tags", None)  # the editor then asks Quay, which answers 401
+    emulator.configure(fail={"/api/v1/repository/acme/nginx/tag/": 401})
+
+    response = alice.post(
+        "/repo/acme/nginx/rules/check/",
+        data,
+        **HTMX,
+        HTTP_HX_CURRENT_URL="http://testserver/repo/acme/nginx/",
+    )
+
+    assert response.status_code in (200, 302)
+    emulator.configure(fail={})
+    client_as("alice")
+    body = text(page(client, "acme", "nginx"))
+    assert 'value="docker.io/library/nginx-typed"' in body
+    assert re.search(r'name="sync_interval_value" value="7"', body)
+    assert 'value="1.2*"' in body

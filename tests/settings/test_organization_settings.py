@@ -11,72 +11,11 @@ import pytest
 from dashboard.mirrors.models import AuditEntry
 from tests.support.forms import change, form_data, post_form, setup_data
 from tests.support.org_api import config as quay_config
-from tests.support.org_api import org_api, record
+from tests.support.org_api import org_api
 from tests.support.pages import text_of
 from tests.support.received import clear_log, writes
 
 pytestmark = pytest.mark.django_db
-
-
-def test_only_the_changed_field_is_sent_and_read_back(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response, after = change(
-        client, "/org/orgnew/mirror/", repository_filters=["api", "front*", "docs-*"]
-    )
-    assert response.status_code == 302
-    assert writes(emulator, "orgnew") == [
-        ("PUT", {"repository_filters": ["api", "front*", "docs-*"]})
-    ]
-    assert "Saved: repositories to mirror: + docs-*, - worker." in text_of(after)
-    assert quay_config(emulator, "orgnew")["repository_filters"] == ["api", "front*", "docs-*"]
-    entry = AuditEntry.objects.get(namespace="orgnew", action="update")
-    assert entry.outcome == "done"
-    assert entry.changes["repository_filters"] == {
-        "from": ["api", "worker", "front*"],
-        "to": ["api", "front*", "docs-*"],
-        "applied": True,
-    }
-
-
-def test_nothing_changed_sends_nothing(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    _response, after = change(client, "/org/orgnew/mirror/")
-    assert writes(emulator, "orgnew") == []
-    assert "Nothing to save" in text_of(after)
-
-
-def test_the_password_is_write_only_kept_when_empty_and_sent_with_its_username(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    change(
-        client,
-        "/org/orgnew/mirror/",
-        external_registry_username="robot$ci",
-        external_registry_password="tok3n",
-    )
-    assert writes(emulator, "orgnew") == [
-        (
-            "PUT",
-            {"external_registry_username": "robot$ci", "external_registry_password": "tok3n"},
-        )
-    ]
-    page = client.get("/org/orgnew/mirror/")
-    assert "tok3n" not in page.content.decode()
-    assert "A password is stored: leave this empty to keep it." in text_of(page)
-    clear_log(emulator)
-    change(client, "/org/orgnew/mirror/", visibility="private")  # the password field left empty
-    assert writes(emulator, "orgnew") == [("PUT", {"visibility": "private"})]
-    assert record(emulator, "orgnew")["external_registry_password"] == "tok3n"
-    clear_log(emulator)
-    change(client, "/org/orgnew/mirror/", remove_credentials="on")
-    assert writes(emulator, "orgnew") == [
-        ("PUT", {"external_registry_username": "", "external_registry_password": None})
-    ]
-    assert quay_config(emulator, "orgnew")["has_external_registry_password"] is False
-    entries = AuditEntry.objects.filter(namespace="orgnew", action="update")
-    assert all("tok3n" not in str(entry.changes) + entry.message for entry in entries)
 
 
 def test_a_refusal_of_quays_lands_at_its_field_and_keeps_the_form(client_as, emulator):

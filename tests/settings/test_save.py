@@ -8,33 +8,64 @@ import pytest
 
 from dashboard.mirrors.models import AuditEntry
 from dashboard.quay.dates import parse_quay_datetime
-from tests.support.forms import form_data, page, save
-from tests.support.pages import text
+from tests.support.forms import change, form_data, page, save
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import text, text_of
 from tests.support.received import clear_log, mirror_puts
 
 pytestmark = pytest.mark.django_db
 
 
-def test_changing_the_interval_sends_only_the_interval(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(sync_interval_value="12", sync_interval_unit="hours")
+@for_each_kind(
+    "mirror, changes, sent, said, audited",
+    repository=(
+        repo("acme", "nginx"),
+        {"sync_interval_value": "12", "sync_interval_unit": "hours"},
+        {"sync_interval": 43200},
+        "interval: 6 hours → 12 hours",
+        {"sync_interval": {"from": 21600, "to": 43200, "applied": True}},
+    ),
+    organization=(
+        org("orgnew"),
+        {"repository_filters": ["api", "front*", "docs-*"]},
+        {"repository_filters": ["api", "front*", "docs-*"]},
+        "Saved: repositories to mirror: + docs-*, - worker.",
+        {
+            "repository_filters": {
+                "from": ["api", "worker", "front*"],
+                "to": ["api", "front*", "docs-*"],
+                "applied": True,
+            }
+        },
+    ),
+)
+def test_a_save_sends_only_the_changed_field_and_reads_it_back(
+    client_as, emulator, mirror, changes, sent, said, audited
+):
+    client = client_as(mirror.admin)
     clear_log(emulator)
 
-    response = save(alice, "acme", "nginx", data, follow=True)
+    response, after = change(client, mirror.url, **changes)
 
-    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
-    assert emulator.mirror("acme", "nginx")["sync_interval"] == 43200
-    assert "interval: 6 hours → 12 hours" in text(response)
+    assert response.status_code == 302
+    assert mirror.writes(emulator) == [("PUT", sent)]
+    for field, value in sent.items():
+        assert mirror.in_quay(emulator)[field] == value
+    assert said in text_of(after)
+    entry = mirror.audit(action="update").get()
+    assert entry.outcome == "done"
+    assert entry.changes == audited
 
 
-def test_a_form_saved_unchanged_sends_nothing(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
+@for_each_kind("mirror", repository=repo("acme", "nginx"), organization=org("orgnew"))
+def test_a_form_saved_unchanged_sends_nothing(client_as, emulator, mirror):
+    client = client_as(mirror.admin)
     clear_log(emulator)
 
-    response = save(alice, "acme", "nginx", data, follow=True)
+    _response, after = change(client, mirror.url)
 
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    assert "Nothing to save" in text(response)
+    assert mirror.writes(emulator) == []
+    assert "Nothing to save" in text_of(after)
 
 
 def test_a_start_date_quay_returned_with_microseconds_is_not_sent_back(alice, emulator):
@@ -163,68 +194,6 @@ def test_a_tag_rule_quay_ignores_is_reported_as_not_applied(alice, emulator):
 
 
 # -- credentials ---------------------------------------------------------------------------------
-
-
-def test_an_empty_password_keeps_the_stored_one(alice, emulator):
-    data = form_data(page(alice, "acme", "flaky"))
-    assert data["external_registry_username"] == "svc-flaky"
-    data["sync_interval_value"] = "2"
-    clear_log(emulator)
-
-    save(alice, "acme", "flaky", data)
-
-    assert mirror_puts(emulator, "acme", "flaky") == [{"sync_interval": 7200}]
-    stored = emulator.mirror("acme", "flaky")
-    assert stored["external_registry_username"] == "svc-flaky"
-    assert stored["external_registry_password"] == "s3cr3t-flaky"
-
-
-def test_a_new_password_is_sent_with_the_username(alice, emulator):
-    data = form_data(page(alice, "acme", "flaky"))
-    data["external_registry_password"] = "n3w-secret"
-    clear_log(emulator)
-
-    response = save(alice, "acme", "flaky", data, follow=True)
-
-    assert mirror_puts(emulator, "acme", "flaky") == [
-        {"external_registry_username": "svc-flaky", "external_registry_password": "n3w-secret"}
-    ]
-    assert emulator.mirror("acme", "flaky")["external_registry_password"] == "n3w-secret"
-    assert "password changed" in text(response)
-    assert "n3w-secret" not in text(response)
-
-
-def test_credentials_are_removed_only_by_the_explicit_choice(alice, emulator):
-    data = form_data(page(alice, "acme", "flaky"))
-    data["external_registry_username"] = ""  # emptying the username alone ...
-    data["remove_credentials"] = "on"  # ... and asking to remove them
-    clear_log(emulator)
-
-    response = save(alice, "acme", "flaky", data, follow=True)
-
-    assert mirror_puts(emulator, "acme", "flaky") == [
-        {"external_registry_username": None, "external_registry_password": None}
-    ]
-    stored = emulator.mirror("acme", "flaky")
-    assert stored["external_registry_username"] is None
-    assert stored["external_registry_password"] is None
-    assert "password removed" in text(response)
-
-
-def test_the_remove_choice_is_offered_only_when_credentials_are_stored(alice, emulator):
-    assert "remove_credentials" in text(page(alice, "acme", "flaky"))
-    assert "remove_credentials" not in text(page(alice, "acme", "nginx"))
-
-
-def test_the_password_is_never_rendered_back(alice, emulator):
-    data = form_data(page(alice, "acme", "flaky"))
-    data.update(external_registry_password="typed-secret", sync_interval_value="0")
-
-    response = save(alice, "acme", "flaky", data)
-
-    assert response.status_code == 200
-    assert "typed-secret" not in text(response)
-    assert mirror_puts(emulator, "acme", "flaky") == []
 
 
 # -- concurrent changes, running syncs -------------------------------------------------------------

@@ -145,3 +145,29 @@ def test_a_switch_quay_refuses_is_a_message(client_as, emulator):
     assert response.status_code == 200
     assert "was not switched to mirror state" in text(response)
     assert emulator.mirror("acme", "app")["state"] == "NORMAL"
+
+
+def test_the_audit_of_a_create_leaves_out_empty_values(alice, emulator):
+    data = form_data(page(alice, "acme", "node"))
+    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
+
+    save(alice, "acme", "node", data)
+
+    entry = AuditEntry.objects.get(repository="node", action="create")
+    assert "external_registry_username" not in entry.changes
+    assert "http_proxy" not in entry.changes
+    assert entry.changes["external_reference"]["to"] == "docker.io/library/node"
+
+
+def test_a_typed_robot_name_must_look_like_a_robot(client_as, emulator):
+    alice = client_as("alice")
+    emulator.configure(fail={"/api/v1/organization/acme/robots": 403})
+    data = form_data(page(alice, "acme", "node"))
+    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
+    data["robot_username"] = "acme+Not A Robot"
+    clear_log(emulator)
+
+    body = text(save(alice, "acme", "node", data))
+
+    assert "lower-case letters, digits and underscores" in body
+    assert mirror_posts(emulator, "acme", "node") == []
