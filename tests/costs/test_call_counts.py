@@ -9,7 +9,9 @@ import re
 
 import pytest
 
-from tests.support.forms import form_data, page, save
+from tests.support.forms import form_data, page, post_form, save
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import text
 from tests.support.received import calls, clear_log
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -62,9 +64,9 @@ def test_bulk_sync_now_over_three_repositories_costs_six_calls(client_as, emulat
     assert '<div id="refresh"' in html  # the tab's refresh restarted: the rows are queued
     made = calls(emulator)
     assert len(made) == 2 * len(repos)
-    for repo in repos:
-        assert made.count(f"POST repository/{repo}/mirror/sync-now") == 1
-        assert made.count(f"GET repository/{repo}/mirror") == 1
+    for full_name in repos:
+        assert made.count(f"POST repository/{full_name}/mirror/sync-now") == 1
+        assert made.count(f"GET repository/{full_name}/mirror") == 1
 
 
 def test_a_press_quay_answers_404_costs_the_reads_that_explain_it(client_as, emulator):
@@ -95,26 +97,22 @@ def test_a_poll_of_the_panel_or_a_row_costs_one_call(client_as, emulator):
     assert calls(emulator) == ["GET repository/acme/alpine/mirror"]
 
 
-#: One mirror of each kind, who may change it, its pages, and its config's API path.
-KINDS = {
-    "repository": ("alice", "/repo/acme/redis/", "repository/acme/redis/mirror"),
-    "organization": ("olivia", "/org/orgnew/mirror/", "organization/orgnew/mirror"),
-}
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_save_costs_the_config_the_put_and_one_read_back(client_as, emulator, kind):
+@for_each_kind(
+    "mirror",
+    repository=repo("acme", "redis"),
+    organization=org("orgnew"),
+)
+def test_a_save_costs_the_config_the_put_and_one_read_back(client_as, emulator, mirror):
     """A save reads only what decides it (the config, afresh), sends the change and reads the
     config back: three calls, for either kind (the page before it was ~5 and a repository
     save cost 7)."""
-    user, page_url, config = KINDS[kind]
-    client = client_as(user)
-    data = form_data(client.get(page_url))
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     data["sync_interval_value"] = "13"
     clear_log(emulator)
-    response = client.post(f"{page_url}settings/", data)
+    response = client.post(mirror.settings_url, data)
     assert response.status_code == 302
-    assert calls(emulator) == [f"GET {config}", f"PUT {config}", f"GET {config}"]
+    assert calls(emulator) == [f"GET {mirror.api}", f"PUT {mirror.api}", f"GET {mirror.api}"]
 
 
 def test_a_new_tag_rule_costs_one_read_more_the_current_tags(client_as, emulator):
@@ -166,16 +164,21 @@ def test_a_second_tab_within_seconds_costs_no_call(client_as, emulator):
     assert calls(emulator) == []
 
 
-def test_a_save_reads_afresh_what_decides_it(client_as, emulator):
+@for_each_kind(
+    "mirror, someone_else",
+    repository=(repo("acme", "redis"), "bob"),
+    organization=(org("orgnew"), "olivia"),
+)
+def test_a_save_reads_afresh_what_decides_it(client_as, emulator, mirror, someone_else):
     """The conflict check must see what someone else saved a moment ago: no cached answer."""
-    client = client_as("alice")
-    data = form_data(page(client, "acme", "redis"))
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))  # the page's answers are in the read cache
     data["sync_interval_value"] = "13"
-    emulator.api("PUT", "repository/acme/redis/mirror", user="bob", json={"sync_interval": 7200})
-    response = save(client, "acme", "redis", data)
+    mirror.change_in_quay(emulator, user=someone_else, sync_interval=7200)
+    response = post_form(client, mirror.settings_url, data)
     assert response.status_code == 200  # not saved: the conflict is shown
-    assert 'id="conflict"' in response.content.decode()
-    assert emulator.mirror("acme", "redis")["sync_interval"] == 7200  # theirs is kept
+    assert 'id="conflict"' in text(response)
+    assert mirror.in_quay(emulator)["sync_interval"] == 7200  # theirs is kept
 
 
 def test_a_refused_press_costs_the_read_that_says_whether_to_audit_it(client_as, emulator):
@@ -279,8 +282,8 @@ def test_the_audit_page_costs_one_call_an_organization_with_organization_mirror_
 ):
     from dashboard.mirrors.models import AuditEntry
 
-    for org in ("orgmirror", "orgnew"):
-        AuditEntry.objects.create(username="olivia", namespace=org, repository="", action="cancel")
+    for name in ("orgmirror", "orgnew"):
+        AuditEntry.objects.create(username="olivia", namespace=name, repository="", action="cancel")
     client = client_as("olivia")
     clear_log(emulator)
     client.get("/audit/")

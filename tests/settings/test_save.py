@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
-from dashboard.quay.dates import parse_quay_datetime
 from tests.support.forms import change, form_data, page, save
 from tests.support.kinds import for_each_kind, org, repo
 from tests.support.pages import text, text_of
@@ -199,107 +196,6 @@ def test_a_tag_rule_quay_ignores_is_reported_as_not_applied(alice, emulator):
 # -- concurrent changes, running syncs -------------------------------------------------------------
 
 
-def test_a_change_made_by_someone_else_to_the_same_field_is_not_overwritten(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    # bob changes the interval in Quay while alice has the form open; alice changes it too
-    emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
-    data.update(sync_interval_value="12", sync_interval_unit="hours")
-    data["root_rule"] = ["1.2*", "latest", "stable"]
-    clear_log(emulator)
-
-    response = save(alice, "acme", "nginx", data)
-
-    assert response.status_code == 200
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    body = text(response)
-    assert "someone else changed settings you changed too" in body
-    assert 'class="conflict-table"' in body
-    table = body.split('class="conflict-table"', 1)[1].split("</table>", 1)[0]
-    assert "1 hour" in table and "6 hours" in table and "12 hours" in table
-    assert "tags" not in table  # bob did not change the rule: not part of the conflict
-    assert "Apply mine anyway" in body
-    assert "Keep theirs" in body
-
-    # "Apply mine anyway" sends only alice's own changes.
-    again = form_data(response)
-    assert again["sync_interval_value"] == "12" and again["sync_interval_unit"] == "hours"
-    assert again["root_rule"] == ["1.2*", "latest", "stable"]
-    save(alice, "acme", "nginx", again)
-    (put,) = mirror_puts(emulator, "acme", "nginx")
-    assert put["sync_interval"] == 43200
-    assert put["root_rule"]["rule_value"] == ["1.2*", "latest", "stable"]
-
-
-def test_a_change_by_someone_else_to_another_field_is_kept_and_mine_saved(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    emulator.api("PUT", "repository/acme/nginx/mirror", user="bob", json={"sync_interval": 3600})
-    data["root_rule"] = ["1.2*", "latest", "stable"]
-    clear_log(emulator)
-
-    response = save(alice, "acme", "nginx", data, follow=True)
-
-    assert "conflict-table" not in text(response)
-    assert mirror_puts(emulator, "acme", "nginx") == [
-        {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["1.2*", "latest", "stable"]}}
-    ]
-    assert emulator.mirror("acme", "nginx")["sync_interval"] == 3600  # bob's change stays
-
-
-def test_the_worker_moving_the_next_run_is_not_a_conflict(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    stored = emulator.mirror("acme", "nginx")
-    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
-        seconds=stored["sync_interval"]
-    )
-    emulator.api(
-        "PUT",
-        "repository/acme/nginx/mirror",
-        user="bob",
-        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
-    data.update(sync_interval_value="12", sync_interval_unit="hours")
-    clear_log(emulator)
-
-    response = save(alice, "acme", "nginx", data, follow=True)
-
-    assert "conflict-table" not in text(response)
-    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
-
-
-def test_a_start_date_the_worker_moved_is_blamed_on_the_worker(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    stored = emulator.mirror("acme", "nginx")
-    moved = parse_quay_datetime(stored["sync_start_date"]) + timedelta(
-        seconds=stored["sync_interval"]
-    )
-    emulator.api(
-        "PUT",
-        "repository/acme/nginx/mirror",
-        user="bob",
-        json={"sync_start_date": moved.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
-    data["sync_start_date"] = "2031-01-01T00:00:00"
-    clear_log(emulator)
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    assert "the mirror worker moved the next run after a sync" in body
-    assert "Someone else changed" not in body
-
-
-def test_a_tampered_reference_copy_is_refused(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["loaded"] = data["loaded"][:-3] + "abc"
-    data["sync_interval_value"] = "1"
-    clear_log(emulator)
-
-    response = save(alice, "acme", "nginx", data)
-
-    assert mirror_puts(emulator, "acme", "nginx") == []
-    assert "missing or altered" in text(response)
-
-
 def test_saving_while_a_sync_runs_asks_for_confirmation(alice, emulator):
     first = page(alice, "acme", "alpine")
     assert "A sync is running now" in text(first)
@@ -368,19 +264,3 @@ def test_a_401_while_saving_signs_in_again_and_restores_the_form(client_as, emul
     assert 'value="docker.io/library/nginx-kept"' in body
     assert "except the password" in body
     assert "x1" not in body.split('name="external_registry_password"')[1][:200]
-
-
-def test_a_start_date_moved_by_a_sync_meanwhile_is_not_a_conflict(alice, emulator):
-    """After each sync Quay's worker moves the start date; a save that does not touch the
-    date goes through and leaves the new date alone."""
-    data = form_data(page(alice, "acme", "nginx"))
-    emulator.api(
-        "PUT", "repository/acme/nginx/mirror", json={"sync_start_date": "2030-02-01T00:00:00Z"}
-    )
-    data["sync_interval_value"] = "3"
-    clear_log(emulator)
-
-    save(alice, "acme", "nginx", data)
-
-    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 3 * 3600}]
-    assert emulator.mirror("acme", "nginx")["sync_start_date"] == "2030-02-01T00:00:00Z"
