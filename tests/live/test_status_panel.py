@@ -341,16 +341,6 @@ def test_the_press_message_goes_when_the_status_moves_on(client_as, emulator):
     assert 'id="status-result"' not in same  # unchanged: a press's message stays
 
 
-def test_a_finished_sync_lifts_the_settings_forms_sync_warning(client_as, emulator):
-    client = client_as("alice")
-    body = text(client.get("/repo/acme/redis/status/?poll=1&was=Syncing", **HX))
-    assert label(body) == "Synced"
-    assert '<div id="sync-warning" class="message message-info sync-warning" hx-swap-oob' in body
-    assert "The sync has ended: saving no longer disturbs it." in body
-    still = text(client.get("/repo/acme/alpine/status/?poll=1&was=Syncing", **HX))
-    assert 'id="sync-warning"' not in still
-
-
 def test_a_read_only_reader_gets_no_buttons_and_the_polls_keep_it_so(client_as, emulator):
     html = text(client_as("dave").get("/repo/acme/alpine/"))  # global read-only superuser
     assert "You can read but not change this mirror" in html

@@ -13,17 +13,6 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_a_stuck_sync_is_not_called_running_and_saving_asks_nothing(client_as, emulator):
-    client = client_as("alice")
-    body = text(page(client, "acme", "python"))  # SYNCING, its worker's lease ran out
-    assert "A sync is running now" not in body
-    assert "looks stuck" in body
-    data = form_data(page(client, "acme", "python"))
-    data["sync_interval_value"] = "2"
-    response = save(client, "acme", "python", data)
-    assert response.status_code == 302  # saved, no "tick the box" first
-
-
 def test_during_a_sync_the_next_run_is_after_it_not_a_past_time(client_as, emulator):
     body = text(client_as("alice").get("/repo/acme/alpine/status/", **HX))
     assert "<dt>Next scheduled run</dt><dd>after this sync ends</dd>" in body

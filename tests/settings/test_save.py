@@ -196,24 +196,6 @@ def test_a_tag_rule_quay_ignores_is_reported_as_not_applied(alice, emulator):
 # -- concurrent changes, running syncs -------------------------------------------------------------
 
 
-def test_saving_while_a_sync_runs_asks_for_confirmation(alice, emulator):
-    first = page(alice, "acme", "alpine")
-    assert "A sync is running now" in text(first)
-    data = form_data(first)
-    data["sync_interval_value"] = "8"
-    clear_log(emulator)
-
-    response = save(alice, "acme", "alpine", data)
-
-    assert response.status_code == 200
-    assert mirror_puts(emulator, "acme", "alpine") == []
-    assert "Tick the box to confirm" in text(response)
-
-    data["confirm_during_sync"] = "on"
-    save(alice, "acme", "alpine", data)
-    assert mirror_puts(emulator, "acme", "alpine") == [{"sync_interval": 8 * 3600}]
-
-
 # -- upstream failures while saving ----------------------------------------------------------------
 
 
