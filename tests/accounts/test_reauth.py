@@ -8,9 +8,10 @@ import pytest
 from django.test import RequestFactory
 
 from dashboard.accounts.reauth import PENDING, take_pending_submission
-from tests.support.forms import form_data, page, save
+from tests.support.forms import form_data, page, post_form, save
+from tests.support.kinds import for_each_kind, org, repo
 from tests.support.oauth import oauth_sign_in
-from tests.support.pages import text
+from tests.support.pages import text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,42 @@ def test_an_htmx_bulk_action_interrupted_by_a_401_shows_the_banner_and_does_noth
     assert response["HX-Retarget"] == "#messages"
     assert "next=%2F%3Fstatus%3Dactive" in text(response)
     assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"  # nothing was done
+
+
+@for_each_kind(
+    "mirror, typed, fails",
+    repository=(
+        repo("acme", "nginx"),
+        {"external_reference": "docker.io/library/nginx-kept"},
+        "/api/v1/repository/acme/nginx",
+    ),
+    organization=(org("orgnew"), {"visibility": "private"}, "/api/v1/organization/orgnew/mirror"),
+)
+def test_a_save_interrupted_by_a_401_comes_back_after_signing_in_again(
+    client_as, emulator, mirror, typed, fails
+):
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), **typed, "external_registry_password": "s3cret"}
+    emulator.configure(fail={fails: 401})
+
+    response = post_form(
+        client, mirror.settings_url, data, HTTP_REFERER=f"http://testserver{mirror.url}"
+    )
+
+    emulator.configure(fail={})
+    assert response.status_code == 302
+    assert next_of(response["Location"]) == mirror.url  # the page, not the action
+    pending = client.session[PENDING]
+    assert pending["path"] == mirror.url and pending["user"] == mirror.admin
+    assert not any("password" in key for key in pending["data"])
+    assert "has been kept" in text(client.get(response["Location"]))
+    client_as(mirror.admin)  # signs in again
+    restored = client.get(mirror.url)
+    words = text_of(restored)
+    assert "What you were submitting before signing in again is back in the form" in words
+    assert "except the password" in words
+    for field, value in typed.items():
+        assert form_data(restored)[field] == value
+    assert "s3cret" not in text(restored)
+    assert mirror.settings_in_view in text(restored)
+    assert mirror.writes(emulator) == []

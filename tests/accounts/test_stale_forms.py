@@ -6,27 +6,34 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.forms import form_data, page
+from tests.support.forms import form_data, page, post_form
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import text
 from tests.support.received import mirror_puts
 
 pytestmark = pytest.mark.django_db
 HOST = "http://testserver"
 
 
-def test_a_stale_form_from_this_site_is_kept_for_its_page(strict_client_as, emulator):
-    strict = strict_client_as("alice")
-    data = form_data(page(strict, "acme", "redis"))
-    data["sync_interval_value"] = "13"
+@for_each_kind(
+    "mirror, typed",
+    repository=(repo("acme", "redis"), {"sync_interval_value": "13"}),
+    organization=(org("orgnew"), {"visibility": "private"}),
+)
+def test_a_stale_form_from_this_site_is_kept_for_its_page(
+    strict_client_as, emulator, mirror, typed
+):
+    strict = strict_client_as(mirror.admin)
+    data = {**form_data(strict.get(mirror.url)), **typed}
     data["csrfmiddlewaretoken"] = "x" * 64  # the token of a page drawn before a new sign-in
-    response = strict.post(
-        "/repo/acme/redis/settings/", data, HTTP_REFERER=f"{HOST}/repo/acme/redis/"
-    )
-    assert response.status_code == 302 and response["Location"] == "/repo/acme/redis/"
-    assert mirror_puts(emulator, "acme", "redis") == []  # nothing reached Quay
-    body = strict.get("/repo/acme/redis/").content.decode()
-    assert "This page was opened before your sign-in changed" in body
-    assert "What you typed is back in the form" in body
-    assert 'name="sync_interval_value" value="13"' in body
+    response = post_form(strict, mirror.settings_url, data, HTTP_REFERER=f"{HOST}{mirror.url}")
+    assert response.status_code == 302 and response["Location"] == mirror.url
+    assert mirror.writes(emulator) == []  # nothing reached Quay
+    page = strict.get(mirror.url)
+    assert "This page was opened before your sign-in changed" in text(page)
+    assert "What you typed is back in the form" in text(page)
+    for field, value in typed.items():
+        assert form_data(page)[field] == value
 
 
 def test_a_post_from_another_site_is_refused_and_nothing_kept(strict_client_as, emulator):

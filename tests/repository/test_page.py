@@ -36,13 +36,6 @@ def test_the_config_reads_in_words(alice, emulator):
     assert '<time datetime="' in body and ' UTC">' in body
 
 
-def test_dates_are_shown_in_the_persons_time_zone(alice, emulator):
-    alice.cookies["tz"] = "Europe/Paris"
-    body = text(page(alice, "acme", "nginx"))
-    assert " CET</time>" in body
-    assert "In your time zone (Europe/Paris)" in body
-
-
 def test_the_status_panel_is_on_the_page(alice, emulator):
     body = text(page(alice, "acme", "etcd"))
     assert 'class="status-panel"' in body

@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.forms import form_data, page, save
+from tests.support.forms import page
 from tests.support.pages import text
 
 pytestmark = pytest.mark.django_db
-
-
-def test_a_save_while_quay_is_down_says_so_and_keeps_what_was_typed(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "nginx"))
-    data["external_reference"] = "registry.example.com/typed/by-alice"
-    emulator.configure(fail={"/api/v1/repository/acme/nginx": 503})
-
-    response = save(alice, "acme", "nginx", data)
-
-    body = text(response)
-    assert response.status_code == 200
-    assert "Quay could not be read for acme/nginx" in body
-    assert "internal problem (HTTP 503)" in body
-    assert 'id="settings-form"' in body
-    assert 'value="registry.example.com/typed/by-alice"' in body
-    assert "Edit settings" in body and "Set up the mirror" not in body
 
 
 def test_a_page_load_while_quay_is_down_shows_no_form(client_as, emulator):

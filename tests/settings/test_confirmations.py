@@ -46,10 +46,6 @@ RUNNING = for_each_kind(
     ),
 )
 
-#: The settings form in view: a repository's page always shows it; an organization mirror's
-#: folds it unless the form came back.
-SETTINGS_SHOWN = {"repository": 'id="settings-form"', "organization": "<details open>"}
-
 
 def box(html: str) -> str:
     """The settings form's "a sync is running" box (``settings_form.html#sync_warning``)."""
@@ -83,7 +79,7 @@ def test_saving_while_the_sync_runs_asks_first_and_sends_nothing(
     assert re.search(r'name="confirm_during_sync" value="on" aria-invalid="true"', box(html))
     for field, value in change.items():
         assert form_data(response)[field] == value  # what was typed, kept
-    assert SETTINGS_SHOWN[mirror.kind] in html
+    assert mirror.settings_in_view in html
     assert mirror.writes(emulator) == []
     assert not AuditEntry.objects.exists()
     # The save's own fresh read, nothing else: the page is drawn from what it had read.

@@ -40,11 +40,6 @@ MINE_AND_THEIRS = for_each_kind(
 )
 
 
-#: The settings form in view: a repository's page always shows it; an organization mirror's
-#: folds it unless the form came back.
-SETTINGS_SHOWN = {"repository": 'id="settings-form"', "organization": "<details open>"}
-
-
 def quay_date(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -82,7 +77,7 @@ def test_a_setting_both_changed_is_a_conflict_and_nothing_is_sent(
     assert other_label not in text_of(table).lower()  # theirs did not touch it: no conflict
     assert "Apply mine anyway" in body and "Keep theirs" in body
     assert f'href="{mirror.url}"' in text(response)  # keep theirs: the page as Quay has it
-    assert SETTINGS_SHOWN[mirror.kind] in text(response)
+    assert mirror.settings_in_view in text(response)
     assert mirror.writes(emulator) == []
     assert not AuditEntry.objects.exists()
     assert mirror.in_quay(emulator)["sync_interval"] == 7200

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from dashboard.mirrors.forms.repository import check_reference
-from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.rules.refusals import field_for, quay_reason
 from tests.support.forms import form_data, page, save
 from tests.support.pages import text
@@ -137,26 +136,6 @@ def test_invalid_tag_rules_are_refused_and_kept(client_as, emulator, rows, messa
 
 
 # -- Quay's 400s -----------------------------------------------------------------------------
-
-
-def test_quay_refusing_the_source_shows_its_reason_by_the_source(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "nginx"))
-    data["external_reference"] = "10.1.2.3:5000/library/hello"
-
-    response = save(alice, "acme", "nginx", data)
-
-    body = text(response)
-    errors = field_errors(body, "id_external_reference")
-    assert "This Quay does not allow mirroring from 10.1.2.3:5000" in errors
-    assert "ask your Quay admin" in errors
-    assert errors.count("Quay refused this") == 1
-    assert 'value="10.1.2.3:5000/library/hello"' in body
-    assert emulator.mirror("acme", "nginx")["external_reference"] == "docker.io/library/nginx"
-    entry = AuditEntry.objects.get(repository="nginx", action="update")
-    assert entry.ok is False
-    assert entry.message.startswith("Quay refused this: This Quay does not allow mirroring")
-    assert all(not change["applied"] for change in entry.changes.values())
 
 
 def test_quay_refusing_a_typed_robot_shows_its_reason_by_the_robot(client_as, emulator):

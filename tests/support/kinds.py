@@ -68,6 +68,14 @@ class Mirror:
         return self.path("settings")
 
     @property
+    def settings_in_view(self) -> str:
+        """What a page shows when its settings form is in view: a repository's page always
+        shows the form; an organization mirror's folds it unless the form came back."""
+        if self.kind == REPOSITORY:
+            return 'id="settings-form"'
+        return "<details open>"
+
+    @property
     def poll_url(self) -> str:
         """What its live part asks when it polls."""
         if self.kind == REPOSITORY:
@@ -129,17 +137,18 @@ def org(name: str, admin: str = "olivia") -> Mirror:
 
 def for_each_kind(argnames: str, *, repository: Any, organization: Any) -> pytest.MarkDecorator:
     """Parametrize a test over the two kinds: ``argnames``' values for a repository mirror and
-    for an organization mirror (a tuple when there are several), with the ids ``repository``
-    and ``organization``."""
+    for an organization mirror (a tuple when there are several, or a ``pytest.param`` with
+    marks), with the ids ``repository`` and ``organization``."""
     several = "," in argnames
 
-    def values(case: Any) -> tuple[Any, ...]:
-        return tuple(case) if several else (case,)
+    def case(kind: str, given: Any) -> Any:
+        marks: Any = ()
+        if hasattr(given, "values") and hasattr(given, "marks"):  # pytest.param(...)
+            marks, values = given.marks, tuple(given.values)
+        else:
+            values = tuple(given) if several else (given,)
+        return pytest.param(*values, marks=marks, id=kind)
 
     return pytest.mark.parametrize(
-        argnames,
-        [
-            pytest.param(*values(repository), id=REPOSITORY),
-            pytest.param(*values(organization), id=ORGANIZATION),
-        ],
+        argnames, [case(REPOSITORY, repository), case(ORGANIZATION, organization)]
     )
