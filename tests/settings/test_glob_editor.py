@@ -1,4 +1,7 @@
-"""The glob editor's endpoints: add and remove rows, checks and preview as you type."""
+"""The glob editor of the settings form (a repository's tag rule, an organization mirror's
+repository filters): one row a pattern, add and remove with htmx and without JavaScript (nothing
+sent to Quay), each row checked and the preview as you type; and what the tag rule's preview
+says of the tags the next sync keeps and deletes (the filters': test_filter_editor.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +9,42 @@ import re
 
 import pytest
 
-from tests.support.forms import form_data, page, save
-from tests.support.pages import text
-from tests.support.received import calls, clear_log, mirror_puts
+from dashboard.mirrors.models import AuditEntry
+from tests.support.forms import form_data, page, post_form
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import text, text_of
+from tests.support.received import calls, clear_log
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+ROW = r'<input type="text" id="rule-\d+" name="(?:root_rule|repository_filters)" value="([^"]*)"'
+
+#: Each kind's editor: its mirror, the field its rows post, its endpoints (the rows: add and
+#: remove; the checks as typed), and what it calls a row.
+EDITOR = for_each_kind(
+    "mirror, field, rows_url, check_url, row_name",
+    repository=(
+        repo("acme", "nginx"),
+        "root_rule",
+        "/repo/acme/nginx/rules/",
+        "/repo/acme/nginx/rules/check/",
+        "pattern",
+    ),
+    organization=(
+        org("orgmirror"),
+        "repository_filters",
+        "/org/orgmirror/mirror/filters/rows/",
+        "/org/orgmirror/mirror/filters/",
+        "filter",
+    ),
+)
+
+
 def rows(body: str) -> list[str]:
-    return re.findall(r'<input type="text" id="rule-\d+" name="root_rule" value="([^"]*)"', body)
+    return re.findall(ROW, body)
 
 
 def editor_data(response) -> dict:
@@ -27,46 +55,177 @@ def editor_data(response) -> dict:
     return data
 
 
-def test_add_returns_the_rows_with_a_new_focused_row(alice, emulator):
-    response = alice.post(
-        "/repo/acme/nginx/rules/", {"root_rule": ["1.2*", "latest"], "rules_action": "add"}, **HTMX
-    )
+@for_each_kind(
+    "mirror, field, rows_url, check_url, row_name, preview",
+    repository=(
+        repo("acme", "nginx"),
+        "root_rule",
+        "/repo/acme/nginx/rules/",
+        "/repo/acme/nginx/rules/check/",
+        "pattern",
+        "Keeps 6 of 7 current tags",
+    ),
+    organization=(
+        org("orgmirror"),
+        "repository_filters",
+        "/org/orgmirror/mirror/filters/rows/",
+        "/org/orgmirror/mirror/filters/",
+        "filter",
+        "3 mirrored (alpha, beta, broken); 3 skipped (delta, gamma, legacy)",
+    ),
+)
+def test_add_answers_the_editor_with_a_new_focused_row(
+    client_as, emulator, mirror, field, rows_url, check_url, row_name, preview
+):
+    typed = ["1.2*", "latest"] if field == "root_rule" else ["alpha", "b*"]
+    response = client_as(mirror.admin).post(rows_url, {field: typed, "rules_action": "add"}, **HTMX)
 
     body = text(response)
     assert "<html" not in body
-    assert rows(body) == ["1.2*", "latest", ""]
+    assert body.lstrip().startswith('<fieldset class="glob-editor" id="glob-editor">')
+    assert rows(body) == [*typed, ""]
     assert re.search(r'id="rule-2"[^>]*autofocus', body)
-    assert 'id="glob-preview"' in body
+    assert f"+ Add {row_name}" in body
+    assert f'aria-label="Remove {row_name} 2 ({typed[1]})"' in body
+    assert 'id="glob-preview"' in body and preview in text_of(response)
 
 
-def test_remove_returns_the_rows_without_that_one(alice, emulator):
-    response = alice.post(
+@for_each_kind(
+    "mirror, field, rows_url, none_left",
+    repository=(
+        repo("acme", "nginx"),
+        "root_rule",
         "/repo/acme/nginx/rules/",
-        {"root_rule": ["1.2*", "latest", "mainline"], "rules_action": "remove-1"},
-        **HTMX,
-    )
-    assert rows(text(response)) == ["1.2*", "mainline"]
+        "These 7 tags are here now and would be deleted: no pattern of the rule matches them.",
+    ),
+    organization=(
+        org("orgmirror"),
+        "repository_filters",
+        "/org/orgmirror/mirror/filters/rows/",
+        "No filters: every repository of the source is mirrored.",
+    ),
+)
+def test_remove_answers_the_rows_without_that_one_focused_and_the_last_leaves_a_blank(
+    client_as, emulator, mirror, field, rows_url, none_left
+):
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), field: ["a*", "b*", "c*"]}
 
+    body = text(client.post(rows_url, {**data, "rules_action": "remove-1"}, **HTMX))
 
-def test_removing_the_last_row_leaves_an_empty_one(alice, emulator):
-    response = alice.post(
-        "/repo/acme/nginx/rules/", {"root_rule": ["latest"], "rules_action": "remove-0"}, **HTMX
-    )
+    assert rows(body) == ["a*", "c*"]
+    focused = re.findall(r'<input type="text" id="rule-(\d+)"[^>]*autofocus', body, re.S)
+    assert focused == ["1"]  # the row that took its place
+    assert 'value="c*"' in body.split('id="rule-1"', 1)[1][:60]
+    response = client.post(rows_url, {field: ["latest"], "rules_action": "remove-0"}, **HTMX)
     assert rows(text(response)) == [""]
+    assert none_left in text_of(response)
 
 
-def test_check_returns_the_preview_and_each_rows_checks_out_of_band(alice, emulator):
-    response = alice.post(
-        "/repo/acme/nginx/rules/check/", {"root_rule": ["1.27*", "v{1,2}", "latest"]}, **HTMX
-    )
+@for_each_kind(
+    "mirror, field, check_url, typed, said, save_words",
+    repository=(
+        repo("acme", "nginx"),
+        "root_rule",
+        "/repo/acme/nginx/rules/check/",
+        ["1.27*", "v{1,2}", "latest"],
+        {
+            "0": ["matches 1.27, 1.27.1"],
+            "1": ["cannot contain a comma", "Braces {a,b} are not supported"],
+            "2": ["matches latest"],
+        },
+        True,  # the Save button says how many tags it deletes
+    ),
+    organization=(
+        org("orgmirror"),
+        "repository_filters",
+        "/org/orgmirror/mirror/filters/",
+        ["a*", "zzz", "b**"],
+        {
+            "0": ["matches alpha"],
+            "1": ["matches no repository discovered so far"],
+            "2": [
+                "⚠ “**” means the same as “*” here: “*” matches “/” too.",
+                "matches beta, broken",
+            ],
+        },
+        False,  # nothing to delete: the tag rule's Save words are not on this page
+    ),
+)
+def test_the_check_answers_the_preview_and_each_rows_words_out_of_band(
+    client_as, emulator, mirror, field, check_url, typed, said, save_words
+):
+    response = client_as(mirror.admin).post(check_url, {field: typed}, **HTMX)
 
     body = text(response)
     assert "<html" not in body
     assert body.lstrip().startswith('<div id="glob-preview"')
-    assert 'id="rule-msg-0" class="glob-msg" hx-swap-oob="true"' in body
-    assert "matches 1.27, 1.27.1" in body
-    assert "cannot contain a comma" in body
-    assert "Braces {a,b} are not supported" in body
+    found = re.findall(
+        r'<div id="rule-msg-(\d)" class="glob-msg" hx-swap-oob="true">(.*?)</div>', body, re.S
+    )
+    words = {index: text_of(html).strip() for index, html in found}
+    assert set(words) == set(said)
+    for index, expected in said.items():
+        for phrase in expected:
+            assert phrase in words[index], (index, words[index])
+    assert ('id="save-deletes"' in body) is save_words
+
+
+@EDITOR
+def test_the_editor_endpoints_send_a_browser_without_htmx_to_the_page(
+    client_as, emulator, mirror, field, rows_url, check_url, row_name
+):
+    client = client_as(mirror.admin)
+    for url in (rows_url, check_url):
+        response = client.post(url, {field: ["a*"], "rules_action": "add"})
+        assert response.status_code == 302
+        assert response["Location"] == mirror.url
+
+
+@EDITOR
+def test_the_editor_needs_sign_in(client, emulator, mirror, field, rows_url, check_url, row_name):
+    response = client.post(check_url, {field: ["x"]}, **HTMX)
+    assert "Sign in again" in text(response)
+    assert "Keeps" not in text(response) and "mirrored" not in text(response)
+
+
+@for_each_kind(
+    "mirror, field, typed, meanwhile",
+    repository=(
+        repo("acme", "nginx"),
+        "root_rule",
+        ["1.2*", "latest"],
+        {"sync_interval_value": "3"},
+    ),
+    organization=(
+        org("orgnew"),
+        "repository_filters",
+        ["api", "worker", "front*", "docs-*"],
+        {"visibility": "private"},
+    ),
+)
+def test_without_javascript_add_and_remove_draw_the_form_again_and_send_nothing(
+    client_as, emulator, mirror, field, typed, meanwhile
+):
+    client = client_as(mirror.admin)
+    before = mirror.in_quay(emulator)
+    data = {**form_data(client.get(mirror.url)), field: typed, **meanwhile}  # typed meanwhile
+    clear_log(emulator)
+
+    response = post_form(client, mirror.settings_url, {**data, "rules_action": "add"})
+
+    assert response.status_code == 200
+    body = text(response)
+    assert rows(body) == [*typed, ""]
+    for name, value in meanwhile.items():
+        assert form_data(response)[name] == value  # kept, not sent
+    assert mirror.settings_in_view in body
+    assert "errorlist" not in body and 'class="field-error"' not in body  # not judged
+    response = post_form(client, mirror.settings_url, {**data, "rules_action": "remove-1"})
+    assert rows(text(response)) == [typed[0], *typed[2:]]
+    assert mirror.writes(emulator) == []
+    assert not AuditEntry.objects.exists()
+    assert mirror.in_quay(emulator) == before
 
 
 def test_the_preview_names_the_tags_the_next_sync_would_delete(alice, emulator):
@@ -138,45 +297,10 @@ def test_a_rule_that_keeps_every_current_tag_says_so(alice, emulator):
     assert "No current tag would be deleted by the rule" in body
 
 
-def test_the_editor_endpoints_send_browsers_without_htmx_to_the_page(alice, emulator):
-    response = alice.post("/repo/acme/nginx/rules/", {"root_rule": ["x"], "rules_action": "add"})
-    assert response.status_code == 302
-    assert response["Location"] == "/repo/acme/nginx/"
-
-
-def test_without_javascript_add_row_redisplays_the_form_and_saves_nothing(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(sync_interval_value="3", rules_action="add")
-
-    response = save(alice, "acme", "nginx", data)
-
-    body = text(response)
-    assert rows(body) == ["1.2*", "latest", ""]
-    assert 'name="sync_interval_value" value="3"' in body
-    assert "errorlist" not in body
-    assert mirror_puts(emulator, "acme", "nginx") == []
-
-
-def test_without_javascript_remove_row_redisplays_the_form(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data.update(rules_action="remove-0")
-
-    body = text(save(alice, "acme", "nginx", data))
-
-    assert rows(body) == ["latest"]
-    assert mirror_puts(emulator, "acme", "nginx") == []
-
-
 def test_a_failed_tag_read_is_said_in_the_preview(alice, emulator):
     emulator.configure(fail={"/api/v1/repository/acme/nginx/tag/": 503})
     body = text(alice.post("/repo/acme/nginx/rules/check/", {"root_rule": ["x"]}, **HTMX))
     assert "current tags could not be read" in body
-
-
-def test_the_editor_needs_sign_in(client, emulator):
-    response = client.post("/repo/acme/nginx/rules/check/", {"root_rule": ["x"]}, **HTMX)
-    assert "Sign in again" in text(response)
-    assert "Keeps" not in text(response)
 
 
 def test_the_live_check_updates_the_save_button(alice, emulator):
@@ -208,17 +332,6 @@ def test_a_forged_tag_list_is_not_believed(alice, emulator, no_read_cache):
     alice.post("/repo/acme/nginx/rules/check/", data, **HTMX)
 
     assert any(call.endswith("/tag/") for call in calls(emulator))
-
-
-def test_removing_a_row_focuses_the_row_that_took_its_place(alice, emulator):
-    data = form_data(page(alice, "acme", "nginx"))
-    data["root_rule"] = ["a*", "b*", "c*"]
-
-    body = text(alice.post("/repo/acme/nginx/rules/", {**data, "rules_action": "remove-1"}, **HTMX))
-
-    focused = re.findall(r'<input type="text" id="rule-(\d+)"[^>]*autofocus', body, re.S)
-    assert focused == ["1"]
-    assert 'value="c*"' in body.split('id="rule-1"', 1)[1][:40]
 
 
 def test_the_editor_sends_the_whole_form():
@@ -257,3 +370,27 @@ def test_a_401_while_typing_in_the_editor_keeps_every_edit(
     assert 'value="docker.io/library/nginx-typed"' in body
     assert re.search(r'name="sync_interval_value" value="7"', body)
     assert 'value="1.2*"' in body
+
+
+@for_each_kind(
+    "mirror, field, typed",
+    repository=pytest.param(
+        repo("acme", "nginx"),
+        "root_rule",
+        ["1.2*", "latest"],
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="the repository page drawn again without JavaScript focuses no row (the "
+            "organization mirror's focuses the new one, as the editor does with htmx)",
+        ),
+    ),
+    organization=(org("orgnew"), "repository_filters", ["api", "worker", "front*", "docs-*"]),
+)
+def test_without_javascript_the_added_row_gets_the_focus(client_as, emulator, mirror, field, typed):
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), field: typed, "rules_action": "add"}
+
+    body = text(post_form(client, mirror.settings_url, data))
+
+    assert rows(body) == [*typed, ""]
+    assert re.search(rf'id="rule-{len(typed)}"[^>]*autofocus', body)
