@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
+from tests.support.kinds import for_each_kind, org, repo
 
 pytestmark = pytest.mark.django_db
 
 NOTICE = "initech/SECURITY NOTICE: your Quay token expires today - paste it at evil.example"
+ORG_NOTICE = "SECURITY NOTICE: your Quay token expires today"
 
 
 def test_a_bulk_press_on_a_crafted_name_writes_no_audit_entry(client_as, emulator):
@@ -21,32 +23,57 @@ def test_a_bulk_press_on_a_crafted_name_writes_no_audit_entry(client_as, emulato
     assert not any("SECURITY" in path or "NOTICE" in path for path in requests)
 
 
-def test_a_bulk_press_on_another_namespace_writes_no_audit_entry(client_as, emulator):
-    carol = client_as("carol")  # not a member of initech: Quay shows her none of it
-    carol.post(
-        "/bulk/",
-        {"action": "sync_now", "repo": ["initech/grafana", "initech/no-such-repo"]},
-        HTTP_HX_REQUEST="true",
-    )
+@for_each_kind(
+    "field, selected, admin, namespace",
+    repository=("repo", ["initech/grafana", "initech/no-such-repo", NOTICE], "alice", "initech"),
+    organization=("org", ["orgmirror", "orgfail", ORG_NOTICE], "olivia", "orgmirror"),
+)
+def test_a_bulk_press_on_mirrors_quay_does_not_show_writes_no_audit_entry(
+    client_as, emulator, field, selected, admin, namespace
+):
+    carol = client_as("carol")  # a member of neither initech nor the organization mirrors'
+    carol.post("/bulk/", {"action": "sync_now", field: selected}, HTTP_HX_REQUEST="true")
     assert not AuditEntry.objects.exists()
-    alice = client_as("alice")
-    assert "pressed Sync now" not in alice.get("/audit/?namespace=initech").content.decode()
+    requests = [r["path"] for r in emulator.requests_log()]
+    assert not any("SECURITY" in path or "NOTICE" in path for path in requests)
+    audit_page = client_as(admin).get(f"/audit/?namespace={namespace}").content.decode()
+    assert "pressed Sync now" not in audit_page
 
 
-def test_a_refused_press_on_a_repository_carol_reads_is_recorded_as_refused(client_as, emulator):
-    carol = client_as("carol")  # reads acme, no admin rights: Quay refuses the press
-    carol.post("/repo/acme/nginx/sync-now/", {})
+@for_each_kind(
+    "hidden, presses",
+    repository=(
+        ["/repo/initech/grafana/", "/repo/initech/fake-notice/"],
+        ["sync-now", "cancel"],
+    ),
+    organization=(
+        ["/org/orgmirror/mirror/", "/org/no-such-org/mirror/"],
+        ["sync-now", "cancel", "delete"],
+    ),
+)
+def test_presses_on_a_mirror_quay_does_not_show_write_nothing(client_as, emulator, hidden, presses):
+    carol = client_as("carol")  # not a member of initech, nor of any organization here
+    for page in hidden:
+        for press in presses:
+            carol.post(f"{page}{press}/", {} if press == "sync-now" else {"confirm": "yes"})
+    assert not AuditEntry.objects.exists()
+
+
+@for_each_kind(
+    "field, mirror",
+    repository=("repo", repo("acme", "redis")),
+    organization=("org", org("orgnew")),  # its mirror has never run
+)
+def test_a_bulk_press_by_the_mirrors_admin_is_recorded(client_as, emulator, field, mirror):
+    client = client_as(mirror.admin)
+    client.post("/bulk/", {"action": "sync_now", field: [mirror.full_name]}, HTTP_HX_REQUEST="true")
     entry = AuditEntry.objects.get()
-    assert (entry.username, entry.namespace, entry.repository) == ("carol", "acme", "nginx")
-    assert entry.outcome == AuditEntry.Outcome.REFUSED
-
-
-def test_sync_now_and_cancel_on_a_repository_quay_does_not_show_write_nothing(client_as, emulator):
-    carol = client_as("carol")
-    carol.post("/repo/initech/grafana/sync-now/", {})
-    carol.post("/repo/initech/grafana/cancel/", {"confirm": "yes"})
-    carol.post("/repo/initech/fake-notice/cancel/", {"confirm": "yes"})
-    assert not AuditEntry.objects.exists()
+    assert (entry.username, entry.namespace, entry.repository) == (
+        mirror.admin,
+        mirror.namespace,
+        mirror.name,
+    )
+    assert entry.outcome == AuditEntry.Outcome.DONE
 
 
 def test_a_state_switch_refused_on_a_hidden_repository_writes_nothing(client_as, emulator):
@@ -79,32 +106,3 @@ def test_a_save_posted_to_a_repository_quay_does_not_show_writes_nothing(client_
     carol.post("/repo/initech/no-such-repo/settings/", {"external_reference": "evil.example/x"})
     assert not AuditEntry.objects.exists()
     assert emulator.mirror("initech", "grafana")["external_reference"] != "evil.example/x"
-
-
-# -- organization mirrors -------------------------------------------------------------------
-
-ORG_NOTICE = "SECURITY NOTICE: your Quay token expires today"
-
-
-def test_presses_on_an_organization_mirror_quay_does_not_show_write_nothing(client_as, emulator):
-    carol = client_as("carol")  # not a member of orgmirror, nor of any organization below
-    for org in ("orgmirror", "no-such-org"):
-        carol.post(f"/org/{org}/mirror/sync-now/", {})
-        carol.post(f"/org/{org}/mirror/cancel/", {"confirm": "yes"})
-        carol.post(f"/org/{org}/mirror/delete/", {"confirm": "yes"})
-    carol.post(
-        "/bulk/",
-        {"action": "sync_now", "org": ["orgmirror", "orgfail", ORG_NOTICE]},
-        HTTP_HX_REQUEST="true",
-    )
-    assert not AuditEntry.objects.exists()
-    requests = [r["path"] for r in emulator.requests_log()]
-    assert not any("SECURITY" in path or "NOTICE" in path for path in requests)
-
-
-def test_a_press_on_an_organization_mirror_by_its_admin_is_recorded(client_as, emulator):
-    olivia = client_as("olivia")  # admin of orgnew: its mirror has never run
-    olivia.post("/bulk/", {"action": "sync_now", "org": ["orgnew"]}, HTTP_HX_REQUEST="true")
-    entry = AuditEntry.objects.get()
-    assert (entry.username, entry.namespace, entry.repository) == ("olivia", "orgnew", "")
-    assert entry.outcome == AuditEntry.Outcome.DONE

@@ -11,46 +11,95 @@ import pytest
 
 from tests.support.forms import form_data, page, post_form, save
 from tests.support.kinds import for_each_kind, org, repo
-from tests.support.pages import text
+from tests.support.pages import text, text_of
 from tests.support.received import calls, clear_log
 
 HX = {"HTTP_HX_REQUEST": "true"}
 pytestmark = pytest.mark.django_db
 
 
-def test_sync_now_from_the_status_panel_costs_two_calls(client_as, emulator):
-    client = client_as("alice")
+@for_each_kind(
+    "mirror, made",
+    repository=(
+        repo("acme", "nginx"),
+        ["POST repository/acme/nginx/mirror/sync-now", "GET repository/acme/nginx/mirror"],
+    ),
+    organization=(
+        org("orgnew"),
+        [
+            "POST organization/orgnew/mirror/sync-now",
+            "GET organization/orgnew/mirror",  # the status the answer shows
+            "GET organization/orgnew/mirror/repositories",  # its repositories' counts
+        ],
+    ),
+)
+def test_sync_now_from_the_page_costs_the_press_and_the_reads_its_answer_shows(
+    client_as, emulator, mirror, made
+):
+    client = client_as(mirror.admin)
     clear_log(emulator)
-    response = client.post("/repo/acme/nginx/sync-now/", **HX)
-    assert "Sync requested" in response.content.decode()
-    assert calls(emulator) == [
-        "POST repository/acme/nginx/mirror/sync-now",
-        "GET repository/acme/nginx/mirror",
-    ]
+    response = client.post(mirror.path("sync-now"), **HX)
+    assert f"Sync requested for {mirror.called}" in text_of(response)
+    assert calls(emulator) == made
 
 
-def test_sync_now_from_an_overview_row_costs_two_calls(client_as, emulator):
-    client = client_as("alice")
+@for_each_kind(
+    "mirror, first, then",
+    repository=(
+        repo("acme", "alpine"),
+        ["POST repository/acme/alpine/mirror/sync-cancel"],
+        ["GET repository/acme/alpine/mirror"],
+    ),
+    organization=(
+        org("orgstuck"),
+        [
+            "GET organization/orgstuck/mirror",  # anything to cancel? (a fresh read)
+            "POST organization/orgstuck/mirror/sync-cancel",
+        ],
+        [
+            "GET organization/orgstuck/mirror",  # the status the answer shows
+            "GET organization/orgstuck/mirror/repositories",
+        ],
+    ),
+)
+def test_cancel_from_the_page_costs_the_press_and_the_reads_its_answer_shows(
+    client_as, emulator, mirror, first, then
+):
+    client = client_as(mirror.admin)
     clear_log(emulator)
-    response = client.post("/repo/acme/nginx/sync-now/", {"view": "row"}, **HX)
-    html = response.content.decode()
-    assert html.lstrip().startswith("<tr") and "Sync requested" in html
-    assert 'data-status="active"' in html  # the row shows the queued sync at once
-    assert calls(emulator) == [
-        "POST repository/acme/nginx/mirror/sync-now",
-        "GET repository/acme/nginx/mirror",
-    ]
+    client.post(mirror.path("cancel"), {"confirm": "yes"}, **HX)
+    made = calls(emulator)
+    assert made[: len(first)] == first
+    assert sorted(made[len(first) :]) == sorted(then)
 
 
-def test_cancel_from_an_overview_row_costs_two_calls(client_as, emulator):
-    client = client_as("alice")
+@for_each_kind("mirror", repository=repo("acme", "nginx"), organization=org("orgnew"))
+def test_sync_now_from_an_overview_row_costs_two_calls(client_as, emulator, mirror):
+    client = client_as(mirror.admin)
     clear_log(emulator)
-    response = client.post("/repo/acme/alpine/cancel/", {"view": "row", "confirm": "yes"}, **HX)
-    assert 'data-status="cancel"' in response.content.decode()
-    assert calls(emulator) == [
-        "POST repository/acme/alpine/mirror/sync-cancel",
-        "GET repository/acme/alpine/mirror",
-    ]
+    response = client.post(mirror.path("sync-now"), {"view": "row"}, **HX)
+    html = text(response)
+    assert html.lstrip().startswith("<tr") and f"Sync requested for {mirror.called}" in html
+    assert re.search(r'data-(org-)?status="active"', html)  # the row shows the queued sync
+    assert calls(emulator) == [f"POST {mirror.api}/sync-now", f"GET {mirror.api}"]
+
+
+@for_each_kind(
+    "mirror, before",
+    repository=(repo("acme", "alpine"), []),
+    # anything to cancel? (a fresh read: with nothing to cancel, nothing is sent)
+    organization=(org("orgmirror"), ["GET organization/orgmirror/mirror"]),
+)
+def test_cancel_from_an_overview_row_costs_the_press_and_the_read_the_row_shows(
+    client_as, emulator, mirror, before
+):
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+    response = client.post(mirror.path("cancel"), {"view": "row", "confirm": "yes"}, **HX)
+    html = text(response)
+    assert html.lstrip().startswith("<tr")
+    assert re.search(r'data-(org-)?status="(cancel|active)"', html)
+    assert calls(emulator) == [*before, f"POST {mirror.api}/sync-cancel", f"GET {mirror.api}"]
 
 
 def test_bulk_sync_now_over_three_repositories_costs_six_calls(client_as, emulator):
@@ -95,6 +144,27 @@ def test_a_poll_of_the_panel_or_a_row_costs_one_call(client_as, emulator):
     clear_log(emulator)
     client.get("/repo/acme/alpine/row/?poll=1&was=Syncing", **HX)
     assert calls(emulator) == ["GET repository/acme/alpine/mirror"]
+
+
+@for_each_kind(
+    "mirror, live, made",
+    repository=(
+        repo("acme", "alpine"),
+        'id="status-body"',
+        ["GET repository/acme/alpine/mirror"],
+    ),
+    organization=(
+        org("orgmirror"),
+        'id="org-live"',
+        ["GET organization/orgmirror/mirror", "GET organization/orgmirror/mirror/repositories"],
+    ),
+)
+def test_a_poll_is_the_live_part_only_and_asks_quay(client_as, emulator, mirror, live, made):
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+    html = text(client.get(mirror.poll_url, **HX))
+    assert "<html" not in html and live in html
+    assert sorted(calls(emulator)) == sorted(made)
 
 
 @for_each_kind(
@@ -155,13 +225,53 @@ def test_the_page_after_a_save_is_drawn_partly_from_the_read_cache(client_as, em
     )
 
 
-def test_a_second_tab_within_seconds_costs_no_call(client_as, emulator):
-    client = client_as("alice")
-    client.get("/repo/acme/redis/")
+@for_each_kind(
+    "mirror, shown",
+    repository=(repo("acme", "redis"), "docker.io/library/redis"),
+    organization=(org("orgnew"), "https://harbor.example.com/platform"),
+)
+def test_a_second_tab_within_seconds_costs_no_call(client_as, emulator, mirror, shown):
+    client = client_as(mirror.admin)
+    client.get(mirror.url)
     clear_log(emulator)
-    response = client.get("/repo/acme/redis/")  # a second tab, or a reload: the read cache
-    assert response.status_code == 200 and "docker.io/library/redis" in response.content.decode()
+    response = client.get(mirror.url)  # a second tab, or a reload: the read cache
+    assert response.status_code == 200 and shown in text(response)
     assert calls(emulator) == []
+
+
+@for_each_kind(
+    "mirror, made",
+    repository=(
+        repo("acme", "nginx"),
+        [
+            "GET organization/acme/robots",
+            "GET repository/acme/nginx",
+            "GET repository/acme/nginx/logs",  # the history: see the repository page's costs
+            "GET repository/acme/nginx/logs",
+            "GET repository/acme/nginx/mirror",
+            "GET repository/acme/nginx/tag/",
+        ],
+    ),
+    organization=(
+        org("orgmirror"),
+        [
+            # The history: its 2 pages of 20. The day's entries fit in the first, and Quay's
+            # database log store gives the last page with entries a next page all the same (it
+            # may lead to older log tables): the second is asked for, and is empty.
+            "GET organization/orgmirror/logs",
+            "GET organization/orgmirror/logs",
+            "GET organization/orgmirror/mirror",
+            "GET organization/orgmirror/mirror/repositories",
+            "GET organization/orgmirror/robots",  # the settings form's robot list
+        ],
+    ),
+)
+def test_the_page_asks_quay_for_everything_it_shows_at_once(client_as, emulator, mirror, made):
+    client = client_as(mirror.admin)
+    clear_log(emulator)
+    assert client.get(mirror.url).status_code == 200
+    asked = [call for call in calls(emulator) if call != "GET registry/capabilities"]
+    assert sorted(asked) == sorted(made)
 
 
 @for_each_kind(

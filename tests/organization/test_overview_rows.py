@@ -9,21 +9,13 @@ from typing import Any
 
 import pytest
 
-from dashboard.mirrors.models import AuditEntry
+from tests.support.overview import org_rows
 from tests.support.pages import text_of
 from tests.support.received import calls, clear_log
 
 HX = {"HTTP_HX_REQUEST": "true"}
 pytestmark = pytest.mark.django_db
 ORG_CALL = re.compile(r"^GET organization/[^/]+/mirror$")
-
-
-def org_rows(html: str) -> dict[str, str]:
-    """The organization rows of an answer: org -> the row's text."""
-    found = re.findall(
-        r'(<tr id="org-row-[^"]+" data-org-status="([^"]+)" data-org="([^"]+)".*?</tr>)', html, re.S
-    )
-    return {org: f"{status}: {text_of(row)}" for row, status, org in found}
 
 
 def listing(client: Any, query: str = "") -> str:
@@ -95,74 +87,6 @@ def test_a_search_names_the_repositories_it_matched(client_as, emulator):
     html = listing(client_as("olivia"), "?q=alpha")
     assert 'href="/repo/orgmirror/alpha/"' in html
     assert "matches: orgmirror/alpha" in text_of(html)
-
-
-def test_a_press_from_a_row_answers_with_the_row(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response = client.post("/org/orgnew/mirror/sync-now/", {"view": "row"}, **HX)
-    html = response.content.decode()
-    assert html.lstrip().startswith("<tr")
-    assert org_rows(html)["orgnew"].startswith("active: ")
-    assert "Sync requested for the organization mirror of orgnew" in text_of(html)
-    assert 'id="org-refresh" hx-swap-oob="true"' in html  # the section's refresh restarts
-    assert calls(emulator) == [
-        "POST organization/orgnew/mirror/sync-now",
-        "GET organization/orgnew/mirror",
-    ]
-
-
-def test_a_cancel_from_a_row_costs_the_read_that_decides_it(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response = client.post("/org/orgmirror/mirror/cancel/", {"view": "row", "confirm": "yes"}, **HX)
-    assert "Cancel requested for the organization mirror of orgmirror" in text_of(
-        response.content.decode()
-    )
-    assert calls(emulator) == [
-        "GET organization/orgmirror/mirror",  # anything to cancel? (a fresh read)
-        "POST organization/orgmirror/mirror/sync-cancel",
-        "GET organization/orgmirror/mirror",  # the row from what the press did
-    ]
-
-
-def test_bulk_sync_now_and_cancel_work_on_organization_mirrors(client_as, emulator):
-    client = client_as("olivia")
-    response = client.post("/bulk/", {"action": "sync_now", "org": ["orgnew", "orgmirror"]}, **HX)
-    body = text_of(response.content.decode())
-    assert "Sync now: 1 of 2 done." in body
-    assert "the organization mirror of orgmirror : already syncing" in body
-    assert 'href="/org/orgnew/mirror/"' in response.content.decode()
-    rows = org_rows(response.content.decode())
-    assert rows["orgnew"].startswith("active: ")
-    confirm = client.post("/bulk/", {"action": "cancel", "org": ["orgmirror"]})
-    words = text_of(confirm.content.decode())
-    assert "the organization mirror of orgmirror" in words
-    assert "the next scheduled run syncs them all again" in words
-    done = client.post("/bulk/", {"action": "cancel", "org": ["orgmirror"], "confirm": "yes"}, **HX)
-    assert "Cancel: 1 of 1 done." in text_of(done.content.decode())
-    assert AuditEntry.objects.filter(
-        namespace="orgmirror", action="cancel", outcome="done"
-    ).exists()
-
-
-def test_bulk_cancel_does_not_send_a_cancel_with_nothing_to_cancel(client_as, emulator):
-    # orgnew never ran: Quay would take a cancel, report SUCCESS as if discovery had run and
-    # move its first run. The bulk press reads the config first and does not send it.
-    client = client_as("olivia")
-    clear_log(emulator)
-    done = client.post(
-        "/bulk/", {"action": "cancel", "org": ["orgnew", "orgmirror"], "confirm": "yes"}, **HX
-    )
-    body = text_of(done.content.decode())
-    assert "Cancel: 1 of 2 done." in body
-    assert "orgnew : nothing to cancel — Not sent to Quay, because nothing is queued" in body
-    sent = [call for call in calls(emulator) if call.startswith("POST")]
-    assert sent == ["POST organization/orgmirror/mirror/sync-cancel"]
-    stored = emulator.control("GET", "org-mirror/orgnew")
-    assert stored["sync_status"] == "NEVER_RUN"
-    entry = AuditEntry.objects.get(namespace="orgnew", action="cancel")
-    assert entry.outcome == "not_done"
 
 
 def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator):
@@ -249,18 +173,3 @@ def test_on_a_phone_a_rows_counts_are_said_once(db):
     narrow = html.split('class="show-narrow"', 1)[1].split("</small>", 1)[0]
     assert row.counts_words not in narrow
     assert text_of(html).count(row.counts_words) == 2  # the status detail and the wide column
-
-
-def test_a_cancel_from_the_page_costs_four_calls(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    client.post("/org/orgstuck/mirror/cancel/", {"confirm": "yes"}, **HX)
-    made = calls(emulator)
-    assert made[:2] == [
-        "GET organization/orgstuck/mirror",  # anything to cancel? (a fresh read)
-        "POST organization/orgstuck/mirror/sync-cancel",
-    ]
-    assert sorted(made[2:]) == [
-        "GET organization/orgstuck/mirror",  # the status the answer shows
-        "GET organization/orgstuck/mirror/repositories",
-    ]

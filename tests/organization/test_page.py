@@ -11,7 +11,6 @@ import pytest
 from dashboard.mirrors.models import AuditEntry
 from tests.support.org_api import create, org_api
 from tests.support.pages import text_of
-from tests.support.received import calls, clear_log
 
 HX = {"HTTP_HX_REQUEST": "true"}
 pytestmark = pytest.mark.django_db
@@ -93,18 +92,6 @@ def test_the_table_pages_by_twenty(client_as, emulator):
     assert "Next →" not in last and "← Previous" in last
 
 
-def test_a_poll_is_the_live_part_only_and_asks_quay(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response = client.get("/org/orgmirror/mirror/?poll=1", **HX)
-    html = response.content.decode()
-    assert "<html" not in html and 'id="org-live"' in html
-    assert sorted(calls(emulator)) == [
-        "GET organization/orgmirror/mirror",
-        "GET organization/orgmirror/mirror/repositories",
-    ]
-
-
 def test_a_poll_after_the_sync_ended_stops_polling(client_as, emulator):
     client = client_as("olivia")
     emulator.advance(300)
@@ -112,54 +99,6 @@ def test_a_poll_after_the_sync_ended_stops_polling(client_as, emulator):
     live = re.search(r'<div id="org-live"[^>]*>', html).group(0)
     assert "data-poll-seconds" not in live
     assert "Failed 1 of 6 repositories failed the last sync" in text_of(html)
-
-
-def test_sync_now_from_the_page_says_what_happens_and_is_audited(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response = client.post("/org/orgnew/mirror/sync-now/", **HX)
-    body = text_of(response.content.decode())
-    assert "Sync requested for the organization mirror of orgnew" in body
-    # The answer stays above the live part while it refreshes: it says when it was pressed.
-    assert re.search(r"\(pressed at \d\d:\d\d:\d\d UTC; the status below goes on", body)
-    assert "Queued discovery waits for the worker's next pass" in body
-    # The press and its read (which the answer shows), and the discovered repositories.
-    assert calls(emulator) == [
-        "POST organization/orgnew/mirror/sync-now",
-        "GET organization/orgnew/mirror",
-        "GET organization/orgnew/mirror/repositories",
-    ]
-    entry = AuditEntry.objects.get(namespace="orgnew", repository="")
-    assert (entry.action, entry.outcome, entry.username) == ("sync_now", "done", "olivia")
-
-
-def test_a_press_quay_applied_but_answered_too_late_says_what_the_status_shows(
-    client_as, emulator, settings, no_read_cache
-):
-    # Quay queued the sync, then held its answer past the dashboard's timeout: the press is
-    # read back, said as it stands, and audited as unknown (never as failed).
-    settings.QUAY_TIMEOUT = 0.5
-    emulator.configure(delay_after_write={"/api/v1/organization/orgnew/mirror/sync-now": 2})
-    try:
-        body = text_of(client_as("olivia").post("/org/orgnew/mirror/sync-now/", **HX))
-    finally:
-        emulator.configure(delay_after_write={})
-    assert "Quay did not answer within 0.5 s; the organization mirror of orgnew is now" in body
-    assert "so a sync is under way" in body
-    assert "Look again in a moment" not in body
-    entry = AuditEntry.objects.get(namespace="orgnew", repository="")
-    assert (entry.action, entry.outcome) == ("sync_now", "unknown")
-
-
-def test_sync_now_refused_by_quay_gives_its_reason_and_the_status(client_as, emulator):
-    client = client_as("olivia")
-    response = client.post("/org/orgmirror/mirror/sync-now/")
-    assert response.status_code == 302
-    page = text_of(client.get(response["Location"]))
-    assert "Quay refused a new sync of the organization mirror of orgmirror" in page
-    assert "Cannot trigger sync: repositories are still syncing" in page
-    entry = AuditEntry.objects.get(namespace="orgmirror")
-    assert entry.outcome == "not_done"
 
 
 def test_cancel_is_off_with_nothing_to_cancel_and_says_why(client_as, emulator):
@@ -172,25 +111,6 @@ def test_cancel_is_off_with_nothing_to_cancel_and_says_why(client_as, emulator):
     html = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
     button = re.search(r'<button[^>]*id="org-cancel"[^>]*>', html).group(0)
     assert "disabled" not in button
-
-
-def test_cancel_asks_first_without_javascript_and_says_schedules_continue(
-    client_as, emulator, no_read_cache
-):
-    client = client_as("olivia")
-    confirm = text_of(client.get("/org/orgmirror/mirror/cancel/"))
-    assert "Cancel the sync of the organization mirror of orgmirror?" in confirm
-    assert "the next scheduled run syncs them all again" in confirm
-    done = client.post("/org/orgmirror/mirror/cancel/", {"confirm": "yes"}, **HX)
-    body = text_of(done.content.decode())
-    assert "Cancel requested for the organization mirror of orgmirror" in body
-    assert "Cancelling cancel requested" in body
-    emulator.advance(3)
-    after = text_of(client.get("/org/orgmirror/mirror/"))
-    assert (
-        "Cancelled the last sync was cancelled (5 cancelled · 1 skipped); scheduled syncs go on"
-        in after
-    )
 
 
 def test_verify_shows_quays_words(client_as, emulator):
@@ -295,19 +215,3 @@ def test_a_read_only_superuser_reads_the_page_without_its_controls(client_as, em
     olivia = client_as("olivia").get("/org/orgmirror/mirror/").content.decode()
     for control in ("sync-now/", "cancel/", "verify/", "delete/", "settings/"):
         assert f"/org/orgmirror/mirror/{control}" in olivia, control
-
-
-def test_the_page_costs_five_calls_the_robots_and_the_history_at_once(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    assert client.get("/org/orgmirror/mirror/").status_code == 200
-    assert sorted(calls(emulator)) == [
-        # The history: its 2 pages of 20. The day's entries fit in the first, and Quay's
-        # database log store gives the last page with entries a next page all the same (it
-        # may lead to older log tables): the second is asked for, and is empty.
-        "GET organization/orgmirror/logs",
-        "GET organization/orgmirror/logs",
-        "GET organization/orgmirror/mirror",
-        "GET organization/orgmirror/mirror/repositories",
-        "GET organization/orgmirror/robots",  # the settings form's robot list
-    ]

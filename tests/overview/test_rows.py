@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from dashboard.mirrors.models import AuditEntry
 from tests.support.overview import page, row_html, rows_of
 
 pytestmark = pytest.mark.django_db
@@ -78,113 +77,7 @@ def test_cancel_asks_for_confirmation_saying_what_it_does(client_as):
         assert "paused until someone presses Sync now" in found.group(1)
 
 
-def test_sync_now_from_a_row_answers_the_row_with_the_outcome(client_as, emulator):
-    client = client_as("alice")
-    response = client.post("/repo/acme/redis/sync-now/", {"view": "row"}, **HX)
-    html = response.content.decode()
-    assert html.lstrip().startswith("<tr")
-    assert rows_of(html) == {"acme/redis": "active"}  # queued
-    assert _watched(html)
-    assert "Sync requested" in html
-    # The tab's refresh starts again (out of band): the row is active now.
-    assert re.search(r'<template><div id="refresh"[^>]*hx-swap-oob="true"[^>]*hx-post=', html)
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
-
-
-def test_sync_now_on_a_syncing_row_says_already_syncing_in_the_row(client_as):
-    client = client_as("alice")
-    html = client.post("/repo/acme/alpine/sync-now/", {"view": "row"}, **HX).content.decode()
-    assert "Already syncing" in html and rows_of(html) == {"acme/alpine": "active"}
-
-
 # -- bulk ------------------------------------------------------------------------------------
-
-
-def test_bulk_sync_now_gives_a_result_per_row(client_as, emulator):
-    client = client_as("alice")
-    response = client.post(
-        "/bulk/",
-        {"action": "sync_now", "repo": ["acme/redis", "acme/alpine", "acme/node"]},
-        **HX,
-    )
-    assert response.status_code == 200
-    html = response.content.decode()
-    found = re.findall(r'<li class="outcome outcome-([a-z_]+)"><a href="/repo/([^"]+)/"', html)
-    assert {repo: outcome for outcome, repo in found} == {
-        "acme/redis": "done",
-        "acme/alpine": "already_syncing",
-        "acme/node": "no_config",
-    }
-    assert "1 of 3 done" in html
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
-    # the affected rows come back out-of-band, with their new status
-    oob = r'<template>\s*<tr id="row-acme_2fredis" data-status="active"[^>]*hx-swap-oob="true"'
-    assert re.search(oob, html)
-    assert AuditEntry.objects.filter(action="sync_now").count() == 3
-
-
-def test_bulk_cancel_never_all_or_nothing(client_as, emulator):
-    client = client_as("alice")
-    html = client.post(
-        "/bulk/", {"action": "cancel", "repo": ["acme/alpine", "acme/redis"]}, **HX
-    ).content.decode()
-    assert "outcome-done" in html and "outcome-nothing_to_cancel" in html
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
-
-
-def test_bulk_without_rights_says_no_rights_per_row(client_as, emulator):
-    client = client_as("carol")
-    html = client.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]}, **HX)
-    assert "outcome-no_rights" in html.content.decode()
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
-
-
-def test_bulk_runs_the_actions_in_parallel(client_as, emulator, monkeypatch):
-    """Two presses meet at a barrier: one after the other, the first would wait in vain."""
-    import threading
-
-    from dashboard.quay.client import QuayClient
-
-    client = client_as("alice")
-    barrier = threading.Barrier(2, timeout=30)
-    real = QuayClient.sync_now
-
-    def sync_now(self, namespace, name):
-        barrier.wait()  # raises BrokenBarrierError unless the other press runs alongside
-        return real(self, namespace, name)
-
-    monkeypatch.setattr(QuayClient, "sync_now", sync_now)
-    html = client.post(
-        "/bulk/", {"action": "sync_now", "repo": ["acme/redis", "acme/nginx"]}, **HX
-    ).content.decode()
-    assert "2 of 2 done" in html
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
-    assert emulator.mirror("acme", "nginx")["sync_status"] == "SYNC_NOW"
-
-
-def test_bulk_without_htmx_goes_back_to_the_overview_with_the_results(client_as):
-    response = client_as("alice").post(
-        "/bulk/", {"action": "sync_now", "repo": ["acme/redis"]}, follow=True
-    )
-    assert response.redirect_chain == [("/", 302)]  # no next: the overview
-    html = response.content.decode()
-    assert "<html" in html and "outcome-done" in html and "Sync now: 1 of 1 done." in html
-
-
-def test_bulk_with_nothing_selected_says_so(client_as):
-    response = client_as("alice").post("/bulk/", {"action": "sync_now"}, follow=True)
-    assert response.redirect_chain == [("/", 302)]
-    assert "Select at least one repository" in response.content.decode()
-
-
-def test_bulk_needs_csrf(client_as, emulator):
-    from django.test import Client
-
-    strict = Client(enforce_csrf_checks=True)
-    strict.cookies = client_as("alice").cookies
-    response = strict.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis"]})
-    assert response.status_code == 403
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
 
 
 # -- last result, read from the log once the row is in view ----------------------------------
@@ -250,33 +143,3 @@ def test_a_read_only_row_shows_the_retries_health_reports(client_as):
     assert '<td class="hide-narrow">1 of 3 left</td>' in traefik
     assert "1 of 3 retries left" in traefik
     assert "3 of 3" not in traefik
-
-
-def test_bulk_cancel_without_javascript_asks_on_a_page_first(client_as, emulator):
-    client = client_as("alice")
-    selected = {"action": "cancel", "repo": ["acme/alpine", "acme/redis"], "next": "/?ns=acme"}
-    response = client.post("/bulk/", selected)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Cancel the syncs of 2 repositories?" in html
-    assert "<code>acme/alpine</code>" in html and "<code>acme/redis</code>" in html
-    assert "scheduled syncs stay paused until someone presses Sync now" in html
-    assert '<input type="hidden" name="confirm" value="yes">' in html
-    assert '<a href="/?ns=acme" role="button"' in html  # keep them running: back
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"  # nothing yet
-    assert not [e for e in emulator.requests_log() if e["path"].endswith("/sync-cancel")]
-    done = client.post("/bulk/", {**selected, "confirm": "yes"}, follow=True)
-    assert done.redirect_chain == [("/?ns=acme", 302)]  # back, the results at the top
-    assert "outcome-done" in done.content.decode()
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
-
-
-def test_a_401_mid_bulk_keeps_the_audit_of_the_presses_that_reached_quay(client_as, emulator):
-    client = client_as("alice")
-    emulator.configure(fail={"/api/v1/repository/acme/redis/mirror/sync-now": 401})
-    response = client.post("/bulk/", {"action": "sync_now", "repo": ["acme/redis", "acme/nginx"]})
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")  # signed in again
-    assert emulator.mirror("acme", "nginx")["sync_status"] == "SYNC_NOW"
-    entries = AuditEntry.objects.filter(action="sync_now")
-    assert [(e.namespace, e.repository, e.ok) for e in entries] == [("acme", "nginx", True)]

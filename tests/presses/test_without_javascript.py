@@ -10,7 +10,9 @@ from html import unescape
 
 import pytest
 
+from tests.support.kinds import for_each_kind, org, repo
 from tests.support.overview import row_html
+from tests.support.pages import text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,63 +29,88 @@ def _hidden_next(form_html: str) -> str | None:
     return unescape(found.group(1)) if found else None
 
 
-def test_the_row_buttons_of_the_whole_page_say_where_to_come_back(client_as):
-    client = client_as("alice")
-    html = client.get(FILTERED).content.decode()
-    etcd = row_html(html, "acme/etcd")
-    sync_form = etcd.split('action="/repo/acme/etcd/sync-now/"', 1)[1].split("</form>", 1)[0]
-    assert _hidden_next(sync_form) == FILTERED
-    html = client.get(WHOLE).content.decode()
-    busybox = row_html(html, "acme/busybox")  # queued: Cancel is offered
+@for_each_kind(
+    "mirror, shown_on, press",
+    repository=(repo("acme", "etcd"), FILTERED, "sync-now"),
+    organization=(org("orgnew"), WHOLE, "sync-now"),
+)
+def test_the_row_buttons_of_the_whole_page_say_where_to_come_back(
+    client_as, emulator, mirror, shown_on, press
+):
+    html = text(client_as(mirror.admin).get(shown_on))
+    form = html.split(f'action="{mirror.path(press)}"', 1)[1].split("</form>", 1)[0]
+    assert 'name="view" value="row"' in form
+    assert _hidden_next(form) == shown_on
+
+
+def test_a_queued_rows_cancel_says_where_to_come_back(alice, emulator):
+    busybox = row_html(text(alice.get(WHOLE)), "acme/busybox")  # queued: Cancel is offered
     cancel_form = busybox.split('action="/repo/acme/busybox/cancel/"', 1)[1].split("</form>")[0]
     assert _hidden_next(cancel_form) == WHOLE
 
 
+@for_each_kind("mirror", repository=repo("acme", "redis"), organization=org("orgnew"))
 def test_sync_now_from_a_row_goes_back_to_the_page_it_was_pressed_on_and_says_so(
-    client_as, emulator
+    client_as, emulator, mirror
 ):
-    client = client_as("alice")
+    client = client_as(mirror.admin)
     client.get(WHOLE)  # the sign-in's own message is shown (and gone)
-    response = client.post("/repo/acme/redis/sync-now/", {"view": "row", "next": FILTERED})
+    response = client.post(mirror.path("sync-now"), {"view": "row", "next": FILTERED})
     assert response.status_code == 302
     assert response["Location"] == FILTERED
-    assert emulator.mirror("acme", "redis")["sync_status"] == "SYNC_NOW"
-    html = client.get(response["Location"]).content.decode()
-    assert "Sync requested for acme/redis" in _messages(html)
+    assert mirror.stored(emulator)["sync_status"] == "SYNC_NOW"
+    html = text(client.get(response["Location"]))
+    assert f"Sync requested for {mirror.called}" in _messages(html)
 
 
-def test_a_row_press_goes_back_only_to_a_page_of_this_site(client_as):
-    client = client_as("alice")
+@for_each_kind("mirror", repository=repo("acme", "redis"), organization=org("orgnew"))
+def test_a_row_press_goes_back_to_the_overview_unless_to_a_page_of_this_site(
+    client_as, emulator, mirror
+):
+    client = client_as(mirror.admin)
     for elsewhere in (
+        None,  # no page to go back to: the overview
         "https://evil.example/",
         "//evil.example/",
         "/\\evil.example/",
         "javascript:alert(1)",
     ):
-        response = client.post("/repo/acme/redis/sync-now/", {"view": "row", "next": elsewhere})
-        assert response.status_code == 302
-        assert response["Location"] == "/", elsewhere
+        for press, data in (("sync-now", {}), ("cancel", {"confirm": "yes"})):
+            sent = {"view": "row", **({"next": elsewhere} if elsewhere else {}), **data}
+            response = client.post(mirror.path(press), sent)
+            assert response.status_code == 302
+            assert response["Location"] == "/", (press, elsewhere)
 
 
-def test_cancel_from_a_row_asks_on_a_page_then_goes_back_with_its_answer(client_as, emulator):
-    client = client_as("alice")
+@for_each_kind(
+    "mirror, done",
+    repository=(repo("acme", "alpine"), "Sync of acme/alpine cancelled"),
+    organization=(org("orgmirror"), "Cancel requested for the organization mirror of orgmirror"),
+)
+def test_cancel_from_a_row_asks_on_a_page_then_goes_back_with_its_answer(
+    client_as, emulator, mirror, done
+):
+    client = client_as(mirror.admin)
     client.get(WHOLE)
-    confirm = client.post("/repo/acme/alpine/cancel/", {"view": "row", "next": FILTERED})
-    assert confirm.status_code == 200
-    html = confirm.content.decode()
-    assert "Cancel the sync of acme/alpine?" in html
-    form = html.split('action="/repo/acme/alpine/cancel/"', 1)[1].split("</form>", 1)[0]
-    assert _hidden_next(form) == FILTERED
-    keep = re.search(r'<a href="([^"]*)" role="button"[^>]*>Keep it running', html)
-    assert keep and unescape(keep.group(1)) == FILTERED
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"
+    before = mirror.stored(emulator)["sync_status"]
+    for back, sent in (("/", {}), (FILTERED, {"next": FILTERED})):
+        confirm = client.post(mirror.path("cancel"), {"view": "row", **sent})
+        assert confirm.status_code == 200
+        html = text(confirm)
+        assert f"Cancel the sync of {mirror.called}?" in text_of(html)
+        form = html.split(f'action="{mirror.path("cancel")}"', 1)[1].split("</form>", 1)[0]
+        assert '<input type="hidden" name="view" value="row">' in form
+        assert _hidden_next(form) == back
+        keep = re.search(r'<a href="([^"]*)" role="button"[^>]*>Keep it running', html)
+        assert keep and unescape(keep.group(1)) == back  # "Keep it running" goes back there
+    assert mirror.stored(emulator)["sync_status"] == before
 
-    done = client.post(
-        "/repo/acme/alpine/cancel/", {"view": "row", "confirm": "yes", "next": FILTERED}
+    response = client.post(
+        mirror.path("cancel"), {"view": "row", "confirm": "yes", "next": FILTERED}
     )
-    assert done.status_code == 302 and done["Location"] == FILTERED
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
-    assert "Sync of acme/alpine cancelled" in _messages(client.get(FILTERED).content.decode())
+    assert response.status_code == 302 and response["Location"] == FILTERED
+    assert mirror.stored(emulator)["sync_status"] == "CANCEL"
+    assert done in _messages(text(client.get(FILTERED)))
 
 
 def test_bulk_goes_back_to_the_page_it_was_sent_from_with_the_results(client_as, emulator):
@@ -138,29 +165,3 @@ def test_the_first_paint_keeps_a_message_for_a_browser_without_javascript(client
     assert 'http-equiv="refresh"' not in html
     assert 'href="?details=all"' in html
     assert 'http-equiv="refresh"' in client.get("/").content.decode()  # nothing to say now
-
-
-def test_an_organization_row_press_goes_back_to_the_page_it_was_pressed_on(client_as, emulator):
-    client = client_as("olivia")
-    html = client.get(WHOLE).content.decode()
-    form = html.split('action="/org/orgnew/mirror/sync-now/"', 1)[1].split("</form>", 1)[0]
-    assert 'name="view" value="row"' in form and _hidden_next(form) == WHOLE
-    response = client.post("/org/orgnew/mirror/sync-now/", {"view": "row", "next": FILTERED})
-    assert response.status_code == 302 and response["Location"] == FILTERED
-    messages = _messages(client.get(FILTERED).content.decode())
-    assert "Sync requested for the organization mirror of orgnew" in messages
-    # Cancel asks on a page first, which goes back there too (and only to this site).
-    confirm = client.post("/org/orgnew/mirror/cancel/", {"view": "row", "next": FILTERED})
-    page = confirm.content.decode()
-    form = page.split('action="/org/orgnew/mirror/cancel/"', 1)[1].split("</form>", 1)[0]
-    assert _hidden_next(form) == FILTERED
-    keep = re.search(r'<a href="([^"]*)" role="button"[^>]*>Keep it running', page)
-    assert keep and unescape(keep.group(1)) == FILTERED
-    done = client.post(
-        "/org/orgnew/mirror/cancel/",
-        {"view": "row", "confirm": "yes", "next": "https://evil.example/"},
-    )
-    assert done.status_code == 302 and done["Location"] == "/"
-    assert "Cancel requested for the organization mirror of orgnew" in _messages(
-        client.get("/").content.decode()
-    )

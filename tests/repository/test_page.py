@@ -143,19 +143,6 @@ def test_the_robot_list_is_a_select_of_the_namespace_robots(alice, emulator):
     assert "globex+mirror" not in body
 
 
-def test_the_page_asks_quay_for_everything_it_shows(alice, emulator):
-    emulator.control("DELETE", "requests")
-    page(alice, "acme", "nginx")
-    asked = {(r["method"], r["path"]) for r in emulator.requests_log()}
-    assert {
-        ("GET", "/api/v1/repository/acme/nginx"),
-        ("GET", "/api/v1/repository/acme/nginx/mirror"),
-        ("GET", "/api/v1/repository/acme/nginx/logs"),
-        ("GET", "/api/v1/repository/acme/nginx/tag/"),
-        ("GET", "/api/v1/organization/acme/robots"),
-    } <= asked
-
-
 def test_the_page_calls_run_at_the_same_time(db):
     """Each fake call waits until all five are in flight: run one after another, they would
     break the barrier (its timeout) instead of meeting there."""

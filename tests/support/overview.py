@@ -16,6 +16,8 @@ from datetime import datetime
 from html import unescape
 from typing import Any
 
+from tests.support.pages import text_of
+
 HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
 ROW = re.compile(r'<tr id="(row-[^"]*)"[\s\S]*?</tr>')
 OOB = re.compile(
@@ -210,6 +212,22 @@ def row_html(html: str, full_name: str) -> str:
         if f"{match.group(2)}/{match.group(3)}" == full_name:
             return match.group(0)
     raise AssertionError(f"no row for {full_name}")
+
+
+def org_rows(html: str) -> dict[str, str]:
+    """The organization mirrors' rows of an answer: org -> "status: the row's words"."""
+    found = re.findall(
+        r'(<tr id="org-row-[^"]+" data-org-status="([^"]+)" data-org="([^"]+)".*?</tr>)', html, re.S
+    )
+    return {org: f"{status}: {text_of(row)}" for row, status, org in found}
+
+
+def row_status(html: str, full_name: str) -> str:
+    """The status key of a row of either kind: a repository's (``acme/nginx``) or an
+    organization mirror's (``orgnew``)."""
+    if "/" in full_name:
+        return rows_of(html)[full_name]
+    return org_rows(html)[full_name].split(":", 1)[0]
 
 
 def count_of(html: str, key: str) -> int:
