@@ -7,29 +7,41 @@ import json
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
-from tests.support.forms import form_data, page, save
+from tests.support.forms import form_data, page, post_form, save
+from tests.support.kinds import for_each_kind, org, repo
 from tests.support.pages import text
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_password_change_is_recorded_without_the_password(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "flaky"))
+@for_each_kind(
+    "mirror, interval_was",
+    repository=(repo("acme", "flaky"), 3600),  # credentials stored in the seed
+    organization=(org("orgnew"), 6 * 3600),
+)
+def test_a_password_change_is_recorded_without_the_password(
+    client_as, emulator, mirror, interval_was
+):
+    if mirror.kind == "organization":  # credentials stored first, in Quay
+        mirror.change_in_quay(
+            emulator, external_registry_username="svc", external_registry_password="old"
+        )
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     data.update(external_registry_password="hunter2-secret", sync_interval_value="3")
-    save(alice, "acme", "flaky", data)
+    post_form(client, mirror.settings_url, data)
 
-    entry = AuditEntry.objects.get(repository="flaky")
-    assert entry.username == "alice"
+    entry = mirror.audit().get()
+    assert entry.username == mirror.admin
     assert entry.action == "update"
     assert entry.changes["external_registry_password"] == {
         "from": None,
         "to": "changed",
         "applied": True,
     }
-    assert entry.changes["sync_interval"] == {"from": 3600, "to": 10800, "applied": True}
+    assert entry.changes["sync_interval"] == {"from": interval_was, "to": 10800, "applied": True}
     assert "hunter2-secret" not in json.dumps(entry.changes) + entry.message
-    audit_page = text(alice.get("/audit/"))
+    audit_page = text(client.get("/audit/"))
     assert "password changed" in audit_page
     assert "hunter2-secret" not in audit_page
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
+from tests.support.forms import post_form, setup_data
 from tests.support.kinds import for_each_kind, org, repo
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,12 @@ def test_a_save_posted_to_a_repository_quay_does_not_show_writes_nothing(client_
     carol.post("/repo/initech/no-such-repo/settings/", {"external_reference": "evil.example/x"})
     assert not AuditEntry.objects.exists()
     assert emulator.mirror("initech", "grafana")["external_reference"] != "evil.example/x"
+
+
+def test_a_set_up_posted_to_an_organization_quay_does_not_show_writes_nothing(client_as, emulator):
+    data = setup_data(client_as("olivia"))  # the form as olivia, an admin, sees it
+    carol = client_as("carol")  # no member of orgempty: Quay answers her 403
+    response = post_form(carol, "/org/orgempty/mirror/settings/", data)
+    assert response.status_code in (200, 302)
+    assert not AuditEntry.objects.exists()
+    assert emulator.api("GET", "organization/orgempty/mirror", user="olivia").status_code == 404

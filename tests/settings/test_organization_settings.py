@@ -4,12 +4,9 @@ read back and said, and every save is in the audit trail."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from dashboard.mirrors.models import AuditEntry
-from tests.support.forms import change, form_data, post_form, setup_data
+from tests.support.forms import change, form_data, post_form
 from tests.support.org_api import config as quay_config
 from tests.support.org_api import org_api
 from tests.support.pages import text_of
@@ -55,34 +52,6 @@ def test_a_tls_change_keeps_the_proxies(client_as, emulator):
     assert stored["proxy"]["https_proxy"] == "http://proxy:3128"
 
 
-def test_set_up_from_an_empty_organization(client_as, emulator):
-    client = client_as("olivia")
-    clear_log(emulator)
-    response = post_form(client, "/org/orgempty/mirror/settings/", setup_data(client))
-    assert response.status_code == 302
-    ((method, body),) = writes(emulator, "orgempty")
-    assert method == "POST"
-    assert body["external_namespace"] == "upstreamorg"
-    assert body["repository_filters"] == ["alpha", "beta"]
-    assert body["robot_username"] == "orgempty+mirror"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z", body["sync_start_date"])
-    assert "external_registry_password" not in body
-    page = client.get(response["Location"])
-    assert "Organization mirror of orgempty set up." in text_of(page)
-    assert "organization mirror of https://quay.example.com/upstreamorg" in text_of(page)
-    assert AuditEntry.objects.get(namespace="orgempty", action="create").outcome == "done"
-
-
-def test_set_up_refused_by_quay_says_why_at_the_field(client_as, emulator):
-    client = client_as("olivia")
-    data = setup_data(client, external_registry_url="https://no-such-host.invalid")
-    response = post_form(client, "/org/orgempty/mirror/settings/", data)
-    assert response.status_code == 200
-    assert "Quay refused this: Cannot resolve hostname 'no-such-host.invalid'" in text_of(response)
-    assert AuditEntry.objects.get(namespace="orgempty", action="create").outcome == "refused"
-    assert org_api(emulator, "GET", "orgempty").status_code == 404
-
-
 def test_the_filter_preview_uses_the_discovered_names(client_as, emulator):
     client = client_as("olivia")
     page = text_of(client.get("/org/orgmirror/mirror/"))
@@ -113,12 +82,3 @@ def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):
     response, _ = change(client, "/org/orgnew/mirror/", repository_filters=["api", "my repo"])
     assert "cannot contain spaces: repository names never do" in text_of(response)
     assert writes(emulator, "orgnew") == []
-
-
-def test_a_set_up_posted_by_someone_quay_refuses_writes_no_audit_entry(client_as, emulator):
-    data = setup_data(client_as("olivia"))  # the form as olivia, an admin, sees it
-    carol = client_as("carol")  # no member of orgempty: Quay answers her 403
-    response = post_form(carol, "/org/orgempty/mirror/settings/", data)
-    assert response.status_code in (200, 302)
-    assert not AuditEntry.objects.exists()
-    assert org_api(emulator, "GET", "orgempty").status_code == 404

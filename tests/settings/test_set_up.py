@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dashboard.mirrors.models import AuditEntry
 from dashboard.quay.dates import parse_quay_datetime
-from tests.support.forms import form_data, page, save
-from tests.support.pages import text
+from tests.support.forms import form_data, page, post_form, save
+from tests.support.kinds import for_each_kind, org, repo
+from tests.support.pages import text, text_of
 from tests.support.received import clear_log, mirror_posts
 
 pytestmark = pytest.mark.django_db
@@ -33,30 +35,119 @@ def test_a_mirror_repo_without_config_offers_the_create_form_with_defaults(clien
     assert '<option value="acme+ci"' in body and '<option value="acme+mirror" selected' in body
 
 
-def test_creating_with_the_defaults_stores_them_in_quay(client_as, emulator):
-    alice = client_as("alice")
-    data = form_data(page(alice, "acme", "node"))
-    data.update(external_reference="docker.io/library/node", root_rule=["22*", "lts", ""])
+#: Each kind's set-up: the mirror without config, the form filled in (a repository's from its
+#: create form; an organization's: setup_data), what Quay is sent and then stores, what the
+#: page says, and a value the audit entry records.
+SET_UP = for_each_kind(
+    "mirror, filled_in, sent, starts_in, said, audited",
+    repository=(
+        repo("acme", "node"),  # MIRROR state, no config
+        {"external_reference": "docker.io/library/node", "root_rule": ["22*", "lts", ""]},
+        {
+            "external_reference": "docker.io/library/node",
+            "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["22*", "lts"]},
+            "robot_username": "acme+mirror",
+            "sync_interval": 86400,
+            "skopeo_timeout_interval": 300,
+            "is_enabled": True,
+        },
+        timedelta(0),  # now: the first sync right away
+        ["Mirror created: docker.io/library/node, tags 22*, lts, every 1 day"],
+        ("external_reference", "docker.io/library/node"),
+    ),
+    organization=(
+        org("orgempty"),  # empty, no organization mirror yet
+        {
+            "external_registry_type": "quay",
+            "external_registry_url": "https://quay.example.com",
+            "external_namespace": "upstreamorg",
+            "repository_filters": ["alpha", "beta", ""],  # the editor's rows, a spare one
+        },
+        {
+            "external_namespace": "upstreamorg",
+            "repository_filters": ["alpha", "beta"],
+            "robot_username": "orgempty+mirror",
+            "sync_interval": 86400,
+            "skopeo_timeout": 300,
+            "is_enabled": True,
+        },
+        timedelta(minutes=5),  # five minutes from now
+        [
+            "Organization mirror of orgempty set up.",
+            "organization mirror of https://quay.example.com/upstreamorg",
+        ],
+        ("external_namespace", "upstreamorg"),
+    ),
+)
+
+
+@SET_UP
+def test_setting_up_with_the_defaults_stores_them_in_quay_and_is_audited(
+    client_as, emulator, mirror, filled_in, sent, starts_in, said, audited
+):
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), **filled_in}
     clear_log(emulator)
 
-    response = save(alice, "acme", "node", data, follow=True)
+    response = post_form(client, mirror.settings_url, data)
 
-    (posted,) = mirror_posts(emulator, "acme", "node")
-    assert posted["external_registry_config"]["verify_tls"] is True
-    stored = emulator.mirror("acme", "node")
-    assert stored["configured"] is True
-    assert stored["external_reference"] == "docker.io/library/node"
-    assert stored["root_rule"]["rule_value"] == ["22*", "lts"]
-    assert stored["sync_interval"] == 86400
-    assert stored["skopeo_timeout_interval"] == 300
-    assert stored["is_enabled"] is True
-    assert stored["robot_username"] == "acme+mirror"
+    assert response.status_code == 302
+    ((method, body),) = mirror.writes(emulator)
+    assert method == "POST"
+    for field, value in sent.items():
+        assert body[field] == value, field
+    assert body["external_registry_config"]["verify_tls"] is True
+    assert not body.get("external_registry_password")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00Z", body["sync_start_date"])
+    stored = mirror.in_quay(emulator)
+    for field, value in sent.items():
+        assert stored[field] == value, field
     start = parse_quay_datetime(stored["sync_start_date"])
-    assert abs(start - datetime.now(UTC)) < timedelta(minutes=2)
-    assert "Mirror created: docker.io/library/node, tags 22*, lts, every 1 day" in text(response)
-    entry = AuditEntry.objects.get(repository="node")
-    assert entry.action == "create" and entry.ok
-    assert entry.changes["external_reference"]["to"] == "docker.io/library/node"
+    assert abs(start - datetime.now(UTC) - starts_in) < timedelta(minutes=2)
+    page = text_of(client.get(response["Location"]))
+    for words in said:
+        assert words in page
+    entry = mirror.audit(action="create").get()
+    assert entry.ok and entry.outcome == "done"
+    field, value = audited
+    assert entry.changes[field]["to"] == value
+    # Empty values are left out of the audit entry.
+    assert "external_registry_username" not in entry.changes
+    assert "http_proxy" not in entry.changes
+
+
+@for_each_kind(
+    "mirror, filled_in, field, refused",
+    repository=(
+        repo("acme", "node"),
+        {"external_reference": "10.1.2.3/library/node", "root_rule": ["22*"]},
+        "external_reference",
+        "Quay refused this: This Quay does not allow mirroring from 10.1.2.3",
+    ),
+    organization=(
+        org("orgempty"),
+        {
+            "external_registry_type": "quay",
+            "external_registry_url": "https://no-such-host.invalid",
+            "external_namespace": "upstreamorg",
+        },
+        "external_registry_url",
+        "Quay refused this: Cannot resolve hostname 'no-such-host.invalid'",
+    ),
+)
+def test_a_set_up_refused_by_quay_says_why_at_the_field_and_is_audited_as_refused(
+    client_as, emulator, mirror, filled_in, field, refused
+):
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), **filled_in}
+
+    response = post_form(client, mirror.settings_url, data)
+
+    assert response.status_code == 200
+    assert refused in text_of(response)
+    assert refused in " ".join(response.context["form"].errors[field])
+    assert mirror.audit(action="create").get().outcome == "refused"
+    assert emulator.api("GET", mirror.api, user=mirror.admin).status_code == 404  # still none
 
 
 def test_create_refuses_a_robot_that_is_not_among_the_namespace_robots(client_as, emulator):
@@ -145,18 +236,6 @@ def test_a_switch_quay_refuses_is_a_message(client_as, emulator):
     assert response.status_code == 200
     assert "was not switched to mirror state" in text(response)
     assert emulator.mirror("acme", "app")["state"] == "NORMAL"
-
-
-def test_the_audit_of_a_create_leaves_out_empty_values(alice, emulator):
-    data = form_data(page(alice, "acme", "node"))
-    data.update(external_reference="docker.io/library/node", root_rule=["22*"])
-
-    save(alice, "acme", "node", data)
-
-    entry = AuditEntry.objects.get(repository="node", action="create")
-    assert "external_registry_username" not in entry.changes
-    assert "http_proxy" not in entry.changes
-    assert entry.changes["external_reference"]["to"] == "docker.io/library/node"
 
 
 def test_a_typed_robot_name_must_look_like_a_robot(client_as, emulator):
