@@ -8,7 +8,7 @@ Reusable fixtures for every browser test module:
 * ``signed_in_page(user="alice", path="/")`` -- a Playwright page signed in by pasting the
   user's demo token on the sign-in page, opened at ``path``;
 * ``screenshot(page, name)`` -- a full-page PNG in ``test-results/screenshots/``;
-* ``status_polls(page)`` -- a live list of the status-panel polls the page has made;
+* ``status_polls(page)`` -- a live list of the live status's polls the page has made;
 * ``assert_no_sideways_scroll(page)`` (a function in ``tests/support/browser.py``) -- nothing on
   the page sticks out of its window (e.g. a phone's, ``PHONE``), naming what does when
   something does.
@@ -132,13 +132,14 @@ def screenshot(screenshots_dir: Path) -> Callable[[Page, str], Path]:
 
 @pytest.fixture
 def status_polls() -> Callable[[Page], list[str]]:
-    """Start counting the status panel's polls (requests to ``.../status/?poll=1``)."""
+    """Start counting the live status's polls: a repository's panel's (``.../status/?poll=1``)
+    or an organization mirror's live part's (``/org/<org>/mirror/?poll=1``)."""
 
     def watch(page: Page) -> list[str]:
         seen: list[str] = []
 
         def on_request(request: Request) -> None:
-            if "/status/" in request.url and "poll=1" in request.url:
+            if ("/status/" in request.url or "/mirror/" in request.url) and "poll=1" in request.url:
                 seen.append(request.url)
 
         page.on("request", on_request)

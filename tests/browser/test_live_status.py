@@ -1,5 +1,6 @@
-"""In the browser: Sync now and Cancel, the status changing live, stuck syncs, faults, and a
-hidden tab that does not poll, and what one watching tab costs Quay (calls, counted)."""
+"""In the browser, a repository's status panel: Sync now and the status changing live, stuck
+syncs, faults, and what one watching tab costs Quay (calls, counted). Cancel and a hidden
+tab, for both kinds: test_presses_and_polls.py."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from tests.support.browser import assert_not_reloaded, mark_page
 from tests.support.emulator import Emulator
 
 STATUS = "#status-body .status-line .status"
@@ -14,28 +16,6 @@ STATUS = "#status-body .status-line .status"
 
 def status_of(page: Page):
     return page.locator(STATUS)
-
-
-def mark_page(page: Page) -> None:
-    """A marker that a reload would wipe out."""
-    page.evaluate("window.__not_reloaded = true")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__not_reloaded === true"), "the page was reloaded"
-
-
-def hide_tab(page: Page, hidden: bool = True) -> None:
-    """Make the page believe its tab is hidden (or visible again)."""
-    page.evaluate(
-        """hidden => {
-            Object.defineProperty(document, 'visibilityState',
-                {configurable: true, get: () => hidden ? 'hidden' : 'visible'});
-            Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
-            document.dispatchEvent(new Event('visibilitychange'));
-        }""",
-        hidden,
-    )
 
 
 def test_sync_now_shows_queued_syncing_synced_without_reloading(
@@ -66,28 +46,6 @@ def test_sync_now_shows_queued_syncing_synced_without_reloading(
     assert emulator.mirror("acme", "redis")["sync_status"] == "SUCCESS"
 
 
-def test_cancel_a_running_sync_after_confirming(signed_in_page, emulator: Emulator, screenshot):
-    page = signed_in_page("alice", "/repo/acme/alpine/")
-    expect(status_of(page)).to_have_text("Syncing")
-    mark_page(page)
-    dialogs: list[str] = []
-
-    def accept(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
-    page.get_by_role("button", name="Cancel sync").click()
-    expect(status_of(page)).to_have_text("Cancelled")
-    assert "The running copy stops after the current tag" in dialogs[0]
-    assert "scheduled syncs stay paused until someone presses Sync now" in dialogs[0]
-    expect(page.locator("#status-body")).to_contain_text("paused until Sync now")
-    expect(page.get_by_role("button", name="Cancel sync")).to_have_count(0)
-    screenshot(page, "repository-cancelled")
-    assert_not_reloaded(page)
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
-
-
 def test_sync_now_works_from_the_keyboard_and_keeps_the_focus(signed_in_page, emulator: Emulator):
     emulator.configure(claim_delay=30)
     page = signed_in_page("alice", "/repo/acme/redis/")
@@ -96,15 +54,6 @@ def test_sync_now_works_from_the_keyboard_and_keeps_the_focus(signed_in_page, em
     expect(status_of(page)).to_have_text("Queued")
     # The body was swapped; the focus is back on the (new) Sync now button.
     expect(page.locator("#sync-now-button")).to_be_focused()
-
-
-def test_dismissing_the_cancel_dialog_cancels_nothing(signed_in_page, emulator: Emulator):
-    page = signed_in_page("alice", "/repo/acme/alpine/")
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    page.get_by_role("button", name="Cancel sync").click()
-    page.wait_for_timeout(500)
-    expect(status_of(page)).to_have_text("Syncing")
-    assert emulator.mirror("acme", "alpine")["sync_status"] == "SYNCING"
 
 
 def test_a_failing_sync_shows_failed_and_its_message(
@@ -180,26 +129,6 @@ def test_quay_hanging_on_sync_now_shows_a_message_and_the_page_stays_usable(
     emulator.configure(hang=[])
     page.get_by_role("button", name="Sync now").click()
     expect(status_of(page)).to_have_text("Queued")
-
-
-def test_a_hidden_tab_makes_no_polls(signed_in_page, emulator: Emulator, status_polls):
-    emulator.configure(sync_duration=600)
-    page = signed_in_page("alice", "/repo/acme/redis/")
-    page.get_by_role("button", name="Sync now").click()
-    expect(status_of(page)).to_have_text("Queued")
-    polls = status_polls(page)
-    page.wait_for_timeout(4_500)
-    assert len(polls) >= 2, "a visible tab polls every 2 s"
-
-    hide_tab(page)
-    page.wait_for_timeout(300)  # a poll already in flight may land
-    before = len(polls)
-    page.wait_for_timeout(5_000)
-    assert len(polls) == before, "a hidden tab must not poll"
-
-    hide_tab(page, hidden=False)
-    page.wait_for_timeout(4_500)
-    assert len(polls) > before, "polling resumes when the tab is visible again"
 
 
 def test_polling_cost_per_open_tab(signed_in_page, emulator: Emulator, status_polls):

@@ -1,33 +1,24 @@
 """In the browser: an organization mirror set up, watched live (its counts and repositories
-refresh while active and stop when done; a hidden tab does not poll), Sync now, Cancel,
-Verify, editing and deleting it, and the overview with organization mirrors."""
+refresh while active and stop when done), Verify, editing and deleting it, and the overview
+with organization mirrors (Cancel, Sync now and a hidden tab, for both kinds:
+test_presses_and_polls.py)."""
 
 from __future__ import annotations
 
 import re
 import time
 
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import expect
 
-from tests.browser.test_live_status import assert_not_reloaded, hide_tab, mark_page
-from tests.support.browser import PHONE, assert_no_sideways_scroll
+from tests.support.browser import PHONE, assert_no_sideways_scroll, assert_not_reloaded, mark_page
 from tests.support.emulator import Emulator
 
 STATUS = "#org-live .status-line .status"
 
 
-def live_polls(page: Page) -> list[str]:
-    seen: list[str] = []
-
-    def on_request(request: Request) -> None:
-        if "/mirror/" in request.url and "poll=1" in request.url:
-            seen.append(request.url)
-
-    page.on("request", on_request)
-    return seen
-
-
-def test_set_up_watch_live_and_the_sync_ends(signed_in_page, emulator: Emulator, screenshot):
+def test_set_up_watch_live_and_the_sync_ends(
+    signed_in_page, emulator: Emulator, screenshot, status_polls
+):
     emulator.configure(claim_delay=0.5, org_tag_seconds=1)
     page = signed_in_page("olivia", "/org/orgempty/mirror/")
     expect(page.get_by_role("heading", name="Set up an organization mirror")).to_be_visible()
@@ -45,7 +36,7 @@ def test_set_up_watch_live_and_the_sync_ends(signed_in_page, emulator: Emulator,
     page.get_by_label("First / next sync").fill("2020-01-01T00:00:00")
     page.get_by_role("button", name="Set up the organization mirror").click()
     expect(page.locator("#messages")).to_contain_text("Organization mirror of orgempty set up.")
-    polls = live_polls(page)
+    polls = status_polls(page)
     mark_page(page)
     # The start date is past: the worker discovers at once, then syncs one repository at a time.
     expect(page.locator(STATUS)).to_have_text("Syncing", timeout=8_000)
@@ -61,42 +52,6 @@ def test_set_up_watch_live_and_the_sync_ends(signed_in_page, emulator: Emulator,
     # Each created repository links to its page (its name; and "In Quay" on a wide screen).
     expect(page.locator('#org-live a[href="/repo/orgempty/alpha/"]')).to_have_count(2)
     expect(page.get_by_role("link", name="orgempty/alpha")).to_be_visible()
-
-
-def test_cancel_asks_and_then_every_repository_is_cancelled(signed_in_page, emulator: Emulator):
-    emulator.configure(claim_delay=0.5)
-    page = signed_in_page("olivia", "/org/orgmirror/mirror/")
-    expect(page.locator(STATUS)).to_have_text("Syncing")
-    expect(page.locator("#org-sync-now")).to_be_disabled()
-    messages: list[str] = []
-
-    def confirm(dialog) -> None:
-        messages.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", confirm)
-    page.locator("#org-cancel").click()
-    expect(page.locator("#org-result")).to_contain_text("Cancel requested")
-    assert "the next scheduled run syncs them all again" in messages[0]
-    expect(page.locator(STATUS)).to_have_text("Cancelled", timeout=8_000)
-    expect(page.locator("#org-live")).to_contain_text("5 cancelled")
-    expect(page.locator("#org-sync-now")).to_be_enabled()
-    page.locator("#org-sync-now").click()
-    expect(page.locator("#org-result")).to_contain_text("Sync requested")
-    expect(page.locator(STATUS)).to_have_text(re.compile("Queued|Syncing"), timeout=8_000)
-
-
-def test_a_hidden_tab_does_not_poll(signed_in_page, emulator: Emulator):
-    page = signed_in_page("olivia", "/org/orgmirror/mirror/")
-    polls = live_polls(page)
-    hide_tab(page)
-    time.sleep(0.5)
-    before = len(polls)
-    time.sleep(5)
-    assert len(polls) == before
-    hide_tab(page, False)
-    page.wait_for_timeout(1500)
-    assert len(polls) > before
 
 
 def test_verify_filter_search_and_edit(signed_in_page, emulator: Emulator):

@@ -1,4 +1,5 @@
-"""What the browser tests check on any page: nothing sticks out sideways, no CSP violation."""
+"""What the browser tests share: a page not reloaded, a tab hidden, nothing sticking out
+sideways, no CSP violation."""
 
 from __future__ import annotations
 
@@ -30,3 +31,25 @@ def assert_no_sideways_scroll(page: Page) -> None:
 
 def csp_violations(messages: list[str]) -> list[str]:
     return [m for m in messages if "Content Security Policy" in m or "Content-Security-Policy" in m]
+
+
+def mark_page(page: Page) -> None:
+    """A marker that a reload would wipe out."""
+    page.evaluate("window.__not_reloaded = true")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__not_reloaded === true"), "the page was reloaded"
+
+
+def hide_tab(page: Page, hidden: bool = True) -> None:
+    """Make the page believe its tab is hidden (or visible again)."""
+    page.evaluate(
+        """hidden => {
+            Object.defineProperty(document, 'visibilityState',
+                {configurable: true, get: () => hidden ? 'hidden' : 'visible'});
+            Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+            document.dispatchEvent(new Event('visibilitychange'));
+        }""",
+        hidden,
+    )
