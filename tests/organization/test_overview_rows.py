@@ -1,5 +1,6 @@
-"""Organization mirrors in the overview: their own rows, what they cost Quay, the filters, the
-presses from a row and in bulk, their refresh, and nothing when Quay lacks the feature."""
+"""Organization mirrors in the overview: their own rows, what they cost Quay, the filters, their
+refresh, and nothing when Quay lacks the feature (presses from a row and in bulk, for both
+kinds: tests/presses/)."""
 
 from __future__ import annotations
 

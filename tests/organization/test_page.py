@@ -1,6 +1,8 @@
-"""The organization mirror page over HTTP against the emulator: its status in each seeded
-state, the discovered repositories, the presses, Verify, Delete, rights, and no
-organization-mirror control when Quay runs without the feature."""
+"""What only an organization mirror's page has, over HTTP against the emulator: its status in
+each seeded state, the discovered repositories' table, Cancel off with nothing to cancel,
+Verify, Delete, its history from the organization's log, and no organization-mirror control
+when Quay runs without the feature. (What both kinds' pages do: tests/pages/, tests/live/,
+tests/presses/, tests/settings/.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The repository page for people with fewer rights, and when Quay fails during a save."""
+"""The repository page for people with fewer rights: the switch to mirror state offered only to
+an admin, the status from mirror health for a member without rights (both kinds' pages:
+tests/pages/)."""
 
 from __future__ import annotations
 

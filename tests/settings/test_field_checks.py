@@ -1,4 +1,5 @@
-"""Each rule the form checks before sending, and each of Quay's 400s shown by its field."""
+"""Each rule the form checks before sending (a repository's and an organization mirror's), and
+each of Quay's 400s shown by its field."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 
 from dashboard.mirrors.forms.repository import check_reference
 from dashboard.mirrors.rules.refusals import field_for, quay_reason
-from tests.support.forms import form_data, page, save
-from tests.support.pages import text
-from tests.support.received import clear_log, mirror_puts
+from tests.support.forms import change, form_data, page, save
+from tests.support.pages import text, text_of
+from tests.support.received import clear_log, mirror_puts, writes
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +235,25 @@ def test_a_refused_save_says_quay_refused_this_once(client_as, emulator):
     assert "Quay refused this" in body
     assert "Quay refused this: Quay refused this" not in body
     assert "refused this: Quay refused" not in body
+
+
+def test_the_form_checks_what_quay_would_refuse_before_sending(client_as, emulator):
+    client = client_as("olivia")
+    clear_log(emulator)
+    response, _ = change(
+        client,
+        "/org/orgnew/mirror/",
+        sync_interval_value="30",
+        sync_interval_unit="seconds",
+        skopeo_timeout_value="2",
+        skopeo_timeout_unit="hours",
+        robot_username="acme+mirror",
+        external_registry_url="ftp://x",
+    )
+    body = text_of(response)
+    assert "Nothing was saved: correct the fields marked below." in body
+    assert "Quay syncs at most once a minute." in body
+    assert "Quay takes a timeout from 30 seconds to 1 hour." in body
+    assert "The robot must belong to orgnew" in body
+    assert "with http:// or https://" in body
+    assert writes(emulator, "orgnew") == []

@@ -1,7 +1,7 @@
-"""The organization mirror's filters in the repository form's glob editor, over HTTP: one row
-a filter, add and remove with htmx and without JavaScript (nothing sent to Quay), each row
-checked and previewed against the repositories discovered so far, no filter meaning every
-repository."""
+"""What only an organization mirror's filters do in the glob editor (the editor itself, for both
+kinds: test_glob_editor.py): one row a filter with a spare row, each row checked like a tag
+pattern and previewed against the repositories discovered so far (none yet at the set-up), no
+filter meaning every repository."""
 
 from __future__ import annotations
 
@@ -88,3 +88,35 @@ def test_without_javascript_the_set_up_form_adds_a_row_and_sets_nothing_up(olivi
     assert 'name="mode" value="create"' in body
     assert writes(emulator, "orgempty") == []
     assert not AuditEntry.objects.exists()
+
+
+def test_the_filter_preview_uses_the_discovered_names(client_as, emulator):
+    client = client_as("olivia")
+    page = text_of(client.get("/org/orgmirror/mirror/"))
+    assert "5 mirrored (alpha, beta, broken, delta, gamma); 1 skipped (legacy)" in page
+    preview = client.post(
+        "/org/orgmirror/mirror/filters/", {"repository_filters": ["a*", ""]}, HTTP_HX_REQUEST="true"
+    )
+    words = text_of(preview)
+    assert "2 mirrored (alpha, broken" not in words
+    assert "1 mirrored (alpha)" in words and "5 skipped" in words
+
+
+def test_the_filters_are_checked_like_tag_patterns(client_as, emulator):
+    client = client_as("olivia")
+    preview = client.post(
+        "/org/orgmirror/mirror/filters/",
+        {"repository_filters": ["^alpha$", "{beta,gamma}"]},
+        HTTP_HX_REQUEST="true",
+    )
+    words = text_of(preview)
+    assert "“^” is regular-expression syntax; a glob always matches the whole repository name" in (
+        words
+    )
+    assert "A pattern cannot contain a comma (repository names never contain one)" in words
+    # The row with an error is left out of the preview; "^alpha$" matches nothing.
+    assert "0 mirrored ; 6 skipped (alpha, beta, broken, delta, gamma, legacy)" in words
+    clear_log(emulator)
+    response, _ = change(client, "/org/orgnew/mirror/", repository_filters=["api", "my repo"])
+    assert "cannot contain spaces: repository names never do" in text_of(response)
+    assert writes(emulator, "orgnew") == []

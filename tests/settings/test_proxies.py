@@ -1,6 +1,7 @@
 """An organization mirror's proxies over HTTP: set, changed and cleared in the settings form,
 only when changed, always with the rest of ``external_registry_config`` (Quay replaces it
-whole), credentials in a proxy URL kept out of the audit trail and the page's words."""
+whole: a TLS change keeps them), credentials in a proxy URL kept out of the audit trail and the
+page's words. (A repository mirror's proxies: test_save.py, Quay dropping the first one set.)"""
 
 from __future__ import annotations
 
@@ -119,3 +120,18 @@ def test_a_set_up_sends_a_proxy_only_when_one_is_given(olivia, emulator):
     assert registry_config(emulator, "orgempty")["proxy"]["http_proxy"] == "http://proxy:3128"
     entry = AuditEntry.objects.get(namespace="orgempty", action="create")
     assert "http_proxy" in entry.changes and "https_proxy" not in entry.changes
+
+
+def test_a_tls_change_keeps_the_proxies(client_as, emulator):
+    proxy = {
+        "verify_tls": True,
+        "proxy": {"https_proxy": "http://proxy:3128", "http_proxy": None, "no_proxy": None},
+    }
+    assert org_api(emulator, "PUT", "orgnew", json={"external_registry_config": proxy}).ok
+    client = client_as("olivia")
+    data = form_data(client.get("/org/orgnew/mirror/"))
+    data.pop("verify_tls", None)  # unticked
+    post_form(client, "/org/orgnew/mirror/settings/", data)
+    stored = quay_config(emulator, "orgnew")["external_registry_config"]
+    assert stored["verify_tls"] is False
+    assert stored["proxy"]["https_proxy"] == "http://proxy:3128"

@@ -1,4 +1,6 @@
-"""Saving mirror settings: what Quay receives, what it stores, and what the person is told."""
+"""Saving mirror settings: what Quay receives, what it stores, and what the person is told (for
+both kinds: only the changed field; for repositories, every field's round trip and what Quay
+silently does not apply)."""
 
 from __future__ import annotations
 

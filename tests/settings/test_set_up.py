@@ -1,4 +1,5 @@
-"""Setting up a mirror: the create form's defaults, the robot check, the NORMAL -> MIRROR switch."""
+"""Setting up a mirror, for both kinds: the defaults stored in Quay and audited, a set-up Quay
+refuses; a repository's create form, its robot check and the NORMAL -> MIRROR switch."""
 
 from __future__ import annotations
 
