@@ -1,5 +1,5 @@
-"""Issue 12, item 4: the form takes start dates from 1970 to 2100 and says so at the field,
-keeping what was typed; any date Quay accepts (years 1 to 9999) is shown, never a 500."""
+"""The form takes start dates from 1970 to 2100 (both kinds) and says so at the field, keeping
+what was typed; any date Quay accepts (years 1 to 9999) is shown, never a 500."""
 
 from __future__ import annotations
 
@@ -12,18 +12,19 @@ from django.utils import timezone
 
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.quay.models import MirrorConfig, SyncStatus
-from tests.support.forms import form_data, page, save
+from tests.support.forms import form_data, page, post_form
+from tests.support.kinds import for_each_kind, org, repo
 from tests.support.pages import text
-from tests.support.received import clear_log, mirror_puts
+from tests.support.received import clear_log
 
 pytestmark = pytest.mark.django_db
 
 OUT_OF_RANGE = "Choose a date from 1 January 1970 to 31 December 2100 (UTC); check the year."
 
 
-def start_errors(body: str) -> str:
-    match = re.search(r'<ul class="errorlist" id="id_sync_start_date_error">(.*?)</ul>', body, re.S)
-    return match.group(1) if match else ""
+def start_errors(response) -> str:
+    """The form's errors at the start date (the form the page was drawn with)."""
+    return " ".join(response.context["form"].errors.get("sync_start_date", []))
 
 
 def start_value(body: str) -> str:
@@ -31,37 +32,38 @@ def start_value(body: str) -> str:
     return match.group(1) if match else ""
 
 
-def set_start(emulator, value: str) -> None:
-    response = emulator.api("PUT", "repository/acme/nginx/mirror", json={"sync_start_date": value})
-    assert response.status_code == 201, response.text
+EACH_KIND = for_each_kind("mirror", repository=repo("acme", "nginx"), organization=org("orgnew"))
 
 
 @pytest.mark.parametrize("typed", ["0999-01-01T00:00", "0001-01-01T00:00:00", "1969-12-31T23:59"])
-def test_a_start_before_1970_is_refused_at_the_field_and_kept(alice, emulator, typed):
-    data = form_data(page(alice, "acme", "nginx"))
+@EACH_KIND
+def test_a_start_before_1970_is_refused_at_the_field_and_kept(client_as, emulator, mirror, typed):
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     data["sync_start_date"] = typed
     clear_log(emulator)
 
-    response = save(alice, "acme", "nginx", data)
+    response = post_form(client, mirror.settings_url, data)
 
     assert response.status_code == 200
-    body = text(response)
-    assert OUT_OF_RANGE in start_errors(body)
-    assert start_value(body) == typed
-    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert OUT_OF_RANGE in start_errors(response)
+    assert start_value(text(response)) == typed
+    assert mirror.writes(emulator) == []
 
 
 @pytest.mark.parametrize("typed", ["9999-12-31T23:59:59", "2101-01-01T00:00"])
-def test_a_start_after_2100_is_refused_and_quay_keeps_working(alice, client_as, emulator, typed):
-    data = form_data(page(alice, "acme", "nginx"))
+@EACH_KIND
+def test_a_start_after_2100_is_refused_and_quay_keeps_working(client_as, emulator, mirror, typed):
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     data["sync_start_date"] = typed
     clear_log(emulator)
 
-    body = text(save(alice, "acme", "nginx", data))
+    response = post_form(client, mirror.settings_url, data)
 
-    assert OUT_OF_RANGE in start_errors(body)
-    assert start_value(body) == typed
-    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert OUT_OF_RANGE in start_errors(response)
+    assert start_value(text(response)) == typed
+    assert mirror.writes(emulator) == []
     assert client_as("bob").get("/repo/acme/redis/").status_code == 200
 
 
@@ -69,15 +71,17 @@ def test_a_start_after_2100_is_refused_and_quay_keeps_working(alice, client_as, 
     ("typed", "sent"),
     [("1970-01-01T00:00", "1970-01-01T00:00:00Z"), ("2100-12-31T23:59:59", "2100-12-31T23:59:59Z")],
 )
-def test_the_first_and_last_dates_the_form_takes_are_sent(alice, emulator, typed, sent):
-    data = form_data(page(alice, "acme", "nginx"))
+@EACH_KIND
+def test_the_first_and_last_dates_the_form_takes_are_sent(client_as, emulator, mirror, typed, sent):
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     data["sync_start_date"] = typed
     data["confirm_past_start"] = "on"
     clear_log(emulator)
 
-    save(alice, "acme", "nginx", data)
+    post_form(client, mirror.settings_url, data)
 
-    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_start_date": sent}]
+    assert mirror.writes(emulator) == [("PUT", {"sync_start_date": sent})]
 
 
 # -- dates Quay accepts, set by someone else ---------------------------------------------------
@@ -93,7 +97,7 @@ def test_the_first_and_last_dates_the_form_takes_are_sent(alice, emulator, typed
     ],
 )
 def test_a_page_shows_any_date_quay_accepts(alice, emulator, stored, zone):
-    set_start(emulator, stored)
+    repo("acme", "nginx").change_in_quay(emulator, sync_start_date=stored)
     alice.cookies["tz"] = zone
 
     repo_page = page(alice, "acme", "nginx")
@@ -165,13 +169,17 @@ def test_a_date_the_zone_can_write_is_shown_in_that_zone_with_a_four_digit_year(
     assert not shown_in_utc
 
 
-def test_a_stored_date_outside_the_forms_years_is_kept_when_other_settings_change(alice, emulator):
-    set_start(emulator, "0999-06-01T00:00:00Z")
-    data = form_data(page(alice, "acme", "nginx"))
+@EACH_KIND
+def test_a_stored_date_outside_the_forms_years_is_kept_when_other_settings_change(
+    client_as, emulator, mirror
+):
+    mirror.change_in_quay(emulator, sync_start_date="0999-06-01T00:00:00Z")
+    client = client_as(mirror.admin)
+    data = form_data(client.get(mirror.url))
     assert data["sync_start_date"] == "0999-06-01T00:00:00"
     data.update(sync_interval_value="12", sync_interval_unit="hours")
     clear_log(emulator)
 
-    save(alice, "acme", "nginx", data)
+    post_form(client, mirror.settings_url, data)
 
-    assert mirror_puts(emulator, "acme", "nginx") == [{"sync_interval": 43200}]
+    assert mirror.writes(emulator) == [("PUT", {"sync_interval": 43200})]
