@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "template_partials",
     "dashboard.accounts",
     "dashboard.mirrors",
+    "dashboard.watch",
     "dashboard.emulator",
 ]
 
@@ -79,7 +80,13 @@ TEMPLATES = [
 
 # SQLite by default; postgres://user:password@host:5432/name for several instances (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The dashboard and its watcher (another process) write to the file at once: a write
+    # takes the lock when its transaction begins, and waits for it instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL;"
+    )
+else:
     # Each server thread keeps its connection for a while (checked before reuse).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -173,6 +180,9 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+#: The dashboard answers host names other than this machine's (it is reachable from others).
+EXPOSED = not all(is_loopback_host(host) for host in ALLOWED_HOSTS)
+
 if (
     SECRET_KEY == DEFAULT_SECRET_KEY
     and not DEBUG
@@ -192,6 +202,46 @@ if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
         "Quay tokens kept in them: set DJANGO_SECRET_KEY to a long random string, e.g. "
         "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
+# --- the watcher (dashboard/watch) ----------------------------------------------------------
+# How often each watched namespace is polled (one mirror-health call, one log page, and the
+# few reads what changed needs).
+WATCH_INTERVAL_SECONDS = env.int("WATCH_INTERVAL_SECONDS", default=60)
+# Calls to Quay a minute the watcher may make in all (the first indexing of a namespace, the
+# slow sweep that reads every config again, and what changes need share it; sized for a
+# small Quay, which serves ~400 a minute to everybody).
+WATCH_CALLS_PER_MINUTE = env.int("WATCH_CALLS_PER_MINUTE", default=120)
+# How long a mirror's config is trusted before the watcher reads it again (a change made in
+# Quay shows in its log at once; this sweep catches anything the log did not say), and the
+# calls a minute the sweep may make at most (its share stays flat however many mirrors).
+WATCH_SWEEP_SECONDS = env.int("WATCH_SWEEP_SECONDS", default=3600)
+WATCH_SWEEP_CALLS_PER_MINUTE = env.int("WATCH_SWEEP_CALLS_PER_MINUTE", default=12)
+# How often a watched namespace's repository listing is read again (new, removed, disabled
+# and not yet configured mirrors).
+WATCH_LISTING_SECONDS = env.int("WATCH_LISTING_SECONDS", default=300)
+# How long a poll holds its namespace: a poll lost with a dying worker is enqueued again once
+# this has passed (0: twice the interval, at least two minutes).
+WATCH_LEASE_SECONDS = env.int("WATCH_LEASE_SECONDS", default=0)
+# How often a broken enrolment (Quay refused its token) is tried again.
+WATCH_BROKEN_RETRY_SECONDS = env.int("WATCH_BROKEN_RETRY_SECONDS", default=600)
+# The keys that seal the watch tokens (Fernet keys, the first seals, all open: see
+# dashboard/watch/keys.py). Without them a development key is derived from the secret key,
+# and enrolling is refused where the dashboard is exposed.
+WATCH_TOKEN_KEYS = env.list("WATCH_TOKEN_KEYS", default=[])
+# The watcher's task queue (Huey, dashboard/watch/tasks.py): a SQLite file by default (no
+# server needed: scripts/run), or Redis (WATCH_QUEUE_URL=redis://host:6379/1) where several
+# instances share it. Its processes: `manage.py watch worker` (as many as wanted) and one
+# `manage.py watch scheduler`; `manage.py watch run` is both in one (scripts/run).
+WATCH_QUEUE_URL = env.str("WATCH_QUEUE_URL", default="")
+WATCH_QUEUE_FILE = env.str("WATCH_QUEUE_FILE", default=str(BASE_DIR / "watch-queue.sqlite3"))
+WATCH_WORKERS = env.int("WATCH_WORKERS", default=2)
+HUEY = {
+    "name": "mirror-dashboard-watch",
+    "huey_class": "huey.RedisHuey" if WATCH_QUEUE_URL else "huey.SqliteHuey",
+    "immediate": False,
+    "results": False,
+    "connection": {"url": WATCH_QUEUE_URL} if WATCH_QUEUE_URL else {"filename": WATCH_QUEUE_FILE},
+}
+
 # What pages may load and run (django-csp): only this site's own files, no inline script or
 # style, no eval; forms post here, or to Quay (the OAuth sign-in's redirect goes there)...
 CONTENT_SECURITY_POLICY = {
@@ -271,5 +321,5 @@ LOGGING = {
     "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "loggers": {"urllib3": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }

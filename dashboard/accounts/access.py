@@ -19,6 +19,7 @@ Memberships are as they were at sign-in (sign in again to see a new one).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -63,6 +64,16 @@ def _refused(call: Any) -> bool | None:
     return False
 
 
+def _administers(client: QuayClient, org: str) -> bool | None:
+    """Whether Quay lets this token administer ``org`` (``None``: it could not be asked)."""
+    try:
+        return client.get_organization(org).is_admin
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        return None
+
+
 def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[str, Any]:
     """What the session keeps: ``superuser``, ``super_user``, ``memberships``, ``org_admin``,
     ``lacking`` and ``holding`` (scopes known missing / present)."""
@@ -73,8 +84,12 @@ def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[
             lambda: _refused(lambda: client.list_repositories(me)),
             lambda: _refused(lambda: client.get_mirror(me, PROBE_REPOSITORY)),
         ]
+    orgs = [org.name for org in user.organizations]
+    probes += [functools.partial(_administers, client, org) for org in orgs]
     outcomes = parallel(*probes)  # a 401 propagates
     health_refused = outcomes[0].value
+    said = outcomes[len(outcomes) - len(orgs) :]
+    outcomes = outcomes[: len(outcomes) - len(orgs)]
     lacking: set[str] = set()
     holding: set[str] = {"user:read"}  # GET /user/ just answered
     if scopes is not None:
@@ -96,6 +111,10 @@ def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[
         "super_user": user.super_user,
         "memberships": user.namespaces,
         "org_admin": [org.name for org in user.organizations if org.is_org_admin],
+        # Each organization's own answer (GET /organization/{org}): admin_of, member_of;
+        # one that could not be asked is in neither ("not known").
+        "admin_of": [org for org, got in zip(orgs, said, strict=True) if got.value is True],
+        "not_admin_of": [org for org, got in zip(orgs, said, strict=True) if got.value is False],
         "lacking": sorted(lacking),
         "holding": sorted(holding),
     }

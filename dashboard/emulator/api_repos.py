@@ -240,6 +240,31 @@ def _robots_of(ctx: Ctx, namespace: str, include_token: bool) -> Response:
     return json_response({"robots": [_robot_view(r, include_token) for r in robots]})
 
 
+def organization(ctx: Ctx, org: str) -> Response:
+    """``GET /api/v1/organization/{org}`` (``getOrganization``): any signed-in token; Quay's
+    ``org_view``: ``is_admin`` is AdministerOrganizationPermission, which a token's scopes cap
+    (an admin's token without org:admin is not one here), ``is_member`` membership; a global
+    read-only superuser is both. A member sees the teams; nobody else does."""
+    user = require_user(ctx)
+    found = ctx.state.orgs.get(org)
+    if found is None:
+        raise not_found(ctx.request)
+    superuser = is_readonly_superuser(ctx)
+    is_admin = (user.username in found.admins and has_scope(ctx, "org:admin")) or superuser
+    is_member = user.username in found.members or user.username in found.admins or superuser
+    body: dict[str, Any] = {
+        "name": org,
+        "email": f"{org}@example.com" if is_admin else "",
+        "avatar": avatar(org, "org"),
+        "is_admin": is_admin,
+        "is_member": is_member,
+    }
+    if is_member:
+        body["teams"] = {"owners": {"name": "owners", "role": "admin"}}
+        body["ordered_teams"] = ["owners"]
+    return json_response(body)
+
+
 def org_robots(ctx: Ctx, org: str) -> Response:
     user = require_scope(ctx, "org:admin")
     role = ctx.state.role(user.username, org) if org in ctx.state.orgs else None

@@ -81,6 +81,12 @@ def handle(app: EmulatorApp, request: Request) -> Response:
         return _org_mirror_record(app, parts[1])
     if name == "org-mirror" and len(parts) == 3 and parts[2] == "fail":
         return _plan_source_failure(app, parts[1], body, request.method)
+    if name == "tokens" and len(parts) == 2 and request.method == "DELETE":
+        # A token revoked in Quay (its owner revoked the application's authorization, or an
+        # admin deleted the user): Quay answers 401 to it from now on.
+        with state.lock:
+            gone = state.tokens.pop(parts[1], None)
+        return Response(b"", status=204 if gone is not None else 404)
     if name == "failures" and request.method == "GET":
         return json_response(catalogue())
     if name == "requests" and request.method == "GET":

@@ -125,7 +125,7 @@ UPSTREAM_CREDENTIALS = {
     "ghcr.io/acme-corp/flaky-service": ("svc-flaky", "s3cr3t-flaky"),
 }
 SEED_UA = "Mozilla/5.0 (X11; Linux x86_64) Quay/3.15"
-TOKEN_IDS = {"alice": 1, "bob": 2, "carol": 3, "dave": 4}
+TOKEN_IDS = {"alice": 1, "bob": 2, "carol": 3, "dave": 4, "watcher": 8}
 
 
 def demo_token(name: str) -> str:
@@ -159,14 +159,23 @@ class Seeder:
     # ---------------------------------------------------------------- people
     def people(self) -> None:
         state = self.state
-        for name in ("alice", "bob", "carol"):
+        # watcher: the dashboard's watcher's own user (docs/watching.md), admin of every
+        # organization, its token given to the watcher only.
+        for name in ("alice", "bob", "carol", "watcher"):
             state.users[name] = User(name, f"{name}@example.com")
         state.users["dave"] = User("dave", "dave@example.com", global_readonly_superuser=True)
         state.orgs["acme"] = Organization(
-            "acme", admins={"alice", "bob"}, readers={"carol"}, members={"alice", "bob", "carol"}
+            "acme",
+            admins={"alice", "bob", "watcher"},
+            readers={"carol"},
+            members={"alice", "bob", "carol", "watcher"},
         )
-        state.orgs["globex"] = Organization("globex", admins={"alice"}, members={"alice", "bob"})
-        state.orgs["initech"] = Organization("initech", admins={"alice"}, members={"alice"})
+        state.orgs["globex"] = Organization(
+            "globex", admins={"alice", "watcher"}, members={"alice", "bob", "watcher"}
+        )
+        state.orgs["initech"] = Organization(
+            "initech", admins={"alice", "watcher"}, members={"alice", "watcher"}
+        )
         for name in ("acme+mirror", "acme+ci", "globex+mirror", "initech+mirror", "alice+mirror"):
             purpose = "CI pushes" if name.endswith("+ci") else "Repository mirroring"
             created = _whole(self.ago(30 * 86400))

@@ -122,7 +122,9 @@ def seed_org_mirrors(seeder: Seeder) -> None:
         state.tokens[token] = Token(token, name, ALL_SCOPES, token_id)
     for org in ORGS:
         members = {"olivia", "oscar"} if org == "orgmirror" else {"olivia"}
-        state.orgs[org] = Organization(org, admins={"olivia"}, members=members)
+        state.orgs[org] = Organization(
+            org, admins={"olivia", "watcher"}, members={*members, "watcher"}
+        )
         robot = f"{org}+mirror"
         created = _whole(seeder.ago(30 * 86400))
         state.robots[robot] = Robot(robot, "Organization mirroring", created, robot.upper())

@@ -40,6 +40,10 @@ class Person:
     org_admin: frozenset[str] = frozenset()
     superuser: bool = False
     super_user: bool = False
+    #: The organizations Quay says (``GET /organization/{org}``, asked at sign-in) this token
+    #: administers, and those it says it does not; one it could not ask is in neither.
+    admin_of: frozenset[str] = frozenset()
+    not_admin_of: frozenset[str] = frozenset()
 
     @classmethod
     def from_access(
@@ -56,6 +60,8 @@ class Person:
             org_admin=frozenset(access.get("org_admin") or ()),
             superuser=bool(access.get("superuser")),
             super_user=bool(access.get("super_user")),
+            admin_of=frozenset(access.get("admin_of") or ()),
+            not_admin_of=frozenset(access.get("not_admin_of") or ()),
         )
 
     def lacks(self, scope: str) -> bool:
@@ -86,6 +92,23 @@ class Person:
         if self.lacks(ORG_ADMIN):
             return False
         return not (self.read_only_superuser and org not in (self.memberships or ()))
+
+    def reads_configs(self, namespace: str) -> bool | None:
+        """Whether Quay shows this token ``namespace``'s mirror configs as to an admin: True
+        for their own namespace, an organization Quay said at sign-in they administer, a
+        superuser; False for one Quay said they do not (an admin whose token lacks org:admin
+        is said not to: it is shown less, never more); ``None``: not known."""
+        if namespace == self.username or namespace in self.admin_of:
+            return True
+        if self.superuser or self.super_user:
+            return True
+        if namespace in self.not_admin_of:
+            return False
+        return None
+
+    def reads_health(self, namespace: str) -> bool:
+        """Whether Quay shows them ``namespace``'s mirror health (its members and admins)."""
+        return bool(self.reads_configs(namespace)) or namespace in (self.memberships or ())
 
     def read_only_cause(self, namespaces: Iterable[str]) -> str:
         """Why Quay shows the mirrors of ``namespaces`` read-only (it refused their configs),

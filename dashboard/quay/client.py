@@ -46,6 +46,7 @@ from .models import (
     LogEntry,
     MirrorConfig,
     MirrorHealth,
+    OrganizationView,
     QuayUser,
     RegistryCapabilities,
     Repository,
@@ -66,6 +67,8 @@ HEALTH_PAGE_SIZE = 1000
 #: At most this many pages of a usage log are read for one list (20 entries a page).
 MAX_LOG_PAGES = 25
 ADMIN = "repo:admin"
+#: The scope of a namespace's own calls (its usage log, its robots).
+ORG_ADMIN = "org:admin"
 #: The scope a refused mirror health names (``repo:create`` would do as well).
 HEALTH_SCOPE = "org:admin"
 #: A write is sent only with at least this long (or half its timeout) left to answer in.
@@ -306,6 +309,14 @@ class QuayClient(OrgMirrorCalls):
         """``GET /api/v1/user/``: the person and their organizations (scope ``user:read``)."""
         return QuayUser.from_api(self.get("user/", "user:read"))
 
+    @reads_answer
+    def get_organization(self, org: str) -> OrganizationView:
+        """``GET /api/v1/organization/{org}``: whether the caller administers it (any token;
+        404 for a namespace that is no organization)."""
+        return OrganizationView.from_api(
+            self.get(f"organization/{quote(org, safe='')}", "user:read")
+        )
+
     # -- the registry -------------------------------------------------------------------------
 
     @reads_answer
@@ -462,6 +473,35 @@ class QuayClient(OrgMirrorCalls):
         if mirror_only:
             entries = [e for e in entries if e.is_mirror_event]
         return entries
+
+    @reads_answer
+    def list_namespace_log(
+        self,
+        namespace: str,
+        *,
+        since: datetime | None = None,
+        starttime: datetime | None = None,
+        max_pages: int = MAX_LOG_PAGES,
+    ) -> tuple[list[LogEntry], bool]:
+        """The namespace's whole usage log (every repository's entries and its own, all kinds
+        mixed; ``GET /organization/{ns}/logs``, which also serves a user's own namespace to
+        that user), newest first, read down to ``since`` (entries at or before it are left
+        out) or ``starttime`` (a day), at most ``max_pages`` pages of 20. Also: whether it
+        was read to ``since`` or the end (``False``: ``max_pages`` stopped it first)."""
+        entries: list[LogEntry] = []
+        params: dict[str, Any] = {}
+        if starttime is not None:
+            params["starttime"] = _quay_day(starttime)
+        path = f"organization/{quote(namespace, safe='')}/logs"
+        for _ in range(max(1, max_pages)):
+            data = self.get(path, ORG_ADMIN, **params) or {}
+            page = [LogEntry.from_api(e) for e in data.get("logs") or ()]
+            fresh = [e for e in page if since is None or e.datetime is None or e.datetime > since]
+            entries.extend(fresh)
+            if len(fresh) < len(page) or not data.get("next_page"):
+                return entries, True
+            params["next_page"] = data["next_page"]
+        return entries, False
 
     @reads_answer
     def list_tags(self, namespace: str, name: str) -> list[Tag]:

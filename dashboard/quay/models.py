@@ -48,6 +48,36 @@ def read_network(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _write_date(value: datetime | None) -> str | None:
+    """A date as Quay writes it in its answers (microseconds kept)."""
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _network_document(config: Any, *, unsigned: bool | None = None) -> dict[str, Any]:
+    """``external_registry_config`` of a config (:func:`read_network`'s inverse), any
+    credentials in a proxy's address left out."""
+    document: dict[str, Any] = {"verify_tls": config.verify_tls}
+    if unsigned is not None:
+        document["unsigned_images"] = unsigned
+    proxy = {
+        name: _without_userinfo(getattr(config, name))
+        for name in ("http_proxy", "https_proxy", "no_proxy")
+        if getattr(config, name)
+    }
+    if proxy:
+        document["proxy"] = proxy
+    return document
+
+
+def _without_userinfo(value: str) -> str:
+    """``http://user:secret@proxy:3128`` → ``http://***@proxy:3128`` (a kept copy never holds
+    a proxy's password)."""
+    scheme, sep, rest = value.rpartition("://")
+    if "@" not in rest.split("/", 1)[0]:
+        return value
+    return f"{scheme}{sep}***@{rest.split('@', 1)[1]}"
+
+
 class SyncStatus(enum.StrEnum):
     """``sync_status`` of a mirror config, with what each one means."""
 
@@ -101,6 +131,24 @@ class RepositoryState(enum.StrEnum):
 class Organization:
     name: str
     is_org_admin: bool | None = None
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    """``GET /api/v1/organization/{org}``: whether Quay lets the caller administer it (the
+    token's scopes cap it: an admin's token without org:admin does not) or is a member."""
+
+    name: str
+    is_admin: bool
+    is_member: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> OrganizationView:
+        return cls(
+            name=str(data.get("name") or ""),
+            is_admin=bool(data.get("is_admin")),
+            is_member=bool(data.get("is_member")),
+        )
 
 
 @dataclass(frozen=True)
@@ -272,6 +320,27 @@ class MirrorConfig:
             skopeo_timeout_interval=int(data.get("skopeo_timeout_interval") or 300),
             architecture_filter=tuple(data.get("architecture_filter") or ()),
         )
+
+    def to_document(self) -> dict[str, Any]:
+        """The config as Quay's API answers it (``from_api`` reads it back the same), to be
+        kept: the password is never in it (Quay never returns it), and credentials in a
+        proxy's address are left out."""
+        return {
+            "is_enabled": self.is_enabled,
+            "mirror_type": self.mirror_type,
+            "external_reference": self.external_reference,
+            "external_registry_username": self.external_registry_username,
+            "external_registry_config": _network_document(self, unsigned=self.unsigned_images),
+            "sync_interval": self.sync_interval,
+            "sync_start_date": _write_date(self.sync_start_date),
+            "sync_expiration_date": _write_date(self.sync_expiration_date),
+            "sync_retries_remaining": self.sync_retries_remaining,
+            "sync_status": self.sync_status.value,
+            "root_rule": {"rule_kind": self.rule_kind, "rule_value": list(self.root_rule)},
+            "robot_username": self.robot_username,
+            "skopeo_timeout_interval": self.skopeo_timeout_interval,
+            "architecture_filter": list(self.architecture_filter),
+        }
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from .dates import format_quay_datetime
-from .models import MAX_SYNC_RETRIES, SyncStatus, _read_date, read_enum, read_network
+from .models import (
+    MAX_SYNC_RETRIES,
+    SyncStatus,
+    _network_document,
+    _read_date,
+    _write_date,
+    read_enum,
+    read_network,
+)
 from .names import split_full_name
 
 
@@ -140,6 +148,30 @@ class OrgMirrorConfig:
             skopeo_timeout=int(data.get("skopeo_timeout") or 300),
             creation_date=_read_date(data.get("creation_date")),
         )
+
+    def to_document(self) -> dict[str, Any]:
+        """The config as Quay's API answers it (``from_api`` reads it back the same), to be
+        kept: no password (Quay says only whether one is stored), no proxy credentials."""
+        return {
+            "is_enabled": self.is_enabled,
+            "external_registry_type": self.external_registry_type.value,
+            "external_registry_url": self.external_registry_url,
+            "external_namespace": self.external_namespace,
+            "external_registry_username": self.external_registry_username,
+            "has_external_registry_password": self.has_external_registry_password,
+            "external_registry_config": _network_document(self),
+            "repository_filters": list(self.repository_filters),
+            "robot_username": self.robot_username,
+            "visibility": self.visibility,
+            "sync_interval": self.sync_interval,
+            "sync_start_date": _write_date(self.sync_start_date),
+            "sync_expiration_date": _write_date(self.sync_expiration_date),
+            "sync_status": self.sync_status.value,
+            "sync_retries_remaining": self.sync_retries_remaining,
+            "repo_sync_status_counts": {status.value: n for status, n in self.counts.items()},
+            "skopeo_timeout": self.skopeo_timeout,
+            "creation_date": _write_date(self.creation_date),
+        }
 
 
 @dataclass(frozen=True)

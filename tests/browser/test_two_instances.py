@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -17,11 +18,20 @@ from typing import Any
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.support.browser import csp_violations
 from tests.support.emulator import TOKENS, free_port, start_emulator
-from tests.support.servers import django_env, gunicorn, haproxy, manage, postgresql, redis
+from tests.support.servers import (
+    django_env,
+    gunicorn,
+    haproxy,
+    manage,
+    postgresql,
+    redis,
+    watch_process,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +56,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             DJANGO_BEHIND_PROXY="true",
             GUNICORN_WORKERS="1",
             GUNICORN_THREADS="8",
+            # The watcher: its queue in Redis, its tokens sealed with a key of its own, a
+            # worker and a scheduler beside each instance (docs/deploying.md).
+            WATCH_QUEUE_URL=cache.removesuffix("/0") + "/1",
+            WATCH_TOKEN_KEYS=Fernet.generate_key().decode(),
+            WATCH_INTERVAL_SECONDS="2",
         )
         manage(env, "migrate", "--noinput")
         logs = [tmp / "instance1.log", tmp / "instance2.log"]
         backends = [stack.enter_context(gunicorn(env, log)) for log in logs]
+        for n in (1, 2):
+            for what in ("worker", "scheduler"):
+                stack.enter_context(watch_process(env, what, tmp / f"watch-{what}-{n}.log"))
         stack.enter_context(haproxy(tmp, backends, port=port))
-        yield {"url": url, "emulator": emulator, "logs": logs, "cert": tmp / "cert.pem"}
+        yield {
+            "url": url,
+            "emulator": emulator,
+            "logs": logs,
+            "cert": tmp / "cert.pem",
+            "env": env,
+        }
 
 
 def dashboard_responses(page: Page, url: str) -> list[tuple[str, str]]:
@@ -155,6 +179,49 @@ def test_a_form_typed_before_the_sign_in_expired_is_kept_across_instances(browse
     )
     assert {instance for instance, _ in seen} == {"instance1", "instance2"}
     context.close()
+
+
+def test_the_watcher_runs_beside_both_instances_once_and_serves_the_overview(stack):
+    """Two workers and two schedulers on PostgreSQL and a Redis queue: every poll once (no
+    double from the second scheduler), and the overview through either instance drawn from
+    the index: a search by source finds every match at first paint."""
+    url, emulator, env = stack["url"], stack["emulator"], stack["env"]
+    watcher = "watcherdemotoken".ljust(40, "0")
+    manage({**env, "QUAY_WATCH_TOKEN": watcher}, "watch", "enroll", "acme", "globex")
+    deadline = time.monotonic() + 60
+    while "indexed not yet" in (status := manage(env, "watch", "status").stdout):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    emulator.control("DELETE", "requests")
+    time.sleep(10)
+    health = [
+        r["query"]
+        for r in emulator.requests_log()
+        if r["path"] == "/api/v1/repository/mirror/health"
+    ]
+    for namespace in ("acme", "globex"):
+        polls = sum(query.get("namespace") == namespace for query in health)
+        assert 3 <= polls <= 6, (namespace, polls)  # every 2 s for 10 s: 5, not 10
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = str(stack["cert"])
+    login = http.get(f"{url}/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    http.post(
+        f"{url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "token": TOKENS["alice"], "next": "/"},
+        headers={"Referer": f"{url}/accounts/login/"},
+        timeout=10,
+    )
+    served = Counter()
+    for _ in range(2):  # round-robin: both instances draw it
+        answer = http.get(f"{url}/?q=ghcr.io&ns=acme", timeout=10)
+        served[answer.headers["X-Served-By"]] += 1
+        assert re.search(r'data-repo="acme/flaky"(?![^>]*\shidden)', answer.text), answer.text[
+            -3000:
+        ]
+        assert "ghcr.io/acme-corp/flaky-service" in answer.text
+    assert len(served) == 2, served
 
 
 def test_sign_in_throttling_counts_across_both_instances(stack):

@@ -42,6 +42,11 @@ def test_is_org_admin_true_proves_the_token_carries_org_admin():
 
             raise QuayNotFound("no such repository")
 
+        def get_organization(self, org):
+            from dashboard.quay.models import OrganizationView
+
+            return OrganizationView(org, org == "orgmirror", True)
+
     def learned(*orgs, super_user=False):
         user = QuayUser("olivia", tuple(orgs), super_user=super_user)
         return learn(Quay(), user, None)  # type: ignore[arg-type]
@@ -50,6 +55,9 @@ def test_is_org_admin_true_proves_the_token_carries_org_admin():
     assert "org:admin" in learned(admin, member)["holding"]
     assert "org:admin" not in learned(member)["holding"]  # false: rights or scope
     assert "org:admin" not in learned(admin, super_user=True)["holding"]
+    # Each organization's own answer says whom the token administers (asked at sign-in).
+    assert learned(admin, member)["admin_of"] == ["orgmirror"]
+    assert learned(admin, member)["not_admin_of"] == ["orgnew"]
 
 
 def test_a_refusal_in_ones_own_namespace_is_the_scope():

@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -247,3 +248,28 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def watch_process(env: dict[str, str], what: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``manage.py watch worker`` or ``scheduler`` (the watcher's processes, docs/deploying.md),
+    its output to ``log``; stopped as Huey stops gracefully (SIGINT) afterwards."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "watch", what],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

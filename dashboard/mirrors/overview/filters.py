@@ -69,12 +69,15 @@ class Filters:
     # -- what the filters make of a row ---------------------------------------------------
 
     def search_match(self, row: Row) -> bool | None:
-        """Whether ``row`` matches the search (name or source); ``None``: not known yet."""
+        """Whether ``row`` matches the search (name, source, or the reason of its last
+        result); ``None``: not known yet."""
         query = self.query.lower()
         if not query or query in row.full_name.lower():
             return True
         if not row.mirrored:
             return False
+        if row.last_event is not None and query in row.last_event.detail.lower():
+            return True
         if row.config is not None:
             return query in row.external_reference.lower()
         return None if row.pending else False

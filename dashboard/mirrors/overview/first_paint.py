@@ -21,6 +21,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.page import Overview, read_health, scope, summary
 from dashboard.mirrors.overview.refresh import TabRefresh
@@ -37,14 +39,19 @@ def first_paint(
     page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
     where = scope(client, [filters.namespace] if filters.namespace else None)
     health, _, health_errors = read_health(client, where)
+    index = watched.read(person, where.wanted, health, now)
+    live = [ns for ns in where.wanted if ns not in index.namespaces]
     # The page asks for the listings as soon as it is shown: Quay starts on them now.
-    prefetch(client, [functools.partial(client.list_repositories, ns) for ns in where.wanted])
+    prefetch(client, [functools.partial(client.list_repositories, ns) for ns in live])
     rows = sorted(
-        (
-            row_from_health(entry, now, pending=True)
-            for namespace in where.wanted
-            for entry in health[namespace].values()
-        ),
+        [
+            *(
+                row_from_health(entry, now, pending=True)
+                for ns in live
+                for entry in health[ns].values()
+            ),
+            *index.rows,
+        ],
         key=lambda row: row.sort_key,
     )
     overview = Overview(
@@ -52,14 +59,21 @@ def first_paint(
         namespaces=where.namespaces,
         rows=rows,
         queried=where.wanted,
+        read_only_namespaces=index.read_only,
         scopes_known=person.scopes is not None,
         health_errors={ns: health_reason(e, person, ns) for ns, e in health_errors.items()},
+        org_rows=index.org_rows,
+        watched=index.namespaces,
+        watch_notes=index.notes,
     )
     context = summary(rows, filters)
     drawn_at = int(now.timestamp())
+    org_rows = overview_orgs.place(index.org_rows, filters)
     return {
         **context,
         "overview": overview,
+        "org_rows": org_rows,
+        "org_polls": any(row.polls for row in org_rows),
         "lazy": True,
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "person": person,

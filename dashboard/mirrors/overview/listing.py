@@ -18,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 
 from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.details import not_older_than
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.orgs import OrgRow
@@ -86,12 +87,17 @@ def listing(
         scopes_known=person.scopes is not None,
         health_errors={ns: health_reason(e, person, ns) for ns, e in health_errors.items()},
     )
-    overview.rows = [row for ns in where.wanted for row in _drawn(health[ns], filters, now)]
+    index = watched.read(person, where.wanted, health, now)
+    live = [ns for ns in where.wanted if ns not in index.namespaces]
+    overview.rows = [row for ns in live for row in _drawn(health[ns], filters, now)]
+    overview.rows += [filters.place(row) for row in index.rows]
+    overview.read_only_namespaces = list(index.read_only)
+    overview.watched, overview.watch_notes = index.namespaces, index.notes
     listed = Listed(overview)
     normal: list[Row] = []
     read_only: set[str] = set()
     listings: dict[str, list[Repository]] = {}
-    for outcome in fan_out(client.list_repositories, where.wanted):
+    for outcome in fan_out(client.list_repositories, live):
         namespace = outcome.item
         if not outcome.ok:
             overview.namespace_errors[namespace] = outcome.error.message if outcome.error else ""
@@ -113,13 +119,12 @@ def listing(
                 listed.hidden.append(filters.place(hidden_row(entry, now)))
                 read_only.add(namespace)
     listed.rows = [filters.place(stamped(row, now)) for row in listed.rows + normal]
-    overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
+    overview.read_only_namespaces += [ns for ns in live if ns in read_only]
     overview.rows.sort(key=lambda row: row.sort_key)
     _prefetch_first_details(client, listed, now, person)
     orgs = overview_orgs.candidates(where.username, listings)
-    listed.org_rows = overview_orgs.place(
-        overview_orgs.read_rows(client, orgs, now, listings, person), filters
-    )
+    found = overview_orgs.read_rows(client, orgs, now, listings, person)
+    listed.org_rows = overview_orgs.place([*index.org_rows, *found], filters)
     return listed
 
 

@@ -122,7 +122,11 @@ def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
         if filters.status and row.key != filters.status:
             continue
         if needle:
-            matched = tuple(name for name in row.repositories if needle in name.lower())
+            matched = tuple(
+                name
+                for name in row.repositories
+                if needle in name.lower() or needle == f"{row.org}/{name}".lower()
+            )
             if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
                 continue
             row = replace(row, matched=matched)

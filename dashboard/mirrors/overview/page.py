@@ -93,6 +93,10 @@ class Overview:
     scopes_known: bool = True
     #: The organization mirrors of the person's organizations (``overview_orgs``).
     org_rows: list[OrgRow] = field(default_factory=list)
+    #: Watched namespaces drawn from the fleet index, and what to say of one whose index
+    #: is not current (``overview.watched``).
+    watched: set[str] = field(default_factory=set)
+    watch_notes: list[str] = field(default_factory=list)
 
     @property
     def health_notes(self) -> list[tuple[str, str]]:

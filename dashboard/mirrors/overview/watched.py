@@ -1,0 +1,169 @@
+"""The rows of watched namespaces, from the fleet index (``dashboard.watch``): whole at first
+paint -- source, schedule, status (stuck included), last result with Quay's reason -- at no
+call to Quay per row, so the counts are exact at once and a search by source or reason
+finds every match.
+
+What a person sees from the index is what Quay would show them with their own token: the
+mirrors' settings where they administer the namespace (their own, one Quay says they
+administer, or as a superuser); where they are known not to and are a member, only what
+mirror health shows members (the status, read-only); where it is not known (a token that
+does not say), the namespace is drawn live as if unwatched. The page's one mirror-health
+call per namespace is fresher than the index: a row whose status moved since is drawn from
+it and its details are read live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from dashboard.mirrors.overview.orgs import OrgRow
+from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_health
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.org_status import describe_org
+from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED, EventSummary
+from dashboard.mirrors.rules.timefmt import clock
+from dashboard.quay.dates import parse_quay_datetime
+from dashboard.quay.models import HealthEntry, MirrorConfig, SyncStatus
+from dashboard.quay.org_models import OrgMirrorConfig
+from dashboard.watch.models import Change, Enrolment, Mirror
+
+_RESULT_LABELS = {"success": SYNCED, "fail": FAILED, "cancel": CANCELLED}
+
+
+@dataclass
+class Watched:
+    """What the index gives the overview."""
+
+    #: The namespaces drawn from the index (the listing and the detail batches skip them).
+    namespaces: set[str] = field(default_factory=set)
+    rows: list[Row] = field(default_factory=list)
+    org_rows: list[OrgRow] = field(default_factory=list)
+    #: Namespaces drawn read-only (members: the status only).
+    read_only: list[str] = field(default_factory=list)
+    #: What to say of a watched namespace whose index is not current (broken, behind).
+    notes: list[str] = field(default_factory=list)
+
+
+def served(person: Person, wanted: Iterable[str]) -> dict[str, tuple[Enrolment, bool]]:
+    """The namespaces of ``wanted`` drawn from the index, with their enrolment and whether
+    the person sees their settings (else the status only): indexed ones whose rights are
+    known (see the module's docstring)."""
+    found: dict[str, tuple[Enrolment, bool]] = {}
+    enrolments = Enrolment.objects.filter(namespace__in=list(wanted), indexed_at__isnull=False)
+    for enrolment in enrolments:
+        configs = person.reads_configs(enrolment.namespace)
+        if configs is True:
+            found[enrolment.namespace] = (enrolment, True)
+        elif configs is False and enrolment.namespace in (person.memberships or ()):
+            found[enrolment.namespace] = (enrolment, False)
+    return found
+
+
+def read(
+    person: Person,
+    wanted: Iterable[str],
+    health: Mapping[str, Mapping[str, HealthEntry]],
+    now: datetime,
+) -> Watched:
+    """The index's rows of the watched namespaces among ``wanted``, with this visit's mirror
+    health (``health``: by namespace and repository) for what moved since."""
+    watched = Watched()
+    for namespace, (enrolment, settings_shown) in served(person, wanted).items():
+        watched.namespaces.add(namespace)
+        note = _note(enrolment, now)
+        if note:
+            watched.notes.append(note)
+        mirrors = list(Mirror.objects.filter(enrolment=enrolment, present=True))
+        named = health.get(namespace, {})
+        if not settings_shown:
+            watched.read_only.append(namespace)
+            watched.rows += [
+                row_from_health(entry, now) for entry in named.values() if entry is not None
+            ]
+            continue
+        queued = _queued_since(mirrors)
+        for mirror in mirrors:
+            if mirror.kind == Mirror.Kind.REPOSITORY:
+                watched.rows.append(_row(mirror, named.get(mirror.name), queued, person, now))
+            elif mirror.kind == Mirror.Kind.ORGANIZATION and mirror.config:
+                watched.org_rows.append(_org_row(mirror, mirrors, person, now))
+    return watched
+
+
+def _row(
+    mirror: Mirror,
+    entry: HealthEntry | None,
+    queued: Mapping[int, datetime],
+    person: Person,
+    now: datetime,
+) -> Row:
+    """A repository mirror's row from the index: its config and last result; from this
+    visit's health instead, pending its details, when the status moved since."""
+    if entry is not None and entry.sync_status.value != mirror.sync_status:
+        return row_from_health(entry, now, pending=True)  # moved since: read it live
+    if mirror.config is None:
+        return Row(mirror.namespace, mirror.name, at=mirror.config_read_at)  # not set up yet
+    config = MirrorConfig.from_api(mirror.config)
+    last = _last_event(mirror.last_result)
+    row = row_from_config(
+        mirror.namespace,
+        mirror.name,
+        config,
+        now,
+        last_sync=last.when if last and last.key == "success" else None,
+        queued_since=queued.get(mirror.pk) if config.sync_status is SyncStatus.SYNC_NOW else None,
+    )
+    row = replace(row, at=mirror.status_read_at or mirror.config_read_at)
+    if last is not None and row.has_history:
+        row = replace(row, last_event=last)
+    return replace(row, may_change=person.may_change(mirror.namespace))
+
+
+def _org_row(mirror: Mirror, mirrors: list[Mirror], person: Person, now: datetime) -> OrgRow:
+    config = OrgMirrorConfig.from_api(mirror.config or {})
+    names = tuple(m.name for m in mirrors if m.kind == Mirror.Kind.ORG_REPOSITORY)
+    return OrgRow(
+        mirror.namespace,
+        config,
+        describe_org(config, now),
+        repositories=names,
+        actionable=person.may_change_org(mirror.namespace),
+    )
+
+
+def _last_event(result: Mapping[str, str] | None) -> EventSummary | None:
+    if not result or result.get("key") not in _RESULT_LABELS:
+        return None
+    key = result["key"]
+    when = parse_quay_datetime(result.get("when"))
+    return EventSummary(key, _RESULT_LABELS[key], str(result.get("detail") or ""), when)
+
+
+def _queued_since(mirrors: list[Mirror]) -> dict[int, datetime]:
+    """When each queued mirror was queued (the change that made it so): a Sync now no
+    worker picked up for minutes is stuck."""
+    queued = [m.pk for m in mirrors if m.sync_status == "SYNC_NOW"]
+    found: dict[int, datetime] = {}
+    for change in Change.objects.filter(mirror_id__in=queued, new="SYNC_NOW").order_by("at"):
+        found[change.mirror_id] = change.at
+    return found
+
+
+def _note(enrolment: Enrolment, now: datetime) -> str:
+    """What the page says of a namespace whose index is not current ("" when it is)."""
+    seen = enrolment.last_success_at
+    as_of = f"as of {clock(seen, now)}" if seen else "not read yet"
+    if enrolment.state == Enrolment.State.BROKEN:
+        return (
+            f"Watching {enrolment.namespace} is broken: {enrolment.broken_reason} Its mirrors "
+            f"below are {as_of}; an admin of {enrolment.namespace} can enrol it again."
+        )
+    behind = timedelta(seconds=2 * settings.WATCH_INTERVAL_SECONDS)
+    if seen is None or now - seen > behind:
+        why = f" ({enrolment.last_error})" if enrolment.last_error else ""
+        return f"The mirrors of {enrolment.namespace} are {as_of}: the watcher is behind{why}."
+    return ""

@@ -1,0 +1,130 @@
+"""The fleet index: what the watcher knows of every mirror of a watched namespace.
+
+``Enrolment``  a namespace the watcher reads, with the token given for it (sealed with the
+               watcher's own keys: ``keys``), who enrolled it, and how its polls go.
+``Mirror``     one mirror of a watched namespace: a repository's mirror (a MIRROR-state
+               repository, with or without a config), an organization's mirror, or one of
+               the repositories an organization mirror discovered; its config (no secrets),
+               status, lease, retries, last result with Quay's whole reason, and when each
+               part was read.
+``Change``     every status change the watcher saw (old, new, when, why): the history, the
+               failure view and the alerts read these rows (a change is claimed exactly once
+               with one conditional update, never twice across workers).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Enrolment(models.Model):
+    class State(models.TextChoices):
+        OK = "ok", "watching"
+        BROKEN = "broken", "watching broken"
+
+    namespace = models.CharField(max_length=255, unique=True)
+    #: The token given for watching, sealed (``keys.seal``); never shown, never logged.
+    sealed_token = models.TextField()
+    #: The Quay user the token acts as (``GET /user/`` when it was enrolled).
+    token_user = models.CharField(max_length=255)
+    enrolled_by = models.CharField(max_length=255)
+    enrolled_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OK)
+    #: Why watching is broken (Quay refused the token: revoked, or its rights were taken).
+    broken_reason = models.TextField(blank=True)
+    broken_since = models.DateTimeField(null=True, blank=True)
+    #: The next poll is due then (the scheduler enqueues due namespaces only).
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    #: A poll holds the namespace until then: another poll meanwhile does nothing; a poll
+    #: whose worker died is taken again once this has passed.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    #: The last poll that read Quay's mirror health: the index is as of then.
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    #: The first indexing is done (every config read once).
+    indexed_at = models.DateTimeField(null=True, blank=True)
+    #: When the repository listing was last read (it is read every few minutes).
+    listing_at = models.DateTimeField(null=True, blank=True)
+    #: The newest log entry seen (the next poll reads the log down to it).
+    log_seen_at = models.DateTimeField(null=True, blank=True)
+    #: How many calls to Quay the polls of this namespace made (for `watch status`).
+    calls = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["namespace"]
+
+    def __str__(self) -> str:
+        return f"watching {self.namespace} ({self.get_state_display()})"
+
+
+class Mirror(models.Model):
+    class Kind(models.TextChoices):
+        REPOSITORY = "repository", "repository mirror"
+        ORGANIZATION = "organization", "organization mirror"
+        ORG_REPOSITORY = "org_repository", "repository of an organization mirror"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="mirrors")
+    namespace = models.CharField(max_length=255, db_index=True)
+    #: The repository ("" for an organization's mirror itself).
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    #: The repository's state as the listing last said (MIRROR, ORG_MIRROR, ...).
+    repo_state = models.CharField(max_length=16, blank=True)
+    #: The config as Quay's API answers it, secrets left out (a proxy's credentials too);
+    #: ``None``: no config (a MIRROR-state repository not set up), or not read yet.
+    config = models.JSONField(null=True, blank=True)
+    #: Where it mirrors from, in words (for search): the external reference, or the source
+    #: registry and namespace of an organization mirror.
+    source = models.CharField(max_length=1024, blank=True, db_index=True)
+    #: Quay's status (SUCCESS, FAIL, SYNCING, ...; a discovered repository may be SKIP).
+    sync_status = models.CharField(max_length=16, blank=True)
+    is_enabled = models.BooleanField(null=True)
+    retries_remaining = models.IntegerField(null=True)
+    #: The last run that ended: ``{"when", "outcome", "reason", "tags"}`` (Quay's whole
+    #: reason: the log entry's message and stderr, the tool's noise removed).
+    last_result = models.JSONField(null=True, blank=True)
+    #: A discovered repository's status message (as the organization mirror lists it).
+    status_message = models.TextField(blank=True)
+    config_read_at = models.DateTimeField(null=True, blank=True)
+    status_read_at = models.DateTimeField(null=True, blank=True)
+    result_read_at = models.DateTimeField(null=True, blank=True)
+    #: The config is to be read again at the next poll (a change seen in the log or in the
+    #: status, a running sync, the slow sweep).
+    stale = models.BooleanField(default=True)
+    #: Still there at the last listing (``False``: gone; kept for its history).
+    present = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["namespace", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name", "kind"], name="one_mirror_a_name")
+        ]
+        indexes = [models.Index(fields=["namespace", "sync_status"])]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.name else f"{self.namespace} (organization)"
+
+
+class Change(models.Model):
+    """A status the watcher saw change: from ``old`` to ``new``, when, and why."""
+
+    mirror = models.ForeignKey(Mirror, on_delete=models.CASCADE, related_name="changes")
+    namespace = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Mirror.Kind.choices)
+    old = models.CharField(max_length=16, blank=True)
+    new = models.CharField(max_length=16)
+    #: When Quay recorded it (the log entry's time), else when the watcher saw it.
+    at = models.DateTimeField(db_index=True)
+    seen_at = models.DateTimeField()
+    #: Quay's reason for a failure (whole), or what happened in words.
+    reason = models.TextField(blank=True)
+    #: Claimed by the alerts (one conditional update: exactly once across workers).
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}: {self.old or 'new'} → {self.new}"

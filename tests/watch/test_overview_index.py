@@ -1,0 +1,112 @@
+"""The overview of watched namespaces, from the fleet index: every row whole at first paint
+(source, status with stuck, last result and its reason), the counts exact, a search by
+source or reason answered at once, one mirror-health call per namespace per visit, and from
+the index only what Quay would show the person with their own token."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from dashboard.mirrors import clock
+from dashboard.watch.models import Enrolment
+from dashboard.watch.poll import poll
+
+from .conftest import calls
+
+pytestmark = pytest.mark.django_db
+
+ROW = re.compile(
+    r'<tr id="row-[^"]*" data-status="([^"]*)" data-repo="([^"]*)"([^>]*)>([\s\S]*?)</tr>'
+)
+
+
+def rows(html: str) -> dict[str, tuple[str, str]]:
+    """repository -> (status key, the row's attributes and HTML), for the rows shown."""
+    return {
+        repo: (key, attributes + body)
+        for key, repo, attributes, body in ROW.findall(html)
+        if " hidden" not in attributes
+    }
+
+
+@pytest.fixture
+def watched(emulator, enrolled):
+    enrolled("acme", "globex")
+    poll("acme")
+    poll("globex")
+    return emulator
+
+
+def test_every_row_of_a_watched_namespace_is_whole_at_first_paint(client_as, watched):
+    client = client_as("alice")
+    watched.control("DELETE", "requests")
+    html = client.get("/?ns=acme").content.decode()
+    drawn = rows(html)
+    assert drawn["acme/etcd"][0] == "fail"
+    assert "quay.io/coreos/etcd" in drawn["acme/etcd"][1]  # the source, no detail call
+    assert "pinging container registry" in drawn["acme/etcd"][1]  # the last result's reason
+    assert drawn["acme/python"][0] == "stuck"  # the stuck rule, from the index's lease
+    assert drawn["acme/node"][0] == "unconfigured"
+    assert not any('data-need="details"' in body for _, body in drawn.values())
+    # The visit costs who the person is and one mirror-health call: no call per row.
+    made = calls(watched)
+    assert "GET repository/mirror/health" in made
+    assert not [c for c in made if c.startswith("GET repository/acme/")]
+    # The counts are exact at once: stuck included.
+    assert re.search(r'data-count-for="stuck"[^>]*>\s*<span class="count">1</span>', html)
+
+
+def test_a_search_by_source_or_reason_finds_every_match_at_first_paint(client_as, watched):
+    client = client_as("alice")
+    by_source = rows(client.get("/?q=ghcr.io").content.decode())
+    assert set(by_source) == {"acme/flaky"}
+    by_reason = rows(client.get("/?q=pinging+container+registry").content.decode())
+    assert "acme/etcd" in by_reason
+
+
+def test_a_member_who_is_no_admin_sees_the_status_only(client_as, watched):
+    """bob administers acme, and is a member of globex without rights there: Quay shows him
+    globex's mirror health, not its settings; so does the index."""
+    html = client_as("bob").get("/?ns=globex").content.decode()
+    drawn = rows(html)
+    assert drawn, html[-2000:]
+    for _key, body in drawn.values():
+        assert "<code>" not in body  # no source: the settings are hidden from him
+        assert "read-only: from Quay" in body
+    assert "docker.io/library/traefik" not in html
+
+
+@pytest.mark.parametrize("user", ["carol", "alice-limited"])
+def test_where_the_rights_are_not_known_the_namespace_is_drawn_live(client_as, watched, user):
+    """carol (a member of acme) and alice's token without repo:admin: nothing from the index
+    that Quay would not show them; their page is drawn as for an unwatched namespace."""
+    html = client_as(user).get("/?ns=acme").content.decode()
+    assert "docker.io/library/nginx" not in html
+    assert "quay.io/coreos/etcd" not in html
+
+
+def test_a_broken_enrolment_is_said_on_the_overview(client_as, watched):
+    Enrolment.objects.filter(namespace="acme").update(
+        state="broken", broken_reason="Quay refused the watch token: invalid token."
+    )
+    html = client_as("alice").get("/?ns=acme").content.decode()
+    assert "Watching acme is broken: Quay refused the watch token" in html
+
+
+def test_an_index_behind_its_interval_says_as_of(client_as, watched):
+    Enrolment.objects.filter(namespace="acme").update(
+        last_success_at=clock.now() - timedelta(minutes=30)
+    )
+    html = client_as("alice").get("/?ns=acme").content.decode()
+    assert "The mirrors of acme are as of" in html
+
+
+def test_a_status_that_moved_since_the_last_poll_is_read_live(client_as, watched):
+    """The page's mirror-health call is fresher than the index: a row whose status moved
+    is drawn from it, its details read as for an unwatched row."""
+    watched.api("POST", "repository/acme/nginx/mirror/sync-now", user="alice")
+    drawn = rows(client_as("alice").get("/?ns=acme").content.decode())
+    assert 'data-need="details"' in drawn["acme/nginx"][1]
