@@ -5,7 +5,7 @@
 Starts the emulator itself (no added latency, a long tag copy so the seeded mirror stays
 syncing) with the read cache off, signs olivia in, and prints the median of the page, of a
 poll (``?poll=1`` with htmx: the config and the discovered repositories, 2 upstream calls,
-asserted in tests/test_org_mirror_page.py) and of those two upstream calls made directly one
+asserted in tests/costs/test_call_counts.py) and of those two upstream calls made directly one
 after the other, so the difference is the dashboard's own work per poll (the poll asks both
 at once).
 """

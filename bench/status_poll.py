@@ -5,7 +5,7 @@
 Starts the emulator itself (no added latency), signs alice in, and prints the median and
 95th percentile of a poll (``GET .../status/?poll=1...`` with htmx) beside the same upstream
 call made directly, so the difference is the dashboard's own work per poll. The number of
-upstream calls a poll costs (one) is asserted in tests/test_call_counts.py.
+upstream calls a poll costs (one) is asserted in tests/costs/test_call_counts.py.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 # The pinned versions of requirements.lock, each checked against its hash (scripts/lock
-# makes it from pyproject.toml; tests/test_lock_file.py checks that the two agree).
+# makes it from pyproject.toml; tests/serving/test_lock_file.py checks that the two agree).
 stamp="$VENV/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "Installing Python packages into $VENV (requirements.lock) ..."

@@ -1,94 +1,29 @@
-"""Shared fixtures: a real Quay emulator process on a free loopback port, demo users' tokens."""
+"""Shared fixtures: a real Quay emulator process on a free loopback port, and the demo users
+signed in.
+
+* ``emulator`` -- the emulator reset to its seed, the dashboard pointed at it
+  (``tests/support/emulator.py``);
+* ``client_as(user)`` -- the test's Django client signed in as a seeded user (by pasting their
+  demo token); ``alice``, ``bob``, ``carol``, ``dave``, ``olivia`` and ``oscar`` are that
+  client signed in as each (one client: signing in as another replaces the first);
+* ``signed_in(user)`` -- a client of its own, for a test where two people act in turn;
+* ``strict_client_as(user)`` -- a client of its own that checks CSRF tokens as a browser
+  would, signed in through the sign-in form;
+* ``no_read_cache``, ``seen`` (both ways to the whole overview).
+
+Helpers that are not fixtures (posting the settings form, reading pages, what Quay received,
+the kinds of mirror) are in ``tests/support/``.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from django.test import Client
 
-ROOT = Path(__file__).resolve().parent.parent
-
-# Stable demo access tokens of the emulator's seeded users (see README, "Demo data").
-TOKENS = {
-    "alice": "alicedemotoken".ljust(40, "0"),  # admin of every namespace
-    "bob": "bobdemotoken".ljust(40, "0"),  # admin of acme only, member of globex
-    "carol": "caroldemotoken".ljust(40, "0"),  # member of acme, no admin rights
-    "dave": "davedemotoken".ljust(40, "0"),  # global read-only superuser
-    "alice-limited": "alicelimitedtoken".ljust(40, "0"),  # alice, scopes repo:read user:read
-    "olivia": "oliviademotoken".ljust(40, "0"),  # admin of the organization-mirror orgs
-    "oscar": "oscardemotoken".ljust(40, "0"),  # member of orgmirror, no admin rights
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Emulator:
-    """Handle on a running emulator: its URL, its control API and Quay's API as a user."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        r = self.http.request(method, f"{self.url}/_emulator/{path}", timeout=10, **kwargs)
-        r.raise_for_status()
-        return r.json() if r.content else None
-
-    def reset(self, **options: Any) -> None:
-        self.control("POST", "reset", json=options)
-
-    def configure(self, **options: Any) -> dict[str, Any]:
-        return self.control("POST", "config", json=options)
-
-    def advance(self, seconds: float) -> None:
-        self.control("POST", "clock", json={"advance": seconds})
-
-    def mirror(self, namespace: str, repo: str) -> dict[str, Any]:
-        """What the emulator stores for a repository (its mirror config, password included)."""
-        return self.control("GET", f"mirror/{namespace}/{repo}")
-
-    def requests_log(self) -> list[dict[str, Any]]:
-        return self.control("GET", "requests")
-
-    def api(self, method: str, path: str, user: str = "alice", **kwargs: Any) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        if user:
-            headers.setdefault("Authorization", f"Bearer {TOKENS[user]}")
-        return self.http.request(
-            method, f"{self.url}/api/v1/{path.lstrip('/')}", headers=headers, timeout=10, **kwargs
-        )
-
-
-def start_emulator(*args: str) -> tuple[subprocess.Popen, Emulator]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "quay_emulator", "--port", str(port), *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    emulator = Emulator(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            emulator.control("GET", "config")
-            return proc, emulator
-        except requests.RequestException:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the Quay emulator did not start") from None
-            time.sleep(0.1)
+from tests.support.emulator import TOKENS, Emulator, start_emulator
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +38,7 @@ def emulator_server() -> Iterator[Emulator]:
 def _no_answers_from_other_tests(settings) -> Iterator[None]:
     """Every test starts with an empty read cache (the emulator is reset between tests), and
     the overview starts no call in the background (a test counting calls would race it;
-    tests/test_overview_prefetch.py turns it on)."""
+    tests/overview/test_prefetch.py turns it on)."""
     from django.core.cache import cache
 
     settings.OVERVIEW_PREFETCH = False
@@ -115,8 +50,8 @@ def _no_answers_from_other_tests(settings) -> Iterator[None]:
 @pytest.fixture(params=["settled", "full"])
 def seen(request) -> Any:
     """Both ways to the whole overview: as a browser ends up showing it (settled) and as the
-    server draws it whole (``details=all``); see ``tests/overview_support.py``."""
-    from tests.overview_support import full_page, page
+    server draws it whole (``details=all``); see ``tests/support/overview.py``."""
+    from tests.support.overview import full_page, page
 
     return page if request.param == "settled" else full_page
 
@@ -146,6 +81,56 @@ def client_as(emulator: Emulator, client):
 
     def sign_in(user: str = "alice"):
         response = client.post("/accounts/login/", {"token": TOKENS[user], "next": "/"})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+
+    return sign_in
+
+
+def _fixture_for(user: str):
+    def signed_in_as(client_as):
+        return client_as(user)
+
+    signed_in_as.__doc__ = f"The test's Django client, signed in as {user}."
+    return pytest.fixture(signed_in_as, name=user)
+
+
+#: alice administers acme, globex, initech; bob acme (a globex member); carol is a member of
+#: acme without admin rights; dave a global read-only superuser; olivia administers the
+#: organization-mirror organizations; oscar is a member of orgmirror without admin rights.
+alice = _fixture_for("alice")
+bob = _fixture_for("bob")
+carol = _fixture_for("carol")
+dave = _fixture_for("dave")
+olivia = _fixture_for("olivia")
+oscar = _fixture_for("oscar")
+
+
+@pytest.fixture
+def signed_in(emulator: Emulator):
+    """A Django client of its own signed in as a seeded user, for a test where several people
+    act in turn (``client_as`` signs the one test client in)."""
+
+    def sign_in(user: str = "alice", **client_options: Any) -> Client:
+        client = Client(**client_options)
+        response = client.post("/accounts/login/", {"token": TOKENS[user], "next": "/"})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def strict_client_as(emulator: Emulator):
+    """A client that checks CSRF tokens as a browser's would, signed in through the sign-in
+    form (with the form's CSRF token) as a seeded user."""
+
+    def sign_in(user: str = "alice") -> Client:
+        client = Client(enforce_csrf_checks=True)
+        client.get("/accounts/login/")
+        token = client.cookies["csrftoken"].value
+        login = {"token": TOKENS[user], "next": "/", "csrfmiddlewaretoken": token}
+        response = client.post("/accounts/login/", login)
         assert response.status_code == 302, response.content.decode()[:500]
         return client
 

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.conftest import TOKENS, Emulator
-from tests.emulator.helpers import wait_until
+from tests.support.emulator import TOKENS, Emulator
+from tests.support.quay_api import wait_until
 
 MIRROR = "/api/v1/repository/acme/nginx/mirror"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import UNAUTHORIZED, without_type
+from tests.support.emulator import Emulator
+from tests.support.quay_api import UNAUTHORIZED, without_type
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 

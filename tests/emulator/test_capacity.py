@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.conftest import TOKENS, Emulator, start_emulator
-from tests.emulator.helpers import counting_from_zero, stats, wait_until
+from tests.support.emulator import TOKENS, Emulator, start_emulator
+from tests.support.quay_api import counting_from_zero, stats, wait_until
 
 HUNG = "/api/v1/repository/acme/nginx"
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.conftest import TOKENS, Emulator
+from tests.support.emulator import TOKENS, Emulator
 
 
 def test_config_shows_the_command_line_defaults(emulator: Emulator) -> None:

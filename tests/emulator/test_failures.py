@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import logs, mirror_payload, status_of
+from tests.support.emulator import Emulator
+from tests.support.quay_api import logs, mirror_payload, status_of
 
 NGINX = "'docker.io/library/nginx' with tag pattern '1.2*,latest'"
 NGINX_TAGS = ["1.24", "1.25.3", "1.26.0", "1.27", "1.27.1", "latest"]
@@ -377,7 +377,7 @@ def test_a_scheduled_run_starts_by_itself_and_shows_in_the_organizations_log(
 
 
 def org_repo(emulator: Emulator, org: str, name: str) -> dict[str, Any]:
-    from tests.emulator.org_helpers import repositories
+    from tests.support.org_api import repositories
 
     rows = repositories(emulator, org, limit=500)["repositories"]
     return next(row for row in rows if row["name"] == name)
@@ -411,7 +411,7 @@ def test_an_organization_repositorys_listing_failure_says_see_output(emulator: E
 
 
 def test_an_organization_repositorys_failing_copies(emulator: Emulator) -> None:
-    from tests.emulator.org_helpers import create, org_api
+    from tests.support.org_api import create, org_api
 
     create(emulator, repository_filters=["gamma"])
     body = {"repository": "gamma", "reason": "partial_sync", "tags": ["bulk-02"]}

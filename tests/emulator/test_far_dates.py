@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Emulator
+from tests.support.emulator import Emulator
 
 
 def set_start(emulator: Emulator, value: str, repo: str = "nginx") -> None:

@@ -7,7 +7,7 @@ from werkzeug.test import Client
 from dashboard.emulator.app import EmulatorApp
 from dashboard.emulator.seed import demo_token
 from dashboard.emulator.state import Options
-from tests.conftest import Emulator
+from tests.support.emulator import Emulator
 
 
 def health(emulator: Emulator, user: str = "alice", **params: str):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TOKENS, Emulator, start_emulator
+from tests.support.emulator import TOKENS, Emulator, start_emulator
 
 DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 HEADERS = {"Authorization": f"Bearer {TOKENS['alice']}"}

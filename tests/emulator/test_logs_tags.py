@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import logs
+from tests.support.emulator import Emulator
+from tests.support.quay_api import logs
 
 QUAY_DATE = re.compile(r"^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d -0000$")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import NOT_FOUND, detail, logs, mirror_payload, without_type
+from tests.support.emulator import Emulator
+from tests.support.quay_api import NOT_FOUND, detail, logs, mirror_payload, without_type
 
 APP = "repository/acme/app/mirror"
 NGINX = "repository/acme/nginx/mirror"

@@ -12,8 +12,8 @@ from werkzeug.test import Client
 
 from dashboard.emulator.app import EmulatorApp
 from dashboard.emulator.state import Options, Token
-from tests.conftest import Emulator
-from tests.emulator.helpers import UNAUTHORIZED, without_type
+from tests.support.emulator import Emulator
+from tests.support.quay_api import UNAUTHORIZED, without_type
 
 BAD_REQUEST = "The browser (or proxy) sent a request that this server could not understand."
 QUAY_DATE = "%a, %d %b %Y %H:%M:%S -0000"
@@ -289,7 +289,7 @@ def test_counts_need_the_same_rights_as_the_logs(emulator: Emulator) -> None:
 
 
 def test_the_log_endpoints_are_counted_and_cost_quays_service_time(emulator: Emulator) -> None:
-    from tests.emulator.helpers import counting_from_zero, stats
+    from tests.support.quay_api import counting_from_zero, stats
 
     emulator.configure(latency_ms=200)
     counting_from_zero(emulator)

@@ -9,7 +9,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from tests.conftest import Emulator
+from tests.support.emulator import Emulator
 
 CALLBACK = "http://127.0.0.1:8000/oauth/callback"
 SAFE_SCOPES = "repo:read user:read"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import NOT_FOUND, UNAUTHORIZED, without_type
-from tests.emulator.org_helpers import config, create, org_api, org_payload, record
+from tests.support.emulator import Emulator
+from tests.support.org_api import config, create, org_api, org_payload, record
+from tests.support.quay_api import NOT_FOUND, UNAUTHORIZED, without_type
 
 CONFIG_KEYS = [
     "is_enabled", "external_registry_type", "external_registry_url", "external_namespace",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Emulator
-from tests.emulator.org_helpers import (
+from tests.support.emulator import Emulator
+from tests.support.org_api import (
     ALL_STATUSES,
     config,
     create,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import mirror_payload
+from tests.support.emulator import Emulator
+from tests.support.quay_api import mirror_payload
 
 RULE = {"rule_kind": "tag_glob_csv", "rule_value": ["dev"]}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import status_of
+from tests.support.emulator import Emulator
+from tests.support.quay_api import status_of
 
 
 def test_the_next_calls_answer_429_with_retry_after(emulator: Emulator) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import UNAUTHORIZED, detail, without_type
+from tests.support.emulator import Emulator
+from tests.support.quay_api import UNAUTHORIZED, detail, without_type
 
 
 def test_user_lists_organizations_without_admin_fields_for_user_read_scope(

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.conftest import Emulator, start_emulator
-from tests.emulator.helpers import mirror_payload
+from tests.support.emulator import Emulator, start_emulator
+from tests.support.quay_api import mirror_payload
 
 APP = "repository/acme/app/mirror"
 NGINX = "repository/acme/nginx/mirror"

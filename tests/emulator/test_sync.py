@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from tests.conftest import Emulator
-from tests.emulator.helpers import NOT_FOUND, logs, status_of, without_type
+from tests.support.emulator import Emulator
+from tests.support.quay_api import NOT_FOUND, logs, status_of, without_type
 
 MICROSECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 SKOPEO_404 = (

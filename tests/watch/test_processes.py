@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import django_env, manage, watch_process
+from tests.support.servers import django_env, manage, watch_process
 
 from .conftest import WATCHER_TOKEN, calls
 

@@ -1,0 +1,85 @@
+"""In the browser, as each demo user: the overview offers Sync now, Cancel, the selection
+boxes and the bulk bar exactly where Quay lets that person act (issue 10).
+
+What Quay allows is asked of the emulator as the same person: a row should carry controls
+when Quay shows them its mirror config and says ``can_admin`` for the repository."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.emulator import Emulator
+
+CONTROLS = """() => {
+  const rows = [...document.querySelectorAll('tr[data-repo]')].filter(r => !r.hidden);
+  const pressable = r => [...r.querySelectorAll('button[type=submit]')]
+    .filter(b => !b.disabled && /^(Sync now|Cancel)$/.test(b.textContent.trim()));
+  return {
+    rows: rows.map(r => r.dataset.repo),
+    pressed: rows.filter(r => pressable(r).length).map(r => r.dataset.repo),
+    boxed: rows.filter(r => r.querySelector('input[type=checkbox][name=repo]'))
+               .map(r => r.dataset.repo),
+    bulk: !!document.querySelector('#bulk') && !document.querySelector('#bulk').hidden,
+  };
+}"""
+
+
+def settled(page: Page) -> dict:
+    """The overview once the listing and every row's details are in (the page is scrolled
+    to the bottom so that every row asks for its details)."""
+    expect(page.locator("#listed[data-listed]")).to_have_count(1)
+    for _ in range(40):
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        if page.locator('tr[data-need="details"]').count() == 0:
+            break
+        page.wait_for_timeout(250)
+    expect(page.locator('tr[data-need="details"]')).to_have_count(0)
+    return page.evaluate(CONTROLS)
+
+
+def allowed(emulator: Emulator, user: str, repos: list[str]) -> set[str]:
+    """The rows Quay lets ``user`` act on: it shows them the config and says can_admin."""
+    result = set()
+    for full_name in repos:
+        repo = emulator.api("GET", f"repository/{full_name}", user=user)
+        config = emulator.api("GET", f"repository/{full_name}/mirror", user=user)
+        if repo.ok and repo.json().get("can_admin") and config.ok:
+            result.add(full_name)
+    return result
+
+
+@pytest.mark.parametrize("user", ["alice", "bob", "carol", "dave"])
+def test_each_person_sees_the_controls_quay_allows_them(
+    signed_in_page, emulator: Emulator, screenshot, user: str
+):
+    page = signed_in_page(user)
+    seen = settled(page)
+    screenshot(page, f"overview-rights-{user}")
+    assert seen["rows"], "no row shown"
+    expected = allowed(emulator, user, seen["rows"])
+    assert set(seen["boxed"]) == expected
+    # Sync now or Cancel wherever a press is possible (a running sync's Sync now is off and
+    # a finished one has no Cancel, but every actionable row has one of them).
+    assert set(seen["pressed"]) == expected
+    assert seen["bulk"] is bool(expected)
+    if user in ("alice", "bob"):
+        assert expected  # the test would prove nothing if nobody could act
+    if user in ("carol", "dave"):
+        assert expected == set()
+
+
+def test_a_token_refused_its_organizations_health_shows_no_zero_it_does_not_know(
+    signed_in_page, screenshot
+):
+    """alice's token with repo:read and user:read only: Quay shows it neither the settings
+    nor the mirror health of acme, globex and initech. Their 18 mirrors are counted as
+    settings hidden, and every zero becomes "?" (they may be failing)."""
+    page = signed_in_page("alice-limited")
+    settled(page)
+    expect(page.locator("#counts-incomplete")).to_contain_text("is not known")
+    expect(page.locator('[data-count-for="restricted"] .count')).to_have_text("18")
+    expect(page.locator('[data-count-for="success"] .count')).to_have_text("1")
+    expect(page.locator('[data-count-for="fail"] .count')).to_have_text("?")
+    expect(page.locator("[data-count-total]")).to_have_text("19")
+    screenshot(page, "overview-health-refused")

@@ -1,0 +1,66 @@
+"""The words of the repository page say what is true: a dead sync is not "running", the next
+run during a sync is not a past time, a failed sync says what to do, a Quay problem says
+whether saving again helps, and the password field follows the username."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.forms import form_data, page, save
+from tests.support.pages import text
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_during_a_sync_the_next_run_is_after_it_not_a_past_time(client_as, emulator):
+    body = text(client_as("alice").get("/repo/acme/alpine/status/", **HX))
+    assert "<dt>Next scheduled run</dt><dd>after this sync ends</dd>" in body
+
+
+def test_the_timeout_says_timeout_once(client_as, emulator):
+    body = text(page(client_as("alice"), "acme", "redis"))
+    assert "<dt>Timeout</dt><dd>5 minutes</dd>" in body
+
+
+def test_a_failed_sync_says_what_to_do(client_as, emulator):
+    body = text(client_as("alice").get("/repo/acme/postgres/status/", **HX))  # gave up
+    assert "What to do:</strong> Fix the cause" in body and "then press Sync now" in body
+
+
+def test_a_rule_quay_ignores_says_saving_again_will_not_help(client_as, emulator):
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "orphan"))
+    data["root_rule"] = ["1.6*", "latest", "alpine"]  # adds a pattern, deletes nothing
+    body = text(save(client, "acme", "orphan", data, follow=True))
+    assert "did not apply them" in body
+    assert "saving again will not change it" in body
+    assert "try saving that field again" not in body
+
+
+def test_a_new_username_asks_for_its_password_without_saying_the_stored_one_is_kept(
+    client_as, emulator
+):
+    client = client_as("alice")
+    data = form_data(page(client, "acme", "flaky"))  # stored: svc-flaky with a password
+    data["external_registry_username"] = "someone-else"
+    body = text(save(client, "acme", "flaky", data))
+    assert "Type the password for someone-else" in body
+    assert "stored — leave empty to keep it" not in body
+    assert "Leave empty to keep the stored password" not in body
+
+
+def test_an_unchanged_rule_does_not_make_save_mention_deleting_tags(client_as, emulator):
+    # acme/nginx's saved rule already leaves out its tag 1.23 (the next sync deletes it):
+    # pressing Save on it does not delete anything.
+    body = text(page(client_as("alice"), "acme", "nginx"))
+    assert '<span id="save-deletes"></span>' in body
+
+
+def test_the_next_run_of_a_stuck_or_given_up_sync_is_none_not_a_time(client_as, emulator):
+    client = client_as("alice")
+    stuck = text(client.get("/repo/acme/python/status/", **HX))
+    # acme/python: enabled, 3 retries left, start date tomorrow: a worker re-claims it then.
+    assert "<dt>Next scheduled run</dt><dd>when a worker re-claims the stuck sync, from " in stuck
+    gave_up = text(client.get("/repo/acme/postgres/status/", **HX))  # FAIL, retries 0
+    assert "<dt>Next scheduled run</dt><dd>none until Sync now (no retries left)</dd>" in gave_up
