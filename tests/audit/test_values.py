@@ -143,14 +143,7 @@ def test_proxy_credentials_already_in_the_trail_are_not_shown(client_as, emulato
 
 @for_each_kind(
     "mirror",
-    repository=pytest.param(
-        repo("acme", "nginx"),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the repository page's settings in words show a proxy's credentials (the "
-            "organization mirror's page and the audit trail hide them)",
-        ),
-    ),
+    repository=repo("acme", "nginx"),
     organization=org("orgnew"),
 )
 def test_the_pages_words_hide_a_proxys_credentials(client_as, emulator, mirror):

@@ -55,7 +55,7 @@ def test_edit_the_filters_with_the_glob_editor_and_save_them(
     screenshot(page, "org-filter-editor")
 
     page.get_by_label("Save anyway: I understand what this does to the running sync").check()
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save changes", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
         "Saved: repositories to mirror: + leg*, + nothing-*, - beta, - gamma."
     )
@@ -77,7 +77,7 @@ def test_every_row_removed_means_every_repository(signed_in_page, emulator: Emul
     expect(page.locator("#glob-editor")).to_contain_text(
         "No filter at all: every repository of the source is mirrored."
     )
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save changes", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
         "Saved: repositories to mirror: - api, - worker, - front*."
     )

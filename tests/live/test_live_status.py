@@ -70,16 +70,7 @@ def live_head(body: str) -> str:
 @for_each_kind(
     "mirror, live_url, shown",
     repository=(repo("acme", "redis"), "/repo/acme/redis/status/", ">Synced<"),
-    organization=pytest.param(
-        org("orgmirror"),
-        "/org/orgmirror/mirror/?poll=1",
-        "Syncing",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="an organization mirror's poll URL opened without htmx answers the bare "
-            "live part, not the page (the repository's status URL answers the page)",
-        ),
-    ),
+    organization=(org("orgmirror"), "/org/orgmirror/mirror/?poll=1", "Syncing"),
 )
 def test_htmx_gets_the_fragment_and_a_browser_gets_a_page(
     client_as, emulator, mirror, live_url, shown

@@ -272,15 +272,10 @@ def test_a_save_quay_did_not_answer_comes_back_with_what_was_typed_audited_as_un
         {"external_reference": "registry.example.com/typed/by-alice", "sync_interval_value": "9"},
         "/api/v1/repository/acme/nginx",  # every read of the repository
     ),
-    organization=pytest.param(
+    organization=(
         org("orgnew"),
         {"external_namespace": "typed-by-olivia", "visibility": "private"},
         "/api/v1/organization/orgnew/mirror",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="an organization mirror's page whose config cannot be read draws no form: "
-            "what was typed is lost (the repository page keeps it)",
-        ),
     ),
 )
 def test_a_save_while_quay_is_down_says_so_and_keeps_what_was_typed(

@@ -374,16 +374,7 @@ def test_a_401_while_typing_in_the_editor_keeps_every_edit(
 
 @for_each_kind(
     "mirror, field, typed",
-    repository=pytest.param(
-        repo("acme", "nginx"),
-        "root_rule",
-        ["1.2*", "latest"],
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the repository page drawn again without JavaScript focuses no row (the "
-            "organization mirror's focuses the new one, as the editor does with htmx)",
-        ),
-    ),
+    repository=(repo("acme", "nginx"), "root_rule", ["1.2*", "latest"]),
     organization=(org("orgnew"), "repository_filters", ["api", "worker", "front*", "docs-*"]),
 )
 def test_without_javascript_the_added_row_gets_the_focus(client_as, emulator, mirror, field, typed):

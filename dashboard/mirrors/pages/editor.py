@@ -162,6 +162,12 @@ def rows_after(data: QueryDict, action: str, kind: Kind = TAG_RULE) -> QueryDict
     return data
 
 
+def focus_on(context: Mapping[str, Any], focus: int | None) -> None:
+    """The editor's row ``focus`` takes the keyboard focus (``None``: none does)."""
+    for item in context.get("rule_rows", ()):
+        item["autofocus"] = item["index"] == focus
+
+
 def focus_after(action: str, rows: Sequence[str]) -> int | None:
     """The row that gets the keyboard focus after ``action``: the new row, or after a removal
     the row that took the removed one's place (the one before it when the last went)."""
@@ -213,8 +219,7 @@ def editor(
     loaded = changes.unsign(target.namespace, target.name, posted.get("loaded", "") or "")
     saved = loaded.get("root_rule") if loaded else None
     context = rules_context(None, rows, tag_names, error, last_sync=last_sync, saved_rule=saved)
-    for item in context["rule_rows"]:
-        item["autofocus"] = item["index"] == focus
+    focus_on(context, focus)
     context.update(
         editor=tag_editor(target.namespace, target.name),
         namespace=target.namespace,

@@ -335,8 +335,8 @@ def page(
         form.is_valid()
         said.append(("info", RESTORED))
     calls: list[Callable[[], None]] = []
-    if config is not None or context.get("missing") == "setup":
-        names = context.get("names")
+    if config is not None or context.get("missing") == "setup" or form is not None:
+        names = context.get("names")  # (a form sent back unread: what was typed is kept)
         calls.append(
             lambda: context.update(org_form_context(client, org, config, names, form, focus, now))
         )

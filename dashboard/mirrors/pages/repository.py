@@ -18,14 +18,16 @@ from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.pages.audit import audit_rows, can_read_config
-from dashboard.mirrors.pages.editor import editor as tag_rule_editor
 from dashboard.mirrors.pages.editor import (
+    TAG_RULE,
     focus_after,
+    focus_on,
     rows_after,
     rules_context,
     sign_editor_tags,
     tag_editor,
 )
+from dashboard.mirrors.pages.editor import editor as tag_rule_editor
 from dashboard.mirrors.pages.live import after_action, first_look, panel_context, poll
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.person import Person
@@ -431,17 +433,20 @@ def page(
     data = load(client, person, target, now)
     said: list[tuple[str, str]] = []
     extra = dict(extra or {})
+    focus = None
     if edit is not None:
         posted, action = edit
         bound = rows_after(posted, action)
         form = build_form(data, bound=bound, creating=not bound.get("loaded"))
         form.suppress_errors()
         extra.update(focus_rules=True, creating=form.creating)
+        focus = focus_after(action, bound.getlist(TAG_RULE.field))
     elif pending and data.config_readable:
         form = build_form(data, bound=data_from_pending(pending))
         form.is_valid()
         said.append(("info", RESTORED))
     context, status = context_of(data, now, form=form, extra=extra)
+    focus_on(context, focus)
     return MirrorPage(TEMPLATE, context, status, messages=said)
 
 

@@ -54,10 +54,10 @@ def draw(request: HtmxHttpRequest, built: MirrorPage) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def page(request: HtmxHttpRequest, **names: str) -> HttpResponse:
     target = target_of(names)
-    if target.routes["live"] == target.routes["page"] and (
-        request.GET.get("poll") == "1" or request.GET.get("part") == "live"
-    ):
-        return live(request, **names)  # an organization's page URL serves its live part too
+    shared = target.routes["live"] == target.routes["page"]  # an organization's page URL
+    live_part = request.GET.get("poll") == "1" or request.GET.get("part") == "live"
+    if shared and request.htmx and live_part:
+        return live(request, **names)  # serves its live part to htmx; a browser, the page
     client, person, now = acting(request)
     pending = take_pending_submission(request, target.url("settings"))
     built = module_of(target).page(client, person, target, now, query=request.GET, pending=pending)
