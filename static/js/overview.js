@@ -89,11 +89,14 @@
 
   function add(count, delta, item) {
     if (!count) { return; }
-    var before = parseInt(count.textContent, 10);
-    if (isNaN(before)) { return; }  // "?": the count is unknown (see unknownZeros)
+    // "?" is a zero not known to be zero (see unknownZeros): the number goes on under it.
+    var unknown = count.textContent === "?";
+    var before = unknown ? Number(count.getAttribute("data-n") || 0) : parseInt(count.textContent, 10);
+    if (isNaN(before)) { return; }
     var value = Math.max(0, before + delta);
-    count.textContent = String(value);
-    if (item) { item.hidden = value === 0 && !item.hasAttribute("data-always"); }
+    count.setAttribute("data-n", String(value));
+    count.textContent = unknown && value === 0 ? "?" : String(value);
+    if (item) { item.hidden = value === 0 && !unknown && !item.hasAttribute("data-always"); }
   }
 
   // A namespace could not be listed, or a batch of details found a mirror whose status is not
@@ -103,7 +106,10 @@
     if (!note || !note.textContent.trim()) { return; }
     var counts = document.querySelectorAll("#results .counts .count");
     for (var i = 0; i < counts.length; i++) {
-      if (counts[i].textContent === "0") { counts[i].textContent = "?"; }
+      if (counts[i].textContent === "0") {
+        counts[i].setAttribute("data-n", "0");
+        counts[i].textContent = "?";
+      }
     }
   }
 
