@@ -95,6 +95,7 @@ def main() -> int:
         from django.test import Client
 
         from dashboard.mirrors import clock
+        from dashboard.quay.dates import parse_quay_datetime
         from dashboard.watch import enrol
         from dashboard.watch.models import Change, Mirror
 
@@ -255,8 +256,19 @@ def main() -> int:
                 headers={"Authorization": f"Bearer {TOKENS['alice']}"},
             )
             urllib.request.urlopen(request, timeout=30).read()
-            while not Change.objects.filter(name="nginx").exists():
+            since = clock.now()
+
+            def seen_sync() -> bool:  # a status change noted, or the run's end as last result
+                if Change.objects.filter(name="nginx").exists():
+                    return True
+                nginx = Mirror.objects.get(namespace="acme", name="nginx")
+                when = (nginx.last_result or {}).get("when")
+                return bool(when and parse_quay_datetime(when) > since)
+
+            while not seen_sync():
                 time.sleep(1)
+                if time.monotonic() - pressed > 600:
+                    raise SystemExit("the Sync now was not seen within 10 minutes")
             seen = time.monotonic() - pressed
             body = b'{"sync_interval": 7200}'
             changed_at = time.monotonic()
@@ -274,6 +286,8 @@ def main() -> int:
                 "sync_interval"
             ) != 7200:
                 time.sleep(1)
+                if time.monotonic() - changed_at > 600:
+                    raise SystemExit("the config change was not seen within 10 minutes")
             config_seen = time.monotonic() - changed_at
             print(
                 f"fresh:   a Sync now pressed in Quay showed in the index {seen:.0f} s later; a "

@@ -142,7 +142,7 @@ QUAY_URL = env.str("QUAY_URL", default="http://127.0.0.1:8480").rstrip("/")
 # The OAuth application registered in Quay (Organization -> Applications).
 QUAY_CLIENT_ID = env.str("QUAY_CLIENT_ID", default="mirror-dashboard-demo")
 QUAY_CLIENT_SECRET = env.str("QUAY_CLIENT_SECRET", default="mirror-dashboard-demo-secret")
-# Scopes asked for at sign-in; each one is used by a feature (see README).
+# Scopes asked for at sign-in; each one is used by a feature (see docs/using.md).
 QUAY_OAUTH_SCOPES = env.list(
     "QUAY_OAUTH_SCOPES", default=["repo:read", "repo:admin", "org:admin", "user:read"]
 )
@@ -299,7 +299,7 @@ CACHES = {
 }
 
 # /readyz: whether Quay not answering makes the instance not ready (503). Off, Quay's check
-# is still reported but only the database and the cache decide (see README, "Deploying").
+# is still reported but only the database and the cache decide (see docs/deploying.md).
 READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=True)
 
 # /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:

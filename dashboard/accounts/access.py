@@ -32,7 +32,7 @@ from dashboard.quay.models import QuayUser
 SESSION_ACCESS = "quay_access"
 #: A repository name no one has (the probe's answer is 404 or 403, never a config).
 PROBE_REPOSITORY = "mirror-dashboard-scope-probe"
-#: What each scope the dashboard uses costs when a token lacks it (README, "Scopes").
+#: What each scope the dashboard uses costs when a token lacks it (docs/using.md).
 WITHOUT = {
     "user:read": "sign-in fails",
     "repo:read": "no repository can be listed or shown",

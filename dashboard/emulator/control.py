@@ -2,7 +2,8 @@
 delayed or queued).
 
 ``GET/POST config``, ``POST reset``, ``GET/POST clock``, ``GET mirror/{ns}/{repo}``,
-``GET/DELETE requests``, ``GET/DELETE stats`` -- see the README and ``tests/support/emulator.py``.
+``GET/DELETE requests``, ``GET/DELETE stats`` -- see docs/emulator.md and
+``tests/support/emulator.py``.
 
 ``POST mirror/{ns}/{repo}/fail`` ``{"reason", "runs"?, "tags"?}`` makes the mirror's next
 ``runs`` runs (default 1; 0: every run until cleared) fail the way ``reason`` names (``GET

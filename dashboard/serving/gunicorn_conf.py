@@ -4,7 +4,7 @@
 
 The defaults suit a 2-core pod: 2 worker processes of 16 threads each. A request spends most
 of its time waiting for Quay (0.3-0.4 s a call on a real one), not on a core, so threads are
-sized for those waits (see README, "Deploying").
+sized for those waits (see docs/deploying.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The production settings (README "Deploying") pass ``check --deploy`` with no warning, and
+"""The production settings (docs/deploying.md) pass ``check --deploy`` with no warning, and
 the public development SECRET_KEY is accepted only for a dashboard on this machine."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Stable demo access tokens of the emulator's seeded users (see README, "Demo data").
+# Stable demo access tokens of the emulator's seeded users (README, "Try the demo").
 TOKENS = {
     "alice": "alicedemotoken".ljust(40, "0"),  # admin of every namespace
     "bob": "bobdemotoken".ljust(40, "0"),  # admin of acme only, member of globex

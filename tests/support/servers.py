@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.support.emulator import ROOT, free_port
 
-#: The production command of README "Deploying", as the tests run it.
+#: The production command of docs/deploying.md, as the tests run it.
 PRODUCTION_COMMAND = [
     "gunicorn",
     "--config",
