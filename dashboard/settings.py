@@ -288,6 +288,9 @@ OVERVIEW_DETAILS_WAIT_SECONDS = env.float("OVERVIEW_DETAILS_WAIT_SECONDS", defau
 # The overview starts the calls it is about to need (the listings while the first paint is
 # drawn, the first rows' details while the listing is) so Quay works while pages travel.
 OVERVIEW_PREFETCH = env.bool("OVERVIEW_PREFETCH", default=True)
+# Seconds the overview takes who a person is and their organizations from the last
+# GET /user/ (at sign-in, or an overview's) instead of asking Quay at every visit; 0: always ask.
+OVERVIEW_PERSON_SECONDS = env.float("OVERVIEW_PERSON_SECONDS", default=60.0)
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it

@@ -14,7 +14,8 @@ lacks rights, so the dashboard tells them apart from what it can know:
   reads every mirror's config and may change none outside their own namespaces).
 
 Cost: the sign-in's ``GET /user/``, then one round of 1 (OAuth) or 3 (a pasted token) calls.
-Memberships are as they were at sign-in (sign in again to see a new one).
+Memberships are as they were at sign-in (sign in again to see a new one), but the overview's:
+it reads ``GET /user/`` again once the last answer (``seen``) is ``OVERVIEW_PERSON_SECONDS`` old.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dashboard.quay.fanout import parallel
 from dashboard.quay.models import QuayUser
 
 SESSION_ACCESS = "quay_access"
+#: The person as ``GET /user/`` last said (``seen``).
+SESSION_SEEN = "quay_seen"
 #: A repository name no one has (the probe's answer is 404 or 403, never a config).
 PROBE_REPOSITORY = "mirror-dashboard-scope-probe"
 #: What each scope the dashboard uses costs when a token lacks it (docs/using.md).
@@ -108,6 +111,8 @@ def learn(client: QuayClient, user: QuayUser, scopes: list[str] | None) -> dict[
         holding.add("org:admin")
     return {
         "superuser": health_refused is False,
+        # Whether that is known (Quay answered the probe): the overview asks again otherwise.
+        "superuser_known": health_refused is not None,
         "super_user": user.super_user,
         "memberships": user.namespaces,
         "org_admin": [org.name for org in user.organizations if org.is_org_admin],
@@ -132,6 +137,20 @@ def warnings(access: dict[str, Any]) -> list[str]:
 
 def store(request: HttpRequest, access: dict[str, Any]) -> None:
     request.session[SESSION_ACCESS] = access
+
+
+def seen(request: HttpRequest, user: QuayUser, at: float) -> None:
+    """``GET /user/``'s answer at ``at`` (Unix time): who the person is and their namespaces,
+    which the overview reuses for ``OVERVIEW_PERSON_SECONDS`` (``Person.seen``)."""
+    request.session[SESSION_SEEN] = {
+        "at": at,
+        "username": user.username,
+        "namespaces": user.namespaces,
+    }
+
+
+def seen_of(request: HttpRequest) -> dict[str, Any] | None:
+    return request.session.get(SESSION_SEEN)
 
 
 def access_of(request: HttpRequest) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.quay.client import QuayClient
@@ -51,6 +52,7 @@ def _sign_in(
         request.session[PENDING] = pending
     store_token(request, token, scopes=scopes, method=method)
     access.store(request, learned)
+    access.seen(request, quay_user, timezone.now().timestamp())
     for warning in access.warnings(learned):
         messages.warning(request, warning)
     return quay_user

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError
@@ -44,12 +47,23 @@ class Person:
     #: administers, and those it says it does not; one it could not ask is in neither.
     admin_of: frozenset[str] = frozenset()
     not_admin_of: frozenset[str] = frozenset()
+    #: Whether ``superuser`` is known (Quay answered the sign-in's probe).
+    superuser_known: bool = False
+    #: ``GET /user/`` as last read: (Unix time, their namespaces, own first); see ``known``.
+    seen: tuple[float, tuple[str, ...]] | None = None
 
     @classmethod
     def from_access(
-        cls, username: str, user: Any, scopes: Collection[str] | None, access: Mapping[str, Any]
+        cls,
+        username: str,
+        user: Any,
+        scopes: Collection[str] | None,
+        access: Mapping[str, Any],
+        seen: Mapping[str, Any] | None = None,
     ) -> Person:
         memberships = access.get("memberships")
+        if seen is not None and seen.get("username") != username:
+            seen = None
         return cls(
             username=username,
             user=user,
@@ -62,7 +76,25 @@ class Person:
             super_user=bool(access.get("super_user")),
             admin_of=frozenset(access.get("admin_of") or ()),
             not_admin_of=frozenset(access.get("not_admin_of") or ()),
+            superuser_known=bool(access.get("superuser_known")),
+            seen=(float(seen["at"]), tuple(seen["namespaces"])) if seen else None,
         )
+
+    def known(self, now: datetime) -> list[str] | None:
+        """Their namespaces as ``GET /user/`` said at most ``OVERVIEW_PERSON_SECONDS`` ago
+        (``None``: ask again): the overview does not ask who they are at every visit."""
+        if self.seen is None:
+            return None
+        age = now.timestamp() - self.seen[0]
+        if not 0 <= age <= settings.OVERVIEW_PERSON_SECONDS:
+            return None
+        return list(self.seen[1])
+
+    @property
+    def maybe_superuser(self) -> bool:
+        """Whether the overview must ask for the global mirror health (Quay shows it only
+        to superusers): a superuser, or not known not to be one."""
+        return self.superuser or not self.superuser_known
 
     def lacks(self, scope: str) -> bool:
         """The token is known not to carry ``scope``."""

@@ -32,9 +32,10 @@ def test_the_first_paint_draws_every_enabled_mirror_from_one_call_a_namespace(cl
     before = len(emulator.requests_log())
     html = first_paint(client)
     calls = api_calls(emulator, before)
-    # GET /user/ and the global health (refused: alice is no superuser), then one health
-    # call per namespace. No config, no log, no listing before the page is drawn.
-    assert sorted(calls) == sorted(["user/"] + ["repository/mirror/health"] * 5)
+    # One health call per namespace (alice, acme, globex, initech): who alice is and that she
+    # is no superuser were learned at sign-in a moment ago. No config, no log, no listing
+    # before the page is drawn.
+    assert calls == ["repository/mirror/health"] * 4
     rows = rows_of(html)
     assert rows["acme/etcd"] == "fail" and rows["acme/alpine"] == "active"
     assert rows["acme/nginx"] == "success" and rows["initech/loki"] == "never"
@@ -46,12 +47,50 @@ def test_the_first_paint_draws_every_enabled_mirror_from_one_call_a_namespace(cl
     assert listing and listing.group(1).startswith("/overview/listing/?")
 
 
-def test_a_superusers_first_paint_costs_the_first_round_only(client_as, emulator):
+def test_a_superusers_first_paint_costs_the_global_health_alone(client_as, emulator):
     client = client_as("dave")
     before = len(emulator.requests_log())
     html = first_paint(client)
-    assert sorted(api_calls(emulator, before)) == ["repository/mirror/health", "user/"]
+    assert api_calls(emulator, before) == ["repository/mirror/health"]  # no namespace: global
     assert rows_of(html)["globex/traefik"] == "fail"
+
+
+def test_who_the_person_is_is_asked_again_once_older_than_a_minute(
+    client_as, emulator, monkeypatch
+):
+    """The overview takes alice's namespaces from the last GET /user/ for
+    OVERVIEW_PERSON_SECONDS (60); after that it asks again and keeps the answer for the next
+    visits. (That she is no superuser is known from the sign-in's probe: not asked again.)"""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    from dashboard.mirrors import clock
+
+    client = client_as("alice")
+    first_paint(client)
+    later = clock.now() + timedelta(seconds=61)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    cache.clear()  # no answer of the read cache (5 s) either
+    before = len(emulator.requests_log())
+    first_paint(client)
+    calls = api_calls(emulator, before)
+    assert calls == ["user/"] + ["repository/mirror/health"] * 4
+    cache.clear()
+    before = len(emulator.requests_log())
+    html = first_paint(client)
+    assert api_calls(emulator, before) == ["repository/mirror/health"] * 4
+    assert rows_of(html)["acme/etcd"] == "fail"
+
+
+def test_a_revoked_token_is_signed_out_though_who_it_is_was_known(client_as, emulator):
+    """No GET /user/ at the visit: the first call Quay answers 401 signs the person out."""
+    client = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/mirror/health": 401})
+    response = client.get("/")
+    emulator.configure(fail={})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert "_auth_user_id" not in client.session
 
 
 def test_a_hanging_config_call_does_not_hold_the_page(client_as, emulator, settings):

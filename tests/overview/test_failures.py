@@ -36,6 +36,7 @@ def test_quay_down_on_an_htmx_request_is_a_fragment_with_the_message(client_as, 
 
 def test_quay_timing_out_is_a_message(client_as, emulator, settings):
     client = client_as("alice")
+    settings.OVERVIEW_PERSON_SECONDS = 0  # the overview asks who alice is
     settings.QUAY_TIMEOUT = 0.5
     emulator.configure(hang=["/api/v1/user/"])
     response = client.get("/")
@@ -43,8 +44,9 @@ def test_quay_timing_out_is_a_message(client_as, emulator, settings):
     assert "Quay took too long to answer" in response.content.decode()
 
 
-def test_quay_5xx_is_a_message(client_as, emulator):
+def test_quay_5xx_is_a_message(client_as, emulator, settings):
     client = client_as("alice")
+    settings.OVERVIEW_PERSON_SECONDS = 0  # the overview asks who alice is
     emulator.configure(fail={"/api/v1/user/": 503})
     response = client.get("/")
     assert response.status_code == 502

@@ -1,8 +1,10 @@
 """The overview as first drawn: every enabled mirror with the status Quay's mirror health
 reports, at a cost independent of how many there are.
 
-Two rounds of calls: ``GET /user/`` with the global health (``overview.scope``), then one
-mirror-health call per namespace (none for a superuser: the global one has it all). Every
+Two rounds of calls: ``GET /user/`` with the global health (``overview.scope``; neither
+when the person was seen in the last ``OVERVIEW_PERSON_SECONDS`` and is known to be no
+superuser), then one mirror-health call per namespace (none for a superuser: the global one
+has it all; none for a watched namespace whose shared answer is fresh). Every
 row is drawn at once, *pending* its details; the page then asks for the rest (a namespace
 whose health Quay refuses this token, or failed to answer, says so, and its mirrors all come
 from the listing):
@@ -30,6 +32,7 @@ from dashboard.mirrors.overview.rows import health_reason, row_from_health
 from dashboard.mirrors.person import Person
 from dashboard.quay.cache import prefetch
 from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayError, QuayTimeout, QuayUnreachable
 
 
 def first_paint(
@@ -37,10 +40,14 @@ def first_paint(
 ) -> dict[str, Any]:
     """What the overview shows before its details: health's rows, the counts, and where the
     page fetches the rest. Raises the :class:`QuayError` of ``GET /user/``."""
-    where = scope(client, [filters.namespace] if filters.namespace else None)
+    where = scope(
+        client, [filters.namespace] if filters.namespace else None, person=person, now=now
+    )
     shared = watched.shares_health(person, where.wanted)
     health, health_read, health_errors = read_health(client, where, shared)
     index = watched.read(person, where.wanted, health, now, health_read)
+    if where.user is None and not health_read and not index.namespaces:
+        _quay_failed(health_errors)
     live = [ns for ns in where.wanted if ns not in index.namespaces]
     # The page asks for the listings as soon as it is shown: Quay starts on them now.
     prefetch(client, [functools.partial(client.list_repositories, ns) for ns in live])
@@ -83,4 +90,14 @@ def first_paint(
         "listing_url": reverse("mirrors:overview-listing")
         + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)))}",
         "refresh": TabRefresh.start(now, context["rows"]),
+        "seen_user": where.user,  # for the session (``Person.known``)
     }
+
+
+def _quay_failed(errors: dict[str, QuayError]) -> None:
+    """Nothing read, nothing watched, and not asked who the person is (``Person.known``):
+    when Quay could not be reached or did not answer in time for any of them, the page says
+    so as it does when ``GET /user/`` fails, instead of one note per namespace (a health
+    report Quay refuses or fails to build leaves the listings to draw the rows)."""
+    if errors and all(isinstance(e, QuayUnreachable | QuayTimeout) for e in errors.values()):
+        raise next(iter(errors.values()))

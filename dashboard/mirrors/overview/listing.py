@@ -78,7 +78,13 @@ def listing(
     person one) could not know. Raises the :class:`QuayError` of ``GET /user/``."""
     age = (now - drawn_at).total_seconds() + 1
     same = within(client, max(settings.QUAY_READ_CACHE_SECONDS, age))  # the page's answers
-    where = scope(same, [filters.namespace] if filters.namespace else None, superuser=superuser)
+    where = scope(
+        same,
+        [filters.namespace] if filters.namespace else None,
+        superuser=superuser,
+        person=person,
+        now=now,
+    )
     shared = watched.shares_health(person, where.wanted)
     health, health_read, health_errors = read_health(same, where, shared)
     overview = Overview(

@@ -67,6 +67,7 @@ from dashboard.quay.models import (
     LogEntry,
     MirrorConfig,
     MirrorHealth,
+    QuayUser,
     Repository,
     SyncStatus,
 )
@@ -133,6 +134,8 @@ class Scope:
     wanted: list[str]
     #: The global mirror health, for a (read-only) superuser; ``None`` for everyone else.
     everything: MirrorHealth | None
+    #: ``GET /user/``'s answer when it was asked (not when the person was ``known``).
+    user: QuayUser | None = None
 
     @property
     def superuser(self) -> bool:
@@ -140,27 +143,40 @@ class Scope:
 
 
 def scope(
-    client: QuayClient, namespaces: Sequence[str] | None = None, *, superuser: bool = True
+    client: QuayClient,
+    namespaces: Sequence[str] | None = None,
+    *,
+    superuser: bool = True,
+    person: Person | None = None,
+    now: datetime | None = None,
 ) -> Scope:
     """Round 1: ``GET /user/`` and the global health at once (2 calls); the global health
-    is not asked for with ``superuser=False`` (the person is known not to be one).
+    is not asked for when ``person`` is known not to be a superuser (or ``superuser=False``),
+    nor ``GET /user/`` when ``person`` was seen lately (``Person.known``): often no call.
 
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it).
     """
+    if person is not None:
+        superuser = superuser and person.maybe_superuser
+    known = person.known(now) if person is not None and now is not None else None
     got_user, got_health = parallel(
-        client.get_user, lambda: global_health(client) if superuser else None
+        (lambda: None) if known is not None else client.get_user,
+        lambda: global_health(client) if superuser else None,
     )
     if got_user.error is not None:
         raise got_user.error
     user = got_user.value
-    assert user is not None
-    mine = user.namespaces
+    if known is not None and person is not None:
+        username, mine = person.username, known
+    else:
+        assert user is not None
+        username, mine = user.username, user.namespaces
     everything = got_health.value
     if everything is not None:  # a (read-only) superuser: every namespace with a mirror
         extra = sorted({entry.namespace for entry in everything.details})
         mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
-    return Scope(user.username, mine, wanted, everything)
+    return Scope(username, mine, wanted, everything, user)
 
 
 def read_health(
@@ -221,7 +237,7 @@ def collect(
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
     every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
     """
-    where = scope(client, namespaces)
+    where = scope(client, namespaces, person=person, now=now)
     calls = 2
     overview = Overview(
         username=where.username,

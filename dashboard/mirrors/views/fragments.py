@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from dashboard.accounts.access import access_of
+from dashboard.accounts.access import access_of, seen_of
 from dashboard.accounts.reauth import safe_next
 from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
@@ -32,7 +32,11 @@ REPOSITORY = "mirrors/repo.html"
 def acting(request: HtmxHttpRequest) -> tuple[QuayClient, Person, datetime]:
     """The person's Quay client, the person, and the one ``now`` of this request."""
     person = Person.from_access(
-        request.user.get_username(), request.user, token_scopes(request), access_of(request)
+        request.user.get_username(),
+        request.user,
+        token_scopes(request),
+        access_of(request),
+        seen_of(request),
     )
     return request.quay, person, clock.now()
 

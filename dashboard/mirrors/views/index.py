@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dashboard.accounts import access
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.kinds.base import MirrorKind
@@ -53,6 +54,8 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     except QuayError as error:
         context["error"] = error.message
         return render(request, template, context, status=200 if request.htmx else 502)
+    if context.get("seen_user") is not None:
+        access.seen(request, context["seen_user"], now.timestamp())
     return render(request, template, context)
 
 
