@@ -291,6 +291,8 @@ OVERVIEW_PREFETCH = env.bool("OVERVIEW_PREFETCH", default=True)
 # Seconds the overview takes who a person is and their organizations from the last
 # GET /user/ (at sign-in, or an overview's) instead of asking Quay at every visit; 0: always ask.
 OVERVIEW_PERSON_SECONDS = env.float("OVERVIEW_PERSON_SECONDS", default=60.0)
+# Rows the overview draws with the page; the others come with its listing, a moment later.
+OVERVIEW_FIRST_ROWS = env.int("OVERVIEW_FIRST_ROWS", default=100)
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it

@@ -3,6 +3,8 @@
 //
 // 1. Counts: each row carries data-status; when a row is swapped in (a detail batch, the
 //    refresh, a press, the listing) the count of its old status goes down and the new one up.
+//    The rows the first paint counted but left for its listing to draw (data-counted) are
+//    not counted again; one the page already has is dropped.
 // 2. Details in batches: rows drawn before their details carry data-need ("details", then
 //    "results"). They are asked for BATCH rows at a time, at most LANES requests at once:
 //    rows in view first, then failed and running ones (data-priority) wherever they are;
@@ -36,14 +38,23 @@
       var row = rows[i];
       var before = known[row.id];
       var now = countedKey(row);
-      if (!initial && before !== now) {
+      var counted = initial || row.hasAttribute("data-counted");
+      if (row.hasAttribute("data-counted")) {
+        // A row the first paint counted and the listing drew: the page keeps one of each.
+        row.removeAttribute("data-counted");
+        if (before !== undefined && document.getElementById(row.id) !== row) {
+          row.remove();
+          continue;
+        }
+      }
+      if (!counted && before !== now) {
         if (before) { bump(before, -1); }
         if (now) { bump(now, +1); }
         if (before && now) { announce(row); }
       }
       known[row.id] = now;
       var rank = Number(row.getAttribute("data-rank"));
-      if (!initial && rank <= BROKEN && !(ranks[row.id] <= BROKEN)) { moveUp(row); }
+      if (!counted && rank <= BROKEN && !(ranks[row.id] <= BROKEN)) { moveUp(row); }
       ranks[row.id] = rank;
       watch(row);
     }

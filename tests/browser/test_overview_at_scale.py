@@ -144,3 +144,27 @@ def test_the_overview_at_a_real_quays_pace_on_a_phone(
     expect(count(page, "stuck")).to_have_text("2", timeout=15_000)
     screenshot(page, "overview-details-phone")
     emulator.configure(latency_ms=0)
+
+
+def test_the_rows_after_the_first_screen_come_with_the_listing_counted_once(
+    signed_in_page, settings, screenshot
+):
+    """OVERVIEW_FIRST_ROWS: the page draws its first rows, the listing the others after them;
+    each row once, and the counts as when every row came with the page."""
+    from tests.browser.test_rights import settled
+
+    counts = (
+        "() => [...document.querySelectorAll('#results .counts .count')].map(c => c.textContent)"
+    )
+    rows = "() => [...document.querySelectorAll('#results tr[data-status]')].map(r => r.id)"
+    page = signed_in_page("alice")
+    settled(page)
+    whole_counts, whole_rows = page.evaluate(counts), page.evaluate(rows)
+    settings.OVERVIEW_FIRST_ROWS = 3
+    page.reload()
+    assert page.locator("#rows tr[data-status]").count() >= 3
+    settled(page)
+    screenshot(page, "overview-first-screen-then-the-rest")
+    assert page.evaluate(rows) == whole_rows  # each once, in the same order
+    assert page.evaluate(counts) == whole_counts
+    assert page.locator("tr[data-counted]").count() == 0

@@ -60,6 +60,27 @@ def test_every_row_of_a_watched_namespace_is_whole_at_first_paint(client_as, wat
     assert re.search(r'data-count-for="stuck"[^>]*>\s*<span class="count">1</span>', html)
 
 
+def test_the_rows_after_the_first_screen_come_whole_from_the_index_at_no_call(
+    client_as, watched, settings
+):
+    """OVERVIEW_FIRST_ROWS: the listing draws the watched namespace's other rows from the index
+    (whole, no detail to ask for), and asks Quay nothing for them."""
+    client = client_as("alice")
+    settings.OVERVIEW_FIRST_ROWS = 3
+    html = client.get("/?ns=acme").content.decode()
+    assert len(rows(html)) == 3
+    url = re.search(r'<tbody id="listed" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    watched.control("DELETE", "requests")
+    answer = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    later = rows(answer)
+    assert len(later) > 10 and not set(later) & set(rows(html))
+    assert (
+        later["acme/nginx"][0] == "success" and "docker.io/library/nginx" in later["acme/nginx"][1]
+    )
+    assert not any('data-need="details"' in body for _, body in later.values())
+    assert calls(watched) == []
+
+
 def test_a_search_by_source_or_reason_finds_every_match_at_first_paint(client_as, watched):
     client = client_as("alice")
     by_source = rows(client.get("/?q=ghcr.io").content.decode())

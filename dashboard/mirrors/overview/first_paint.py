@@ -23,8 +23,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
-from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.page import Overview, read_health, scope, summary
 from dashboard.mirrors.overview.refresh import TabRefresh
@@ -75,10 +75,13 @@ def first_paint(
         watch_notes=index.notes,
     )
     context = summary(rows, filters)
+    screen = first_screen.split(context["rows"], person.username)
     drawn_at = int(now.timestamp())
     org_rows = overview_orgs.place(index.org_rows, filters)
     return {
         **context,
+        "rows": screen.rows,
+        "rows_later": screen.later,
         "overview": overview,
         "org_rows": org_rows,
         "org_polls": any(row.polls for row in org_rows),
@@ -88,7 +91,7 @@ def first_paint(
         "read_only_superuser": person.read_only_superuser,
         "selectable": False,
         "listing_url": reverse("mirrors:overview-listing")
-        + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)))}",
+        + f"?{filters.params(at=drawn_at, su=str(int(where.superuser)), **screen.params())}",
         "refresh": TabRefresh.start(now, context["rows"]),
         "seen_user": where.user,  # for the session (``Person.known``)
     }

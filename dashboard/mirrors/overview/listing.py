@@ -17,8 +17,8 @@ from datetime import datetime
 
 from django.conf import settings
 
+from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
-from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.details import not_older_than
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.orgs import OrgRow
@@ -51,6 +51,8 @@ class Listed:
     hidden: list[Row] = field(default_factory=list)
     #: The organization mirrors (their own rows, filtered), see ``overview_orgs``.
     org_rows: list[OrgRow] = field(default_factory=list)
+    #: The rows the first paint counted and left for later (``first_screen``), in its order.
+    later: list[Row] = field(default_factory=list)
 
     @property
     def org_polls(self) -> bool:
@@ -73,9 +75,12 @@ def listing(
     drawn_at: datetime,
     *,
     superuser: bool = True,
+    later: str = "",
+    after: int = 0,
 ) -> Listed:
     """The rows the first paint (drawn at ``drawn_at``; ``superuser``: whether it found the
-    person one) could not know. Raises the :class:`QuayError` of ``GET /user/``."""
+    person one) could not know, and those it left for later (``later``, ``after``: see
+    ``first_screen.later``). Raises the :class:`QuayError` of ``GET /user/``."""
     age = (now - drawn_at).total_seconds() + 1
     same = within(client, max(settings.QUAY_READ_CACHE_SECONDS, age))  # the page's answers
     where = scope(
@@ -128,6 +133,11 @@ def listing(
     listed.rows = [filters.place(stamped(row, now)) for row in listed.rows + normal]
     overview.read_only_namespaces += [ns for ns in live if ns in read_only]
     overview.rows.sort(key=lambda row: row.sort_key)
+    if later or after:
+        redrawn = {row.full_name: row for row in listed.hidden}
+        left = first_screen.later(overview.rows, person.username, later, after)
+        listed.later = [redrawn.pop(row.full_name, row) for row in left]
+        listed.hidden = list(redrawn.values())
     _prefetch_first_details(client, listed, now, person)
     orgs = overview_orgs.candidates(where.username, listings)
     found = overview_orgs.read_rows(client, orgs, now, listings, person)

@@ -63,13 +63,23 @@ def listing(request: HtmxHttpRequest) -> HttpResponse:
     drawn_at = from_unix_param(request.GET.get("at")) or now
     try:
         superuser = request.GET.get("su") != "0"
+        later = request.GET.get("later", "")[:40]
+        after = request.GET.get("after", "")
         listed = overview_listing.listing(
-            client, person, filters, now, drawn_at, superuser=superuser
+            client,
+            person,
+            filters,
+            now,
+            drawn_at,
+            superuser=superuser,
+            later=later,
+            after=min(int(after), 100_000) if after.isdigit() else 0,
         )
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return _fragment(request, "listing_failed", {"error": error.message})
+        context = {"error": error.message, "later": bool(later)}
+        return _fragment(request, "listing_failed", context)
     return _fragment(request, "listed", {"listed": listed, "filters": filters})
 
 
