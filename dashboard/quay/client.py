@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
@@ -32,6 +33,7 @@ from .answers import UNREADABLE, reads_answer
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
+    QuayDropped,
     QuayError,
     QuayForbidden,
     QuayNotFound,
@@ -77,6 +79,15 @@ WRITE_TIME_FLOOR = 2.0
 CAPABILITIES_SECONDS = 600
 #: Seconds a request gets at least, however little of its timeout is left.
 MIN_TIMEOUT = 0.001
+
+
+def _dropped(exc: requests.ConnectionError) -> bool:
+    """The connection was closed or reset after the request went out on it (a kept-alive
+    connection the server closed just then), as opposed to one that could not be opened."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(
+        cause, urllib3.exceptions.ProtocolError | ConnectionResetError | BrokenPipeError
+    )
 
 
 def _new_session() -> requests.Session:
@@ -233,6 +244,35 @@ class QuayClient(OrgMirrorCalls):
             if method != "GET" and left < min(WRITE_TIME_FLOOR, self.timeout / 2):
                 raise QuayBusy(limit=budget.limit, waited=time.monotonic() - asked)
             try:
+                return self._attempts(method, url, params, json, anonymous, deadline)
+            except requests.Timeout as exc:
+                logger.warning("Quay timed out: %s %s", method, url)
+                raise QuayTimeout() from exc
+            except requests.exceptions.SSLError as exc:
+                logger.warning("TLS error talking to Quay: %s", exc)
+                raise QuayUnreachable(
+                    "Quay's TLS certificate could not be verified. If Quay uses a private CA, "
+                    "set QUAY_CA_BUNDLE to its certificate bundle."
+                ) from exc
+            except requests.RequestException as exc:
+                logger.warning("Quay unreachable: %s %s: %s", method, url, type(exc).__name__)
+                raise QuayUnreachable() from exc
+
+    def _attempts(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        anonymous: bool,
+        deadline: float,
+    ) -> requests.Response:
+        """The request. A read whose kept-alive connection Quay closed just as it went out
+        (Quay under gunicorn closes one idle for 2 s) is sent once more, on a new connection
+        (the pool's idle connections are dropped with it); a write so dropped raises
+        :class:`QuayDropped`: Quay may have acted, or not."""
+        for attempt in (1, 2):
+            try:
                 with metrics.quay_call(method, url[len(self.base_url) + 8 :]) as outcome:
                     response = http_session().request(
                         method,
@@ -246,18 +286,19 @@ class QuayClient(OrgMirrorCalls):
                     )
                     outcome["status"] = str(response.status_code)
                 return response
-            except requests.Timeout as exc:
-                logger.warning("Quay timed out: %s %s", method, url)
-                raise QuayTimeout() from exc
-            except requests.exceptions.SSLError as exc:
-                logger.warning("TLS error talking to Quay: %s", exc)
-                raise QuayUnreachable(
-                    "Quay's TLS certificate could not be verified. If Quay uses a private CA, "
-                    "set QUAY_CA_BUNDLE to its certificate bundle."
-                ) from exc
-            except requests.RequestException as exc:
-                logger.warning("Quay unreachable: %s %s: %s", method, url, type(exc).__name__)
-                raise QuayUnreachable() from exc
+            except requests.ConnectionError as exc:
+                if isinstance(exc, requests.Timeout) or not _dropped(exc):
+                    raise
+                # The pool's other idle connections are as old: none is used again (those in
+                # flight finish, and are not kept).
+                http_session().get_adapter(url).poolmanager.clear()
+                if method != "GET":
+                    logger.warning("Quay dropped the connection: %s %s", method, url)
+                    raise QuayDropped() from exc
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise
+                logger.info("Quay dropped the connection: %s %s: asking again", method, url)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait_out(
         self, response: requests.Response, deadline: float, retries: int, method: str, path: str

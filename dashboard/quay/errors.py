@@ -30,6 +30,16 @@ class QuayTimeout(QuayError):
     default_message = "Quay took too long to answer. Try again in a moment."
 
 
+class QuayDropped(QuayTimeout):
+    """A write whose connection Quay closed before answering (a kept-alive connection closed
+    just as the write went out): like a timeout, whether Quay applied it is not known."""
+
+    default_message = (
+        "Quay closed the connection before it answered, so whether it did this is not known. "
+        "Look at the page again before trying once more."
+    )
+
+
 class QuayBusy(QuayTimeout):
     """The call was never sent: the dashboard's calls to Quay were all in use for as long as
     this call could wait (``QUAY_MAX_INFLIGHT``, shared by everyone using the dashboard)."""

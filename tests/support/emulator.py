@@ -39,6 +39,8 @@ class Emulator:
     def __init__(self, url: str) -> None:
         self.url = url
         self.http = requests.Session()
+        # A new connection each time: an emulator may close kept-alive ones under a test.
+        self.http.headers["Connection"] = "close"
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
         r = self.http.request(method, f"{self.url}/_emulator/{path}", timeout=10, **kwargs)

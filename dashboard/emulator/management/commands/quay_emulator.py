@@ -75,6 +75,12 @@ class Command(BaseCommand):
             "gunicorn does after 2 s (0, the default: every answer closes its connection, as "
             "Quay's own nginx does for /api/)",
         )
+        parser.add_argument(
+            "--idle-close-late",
+            action="store_true",
+            help="with --idle-close-seconds: close an idle connection only as its next request "
+            "arrives, unanswered (the client's request crosses the server's close)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["host"] not in LOOPBACK:
@@ -102,6 +108,7 @@ class Command(BaseCommand):
             EmulatorApp(options),
             opts["log_requests"],
             opts["idle_close_seconds"],
+            opts["idle_close_late"],
         )
         self.stdout.write(
             f"Quay emulator on http://{opts['host']}:{server.server_port}/ "
