@@ -28,10 +28,11 @@ class TimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name = unquote(request.COOKIES.get(TZ_COOKIE, ""))  # app.js URL-encodes "Europe/Paris"
         try:
-            timezone.activate(zoneinfo.ZoneInfo(name)) if name else timezone.deactivate()
+            zone = zoneinfo.ZoneInfo(name) if name else None
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
-        return self.get_response(request)
+            zone = None
+        with timezone.override(zone):  # this request's alone: not the thread's next one's
+            return self.get_response(request)
 
 
 class QuayAuthMiddleware:

@@ -78,6 +78,8 @@ def test_the_whole_page_has_them_too(client_as, emulator):
         ("?ns=orgnew", {"orgnew"}),
         ("?q=harbor", {"orgfail", "orgnew"}),
         ("?q=gamma", {"orgmirror"}),
+        ("?q=orgmirror/gam", {"orgmirror"}),  # org/name, as the row names it, in part too
+        ("?q=orgfail/gam", set()),
     ],
 )
 def test_the_filters_include_them(client_as, emulator, query, expected):

@@ -118,6 +118,7 @@ def test_invalid_input_is_refused_by_its_field_and_kept(
         ([""], "Add at least one tag pattern"),
         (["1.2*,latest"], "cannot contain a comma"),
         (["1.2 *"], "cannot contain spaces"),
+        (["nginx:1.2*"], "A pattern cannot contain “:”: tags never do (the rule matches the tag"),
     ],
 )
 def test_invalid_tag_rules_are_refused_and_kept(client_as, emulator, rows, message):

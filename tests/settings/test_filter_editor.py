@@ -52,12 +52,15 @@ def test_no_filter_left_saves_every_repository(olivia, emulator):
 def test_a_refused_filter_comes_back_at_its_row_with_what_was_typed(olivia, emulator):
     clear_log(emulator)
     long = "a" * 256
-    response, _ = change(olivia, "/org/orgnew/mirror/", repository_filters=["api", long, "my,repo"])
+    response, _ = change(
+        olivia, "/org/orgnew/mirror/", repository_filters=["api", long, "my,repo", "api:latest"]
+    )
     assert response.status_code == 200
     words = text_of(response)
+    assert "A pattern cannot contain “:”: repository names never do (the filter matches" in words
     assert "A pattern can have at most 255 characters, as many as Quay takes for a filter" in words
     assert "A pattern cannot contain a comma (repository names never contain one)" in words
-    assert rows(response.content.decode()) == ["api", long, "my,repo"]
+    assert rows(response.content.decode()) == ["api", long, "my,repo", "api:latest"]
     assert writes(emulator, "orgnew") == []
 
 

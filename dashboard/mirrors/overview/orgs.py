@@ -125,7 +125,7 @@ def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
             matched = tuple(
                 name
                 for name in row.repositories
-                if needle in name.lower() or needle == f"{row.org}/{name}".lower()
+                if needle in name.lower() or needle in f"{row.org}/{name}".lower()
             )
             if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
                 continue

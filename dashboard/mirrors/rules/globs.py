@@ -40,6 +40,8 @@ class Subject:
     comma_reason: str
     #: Why "**" is "*"
     double_star: str
+    #: Why a ":" can never match, with what to write instead
+    colon_reason: str
 
 
 #: A repository mirror's tag rule.
@@ -51,6 +53,7 @@ TAGS = Subject(
     "“1.2*”",
     "Quay stores the rule as comma-separated values",
     "tags have no folders",
+    "the rule matches the tag alone: write “1.2*”, not “nginx:1.2*”",
 )
 #: An organization mirror's repository filters (Quay's schema: strings; names never hold a
 #: comma or a space).
@@ -62,6 +65,7 @@ REPOSITORY_NAMES = Subject(
     "“api-*”",
     "repository names never contain one",
     "“*” matches “/” too",
+    "the filter matches the repository name alone, without a tag",
 )
 
 #: Regular-expression syntax people type by habit; fnmatch reads it literally. ``{whole}``:
@@ -154,6 +158,10 @@ def check_pattern(pattern: str, subject: Subject = TAGS) -> PatternCheck:
         )
     if any(c.isspace() for c in pattern):
         check.errors.append(f"A pattern cannot contain spaces: {subject.plural} never do.")
+    if ":" in pattern:  # it would match nothing, ever: Quay says nothing, the sync keeps no tag
+        check.errors.append(
+            f"A pattern cannot contain “:”: {subject.plural} never do ({subject.colon_reason})."
+        )
     if "**" in pattern:
         check.warnings.append(f"“**” means the same as “*” here: {subject.double_star}.")
     if re.search(r"\{[^}]*,[^}]*\}", pattern) or ("{" in pattern and "}" in pattern):
