@@ -73,3 +73,24 @@ def test_repository_pages_loaded_seconds_apart_all_read_quay(
         html = client.get("/repo/acme/nginx/").content.decode()
         assert "cannot be reached" not in html
         assert "docker.io/library/nginx" in html
+
+
+@pytest.mark.django_db
+def test_a_sync_now_dropped_on_its_way_says_so_and_what_quay_shows(
+    dropping: Emulator, client_as, settings
+):
+    """The press is the first call after the pause: Quay drops it unprocessed. The answer
+    says the connection closed (not "did not answer within 30 s"), reads the status, and does
+    not claim the sync started."""
+    client = client_as("alice")
+    dropping.reset()
+    settings.QUAY_URL = dropping.url
+    settings.QUAY_READ_CACHE_SECONDS = 0
+    assert client.get("/repo/acme/nginx/").status_code == 200  # connections in the pool
+    time.sleep(IDLE + 0.3)
+    answer = client.post("/repo/acme/nginx/sync-now/", {"next": "/repo/acme/nginx/"}, follow=True)
+    words = answer.content.decode()
+    assert "Quay closed the connection before it answered" in words
+    assert "did not answer within" not in words
+    assert not [e for e in dropping.requests_log() if e["method"] == "POST"]
+    assert dropping.mirror("acme", "nginx")["sync_status"] != "SYNC_NOW"

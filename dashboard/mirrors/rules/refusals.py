@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from dashboard.quay.errors import QuayBadRequest, QuayError, QuayTimeout
+from dashboard.quay.errors import QuayBadRequest, QuayDropped, QuayError, QuayTimeout
 
 PREFIX = "Quay refused this"
 
@@ -144,7 +144,9 @@ def add_to_form(form: Any, error: QuayError, sent: dict[str, Any] | None = None)
 def unanswered(timeout: float, error: QuayError) -> str:
     """Why a write's outcome is not known from its answer: no answer within ``timeout``
     seconds, or an error that may have come after Quay acted (a 5xx from Quay or the proxy in
-    front of it)."""
+    front of it), or a connection Quay closed as the write went out."""
+    if isinstance(error, QuayDropped):
+        return "Quay closed the connection before it answered"
     if isinstance(error, QuayTimeout):
         return f"Quay did not answer within {timeout:g} s"
     return f"Quay answered with an error (HTTP {error.status})"
