@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, django_client, emulator
+from _common import ROOT, django_client, emulator, free_port
+from server_throughput import start as start_server
 
 WATCHER = "watcherdemotoken".ljust(40, "0")
 WATCHED = ("acme", "globex", "initech")  # with the watcher's token
@@ -74,8 +75,64 @@ def indexed() -> bool:
 
 
 def rows_in(html: str) -> tuple[int, int]:
-    """(rows drawn, of them still waiting for their details)."""
-    return html.count('<tr id="row-'), html.count('data-need="details"')
+    """(rows shown, of them still waiting for their details); rows held hidden (a search
+    waiting for their details to tell) are not shown."""
+    heads = re.findall(r'<tr id="row-[^>]*>', html)
+    shown = [head for head in heads if not re.search(r"\shidden[\s>]", head)]
+    return len(shown), sum('data-need="details"' in head for head in heads)
+
+
+def through_gunicorn(env: dict[str, str], people: int) -> tuple[list[float], list[float]]:
+    """``people`` signed-in people opening the overview at once through the production server
+    (gunicorn, ``dashboard/serving/gunicorn_conf.py``'s workers and threads), each asking for
+    the listing as soon as the page is in: (first paints, until every row was drawn)."""
+    import requests
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server("gunicorn", port, {**env, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"})
+    try:
+        sessions = []
+        for n in range(people):
+            http = requests.Session()
+            page = http.get(f"{base}/accounts/login/", timeout=30).text
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            token = list(TOKENS.values())[n % len(TOKENS)]
+            form = {"csrfmiddlewaretoken": csrf, "token": token, "next": "/"}
+            answer = http.post(f"{base}/accounts/login/", data=form, allow_redirects=False)
+            assert answer.status_code == 302, answer.status_code
+            sessions.append(http)
+        start_line = threading.Barrier(people)
+        firsts: list[float] = []
+        untils: list[float] = []
+        lock = threading.Lock()
+
+        def one(http: requests.Session) -> None:
+            start_line.wait()
+            began = time.perf_counter()
+            html = http.get(f"{base}/", timeout=120).text
+            first = time.perf_counter() - began
+            found = re.search(r'<tbody id="listed" hx-get="([^"]+)"', html)
+            if found:
+                listing = found.group(1).replace("&amp;", "&")
+                http.get(f"{base}{listing}", headers={"HX-Request": "true"}, timeout=120)
+            with lock:
+                firsts.append(first)
+                untils.append(time.perf_counter() - began)
+
+        threads = [threading.Thread(target=one, args=(http,)) for http in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(firsts), sorted(untils)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def percentile95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
 def main() -> int:
@@ -188,7 +245,7 @@ def main() -> int:
                 rest, got = timed(lambda: who.get(listing, HTTP_HX_REQUEST="true"))
                 return first, first + rest, rows_in(html)[0] + rows_in(got.content.decode())[0]
 
-            firsts, searches, wholes = [], [], []
+            firsts, searches, wholes, search_wholes = [], [], [], []
             for _ in range(5):
                 cache.clear()
                 emu.control("DELETE", "stats")
@@ -196,21 +253,27 @@ def main() -> int:
                 firsts.append(seconds)
                 calls = stats_calls(emu)
                 cache.clear()
-                searches.append(visit(client, "/?q=ghcr.io")[0])
+                seconds, found = visit(client, "/?q=ghcr.io")
+                searches.append(seconds)
                 cache.clear()
                 _, until, in_all = whole(client, "/")
                 wholes.append(until)
+                cache.clear()
+                _, search_until, search_all = whole(client, "/?q=ghcr.io")
+                search_wholes.append(search_until)
             drawn, waiting = rows_in(html)
             matches = Mirror.objects.filter(source__contains="ghcr.io", present=True).count()
-            shown = html.count("ghcr.io")
             print(
                 f"index:   first paint median {statistics.median(firsts):.2f} s "
                 f"(max {max(firsts):.2f}), {drawn} rows of which {waiting} wait for details, "
-                f"{calls} calls for {len(NAMESPACES)} namespaces (the person, their "
-                f"superuser test, one mirror health each); '/?q=ghcr.io' median "
-                f"{statistics.median(searches):.2f} s, all {matches} matches at first paint "
-                f"({shown} sources shown); every row drawn (the first screen, then the "
-                f"listing) median {statistics.median(wholes):.2f} s, {in_all} rows"
+                f"{calls} calls for {len(NAMESPACES)} namespaces (the watcher's included); "
+                f"every row drawn (the first screen, then the listing) median "
+                f"{statistics.median(wholes):.2f} s, "
+                f"{in_all} rows\n"
+                f"search:  '/?q=ghcr.io' first paint median {statistics.median(searches):.2f} s "
+                f"with {rows_in(found)[0]} of the {matches} matches ({found.count('<code>ghcr.io')}"
+                f" sources shown), all {search_all} with the listing, median "
+                f"{statistics.median(search_wholes):.2f} s"
             )
 
             # -- 20 people at once ------------------------------------------------------------
@@ -245,6 +308,15 @@ def main() -> int:
                 f"{statistics.median(times):.2f} s, p95 {p95:.2f} s, max {times[-1]:.2f} s; "
                 f"every row drawn median {statistics.median(untils):.2f} s, p95 "
                 f"{p95_until:.2f} s"
+            )
+
+            firsts_g, untils_g = through_gunicorn(env, args.people)
+            print(
+                f"{args.people} people at once through gunicorn ("
+                f"{os.environ.get('GUNICORN_WORKERS', '2')} workers): first paint median "
+                f"{statistics.median(firsts_g):.2f} s, p95 {percentile95(firsts_g):.2f} s; "
+                f"every row drawn median {statistics.median(untils_g):.2f} s, "
+                f"p95 {percentile95(untils_g):.2f} s"
             )
 
             # -- the watcher's steady cost, and how soon it sees a change ----------------------
