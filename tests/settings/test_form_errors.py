@@ -166,7 +166,7 @@ def test_an_interval_over_ten_years_is_refused_at_its_field(client_as, emulator,
     organization=(
         org("orgnew"),
         "external_registry_url",
-        "http://10.1.2.3",
+        "https://10.1.2.3",
         "https://harbor.example.com",
         {"visibility": "private"},
         "Source registry",
@@ -313,3 +313,32 @@ def test_the_saves_own_read_failing_keeps_the_form(alice, emulator):
     assert "Nothing was saved: Quay had an internal problem (HTTP 503)" in body
     assert "Your changes are still here; press Save again" in body
     assert form_data(response)["external_reference"] == "docker.io/library/nginx-unprivileged"
+
+
+@for_each_kind("mirror", repository=repo("acme", "nginx"), organization=org("orgnew"))
+def test_the_tls_switch_says_a_plain_http_registry_needs_it_off(client_as, emulator, mirror):
+    html = text(client_as(mirror.admin).get(mirror.url))
+    hint = re.search(r'<small [^>]*id="id_verify_tls_helptext"[^>]*>([^<]*)</small>', html)
+    assert hint and "registry served over plain http (no TLS)" in hint.group(1)
+    assert 'aria-describedby="id_verify_tls_helptext"' in html
+    assert dangling(html) == []
+
+
+def test_an_http_source_with_certificates_verified_is_refused_before_it_is_sent(
+    client_as, emulator
+):
+    """Quay's worker fails such a mirror ~2 s after each sync starts (a TLS handshake to a
+    plain-http registry): the save says so at the switch, opens its section, keeps the rest."""
+    mirror = org("orgnew")
+    client = client_as(mirror.admin)
+    data = {**form_data(client.get(mirror.url)), "external_registry_url": "http://10.0.0.7:5000"}
+    data["verify_tls"] = "on"
+    clear_log(emulator)
+    response = post_form(client, mirror.settings_url, data)
+    assert "The source is http:// (no TLS)" in errors_of(response, "verify_tls")
+    assert form_data(response)["external_registry_url"] == "http://10.0.0.7:5000"
+    assert sections(text(response)).get("Network (TLS, proxies)") is True
+    assert mirror.in_quay(emulator)["external_registry_url"] != "http://10.0.0.7:5000"
+    data.pop("verify_tls")  # off: sent (and whatever Quay says of the address is its own)
+    answer = text(post_form(client, mirror.settings_url, data))
+    assert "The source is http:// (no TLS)" not in answer

@@ -40,7 +40,7 @@ def test_a_save_that_fails_half_way_says_what_took_effect(client_as, emulator):
 REFUSED = for_each_kind(
     "mirror, field, refused",
     repository=(repo("acme", "redis"), "external_reference", "10.1.2.3/library/redis"),
-    organization=(org("orgnew"), "external_registry_url", "http://10.1.2.3"),
+    organization=(org("orgnew"), "external_registry_url", "https://10.1.2.3"),
 )
 
 

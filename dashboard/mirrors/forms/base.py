@@ -414,7 +414,12 @@ class SettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, 
     remove_credentials = forms.BooleanField(
         label="Remove the stored credentials (username and password)", required=False
     )
-    verify_tls = forms.BooleanField(label="Verify TLS certificates", required=False)
+    verify_tls = forms.BooleanField(
+        label="Verify TLS certificates",
+        required=False,
+        help_text="Turn this off for a registry served over plain http (no TLS): with "
+        "certificates verified, Quay's worker cannot reach it and every sync fails.",
+    )
     http_proxy, https_proxy, no_proxy = proxy_fields().values()
 
     #: Second submit while a sync runs; "apply mine anyway" after a concurrent change.

@@ -212,6 +212,20 @@ class OrgMirrorForm(SettingsForm):
             "no_proxy": config.no_proxy or "",
         }
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        url = str(data.get("external_registry_url") or "")
+        touched = {"external_registry_url", "verify_tls"} & set(self.changed_data)
+        # Said when this save makes the pair (a config saved so keeps saving: disable it, say).
+        if url.lower().startswith("http://") and data.get("verify_tls") and touched:
+            self.add_error(
+                "verify_tls",
+                "The source is http:// (no TLS): with certificates verified, Quay's worker "
+                "cannot reach it and every sync fails. Turn “Verify TLS certificates” off, or "
+                "give the source's https:// address.",
+            )
+        return data
+
     def clean_external_registry_url(self) -> str:
         value = self.cleaned_data["external_registry_url"].strip()
         problem = url_problem(value)
