@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
@@ -118,14 +118,25 @@ def signed_out_banner(request: HttpRequest, page: str) -> HttpResponse:
     """
     html = format_html(
         '<p class="message message-warning" role="alert">Your Quay sign-in has expired. '
-        '<a href="{}">Sign in again</a> (what you typed stays on this page; then press Save)'
-        ".</p>",
+        '<a href="{}">Sign in again</a>{}.</p>',
         login_url(safe_next(request, page)),
+        " (what you typed stays on this page; then press Save)" if _has_settings(page) else "",
     )
     response = HttpResponse(html, status=286 if request.method == "GET" else 200)
     response["HX-Retarget"] = "#messages"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+#: The pages with a settings form (a Save to press again after signing in).
+SETTINGS_PAGES = frozenset({"mirrors:repo", "mirrors:org-mirror"})
+
+
+def _has_settings(page: str) -> bool:
+    try:
+        return resolve(urlparse(page).path).view_name in SETTINGS_PAGES
+    except Resolver404:
+        return False
 
 
 def _to_sign_in(request: HttpRequest, page: str, message: str) -> HttpResponse:

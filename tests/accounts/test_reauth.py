@@ -109,6 +109,18 @@ def test_a_poll_answered_401_stays_on_the_page_with_a_banner_and_stops(client_as
     assert "_auth_user_id" not in alice.session  # signed out
 
 
+def test_the_overviews_banner_names_no_save_it_does_not_have(client_as, emulator):
+    """The overview's refresh answered 401: the banner asks to sign in again, without the
+    repository page's "then press Save" (the overview has no Save)."""
+    alice = client_as("alice")
+    emulator.configure(fail={"/api/v1/repository/mirror/health": 401})
+    response = alice.get("/overview/listing/", **HX, HTTP_HX_CURRENT_URL="http://testserver/")
+    body = text(response)
+    assert "Your Quay sign-in has expired" in body and "Sign in again" in body
+    assert "Save" not in body
+    assert 'href="/accounts/login/?next=%2F"' in body
+
+
 def test_a_poll_arriving_signed_out_gets_the_banner_not_the_sign_in_page(client, emulator):
     response = client.get("/repo/acme/alpine/status/", **HX, HTTP_HX_CURRENT_URL=ALPINE_PAGE)
     assert response.status_code == 286
