@@ -67,7 +67,11 @@ def test_a_setting_both_changed_is_a_conflict_and_nothing_is_sent(
 
     assert response.status_code == 200
     body = text_of(response)
-    assert "Nothing was saved: someone else changed settings you changed too, in Quay" in body
+    assert (
+        "Nothing was saved: settings you changed too were changed in Quay after you opened the "
+        "form (by someone else, or by you in another tab or window)"
+    ) in body
+    assert "Settings you changed too were changed in Quay after you opened this form" in body
     assert "Setting When you opened the form Now in Quay Yours" in body
     assert "interval 6 hours 2 hours 3 hours (both changed)" in body
     mine = body.split("Your changes, now shown on top of theirs below: ", 1)[1]
@@ -164,7 +168,7 @@ def test_a_start_date_i_changed_that_the_worker_moved_is_blamed_on_the_worker(
     body = text_of(response)
     assert "Nothing was saved: the mirror worker moved the next run after a sync" in body
     assert "(the mirror worker moved the next run after a sync)" in body
-    assert "Someone else changed" not in body
+    assert "by someone else, or by you in another tab" not in body
     assert mirror.writes(emulator) == []
 
 

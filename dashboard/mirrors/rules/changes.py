@@ -189,8 +189,8 @@ def conflict_words(missing: bool, by_worker: bool) -> str:
             "opened the form."
         )
     return (
-        "Nothing was saved: someone else changed settings you changed too, in Quay, after "
-        "you opened the form."
+        "Nothing was saved: settings you changed too were changed in Quay after you opened "
+        "the form (by someone else, or by you in another tab or window)."
     )
 
 
