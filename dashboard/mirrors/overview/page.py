@@ -24,7 +24,7 @@ page. Only a failure of round 1 (or every listing failing) is a page-wide error.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -92,7 +92,6 @@ class Overview:
     #: Namespaces with mirrors whose status is not known: Quay shows the person neither their
     #: settings nor their namespace's mirror health.
     status_unknown: list[str] = field(default_factory=list)
-    upstream_calls: int = 0
     #: Whether the token's scopes are known (OAuth sign-in) or not (a pasted token).
     scopes_known: bool = True
     #: The organization mirrors of the person's organizations (``overview_orgs``).
@@ -156,22 +155,24 @@ def scope(
 
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it).
     """
-    if person is not None:
-        superuser = superuser and person.maybe_superuser
     known = person.known(now) if person is not None and now is not None else None
-    got_user, got_health = parallel(
-        (lambda: None) if known is not None else client.get_user,
-        lambda: global_health(client) if superuser else None,
-    )
-    if got_user.error is not None:
-        raise got_user.error
-    user = got_user.value
-    if known is not None and person is not None:
-        username, mine = person.username, known
-    else:
+    asks: dict[str, Callable[[], Any]] = {}
+    if known is None:
+        asks["user"] = client.get_user
+    if superuser and (person is None or person.maybe_superuser):
+        asks["health"] = lambda: global_health(client)
+    got = dict(zip(asks, parallel(*asks.values()), strict=True))  # none, one or both at once
+    user: QuayUser | None = None
+    if "user" in got:
+        if got["user"].error is not None:
+            raise got["user"].error
+        user = got["user"].value
         assert user is not None
         username, mine = user.username, user.namespaces
-    everything = got_health.value
+    else:
+        assert person is not None and known is not None
+        username, mine = person.username, known
+    everything = got["health"].value if "health" in got else None
     if everything is not None:  # a (read-only) superuser: every namespace with a mirror
         extra = sorted({entry.namespace for entry in everything.details})
         mine = mine + [ns for ns in extra if ns not in mine]
@@ -238,7 +239,6 @@ def collect(
     every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
     """
     where = scope(client, namespaces, person=person, now=now)
-    calls = 2
     overview = Overview(
         username=where.username,
         namespaces=where.namespaces,
@@ -247,7 +247,6 @@ def collect(
     )
 
     listings = fan_out(client.list_repositories, where.wanted)
-    calls += len(where.wanted)
     repos: list[Repository] = []
     listed: list[str] = []
     by_namespace: dict[str, list[Repository]] = {}
@@ -272,7 +271,6 @@ def collect(
     overview.health_errors = {
         ns: health_reason(error, person, ns) for ns, error in health_errors.items()
     }
-    calls += len(mirrored) + (0 if where.everything is not None else len(listed))
     configs: dict[tuple[str, str], MirrorConfig | QuayError] = {
         (outcome.item.namespace, outcome.item.name): outcome.value if outcome.ok else outcome.error  # type: ignore[misc]
         for outcome in got_configs.value or ()
@@ -292,7 +290,6 @@ def collect(
                 raise outcome.error
             if outcome.ok and outcome.value is not None:
                 logs[outcome.item] = outcome.value
-        calls += len(log_keys)
 
     read_only: set[str] = set()
     unknown: set[str] = set()
@@ -336,11 +333,9 @@ def collect(
         )
     orgs = overview_orgs.candidates(where.username, by_namespace)
     overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace, person)
-    calls += len(orgs)
     overview.rows.sort(key=lambda row: row.sort_key)
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
     overview.status_unknown = [ns for ns in where.wanted if ns in unknown]
-    overview.upstream_calls = calls
     return overview
 
 
@@ -497,20 +492,20 @@ def rows_after_actions(
 WHOLE_PAGE_RESULTS = overview_details.BATCH_LIMIT
 
 
-def with_last_results(client: QuayClient, rows: Sequence[Row]) -> tuple[list[Row], int, int]:
+def with_last_results(client: QuayClient, rows: Sequence[Row]) -> tuple[list[Row], int]:
     """``rows`` with the last result read from the log of each finished one that does not
-    say it yet (in parallel, the first :data:`WHOLE_PAGE_RESULTS`); the calls made, and how
-    many rows were left to their word."""
+    say it yet (in parallel, the first :data:`WHOLE_PAGE_RESULTS`), and how many rows were
+    left to their word."""
     wanted = [row for row in rows if row.needs_results]
     asked = wanted[:WHOLE_PAGE_RESULTS]
     if not asked:
-        return list(rows), 0, 0
+        return list(rows), 0
     answers = overview_details.results(client, [row.target for row in asked])
     events = {answer.target: answer.event for answer in answers if answer.event is not None}
     done = [
         replace(row, last_event=events[row.target]) if row.target in events else row for row in rows
     ]
-    return done, len(asked), len(wanted) - len(asked)
+    return done, len(wanted) - len(asked)
 
 
 def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
@@ -540,8 +535,7 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         person=person,
     )
     context = summary(data.rows, filters)
-    drawn, calls, left = with_last_results(client, context["rows"])
-    data.upstream_calls += calls
+    drawn, left = with_last_results(client, context["rows"])
     context.update(rows=drawn, results_left=left, results_limit=WHOLE_PAGE_RESULTS)
     org_rows = overview_orgs.place(data.org_rows, filters)
     return {
