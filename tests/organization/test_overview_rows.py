@@ -100,6 +100,10 @@ def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator
     refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
     assert 'hx-trigger="md:poll"' in refresher and "data-poll-seconds" in refresher
     assert set(org_rows(html)) == {"orgmirror", "orgnew"}
+    assert re.search(r'<ul id="org-counts" class="org-counts" hx-swap-oob="true">', html)
+    assert org_counts_line(html).startswith("2 organization mirrors")  # the section's rows
+    filtered = client.get("/overview/org-mirrors/?status=active&org_row=orgmirror", **HX)
+    assert 'id="org-counts"' not in filtered.content.decode()  # not the top line's rows
     emulator.advance(300)
     from django.core.cache import cache
 
@@ -176,3 +180,37 @@ def test_on_a_phone_a_rows_counts_are_said_once(db):
     narrow = html.split('class="show-narrow"', 1)[1].split("</small>", 1)[0]
     assert row.counts_words not in narrow
     assert text_of(html).count(row.counts_words) == 2  # the status detail and the wide column
+
+
+def org_counts_line(html: str) -> str:
+    found = re.search(r'<ul id="org-counts".*?</ul>', html, re.S)
+    assert found, "no organization mirrors' counts"
+    return text_of(found.group(0)).strip()
+
+
+def test_the_top_line_counts_the_organization_mirrors_too(client_as, emulator):
+    # olivia has no repository mirror: "0 repository mirrors · 0 failed · 0 stuck" alone read
+    # as if nothing of hers failed, above two broken organization mirrors.
+    html = client_as("olivia").get("/?details=all").content.decode()
+    top = re.search(r'<nav class="counts".*?</nav>', html, re.S).group(0)
+    line = org_counts_line(top)
+    assert line.startswith("4 organization mirrors")
+    for words in ("1 failed", "1 stuck", "1 syncing or queued", "1 never synced"):
+        assert words in line
+    assert re.search(r'href="\?[^"]*status=fail', top.split('id="org-counts"')[1])
+    assert "org-counts-line" not in html  # said once, at the top
+
+
+def test_the_listing_brings_the_organization_counts_and_a_status_filter_keeps_them_whole(
+    client_as, emulator
+):
+    client = client_as("olivia")
+    assert org_counts_line(listing(client)).startswith("4 organization mirrors")
+    html = listing(client, "?status=fail")
+    assert set(org_rows(html)) == {"orgfail"}  # the rows the filter keeps
+    assert org_counts_line(html).startswith("4 organization mirrors")  # what each would show
+
+
+def test_alice_has_no_organization_counts(client_as, emulator):
+    html = client_as("alice").get("/?details=all").content.decode()
+    assert re.search(r'<ul id="org-counts" class="org-counts" hidden>\s*</ul>', html)

@@ -176,3 +176,19 @@ def test_a_token_quay_would_refuse_the_health_does_not_get_the_shared_answer(wat
     html = signed_in("alice-limited").get("/?ns=acme").content.decode()
     assert health_asked(watched, "acme") == 1
     assert "quay.io/coreos/etcd" not in html
+
+
+def test_a_superuser_sees_the_watched_organizations_organization_mirrors(client_as, enrolled):
+    # Quay's global mirror health never names an organization mirror's organization (its
+    # repositories are ORG_MIRROR): dave's overview had no organization mirror at all,
+    # though Quay shows him every one.
+    enrolled("orgmirror", "orgfail")
+    poll("orgmirror")
+    poll("orgfail")
+    html = client_as("dave").get("/").content.decode()
+    shown = re.findall(r'data-org-status="([^"]+)" data-org="([^"]+)"', html)
+    assert sorted(org for _, org in shown) == ["orgfail", "orgmirror"]
+    assert ("fail", "orgfail") in shown
+    assert 'id="org-sync-orgfail"' not in html  # read-only for him, as Quay would have it
+    assert "Quay keeps no list of them" in html  # why orgnew (not watched) is not there
+    assert "Quay keeps no list of them" not in client_as("olivia").get("/").content.decode()

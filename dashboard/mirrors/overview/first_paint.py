@@ -77,14 +77,12 @@ def first_paint(
     context = summary(rows, filters)
     screen = first_screen.split(context["rows"], person.username)
     drawn_at = int(now.timestamp())
-    org_rows = overview_orgs.place(index.org_rows, filters)
     return {
         **context,
+        **overview_orgs.section(index.org_rows, filters),
         "rows": screen.rows,
         "rows_later": screen.later,
         "overview": overview,
-        "org_rows": org_rows,
-        "org_polls": any(row.polls for row in org_rows),
         "lazy": True,
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "person": person,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -21,7 +22,6 @@ from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview.details import not_older_than
 from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.page import Overview, read_health, scope
 from dashboard.mirrors.overview.rows import (
     Row,
@@ -49,14 +49,11 @@ class Listed:
     rows: list[Row] = field(default_factory=list)
     #: Rows the page drew from health that the person cannot see: drawn again, read-only.
     hidden: list[Row] = field(default_factory=list)
-    #: The organization mirrors (their own rows, filtered), see ``overview_orgs``.
-    org_rows: list[OrgRow] = field(default_factory=list)
+    #: The organization mirrors: their rows (filtered), counts and refresh
+    #: (``overview_orgs.section``).
+    orgs: dict[str, Any] = field(default_factory=dict)
     #: The rows the first paint counted and left for later (``first_screen``), in its order.
     later: list[Row] = field(default_factory=list)
-
-    @property
-    def org_polls(self) -> bool:
-        return any(row.polls for row in self.org_rows)
 
     @property
     def anything_shown(self) -> bool:
@@ -64,7 +61,7 @@ class Listed:
         replaced = {row.full_name for row in self.hidden}
         kept = [row for row in self.overview.rows if row.full_name not in replaced]
         shown = any(not row.hidden for row in self.rows + self.hidden)
-        return bool(kept) or shown or bool(self.org_rows)
+        return bool(kept) or shown or bool(self.orgs.get("org_rows"))
 
 
 def listing(
@@ -141,7 +138,7 @@ def listing(
     _prefetch_first_details(client, listed, now, person)
     orgs = overview_orgs.candidates(where.username, listings)
     found = overview_orgs.read_rows(client, orgs, now, listings, person)
-    listed.org_rows = overview_orgs.place([*index.org_rows, *found], filters)
+    listed.orgs = overview_orgs.section([*index.org_rows, *found], filters)
     return listed
 
 

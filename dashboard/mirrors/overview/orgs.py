@@ -9,15 +9,18 @@ asked anonymously and kept ten minutes) is not asked at all; a 404 shows nothing
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.overview.filters import Count
 from dashboard.mirrors.overview.pace import paced
+from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
@@ -163,12 +166,38 @@ def refresh_rows(
     return read_rows(polling, orgs, now, person=person)
 
 
-def summary(rows: Sequence[OrgRow]) -> str:
-    """``"4 organization mirrors: 1 failed · 1 stuck · 1 syncing"`` (broken first)."""
-    by_label: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: r.rank):
-        label = row.status.label.lower() if row.status else "no access"
-        by_label[label] = by_label.get(label, 0) + 1
-    parts = " · ".join(f"{count} {label}" for label, count in by_label.items())
-    noun = "organization mirror" if len(rows) == 1 else "organization mirrors"
-    return f"{len(rows)} {noun}: {parts}" if rows else ""
+@dataclass(frozen=True)
+class OrgCounts:
+    """The organization mirrors in the overview's top line: how many, and how many of each
+    status (each a link to the status filter, which keeps organization rows too)."""
+
+    total: int
+    counts: tuple[Count, ...]
+
+
+def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
+    """The rows the filters keep but for the status (the counts say what each status would
+    show), counted by status, broken first; a row whose config could not be read is "no
+    access" (not a status the filter knows: no link)."""
+    everywhere = place(rows, replace(filters, status=""))
+    by_key = Counter(row.key for row in everywhere)
+    labels = dict(STATUS_CHOICES)
+    order = {key: index for index, (key, _) in enumerate(STATUS_CHOICES)}
+    links = tuple(
+        Count(key, labels[key], by_key[key], filters.params(status=key), False)
+        if key in labels
+        else Count(key, "no access", by_key[key], "", False)
+        for key in sorted(by_key, key=lambda key: order.get(key, order[UNREADABLE]))
+    )
+    return OrgCounts(len(everywhere), links)
+
+
+def section(rows: Sequence[OrgRow], filters: Filters) -> dict[str, Any]:
+    """The template context of the organization mirrors: the rows the filters keep, whether
+    the section refreshes itself, and their counts for the top line."""
+    kept = place(rows, filters)
+    return {
+        "org_rows": kept,
+        "org_polls": any(row.polls for row in kept),
+        "org_counts": counted(rows, filters),
+    }

@@ -36,6 +36,7 @@ from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
+from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.filters import Filters, count_links, counts, total
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
@@ -174,7 +175,7 @@ def scope(
         username, mine = person.username, known
     everything = got["health"].value if "health" in got else None
     if everything is not None:  # a (read-only) superuser: every namespace with a mirror
-        extra = sorted({entry.namespace for entry in everything.details})
+        extra = sorted({entry.namespace for entry in everything.details} | watched.indexed())
         mine = mine + [ns for ns in extra if ns not in mine]
     wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
     return Scope(username, mine, wanted, everything, user)
@@ -537,14 +538,13 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
     context = summary(data.rows, filters)
     drawn, left = with_last_results(client, context["rows"])
     context.update(rows=drawn, results_left=left, results_limit=WHOLE_PAGE_RESULTS)
-    org_rows = overview_orgs.place(data.org_rows, filters)
+    orgs = overview_orgs.section(data.org_rows, filters)
     return {
         **context,
+        **orgs,
         "overview": data,
-        "org_rows": org_rows,
-        "org_polls": any(row.polls for row in org_rows),
         "selectable": any(row.actionable for row in drawn)
-        or any(row.config is not None for row in org_rows),
+        or any(row.config is not None for row in orgs["org_rows"]),
         "lazy": False,
         "person": person,
         "read_only_superuser": person.read_only_superuser,

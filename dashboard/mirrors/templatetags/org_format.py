@@ -6,15 +6,9 @@ from collections.abc import Sequence
 
 from django import template
 
-from dashboard.mirrors.overview.orgs import OrgRow, refresh_seconds, summary
+from dashboard.mirrors.overview.orgs import OrgRow, refresh_seconds
 
 register = template.Library()
-
-
-@register.filter
-def org_summary(rows: Sequence[OrgRow]) -> str:
-    """The overview's organization mirrors counted by status."""
-    return summary(rows)
 
 
 @register.filter

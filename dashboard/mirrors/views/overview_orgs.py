@@ -28,11 +28,12 @@ def org_mirrors(request: HtmxHttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     asked = request.GET.getlist("org_row")
     orgs = list(dict.fromkeys(o for o in asked if names.valid_namespace(o)))[:LIMIT]
-    found = overview_orgs.place(overview_orgs.refresh_rows(client, orgs, now, person), filters)
+    found = overview_orgs.refresh_rows(client, orgs, now, person)
     context = {
-        "org_rows": found,
-        "org_polls": any(row.polls for row in found),
+        **overview_orgs.section(found, filters),
         "filters": filters,
         "back": back_to(request),
+        # The rows asked are those the status filter kept: their counts are not the top line's.
+        "recount": not filters.status,
     }
-    return render(request, "mirrors/overview_orgs.html#section", context)
+    return render(request, "mirrors/overview_orgs.html#refreshed", context)
