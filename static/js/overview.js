@@ -230,7 +230,7 @@
     var empty = document.getElementById("empty");
     if (empty && listed()) {
       var shown = box.querySelectorAll(
-        "tbody tr[data-status]:not([hidden]), tbody tr[data-org-status]"
+        "tbody tr[data-status]:not([hidden]), tbody tr[data-org-status], .org-setup"
       ).length;
       empty.hidden = shown > 0 || held > 0;
     }

@@ -170,3 +170,21 @@ def test_the_overview_with_organization_mirrors_fits_a_phone(signed_in_page):
     assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
     box = section.locator("#org-sync-orgnew").bounding_box()
     assert box and box["x"] + box["width"] <= 390
+
+
+def test_the_overview_leads_an_admin_to_set_up_an_organization_mirror(signed_in_page, screenshot):
+    page = signed_in_page("olivia", "/?ns=orgempty")
+    page.set_viewport_size(PHONE)
+    link = page.get_by_role("link", name="Set up an organization mirror in orgempty")
+    expect(link).to_be_visible(timeout=8_000)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#empty")).to_be_hidden()  # not "No mirror matches these filters"
+    # The top line counts olivia's organization mirrors too (no repository mirror of hers).
+    expect(page.locator("#org-counts")).to_be_hidden()  # none in orgempty
+    assert_no_sideways_scroll(page)
+    screenshot(page, "overview-org-set-up-phone")
+    link.click()
+    expect(page.get_by_role("heading", name="Set up an organization mirror")).to_be_visible()
+    page.goto(page.url.split("/org/")[0] + "/")
+    expect(page.locator("#org-counts")).to_contain_text("4 organization mirrors", timeout=8_000)
+    expect(page.locator("#org-counts")).to_contain_text("1 failed")

@@ -214,3 +214,27 @@ def test_the_listing_brings_the_organization_counts_and_a_status_filter_keeps_th
 def test_alice_has_no_organization_counts(client_as, emulator):
     html = client_as("alice").get("/?details=all").content.decode()
     assert re.search(r'<ul id="org-counts" class="org-counts" hidden>\s*</ul>', html)
+
+
+def test_an_empty_organization_its_admin_administers_offers_the_set_up(client_as, emulator):
+    # The set-up form (/org/orgempty/mirror/) was linked from nowhere, and the overview
+    # filtered to orgempty said "No mirror matches these filters".
+    client = client_as("olivia")
+    for html in (listing(client), client.get("/?details=all").content.decode()):
+        assert 'href="/org/orgempty/mirror/#setup-heading"' in html
+        assert "Set up an organization mirror in orgempty" in text_of(html)
+        assert "orgempty" not in org_rows(html)  # not a row, not counted
+        assert org_counts_line(html).startswith("4 organization mirrors")
+    whole = client.get("/?details=all&ns=orgempty").content.decode()
+    assert "Set up an organization mirror in orgempty" in text_of(whole)
+    assert re.search(r'<p id="empty" class="empty" hidden>', whole)
+    assert "Set up an organization mirror in orgempty" in text_of(listing(client, "?ns=orgempty"))
+    assert "Set up an organization" not in text_of(listing(client, "?status=fail"))
+
+
+@pytest.mark.parametrize("user", ["alice", "dave", "oscar"])
+def test_no_set_up_where_quay_would_refuse_it(client_as, emulator, user):
+    # alice's organizations have repositories; dave (read-only superuser) and oscar (a plain
+    # member) may not create one.
+    html = client_as(user).get("/?details=all").content.decode()
+    assert "Set up an organization mirror" not in html

@@ -174,3 +174,32 @@ def test_the_history_comes_from_quays_log_of_the_organization(client_as, emulato
     assert "orgmirror+mirror Discovery completed: 5 repos discovered, 5 new" in history
     # A repository the worker created is named (and linked), not "repository created".
     assert "orgmirror/alpha : repository created (private)" in history
+
+
+@pytest.mark.parametrize(
+    ("user", "namespace", "words"),
+    [
+        # Quay answers 403 for a user's namespace (no organization to administer)...
+        ("alice", "alice", "alice is your own user namespace, not an organization"),
+        ("alice", "bob", "Quay has no organization named bob (a user's namespace is not one)"),
+        # ... and 404 to a superuser: the page offered the set-up form, which then said
+        # "this Quay runs without organization mirroring".
+        ("dave", "dave", "dave is your own user namespace, not an organization"),
+        ("dave", "carol", "Quay has no organization named carol"),
+    ],
+)
+def test_a_user_namespace_is_said_to_be_no_organization(
+    client_as, emulator, user, namespace, words
+):
+    from tests.support.received import calls, clear_log
+
+    client = client_as(user)
+    clear_log(emulator)
+    body = text_of(client.get(f"/org/{namespace}/mirror/"))
+    assert words in body
+    assert "Quay sets up an organization mirror only in an organization" in body
+    assert "Set up the organization mirror" not in body
+    assert "runs without organization mirroring" not in body
+    assert "only to its admins" not in body
+    asked_org = [c for c in calls(emulator) if c == f"GET organization/{namespace}"]
+    assert len(asked_org) == (0 if user == namespace else 1)  # one call, none for one's own

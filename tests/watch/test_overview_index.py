@@ -192,3 +192,13 @@ def test_a_superuser_sees_the_watched_organizations_organization_mirrors(client_
     assert 'id="org-sync-orgfail"' not in html  # read-only for him, as Quay would have it
     assert "Quay keeps no list of them" in html  # why orgnew (not watched) is not there
     assert "Quay keeps no list of them" not in client_as("olivia").get("/").content.decode()
+
+
+def test_a_watched_empty_organization_offers_its_admin_the_set_up(client_as, enrolled):
+    enrolled("orgempty", "orgnew")
+    poll("orgempty")
+    poll("orgnew")
+    html = client_as("olivia").get("/?ns=orgempty").content.decode()
+    assert 'href="/org/orgempty/mirror/#setup-heading"' in html  # at first paint, no call
+    html = client_as("olivia").get("/?ns=orgnew").content.decode()
+    assert "Set up an organization mirror" not in html  # it has one

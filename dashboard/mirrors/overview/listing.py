@@ -61,7 +61,7 @@ class Listed:
         replaced = {row.full_name for row in self.hidden}
         kept = [row for row in self.overview.rows if row.full_name not in replaced]
         shown = any(not row.hidden for row in self.rows + self.hidden)
-        return bool(kept) or shown or bool(self.orgs.get("org_rows"))
+        return bool(kept) or shown or any(self.orgs.get(k) for k in ("org_rows", "org_settable"))
 
 
 def listing(

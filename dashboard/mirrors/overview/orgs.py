@@ -48,6 +48,9 @@ class OrgRow:
     matched: tuple[str, ...] = ()
     #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
     actionable: bool = True
+    #: No organization mirror, and the person may set one up here: an empty organization
+    #: they administer (``section`` lists these apart: no row, no count).
+    settable: bool = False
 
     @property
     def key(self) -> str:
@@ -103,7 +106,10 @@ def read_rows(
             status = describe_org(config, now)
             rows.append(OrgRow(org, config, status, repositories=names, actionable=actionable))
         elif isinstance(error, QuayNotFound):
-            continue  # no organization mirror (or none in this Quay): nothing to show
+            # No organization mirror (Quay answers 404 only to those who may read one): an
+            # empty organization whose admin may change it can have one set up.
+            if not names and (person is None or person.may_change_org(org)):
+                rows.append(OrgRow(org, settable=True))
         elif isinstance(error, QuayForbidden):
             if names:  # its repositories say it has one; only its admins may see it
                 reason = "only the organization's admins can see its organization mirror"
@@ -194,10 +200,15 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
 
 def section(rows: Sequence[OrgRow], filters: Filters) -> dict[str, Any]:
     """The template context of the organization mirrors: the rows the filters keep, whether
-    the section refreshes itself, and their counts for the top line."""
-    kept = place(rows, filters)
+    the section refreshes itself, their counts for the top line, and the organizations where
+    the person may set one up."""
+    mirrors = [row for row in rows if not row.settable]
+    kept = place(mirrors, filters)
+    empty = place([row for row in rows if row.settable], replace(filters, status=""))
     return {
         "org_rows": kept,
         "org_polls": any(row.polls for row in kept),
-        "org_counts": counted(rows, filters),
+        "org_counts": counted(mirrors, filters),
+        # Where one could be set up (not under a status filter: they have no status).
+        "org_settable": [] if filters.status else [row.org for row in empty],
     }

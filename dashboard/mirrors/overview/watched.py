@@ -112,6 +112,8 @@ def read(
                 row_from_health(entry, now) for entry in named.values() if entry is not None
             ]
             continue
+        if not mirrors and _may_set_up(person, namespace):
+            watched.org_rows.append(OrgRow(namespace, settable=True))
         queued = _queued_since(mirrors)
         for mirror in mirrors:
             if mirror.kind == Mirror.Kind.REPOSITORY:
@@ -148,6 +150,12 @@ def _row(
     if last is not None and row.has_history:
         row = replace(row, last_event=last)
     return replace(row, may_change=person.may_change(mirror.namespace))
+
+
+def _may_set_up(person: Person, namespace: str) -> bool:
+    """An empty watched namespace (no repository, no organization mirror) is one where the
+    person may set up an organization mirror: an organization Quay said they administer."""
+    return namespace in person.admin_of and person.may_change_org(namespace)
 
 
 def _in_health(mirror: Mirror) -> bool:

@@ -33,7 +33,7 @@ from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
-from dashboard.quay.fanout import parallel, quietly
+from dashboard.quay.fanout import parallel
 from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 
 #: Discovered repositories shown a page (as Quay's own tab).
@@ -137,11 +137,35 @@ def refused_words(org: str, person: Person | None) -> str:
 def _missing(
     client: QuayClient, org: str, error: QuayError, person: Person | None
 ) -> dict[str, Any]:
-    """What the page says when Quay shows no config (404) or refuses (403)."""
-    if isinstance(error, QuayForbidden):
-        return {"page_error": refused_words(org, person)}
-    if not isinstance(error, QuayNotFound):
+    """What the page says when Quay shows no config (404) or refuses (403): first whether
+    ``org`` is an organization at all (Quay answers a user's namespace 404 or 403 too; one
+    call, none for the person's own), then why one cannot be set up, or the set-up form."""
+    if not isinstance(error, QuayForbidden | QuayNotFound):
         return {"page_error": f"Quay could not be read for {org}: {error.message}"}
+    refused = isinstance(error, QuayForbidden)
+    mine = person is not None and org == person.username
+    got_org, got_repos = parallel(
+        (lambda: None) if mine else (lambda: client.get_organization(org)),
+        (lambda: None) if mine or refused else (lambda: client.list_repositories(org)),
+    )
+    for outcome in (got_org, got_repos):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    if mine or isinstance(got_org.error, QuayNotFound):
+        what = (
+            f"{org} is your own user namespace, not an organization"
+            if mine
+            else f"Quay has no organization named {org} (a user's namespace is not one)"
+        )
+        return {
+            "missing": "not_org",
+            "missing_words": (
+                f"{what}: Quay sets up an organization mirror only in an organization. "
+                "A user's repositories can each have a repository mirror."
+            ),
+        }
+    if refused:
+        return {"page_error": refused_words(org, person)}
     enabled = client.org_mirroring_enabled()
     if not enabled:
         why = (
@@ -150,7 +174,7 @@ def _missing(
             else "Quay has no organization mirror for it"
         )
         return {"missing": "feature", "missing_words": f"{org} has no organization mirror: {why}."}
-    repos = quietly(client.list_repositories, org)
+    repos = got_repos.value
     if repos is None:
         return {"missing": "unknown", "missing_words": f"{org} has no organization mirror."}
     if repos:
