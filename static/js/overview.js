@@ -209,6 +209,27 @@
     if (note) { note.textContent = "details could not be loaded; trying again…"; }
   }
 
+  // The stuck count is "?" while running or failed rows that may be stuck are still being
+  // asked (they go first): then the number it kept underneath (unless a namespace could not
+  // be listed: see unknownZeros).
+  function stuckChecks(box) {
+    var checking = box.querySelectorAll('tr[data-stuck-check][data-need="details"]').length;
+    var note = document.getElementById("stuck-note");
+    if (note) {
+      note.hidden = checking === 0;
+      var words = note.querySelector("[data-stuck-checking]");
+      if (words) {
+        words.textContent = checking + " running or failed mirror" + (checking === 1 ? "" : "s");
+      }
+    }
+    var count = document.querySelector('[data-count-for="stuck"] .count');
+    var incomplete = document.getElementById("counts-incomplete");
+    if (checking === 0 && count && count.textContent === "?" &&
+        !(incomplete && incomplete.textContent.trim())) {
+      count.textContent = count.getAttribute("data-n") || "0";
+    }
+  }
+
   // Rows held until their details tell whether they match the filters; the empty state.
   function holdings() {
     var box = results();
@@ -227,6 +248,7 @@
       var count = note.querySelector("[data-held-count]");
       if (count) { count.textContent = String(held); }
     }
+    stuckChecks(box);
     var empty = document.getElementById("empty");
     if (empty && listed()) {
       var shown = box.querySelectorAll(

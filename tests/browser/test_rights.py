@@ -91,3 +91,35 @@ def test_a_token_refused_its_organizations_health_shows_no_zero_it_does_not_know
     expect(page.locator('[data-count-for="fail"] .count')).to_have_text("?")
     expect(page.locator("[data-count-total]")).to_have_text("19")
     screenshot(page, "overview-health-refused")
+
+
+def test_the_stuck_count_never_says_0_before_the_stuck_sync_is_found(
+    signed_in_page, emulator: Emulator
+):
+    """At a real Quay's pace, acme/python (health: a healthy "Syncing"; its details: stuck)
+    took seconds to be found while the top line said "0 stuck": the count is "?" until the
+    running and failed rows are checked, and never 0 on the way."""
+    page = signed_in_page("alice", "/accounts/login/")
+    page.add_init_script(
+        """
+        window.stuckSeen = [];
+        new MutationObserver(function () {
+          var count = document.querySelector('[data-count-for="stuck"] .count');
+          if (count && window.stuckSeen[window.stuckSeen.length - 1] !== count.textContent) {
+            window.stuckSeen.push(count.textContent);
+          }
+        }).observe(document, {subtree: true, childList: true, characterData: true});
+        """
+    )
+    emulator.configure(latency_ms=300)
+    try:
+        page.goto(page.url.split("/accounts/")[0] + "/")
+        expect(page.locator('tr[data-repo="acme/python"]')).to_have_attribute(
+            "data-status", "stuck", timeout=15_000
+        )
+        expect(page.locator("#stuck-note")).to_be_hidden()
+    finally:
+        emulator.configure(latency_ms=0)
+    expect(page.locator('[data-count-for="stuck"] .count')).to_have_text("2")  # and the queue
+    seen = page.evaluate("window.stuckSeen")
+    assert seen[0] == "?" and "0" not in seen, seen

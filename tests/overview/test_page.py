@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.emulator import TOKENS
 from tests.support.overview import count_of, first_paint, full_page, row_html, rows_of, settle
+from tests.support.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,21 @@ def test_the_first_paint_counts_what_mirror_health_reports(client_as):
     assert count_of(html, "fail") == 3  # acme/etcd, acme/postgres, globex/traefik
     assert count_of(html, "active") == 3  # acme/alpine, acme/busybox, acme/python
     assert 'id="pending-note"' in html and "stuck syncs show as they do" in html
+
+
+def test_the_first_paint_does_not_claim_0_stuck_while_it_looks_for_them(client_as):
+    # "0 stuck" stood above acme/python, which health shows as a healthy "Syncing" and its
+    # details show stuck (its lease ran out): the number waits for the running and failed
+    # rows, which are asked first.
+    html = first_paint(client_as("alice"))
+    assert re.search(r'data-count-for="stuck"[^>]*>\s*<span class="count">\?</span>', html)
+    note = re.search(r'<li id="stuck-note"[^>]*>(.*?)</li>', html, re.S)
+    assert note and "hidden" not in note.group(0).split(">")[0]
+    # The 2 failed rows with retries left and the 3 running or queued ones (acme/postgres,
+    # with no retry left, cannot be stuck: not waited for).
+    assert "looking for stuck syncs among 5 running or failed mirrors" in text_of(note.group(1))
+    checked = set(re.findall(r'data-repo="([^"]+)"[^>]*data-stuck-check', html))
+    assert "acme/python" in checked and "acme/postgres" not in checked
 
 
 def test_a_mirror_without_config_says_not_configured_yet(client_as, seen):

@@ -85,6 +85,7 @@ def first_paint(
         "overview": overview,
         "lazy": True,
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
+        "stuck_checking": sum(row.checks_stuck for row in context["rows"]),
         "person": person,
         "read_only_superuser": person.read_only_superuser,
         "selectable": False,

@@ -302,6 +302,12 @@ class Row:
         return self.held or self.status is None or self.key in ("fail", "active")
 
     @property
+    def checks_stuck(self) -> bool:
+        """Asked first because it may turn out stuck (a running or failed sync whose lease or
+        retry health cannot tell): the stuck count waits for these (``stuck_checking``)."""
+        return self.priority and self.may_be_stuck
+
+    @property
     def target(self) -> RepoTarget:
         return RepoTarget(self.namespace, self.name)
 
