@@ -4,9 +4,12 @@ to the mirrors", the page's first link)."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import re
+
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import PHONE, assert_no_sideways_scroll
+from tests.support.emulator import TOKENS
 
 DESKTOP = {"width": 1366, "height": 768}
 
@@ -50,6 +53,30 @@ def test_on_a_phone_the_first_row_is_on_the_first_screen(page: Page, signed_in_p
     page.reload()  # drawn by the server: the fold closed, its count said
     expect(fold).to_have_text("Filters (2 active)")
     expect(page.locator("#f-status")).to_be_hidden()
+
+
+def test_without_javascript_the_fold_opens_and_its_filters_apply(browser: Browser, dashboard: str):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{dashboard}/accounts/login/?next=/")
+        page.get_by_label("Access token").fill(TOKENS["alice"])
+        page.get_by_role("button", name="Sign in with token").click()
+        page.goto(f"{dashboard}/?details=all")  # where / sends a browser without JavaScript
+        fold = page.locator("details.filter-more > summary")
+        expect(page.locator("#f-status")).to_be_hidden()
+        fold.click()
+        page.locator("#f-status").select_option("fail")
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(re.compile(r"/\?details=all&.*status=fail"))
+        expect(fold).to_have_text("Filters (1 active)")
+        shown = page.locator("#rows tr[data-status]:not([hidden])")
+        expect(shown).to_have_count(2)  # acme/etcd, acme/postgres (globex/traefik is stuck)
+        box = shown.first.bounding_box()
+        assert box and box["y"] + box["height"] <= PHONE["height"], box
+    finally:
+        context.close()
 
 
 def test_on_a_wide_screen_every_filter_stands_in_the_bar(signed_in_page):
