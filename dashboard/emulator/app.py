@@ -17,7 +17,17 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import LimitedStream
 
-from . import api_mirror, api_org_mirror, api_registry, api_repos, control, logs, oauth, sync
+from . import (
+    api_mirror,
+    api_org_mirror,
+    api_registry,
+    api_repos,
+    control,
+    logs,
+    oauth,
+    sync,
+    web_ui,
+)
 from .auth import Ctx, bearer_token, bearer_value
 from .capacity import Capacity
 from .faults import Faults
@@ -71,6 +81,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/signin", "POST", oauth.signin),
     ("/signout", "POST", oauth.signout),
     ("/", "GET", oauth.index),
+    # Quay's own web pages, which the dashboard links to (stand-ins: web_ui.py).
+    ("/repository/<namespace>/<path:name>", "GET", web_ui.repository),
+    ("/organization/<name>", "GET", web_ui.organization),
+    ("/user/<name>", "GET", web_ui.user),
 ]
 
 

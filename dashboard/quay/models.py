@@ -187,6 +187,8 @@ class Repository:
     is_public: bool = False
     can_admin: bool | None = None
     can_write: bool | None = None
+    #: Its namespace is an organization (``False``: a user's own); ``None``: not said.
+    is_organization: bool | None = None
 
     @property
     def full_name(self) -> str:
@@ -211,6 +213,7 @@ class Repository:
             is_public=bool(data.get("is_public")),
             can_admin=data.get("can_admin"),
             can_write=data.get("can_write"),
+            is_organization=data.get("is_organization"),
         )
 
 

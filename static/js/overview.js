@@ -413,3 +413,20 @@
     }
   });
 })();
+
+// The filter bar's fold (a phone's "Filters"): its summary says how many of the filters in it
+// are set, as they change (the server says it on every page drawn, for a browser without JS).
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var fold = event.target.closest && event.target.closest("details.filter-more");
+    var said = fold && fold.querySelector("[data-filters-set]");
+    if (!said) { return; }
+    var fields = fold.querySelectorAll("select, input[type=checkbox]");
+    var set = 0;
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].type === "checkbox" ? fields[i].checked : fields[i].value) { set++; }
+    }
+    said.textContent = set ? " (" + set + " active)" : "";
+  });
+})();

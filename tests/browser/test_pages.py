@@ -167,3 +167,28 @@ def test_without_javascript_a_press_on_the_whole_overview_comes_back_to_it_with_
         assert emulator.mirror("globex", "mysql")["sync_status"] == "SYNC_NOW"
     finally:
         context.close()
+
+
+def test_the_mirror_pages_link_into_quay_on_a_phone_too(page: Page, signed_in_page, screenshot):
+    """The repository, its mirroring settings and its robot (an organization mirror's: the
+    organization, its mirroring settings, its robot), in Quay's own UI, in sight at the top."""
+    for user, path, kind, first, robot in (
+        ("alice", "/repo/acme/nginx/", "repository", "acme/nginx", "robot acme+mirror"),
+        ("olivia", "/org/orgmirror/mirror/", "organization", "orgmirror", "robot orgmirror+mirror"),
+    ):
+        page.context.clear_cookies()
+        page.set_viewport_size(PHONE)
+        signed_in_page(user, path)
+        links = page.locator("p.quay-links")
+        expect(links.get_by_role("link", name=first, exact=True)).to_be_in_viewport()
+        expect(links.get_by_role("link", name="its mirroring settings")).to_be_in_viewport()
+        expect(links.get_by_role("link", name=robot)).to_be_in_viewport()
+        href = links.get_by_role("link", name="its mirroring settings").get_attribute("href")
+        assert href and href.endswith("?tab=mirroring" if "repo" in path else "?tab=Mirroring")
+        assert_no_sideways_scroll(page)
+        screenshot(page, f"quay-links-phone-{first.replace('/', '-')}")
+        page.set_viewport_size({"width": 1366, "height": 768})
+        screenshot(page, f"quay-links-desktop-{first.replace('/', '-')}")
+        links.get_by_role("link", name="its mirroring settings").click()  # the emulated Quay's
+        expect(page.locator("main")).to_contain_text(f"shows the {kind} {first} here")
+        expect(page.locator("main")).to_contain_text("at its Mirroring tab")

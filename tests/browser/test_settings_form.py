@@ -212,3 +212,22 @@ def test_the_rule_editor_keeps_working_in_a_tab_opened_before_signing_in_again(
     page.locator(f"#rule-{before}").fill("8.*")  # the live check posts the form too
     expect(page.locator(f"#rule-msg-{before}")).to_be_visible()
     expect(page.locator("#messages")).not_to_contain_text("Reload the page")
+
+
+def test_the_create_button_names_deletions_only_once_a_rule_is_typed(
+    signed_in_page, emulator, screenshot
+):
+    # acme/app: three tags (latest, v2.3.0, v2.4.0), put in mirror state: the create form,
+    # its tag rule empty.
+    emulator.api("PUT", "repository/acme/app/changestate", json={"state": "MIRROR"})
+    page = signed_in_page("alice", "/repo/acme/app/")
+    save = page.locator("button.save")
+    expect(save).to_have_text("Create mirror")
+    expect(page.locator("#glob-preview")).to_contain_text("No pattern yet")
+    page.locator("#rule-0").fill("v2*")
+    expect(save).to_have_text("Create mirror and delete 1 tag…")
+    expect(page.locator("#glob-preview")).to_contain_text("Keeps 2 of 3")
+    page.locator("#rule-0").fill("")
+    expect(save).to_have_text("Create mirror")
+    expect(page.locator("#glob-preview")).to_contain_text("No pattern yet")
+    screenshot(page, "create-form-empty-rule")

@@ -23,6 +23,10 @@ def test_quay_down_is_a_message_in_the_page(client_as, settings):
     assert "The mirrors could not be listed." in html
     assert "Quay cannot be reached right now" in html
     assert "<html" in html and "Traceback" not in html
+    # "Skip to the mirrors" lands on what stands in their place.
+    assert re.search(
+        r'<a class="skip-link" href="#mirrors">.*<div id="mirrors" class="message', html, re.S
+    )
 
 
 def test_quay_down_on_an_htmx_request_is_a_fragment_with_the_message(client_as, settings):

@@ -248,6 +248,15 @@ def test_toggle_shows_repositories_not_mirrored(client_as, seen):
     assert list(rows.values())[-1] == "normal"  # after every mirror
 
 
+def test_the_filters_a_phone_folds_say_how_many_are_set(client_as):
+    client = client_as("alice")
+    fold = re.compile(r"<summary>Filters<span[^>]*>([^<]*)</span></summary>")
+    assert fold.findall(first_paint(client, "/?q=nginx")) == [""]  # the search is not folded
+    html = first_paint(client, "/?ns=acme&status=fail&q=nginx")
+    assert fold.findall(html) == [" (2 active)"]
+    assert fold.findall(first_paint(client, "/?ns=acme&status=fail&normal=1")) == [" (3 active)"]
+
+
 def test_htmx_filter_request_gets_the_results_fragment(client_as):
     html = first_paint(client_as("alice"), "/?status=fail", HTTP_HX_REQUEST="true")
     assert "<html" not in html

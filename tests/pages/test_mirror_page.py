@@ -7,6 +7,8 @@ form: tests/settings/; what only one kind's page has: tests/repository/, tests/o
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.kinds import for_each_kind, org, repo
@@ -137,3 +139,59 @@ def test_a_401_sends_the_person_to_sign_in_again_and_back(client_as, emulator, m
     response = client.get(mirror.url)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=" + mirror.url.replace("/", "%2F")
+
+
+def quay_links(body: str) -> list[tuple[str, str]]:
+    """The page's links into Quay's own UI: (words, address) each, in order."""
+    found = re.findall(r'<p class="quay-links">(.*?)</p>', body, re.S)
+    assert len(found) == 1, found
+    return [
+        (words, href.replace("&amp;", "&"))
+        for href, words in re.findall(r'<a href="([^"]+)" rel="noopener">([^<]+)</a>', found[0])
+    ]
+
+
+@for_each_kind(
+    "mirror, links",
+    repository=(
+        repo("acme", "nginx"),
+        [
+            ("acme/nginx", "/repository/acme/nginx"),
+            ("its mirroring settings", "/repository/acme/nginx?tab=mirroring"),
+            ("robot acme+mirror", "/organization/acme?tab=Robotaccounts"),
+        ],
+    ),
+    organization=(
+        org("orgmirror"),
+        [
+            ("orgmirror", "/organization/orgmirror"),
+            ("its mirroring settings", "/organization/orgmirror?tab=Mirroring"),
+            ("robot orgmirror+mirror", "/organization/orgmirror?tab=Robotaccounts"),
+        ],
+    ),
+)
+def test_the_page_links_the_mirror_and_its_robot_in_quays_own_ui(
+    client_as, emulator, settings, mirror, links
+):
+    body = text(client_as(mirror.admin).get(mirror.url))
+    assert quay_links(body) == [(words, settings.QUAY_URL + path) for words, path in links]
+
+
+def test_a_robot_of_a_users_own_namespace_links_the_users_robot_accounts(
+    client_as, emulator, settings
+):
+    body = text(client_as("alice").get("/repo/alice/tools/"))
+    assert quay_links(body)[2] == (
+        "robot alice+mirror",
+        f"{settings.QUAY_URL}/user/alice?tab=Robotaccounts",
+    )
+
+
+def test_a_mirror_not_set_up_yet_links_the_robot_accounts_to_pick_one_from(
+    client_as, emulator, settings
+):
+    body = text(client_as("alice").get("/repo/acme/node/"))  # mirror state, no config
+    assert quay_links(body)[2] == (
+        "robot accounts of acme",
+        f"{settings.QUAY_URL}/organization/acme?tab=Robotaccounts",
+    )

@@ -4,10 +4,12 @@ whether saving again helps, and the password field follows the username."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.forms import form_data, page, save
-from tests.support.pages import text
+from tests.support.pages import text, text_of
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -64,3 +66,39 @@ def test_the_next_run_of_a_stuck_or_given_up_sync_is_none_not_a_time(client_as, 
     assert "<dt>Next scheduled run</dt><dd>when a worker re-claims the stuck sync, from " in stuck
     gave_up = text(client.get("/repo/acme/postgres/status/", **HX))  # FAIL, retries 0
     assert "<dt>Next scheduled run</dt><dd>none until Sync now (no retries left)</dd>" in gave_up
+
+
+def test_the_create_button_claims_no_deletions_while_the_tag_rule_is_empty(client_as, emulator):
+    # acme/app has three tags; in mirror state without a config it offers the create form,
+    # whose tag rule starts empty: nothing is decided yet, so nothing "would be deleted".
+    alice = client_as("alice")
+    alice.post("/repo/acme/app/state/", {"confirm": "yes"})
+
+    response = page(alice, "acme", "app")
+
+    assert save_button_words(response) == "Create mirror"
+    assert "would be deleted" not in text_of(response)
+    assert "No pattern yet" in text_of(response)
+    typed = alice.post("/repo/acme/app/rules/check/", {"root_rule": [""]}, **HX)
+    assert '<span id="save-deletes" hx-swap-oob="true"></span>' in text(typed)
+    typed = alice.post("/repo/acme/app/rules/check/", {"root_rule": ["v2*"]}, **HX)
+    assert "> and delete 1 tag…</span>" in text(typed)  # latest: now something is decided
+    data = form_data(response)
+    data["external_reference"] = "docker.io/acme/app"
+    refused = save(alice, "acme", "app", data)
+    assert "Add at least one tag pattern" in text_of(refused)
+    assert save_button_words(refused) == "Create mirror"
+
+
+def test_a_broken_rule_does_not_make_save_mention_deleting_tags(client_as, emulator):
+    # Saving a rule with a row in error is refused: it deletes nothing.
+    alice = client_as("alice")
+    typed = alice.post("/repo/acme/nginx/rules/check/", {"root_rule": ["latest", "1.2*:x"]}, **HX)
+    assert '<span id="save-deletes" hx-swap-oob="true"></span>' in text(typed)
+
+
+def save_button_words(response) -> str:
+    button = r'<button type="submit" class="save"[^>]*>(.*?)</button>'
+    found = re.search(button, text(response), re.S)
+    assert found, "no save button"
+    return text_of(found.group(1)).strip()

@@ -96,7 +96,8 @@ def test_add_answers_the_editor_with_a_new_focused_row(
         repo("acme", "nginx"),
         "root_rule",
         "/repo/acme/nginx/rules/",
-        "These 7 tags are here now and would be deleted: no pattern of the rule matches them.",
+        # Nothing is decided (nor can be saved) without a pattern: no tag "would be deleted".
+        "No pattern yet: add one to see which of the 7 current tags it keeps.",
     ),
     organization=(
         org("orgmirror"),

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from django.urls import reverse
 
+from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayBadRequest
+from dashboard.quay.ui import QuayLink
 
 from ..rules.outcomes import Action, ActionResult
 
@@ -70,6 +72,27 @@ class MirrorKind(ABC):
     def url(self, role: str) -> str:
         """The dashboard's URL of this mirror's ``role`` (see :attr:`routes`)."""
         return reverse(f"mirrors:{self.routes[role]}", args=self.url_args)
+
+    # -- Quay's own UI ----------------------------------------------------------------------
+
+    @abstractmethod
+    def quay_url(self, mirroring: bool = False) -> str:
+        """This mirror's page in Quay's UI (``mirroring``: at its mirroring settings)."""
+
+    def quay_links(
+        self, robot: str, is_organization: bool, mirroring: bool = True
+    ) -> list[QuayLink]:
+        """This mirror in Quay's own UI: its page, its mirroring settings there (``mirroring``:
+        Quay's UI has them for it), and its robot ``robot``, on its namespace's robot accounts
+        (Quay takes a robot of the mirror's own namespace only; no robot: the list, to pick
+        or create one). ``is_organization``: the namespace is an organization, not a user."""
+        links = [QuayLink(self.full_name, self.quay_url())]
+        if mirroring:
+            links.append(QuayLink("its mirroring settings", self.quay_url(mirroring=True)))
+        robots = ui.namespace_url(self.namespace, is_organization, ui.ROBOT_ACCOUNTS)
+        said = f"robot {robot}" if robot else f"robot accounts of {self.namespace}"
+        links.append(QuayLink(said, robots))
+        return links
 
     # -- Quay calls -------------------------------------------------------------------------
 

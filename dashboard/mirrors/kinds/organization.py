@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from dashboard.quay import ui
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
@@ -102,6 +103,10 @@ class OrgTarget(MirrorKind):
 
     def __str__(self) -> str:
         return f"the organization mirror of {self.org}"
+
+    def quay_url(self, mirroring: bool = False) -> str:
+        tab = ui.ORGANIZATION_MIRRORING if mirroring else ""
+        return ui.namespace_url(self.org, True, tab)
 
     # -- Quay calls -------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
@@ -68,6 +69,10 @@ class RepoTarget(MirrorKind):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def quay_url(self, mirroring: bool = False) -> str:
+        tab = ui.REPOSITORY_MIRRORING if mirroring else ""
+        return ui.repository_url(self.namespace, self.name, tab)
 
     # -- Quay calls -------------------------------------------------------------------------
 

@@ -54,6 +54,12 @@ class Filters:
             full=query.get("details") == "all",
         )
 
+    @property
+    def folded(self) -> int:
+        """How many of the filters a phone folds behind "Filters" are set (namespace, status,
+        repositories not mirrored; the search stays in sight)."""
+        return sum((bool(self.namespace), bool(self.status), self.show_normal))
+
     def params(self, **changes: Any) -> str:
         """The query string of these filters with ``changes`` (for the count links)."""
         values = {

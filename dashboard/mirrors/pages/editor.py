@@ -130,21 +130,27 @@ def rules_context(
 
     ``last_sync``: what the newest successful sync found in the source (from Quay's log), so
     the preview can also name matched tags the source may no longer have. ``saved_rule``:
-    the rule Quay holds (``None`` for a new mirror): the Save button warns of deletions only
-    when the rule being saved is a different one.
+    the rule Quay holds (``None`` for a new mirror).
+
+    ``save_deletes``: the tags the Save (or Create) button says it deletes: only for a rule
+    that saving would send (at least one pattern, no row in error: an empty or broken rule is
+    refused, and deletes nothing) and that differs from the one Quay holds.
     """
     patterns = globs.clean_patterns(list(rows))
     upstream = last_sync.tags if last_sync else None
     result = globs.preview(patterns, tag_names, upstream) if tag_names is not None else None
     focus = len(rows) - 1 if focus_last else None
+    items = row_items(TAG_RULE, rows, result.by_pattern if result else None, focus)
+    sendable = bool(patterns) and all(item["check"].ok for item in items)
+    changed = saved_rule is None or patterns != list(saved_rule)
     return {
-        "rule_rows": row_items(TAG_RULE, rows, result.by_pattern if result else None, focus),
+        "rule_rows": items,
         "preview": result,
         "patterns": patterns,
         "tags_error": tags_error,
         "last_sync": last_sync,
         "rule_errors": form.errors.get("root_rule") if form is not None and form.is_bound else None,
-        "rule_changed": saved_rule is None or patterns != list(saved_rule),
+        "save_deletes": result.deleted if result is not None and sendable and changed else (),
     }
 
 

@@ -345,6 +345,11 @@ def page(
     org = target.org
     context = _live_context(client, person, target, now, query)
     config = context.get("config")
+    if not context.get("page_error"):
+        # Quay's UI has an organization-mirroring tab only where the feature is on.
+        robot = config.robot_username if config is not None else ""
+        mirroring = context.get("missing") != "feature"
+        context["quay_links"] = target.quay_links(robot, True, mirroring=mirroring)
     said: list[tuple[str, str]] = []
     focus = None
     if edit is not None:

@@ -311,6 +311,9 @@ def context_of(
 
     config = data.config
     repo = data.repository.value
+    context["quay_links"] = target.quay_links(
+        config.robot_username if config else "", _in_organization(data)
+    )
     missing = None
     forbidden = isinstance(data.mirror.error, QuayForbidden)
     if repo is not None and repo.is_org_mirror:
@@ -393,6 +396,15 @@ def context_of(
     if extra:
         context.update(extra)
     return context, status
+
+
+def _in_organization(data: PageData) -> bool:
+    """Whether the repository's namespace is an organization: as Quay says with the
+    repository; not said, an organization unless it is the person's own namespace."""
+    repo = data.repository.value
+    if repo is not None and repo.is_organization is not None:
+        return repo.is_organization
+    return data.person is None or data.namespace != data.person.username
 
 
 def _audit_hidden(data: PageData) -> str:
