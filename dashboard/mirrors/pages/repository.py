@@ -243,10 +243,11 @@ def _mirror_error(data: PageData) -> str:
 
 def _history(data: PageData, now: datetime) -> list[dict[str, Any]]:
     """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
-    entries = [e for e in data.logs.value or [] if is_history_event(e)]
+    log = data.logs.value or []
+    entries = [e for e in log if is_history_event(e)]
     return [
         {**asdict(item), "ago": ago(item.when, now)}
-        for item in (history.describe_log(e) for e in entries[:HISTORY_LENGTH])
+        for item in (history.describe_log(e, log) for e in entries[:HISTORY_LENGTH])
     ]
 
 
