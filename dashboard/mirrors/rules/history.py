@@ -22,8 +22,10 @@ class HistoryItem:
     kind: str  # started, success, fail, change, other (CSS class)
     text: str
     who: str | None = None
-    #: A failed run's reason (its words are in ``text``), with Quay's cause.
-    reason: reasons.Reason | None = None
+    #: A failed run's cause as Quay names it (``reasons.Cause``) and its label ("" otherwise;
+    #: the reason's words are in ``text``).
+    cause: str = ""
+    cause_label: str = ""
 
 
 def _log_value(name: str, value: Any) -> Any:
@@ -49,7 +51,10 @@ def describe_log(entry: LogEntry, logs: Iterable[LogEntry] = ()) -> HistoryItem:
         if str(meta.get("verb", "")).lower() == "cancelled":
             return HistoryItem(entry.datetime, "other", "Sync stopped by a cancel", who)
         reason = reasons.of_run(entry, logs)  # as the status panel and the overview say it
-        return HistoryItem(entry.datetime, "fail", f"Sync failed: {reason.text}", who, reason)
+        text = f"Sync failed: {reason.text}"
+        return HistoryItem(
+            entry.datetime, "fail", text, who, reason.cause.value, reason.cause_label
+        )
     if kind == "repo_mirror_sync_tag_success":
         return HistoryItem(entry.datetime, "success", f"Tag {meta.get('tag')} mirrored", who)
     if kind == "repo_mirror_sync_tag_failed":
