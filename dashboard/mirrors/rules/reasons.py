@@ -369,3 +369,11 @@ def of_status_message(message: str | None) -> Reason:
 def is_see_output(message: str | None) -> bool:
     """Quay's status message sends the reader to the log ("…: See output")."""
     return str(message or "").rstrip().endswith(SEE_OUTPUT)
+
+
+def in_log(message: str | None) -> bool:
+    """An organization mirror's repository whose status message leaves its reason to the log:
+    "… See output" (skopeo's words are in the entry's stderr), "N/M tags failed" (which tags,
+    and why), an internal error (its traceback)."""
+    text = str(message or "").strip()
+    return bool(is_see_output(text) or _ORG_COPIES.match(text) or _ORG_INTERNAL.match(text))
