@@ -29,7 +29,12 @@ from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules import reasons
-from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules.org_status import (
+    DELETE_WARNING,
+    ORG_CANCEL_WARNING,
+    VERIFY_WHAT,
+    counts_words,
+)
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.refusals import refused_because
@@ -232,6 +237,7 @@ def look(
         "status_choices": STATUS_CHOICES,
         "cancel_warning": ORG_CANCEL_WARNING,
         "delete_warning": DELETE_WARNING,
+        "verify_what": VERIFY_WHAT,
         "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
     if got_config.error is not None:
