@@ -43,18 +43,18 @@ def test_a_failed_rows_whole_reason_is_in_the_row_without_a_tooltip(client_as, s
     assert "(Quay files it under “Authentication refused”)" in text_of(last)
     # A phone hides the Last result column: the status cell has the whole reason too, in a
     # disclosure that opens by touch, keyboard, and without JavaScript.
-    why = _cell(row, "why-row-acme_2fetcd")
+    why = _cell(row, "reason-row-acme_2fetcd")
     assert "<details>" in why and "<summary>Why it failed</summary>" in why
     assert WHOLE in text_of(why)
     status_cell = row.split('class="status-cell"', 1)[1].split("</td>", 1)[0]
-    assert 'id="why-row-acme_2fetcd"' in status_cell
+    assert 'id="reason-row-acme_2fetcd"' in status_cell
 
 
 def test_a_results_batch_fills_both_places(client_as):
     html = client_as("alice").get("/overview/results/", {"repo": "acme/etcd"}, **HX)
     html = html.content.decode()
     assert WHOLE in text_of(_cell(html, "last-row-acme_2fetcd"))
-    assert WHOLE in text_of(_cell(html, "why-row-acme_2fetcd"))
+    assert WHOLE in text_of(_cell(html, "reason-row-acme_2fetcd"))
 
 
 def test_a_row_that_did_not_fail_has_no_reason(client_as, seen):

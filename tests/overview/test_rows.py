@@ -100,7 +100,7 @@ def test_the_last_results_of_a_batch_cost_one_log_read_each_in_one_request(clien
     html = response.content.decode()
     assert html.count('class="hide-narrow last-result"') == 2 and "<html" not in html
     # (and the failed postgres's reason for a phone, in its status cell)
-    assert html.count('hx-swap-oob="true"') == 3 and 'id="why-row-acme_2fpostgres"' in html
+    assert html.count('hx-swap-oob="true"') == 3 and 'id="reason-row-acme_2fpostgres"' in html
     nginx = html.split('id="last-row-acme_2fnginx"', 1)[1].split("</td>", 1)[0]
     assert "succeeded" in nginx and re.search(r'<time datetime="[^"]+Z"', nginx)
     assert sorted(e["path"] for e in emulator.requests_log()[before:]) == [
