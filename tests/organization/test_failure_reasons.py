@@ -90,3 +90,24 @@ def test_without_the_log_the_status_message_says_where_the_reason_is(client_as, 
     broken = row_of(fragment, "broken")
     assert "skopeo list-tags failed (the reason is in Quay's log)" in broken
     assert "Failed to list tags for" not in broken
+
+
+def test_the_repository_page_of_a_failed_repository_says_why_from_its_own_log(client_as, emulator):
+    """/repo/orgmirror/broken/ reads the repository's log anyway: the organization mirror's
+    entry in it has the reason; no call is added for it."""
+    client = client_as("olivia")
+    broken_failed(emulator)
+    clear_log(emulator)
+    page = unescape(text_of(client.get("/repo/orgmirror/broken/")))
+    line = page.split("In the organization mirror:", 1)[1][:400]
+    assert "Failed" in line and REASON in line and "See output" not in line
+    assert sorted(calls(emulator)) == [  # as before it said why
+        "GET organization/orgmirror/mirror/repositories",
+        "GET organization/orgmirror/robots",
+        "GET registry/capabilities",
+        "GET repository/orgmirror/broken",
+        "GET repository/orgmirror/broken/logs",  # its log: 2 pages (Quay's last page with
+        "GET repository/orgmirror/broken/logs",  # entries gives a next page all the same)
+        "GET repository/orgmirror/broken/mirror",
+        "GET repository/orgmirror/broken/tag/",
+    ]
