@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.test_overview import detailed
 from tests.support.browser import PHONE, assert_no_sideways_scroll
+from tests.support.emulator import Emulator
 
 WHOLE = (
     "Error listing repository tags: pinging container registry quay.io: Get "
@@ -65,3 +66,27 @@ def test_the_whole_reason_opens_under_the_status_on_a_phone(signed_in_page, scre
     summary.click()
     expect(reason).to_be_visible()
     _no_tooltip(page, "tr#row-acme_2fetcd")
+
+
+ORG_REASON = (
+    "Error listing repository tags: pinging container registry quay.example.com: Get "
+    '"https://quay.example.com/v2/": net/http: TLS handshake timeout'
+)
+
+
+def test_a_failed_organization_repositorys_reason_on_a_desktop_and_a_phone(
+    signed_in_page, emulator: Emulator, screenshot
+):
+    """orgmirror/broken: Quay's status message says "See output"; the page says why."""
+    emulator.advance(120)
+    page = signed_in_page("olivia", "/org/orgmirror/mirror/")
+    broken = page.locator('table.org-repos tr[data-repo="broken"]')
+    expect(broken).to_contain_text(ORG_REASON)
+    expect(broken).not_to_contain_text("See output")
+    _no_tooltip(page, 'table.org-repos tr[data-repo="broken"]')
+    page.set_viewport_size(PHONE)
+    expect(broken.locator(".reason")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    wrap = "document.querySelector('table.org-repos').parentElement"
+    assert page.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth")
+    screenshot(page, "organization-failure-reason-phone")
