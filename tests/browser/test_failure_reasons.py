@@ -48,7 +48,8 @@ def test_the_whole_reason_opens_under_the_status_on_a_phone(signed_in_page, scre
     etcd = detailed(page, "acme/etcd")
     expect(etcd.locator("td.last-result")).to_be_hidden()
     summary = etcd.locator(".failure-reason summary")
-    expect(summary).to_have_text("Why it failed")
+    expect(summary).to_have_text("Why it failed: acme/etcd")  # (the name for a screen reader)
+    expect(summary.locator(".visually-hidden")).to_have_text(": acme/etcd")
     reason = etcd.locator(".failure-reason details p")
     expect(reason).to_be_hidden()
     # By keyboard: the summary takes the focus, Enter opens it.

@@ -44,7 +44,8 @@ def test_a_failed_rows_whole_reason_is_in_the_row_without_a_tooltip(client_as, s
     # A phone hides the Last result column: the status cell has the whole reason too, in a
     # disclosure that opens by touch, keyboard, and without JavaScript.
     why = _cell(row, "reason-row-acme_2fetcd")
-    assert "<details>" in why and "<summary>Why it failed</summary>" in why
+    assert "<details>" in why and "<summary>Why it failed" in why
+    assert 'Why it failed<span class="visually-hidden">: acme/etcd</span>' in why  # (a reader)
     assert WHOLE in text_of(why)
     status_cell = row.split('class="status-cell"', 1)[1].split("</td>", 1)[0]
     assert 'id="reason-row-acme_2fetcd"' in status_cell
