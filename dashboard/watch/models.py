@@ -81,8 +81,10 @@ class Mirror(models.Model):
     sync_status = models.CharField(max_length=16, blank=True)
     is_enabled = models.BooleanField(null=True)
     retries_remaining = models.IntegerField(null=True)
-    #: The last run that ended: ``{"when", "outcome", "reason", "tags"}`` (Quay's whole
-    #: reason: the log entry's message and stderr, the tool's noise removed).
+    #: The last run that ended: ``{"key", "detail", "reason", "cause", "when"}`` (``key``
+    #: success, fail or cancel; for a failure ``reason`` is Quay's whole reason, the log
+    #: entry's message and stderr with the tool's noise removed, and ``cause`` Quay's cause
+    #: class: ``dashboard.mirrors.rules.reasons``).
     last_result = models.JSONField(null=True, blank=True)
     #: A discovered repository's status message (as the organization mirror lists it).
     status_message = models.TextField(blank=True)

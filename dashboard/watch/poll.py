@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from dashboard.mirrors import clock
+from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.status import summarize_event
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
@@ -302,7 +303,10 @@ class Poll:
         with transaction.atomic():
             for repo in repositories:
                 mirror = self._mirror(Mirror.Kind.ORG_REPOSITORY, repo.name)
-                self._status(mirror, repo.sync_status.value, repo.status_message or "")
+                why = repo.status_message or ""
+                if why and repo.sync_status.value == "FAIL":  # its log entry may say more
+                    why = reasons.of_status_message(why).text
+                self._status(mirror, repo.sync_status.value, why)
                 mirror.status_message = repo.status_message or ""
                 mirror.source = repo.name
                 mirror.status_read_at = self.now
@@ -326,13 +330,15 @@ class Poll:
                     mirror.save(update_fields=["stale"])
             elif entry.kind in SYNC_ENDED and name:
                 mirror = self._mirror(Mirror.Kind.REPOSITORY, name)
-                self._result(mirror, entry)
+                self._result(mirror, entry, entries)
                 mirror.result_read_at = self.now
                 mirror.save(update_fields=["last_result", "result_read_at"])
                 if mirror.last_result["key"] == "fail":
                     Change.objects.filter(mirror=mirror, new="FAIL", reason="").update(
-                        reason=mirror.last_result["detail"]
+                        reason=mirror.last_result["reason"]
                     )
+            elif entry.kind == "org_mirror_sync_failed" and name:
+                self._org_repo_failed(name, entry)
             elif entry.kind.startswith("org_mirror_") and not entry.metadata.get("repo"):
                 known = self.mirrors.get((Mirror.Kind.ORGANIZATION, ""))
                 if known is not None:
@@ -425,15 +431,41 @@ class Poll:
             mirror.result_read_at = self.now
             mirror.save(update_fields=["last_result", "result_read_at"])
 
-    def _result(self, mirror: Mirror, entry: LogEntry) -> None:
-        """``entry`` (a sync that ended) is the mirror's last result."""
-        summary = summarize_event(entry)
+    def _result(self, mirror: Mirror, entry: LogEntry, logs: Iterable[LogEntry] = ()) -> None:
+        """``entry`` (a sync that ended) is the mirror's last result: for a failure, its
+        reason as the pages say it and Quay's cause (``reasons``)."""
+        summary = summarize_event(entry, logs)
         when = entry.datetime
+        reason = summary.reason
         mirror.last_result = {
             "key": summary.key,
             "detail": summary.detail,
+            "reason": reason.text if reason else "",
+            "cause": reason.cause.value if reason else "",
             "when": when.isoformat() if when else None,
         }
+
+    def _org_repo_failed(self, name: str, entry: LogEntry) -> None:
+        """A discovered repository's failed sync: its reason is in the entry (Quay's status
+        message says only "See output"), for its last result and its change to FAIL."""
+        mirror = self.mirrors.get((Mirror.Kind.ORG_REPOSITORY, name))
+        if mirror is None:
+            return
+        reason = reasons.of_entry(entry.metadata)
+        when = entry.datetime
+        mirror.last_result = {
+            "key": "fail",
+            "detail": reason.text,
+            "reason": reason.text,
+            "cause": reason.cause.value,
+            "when": when.isoformat() if when else None,
+        }
+        mirror.result_read_at = self.now
+        mirror.save(update_fields=["last_result", "result_read_at"])
+        said = reasons.of_status_message(mirror.status_message).text
+        Change.objects.filter(mirror=mirror, new="FAIL", reason__in=["", said]).update(
+            reason=reason.text
+        )
 
     def _keep_config(self, mirror: Mirror, config: MirrorConfig | OrgMirrorConfig) -> None:
         document = config.to_document()

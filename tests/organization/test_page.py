@@ -103,10 +103,30 @@ def test_cancel_is_off_with_nothing_to_cancel_and_says_why(client_as, emulator):
 def test_verify_shows_quays_words(client_as, emulator):
     client = client_as("olivia")
     ok = text_of(client.post("/org/orgnew/mirror/verify/", **HX).content.decode())
-    assert "Quay reached the source" in ok and "Connection successful" in ok
+    assert "Quay's server reached the source's API" in ok and "Connection successful" in ok
     failed = text_of(client.post("/org/orgfail/mirror/verify/", **HX).content.decode())
-    assert "Quay could not use the source." in failed
+    assert "Quay's server could not use the source's API." in failed
     assert "Project 'nosuchproject' not found" in failed
+
+
+def test_verify_says_what_it_checked_and_what_it_did_not(client_as, emulator):
+    """Quay's verify asks the source's API for the namespace; it never contacts the registry
+    the worker pulls from. orgmirror's source answers its API while its registry never
+    finishes a TLS handshake for broken: verify succeeds, and says a sync can still fail."""
+    client = client_as("olivia")
+    emulator.advance(120)
+    page = text_of(client.get("/org/orgmirror/mirror/"))
+    assert "Quay checks the source's API (not its registry)" in page  # before pressing
+    answer = client.post("/org/orgmirror/mirror/verify/", **HX).content.decode()
+    said = text_of(answer)
+    assert "Connection successful" in said  # Quay's words, as they are
+    assert "reached the source's API with the mirror's stored credentials" in said
+    assert "It did not contact the source's registry" in said
+    assert "a sync can still fail there, on TLS" in said
+    assert "can list its repositories" not in said  # Quay's check lists none
+    # Without htmx: the same words after the redirect.
+    response = client.post("/org/orgmirror/mirror/verify/", follow=True)
+    assert "It did not contact the source's registry" in text_of(response)
 
 
 def test_delete_confirms_what_stays_then_deletes_and_is_audited(client_as, emulator):

@@ -98,7 +98,9 @@ def test_the_last_results_of_a_batch_cost_one_log_read_each_in_one_request(clien
     before = len(emulator.requests_log())
     response = client.get("/overview/results/", {"repo": ["acme/nginx", "acme/postgres"]}, **HX)
     html = response.content.decode()
-    assert html.count('hx-swap-oob="true"') == 2 and "<html" not in html
+    assert html.count('class="hide-narrow last-result"') == 2 and "<html" not in html
+    # (and the failed postgres's reason for a phone, in its status cell)
+    assert html.count('hx-swap-oob="true"') == 3 and 'id="reason-row-acme_2fpostgres"' in html
     nginx = html.split('id="last-row-acme_2fnginx"', 1)[1].split("</td>", 1)[0]
     assert "succeeded" in nginx and re.search(r'<time datetime="[^"]+Z"', nginx)
     assert sorted(e["path"] for e in emulator.requests_log()[before:]) == [
@@ -118,7 +120,7 @@ def test_the_last_result_cell_survives_quay_failing(client_as, emulator):
     response = client.get("/overview/results/", {"repo": "acme/nginx"}, **HX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Quay had an internal problem" in html and "data-done" in html  # on hover
+    assert "Quay had an internal problem" in html and "data-done" in html  # said, not hovered
 
 
 def test_fragment_urls_opened_without_htmx_go_to_a_page(client_as):

@@ -45,3 +45,36 @@ def test_a_failed_sync_in_the_history_gives_skopeos_reason_not_quays_raw_tuple()
     text = str(describe_log(entry))
     assert "invalid status code from registry 404 (Not Found)" in text
     assert "See output" not in text
+
+
+def test_a_cancel_quay_logs_as_a_failed_sync_is_no_failure_in_the_history():
+    """Quay logs a person's Cancel as ``repo_mirror_sync_failed`` with verb "Cancelled"."""
+    entry = LogEntry(
+        kind="repo_mirror_sync_failed",
+        datetime=datetime(2026, 11, 27, 12, tzinfo=UTC),
+        performer=None,
+        metadata={"verb": "Cancelled", "message": "'docker.io/library/nginx' with tag pattern '*'"},
+    )
+    item = describe_log(entry)
+    assert (item.kind, item.text) == ("other", "Sync stopped by a cancel")
+    assert item.cause == ""
+
+
+def test_a_failed_sync_in_the_history_names_the_cause_quay_files_it_under():
+    stderr = (
+        'time="2026-11-27T16:47:32Z" level=fatal msg="Error listing repository tags: '
+        'fetching tags list: invalid status code from registry 404 (Not Found)"\n'
+    )
+    entry = LogEntry(
+        kind="repo_mirror_sync_failed",
+        datetime=datetime(2026, 11, 27, 16, 47, 32, tzinfo=UTC),
+        performer=None,
+        metadata={
+            "message": "'127.0.0.1:5000/library/doesnotexist' with tag pattern '*': "
+            f"('skopeo list-tags failed: See output', '', {stderr!r})",
+            "stderr": stderr,
+            "verb": "end",
+        },
+    )
+    item = describe_log(entry)
+    assert (item.cause, item.cause_label) == ("not_found", "Not found")

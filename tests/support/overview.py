@@ -99,6 +99,12 @@ class Settled:
                     if "data-done" in element:
                         row = row.replace(' data-need="results"', "", 1)
                     self.rows[row_id] = row
+            elif element_id.startswith("reason-"):  # its reason in the status cell, for a phone
+                row_id = element_id.removeprefix("reason-")
+                if row_id in self.rows:
+                    slot_id = re.escape(element_id)
+                    slot = re.compile(rf'<div [^>]*id="{slot_id}"[^>]*>[\s\S]*?</div>')
+                    self.rows[row_id] = slot.sub(lambda _, e=element: e, self.rows[row_id])
             else:
                 self.notes[element_id] = element
         for match in re.finditer(

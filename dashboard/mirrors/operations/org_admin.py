@@ -20,7 +20,7 @@ from ..kinds.organization import NO_CONFIG, OrgTarget
 from ..models import AuditEntry, record
 from ..person import Person
 from ..rules import refusals
-from ..rules.org_status import DELETE_WARNING
+from ..rules.org_status import DELETE_WARNING, VERIFY_FAILED, VERIFY_NOT_CHECKED, VERIFY_OK
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,14 @@ class Verified:
     message: str
     #: Quay's own words (its test connection's message), shown as they are.
     quay_message: str = ""
+    #: What the check did not check (a success is not a sync that will work).
+    caveat: str = ""
+
+    @property
+    def text(self) -> str:
+        """All of it in one paragraph (a message after a redirect)."""
+        quoted = f" Quay said: “{self.quay_message}”" if self.quay_message else ""
+        return " ".join(filter(None, [f"{self.message}{quoted}", self.caveat]))
 
 
 def verify(client: QuayClient, target: OrgTarget) -> Verified:
@@ -45,10 +53,8 @@ def verify(client: QuayClient, target: OrgTarget) -> Verified:
     except QuayError as error:
         return Verified(False, f"The connection could not be verified: {error.message}")
     if result.success:
-        return Verified(
-            True, "Quay reached the source and can list its repositories.", result.message
-        )
-    return Verified(False, "Quay could not use the source.", result.message)
+        return Verified(True, VERIFY_OK, result.message, VERIFY_NOT_CHECKED)
+    return Verified(False, VERIFY_FAILED, result.message)
 
 
 @dataclass(frozen=True)

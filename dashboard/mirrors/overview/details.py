@@ -126,8 +126,9 @@ def results(client: QuayClient, targets: Sequence[RepoTarget]) -> list[LastResul
     """The last finished sync of each of ``targets`` (one log read each, in parallel)."""
 
     def read(target: RepoTarget) -> LastResult:
-        entry = last_result(target.read_logs(client))
-        return LastResult(target, summarize_event(entry) if entry else None)
+        logs = target.read_logs(client)
+        entry = last_result(logs)
+        return LastResult(target, summarize_event(entry, logs) if entry else None)
 
     outcomes = fan_out_until(read, targets[:BATCH_LIMIT], settings.OVERVIEW_DETAILS_WAIT_SECONDS)
     answers = []

@@ -462,7 +462,7 @@ def row_from_config(
         at=now,
     )
     if ended is not None and row.has_history:  # the log read anyway tells the last result
-        row = replace(row, last_event=summarize_event(ended))
+        row = replace(row, last_event=summarize_event(ended, logs or ()))
     return row
 
 

@@ -24,6 +24,7 @@ from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_health
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules.org_status import describe_org
+from dashboard.mirrors.rules.reasons import Cause, Reason
 from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED, EventSummary
 from dashboard.mirrors.rules.timefmt import clock
 from dashboard.quay.dates import parse_quay_datetime
@@ -192,7 +193,11 @@ def _last_event(result: Mapping[str, str] | None) -> EventSummary | None:
         return None
     key = result["key"]
     when = parse_quay_datetime(result.get("when"))
-    return EventSummary(key, _RESULT_LABELS[key], str(result.get("detail") or ""), when)
+    detail = str(result.get("reason") or result.get("detail") or "")
+    reason = None
+    if key == "fail" and result.get("cause"):  # (an index row written before causes: none)
+        reason = Reason(detail, read_enum(Cause, result.get("cause"), Cause.UNKNOWN_ERROR))
+    return EventSummary(key, _RESULT_LABELS[key], detail, when, reason)
 
 
 def _queued_since(mirrors: list[Mirror]) -> dict[int, datetime]:

@@ -84,7 +84,7 @@ def panel_context(
         "mirror": mirror,
         "status": status,
         "now": now,
-        "last_event": mirror_status.summarize_event(last) if last else None,
+        "last_event": mirror_status.summarize_event(last, logs or ()) if last else None,
         "action_result": action_result,
         "panel_error": error,
         "missing": missing,

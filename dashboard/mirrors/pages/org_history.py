@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.changes import LABELS
+from dashboard.mirrors.rules.reasons import Reason
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.models import LogEntry
@@ -33,6 +35,11 @@ class OrgEvent:
     #: The repository the entry is about ("" for the organization mirror as a whole).
     repository: str = ""
     failed: bool = False
+    #: A repository's failed sync: why (read from the entry's message and stderr).
+    reason: Reason | None = None
+    #: The discovered repository a failure is about (its name at the source, as Quay's
+    #: repositories list names it; "" for the organization mirror as a whole).
+    failed_repository: str = ""
 
 
 def _what(entry: LogEntry) -> str:
@@ -76,16 +83,42 @@ def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
         if entry.kind == "org_mirror_repo_created" and not repository:
             reference = str(entry.metadata.get("external_reference") or "")
             what = f"repository created from {reference}" if reference else what
+        failed = entry.kind == "org_mirror_sync_failed"
+        name = str(entry.metadata.get("repo") or "") if failed else ""
+        reason = reasons.of_entry(entry.metadata) if name else None
         result.append(
             OrgEvent(
                 when=entry.datetime,
                 who=entry.performer or "",
-                what=what,
+                what=f"sync failed: {reason.text}" if reason else what,
                 repository=repository,
-                failed=entry.kind == "org_mirror_sync_failed",
+                failed=failed,
+                reason=reason,
+                failed_repository=name,
             )
         )
     return result
+
+
+def repository_reasons(history: Iterable[OrgEvent] | None) -> dict[str, Reason]:
+    """Each repository's newest failure's reason (the events newest first, as Quay lists
+    them): what its status message ("…: See output") leaves to the log."""
+    found: dict[str, Reason] = {}
+    for event in history or ():
+        if event.reason is not None and event.failed_repository not in found:
+            found[event.failed_repository] = event.reason
+    return found
+
+
+def read_reasons(client: QuayClient, org: str, pages: int = 1) -> dict[str, Reason]:
+    """The repositories' failure reasons from the newest ``pages`` of the organization's log
+    (none when it cannot be read: the status messages stand)."""
+    try:
+        return repository_reasons(events(client.list_org_mirror_logs(org, pages=pages)))
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        return {}
 
 
 def history(

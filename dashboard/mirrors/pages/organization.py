@@ -2,11 +2,12 @@
 status), the discovered repositories (status filter, search, paging), and what to say when
 there is no config.
 
-A look costs 2 calls (the config and the repositories, up to 500 a call), plus, when Quay
-has no config, Quay's anonymous feature list (kept 10 minutes) and the organization's
-repository listing (to tell an empty organization, which may get one, from the rest).
-Without ``FEATURE_ORG_MIRROR`` (or when Quay does not say it has it) a 404 shows no
-organization-mirror control at all.
+A look costs 2 calls (the config and the repositories, up to 500 a call), plus one page of
+the organization's log when the live part alone shows a failed repository whose reason is
+only there (the whole page reads it with its history); when Quay has no config, Quay's
+anonymous feature list (kept 10 minutes) and the organization's repository listing (to tell
+an empty organization, which may get one, from the rest). Without ``FEATURE_ORG_MIRROR`` (or
+when Quay does not say it has it) a 404 shows no organization-mirror control at all.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
-from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules import reasons
+from dashboard.mirrors.rules.org_status import (
+    DELETE_WARNING,
+    ORG_CANCEL_WARNING,
+    VERIFY_WHAT,
+    counts_words,
+)
 from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
@@ -74,6 +82,14 @@ class RepoQuery:
         return urlencode(kept)
 
 
+@dataclass(frozen=True)
+class RepoLine:
+    """A discovered repository as its table row shows it: for a failed one, why."""
+
+    repo: OrgMirrorRepo
+    reason: Reason | None = None
+
+
 @dataclass
 class RepoTable:
     rows: list[OrgMirrorRepo] = field(default_factory=list)
@@ -83,6 +99,30 @@ class RepoTable:
     error: str = ""
     #: Every discovered repository's name (read when no status filter was asked for).
     names: list[str] | None = None
+    #: The failed repositories' reasons read from Quay's log, by name.
+    reasons: dict[str, Reason] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> list[RepoLine]:
+        """The rows with their reasons: a failed repository's from its log entry, else from
+        its status message."""
+        return [RepoLine(repo, self._reason(repo)) for repo in self.rows]
+
+    def _reason(self, repo: OrgMirrorRepo) -> Reason | None:
+        if repo.sync_status is not OrgRepoStatus.FAIL:
+            return None
+        found = self.reasons.get(repo.name)
+        if found is None and repo.status_message:
+            found = reasons.of_status_message(repo.status_message)
+        return found
+
+    @property
+    def wants_log(self) -> bool:
+        """A failed repository shown whose status message leaves its reason to the log."""
+        return any(
+            repo.sync_status is OrgRepoStatus.FAIL and reasons.in_log(repo.status_message)
+            for repo in self.rows
+        )
 
     @property
     def first(self) -> int:
@@ -221,6 +261,7 @@ def look(
         "status_choices": STATUS_CHOICES,
         "cancel_warning": ORG_CANCEL_WARNING,
         "delete_warning": DELETE_WARNING,
+        "verify_what": VERIFY_WHAT,
         "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
     if got_config.error is not None:
@@ -268,12 +309,22 @@ def _live_context(
     *,
     poll: bool = False,
     htmx: bool = False,
+    log_reasons: bool = True,
 ) -> dict[str, Any]:
     """The live part's context. While the settings form shows the "a sync is running" box
     (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
-    that finds the sync over lifts the box (``sync_ended``)."""
+    that finds the sync over lifts the box (``sync_ended``).
+
+    A failed repository whose status message leaves its reason to Quay's log ("…: See
+    output") gets it from the newest page of the organization's log: one call more, only when
+    the table shows such a repository (``log_reasons``; the whole page takes them from the
+    history it reads anyway)."""
     repo_query = RepoQuery.from_query(query)
     context = look(client, target, now, repo_query, poll=poll, person=person)
+    table = context.get("table")
+    if log_reasons and table is not None and table.wants_log:
+        reader = for_poll(client, settings.STATUS_POLL_SECONDS) if poll else client
+        table.reasons = org_history.read_reasons(reader, target.org)
     context["may_change"] = person.may_change_org(target.org)
     config = context.get("config")
     warning = target.sync_warning(config, now) if config is not None else None
@@ -343,7 +394,7 @@ def page(
     row that took the removed one's place), the history, the audit entries; ``extra``: what
     a save asked to confirm, a conflict's rows."""
     org = target.org
-    context = _live_context(client, person, target, now, query)
+    context = _live_context(client, person, target, now, query, log_reasons=False)
     config = context.get("config")
     if not context.get("page_error"):
         # Quay's UI has an organization-mirroring tab only where the feature is on.
@@ -376,6 +427,8 @@ def page(
 
         calls.append(read_history)
     parallel(*calls)  # the robots and the history at once: each says its own failure
+    if context.get("table") is not None:  # the failed repositories' reasons, from the history
+        context["table"].reasons = org_history.repository_reasons(context.get("history"))
     context.update(extra or {})
     if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
         _mark_box(context, target, RepoQuery.from_query(query), True)

@@ -9,7 +9,7 @@ message in its own part of the page; a 401 propagates (the person signs in again
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from dashboard.mirrors.pages.editor import editor as tag_rule_editor
 from dashboard.mirrors.pages.live import after_action, first_look, panel_context, poll
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules import history
+from dashboard.mirrors.rules import history, reasons
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
@@ -46,7 +46,7 @@ from dashboard.quay.models import (
     RegistryCapabilities,
     Repository,
 )
-from dashboard.quay.org_models import OrgMirrorRepo
+from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 
 HISTORY_LENGTH = 25
 #: How far back the history reaches (Quay's logs API covers the last 7 days by default).
@@ -78,6 +78,9 @@ class PageData:
     person: Person | None = None
     #: An ``ORG_MIRROR`` repository's row in its organization mirror (its admins only).
     org_repo: OrgMirrorRepo | None = None
+    #: Its last failure's reason, from its ``org_mirror_sync_failed`` entry in the log the page
+    #: reads anyway (its status message says only "…: See output").
+    org_reason: reasons.Reason | None = None
 
     @property
     def namespace(self) -> str:
@@ -139,20 +142,41 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
             client,
             starttime=now - timedelta(days=LOG_DAYS),
             want=HISTORY_LENGTH,
-            counted=is_history_event,
+            counted=_counted,
             max_pages=LOG_PAGES,
+            mirror_only=False,  # an organization mirror's entries too: see _org_failure
         ),
         lambda: client.list_tags(namespace, name),
         lambda: client.list_robots(namespace, person.username),
         client.get_registry_capabilities,
     )
+    every = logs.value or []
+    if logs.value is not None:  # the repository mirror's own entries, as the page shows them
+        logs = replace(logs, value=[e for e in every if e.is_mirror_event])
     data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
     data.person = person
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     if repository.value is not None and repository.value.is_org_mirror:
         data.org_repo = _org_repo(client, target)
+        data.org_reason = _org_failure(data.org_repo, every)
     return data
+
+
+def _counted(entry: LogEntry) -> bool:
+    """An entry the history shows (what the log is read for, page after page)."""
+    return entry.is_mirror_event and is_history_event(entry)
+
+
+def _org_failure(repo: OrgMirrorRepo | None, entries: list[LogEntry]) -> reasons.Reason | None:
+    """Why the organization mirror's last sync of this repository failed, when its status
+    message leaves it to the log and the log read has its entry (newest first)."""
+    if repo is None or repo.sync_status is not OrgRepoStatus.FAIL:
+        return None
+    if not reasons.in_log(repo.status_message):
+        return None
+    failed = next((e for e in entries if e.kind == "org_mirror_sync_failed"), None)
+    return reasons.of_entry(failed.metadata) if failed is not None else None
 
 
 def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
@@ -243,10 +267,11 @@ def _mirror_error(data: PageData) -> str:
 
 def _history(data: PageData, now: datetime) -> list[dict[str, Any]]:
     """The latest mirror events; each tag mirrored is left out (the sync's result lists them)."""
-    entries = [e for e in data.logs.value or [] if is_history_event(e)]
+    log = data.logs.value or []
+    entries = [e for e in log if is_history_event(e)]
     return [
         {**asdict(item), "ago": ago(item.when, now)}
-        for item in (history.describe_log(e) for e in entries[:HISTORY_LENGTH])
+        for item in (history.describe_log(e, log) for e in entries[:HISTORY_LENGTH])
     ]
 
 
@@ -350,6 +375,7 @@ def context_of(
             "mirror_error": "" if missing else _mirror_error(data),
             "health": data.health,
             "org_repo": data.org_repo,
+            "org_reason": data.org_reason,
             "health_status": describe_health(data.health, now) if data.health else None,
             "tags": data.tag_names,
             "tags_error": _tags_error(data.tags),

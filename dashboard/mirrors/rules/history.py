@@ -9,8 +9,8 @@ from typing import Any
 
 from dashboard.quay.models import LogEntry
 
+from . import reasons
 from .changes import LABELS, PASSWORD, format_value
-from .status import failure_reason
 
 #: Quay's log names for config fields, where they differ from the API's.
 _LOG_FIELDS = {"mirror_rule": "root_rule", "skopeo_timeout": "skopeo_timeout_interval"}
@@ -22,6 +22,10 @@ class HistoryItem:
     kind: str  # started, success, fail, change, other (CSS class)
     text: str
     who: str | None = None
+    #: A failed run's cause as Quay names it (``reasons.Cause``) and its label ("" otherwise;
+    #: the reason's words are in ``text``).
+    cause: str = ""
+    cause_label: str = ""
 
 
 def _log_value(name: str, value: Any) -> Any:
@@ -30,8 +34,9 @@ def _log_value(name: str, value: Any) -> Any:
     return value
 
 
-def describe_log(entry: LogEntry) -> HistoryItem:
-    """One mirror event of the repository's log as a line of history."""
+def describe_log(entry: LogEntry, logs: Iterable[LogEntry] = ()) -> HistoryItem:
+    """One mirror event of the repository's log as a line of history (``logs``: the whole log,
+    newest first, for a failed run's reason: see :func:`reasons.of_run`)."""
     meta = entry.metadata
     who = entry.performer or meta.get("username")
     kind = entry.kind
@@ -43,13 +48,18 @@ def describe_log(entry: LogEntry) -> HistoryItem:
         detail = f": {tags}" if tags else ""
         return HistoryItem(entry.datetime, "success", f"Sync succeeded{detail}", who)
     if kind == "repo_mirror_sync_failed":
-        reason = failure_reason(meta)  # skopeo's own error line, as the status panel says it
-        detail = f": {reason}" if reason else ""
-        return HistoryItem(entry.datetime, "fail", f"Sync failed{detail}", who)
+        if str(meta.get("verb", "")).lower() == "cancelled":
+            return HistoryItem(entry.datetime, "other", "Sync stopped by a cancel", who)
+        reason = reasons.of_run(entry, logs)  # as the status panel and the overview say it
+        text = f"Sync failed: {reason.text}"
+        return HistoryItem(
+            entry.datetime, "fail", text, who, reason.cause.value, reason.cause_label
+        )
     if kind == "repo_mirror_sync_tag_success":
         return HistoryItem(entry.datetime, "success", f"Tag {meta.get('tag')} mirrored", who)
     if kind == "repo_mirror_sync_tag_failed":
-        detail = f": {message}" if message else ""
+        why = reasons.plain(meta.get("stderr")) or reasons.plain(meta.get("stdout")) or message
+        detail = f": {why}" if why else ""
         return HistoryItem(entry.datetime, "fail", f"Tag {meta.get('tag')} failed{detail}", who)
     if kind == "repo_mirror_config_changed":
         field = str(meta.get("changed") or "")

@@ -59,6 +59,29 @@ DELETE_WARNING = (
     "more. Quay creates an organization mirror only in an empty organization, so this one "
     "cannot get a new one until those repositories are deleted."
 )
+#: What Quay's test connection (``POST …/mirror/verify``) does, after its source
+#: (endpoints/api/org_mirror.py, util/orgmirror/*_adapter.py ``test_connection``): Quay's web
+#: server, with Python's requests, checks the source URL against its SSRF rules, then (a Quay
+#: source with a password) the password as an API token at ``/api/v1/user/`` and the namespace
+#: at ``/api/v1/organization/<ns>`` (or ``/api/v1/users/<ns>``); a Harbor source, the project
+#: at ``/api/v2.0/projects/<ns>``. The worker's skopeo, which lists and copies the images, talks
+#: to the registry (``/v2/``), which the check never contacts.
+VERIFY_WHAT = (
+    "Quay checks the source's API (not its registry): it finds the namespace there, with the "
+    "mirror's stored credentials or anonymously without any."
+)
+VERIFY_OK = (
+    "Quay's server reached the source's API with the mirror's stored credentials (or "
+    "anonymously, without any) and found the namespace there."
+)
+VERIFY_NOT_CHECKED = (
+    "It did not contact the source's registry, which the mirror worker pulls the images from "
+    "(its /v2/ endpoint), nor list or copy any image: a sync can still fail there, on TLS (a "
+    "source served over plain http needs TLS verification off), on a proxy, or on a "
+    "repository the credentials cannot read. A failed repository's reason is shown in the "
+    "list of discovered repositories."
+)
+VERIFY_FAILED = "Quay's server could not use the source's API."
 #: Why Sync now is off while repositories are unfinished (Quay refuses it then).
 SYNC_NOW_BLOCKED = (
     "Quay starts no new sync while any repository is queued, syncing or failed (it retries "

@@ -9,12 +9,12 @@ nothing runs until someone presses Sync Now.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from dashboard.mirrors.rules import reasons
+from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.timefmt import about, at, clock, relative, short_duration
 from dashboard.quay.models import (
     MAX_SYNC_RETRIES,
@@ -389,6 +389,8 @@ class EventSummary:
     label: str
     detail: str
     when: datetime | None
+    #: Why a failed run failed (its text is ``detail``), with Quay's cause; None otherwise.
+    reason: Reason | None = None
 
     @property
     def word(self) -> str:
@@ -396,11 +398,9 @@ class EventSummary:
         return RESULT_WORDS[self.key]
 
 
-_SKOPEO_MSG = re.compile(r'msg=\\?"(.*?)\\?"(?:\s|$|\\n)', re.S)
-
-
-def summarize_event(entry: LogEntry) -> EventSummary:
-    """A sync-ending log entry in words: what happened and, for a failure, why."""
+def summarize_event(entry: LogEntry, logs: Iterable[LogEntry] = ()) -> EventSummary:
+    """A sync-ending log entry in words: what happened and, for a failure, why (with the rest
+    of the log, ``logs``, when the caller has it: see :func:`reasons.of_run`)."""
     meta = entry.metadata
     if entry.kind == "repo_mirror_sync_success":
         tags = (meta.get("tags") or "").strip()
@@ -414,18 +414,8 @@ def summarize_event(entry: LogEntry) -> EventSummary:
         return EventSummary("success", SYNCED, detail, entry.datetime)
     if str(meta.get("verb", "")).lower() == "cancelled":
         return EventSummary("cancel", CANCELLED, "stopped by a cancel", entry.datetime)
-    return EventSummary("fail", FAILED, failure_reason(meta), entry.datetime)
-
-
-def failure_reason(meta: Mapping[str, Any]) -> str:
-    """skopeo's own error line when there is one, else Quay's message."""
-    for text in (meta.get("stderr"), meta.get("message")):
-        if isinstance(text, str) and text:
-            found = _SKOPEO_MSG.findall(text)
-            if found:
-                return found[-1].replace('\\"', '"')
-    message = meta.get("message")
-    return str(message) if message else "the sync failed (Quay gave no reason)"
+    reason = reasons.of_run(entry, logs)
+    return EventSummary("fail", FAILED, reason.text, entry.datetime, reason)
 
 
 def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:

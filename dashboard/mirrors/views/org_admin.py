@@ -29,12 +29,8 @@ def verify(request: HtmxHttpRequest, org: str) -> HttpResponse:
     verified = org_admin.verify(client, OrgTarget(org))
     if request.htmx:
         return render(request, f"{ORG_MIRROR}#verify_result", {"verified": verified, "now": now})
-    text = (
-        f"{verified.message} Quay said: “{verified.quay_message}”"
-        if verified.quay_message
-        else verified.message
-    )
-    messages.add_message(request, messages.SUCCESS if verified.ok else messages.WARNING, text)
+    level = messages.SUCCESS if verified.ok else messages.WARNING
+    messages.add_message(request, level, verified.text)
     return HttpResponseRedirect(OrgTarget(org).url("page"))
 
 
