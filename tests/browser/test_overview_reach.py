@@ -135,5 +135,7 @@ def test_on_a_phone_too(page: Page, signed_in_page):
     page = signed_in_page("alice", "/")
     filled_row(page, "acme/etcd")
     pressed = presses_to_the_first_rows_action(page)
-    assert len(pressed) <= 6, pressed
+    # One stop more than on a wide screen: a failed row's "Why it failed" disclosure, which
+    # stands in for the Last result column a phone hides (it was 25 presses before).
+    assert len(pressed) <= 7, pressed
     expect(page.locator(":focus")).to_be_in_viewport()

@@ -29,12 +29,12 @@ def settled(page: Page) -> dict:
     """The overview once the listing and every row's details are in (the page is scrolled
     to the bottom so that every row asks for its details)."""
     expect(page.locator("#listed[data-listed]")).to_have_count(1)
-    for _ in range(40):
+    for _ in range(80):  # a batch that failed on a busy machine is asked again after 5 s
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         if page.locator('tr[data-need="details"]').count() == 0:
             break
         page.wait_for_timeout(250)
-    expect(page.locator('tr[data-need="details"]')).to_have_count(0)
+    expect(page.locator('tr[data-need="details"]')).to_have_count(0, timeout=10_000)
     return page.evaluate(CONTROLS)
 
 
