@@ -111,14 +111,24 @@ def keep_for_page(request: HttpRequest, page: str, user: str | None) -> None:
     }
 
 
+def why_signed_out(request: HttpRequest) -> str:
+    """Why a request arrives signed out, as far as the session tells: the dashboard signed
+    the person out because Quay refused their token (the session keeps who), or not (they
+    signed out, in another tab perhaps, or the session ended): never "you signed out" to
+    someone who did not."""
+    if request.session.get(SIGNED_OUT_USER):
+        return EXPIRED
+    return "You are no longer signed in."
+
+
 def signed_out_banner(request: HttpRequest, page: str) -> HttpResponse:
     """For an htmx request: a banner in ``#messages`` instead of leaving the page.
 
     A poll gets htmx's 286, which stops it (the banner is swapped in all the same).
     """
     html = format_html(
-        '<p class="message message-warning" role="alert">Your Quay sign-in has expired. '
-        '<a href="{}">Sign in again</a>{}.</p>',
+        '<p class="message message-warning" role="alert">{} <a href="{}">Sign in again</a>{}.</p>',
+        why_signed_out(request),
         login_url(safe_next(request, page)),
         " (what you typed stays on this page; then press Save)" if _has_settings(page) else "",
     )
@@ -184,12 +194,12 @@ def quay_login_required(
             page = page_of(request)
             if _keeps_form(request):
                 keep_for_page(request, page, request.session.get(SIGNED_OUT_USER))
-                return _to_sign_in(request, page, "You are signed out." + KEPT)
+                return _to_sign_in(request, page, why_signed_out(request) + KEPT)
             if _is_htmx(request):
                 return signed_out_banner(request, page)
             if request.method == "GET":
                 return redirect_to_login(request.get_full_path())
-            return _to_sign_in(request, page, "You are signed out." + NOT_SENT)
+            return _to_sign_in(request, page, why_signed_out(request) + NOT_SENT)
 
         wrapper.keeps_form = keeps_form  # type: ignore[attr-defined]
         return wrapper

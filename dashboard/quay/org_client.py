@@ -103,15 +103,25 @@ class OrgMirrorCalls:
         first, ``org_mirror_*`` entries only; ``pages`` pages of 20 at most (a short page is
         not the end: Quay's database log store gives the last page with entries a
         ``next_page`` into an empty one, see :meth:`QuayClient.list_logs`)."""
+        return self.org_mirror_log_pages(org, pages=pages)[0]
+
+    @reads_answer
+    def org_mirror_log_pages(
+        self: QuayClient, org: str, *, pages: int = 1, start: str = ""
+    ) -> tuple[list[LogEntry], str]:
+        """:meth:`list_org_mirror_logs` from Quay's page token ``start`` ("" for the newest
+        entries), with the token of the page after the last one read ("" at the end)."""
         entries: list[LogEntry] = []
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"next_page": start} if start else {}
+        after = ""
         for _ in range(max(1, pages)):
             data = self.get(f"organization/{quote(org, safe='')}/logs", ORG_ADMIN, **params) or {}
             entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
-            if not data.get("next_page"):
+            after = str(data.get("next_page") or "")
+            if not after:
                 break
-            params["next_page"] = data["next_page"]
-        return [entry for entry in entries if entry.is_org_mirror_event]
+            params["next_page"] = after
+        return [entry for entry in entries if entry.is_org_mirror_event], after
 
     @reads_answer
     def verify_org_mirror(self: QuayClient, org: str) -> VerifyResult:

@@ -126,6 +126,10 @@ def test_a_poll_arriving_signed_out_gets_the_banner_not_the_sign_in_page(client,
     assert response.status_code == 286
     assert response["HX-Retarget"] == "#messages"
     assert "<form" not in text(response)
+    # Nothing says Quay refused a sign-in: the session was simply not signed in (signed
+    # out in another tab, or it ended).
+    assert "You are no longer signed in" in text(response)
+    assert "expired" not in text(response)
 
 
 def test_a_save_arriving_signed_out_after_the_banner_keeps_the_form(
@@ -146,6 +150,10 @@ def test_a_save_arriving_signed_out_after_the_banner_keeps_the_form(
     assert next_of(response["Location"]) == "/repo/acme/nginx/"
     assert emulator.requests_log() == []  # nothing reached Quay
     assert alice.session[PENDING]["user"] == "alice"
+    # Why: Quay refused the sign-in (alice did not sign out, as "You are signed out" said).
+    login = text(alice.get(response["Location"]))
+    assert "Your Quay sign-in has expired or was revoked" in login
+    assert "You are signed out" not in login and "has been kept" in login
     alice = client_as("alice")
     body = text(page(alice, "acme", "nginx"))
     assert 'value="docker.io/library/typed-meanwhile"' in body

@@ -96,6 +96,8 @@ def test_the_overview_with_organization_mirrors(signed_in_page, emulator: Emulat
     expect(section.locator("tbody tr")).to_have_count(4, timeout=8_000)
     expect(section.locator("tbody tr").first).to_have_attribute("data-org", "orgfail")
     expect(section.locator('tr[data-org="orgmirror"]')).to_contain_text("2 synced")
+    # Counted in the top line, under the repository mirrors' counts.
+    expect(page.locator("nav.counts #org-counts")).to_contain_text("4 organization mirrors")
     screenshot(page, "overview-org-mirrors")
     # A row's Sync now, then the section refreshes itself while it is active.
     section.locator("#org-sync-orgnew").click()
@@ -188,3 +190,18 @@ def test_the_overview_leads_an_admin_to_set_up_an_organization_mirror(signed_in_
     page.goto(page.url.split("/org/")[0] + "/")
     expect(page.locator("#org-counts")).to_contain_text("4 organization mirrors", timeout=8_000)
     expect(page.locator("#org-counts")).to_contain_text("1 failed")
+
+
+def test_the_organization_history_pages_back_on_a_phone(signed_in_page, emulator: Emulator):
+    for _ in range(25):  # 50 entries in the organization's log: more than a page shows
+        emulator.api("POST", "organization/orgnew/mirror/sync-now", user="olivia")
+        emulator.api("POST", "organization/orgnew/mirror/sync-cancel", user="olivia")
+    page = signed_in_page("olivia", "/org/orgnew/mirror/")
+    page.set_viewport_size(PHONE)
+    history = page.locator("section.history").first
+    expect(history).to_contain_text("The newest entries of Quay's log.")
+    history.get_by_role("link", name="Older entries").click()
+    expect(page.locator("section.history").first).to_contain_text("Older entries of Quay's log.")
+    assert_no_sideways_scroll(page)
+    page.get_by_role("link", name="The newest").click()
+    expect(page.locator("section.history").first).to_contain_text("The newest entries")

@@ -290,3 +290,12 @@ def test_select_all_and_select_all_failed(signed_in_page):
     expect(checked).to_have_count(page.locator("tr[data-status=fail] input[name=repo]").count())
     expect(row(page, "acme/etcd").get_by_role("checkbox")).to_be_checked()
     expect(row(page, "acme/nginx").get_by_role("checkbox")).not_to_be_checked()
+
+
+def test_an_idle_overview_says_it_does_not_refresh_itself(signed_in_page):
+    page = signed_in_page("alice", "/?ns=alice")  # alice/tools: synced, nothing running
+    expect(page.locator("#refresh")).to_contain_text("none is syncing")
+    page.set_viewport_size(PHONE)
+    assert_no_sideways_scroll(page)
+    page.goto(page.url.split("/?")[0] + "/?ns=acme")  # acme/alpine syncs: it refreshes
+    expect(page.locator("#refresh")).not_to_contain_text("none is syncing")

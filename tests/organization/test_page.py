@@ -223,3 +223,38 @@ def test_a_user_namespace_is_said_to_be_no_organization(
     assert "only to its admins" not in body
     asked_org = [c for c in calls(emulator) if c == f"GET organization/{namespace}"]
     assert len(asked_org) == (0 if user == namespace else 1)  # one call, none for one's own
+
+
+def test_the_next_run_is_said_once_where_it_stays_current(client_as, emulator):
+    # The Settings block said "next 17:29" from the page's load while the live part, which
+    # refreshes, said 17:31: one source of truth for each value on a page.
+    html = client_as("olivia").get("/org/orgnew/mirror/").content.decode()
+    settings_block = re.search(r'<section class="settings-read".*?</section>', html, re.S).group(0)
+    schedule = re.search(r"<dt>Schedule</dt>.*?</dd>", settings_block, re.S).group(0)
+    assert not re.search(r"\d\d:\d\d", text_of(schedule))
+    assert "the next run: in the status above" in text_of(settings_block)
+    live = re.search(r'<div id="org-live".*?</section>', html, re.S).group(0)
+    assert re.search(r"first run .*\d\d:\d\d", text_of(live))
+
+
+def test_the_history_is_paged_never_silently_cut(client_as, emulator):
+    # 27 entries after 18 minutes, and no word that older ones exist: the page now says
+    # which part of Quay's log it shows and links the older entries.
+    client = client_as("olivia")
+    for _ in range(25):  # each press writes an entry to the organization's log
+        emulator.api("POST", "organization/orgnew/mirror/sync-now", user="olivia")
+        emulator.api("POST", "organization/orgnew/mirror/sync-cancel", user="olivia")
+    html = client.get("/org/orgnew/mirror/").content.decode()
+    words = text_of(html)
+    assert "The newest entries of Quay's log." in words
+    older = re.search(r'href="\?history=([^"#]+)#history-heading"', html)
+    assert older, "no link to the older entries"
+    newest = re.findall(r'<span class="history-when">', html)
+    page_two = client.get(f"/org/orgnew/mirror/?history={older.group(1)}").content.decode()
+    assert "Older entries of Quay's log." in text_of(page_two)
+    assert 'href="?#history-heading"' in page_two  # back to the newest
+    assert re.findall(r'<span class="history-when">', page_two)
+    assert newest
+    too_long = client.get("/org/orgnew/mirror/?history=" + "x" * 3000)
+    assert too_long.status_code == 200  # a token too long is not sent: the newest instead
+    assert "The newest entries of Quay's log." in text_of(too_long.content.decode())

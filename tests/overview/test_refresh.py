@@ -20,6 +20,7 @@ from tests.support.overview import (
     settle,
     watched_states,
 )
+from tests.support.pages import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,17 @@ def test_refreshing_stops_once_nothing_is_active(alice, no_read_cache, emulator)
     element = refresh_element(answer)
     assert "hx-post" not in element and "hx-trigger" not in element
     assert set(rows_of(answer)) == {"acme/alpine", "acme/busybox"}
+    # It says so, and since when: an idle page never learns that Quay went down, or that a
+    # scheduled sync started (it said nothing, and looked as current as a refreshing one).
+    words = text_of(element)
+    assert "statuses as of" in words and "none is syncing, so they are not refreshed" in words
+
+
+def test_an_idle_overview_says_it_does_not_refresh_and_a_busy_one_does_not(alice):
+    idle = refresh_element(first_paint(alice, "/?ns=alice"))
+    assert "hx-post" not in idle and "none is syncing" in text_of(idle)
+    busy = refresh_element(first_paint(alice, "/?ns=acme"))
+    assert "hx-post" in busy and "none is syncing" not in text_of(busy)
 
 
 def test_a_failed_refresh_keeps_every_row_and_says_as_of_when(alice, no_read_cache, emulator):

@@ -134,3 +134,16 @@ def test_counts_in_words_and_what_quay_counts_unfinished() -> None:
     assert counts_words(c) == "2 synced · 1 failed · 1 skipped"
     assert unfinished(c) == 1
     assert counts_words(config()) == "no repositories yet"
+
+
+def test_the_failed_and_the_progress_counts_leave_skipped_repositories_out_alike() -> None:
+    # "of 2 repositories" while syncing (skipped left out) beside "2 of 3 failed" once done
+    # (skipped counted) on the same page: both count the repositories the mirror syncs.
+    skipped = {OrgRepoStatus.SKIP: 1}
+    running = describe_org(
+        config(counts={OrgRepoStatus.SUCCESS: 1, OrgRepoStatus.SYNCING: 1, **skipped}), NOW
+    )
+    assert running.detail.startswith("1 of 2 repositories synced")
+    done = describe_org(config(counts={OrgRepoStatus.FAIL: 2, **skipped}), NOW)
+    assert done.detail.startswith("2 of 2 repositories failed the last sync")
+    assert "1 skipped" in done.detail

@@ -121,14 +121,32 @@ def read_reasons(client: QuayClient, org: str, pages: int = 1) -> dict[str, Reas
         return {}
 
 
+#: The longest page token of Quay's accepted back from a link (Quay's are far shorter).
+MAX_TOKEN = 2000
+
+
+@dataclass(frozen=True)
+class History:
+    """``PAGES`` pages of the organization's log in words, newest first (``None``: they
+    could not be read, ``error`` says why); ``older``: Quay's token for the pages after
+    them ("" at the log's end); ``start``: the token they were read from ("" the newest)."""
+
+    events: list[OrgEvent] | None
+    error: str = ""
+    older: str = ""
+    start: str = ""
+
+
 def history(
-    client: QuayClient, org: str, config: OrgMirrorConfig | None = None
-) -> tuple[list[OrgEvent] | None, str]:
-    """The events (newest first), or ``None`` and why they could not be read."""
+    client: QuayClient, org: str, config: OrgMirrorConfig | None = None, start: str = ""
+) -> History:
+    """The history from ``start`` (a page token a link brought back; "" the newest)."""
     prefix = source_prefix(config) if config is not None else ""
+    start = start if len(start) <= MAX_TOKEN else ""
     try:
-        return events(client.list_org_mirror_logs(org, pages=PAGES), prefix), ""
+        entries, older = client.org_mirror_log_pages(org, pages=PAGES, start=start)
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return None, f"The history could not be read from Quay: {error.message}"
+        return History(None, f"The history could not be read from Quay: {error.message}")
+    return History(events(entries, prefix), older=older, start=start)

@@ -423,11 +423,14 @@ def page(
     if config is not None:
 
         def read_history() -> None:
-            context["history"], context["history_error"] = org_history.history(client, org, config)
+            start = str(query.get("history") or "")
+            found = org_history.history(client, org, config, start)
+            context.update(history=found.events, history_error=found.error, history_page=found)
 
         calls.append(read_history)
     parallel(*calls)  # the robots and the history at once: each says its own failure
-    if context.get("table") is not None:  # the failed repositories' reasons, from the history
+    newest = "history_page" in context and not context["history_page"].start
+    if context.get("table") is not None and newest:  # the failed repositories' reasons
         context["table"].reasons = org_history.repository_reasons(context.get("history"))
     context.update(extra or {})
     if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box

@@ -306,10 +306,11 @@ def _settled(
         )
     failed = config.count(OrgRepoStatus.FAIL)
     if failed:
+        synced_or_not = total - config.count(OrgRepoStatus.SKIP)  # as the progress counts
         return OrgStatus(
             "fail",
             FAILED,
-            f"{failed} of {_plural(total, 'repository')} failed the last sync · "
+            f"{failed} of {_plural(synced_or_not, 'repository')} failed the last sync · "
             f"{counts_words(config)}",
             "See each failed repository's message below; Quay retries them at the next "
             "interval" + (f" ({next_run})" if next_run else "") + ".",
