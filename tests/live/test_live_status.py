@@ -365,7 +365,9 @@ def test_a_failed_mirror_that_used_its_retries_says_when_it_tries_next(client_as
     emulator.advance(120)  # acme/etcd fails its two remaining retries
     body = text(client_as("alice").get("/repo/acme/etcd/status/", **HX))
     assert label(body) == "Failed"
-    assert re.search(r"gave up after 3 tries; 3 tries again at .* \(in \d+ h", body)
+    assert re.search(
+        r"gave up on this run \(no retries left\); 3 tries again at .* \(in \d+ h", body
+    )
     # "at 23:39 UTC" today, "at Nov 28 00:01 UTC" when the next run is on another day
     assert re.search(
         r"<dt>Retries left</dt><dd>3, for the next run at (\w{3} \d+ )?\d\d:\d\d UTC</dd>", body

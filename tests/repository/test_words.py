@@ -4,10 +4,12 @@ whether saving again helps, and the password field follows the username."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.forms import form_data, page, save
-from tests.support.pages import text
+from tests.support.pages import text, text_of
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -64,3 +66,18 @@ def test_the_next_run_of_a_stuck_or_given_up_sync_is_none_not_a_time(client_as, 
     assert "<dt>Next scheduled run</dt><dd>when a worker re-claims the stuck sync, from " in stuck
     gave_up = text(client.get("/repo/acme/postgres/status/", **HX))  # FAIL, retries 0
     assert "<dt>Next scheduled run</dt><dd>none until Sync now (no retries left)</dd>" in gave_up
+
+
+def test_a_single_sync_now_try_that_fails_does_not_say_three_tries(client_as, emulator):
+    """acme/postgres has no retries left: Sync now gives it one (Quay's max(retries, 1)), and
+    its failure gives up at once: the start date moves on and the retries go back to 3."""
+    emulator.configure(claim_delay=0)
+    client = client_as("alice")
+    body = text(client.post("/repo/acme/postgres/sync-now/", **HX))
+    assert 'status-fail">Failed<' in body
+    stored = emulator.mirror("acme", "postgres")
+    assert stored["sync_retries_remaining"] == 3  # as Quay's release_mirror does
+    said = text_of(body)
+    assert "3 tries" not in said.replace("3 tries again", "")
+    assert "gave up on this run (no retries left); 3 tries again at" in said
+    assert re.search(r"Retries left 3, for the next run at", said)

@@ -225,7 +225,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
         else:
             start = config.sync_start_date
             when = (
-                f"gave up after {MAX_SYNC_RETRIES} tries; the next scheduled run "
+                "gave up on this run (no retries left); the next scheduled run "
                 f"{clock(start, now)} tries again, with {MAX_SYNC_RETRIES} fresh tries"
                 if start
                 else "gave up"
