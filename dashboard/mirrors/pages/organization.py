@@ -27,14 +27,21 @@ from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
-from dashboard.mirrors.rules.org_status import DELETE_WARNING, ORG_CANCEL_WARNING, counts_words
+from dashboard.mirrors.rules.org_status import (
+    DELETE_WARNING,
+    ORG_CANCEL_WARNING,
+    OrgStatus,
+    counts_words,
+)
 from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
 from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
-from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
+from dashboard.quay.models import SyncStatus
+from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo, OrgRepoStatus
 
 #: Discovered repositories shown a page (as Quay's own tab).
 PER_PAGE = 20
@@ -221,10 +228,40 @@ def look(
             "names": got_table.value.names if got_table.value else None,
             "prev_params": query.params(page=max(1, query.page - 1)),
             "next_params": query.params(page=query.page + 1),
-            "polling": status.changes_by_itself,
         }
     )
     return context
+
+
+def _pace(
+    config: OrgMirrorConfig, status: OrgStatus, now: datetime, carried: PollState
+) -> tuple[Pace, PressOutcome | None]:
+    """How soon the live part looks again (the rule every kind shares), and how the run of
+    a Sync now pressed here ended once it is over: discovery neither queued nor running nor
+    waiting for a cancel, and no repository queued or syncing. A run due is the next start
+    date; failed repositories are retried at the worker's next pass (~30 s) while they have
+    retries left (Quay does not say how many: watched for a while from the first sight)."""
+    over = (
+        config.sync_status not in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING, SyncStatus.CANCEL)
+        and not config.repos_active
+    )
+    scheduled = config.is_enabled and config.sync_retries_remaining > 0
+    paced = pace(
+        now,
+        carried,
+        label=status.label,
+        running=status.changes_by_itself,
+        due=config.sync_start_date if scheduled else None,
+        retrying=bool(config.is_enabled and config.count(OrgRepoStatus.FAIL)),
+        press_over=over,
+        fast=settings.STATUS_POLL_SECONDS,
+        slow=settings.STATUS_SLOW_POLL_SECONDS,
+    )
+    outcome = None
+    if carried.pressed is not None and over:
+        words = f"Your Sync now's run is over: {status.label}, {status.detail}."
+        outcome = PressOutcome(words, status.key == "success")
+    return paced, outcome
 
 
 # -- the page, its live part, its editor (the functions every kind's page module has) -------
@@ -244,28 +281,42 @@ def _live_context(
     *,
     poll: bool = False,
     htmx: bool = False,
+    pressed: datetime | None = None,
 ) -> dict[str, Any]:
     """The live part's context. While the settings form shows the "a sync is running" box
     (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
-    that finds the sync over lifts the box (``sync_ended``)."""
+    that finds the sync over lifts the box (``sync_ended``). ``pressed``: Sync now was just
+    pressed (its run is followed until it is over)."""
     repo_query = RepoQuery.from_query(query)
     context = look(client, target, now, repo_query, poll=poll, person=person)
-    context["may_change"] = person.may_change_org(target.org)
+    carried = PollState.from_query(query)
+    if pressed is not None:
+        carried = PollState(pressed=pressed)
     config = context.get("config")
+    status = context.get("status")
+    context["pace"] = context["press_outcome"] = None
+    if config is not None and status is not None:
+        paced, context["press_outcome"] = _pace(config, status, now, carried)
+        context["pace"], carried = paced, paced.state
+    context["polling"] = context["pace"] is not None
+    context["may_change"] = person.may_change_org(target.org)
     warning = target.sync_warning(config, now) if config is not None else None
     running = warning is not None and not warning.stuck
     box = query.get("box") == "1" and context["may_change"]
     context["sync_ended"] = htmx and box and config is not None and not running
+    context["poll_state"] = carried
     _mark_box(context, target, repo_query, box and running)
     context["page_url"] = target.url("page")
     return context
 
 
 def _mark_box(context: dict[str, Any], target: OrgTarget, query: RepoQuery, box: bool) -> None:
-    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
+    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so
+    (with what the poll carries: ``watch``, ``pressed``, the status shown)."""
     context["sync_box"] = box
-    params = query.params(poll=1, box=1) if box else query.params(poll=1)
-    context["poll_url"] = f"{target.url('page')}?{params}"
+    carried = context.get("poll_state") or PollState()
+    fields = {**carried.fields(), **({"box": 1} if box else {})}
+    context["poll_url"] = f"{target.url('page')}?{query.params(poll=1, **fields)}"
 
 
 def live(
@@ -294,8 +345,10 @@ def after_press(
     now: datetime,
     query: Mapping[str, Any],
 ) -> MirrorPage:
-    """The live part after a press, with what the press did on top."""
-    context = _live_context(client, person, target, now, query, htmx=True)
+    """The live part after a press, with what the press did on top (after a Sync now Quay
+    took, followed until its run is over)."""
+    pressed = now if result.action == "sync_now" and result.outcome == "done" else None
+    context = _live_context(client, person, target, now, query, htmx=True, pressed=pressed)
     context["action_result"] = result
     return MirrorPage(LIVE, context)
 

@@ -288,8 +288,11 @@ def _settled(
             FAILED,
             f"{failed} of {_plural(total, 'repository')} failed the last sync · "
             f"{counts_words(config)}",
-            "See each failed repository's message below; Quay retries them at the next "
-            "interval" + (f" ({next_run})" if next_run else "") + ".",
+            "See each failed repository's message below. Quay retries a failed repository at "
+            f"its worker's next pass, about 30 s later, up to {MAX_SYNC_RETRIES} tries in "
+            "all; one that fails them all waits for the next run"
+            + (f" ({next_run})" if next_run else "")
+            + ".",
         )
     cancelled = config.count(OrgRepoStatus.CANCEL)
     if cancelled:
