@@ -80,7 +80,11 @@ def test_a_run_quay_starts_on_schedule_shows_on_a_page_already_open(
 
 FAILING = {
     "repository": ("acme/redis", "Your Sync now ran and failed at", "tls: failed to verify"),
-    "organization": ("orgfail", "Your Sync now's run is over: Failed", "discovery failed"),
+    "organization": (
+        "orgfail",
+        "Your Sync now ran and its discovery failed at",
+        "Project 'nosuchproject' not found on Harbor registry",
+    ),
 }
 
 

@@ -96,5 +96,10 @@ def test_an_organization_sync_now_is_followed_until_its_run_is_over(
     body = text(client.get(poll_url(body), **HX))
     assert label(body) == "Failed"
     said = press_box(body)
-    assert said.startswith("Your Sync now's run is over: Failed, discovery failed"), said
+    assert re.search(
+        r"^Your Sync now ran and its discovery failed at \d\d:\d\d:\d\d UTC: Failed to fetch "
+        r"repositories from source: .*Project 'nosuchproject' not found on Harbor registry",
+        said,
+    ), said
+    assert said.endswith("tries again, with 3 fresh tries."), said
     assert "pressed=" not in poll_url(body)

@@ -233,6 +233,26 @@ def look(
     return context
 
 
+def _discovery_failed(
+    client: QuayClient, org: str, status: OrgStatus, outcome: PressOutcome
+) -> PressOutcome:
+    """The outcome of a pressed run whose discovery failed, with Quay's reason: the
+    organization's newest ``org_mirror_sync_failed`` entry for the mirror itself (not one of
+    its repositories) after the newest Sync now (one page of the log, read once: the press's
+    run is over). Unreadable, or not there: the outcome as it was."""
+    entries = quietly(lambda: client.list_org_mirror_logs(org, pages=1)) or []
+    for entry in entries:  # newest first
+        if entry.kind == "org_mirror_sync_now_requested":
+            break
+        message = entry.metadata.get("message")
+        if entry.kind == "org_mirror_sync_failed" and not entry.metadata.get("repo") and message:
+            when = entry.datetime.strftime("%H:%M:%S UTC") if entry.datetime else "a moment ago"
+            words = f"Your Sync now ran and its discovery failed at {when}: {message}."
+            then = status.detail.partition("; ")[2]  # what Quay does next (its retries)
+            return PressOutcome(f"{words} {then[:1].upper()}{then[1:]}." if then else words, False)
+    return outcome
+
+
 def _pace(
     config: OrgMirrorConfig, status: OrgStatus, now: datetime, carried: PollState
 ) -> tuple[Pace, PressOutcome | None]:
@@ -296,8 +316,10 @@ def _live_context(
     status = context.get("status")
     context["pace"] = context["press_outcome"] = None
     if config is not None and status is not None:
-        paced, context["press_outcome"] = _pace(config, status, now, carried)
-        context["pace"], carried = paced, paced.state
+        paced, outcome = _pace(config, status, now, carried)
+        if outcome is not None and config.sync_status is SyncStatus.FAIL:
+            outcome = _discovery_failed(client, target.org, status, outcome)
+        context["pace"], context["press_outcome"], carried = paced, outcome, paced.state
     context["polling"] = context["pace"] is not None
     context["may_change"] = person.may_change_org(target.org)
     warning = target.sync_warning(config, now) if config is not None else None
