@@ -103,3 +103,24 @@ def test_an_organization_sync_now_is_followed_until_its_run_is_over(
     ), said
     assert said.endswith("tries again, with 3 fresh tries."), said
     assert "pressed=" not in poll_url(body)
+
+
+def test_following_a_press_costs_one_config_read_a_poll_and_the_log_once_at_its_end(
+    client_as, emulator, no_read_cache
+):
+    emulator.configure(claim_delay=1)
+    client = client_as("alice")
+    fail_next_run(emulator, "acme/redis")
+    body = text(client.post("/repo/acme/redis/sync-now/", **HX))
+    config, log = "/api/v1/repository/acme/redis/mirror", "/api/v1/repository/acme/redis/logs"
+
+    def calls_of_a_poll() -> list[str]:
+        nonlocal body
+        emulator.control("DELETE", "requests")
+        body = text(client.get(poll_url(body), **HX))
+        return sorted(r["path"] for r in emulator.requests_log())
+
+    assert calls_of_a_poll() == [config]  # queued: followed, the config only
+    emulator.advance(1.5)
+    assert calls_of_a_poll() == sorted([config, log])  # over: how it ended, once
+    assert calls_of_a_poll() == [config]
