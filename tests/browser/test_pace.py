@@ -143,3 +143,27 @@ def test_an_organization_cancels_answer_lands_even_with_a_poll_due_while_it_is_s
     expect(page.locator(live.status)).to_have_text(re.compile("Cancelling|Cancelled"))
     during = [url for url in polls]
     assert len(during) <= 1, during  # polls wait while the press is in flight
+
+
+@WIDTHS
+def test_an_idle_organization_mirror_page_refreshes_slowly_and_shows_a_change_made_in_quay(
+    signed_in_page, emulator: Emulator, status_polls, settings, phone
+):
+    """Nothing runs or is due: a slow look that finds the config unchanged leaves the part as
+    it is (1 call); a change made in Quay shows at the next one."""
+    settings.STATUS_SLOW_POLL_SECONDS = 3
+    live = KINDS["organization"]
+    page = open_page(signed_in_page, "olivia", "/org/orgnew/mirror/", phone)
+    expect(page.locator("#org-live")).to_have_attribute("data-poll-seconds", "3")
+    expect(page.locator("#org-live .refreshing")).to_have_text(
+        "refreshes every 3 s while this tab is visible"
+    )
+    mark_page(page)
+    polls = status_polls(page)
+    page.wait_for_timeout(7_000)
+    assert len(polls) >= 2, polls
+    expect(page.locator(live.status)).to_have_text("Never synced")
+
+    live.mirror.change_in_quay(emulator, sync_interval=7200)
+    expect(page.locator("#org-live")).to_contain_text("Every 2 hours", timeout=8_000)
+    assert_not_reloaded(page)

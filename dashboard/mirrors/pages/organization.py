@@ -11,8 +11,9 @@ organization-mirror control at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -183,16 +184,18 @@ def look(
     *,
     poll: bool = False,
     person: Person | None = None,
+    known: OrgMirrorConfig | None = None,
 ) -> dict[str, Any]:
     """The page's (or a poll's) context: config, status, counts and the repositories table.
 
     A poll reads through ``for_poll`` (an answer younger than the interval may be shared by
-    two tabs); a page look through the read cache."""
+    two tabs); a page look through the read cache. ``known``: the config, just read."""
     if poll:
         client = for_poll(client, settings.STATUS_POLL_SECONDS)
     org = target.org
     got_config, got_table = parallel(
-        lambda: target.read_config(client), lambda: repo_table(client, org, query)
+        lambda: known if known is not None else target.read_config(client),
+        lambda: repo_table(client, org, query),
     )
     for outcome in (got_config, got_table):
         if isinstance(outcome.error, QuayUnauthorized):
@@ -231,6 +234,27 @@ def look(
         }
     )
     return context
+
+
+def seen_digest(config: OrgMirrorConfig) -> str:
+    """A digest of everything the config says (status, counts, schedule, settings)."""
+    return hashlib.sha1(repr(config).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _unchanged(
+    client: QuayClient, target: OrgTarget, now: datetime, carried: PollState
+) -> tuple[bool, OrgMirrorConfig | None]:
+    """A slow look (its URL carries ``seen``) that finds the config as it was and nothing
+    due: the live part need not be drawn again, nor the repositories read (1 call, not 2).
+    Anything else (a change, a run coming due) draws the part as usual from the config read
+    here (the second element); Quay not answering, as a poll that reads it itself does."""
+    if carried.seen is None:
+        return False, None
+    config = quietly(target.read_config, for_poll(client, settings.STATUS_POLL_SECONDS))
+    if config is None or seen_digest(config) != carried.seen:
+        return False, config
+    paced, _ = _pace(config, target.describe(config, now), now, carried)
+    return not paced.fast, config
 
 
 def _discovery_failed(
@@ -288,6 +312,7 @@ def _pace(
 
 TEMPLATE = "mirrors/org_mirror.html"
 LIVE = f"{TEMPLATE}#live"
+UNCHANGED = f"{TEMPLATE}#unchanged"
 STALE = f"{TEMPLATE}#stale_note"
 AUDIT_LENGTH = 10
 
@@ -302,13 +327,14 @@ def _live_context(
     poll: bool = False,
     htmx: bool = False,
     pressed: datetime | None = None,
+    known: OrgMirrorConfig | None = None,
 ) -> dict[str, Any]:
     """The live part's context. While the settings form shows the "a sync is running" box
     (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
     that finds the sync over lifts the box (``sync_ended``). ``pressed``: Sync now was just
     pressed (its run is followed until it is over)."""
     repo_query = RepoQuery.from_query(query)
-    context = look(client, target, now, repo_query, poll=poll, person=person)
+    context = look(client, target, now, repo_query, poll=poll, person=person, known=known)
     carried = PollState.from_query(query)
     if pressed is not None:
         carried = PollState(pressed=pressed)
@@ -326,6 +352,10 @@ def _live_context(
     running = warning is not None and not warning.stuck
     box = query.get("box") == "1" and context["may_change"]
     context["sync_ended"] = htmx and box and config is not None and not running
+    if config is not None and context["pace"] is not None and not context["pace"].fast:
+        carried = replace(carried, seen=seen_digest(config))
+    else:
+        carried = replace(carried, seen=None)
     context["poll_state"] = carried
     _mark_box(context, target, repo_query, box and running)
     context["page_url"] = target.url("page")
@@ -353,7 +383,12 @@ def live(
     """The live part: status, counts, presses and the discovered repositories (what its
     polls and its table's filter ask for); a poll that could not read Quay is stale."""
     poll = query.get("poll") == "1"
-    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx)
+    known = None
+    if poll and htmx:
+        unchanged, known = _unchanged(client, target, now, PollState.from_query(query))
+        if unchanged:
+            return MirrorPage(UNCHANGED, {}, unchanged=True)
+    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx, known=known)
     if context.get("stale"):
         return MirrorPage(STALE, context, stale=True)
     return MirrorPage(LIVE, context)

@@ -14,6 +14,7 @@ otherwise slowly (``STATUS_SLOW_POLL_SECONDS``), while the tab is visible.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,6 +26,9 @@ from .timefmt import from_unix_param
 
 if TYPE_CHECKING:
     from dashboard.mirrors.kinds.base import MirrorKind
+
+
+_DIGEST = re.compile(r"[0-9a-f]{1,16}")
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,14 @@ class PollState:
     watch: datetime | None = None
     #: When Sync now was pressed: the page follows the mirror until the press's run is over.
     pressed: datetime | None = None
+    #: A digest of what a slow look drew from (an organization mirror's config): the next slow
+    #: look that finds the same need not read or draw more.
+    seen: str | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> PollState:
         was = query.get("was")
+        seen = query.get("seen")
         return cls(
             was=was if was in LABELS else None,
             at=from_unix_param(query.get("at")),
@@ -68,6 +76,7 @@ class PollState:
             since=from_unix_param(query.get("since")),
             watch=from_unix_param(query.get("watch")),
             pressed=from_unix_param(query.get("pressed")),
+            seen=seen if seen and _DIGEST.fullmatch(seen) else None,
         )
 
     def query(self) -> str:
@@ -87,6 +96,8 @@ class PollState:
             params["ro"] = 1
         if self.via_health:
             params["via"] = "health"
+        if self.seen:
+            params["seen"] = self.seen
         for name in ("lease", "since", "watch", "pressed"):
             moment = getattr(self, name)
             if moment is not None:
