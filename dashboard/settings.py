@@ -276,7 +276,8 @@ QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
 # Seconds between two looks of a mirror's live status when nothing runs or is due (a
-# repository's costs one config read, an organization's its config and repository list),
+# look costs one config read; an organization's reads its repository list too only when its
+# config changed),
 # while its tab is visible.
 STATUS_SLOW_POLL_SECONDS = env.int("STATUS_SLOW_POLL_SECONDS", default=60)
 # The overview tab's one refresh of its active rows: every this many seconds while its tab is
