@@ -149,14 +149,16 @@ def test_an_organization_mirrors_slow_refresh_reads_its_config_and_more_only_on_
 
 
 def test_a_page_never_says_it_goes_on_refreshing_when_it_does_not(client_as, emulator):
-    """The press's box says how the status refreshes, as the live part does."""
+    """The press's box stays while the pace changes: it says when it was pressed, and the
+    live part says how it refreshes, each time it is drawn."""
     client = client_as("olivia")
     body = text(client.post("/org/orgnew/mirror/sync-now/", **HX))
     assert "goes on refreshing" not in body
+    box = re.search(r'<div id="org-result" hx-swap-oob="innerHTML">(.*?)</div>', body, re.S)
+    assert re.search(r"\(pressed at \d\d:\d\d:\d\d UTC\)", box.group(1))
+    assert "refresh" not in box.group(1)
     assert FAST in live_head(body)
-    assert re.search(
-        r"\(pressed at \d\d:\d\d:\d\d UTC; the status below refreshes every 2 s\)", body
-    )
+    assert '<span class="refreshing">refreshes every 2 s</span>' in body
 
 
 def test_failed_repositories_of_an_organization_mirror_say_quay_retries_them_soon(
