@@ -111,7 +111,6 @@ def panel_context(
         "missing": missing,
         "polling": polling,
         "pace": paced,
-        "poll_seconds": paced.seconds if paced else settings.STATUS_POLL_SECONDS,
         "press_outcome": outcome,
         "poll_url": state.url(target),
         "announce": announce,

@@ -207,7 +207,6 @@ def look(
         "status_choices": STATUS_CHOICES,
         "cancel_warning": ORG_CANCEL_WARNING,
         "delete_warning": DELETE_WARNING,
-        "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
     if got_config.error is not None:
         if poll:
