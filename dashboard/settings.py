@@ -275,6 +275,10 @@ QUAY_HTTP_PROXY = env.str("QUAY_HTTP_PROXY", default="") or None
 # Seconds between two polls of a live status (a repository page's panel, an overview row)
 # while its tab is visible.
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=2)
+# Seconds between two looks of a mirror's live status when nothing runs or is due, while its
+# tab is visible (a look costs one config read; an organization's reads its repository list
+# too only when its config changed).
+STATUS_SLOW_POLL_SECONDS = env.int("STATUS_SLOW_POLL_SECONDS", default=60)
 # The overview tab's one refresh of its active rows: every this many seconds while its tab is
 # visible, twice as long after each refresh that changed nothing, up to the max.
 OVERVIEW_REFRESH_SECONDS = env.int("OVERVIEW_REFRESH_SECONDS", default=5)

@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request
+from playwright.sync_api import BrowserContext, Error, Page, Request
 
-from tests.support.browser import csp_violations
+from tests.support.browser import csp_violations, hide_tab
 from tests.support.emulator import TOKENS, Emulator
 
 # The live server runs in a thread while Playwright's sync API runs an event loop here.
@@ -77,7 +77,22 @@ def context(context: BrowserContext) -> Iterator[BrowserContext]:
     context.on("console", lambda message: messages.append(message.text))
     context.on("weberror", lambda error: messages.append(str(error.error)))
     yield context
+    _quiet(context)
     assert not csp_violations(messages), csp_violations(messages)
+
+
+def _quiet(context: BrowserContext) -> None:
+    """Stop the pages' polls (their tabs hidden) and let one already sent land, so that no
+    request of a live part reaches the live server while the test database is flushed after
+    the test (sqlite: "database table is locked")."""
+    pages = [page for page in context.pages if not page.is_closed()]
+    for page in pages:
+        try:
+            hide_tab(page)
+        except Error:  # a page gone or navigating: nothing of it polls
+            continue
+    if pages:
+        pages[0].wait_for_timeout(500)
 
 
 @pytest.fixture

@@ -50,7 +50,8 @@ def test_each_seeded_state_in_words(client_as, emulator, org, words):
     assert response.status_code == 200
     assert words in text_of(response)
     live = re.search(r'<div id="org-live"[^>]*>', response.content.decode()).group(0)
-    assert ("data-poll-seconds" in live) is False  # nothing changes by itself
+    # Nothing runs or is due soon: the slow refresh (once a minute, tab visible).
+    assert 'data-poll-seconds="60" data-poll-on-visible' in live
 
 
 def test_the_discovered_repositories_link_to_their_repository_pages(client_as, emulator):

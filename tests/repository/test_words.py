@@ -102,3 +102,18 @@ def save_button_words(response) -> str:
     found = re.search(button, text(response), re.S)
     assert found, "no save button"
     return text_of(found.group(1)).strip()
+
+
+def test_a_single_sync_now_try_that_fails_does_not_say_three_tries(client_as, emulator):
+    """acme/postgres has no retries left: Sync now gives it one (Quay's max(retries, 1)), and
+    its failure gives up at once: the start date moves on and the retries go back to 3."""
+    emulator.configure(claim_delay=0)
+    client = client_as("alice")
+    body = text(client.post("/repo/acme/postgres/sync-now/", **HX))
+    assert 'status-fail">Failed<' in body
+    stored = emulator.mirror("acme", "postgres")
+    assert stored["sync_retries_remaining"] == 3  # as Quay's release_mirror does
+    said = text_of(body)
+    assert "3 tries" not in said.replace("3 tries again", "")
+    assert "gave up on this run (no retries left); 3 tries again at" in said
+    assert re.search(r"Retries left 3, for the next run at", said)

@@ -119,7 +119,7 @@ def test_failed_discovery_retrying_or_given_up() -> None:
     gave_up = describe_org(config(SyncStatus.FAIL, sync_retries_remaining=3), NOW)
     # Quay resets the retries to 3 for the next run when it gives up: say so, or "3 of 3
     # left" beside "gave up" reads as a contradiction.
-    assert "gave up after 3 tries; the next scheduled run" in gave_up.detail
+    assert "gave up on this run (no retries left); the next scheduled run" in gave_up.detail
     assert "with 3 fresh tries" in gave_up.detail and not gave_up.changes_by_itself
 
 

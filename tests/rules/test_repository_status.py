@@ -115,7 +115,9 @@ def test_failed_after_the_last_retry_gave_up_until_the_next_interval():
         sync_start_date=NOW + timedelta(hours=5, minutes=59),
     )
     result = status.describe(mirror, NOW)
-    assert result.detail == "gave up after 3 tries; 3 tries again at 17:59 UTC (in 5 h 59 min)"
+    assert result.detail == (
+        "gave up on this run (no retries left); 3 tries again at 17:59 UTC (in 5 h 59 min)"
+    )
     # The retries say the same thing, not "3 of 3 left" next to "gave up".
     # Under "Retries left": a number first, then what it is for (issue 10, item 7).
     assert result.retries == "3, for the next run at 17:59 UTC"

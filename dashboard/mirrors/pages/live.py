@@ -4,22 +4,27 @@ What the panel carries between polls is a :class:`~dashboard.mirrors.rules.poll.
 (the overview's rows carry the same).
 
 A poll costs one upstream call (the config). The usage log is read only when the panel is
-first shown, when a queued sync's start time is not yet known, and once when a sync ends (to
-show its result).
+first shown, when a queued sync's start time is not yet known, and once when a sync ends (or
+a press's run is found over) to show its result. How soon the next poll comes is
+:func:`~dashboard.mirrors.rules.poll.pace`'s: every ``STATUS_POLL_SECONDS`` while anything
+runs, is due or was pressed, else every ``STATUS_SLOW_POLL_SECONDS``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 from dashboard.mirrors.kinds.missing import why_missing
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.rules import status as mirror_status
 from dashboard.mirrors.rules.outcomes import ActionResult
-from dashboard.mirrors.rules.poll import PollState
-from dashboard.mirrors.rules.status import ACTIVE_LABELS
+from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
+from dashboard.mirrors.rules.status import ACTIVE_LABELS, RETRY_SOON, MirrorStatus
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
@@ -41,13 +46,15 @@ def panel_context(
     keep_polling: bool = False,
     as_of: datetime | None = None,
     read_only: bool = False,
+    carried: PollState | None = None,
 ) -> dict[str, Any]:
     """Everything ``mirrors/status.html#panel`` shows.
 
     ``logs``: the repository's mirror log entries (newest first), for the last result and for
     how long a Sync now has been queued. ``error``: why Quay could not be read; with
     ``keep_polling`` the panel keeps trying (a poll of an active sync failed). ``missing``:
-    ``"no_config"`` or ``"no_repo"`` when Quay has no mirror config to show.
+    ``"no_config"`` or ``"no_repo"`` when Quay has no mirror config to show. ``carried``:
+    what the poll URL carried (``pressed``: a Sync now whose run the panel follows).
     """
     last = mirror_status.last_result(logs) if logs else None
     if queued_since is None and logs:
@@ -63,20 +70,34 @@ def panel_context(
         else None
     )
     queued = mirror is not None and mirror.sync_status is SyncStatus.SYNC_NOW
-    polling = (status is not None and status.changes_by_itself) or (
-        error is not None and keep_polling
-    )
     sync_ended = previous_label in ACTIVE_LABELS and status is not None and not status.is_active
     announce = ""
     if status is not None and previous_label and previous_label != status.label:
         announce = f"Status of {target.full_name}: {status.label}, {status.detail}."
+    carried = carried or PollState()
+    press_over = mirror is not None and not mirror.sync_status.is_active
+    outcome = (
+        press_outcome(logs, carried.pressed, status)
+        if carried.pressed is not None and press_over and status is not None
+        else None
+    )
     state = PollState(
         was=status.label if status is not None else previous_label,
         at=now if status is not None else as_of,
         queued=queued_since if queued or mirror is None else None,
         queue_checked=queued or (mirror is None and queued_since is not None),
         read_only=read_only,
+        watch=carried.watch,
+        pressed=carried.pressed,
     )
+    paced: Pace | None = None
+    if status is not None and mirror is not None:
+        paced = _pace(mirror, status, now, state, previous_label, press_over)
+        state = paced.state
+    elif error is not None and keep_polling:
+        fast = settings.STATUS_POLL_SECONDS
+        paced = Pace(fast, True, state)
+    polling = paced is not None
     return {
         "namespace": target.namespace,
         "name": target.name,
@@ -89,6 +110,8 @@ def panel_context(
         "panel_error": error,
         "missing": missing,
         "polling": polling,
+        "pace": paced,
+        "press_outcome": outcome,
         "poll_url": state.url(target),
         "announce": announce,
         "sync_ended": sync_ended,
@@ -96,6 +119,61 @@ def panel_context(
         "claimed": mirror_status.claimed_at(mirror) if mirror is not None else None,
         "can_admin": False if read_only else None,
     }
+
+
+def _pace(
+    mirror: MirrorConfig,
+    status: MirrorStatus,
+    now: datetime,
+    state: PollState,
+    previous_label: str | None,
+    press_over: bool,
+) -> Pace:
+    """How soon the panel looks again: a repository mirror's run due is its start date (when
+    the worker would take it: enabled, retries left, nothing running); a failure with its
+    start date come is retried at the worker's next pass (Quay keeps the start date)."""
+    start = mirror.sync_start_date
+    scheduled = (
+        mirror.is_enabled
+        and mirror.sync_retries_remaining > 0
+        and start is not None
+        and not mirror.sync_status.is_active
+    )
+    retrying = bool(
+        scheduled and mirror.sync_status is SyncStatus.FAIL and start <= now + RETRY_SOON  # type: ignore[operator]
+    )
+    return pace(
+        now,
+        replace(state, was=previous_label),
+        label=status.label,
+        running=status.changes_by_itself,
+        due=start if scheduled and not retrying else None,
+        retrying=retrying,
+        press_over=press_over,
+        fast=settings.STATUS_POLL_SECONDS,
+        slow=settings.STATUS_SLOW_POLL_SECONDS,
+    )
+
+
+def press_outcome(
+    logs: Sequence[LogEntry] | None, pressed: datetime, status: MirrorStatus
+) -> PressOutcome:
+    """How the run of a Sync now pressed at ``pressed`` ended, in a sentence: from the log
+    (the entry that ended a sync after the press's own ``sync_status`` change, or after the
+    press's time when the log does not show that change), else from the status."""
+    if logs:
+        since = mirror_status.queued_since(logs) or pressed.replace(microsecond=0)
+        last = mirror_status.last_result(logs)
+        if last is not None and last.datetime is not None and last.datetime >= since:
+            event = mirror_status.summarize_event(last)
+            words = f"Your Sync now ran and {event.word} at {_clock(event.when)}: {event.detail}."
+            return PressOutcome(words, event.key == "success")
+    words = f"Your Sync now's run is over: {status.label}, {status.detail}."
+    return PressOutcome(words, status.key == "success")
+
+
+def _clock(when: datetime | None) -> str:
+    return when.strftime("%H:%M:%S UTC") if when is not None else "a moment ago"
 
 
 def _missing_panel(client: QuayClient, target: RepoTarget, now: datetime) -> dict[str, Any]:
@@ -137,7 +215,9 @@ def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState
         and state.queued is None
         and not state.queue_checked
     )
-    logs = quietly(target.read_logs, client) if ended or unknown_queue else None
+    press_over = state.pressed is not None and not mirror.sync_status.is_active
+    wanted = ended or unknown_queue or press_over
+    logs = quietly(target.read_logs, client) if wanted else None
     return panel_context(
         target,
         now,
@@ -146,6 +226,7 @@ def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState
         queued_since=state.queued,
         previous_label=state.was,
         read_only=state.read_only,
+        carried=state,
     )
 
 
@@ -187,13 +268,19 @@ def after_action(
         except QuayError as failure:
             error = f"Could not read the status: {failure.message}"
     pressed = result.action == "sync_now" and result.outcome == "done"
+    logs = None
+    if pressed and mirror is not None and not mirror.sync_status.is_active:
+        # Its run already started and ended (a source that fails at once): how it ended.
+        logs = quietly(target.read_logs, client)
     return panel_context(
         target,
         now,
         mirror=mirror,
-        queued_since=now if pressed else None,
+        logs=logs,
+        queued_since=now if pressed and logs is None else None,
         error=error,
         missing=missing,
         keep_polling=result.ok,
         action_result=result,
+        carried=PollState(pressed=now) if pressed else None,
     )

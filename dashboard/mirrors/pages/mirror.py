@@ -46,6 +46,9 @@ class MirrorPage:
     status: int = 200
     stale: bool = False
     messages: list[tuple[str, str]] = field(default_factory=list)
+    #: A poll that found nothing changed: the part on the page stays as it is (only what the
+    #: template draws out of band is swapped).
+    unchanged: bool = False
 
 
 def module_of(target: MirrorKind) -> ModuleType:

@@ -12,8 +12,9 @@ when Quay does not say it has it) a 404 shows no organization-mirror control at 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,16 +34,19 @@ from dashboard.mirrors.rules.org_status import (
     DELETE_WARNING,
     ORG_CANCEL_WARNING,
     VERIFY_WHAT,
+    OrgStatus,
     counts_words,
 )
 from dashboard.mirrors.rules.outcomes import ActionResult
+from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
 from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
-from dashboard.quay.fanout import parallel
-from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
+from dashboard.quay.fanout import parallel, quietly
+from dashboard.quay.models import SyncStatus
+from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo, OrgRepoStatus
 
 #: Discovered repositories shown a page (as Quay's own tab).
 PER_PAGE = 20
@@ -240,16 +244,18 @@ def look(
     *,
     poll: bool = False,
     person: Person | None = None,
+    known: OrgMirrorConfig | None = None,
 ) -> dict[str, Any]:
     """The page's (or a poll's) context: config, status, counts and the repositories table.
 
     A poll reads through ``for_poll`` (an answer younger than the interval may be shared by
-    two tabs); a page look through the read cache."""
+    two tabs); a page look through the read cache. ``known``: the config, just read."""
     if poll:
         client = for_poll(client, settings.STATUS_POLL_SECONDS)
     org = target.org
     got_config, got_table = parallel(
-        lambda: target.read_config(client), lambda: repo_table(client, org, query)
+        lambda: known if known is not None else target.read_config(client),
+        lambda: repo_table(client, org, query),
     )
     for outcome in (got_config, got_table):
         if isinstance(outcome.error, QuayUnauthorized):
@@ -262,7 +268,6 @@ def look(
         "cancel_warning": ORG_CANCEL_WARNING,
         "delete_warning": DELETE_WARNING,
         "verify_what": VERIFY_WHAT,
-        "poll_seconds": settings.STATUS_POLL_SECONDS,
     }
     if got_config.error is not None:
         if poll:
@@ -286,16 +291,88 @@ def look(
             "names": got_table.value.names if got_table.value else None,
             "prev_params": query.params(page=max(1, query.page - 1)),
             "next_params": query.params(page=query.page + 1),
-            "polling": status.changes_by_itself,
         }
     )
     return context
+
+
+def seen_digest(config: OrgMirrorConfig) -> str:
+    """A digest of everything the config says (status, counts, schedule, settings)."""
+    return hashlib.sha1(repr(config).encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _unchanged(
+    client: QuayClient, target: OrgTarget, now: datetime, carried: PollState
+) -> tuple[bool, OrgMirrorConfig | None]:
+    """A slow look (its URL carries ``seen``) that finds the config as it was and nothing
+    due: the live part need not be drawn again, nor the repositories read (1 call, not 2).
+    Anything else (a change, a run coming due) draws the part as usual from the config read
+    here (the second element); Quay not answering, as a poll that reads it itself does."""
+    if carried.seen is None:
+        return False, None
+    config = quietly(target.read_config, for_poll(client, settings.STATUS_POLL_SECONDS))
+    if config is None or seen_digest(config) != carried.seen:
+        return False, config
+    paced, _ = _pace(config, target.describe(config, now), now, carried)
+    return not paced.fast, config
+
+
+def _discovery_failed(
+    client: QuayClient, org: str, status: OrgStatus, outcome: PressOutcome
+) -> PressOutcome:
+    """The outcome of a pressed run whose discovery failed, with Quay's reason: the
+    organization's newest ``org_mirror_sync_failed`` entry for the mirror itself (not one of
+    its repositories) after the newest Sync now (one page of the log, read once: the press's
+    run is over). Unreadable, or not there: the outcome as it was."""
+    entries = quietly(lambda: client.list_org_mirror_logs(org, pages=1)) or []
+    for entry in entries:  # newest first
+        if entry.kind == "org_mirror_sync_now_requested":
+            break
+        message = entry.metadata.get("message")
+        if entry.kind == "org_mirror_sync_failed" and not entry.metadata.get("repo") and message:
+            when = entry.datetime.strftime("%H:%M:%S UTC") if entry.datetime else "a moment ago"
+            words = f"Your Sync now ran and its discovery failed at {when}: {message}."
+            then = status.detail.partition("; ")[2]  # what Quay does next (its retries)
+            return PressOutcome(f"{words} {then[:1].upper()}{then[1:]}." if then else words, False)
+    return outcome
+
+
+def _pace(
+    config: OrgMirrorConfig, status: OrgStatus, now: datetime, carried: PollState
+) -> tuple[Pace, PressOutcome | None]:
+    """How soon the live part looks again (the rule every kind shares), and how the run of
+    a Sync now pressed here ended once it is over: discovery neither queued nor running nor
+    waiting for a cancel, and no repository queued or syncing. A run due is the next start
+    date; failed repositories are retried at the worker's next pass (~30 s) while they have
+    retries left (Quay does not say how many: watched for a while from the first sight)."""
+    over = (
+        config.sync_status not in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING, SyncStatus.CANCEL)
+        and not config.repos_active
+    )
+    scheduled = config.is_enabled and config.sync_retries_remaining > 0
+    paced = pace(
+        now,
+        carried,
+        label=status.label,
+        running=status.changes_by_itself,
+        due=config.sync_start_date if scheduled else None,
+        retrying=bool(config.is_enabled and config.count(OrgRepoStatus.FAIL)),
+        press_over=over,
+        fast=settings.STATUS_POLL_SECONDS,
+        slow=settings.STATUS_SLOW_POLL_SECONDS,
+    )
+    outcome = None
+    if carried.pressed is not None and over:
+        words = f"Your Sync now's run is over: {status.label}, {status.detail}."
+        outcome = PressOutcome(words, status.key == "success")
+    return paced, outcome
 
 
 # -- the page, its live part, its editor (the functions every kind's page module has) -------
 
 TEMPLATE = "mirrors/org_mirror.html"
 LIVE = f"{TEMPLATE}#live"
+UNCHANGED = f"{TEMPLATE}#unchanged"
 STALE = f"{TEMPLATE}#stale_note"
 AUDIT_LENGTH = 10
 
@@ -310,37 +387,58 @@ def _live_context(
     poll: bool = False,
     htmx: bool = False,
     log_reasons: bool = True,
+    pressed: datetime | None = None,
+    known: OrgMirrorConfig | None = None,
 ) -> dict[str, Any]:
     """The live part's context. While the settings form shows the "a sync is running" box
     (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
-    that finds the sync over lifts the box (``sync_ended``).
+    that finds the sync over lifts the box (``sync_ended``). ``pressed``: Sync now was just
+    pressed (its run is followed until it is over).
 
     A failed repository whose status message leaves its reason to Quay's log ("…: See
     output") gets it from the newest page of the organization's log: one call more, only when
     the table shows such a repository (``log_reasons``; the whole page takes them from the
     history it reads anyway)."""
     repo_query = RepoQuery.from_query(query)
-    context = look(client, target, now, repo_query, poll=poll, person=person)
+    context = look(client, target, now, repo_query, poll=poll, person=person, known=known)
     table = context.get("table")
     if log_reasons and table is not None and table.wants_log:
         reader = for_poll(client, settings.STATUS_POLL_SECONDS) if poll else client
         table.reasons = org_history.read_reasons(reader, target.org)
-    context["may_change"] = person.may_change_org(target.org)
+    carried = PollState.from_query(query)
+    if pressed is not None:
+        carried = PollState(pressed=pressed)
     config = context.get("config")
+    status = context.get("status")
+    context["pace"] = context["press_outcome"] = None
+    if config is not None and status is not None:
+        paced, outcome = _pace(config, status, now, carried)
+        if outcome is not None and config.sync_status is SyncStatus.FAIL:
+            outcome = _discovery_failed(client, target.org, status, outcome)
+        context["pace"], context["press_outcome"], carried = paced, outcome, paced.state
+    context["polling"] = context["pace"] is not None
+    context["may_change"] = person.may_change_org(target.org)
     warning = target.sync_warning(config, now) if config is not None else None
     running = warning is not None and not warning.stuck
     box = query.get("box") == "1" and context["may_change"]
     context["sync_ended"] = htmx and box and config is not None and not running
+    if config is not None and context["pace"] is not None and not context["pace"].fast:
+        carried = replace(carried, seen=seen_digest(config))
+    else:
+        carried = replace(carried, seen=None)
+    context["poll_state"] = carried
     _mark_box(context, target, repo_query, box and running)
     context["page_url"] = target.url("page")
     return context
 
 
 def _mark_box(context: dict[str, Any], target: OrgTarget, query: RepoQuery, box: bool) -> None:
-    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so."""
+    """Whether the settings form shows the box (``sync_box``), and the poll URL that says so
+    (with what the poll carries: ``watch``, ``pressed``, the status shown)."""
     context["sync_box"] = box
-    params = query.params(poll=1, box=1) if box else query.params(poll=1)
-    context["poll_url"] = f"{target.url('page')}?{params}"
+    carried = context.get("poll_state") or PollState()
+    fields = {**carried.fields(), **({"box": 1} if box else {})}
+    context["poll_url"] = f"{target.url('page')}?{query.params(poll=1, **fields)}"
 
 
 def live(
@@ -355,7 +453,12 @@ def live(
     """The live part: status, counts, presses and the discovered repositories (what its
     polls and its table's filter ask for); a poll that could not read Quay is stale."""
     poll = query.get("poll") == "1"
-    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx)
+    known = None
+    if poll and htmx:
+        unchanged, known = _unchanged(client, target, now, PollState.from_query(query))
+        if unchanged:
+            return MirrorPage(UNCHANGED, {}, unchanged=True)
+    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx, known=known)
     if context.get("stale"):
         return MirrorPage(STALE, context, stale=True)
     return MirrorPage(LIVE, context)
@@ -369,8 +472,10 @@ def after_press(
     now: datetime,
     query: Mapping[str, Any],
 ) -> MirrorPage:
-    """The live part after a press, with what the press did on top."""
-    context = _live_context(client, person, target, now, query, htmx=True)
+    """The live part after a press, with what the press did on top (after a Sync now Quay
+    took, followed until its run is over)."""
+    pressed = now if result.action == "sync_now" and result.outcome == "done" else None
+    context = _live_context(client, person, target, now, query, htmx=True, pressed=pressed)
     context["action_result"] = result
     return MirrorPage(LIVE, context)
 

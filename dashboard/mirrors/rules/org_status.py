@@ -248,7 +248,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
         else:
             start = config.sync_start_date
             when = (
-                f"gave up after {MAX_SYNC_RETRIES} tries; the next scheduled run "
+                "gave up on this run (no retries left); the next scheduled run "
                 f"{clock(start, now)} tries again, with {MAX_SYNC_RETRIES} fresh tries"
                 if start
                 else "gave up"
@@ -312,8 +312,11 @@ def _settled(
             FAILED,
             f"{failed} of {_plural(synced_or_not, 'repository')} failed the last sync · "
             f"{counts_words(config)}",
-            "See each failed repository's message below; Quay retries them at the next "
-            "interval" + (f" ({next_run})" if next_run else "") + ".",
+            "See each failed repository's message below. Quay retries a failed repository at "
+            f"its worker's next pass, about 30 s later, up to {MAX_SYNC_RETRIES} tries in "
+            "all; one that fails them all waits for the next run"
+            + (f" ({next_run})" if next_run else "")
+            + ".",
         )
     cancelled = config.count(OrgRepoStatus.CANCEL)
     if cancelled:

@@ -2,9 +2,10 @@
 
 One place decides this for every page (overview rows, the status panel, filters, counts).
 Quay's worker rules (data/model/repo_mirror.py): a worker claims a mirror by setting SYNCING and
-a lease of 12 h; FAIL keeps the start date and retries at once while retries remain; after the
-last retry (or a success) the next run moves to the next interval; CANCEL sets retries to 0, so
-nothing runs until someone presses Sync Now.
+a lease of 12 h; FAIL keeps the start date and is retried at the worker's next pass (~30 s)
+while retries remain; after the last retry (or a success) the next run moves to the next
+interval; CANCEL sets retries to 0, so nothing runs until someone presses Sync Now, which gives
+it one try (``max(retries, 1)``).
 """
 
 from __future__ import annotations
@@ -166,7 +167,13 @@ def describe(
 
 def _gave_up(config: MirrorConfig, now: datetime) -> bool:
     """A failed sync that used its last retry: Quay moved the start date to the next interval
-    and set the retries back to a full set for that run."""
+    and set the retries back to a full set for that run.
+
+    How many tries that was is not known from the config: Quay's ``release_mirror`` gives up
+    when a failure leaves no retry, and Sync now (``update_sync_status_to_sync_now``) sets the
+    retries to ``max(retries, 1)``, so a Sync now pressed with none left (after a Cancel, or
+    after a run that gave up with the start date not yet come) is one try, and its failure
+    gives up at once."""
     start = config.sync_start_date
     return (
         config.sync_status is SyncStatus.FAIL
@@ -321,7 +328,7 @@ def _fail_detail(config: MirrorConfig, now: datetime) -> str:
     due_soon = start is None or start <= now + RETRY_SOON
     if _gave_up(config, now):
         return (
-            f"gave up after {MAX_SYNC_RETRIES} tries; "
+            "gave up on this run (no retries left); "
             f"{MAX_SYNC_RETRIES} tries again {at(start, now)}"  # type: ignore[arg-type]
         )
     if due_soon:

@@ -44,7 +44,7 @@ def draw(request: HtmxHttpRequest, built: MirrorPage) -> HttpResponse:
     """A page (or a part of one) as its kind's page module built it."""
     fragments.say(request, built.messages)
     response = render(request, built.template, built.context, status=built.status)
-    if built.stale:  # a failed poll keeps the last-known part: only its stale note is drawn
+    if built.stale or built.unchanged:  # the part on the page stays: only its notes are drawn
         response["HX-Reswap"] = "none"
     return response
 
