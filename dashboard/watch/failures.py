@@ -38,6 +38,7 @@ from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.timefmt import clock
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
+from dashboard.quay.models import QuayUser
 
 from .models import Enrolment, FailedRun, Mirror
 
@@ -236,6 +237,8 @@ class Failures:
     notes: list[str]
     hosts: list[str]
     now: datetime
+    #: ``GET /user/``'s answer when it was asked (the session keeps it: ``Person.known``).
+    seen_user: QuayUser | None = None
 
     @property
     def recovered(self) -> int:
@@ -307,6 +310,7 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         notes=notes,
         hosts=hosts,
         now=now,
+        seen_user=where.user,
     )
 
 

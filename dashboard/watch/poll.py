@@ -460,9 +460,11 @@ class Poll:
             logs = self.client.list_logs(self.namespace, name)
             ended = [entry for entry in logs if entry.kind in SYNC_ENDED]
             if ended:
-                self._result(mirror, ended[0])
+                self._result(mirror, ended[0], logs)
             mirror.result_read_at = self.now
             mirror.save(update_fields=["last_result", "result_read_at"])
+            if ended:  # a failure the namespace's log did not reach is a failed run too
+                self._run_ended(mirror, ended[0])
 
     def _result(self, mirror: Mirror, entry: LogEntry, logs: Iterable[LogEntry] = ()) -> None:
         """``entry`` (a sync that ended) is the mirror's last result: for a failure, its

@@ -1,12 +1,14 @@
 """Failed runs, one row each, from what Quay's log says (the poll hands each entry over).
 
-Quay's worker logs ``repo_mirror_sync_failed`` on every try of a run (up to 3, about a
-minute apart: a failure keeps the start date and the worker tries again at its next pass), on
-a person's Cancel (verb ``Cancelled``) and on a pre-empted job (``job lost``, which the worker
-runs again). So a try joins the mirror's last failed run while that run is open -- no
-success, Cancel or Sync now since, fewer than 3 tries, and its last try at most
-:data:`RETRY_GAP` ago -- and starts a new one otherwise; a Cancel or a pre-emption is no
-failure. A success after a failed run is its recovery, a Cancel after it says so.
+Quay's worker logs ``repo_mirror_sync_failed`` on every try of a run (up to 3: a failure with
+retries left keeps the start date, and the worker tries again at its next pass), on a person's
+Cancel (verb ``Cancelled``) and on a pre-empted job (``job lost``, which the worker runs
+again). A run with retries left is followed only by its next try, a success, a Cancel or a
+Sync now; so a failed try joins the mirror's last failed run while that run is open -- no
+success, Cancel or Sync now since, fewer than 3 tries -- and starts a new one otherwise (or
+when its last try is more than :data:`RETRY_GAP` ago: a safety net for a log the watcher did
+not read whole). A Cancel or a pre-emption is no failure. A success after a failed run is its
+recovery; a Cancel after it is said.
 
 Idempotent: a try at or before the mirror's last known one is already counted (a log page
 read twice, two polls).
@@ -20,8 +22,9 @@ from dashboard.mirrors.rules.reasons import Cause, Reason
 
 from .models import FailedRun, Mirror
 
-#: Tries of one run are a worker's pass apart (about 30 s); a run's next try comes within this.
-RETRY_GAP = timedelta(minutes=15)
+#: Tries of one run are a worker's pass apart (about 30 s) when the workers keep up; tries
+#: further apart than a sync's lease are taken as two runs.
+RETRY_GAP = timedelta(hours=12)
 #: Quay tries a run this many times (``sync_retries_remaining`` starts at 3).
 MAX_TRIES = 3
 

@@ -279,3 +279,45 @@ def test_an_organization_member_sees_no_organization_mirror_failures(client_as, 
     html = client_as("oscar").get("/failures/?window=7d").content.decode()
     assert rows(html) == {}
     assert "nosuchproject" not in html and "TLS handshake" not in html
+
+
+def test_the_page_costs_no_more_than_the_overviews_first_paint(client_as, watched, settings):
+    """Someone not seen in the last minute: who they are (as the overview asks), no more."""
+    settings.OVERVIEW_PERSON_SECONDS = 0
+    client = client_as("alice")
+    watched.control("DELETE", "requests")
+    client.get("/failures/")
+    failures = calls(watched)
+    watched.control("DELETE", "requests")
+    client.get("/")
+    overview = calls(watched)
+    assert failures == ["GET user/"]
+    assert len(failures) <= len(overview)
+
+
+def test_a_partial_sync_and_a_source_not_allowed_are_groups_of_their_own(
+    client_as, watched, monkeypatch
+):
+    """etcd's next try copies some tags and fails others; traefik's source is refused by
+    Quay's SSRF rules at its next try."""
+    watched.control("POST", "mirror/acme/etcd/fail", json={"reason": "partial_sync", "runs": 0})
+    watched.control(
+        "POST", "mirror/globex/traefik/fail", json={"reason": "invalid_source_registry"}
+    )
+    for minute in (1, 2):
+        watched.advance(60)
+        later = clock.now() + timedelta(seconds=61 * minute)
+        poll("acme", later)
+        poll("globex", later)
+    client = client_as("alice")
+    monkeypatch.setattr(clock, "now", lambda: later)  # the emulator's clock ran ahead
+    html = client.get("/failures/").content.decode()
+    found = groups(html)
+    partial = next(body for (cause, _), body in found.items() if cause == "partial_sync")
+    assert "Partial sync" in partial and set(rows(partial)) == {"acme/etcd"}
+    assert "some tags were copied and others failed" in partial
+    refused = next(body for (cause, _), body in found.items() if cause == "invalid_source_registry")
+    assert "Source not allowed" in refused and set(rows(refused)) == {"globex/traefik"}
+    assert "SSRF_ALLOWED_HOSTS" in refused  # what to do
+    # Still one run each: the retries of the runs under way.
+    assert rows(html)["acme/etcd"][1] == 1 and rows(html)["globex/traefik"][1] == 1

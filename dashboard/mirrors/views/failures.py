@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dashboard.accounts import access
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -30,6 +31,8 @@ def failures(request: HtmxHttpRequest) -> HttpResponse:
         raise
     except QuayError as error:
         return render(request, "mirrors/failures.html", {"error": error.message}, status=502)
+    if page.seen_user is not None:  # who they are, for the next minute's pages
+        access.seen(request, page.seen_user, now.timestamp())
     return render(request, "mirrors/failures.html", {"page": page, "reasons": failed.causes()})
 
 
