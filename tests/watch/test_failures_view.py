@@ -321,3 +321,23 @@ def test_a_partial_sync_and_a_source_not_allowed_are_groups_of_their_own(
     assert "SSRF_ALLOWED_HOSTS" in refused  # what to do
     # Still one run each: the retries of the runs under way.
     assert rows(html)["acme/etcd"][1] == 1 and rows(html)["globex/traefik"][1] == 1
+
+
+def test_an_organization_mirrors_repository_that_fails_is_listed_with_its_reason(
+    client_as, orgs_watched, monkeypatch
+):
+    """orgmirror's repository broken fails its tag listing (TLS handshake timeout): its
+    reason is only in its log entry's stderr, which the watcher reads."""
+    later = clock.now()
+    for minute in (1, 2, 3):
+        orgs_watched.advance(60)
+        later = clock.now() + timedelta(seconds=61 * (minute + 2))
+        poll("orgmirror", later)
+    client = client_as("olivia")
+    monkeypatch.setattr(clock, "now", lambda: later)  # the emulator's clock ran ahead
+    found = rows(client.get("/failures/").content.decode())
+    state, runs, body = found["orgmirror/broken"]
+    assert "TLS handshake timeout" in body and runs == 1
+    assert "repository of an organization mirror" in body
+    exported = read_csv(client.get("/failures/export.csv?namespace=orgmirror"))
+    assert {r["mirror"]: r["source_host"] for r in exported}["broken"] == "quay.example.com"
