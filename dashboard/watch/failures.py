@@ -205,6 +205,10 @@ class Group:
     group: str
     host: str
     rows: list[FailureRow] = field(default_factory=list)
+    #: What "Sync now" of the group presses (``mirrors:bulk``): the repository mirrors and the
+    #: organization mirrors not recovered that the person may change.
+    press_repos: list[str] = field(default_factory=list)
+    press_orgs: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -302,7 +306,7 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
     return Failures(
         query=Query(asked.window, asked.namespace, asked.cause, asked.host, tuple(problems)),
         rows=rows,
-        groups=_groups(rows),
+        groups=_groups(rows, person),
         namespaces=sorted(served),
         status_only=status_only,
         not_shown=not_shown,
@@ -375,11 +379,22 @@ def _row(found: list[FailedRun], org_sources: Mapping[str, str]) -> FailureRow:
     )
 
 
-def _groups(rows: Iterable[FailureRow]) -> list[Group]:
+def _groups(rows: Iterable[FailureRow], person: Person) -> list[Group]:
     groups: dict[tuple[str, str], Group] = {}
     for row in rows:
         key = (row.group, row.host)
-        groups.setdefault(key, Group(*key)).rows.append(row)
+        group = groups.setdefault(key, Group(*key))
+        group.rows.append(row)
+        if row.recovered_at is not None:
+            continue
+        if row.kind == Mirror.Kind.REPOSITORY and person.may_change(row.namespace):
+            group.press_repos.append(f"{row.namespace}/{row.name}")
+        elif (
+            row.kind != Mirror.Kind.REPOSITORY
+            and person.may_change_org(row.namespace)
+            and row.namespace not in group.press_orgs
+        ):
+            group.press_orgs.append(row.namespace)
     return sorted(groups.values(), key=lambda g: (-len(g.rows), g.label, g.host))
 
 

@@ -336,8 +336,35 @@ def test_an_organization_mirrors_repository_that_fails_is_listed_with_its_reason
     client = client_as("olivia")
     monkeypatch.setattr(clock, "now", lambda: later)  # the emulator's clock ran ahead
     found = rows(client.get("/failures/").content.decode())
-    state, runs, body = found["orgmirror/broken"]
+    _state, runs, body = found["orgmirror/broken"]
     assert "TLS handshake timeout" in body and runs == 1
     assert "repository of an organization mirror" in body
     exported = read_csv(client.get("/failures/export.csv?namespace=orgmirror"))
     assert {r["mirror"]: r["source_host"] for r in exported}["broken"] == "quay.example.com"
+
+
+def test_sync_now_for_a_group_goes_through_the_bulk_press(client_as, watched):
+    """The group's Sync now is the overview's bulk press: Quay receives one sync-now per
+    mirror not recovered, and the browser comes back to the same failures page."""
+    client = client_as("alice")
+    html = client.get("/failures/?window=7d").content.decode()
+    denied = groups(html)[("unknown_error", "docker.io")]
+    form = re.search(r'<form method="post" action="/bulk/"[\s\S]*?</form>', denied).group(0)
+    fields = re.findall(r'name="(repo|org|action|next)" value="([^"]*)"', form)
+    assert ("action", "sync_now") in fields
+    assert {v for k, v in fields if k == "repo"} == {"acme/postgres", "globex/traefik"}
+    watched.control("DELETE", "requests")
+    data: dict[str, list[str]] = {}
+    for key, value in fields:
+        data.setdefault(key, []).append(value.replace("&amp;", "&"))
+    response = client.post("/bulk/", data)
+    assert response.status_code == 302 and response["Location"] == "/failures/?window=7d"
+    pressed = [c for c in calls(watched) if c.startswith("POST")]
+    assert sorted(pressed) == [
+        "POST repository/acme/postgres/mirror/sync-now",
+        "POST repository/globex/traefik/mirror/sync-now",
+    ]
+    # Recovered mirrors are left alone; a read-only superuser is offered no press.
+    flaky = groups(html)[("network_timeout", "ghcr.io")]
+    assert 'action="/bulk/"' not in flaky
+    assert 'action="/bulk/"' not in client_as("dave").get("/failures/").content.decode()
