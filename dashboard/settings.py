@@ -226,6 +226,10 @@ WATCH_LEASE_SECONDS = env.int("WATCH_LEASE_SECONDS", default=0)
 WATCH_SHARED_HEALTH_SECONDS = env.float("WATCH_SHARED_HEALTH_SECONDS", default=10.0)
 # How often a broken enrolment (Quay refused its token) is tried again.
 WATCH_BROKEN_RETRY_SECONDS = env.int("WATCH_BROKEN_RETRY_SECONDS", default=600)
+# The first poll of a namespace reads its log back this many days for the failures view, at
+# most this many pages of 20 entries (older failures are said not to be known).
+WATCH_BACKFILL_DAYS = env.int("WATCH_BACKFILL_DAYS", default=7)
+WATCH_BACKFILL_LOG_PAGES = env.int("WATCH_BACKFILL_LOG_PAGES", default=10)
 # The keys that seal the watch tokens (Fernet keys, the first seals, all open: see
 # dashboard/watch/keys.py). Without them a development key is derived from the secret key,
 # and enrolling is refused where the dashboard is exposed.

@@ -37,7 +37,8 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
                              expired 2 h ago (worker died): stuck; start date tomorrow so
                              the worker does not reclaim it before then
     acme/ubuntu    NEVER_RUN docker.io/library/ubuntu ["2*.04"], start in 2 days
-    acme/debian    CANCEL    docker.io/library/debian ["bookworm", "trixie"], cancelled by bob
+    acme/debian    CANCEL    docker.io/library/debian ["bookworm", "trixie"]: its run failed
+                             (connection refused) 2 h ago, bob cancelled its retry
     acme/golang    SUCCESS   docker.io/library/golang ["1.2*"], is_enabled false
     acme/node      MIRROR state, no mirror config
     acme/orphan    SUCCESS   docker.io/library/memcached ["1.6*", "latest"]; a POST with an
@@ -311,9 +312,10 @@ class Seeder:
         )  # fmt: skip
 
         debian = self.mirrored("acme", "debian", "docker.io/library/debian", ["bookworm", "trixie"])
+        _m(debian).failure, _m(debian).failure_runs = "connection_error", 1
+        self.run(debian, 2 * HOUR + 40)  # the run fails (connection refused) ...
         _m(debian).sync_duration = 60.0
-        _m(debian).sync_start_date = _whole(self.ago(2 * HOUR + 60))
-        sync.claim(self.state, debian, self.ago(2 * HOUR))
+        sync.claim(self.state, debian, self.ago(2 * HOUR))  # ... its retry is cancelled
         sync.cancel(self.state, debian, self.ago(2 * HOUR - 35))
         self.change(debian, "bob", 2 * HOUR - 35, "sync_status", "SYNC_CANCEL")
         _m(debian).sync_duration = None

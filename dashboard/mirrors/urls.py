@@ -2,7 +2,7 @@ from django.http import Http404
 from django.urls import path, re_path, register_converter
 
 from . import converters
-from .views import audit, index, mirror, org_admin, overview_orgs, overview_parts, state
+from .views import audit, failures, index, mirror, org_admin, overview_orgs, overview_parts, state
 
 app_name = "mirrors"
 
@@ -48,4 +48,7 @@ urlpatterns = [
     path("org/<ns:org>/mirror/delete/", org_admin.delete, name="org-mirror-delete"),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
+    # --- failures view (views/failures.py) ---
+    path("failures/", failures.failures, name="failures"),
+    path("failures/export.csv", failures.export, name="failures-csv"),
 ]

@@ -10,6 +10,10 @@
 ``Change``     every status change the watcher saw (old, new, when, why): the history, the
                failure view and the alerts read these rows (a change is claimed exactly once
                with one conditional update, never twice across workers).
+``FailedRun``  one failed run of a mirror, read from Quay's log (one row per run, not per try:
+               Quay logs a failure on each of up to 3 tries; a person's Cancel and a pre-empted
+               job are no failure), with Quay's whole reason, its cause, and whether the mirror
+               recovered since: what the failures view reads.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ class Enrolment(models.Model):
     listing_at = models.DateTimeField(null=True, blank=True)
     #: The newest log entry seen (the next poll reads the log down to it).
     log_seen_at = models.DateTimeField(null=True, blank=True)
+    #: Failed runs before this moment are not known (the first poll reads the log back a
+    #: week, ``WATCH_BACKFILL_DAYS``, or as far as ``WATCH_BACKFILL_LOG_PAGES`` reach);
+    #: ``None``: not read back yet.
+    failures_from = models.DateTimeField(null=True, blank=True)
     #: How many calls to Quay the polls of this namespace made (for `watch status`).
     calls = models.PositiveBigIntegerField(default=0)
 
@@ -130,3 +138,37 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}: {self.old or 'new'} → {self.new}"
+
+
+class FailedRun(models.Model):
+    """One failed run of a mirror, as Quay's log tells it (``dashboard.watch.runs``)."""
+
+    mirror = models.ForeignKey(Mirror, on_delete=models.CASCADE, related_name="failed_runs")
+    namespace = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=Mirror.Kind.choices)
+    #: The run's first failed try, and its last (Quay's log times).
+    started_at = models.DateTimeField()
+    at = models.DateTimeField()
+    #: The failed tries of the run (Quay tries up to 3 times).
+    tries = models.PositiveSmallIntegerField(default=1)
+    #: Quay's whole reason (its last try's) and Quay's cause class
+    #: (``dashboard.mirrors.rules.reasons``); ``partial``: some tags made it (PARTIAL SYNC).
+    reason = models.TextField()
+    cause = models.CharField(max_length=32)
+    partial = models.BooleanField(default=False)
+    #: No more tries join it (a success, a Cancel, a Sync now, or its tries used up).
+    closed = models.BooleanField(default=False)
+    #: The mirror's first success after it; a person's Cancel after it.
+    recovered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mirror", "started_at"], name="one_run_a_start")
+        ]
+        indexes = [models.Index(fields=["namespace", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}: failed {self.at:%Y-%m-%d %H:%M} ({self.tries} tries)"

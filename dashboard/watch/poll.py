@@ -45,10 +45,10 @@ from dashboard.quay.errors import (
     QuayNotFound,
     QuayUnauthorized,
 )
-from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repository
+from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repository, read_enum
 from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo
 
-from . import keys
+from . import keys, runs
 from .models import Change, Enrolment, Mirror
 
 logger = logging.getLogger(__name__)
@@ -184,6 +184,7 @@ class Poll:
         self.now = now
         self.report = report
         self.budget = share()
+        self._back_to = now
         self.mirrors: dict[tuple[str, str], Mirror] = {
             (m.kind, m.name): m for m in Mirror.objects.filter(enrolment=enrolment)
         }
@@ -200,14 +201,39 @@ class Poll:
             with transaction.atomic():
                 self._seen_listing(listed)
         self._organization_mirror(listed)
-        entries, _whole = self.client.list_namespace_log(
-            self.namespace, since=self.enrolment.log_seen_at, max_pages=LOG_PAGES
-        )
+        if self.enrolment.failures_from is None:
+            entries = self._read_back()
+        else:
+            entries, _whole = self.client.list_namespace_log(
+                self.namespace, since=self.enrolment.log_seen_at, max_pages=LOG_PAGES
+            )
         with transaction.atomic():
             self._seen_log(entries)
+            if self.enrolment.failures_from is None:
+                self._known_from()
         self._read_configs()
         self._read_results()
         self._settled()
+
+    def _read_back(self) -> list[LogEntry]:
+        """The first poll reads the namespace's log back ``WATCH_BACKFILL_DAYS`` (at most
+        ``WATCH_BACKFILL_LOG_PAGES`` pages): the failed runs before watching began, for the
+        failures view (read the same way as every later poll's newest page)."""
+        start = self.now - timedelta(days=settings.WATCH_BACKFILL_DAYS)
+        entries, whole = self.client.list_namespace_log(
+            self.namespace, starttime=start, max_pages=settings.WATCH_BACKFILL_LOG_PAGES
+        )
+        self._back_to = (
+            start.replace(hour=0, minute=0, second=0, microsecond=0)  # Quay's starttime: a day
+            if whole
+            else min((e.datetime for e in entries if e.datetime), default=self.now)
+        )
+        return entries
+
+    def _known_from(self) -> None:
+        """Failed runs are known from where the first poll's log reached."""
+        self.enrolment.failures_from = self._back_to
+        Enrolment.objects.filter(pk=self.enrolment.pk).update(failures_from=self._back_to)
 
     def _listing_due(self) -> bool:
         seen = self.enrolment.listing_at
@@ -328,22 +354,29 @@ class Poll:
                 if mirror is not None:
                     mirror.stale = True
                     mirror.save(update_fields=["stale"])
+                    self._pressed(mirror, entry)
             elif entry.kind in SYNC_ENDED and name:
                 mirror = self._mirror(Mirror.Kind.REPOSITORY, name)
                 self._result(mirror, entry, entries)
                 mirror.result_read_at = self.now
                 mirror.save(update_fields=["last_result", "result_read_at"])
+                self._run_ended(mirror, entry)
                 if mirror.last_result["key"] == "fail":
                     Change.objects.filter(mirror=mirror, new="FAIL", reason="").update(
                         reason=mirror.last_result["reason"]
                     )
             elif entry.kind == "org_mirror_sync_failed" and name:
                 self._org_repo_failed(name, entry)
+            elif entry.kind == "org_mirror_sync_success" and name:
+                found = self.mirrors.get((Mirror.Kind.ORG_REPOSITORY, name))
+                if found is not None:
+                    runs.succeeded(found, entry.datetime)
             elif entry.kind.startswith("org_mirror_") and not entry.metadata.get("repo"):
                 known = self.mirrors.get((Mirror.Kind.ORGANIZATION, ""))
                 if known is not None:
                     known.stale = True
                     known.save(update_fields=["stale"])
+                    self._discovery_ended(known, entry)
         if newest != self.enrolment.log_seen_at:
             self.enrolment.log_seen_at = newest
             Enrolment.objects.filter(pk=self.enrolment.pk).update(log_seen_at=newest)
@@ -427,9 +460,11 @@ class Poll:
             logs = self.client.list_logs(self.namespace, name)
             ended = [entry for entry in logs if entry.kind in SYNC_ENDED]
             if ended:
-                self._result(mirror, ended[0])
+                self._result(mirror, ended[0], logs)
             mirror.result_read_at = self.now
             mirror.save(update_fields=["last_result", "result_read_at"])
+            if ended:  # a failure the namespace's log did not reach is a failed run too
+                self._run_ended(mirror, ended[0])
 
     def _result(self, mirror: Mirror, entry: LogEntry, logs: Iterable[LogEntry] = ()) -> None:
         """``entry`` (a sync that ended) is the mirror's last result: for a failure, its
@@ -444,6 +479,43 @@ class Poll:
             "cause": reason.cause.value if reason else "",
             "when": when.isoformat() if when else None,
         }
+
+    # -- failed runs (``runs``: one row per run, for the failures view) -------------------
+
+    def _run_ended(self, mirror: Mirror, entry: LogEntry) -> None:
+        """A repository mirror's try ended (its last result is set from ``entry``)."""
+        result = mirror.last_result or {}
+        if result.get("key") == "success":
+            runs.succeeded(mirror, entry.datetime)
+        elif result.get("key") == "cancel":
+            runs.cancelled(mirror, entry.datetime)
+        elif result.get("key") == "fail":
+            cause = read_enum(reasons.Cause, result.get("cause"), reasons.Cause.UNKNOWN_ERROR)
+            reason = reasons.Reason(str(result.get("reason") or ""), cause)
+            runs.failed_try(mirror, entry.datetime, reason, reasons.is_partial(entry.metadata))
+
+    def _pressed(self, mirror: Mirror, entry: LogEntry) -> None:
+        """Sync now or Cancel, pressed anywhere (``changed: sync_status``): the next failure
+        is a new run; a Cancel is said on the failed run before it."""
+        if entry.metadata.get("changed") != "sync_status":
+            return
+        to = str(entry.metadata.get("to") or "")
+        if to == "SYNC_NOW":
+            runs.restarted(mirror, entry.datetime)
+        elif to in ("SYNC_CANCEL", "CANCEL"):
+            runs.cancelled(mirror, entry.datetime)
+
+    def _discovery_ended(self, mirror: Mirror, entry: LogEntry) -> None:
+        """An organization mirror's discovery ended (or was cancelled): its failed runs."""
+        message = str(entry.metadata.get("message") or "")
+        if entry.kind == "org_mirror_sync_success":
+            runs.succeeded(mirror, entry.datetime)
+        elif entry.kind == "org_mirror_sync_cancelled" or (
+            entry.kind == "org_mirror_sync_failed" and message.startswith("Sync cancelled")
+        ):
+            runs.cancelled(mirror, entry.datetime)
+        elif entry.kind == "org_mirror_sync_failed":
+            runs.failed_try(mirror, entry.datetime, reasons.of_entry(entry.metadata), False)
 
     def _org_repo_failed(self, name: str, entry: LogEntry) -> None:
         """A discovered repository's failed sync: its reason is in the entry (Quay's status
@@ -462,6 +534,7 @@ class Poll:
         }
         mirror.result_read_at = self.now
         mirror.save(update_fields=["last_result", "result_read_at"])
+        runs.failed_try(mirror, when, reason, reasons.is_partial(entry.metadata))
         said = reasons.of_status_message(mirror.status_message).text
         Change.objects.filter(mirror=mirror, new="FAIL", reason__in=["", said]).update(
             reason=reason.text

@@ -115,7 +115,11 @@ def test_the_first_indexing_is_paced_by_the_watchers_budget(emulator, enrolled, 
     enrolled("acme")
     emulator.control("DELETE", "requests")
     poll("acme")
-    assert len(calls(emulator)) <= 6 + 1  # the last read started within its share
+    made = calls(emulator)
+    # The first poll's read-back of the log (once a namespace, bounded: test_failed_runs.py)
+    # is one read of the log; the rest is paced.
+    read_back = [c for c in made if c.startswith("GET organization/acme/logs")]
+    assert len(made) - (len(read_back) - 1) <= 6 + 1  # the last read started within its share
     assert Enrolment.objects.get(namespace="acme").indexed_at is None
     for minute in range(1, 10):
         poll("acme", clock.now() + timedelta(seconds=61 * minute))

@@ -100,9 +100,9 @@ def read(
     watched = Watched()
     for namespace, (enrolment, settings_shown) in served(person, wanted).items():
         watched.namespaces.add(namespace)
-        note = _note(enrolment, now)
-        if note:
-            watched.notes.append(note)
+        said = note(enrolment, now)
+        if said:
+            watched.notes.append(said)
         mirrors = list(Mirror.objects.filter(enrolment=enrolment, present=True))
         named = health.get(namespace, {})
         if not settings_shown:
@@ -210,7 +210,7 @@ def _queued_since(mirrors: list[Mirror]) -> dict[int, datetime]:
     return found
 
 
-def _note(enrolment: Enrolment, now: datetime) -> str:
+def note(enrolment: Enrolment, now: datetime) -> str:
     """What the page says of a namespace whose index is not current ("" when it is)."""
     seen = enrolment.last_success_at
     as_of = f"as of {clock(seen, now)}" if seen else "not read yet"

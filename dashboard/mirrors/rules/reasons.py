@@ -377,3 +377,77 @@ def in_log(message: str | None) -> bool:
     and why), an internal error (its traceback)."""
     text = str(message or "").strip()
     return bool(is_see_output(text) or _ORG_COPIES.match(text) or _ORG_INTERNAL.match(text))
+
+
+# -- the failures view's groups: Quay's causes, partial sync apart, and what to do -----------
+
+#: A run that copied some tags and failed others (``…: PARTIAL SYNC``): its own group, whatever
+#: its first failed tag's cause.
+PARTIAL_SYNC = "partial_sync"
+
+GROUP_LABELS: dict[str, str] = {
+    **{cause.value: label for cause, label in CAUSE_LABELS.items()},
+    PARTIAL_SYNC: "Partial sync",
+}
+
+#: What to do about a failure of each group (the failures view's remedy sentence).
+REMEDIES: dict[str, str] = {
+    Cause.AUTH_FAILED.value: (
+        "The source refused the mirror's credentials (or, as Quay classifies it, a certificate "
+        "authority it does not know): check the mirror's username and password for the source, "
+        "and that its robot exists; if the reason names a certificate, see its TLS settings."
+    ),
+    Cause.NETWORK_TIMEOUT.value: (
+        "The source did not answer in time: check that Quay's mirror workers can reach it "
+        "(network, firewall, the mirror's proxy settings), or raise the mirror's timeout."
+    ),
+    Cause.CONNECTION_ERROR.value: (
+        "Quay could not connect to the source: check its address, and the network and proxy "
+        "between Quay's mirror workers and the source."
+    ),
+    Cause.NOT_FOUND.value: (
+        "The source has no such repository or tag: check the mirror's source reference "
+        "and its tag rules."
+    ),
+    Cause.TLS_ERROR.value: (
+        "The source's certificate was refused: renew it at the source, give Quay its CA, or "
+        "(for a registry you trust) turn the mirror's TLS verification off."
+    ),
+    Cause.DECRYPTION_FAILED.value: (
+        "Quay cannot decrypt the stored credentials (its secret key changed): enter the "
+        "mirror's source password again."
+    ),
+    Cause.INVALID_SOURCE_REGISTRY.value: (
+        "Quay's rules refuse this source's location: use a public address, or ask Quay's "
+        "operator to allow it (SSRF_ALLOWED_HOSTS)."
+    ),
+    Cause.PREEMPTED.value: (
+        "Another mirror worker took the job over: Quay runs it again by itself; if it keeps "
+        "happening, check the mirror workers' health."
+    ),
+    Cause.UNKNOWN_ERROR.value: (
+        "Read Quay's reason below: the source may deny access (a private repository needs "
+        "credentials), speak plain HTTP, or Quay's worker failed; fix it, then Sync now."
+    ),
+    PARTIAL_SYNC: (
+        "Some tags were copied and others failed: check the failed tags at the source and the "
+        "mirror's tag rules; the next run copies them again."
+    ),
+}
+
+
+def is_partial(meta: Mapping[str, Any]) -> bool:
+    """A run that copied some tags and failed others (Quay's ``…: PARTIAL SYNC``)."""
+    return _text(meta, "message").strip().endswith(PARTIAL)
+
+
+def is_cancel(meta: Mapping[str, Any]) -> bool:
+    """A ``repo_mirror_sync_failed`` that is a person's Cancel (verb ``Cancelled``)."""
+    return _text(meta, "verb").lower() == "cancelled"
+
+
+def group_of(cause: str, partial: bool = False) -> str:
+    """The failures view's group of a run: partial sync apart, else Quay's cause."""
+    if partial:
+        return PARTIAL_SYNC
+    return cause if cause in GROUP_LABELS else Cause.UNKNOWN_ERROR.value
