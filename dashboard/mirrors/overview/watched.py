@@ -31,6 +31,7 @@ from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.models import HealthEntry, MirrorConfig, SyncStatus, read_enum
 from dashboard.quay.org_models import OrgMirrorConfig
 from dashboard.watch.models import Change, Enrolment, Mirror
+from dashboard.watch.visible import served
 
 _RESULT_LABELS = {"success": SYNCED, "fail": FAILED, "cancel": CANCELLED}
 
@@ -47,21 +48,6 @@ class Watched:
     read_only: list[str] = field(default_factory=list)
     #: What to say of a watched namespace whose index is not current (broken, behind).
     notes: list[str] = field(default_factory=list)
-
-
-def served(person: Person, wanted: Iterable[str]) -> dict[str, tuple[Enrolment, bool]]:
-    """The namespaces of ``wanted`` drawn from the index, with their enrolment and whether
-    the person sees their settings (else the status only): indexed ones whose rights are
-    known (see the module's docstring)."""
-    found: dict[str, tuple[Enrolment, bool]] = {}
-    enrolments = Enrolment.objects.filter(namespace__in=list(wanted), indexed_at__isnull=False)
-    for enrolment in enrolments:
-        configs = person.reads_configs(enrolment.namespace)
-        if configs is True:
-            found[enrolment.namespace] = (enrolment, True)
-        elif configs is False and enrolment.namespace in (person.memberships or ()):
-            found[enrolment.namespace] = (enrolment, False)
-    return found
 
 
 def indexed() -> set[str]:

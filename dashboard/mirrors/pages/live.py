@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.missing import why_missing
 from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import status as mirror_status
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
@@ -29,7 +30,9 @@ from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
-from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
+from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus, read_enum
+from dashboard.watch.models import Enrolment, Mirror
+from dashboard.watch.visible import served
 
 
 def panel_context(
@@ -183,11 +186,26 @@ def _missing_panel(client: QuayClient, target: RepoTarget, now: datetime) -> dic
     )
 
 
-def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState) -> dict[str, Any]:
+def poll(
+    client: QuayClient,
+    target: RepoTarget,
+    now: datetime,
+    state: PollState,
+    person: Person | None = None,
+) -> dict[str, Any]:
     """One poll of a panel on the page: the config, and the log only when it tells more
     (the sync just ended: its result; a queued sync's start is not known yet). One call
     usually; a failed read keeps the panel as it was, marked stale (``stale``). Never a
-    cached answer: a live status is what Quay says now."""
+    cached answer: a live status is what Quay says now -- but for a slow look at a mirror
+    of a watched namespace that the fleet index, current, shows as the page does
+    (:func:`from_index`): no call, whatever the number of people looking."""
+    indexed = from_index(person, target, now, state) if person is not None else None
+    if indexed is not None:
+        context = panel_context(
+            target, now, mirror=indexed, previous_label=state.was, carried=state
+        )
+        if context["status"] is not None and context["status"].label == state.was:
+            return context
     client = fresh(client)
     try:
         mirror = target.read_config(client)
@@ -228,6 +246,42 @@ def poll(client: QuayClient, target: RepoTarget, now: datetime, state: PollState
         read_only=state.read_only,
         carried=state,
     )
+
+
+def from_index(
+    person: Person, target: RepoTarget, now: datetime, state: PollState
+) -> MirrorConfig | None:
+    """The mirror's config as the fleet index holds it, for a slow look (nothing running,
+    pressed or watched at the page's pace) by someone the index shows its settings to,
+    when the namespace's index is current (polled within two watch intervals, its config
+    not marked to be read again) and nothing runs there; else ``None`` (ask Quay). A status
+    other than the page's is asked of Quay all the same (:func:`poll`)."""
+    if state.pressed is not None or state.read_only or state.via_health:
+        return None
+    if state.was in ACTIVE_LABELS or (state.watch is not None and state.watch > now):
+        return None
+    found = served(person, [target.namespace]).get(target.namespace)
+    if found is None or not found[1]:
+        return None
+    enrolment = found[0]
+    current = now - timedelta(seconds=2 * settings.WATCH_INTERVAL_SECONDS)
+    seen = enrolment.last_success_at
+    if enrolment.state != Enrolment.State.OK or seen is None or seen < current:
+        return None
+    mirror = Mirror.objects.filter(
+        enrolment=enrolment, kind=Mirror.Kind.REPOSITORY, name=target.name, present=True
+    ).first()
+    if mirror is None or mirror.config is None or mirror.stale:
+        return None
+    config = MirrorConfig.from_api(mirror.config)
+    status = read_enum(SyncStatus, mirror.sync_status, config.sync_status)
+    retries = mirror.retries_remaining
+    config = replace(
+        config,
+        sync_status=status,
+        sync_retries_remaining=config.sync_retries_remaining if retries is None else retries,
+    )
+    return None if status.is_active else config
 
 
 def first_look(client: QuayClient, target: RepoTarget, now: datetime) -> dict[str, Any]:

@@ -500,7 +500,7 @@ def live(
     """The status panel: a poll's (its state in ``query``) or a first look's; a poll that
     could not read Quay is stale. Opened without htmx, the panel alone as a page."""
     if query.get("poll") == "1":
-        context = poll(client, target, now, PollState.from_query(query))
+        context = poll(client, target, now, PollState.from_query(query), person)
     else:
         context = first_look(client, target, now)
     if context.get("stale"):
