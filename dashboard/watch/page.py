@@ -30,6 +30,20 @@ def behind(enrolment: Enrolment, now: datetime) -> bool:
     return seen is None or now - seen > timedelta(seconds=2 * settings.WATCH_INTERVAL_SECONDS)
 
 
+def read_only_here(person: Person, namespace: str) -> bool:
+    """A read-only superuser outside their own namespace and those Quay said they
+    administer: Quay shows them every namespace and lets them change none of these, so they
+    may neither enrol one nor stop watching it."""
+    own = namespace == person.username or namespace in person.admin_of
+    return person.read_only_superuser and not own
+
+
+def may_manage(person: Person, namespace: str) -> bool:
+    """Whether the page offers ``person`` to enrol ``namespace`` or stop watching it: where
+    Quay shows them its settings as to an admin, and not only to read."""
+    return person.reads_configs(namespace) is True and not read_only_here(person, namespace)
+
+
 def page(person: Person, now: datetime) -> dict[str, object]:
     """What the page shows ``person``: the watched namespaces among theirs (every one for a
     superuser), and the namespaces they may enrol."""
@@ -39,12 +53,12 @@ def page(person: Person, now: datetime) -> dict[str, object]:
         known=Count("mirrors", filter=Q(mirrors__present=True))
     ).order_by("namespace")
     rows = [
-        Watching(item, item.known, person.reads_configs(item.namespace) is True, behind(item, now))
+        Watching(item, item.known, may_manage(person, item.namespace), behind(item, now))
         for item in found
         if everything or item.namespace in mine
     ]
     watched = {row.enrolment.namespace for row in rows}
-    administered = sorted(ns for ns in mine if person.reads_configs(ns) is True)
+    administered = sorted(ns for ns in mine if may_manage(person, ns))
     return {
         "rows": rows,
         "enrollable": administered,

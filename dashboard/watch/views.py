@@ -15,7 +15,7 @@ from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.views.fragments import acting
 
 from . import enrol
-from .page import page
+from .page import page, read_only_here
 
 
 @require_GET
@@ -27,8 +27,10 @@ def watching(request: HtmxHttpRequest) -> HttpResponse:
 
 def _refused(request: HtmxHttpRequest, namespace: str) -> HttpResponse | None:
     """The answer when the person does not administer ``namespace`` (``None`` when they do)."""
-    client, _, _ = acting(request)
+    client, person, _ = acting(request)
     administers = enrol.administers(client, namespace)
+    if administers and read_only_here(person, namespace):
+        administers = False  # Quay shows a read-only superuser all, lets them change none
     if administers:
         return None
     words = (

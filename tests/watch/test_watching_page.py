@@ -45,6 +45,20 @@ def test_a_member_who_is_no_admin_may_not_enrol_nor_remove(client_as, emulator, 
     assert Enrolment.objects.filter(namespace="acme").exists()
 
 
+def test_a_read_only_superuser_may_neither_stop_watching_nor_enrol(client_as, emulator, enrolled):
+    # dave reads every namespace and may change none of them: the page offered him "Stop
+    # watching" on every row, and pressing it deleted acme's token and index.
+    enrolled("acme", "orgnew")
+    dave = client_as("dave")
+    page = dave.get("/watch/").content.decode()
+    assert 'id="watch-acme"' in page and "Stop watching" not in page
+    response = dave.post("/watch/orgnew/remove/")
+    assert "Only an administrator of orgnew may" in dave.get(response["Location"]).content.decode()
+    assert Enrolment.objects.filter(namespace="orgnew").exists()
+    dave.post("/watch/enrol/", {"namespace": "globex", "token": WATCHER_TOKEN})
+    assert not Enrolment.objects.filter(namespace="globex").exists()
+
+
 def test_a_token_that_cannot_read_the_namespace_is_refused_with_why(client_as, emulator):
     client = client_as("alice")
     carol = "caroldemotoken".ljust(40, "0")  # a member of acme: no mirror health, no log
