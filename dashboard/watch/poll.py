@@ -342,7 +342,8 @@ class Poll:
 
     def _seen_log(self, entries: list[LogEntry]) -> None:
         """Config changes made anywhere mark the mirror to be read again; every sync that
-        ended is its last result (a failure with Quay's whole reason)."""
+        ended is its last result (a failure with Quay's whole reason), and its config is read
+        again (the retries and the start date a run moves)."""
         newest = self.enrolment.log_seen_at
         for entry in reversed(entries):  # oldest first: the last result is the newest
             when = entry.datetime
@@ -359,7 +360,10 @@ class Poll:
                 mirror = self._mirror(Mirror.Kind.REPOSITORY, name)
                 self._result(mirror, entry, entries)
                 mirror.result_read_at = self.now
-                mirror.save(update_fields=["last_result", "result_read_at"])
+                # A run that ended moved its retries and perhaps its start date (a failure
+                # that used the last retry, a success): its config is read again.
+                mirror.stale = True
+                mirror.save(update_fields=["last_result", "result_read_at", "stale"])
                 self._run_ended(mirror, entry)
                 if mirror.last_result["key"] == "fail":
                     Change.objects.filter(mirror=mirror, new="FAIL", reason="").update(

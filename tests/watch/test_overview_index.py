@@ -134,6 +134,21 @@ def test_a_status_that_moved_since_the_last_poll_is_read_live(client_as, watched
     assert 'data-need="details"' in drawn["acme/nginx"][1]
 
 
+def test_a_failed_mirror_that_gave_up_since_is_not_said_to_retry(client_as, watched):
+    """acme/etcd failed with retries left; its next tries failed too and it gave up (retries
+    back to 3, the start date an interval on), all in FAIL: the overview said "retrying
+    within a minute (2 of 3 left)" from the index's config for as long as the status stayed
+    FAIL."""
+    watched.advance(600)
+    drawn = rows(client_as("alice").get("/?ns=acme").content.decode())
+    assert 'data-need="details"' in drawn["acme/etcd"][1]  # health's retries moved: read live
+    assert "2 of 3 left" not in drawn["acme/etcd"][1]
+    poll("acme")  # the runs that ended are in the log: the watcher reads the config again
+    drawn = rows(client_as("alice").get("/?ns=acme").content.decode())
+    assert "retrying within a minute" not in drawn["acme/etcd"][1]
+    assert "gave up on this run" in drawn["acme/etcd"][1]
+
+
 def health_asked(emulator, namespace: str) -> int:
     """How often Quay was asked for ``namespace``'s mirror health since the log was cleared."""
     return sum(

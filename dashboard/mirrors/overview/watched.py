@@ -119,7 +119,7 @@ def _row(
 ) -> Row:
     """A repository mirror's row from the index: its config and last result; from this
     visit's health instead, pending its details, when the status moved since."""
-    if entry is not None and entry.sync_status.value != mirror.sync_status:
+    if entry is not None and _moved(entry, mirror):
         return row_from_health(entry, now, pending=True)  # moved since: read it live
     if mirror.config is None:
         return Row(mirror.namespace, mirror.name, at=mirror.config_read_at)  # not set up yet
@@ -137,6 +137,19 @@ def _row(
     if last is not None and row.has_history:
         row = replace(row, last_event=last)
     return replace(row, may_change=person.may_change(mirror.namespace))
+
+
+def _moved(entry: HealthEntry, mirror: Mirror) -> bool:
+    """This visit's mirror health says more than the index's config: another status, or
+    other retries left (a failed try since, or a run that gave up: the start date moved)."""
+    if entry.sync_status.value != mirror.sync_status:
+        return True
+    held = (mirror.config or {}).get("sync_retries_remaining")
+    return (
+        entry.retries_remaining is not None
+        and held is not None
+        and (entry.retries_remaining != held)
+    )
 
 
 def _may_set_up(person: Person, namespace: str) -> bool:
