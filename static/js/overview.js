@@ -223,10 +223,26 @@
       }
     }
     var count = document.querySelector('[data-count-for="stuck"] .count');
+    // Rows known from mirror health alone, running: whether they are stuck is not known.
+    var unknown = box.querySelectorAll("tr[data-stuck-unknown]").length;
+    var why = document.getElementById("stuck-unknown-note");
+    if (why) {
+      why.hidden = unknown === 0;
+      var syncs = why.querySelector("[data-stuck-unknown]");
+      if (syncs) {
+        syncs.textContent = unknown + " running or queued sync" + (unknown === 1 ? "" : "s");
+      }
+    }
+    if (!count) { return; }
+    if (unknown > 0) { checking = Math.max(checking, 1); }
     var incomplete = document.getElementById("counts-incomplete");
-    if (checking === 0 && count && count.textContent === "?" &&
+    if (checking === 0 && count.textContent === "?" &&
         !(incomplete && incomplete.textContent.trim())) {
       count.textContent = count.getAttribute("data-n") || "0";
+    } else if (checking > 0 && count.textContent === "0") {
+      // A row to check came since (a press, the listing): 0 is not known again.
+      count.setAttribute("data-n", "0");
+      count.textContent = "?";
     }
   }
 

@@ -123,3 +123,13 @@ def test_the_stuck_count_never_says_0_before_the_stuck_sync_is_found(
     expect(page.locator('[data-count-for="stuck"] .count')).to_have_text("2")  # and the queue
     seen = page.evaluate("window.stuckSeen")
     assert seen[0] == "?" and "0" not in seen, seen
+
+
+def test_a_member_never_reads_0_stuck_above_a_sync_health_cannot_judge(signed_in_page):
+    """carol sees acme from mirror health alone: its running syncs may be stuck (acme/python
+    is), and nothing she may read can tell. The count said "0 stuck" once the rows settled."""
+    page = signed_in_page("carol", "/")
+    settled(page)
+    expect(page.locator('tr[data-repo="acme/python"]')).to_have_attribute("data-stuck-unknown", "")
+    expect(page.locator('[data-count-for="stuck"] .count')).to_have_text("?")
+    expect(page.locator("#stuck-unknown-note")).to_contain_text("not known for 3 running")

@@ -142,8 +142,20 @@ def test_carol_who_is_no_admin_gets_a_read_only_view_from_mirror_health(client_a
     # A running sync known only from health: it may be stuck, and the row says so.
     python = row_html(html, "acme/python")
     assert "Syncing" in python and "health report can&#x27;t tell whether it is stuck" in python
+    # So whether it is stuck is not known: the row says so to the page's counts (below).
+    assert "data-stuck-unknown" in python
     health_calls = [e for e in emulator.requests_log() if e["path"].endswith("/mirror/health")]
     assert health_calls and all(e["user"] == "carol" for e in health_calls)
+
+
+def test_carols_stuck_count_is_not_known_and_says_why(client_as):
+    # Her running syncs are known from mirror health alone, which cannot tell a stuck one:
+    # the count said "0 stuck" above acme/python, which is stuck.
+    html = full_page(client_as("carol"))
+    assert re.search(r'data-count-for="stuck"[^>]*>\s*<span class="count">\?<', html)
+    note = re.search(r'<li id="stuck-unknown-note"[^>]*>(.*?)</li>', html, re.S)
+    assert note and " hidden" not in note.group(0).split(">")[0]
+    assert "not known for 3 running or queued syncs" in text_of(note.group(1))
 
 
 def test_dave_the_read_only_superuser_sees_every_namespace_with_status(client_as, seen):

@@ -520,6 +520,7 @@ def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
         "all_params": filters.params(status=""),
         "filters_params": filters.params(),
         "full_params": filters.params(details="all"),
+        "stuck_unknown": sum(row.stuck_unknown for row in placed),
     }
 
 

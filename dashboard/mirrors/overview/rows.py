@@ -302,6 +302,15 @@ class Row:
         return self.held or self.status is None or self.key in ("fail", "active")
 
     @property
+    def stuck_unknown(self) -> bool:
+        """Known from mirror health alone for good (its settings are not shown to the
+        person) and running or queued: whether it is stuck cannot be told (the stuck count
+        is then not known either)."""
+        if self.pending or self.origin != "health" or self.health is None:
+            return False
+        return self.health.sync_status in (SyncStatus.SYNCING, SyncStatus.SYNC_NOW)
+
+    @property
     def checks_stuck(self) -> bool:
         """Asked first because it may turn out stuck (a running or failed sync whose lease or
         retry health cannot tell): the stuck count waits for these (``stuck_checking``)."""
