@@ -203,5 +203,14 @@ def test_the_organization_history_pages_back_on_a_phone(signed_in_page, emulator
     history.get_by_role("link", name="Older entries").click()
     expect(page.locator("section.history").first).to_contain_text("Older entries of Quay's log.")
     assert_no_sideways_scroll(page)
-    page.get_by_role("link", name="The newest").click()
+    page.get_by_role("link", name="Back to the newest entries").click()
     expect(page.locator("section.history").first).to_contain_text("The newest entries")
+
+
+def test_a_stuck_organization_mirror_fits_a_phone(signed_in_page):
+    # Its status names Quay's ORG_MIRROR_MAX_DISCOVERY_DURATION: one long word that pushed
+    # the page to 399 px at 390, cutting the end of the sentence off.
+    page = signed_in_page("olivia", "/org/orgstuck/mirror/")
+    page.set_viewport_size(PHONE)
+    expect(page.locator("#org-live")).to_contain_text("ORG_MIRROR_MAX_DISCOVERY_DURATION")
+    assert_no_sideways_scroll(page)

@@ -222,8 +222,11 @@ def test_a_user_namespace_is_said_to_be_no_organization(
     assert "Set up the organization mirror" not in body
     assert "runs without organization mirroring" not in body
     assert "only to its admins" not in body
+    assert "not an organization" in body.split("Quay sets up")[0]  # the heading says so too
     asked_org = [c for c in calls(emulator) if c == f"GET organization/{namespace}"]
     assert len(asked_org) == (0 if user == namespace else 1)  # one call, none for one's own
+    html = client.get(f"/org/{namespace}/mirror/").content.decode()
+    assert f"/organization/{namespace}" not in html  # no link to an organization in Quay
 
 
 def test_the_next_run_is_said_once_where_it_stays_current(client_as, emulator):

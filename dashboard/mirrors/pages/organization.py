@@ -501,7 +501,7 @@ def page(
     org = target.org
     context = _live_context(client, person, target, now, query, log_reasons=False)
     config = context.get("config")
-    if not context.get("page_error"):
+    if not context.get("page_error") and context.get("missing") != "not_org":
         # Quay's UI has an organization-mirroring tab only where the feature is on.
         robot = config.robot_username if config is not None else ""
         mirroring = context.get("missing") != "feature"
