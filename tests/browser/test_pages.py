@@ -101,6 +101,8 @@ def test_without_javascript_cancel_asks_on_a_page_and_then_cancels(
         page.get_by_label("Access token").fill(TOKENS["alice"])
         page.get_by_role("button", name="Sign in with token").click()
         expect(page.locator(".status-line .status")).to_have_text("Syncing")
+        # Nothing refreshes without JavaScript: the page does not say it does.
+        expect(page.locator(".refreshing")).to_be_hidden()
         page.get_by_role("button", name="Cancel sync").click()
 
         expect(page.get_by_role("heading", name="Cancel the sync of acme/alpine?")).to_be_visible()

@@ -158,7 +158,7 @@ def test_a_page_never_says_it_goes_on_refreshing_when_it_does_not(client_as, emu
     assert re.search(r"\(pressed at \d\d:\d\d:\d\d UTC\)", box.group(1))
     assert "refresh" not in box.group(1)
     assert FAST in live_head(body)
-    assert '<span class="refreshing">refreshes every 2 s</span>' in body
+    assert '<span class="refreshing"> · refreshes every 2 s</span>' in body
 
 
 def test_failed_repositories_of_an_organization_mirror_say_quay_retries_them_soon(
