@@ -224,6 +224,8 @@ def test_a_member_of_acme_without_admin_rights_sees_its_status_only(client_as, w
     status_only = re.search(r'<p data-status-only="acme">([\s\S]*?)</p>', html).group(1)
     assert "acme/etcd" in status_only and "acme/postgres" in status_only
     assert "certificate signed" not in html and "requested access" not in html
+    # Not "No mirror you may see failed" above "Failing now: acme/etcd, acme/postgres".
+    assert "No mirror you may see failed" not in html
 
 
 def test_where_rights_are_not_known_nothing_is_shown_from_the_index(client_as, watched):
@@ -279,6 +281,11 @@ def test_an_organization_member_sees_no_organization_mirror_failures(client_as, 
     html = client_as("oscar").get("/failures/?window=7d").content.decode()
     assert rows(html) == {}
     assert "nosuchproject" not in html and "TLS handshake" not in html
+    # orgmirror/broken fails: health names no organization mirror's repository, so "None
+    # failing now" was not known.
+    assert "None failing now" not in html
+    assert "(your own namespace: you may)" in html  # not "an administrator of oscar may"
+    assert "does not name an organization mirror's repositories" in html
 
 
 def test_the_page_costs_no_more_than_the_overviews_first_paint(client_as, watched, settings):
