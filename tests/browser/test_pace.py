@@ -156,7 +156,7 @@ def test_an_idle_organization_mirror_page_refreshes_slowly_and_shows_a_change_ma
     page = open_page(signed_in_page, "olivia", "/org/orgnew/mirror/", phone)
     expect(page.locator("#org-live")).to_have_attribute("data-poll-seconds", "3")
     expect(page.locator("#org-live .refreshing")).to_have_text(
-        "refreshes every 3 s while this tab is visible"
+        "· refreshes every 3 s while this tab is visible"
     )
     mark_page(page)
     polls = status_polls(page)

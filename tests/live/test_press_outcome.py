@@ -101,7 +101,9 @@ def test_an_organization_sync_now_is_followed_until_its_run_is_over(
         r"repositories from source: .*Project 'nosuchproject' not found on Harbor registry",
         said,
     ), said
-    assert said.endswith("tries again, with 3 fresh tries."), said
+    # Not what Quay does next ("Retrying … (2 of 3 left)" stayed while the status moved on).
+    assert said.endswith("What Quay does next: in the status below."), said
+    assert "left" not in said
     assert "pressed=" not in poll_url(body)
 
 

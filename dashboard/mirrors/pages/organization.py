@@ -317,9 +317,7 @@ def _unchanged(
     return not paced.fast, config
 
 
-def _discovery_failed(
-    client: QuayClient, org: str, status: OrgStatus, outcome: PressOutcome
-) -> PressOutcome:
+def _discovery_failed(client: QuayClient, org: str, outcome: PressOutcome) -> PressOutcome:
     """The outcome of a pressed run whose discovery failed, with Quay's reason: the
     organization's newest ``org_mirror_sync_failed`` entry for the mirror itself (not one of
     its repositories) after the newest Sync now (one page of the log, read once: the press's
@@ -332,8 +330,9 @@ def _discovery_failed(
         if entry.kind == "org_mirror_sync_failed" and not entry.metadata.get("repo") and message:
             when = entry.datetime.strftime("%H:%M:%S UTC") if entry.datetime else "a moment ago"
             words = f"Your Sync now ran and its discovery failed at {when}: {message}."
-            then = status.detail.partition("; ")[2]  # what Quay does next (its retries)
-            return PressOutcome(f"{words} {then[:1].upper()}{then[1:]}." if then else words, False)
+            # What Quay does next (its retries, the next run) moves on while this box stays:
+            # the live status below says it, and stays current.
+            return PressOutcome(f"{words} What Quay does next: in the status below.", False)
     return outcome
 
 
@@ -414,7 +413,7 @@ def _live_context(
     if config is not None and status is not None:
         paced, outcome = _pace(config, status, now, carried)
         if outcome is not None and config.sync_status is SyncStatus.FAIL:
-            outcome = _discovery_failed(client, target.org, status, outcome)
+            outcome = _discovery_failed(client, target.org, outcome)
         context["pace"], context["press_outcome"], carried = paced, outcome, paced.state
     context["polling"] = context["pace"] is not None
     context["may_change"] = person.may_change_org(target.org)
