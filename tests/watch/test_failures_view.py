@@ -274,6 +274,10 @@ def test_an_organization_mirrors_failures_for_its_admin(client_as, orgs_watched)
     assert "nosuchproject" in found["orgfail (organization mirror)"][2]
     assert 'href="/org/orgfail/mirror/"' in found["orgfail (organization mirror)"][2]
     assert "acme/etcd" not in found
+    # Its group's advice fits an organization mirror too (it said "check … its tag rules").
+    assert "an organization mirror&#x27;s registry and namespace" in html or (
+        "an organization mirror's registry and namespace" in html
+    )
 
 
 def test_an_organization_member_sees_no_organization_mirror_failures(client_as, orgs_watched):

@@ -406,8 +406,9 @@ REMEDIES: dict[str, str] = {
         "between Quay's mirror workers and the source."
     ),
     Cause.NOT_FOUND.value: (
-        "The source has no such repository or tag: check the mirror's source reference "
-        "and its tag rules."
+        "The source has no such repository, namespace or tag: check the mirror's source (a "
+        "repository mirror's reference and tag rules; an organization mirror's registry and "
+        "namespace)."
     ),
     Cause.TLS_ERROR.value: (
         "The source's certificate was refused: renew it at the source, give Quay its CA, or "
