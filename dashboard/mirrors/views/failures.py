@@ -6,6 +6,8 @@ CSV at ``/failures/export.csv`` (or ``?format=csv``) with the same filters.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -19,33 +21,38 @@ from dashboard.watch import failures as failed
 from .fragments import acting
 
 
-@require_GET
-@quay_login_required
-def failures(request: HtmxHttpRequest) -> HttpResponse:
-    if request.GET.get("format") == "csv":
-        return export(request)
+def _built(request: HtmxHttpRequest) -> tuple[failed.Failures | None, str, datetime]:
+    """The page's rows for the page and its CSV alike: the page, or why Quay could not be
+    asked (a 401 goes on to a new sign-in); who the person is kept for the next minute."""
     client, person, now = acting(request)
     try:
         page = failed.build(client, person, request.GET, now)
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return render(request, "mirrors/failures.html", {"error": error.message}, status=502)
+        return None, error.message, now
     if page.seen_user is not None:  # who they are, for the next minute's pages
         access.seen(request, page.seen_user, now.timestamp())
+    return page, "", now
+
+
+@require_GET
+@quay_login_required
+def failures(request: HtmxHttpRequest) -> HttpResponse:
+    if request.GET.get("format") == "csv":
+        return export(request)
+    page, error, _ = _built(request)
+    if page is None:
+        return render(request, "mirrors/failures.html", {"error": error}, status=502)
     return render(request, "mirrors/failures.html", {"page": page, "reasons": failed.causes()})
 
 
 @require_GET
 @quay_login_required
 def export(request: HtmxHttpRequest) -> HttpResponse:
-    client, person, now = acting(request)
-    try:
-        page = failed.build(client, person, request.GET, now)
-    except QuayUnauthorized:
-        raise
-    except QuayError as error:
-        return HttpResponse(error.message, status=502, content_type="text/plain; charset=utf-8")
+    page, error, now = _built(request)
+    if page is None:
+        return HttpResponse(error, status=502, content_type="text/plain; charset=utf-8")
     response = HttpResponse(failed.to_csv(page), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{failed.csv_name(page, now)}"'
     return response
