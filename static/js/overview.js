@@ -3,8 +3,9 @@
 //
 // 1. Counts: each row carries data-status; when a row is swapped in (a detail batch, the
 //    refresh, a press, the listing) the count of its old status goes down and the new one up.
-//    The rows the first paint counted but left for its listing to draw (data-counted) are
-//    not counted again; one the page already has is dropped.
+//    The rows the first paint counted but left for its listing to draw (data-counted: the
+//    key it counted each under) move from that count to their own; one the page already
+//    has is dropped.
 // 2. Details in batches: rows drawn before their details carry data-need ("details", then
 //    "results"). They are asked for BATCH rows at a time, at most LANES requests at once:
 //    rows in view first, then failed and running ones (data-priority) wherever they are;
@@ -38,15 +39,18 @@
       var row = rows[i];
       var before = known[row.id];
       var now = countedKey(row);
-      var counted = initial || row.hasAttribute("data-counted");
       if (row.hasAttribute("data-counted")) {
-        // A row the first paint counted and the listing drew: the page keeps one of each.
+        // A row the first paint counted and the listing drew: the page keeps one of each, and
+        // moves it from the count the first paint put it in to its own (it may have changed).
+        var first = row.getAttribute("data-counted");
         row.removeAttribute("data-counted");
         if (before !== undefined && document.getElementById(row.id) !== row) {
           row.remove();
           continue;
         }
+        if (before === undefined) { before = first; }
       }
+      var counted = initial;
       if (!counted && before !== now) {
         if (before) { bump(before, -1); }
         if (now) { bump(now, +1); }

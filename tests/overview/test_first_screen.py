@@ -111,3 +111,29 @@ def test_a_failed_listing_says_the_rest_of_the_rows_are_not_drawn(client_as, emu
     emulator.configure(fail={})
     assert "The rest of the rows could not be drawn, nor the other repositories" in answer
     assert "Quay had an internal problem (HTTP 503)" in answer and "Try again" in answer
+
+
+def test_a_row_whose_status_changed_before_the_listing_says_what_it_was_counted_as(
+    client_as, emulator, settings
+):
+    """acme/alpine was counted running by the first paint and is cancelled before the listing
+    draws it: the listing draws it cancelled, and tells the page the count it is to leave."""
+    client = client_as("alice")
+    settings.OVERVIEW_FIRST_ROWS = 3
+    html = first_paint(client)
+    assert "acme/alpine" not in rows_of(html)
+    key = re.search(r"later=([^&]+)", listing_url(html)).group(1)
+    kept = cache.get(f"mdlater:{key}")
+    response = emulator.api("POST", "repository/acme/alpine/mirror/sync-cancel")
+    assert response.status_code == 204, response.text
+    cache.clear()  # what the page read is read again (the rows kept for it stay)
+    cache.set(f"mdlater:{key}", kept)
+    answer = client.get(listing_url(html), **HX).content.decode()
+    alpine = next(
+        row for row in re.findall(r"<tr [^>]*>", LATER.search(answer)[1]) if "acme/alpine" in row
+    )
+    assert 'data-status="cancel"' in alpine and 'data-counted="active"' in alpine
+    nginx = next(
+        row for row in re.findall(r"<tr [^>]*>", LATER.search(answer)[1]) if "acme/nginx" in row
+    )
+    assert 'data-status="success"' in nginx and 'data-counted="success"' in nginx

@@ -150,7 +150,7 @@ def settle(client: Any, url: str = "/", *, results: bool = True, rounds: int = 4
         # The rows the first paint left for later go after its own (one of each id).
         later = re.search(r'<tbody hx-swap-oob="beforeend:#rows">([\s\S]*?)</tbody>', answer)
         for row_id, row in _rows_in(later.group(1) if later else "").items():
-            settled.rows.setdefault(row_id, row.replace(" data-counted", "", 1))
+            settled.rows.setdefault(row_id, re.sub(r' data-counted="[^"]*"', "", row, count=1))
         listed = re.search(r'<tbody id="listed"[^>]*>([\s\S]*?)</tbody>', answer)
         settled.rows.update(_rows_in(listed.group(1) if listed else ""))
         settled.apply(answer, moves=True)

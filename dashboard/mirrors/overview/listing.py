@@ -12,7 +12,7 @@ costs the listings only (plus ``GET /user/`` and health again when the cache is 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -133,7 +133,9 @@ def listing(
     if later or after:
         redrawn = {row.full_name: row for row in listed.hidden}
         left = first_screen.later(overview.rows, person.username, later, after)
-        listed.later = [redrawn.pop(row.full_name, row) for row in left]
+        listed.later = [
+            replace(redrawn.pop(row.full_name, row), counted_as=row.counted_as) for row in left
+        ]
         listed.hidden = list(redrawn.values())
     _prefetch_first_details(client, listed, now, person)
     orgs = overview_orgs.candidates(where.username, listings)

@@ -210,6 +210,9 @@ class Row:
     #: The last finished sync as its log tells it (when, and for a failure why): read with
     #: the row (a log it needed anyway, or the page drawn whole), else asked by the page.
     last_event: EventSummary | None = None
+    #: Drawn by the listing for the first paint, which counted it under this status key (""
+    #: when it did not count it): the page moves it from there to its own (``counted_key``).
+    counted_as: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -237,6 +240,12 @@ class Row:
         if self.reason:
             return RESTRICTED if self.forbidden else UNREADABLE
         return UNCONFIGURED
+
+    @property
+    def counted_key(self) -> str:
+        """The key the counts at the top count this row under ("" when it is not counted), as
+        the page's script reads it (``data-uncounted``, a pending row)."""
+        return self.key if self.counted and self.key != PENDING else ""
 
     @property
     def actionable(self) -> bool:
