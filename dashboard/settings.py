@@ -301,6 +301,10 @@ OVERVIEW_PREFETCH = env.bool("OVERVIEW_PREFETCH", default=True)
 OVERVIEW_PERSON_SECONDS = env.float("OVERVIEW_PERSON_SECONDS", default=60.0)
 # Rows the overview draws with the page; the others come with its listing, a moment later.
 OVERVIEW_FIRST_ROWS = env.int("OVERVIEW_FIRST_ROWS", default=100)
+# An audit entry is written before its call to Quay and completed after. One still pending
+# after this long was left by an instance (or database) that went away mid-call: it is settled
+# from the config Quay holds by the next reader (operations/settle.py).
+AUDIT_PENDING_SECONDS = env.int("AUDIT_PENDING_SECONDS", default=120)
 # Seconds a person's answers from Quay are reused (several tabs, the page after a save); 0: off.
 QUAY_READ_CACHE_SECONDS = env.float("QUAY_READ_CACHE_SECONDS", default=5.0)
 # Where that cache lives: local memory by default; e.g. redis://127.0.0.1:6379/1 to share it

@@ -24,6 +24,9 @@ class AuditEntry(models.Model):
         REFUSED = "refused", "refused by Quay"
         UNKNOWN = "unknown", "outcome unknown: Quay did not answer in time"
         NOT_DONE = "not_done", "nothing done"
+        #: Written before the call to Quay; completed when Quay answers. One left so (the
+        #: instance or its database went away mid-call) is settled later (``settle``).
+        PENDING = "pending", "sent to Quay, no answer recorded yet"
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -82,6 +85,22 @@ def redact_text(text: str) -> str:
     return _URL_USERINFO.sub(lambda m: m.group("scheme") + REDACTED, text)
 
 
+def begin(
+    person: Any, target: Any, action: str, *, changes: dict[str, Any] | None = None
+) -> AuditEntry:
+    """The entry of a change about to be sent to Quay, written *before* the call (pending):
+    if the instance dies while Quay acts, the trail still holds what was asked, and
+    ``dashboard.mirrors.settle`` says later what Quay did with it. Complete it with
+    :func:`record` (``entry=``), or :func:`discard` it when nothing reached Quay."""
+    return record(person, target, action, changes=changes, outcome=AuditEntry.Outcome.PENDING)
+
+
+def discard(entry: AuditEntry | None) -> None:
+    """A pending entry whose call never reached Quay (nothing happened: nothing to record)."""
+    if entry is not None and entry.pk is not None:
+        AuditEntry.objects.filter(pk=entry.pk, outcome=AuditEntry.Outcome.PENDING).delete()
+
+
 def record(
     person: Any,
     target: Any,
@@ -91,15 +110,28 @@ def record(
     ok: bool = True,
     outcome: str | None = None,
     message: str = "",
+    entry: AuditEntry | None = None,
 ) -> AuditEntry:
     """Write one audit entry: ``person`` (a ``person.Person``) did ``action`` on
     ``target`` (a ``kinds.repository.RepoTarget``). Never pass secret values in changes.
+    With ``entry`` (from :func:`begin`), that pending entry is completed instead.
 
     ``outcome`` says how it went (an ``AuditEntry.Outcome``); without it, ``ok`` tells done
     from not fully applied. Credentials in proxy URLs (``http://user:password@proxy``) are
     taken out here, so no writer can store them by mistake.
     """
     outcome = outcome or (AuditEntry.Outcome.DONE if ok else AuditEntry.Outcome.PARTIAL)
+    fields = {
+        "changes": redact_changes(changes),
+        "ok": outcome == AuditEntry.Outcome.DONE,
+        "outcome": outcome,
+        "message": redact_text(message),
+    }
+    if entry is not None and entry.pk is not None:
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        entry.save(update_fields=list(fields))
+        return entry
     user = person.user if getattr(person.user, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         user=user,
@@ -107,8 +139,5 @@ def record(
         namespace=target.namespace,
         repository=target.name,
         action=action,
-        changes=redact_changes(changes),
-        ok=outcome == AuditEntry.Outcome.DONE,
-        outcome=outcome,
-        message=redact_text(message),
+        **fields,
     )

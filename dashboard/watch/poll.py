@@ -35,6 +35,8 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from dashboard.mirrors import clock
+from dashboard.mirrors.kinds import OrgTarget, RepoTarget
+from dashboard.mirrors.operations import settle
 from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.status import summarize_event
 from dashboard.quay.client import QuayClient
@@ -213,6 +215,7 @@ class Poll:
                 self._known_from()
         self._read_configs()
         self._read_results()
+        self._settle_audit()
         self._settled()
 
     def _read_back(self) -> list[LogEntry]:
@@ -543,6 +546,27 @@ class Poll:
         Change.objects.filter(mirror=mirror, new="FAIL", reason__in=["", said]).update(
             reason=reason.text
         )
+
+    def _settle_audit(self) -> None:
+        """Audit entries left pending here (an instance went away while Quay acted) are
+        settled from the index once it holds a config read after Quay was done with the call;
+        an older one is read again at the next poll (one call a mirror, once)."""
+        done_after = timedelta(seconds=2 * settings.QUAY_TIMEOUT)
+        for entry in settle.stale_in(self.namespace, self.now):
+            org = not entry.repository
+            kind = Mirror.Kind.ORGANIZATION if org else Mirror.Kind.REPOSITORY
+            mirror = self.mirrors.get((kind, entry.repository))
+            if mirror is None:
+                continue  # not in the index (yet): its page settles it when next opened
+            target = OrgTarget(self.namespace) if org else RepoTarget(self.namespace, mirror.name)
+            read = mirror.config_read_at
+            if entry.action in settle.SAVES and (read is None or read < entry.created + done_after):
+                if not mirror.stale:
+                    Mirror.objects.filter(pk=mirror.pk).update(stale=True)
+                continue
+            document = mirror.config if mirror.present else None
+            parse = OrgMirrorConfig.from_api if org else MirrorConfig.from_api
+            settle.settle_entry(target, entry, parse(document) if document else None)
 
     def _keep_config(self, mirror: Mirror, config: MirrorConfig | OrgMirrorConfig) -> None:
         document = config.to_document()

@@ -7,6 +7,7 @@ PostgreSQL, Redis and HAProxy are Debian's packages (``scripts/test`` installs t
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -227,6 +228,14 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
     """The README's production command on a free port; yields the port. Its access and
     error logs go to ``log``."""
+    with gunicorn_process(env, log) as (port, _):
+        yield port
+
+
+@contextmanager
+def gunicorn_process(env: dict[str, str], log: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+    """:func:`gunicorn`, yielding its process too, in a process group of its own: ``kill``
+    ends the whole instance at once (an instance that dies mid-request)."""
     port = free_port()
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -235,19 +244,27 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[int]:
             env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         wait_for(lambda: port_open(port) or proc.poll() is not None, "gunicorn")
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn stopped at start:\n{log.read_text()[-3000:]}")
-        yield port
+        yield port, proc
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            kill(proc)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """SIGKILL to ``proc``'s whole process group (gunicorn's master and its workers)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
 
 
 @contextmanager

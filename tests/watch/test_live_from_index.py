@@ -72,3 +72,29 @@ def test_a_running_sync_or_a_press_is_asked_of_quay(client_as, watched):
 def test_a_member_shown_no_settings_is_not_answered_from_the_index(client_as, watched):
     client_as("carol").get(SLOW_LOOK + "&ro=1", **HX)
     assert quay_asked_for_nginx(watched)
+
+
+def test_an_organization_mirrors_slow_look_costs_quay_nothing_where_it_is_watched(
+    client_as, emulator, enrolled, no_read_cache
+):
+    """The org page's slow look (1 config read a minute per open page) is answered from the
+    index when it holds the config the page saw; a change seen there is drawn from Quay."""
+    from tests.live.test_pace import poll_url
+    from tests.support.kinds import org
+
+    olivia = client_as("olivia")
+    enrolled("orgnew")
+    poll("orgnew")
+    poll("orgnew")  # the first one's log (its set-up) marks the config to be read again
+    url = poll_url(text(olivia.get("/org/orgnew/mirror/")))
+    emulator.control("DELETE", "requests")
+    for _ in range(3):  # three people, or one page three minutes long
+        response = olivia.get(url, **HX)
+        assert response["HX-Reswap"] == "none"
+    assert calls(emulator) == []
+    org("orgnew").change_in_quay(emulator, sync_interval=7200)
+    poll("orgnew")
+    poll("orgnew")
+    emulator.control("DELETE", "requests")
+    assert "Every 2 hours" in text_of(text(olivia.get(url, **HX)))
+    assert "GET organization/orgnew/mirror" in calls(emulator)

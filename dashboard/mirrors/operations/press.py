@@ -33,7 +33,7 @@ from dashboard.quay.errors import (
 from dashboard.quay.fanout import fan_out, quietly
 
 from ..kinds.base import MirrorKind
-from ..models import AuditEntry, record
+from ..models import AuditEntry, begin, discard, record
 from ..person import Person
 from ..rules import refusals
 from ..rules.outcomes import ACTIONS, Action, ActionResult, verb
@@ -66,10 +66,19 @@ def perform(
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    result = _perform(client, person, target, action, now)
+    pending = begin(person, target, _audit_action(action)) if audit else None
+    try:
+        result = _perform(client, person, target, action, now)
+    except QuayUnauthorized:
+        discard(pending)  # Quay refused the token: nothing was done
+        raise
     if audit:
-        record_result(person, target, result)
+        record_result(person, target, result, pending)
     return result
+
+
+def _audit_action(action: Action) -> str:
+    return AuditEntry.Action.SYNC_NOW if action == "sync_now" else AuditEntry.Action.CANCEL
 
 
 def _perform(
@@ -97,17 +106,21 @@ def _perform(
     )
 
 
-def record_result(person: Person, target: MirrorKind, result: ActionResult) -> ActionResult:
+def record_result(
+    person: Person, target: MirrorKind, result: ActionResult, pending: AuditEntry | None = None
+) -> ActionResult:
     """The audit entry of one press of Sync now / Cancel, with how it went (none for a
-    mirror Quay did not show the person)."""
+    mirror Quay did not show the person): ``pending``, written before the press, completed."""
     if not result.seen:
+        discard(pending)
         return result
     record(
         person,
         target,
-        AuditEntry.Action.SYNC_NOW if result.action == "sync_now" else AuditEntry.Action.CANCEL,
+        _audit_action(result.action),
         outcome=AUDIT_OUTCOMES.get(result.outcome, AuditEntry.Outcome.NOT_DONE),
         message=f"{result.outcome_label}: {result.detail}",
+        entry=pending,
     )
     return result
 
@@ -198,18 +211,21 @@ def perform_all(
         except QuayUnauthorized as error:
             return error  # an outcome like the others, so the rest are not lost
 
+    # Each press is written down before any is sent (here: the database is this thread's).
+    pending = [begin(person, target, _audit_action(action)) for target in targets]
     outcomes = fan_out(press, targets)
     unauthorized: QuayUnauthorized | None = None
     results: list[tuple[M, ActionResult]] = []
-    for outcome in outcomes:
+    for outcome, entry in zip(outcomes, pending, strict=True):
         value = outcome.value
         if isinstance(value, QuayUnauthorized):
+            discard(entry)
             unauthorized = value
             continue
         if value is None:  # perform() turns Quay's errors into results; only a safety net
             message = outcome.error.message if outcome.error else "Quay did not answer."
             value = ActionResult(action, "error", message, ok=False)
-        results.append((outcome.item, record_result(person, outcome.item, value)))
+        results.append((outcome.item, record_result(person, outcome.item, value, entry)))
     if unauthorized is not None:
         raise unauthorized
     return results

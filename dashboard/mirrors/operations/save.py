@@ -37,9 +37,10 @@ from dashboard.quay.fanout import parallel, quietly
 
 from ..forms.base import SettingsForm, data_from_snapshot, starts_in_past
 from ..kinds.base import MirrorKind
-from ..models import AuditEntry, record
+from ..models import AuditEntry, begin, discard, record
 from ..person import Person
-from ..rules import changes, refusals
+from ..rules import changes, refusals, timefmt
+from . import settle
 
 NOT_VALID = "Nothing was saved: correct the fields marked below."
 
@@ -75,6 +76,8 @@ class _Save:
     config: Any
     #: What the kind read besides the config to decide (``MirrorKind.save_reads``).
     reads: dict[str, Any] = field(default_factory=dict)
+    #: The audit entry written before the call to Quay (``models.begin``), completed after.
+    pending: AuditEntry | None = None
 
     def done(self) -> SaveResult:
         return SaveResult(done=True)
@@ -88,7 +91,18 @@ class _Save:
         return SaveResult(form=form, message=message, extra={"form_error": message, **extra})
 
     def record(self, action: str, **fields: Any) -> None:
-        record(self.person, self.target, action, **fields)
+        record(self.person, self.target, action, entry=self.pending, **fields)
+        self.pending = None
+
+    def begin(self, action: str, audited: list[changes.Change], password: str) -> None:
+        """Write down what is about to be sent, before it is (see ``models.begin``)."""
+        asked = changes.audit_changes(audited, password, unknown=True)
+        self.pending = begin(self.person, self.target, action, changes=asked)
+
+    def nothing_sent(self) -> None:
+        """The call never reached Quay, or Quay turned it away whole: nothing to record."""
+        discard(self.pending)
+        self.pending = None
 
     def read_back(self) -> changes.Snapshot | None:
         """The config as Quay holds it now (``None`` when it cannot be read)."""
@@ -439,26 +453,31 @@ def _send(
     happened (nothing sent, no answer, or Quay's refusal at its field)."""
     target = job.target
     creating = action == AuditEntry.Action.CREATE
+    job.begin(action, audited, password)
     try:
         if creating:
             target.create_config(job.client, payload)
         else:
             target.update_config(job.client, payload)
     except QuayUnauthorized:
+        job.nothing_sent()  # Quay refused the token: it did nothing
         raise
     except QuayBusy as error:
         # The dashboard's own call budget was full: nothing reached Quay (and nothing is
         # audited: nothing happened).
+        job.nothing_sent()
         return job.again(form, f"Nothing was saved: {error.message} Your changes are still here.")
     except (QuayTimeout, QuayServerError) as error:  # Quay may have acted
         return _unanswered(job, form, error, action, asked, audited, password)
     except QuayConflict:
+        job.nothing_sent()
         return job.again(
             form,
             "Nothing was saved: someone created this mirror's config meanwhile. Reload the "
             "page to see it.",
         )
     except QuayNotFound:
+        job.nothing_sent()
         gone = "does not exist (any more)" if not creating else "cannot be set up here"
         return job.again(form, f"Nothing was saved: Quay says {target} {gone}.")
     except QuayError as error:
@@ -530,7 +549,18 @@ def _update(job: _Save, form: SettingsForm) -> SaveResult:
     asked = changes.diff(current, mine, target.fields)
     if not asked and not creds:
         result = job.done()
-        result.say("info", "Nothing to save: the settings are the same as in Quay.")
+        held = settle.settle_own(target, config, job.person.username, job.now)
+        if held:  # a save of theirs whose answer never reached them: Quay holds it
+            for found in held:
+                fields = ", ".join(changes.LABELS.get(f, f) for f in found.applied)
+                when = timefmt.clock(found.entry.created, job.now)
+                result.say(
+                    "success",
+                    f"Quay already holds your change of {when} ({fields}): the dashboard "
+                    "stopped before it could tell you. The audit trail now says it was applied.",
+                )
+        else:
+            result.say("info", "Nothing to save: the settings are the same as in Quay.")
         return result
 
     confirm, notes = _confirmations(job, form, asked, mine)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -31,8 +31,8 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus, read_enum
-from dashboard.watch.models import Enrolment, Mirror
-from dashboard.watch.visible import served
+from dashboard.watch.models import Mirror
+from dashboard.watch.visible import current_config
 
 
 def panel_context(
@@ -260,18 +260,8 @@ def from_index(
         return None
     if state.was in ACTIVE_LABELS or (state.watch is not None and state.watch > now):
         return None
-    found = served(person, [target.namespace]).get(target.namespace)
-    if found is None or not found[1]:
-        return None
-    enrolment = found[0]
-    current = now - timedelta(seconds=2 * settings.WATCH_INTERVAL_SECONDS)
-    seen = enrolment.last_success_at
-    if enrolment.state != Enrolment.State.OK or seen is None or seen < current:
-        return None
-    mirror = Mirror.objects.filter(
-        enrolment=enrolment, kind=Mirror.Kind.REPOSITORY, name=target.name, present=True
-    ).first()
-    if mirror is None or mirror.config is None or mirror.stale:
+    mirror = current_config(person, target.namespace, Mirror.Kind.REPOSITORY, target.name, now)
+    if mirror is None:
         return None
     config = MirrorConfig.from_api(mirror.config)
     status = read_enum(SyncStatus, mirror.sync_status, config.sync_status)

@@ -23,6 +23,7 @@ from django.conf import settings
 from dashboard.mirrors.forms.base import data_from_pending
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
 from dashboard.mirrors.pages.audit import audit_rows
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
@@ -47,6 +48,8 @@ from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUn
 from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo, OrgRepoStatus
+from dashboard.watch.models import Mirror
+from dashboard.watch.visible import current_config
 
 #: Discovered repositories shown a page (as Quay's own tab).
 PER_PAGE = 20
@@ -269,6 +272,9 @@ def look(
         "delete_warning": DELETE_WARNING,
         "verify_what": VERIFY_WHAT,
     }
+    if not poll:  # what an instance that went away mid-call left pending, settled
+        missing = isinstance(got_config.error, QuayNotFound)
+        settle.settle(target, got_config.value, now, readable=got_config.error is None or missing)
     if got_config.error is not None:
         if poll:
             return {**context, "stale": f"could not refresh ({got_config.error.message})"}
@@ -302,14 +308,23 @@ def seen_digest(config: OrgMirrorConfig) -> str:
 
 
 def _unchanged(
-    client: QuayClient, target: OrgTarget, now: datetime, carried: PollState
+    client: QuayClient, person: Person, target: OrgTarget, now: datetime, carried: PollState
 ) -> tuple[bool, OrgMirrorConfig | None]:
     """A slow look (its URL carries ``seen``) that finds the config as it was and nothing
-    due: the live part need not be drawn again, nor the repositories read (1 call, not 2).
-    Anything else (a change, a run coming due) draws the part as usual from the config read
-    here (the second element); Quay not answering, as a poll that reads it itself does."""
+    due: the live part need not be drawn again, nor the repositories read (1 call, not 2;
+    none where the fleet index holds the config as it was, current, for someone it shows
+    the settings to). Anything else (a change, a run coming due) draws the part as usual
+    from the config read here (the second element); Quay not answering, as a poll that
+    reads it itself does."""
     if carried.seen is None:
         return False, None
+    indexed = current_config(person, target.org, Mirror.Kind.ORGANIZATION, "", now)
+    if indexed is not None:
+        config = OrgMirrorConfig.from_api(indexed.config)
+        if seen_digest(config) == carried.seen:
+            paced, _ = _pace(config, target.describe(config, now), now, carried)
+            if not paced.fast:
+                return True, None
     config = quietly(target.read_config, for_poll(client, settings.STATUS_POLL_SECONDS))
     if config is None or seen_digest(config) != carried.seen:
         return False, config
@@ -454,7 +469,8 @@ def live(
     poll = query.get("poll") == "1"
     known = None
     if poll and htmx:
-        unchanged, known = _unchanged(client, target, now, PollState.from_query(query))
+        carried = PollState.from_query(query)
+        unchanged, known = _unchanged(client, person, target, now, carried)
         if unchanged:
             return MirrorPage(UNCHANGED, {}, unchanged=True)
     context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx, known=known)

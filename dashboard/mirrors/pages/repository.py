@@ -17,6 +17,7 @@ from dashboard.mirrors.forms.base import SettingsForm, data_from_pending
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages.audit import audit_rows, can_read_config
 from dashboard.mirrors.pages.editor import (
     TAG_RULE,
@@ -155,6 +156,9 @@ def load(client: QuayClient, person: Person, target: RepoTarget, now: datetime) 
         logs = replace(logs, value=[e for e in every if e.is_mirror_event])
     data = PageData(target, now, repository, mirror, logs, tags, robots, capabilities)
     data.person = person
+    # What an instance that went away mid-call left pending is settled from what Quay holds.
+    readable = mirror.error is None or isinstance(mirror.error, QuayNotFound)
+    settle.settle(target, mirror.value, now, readable=readable)
     if isinstance(mirror.error, QuayForbidden) or isinstance(repository.error, QuayForbidden):
         data.health = _health_entry(client, target)
     if repository.value is not None and repository.value.is_org_mirror:
