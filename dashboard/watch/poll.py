@@ -560,7 +560,8 @@ class Poll:
                 continue  # not in the index (yet): its page settles it when next opened
             target = OrgTarget(self.namespace) if org else RepoTarget(self.namespace, mirror.name)
             read = mirror.config_read_at
-            if entry.action in settle.SAVES and (read is None or read < entry.created + done_after):
+            late = read is None or read < entry.created + done_after
+            if entry.action in settle.READ_FROM_CONFIG and late:
                 if not mirror.stale:
                     Mirror.objects.filter(pk=mirror.pk).update(stale=True)
                 continue

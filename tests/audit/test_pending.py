@@ -136,3 +136,29 @@ def test_saving_the_same_change_again_says_quay_holds_it(client_as, emulator):
     assert entry.outcome == "done"
     puts = [e for e in emulator.requests_log() if e["method"] == "PUT"]
     assert len(puts) == 1  # only the test's own
+
+
+def test_an_organization_mirrors_delete_left_pending_is_done_once_its_config_is_gone(
+    client_as, emulator
+):
+    entry = left_pending(OrgTarget("orgnew"), {}, AuditEntry.Action.DELETE, user="olivia")
+    assert emulator.api("DELETE", "organization/orgnew/mirror", user="olivia").ok
+    client_as("olivia").get("/org/orgnew/mirror/")
+    entry.refresh_from_db()
+    assert entry.outcome == "done" and "the mirror's config is gone from Quay" in entry.message
+
+
+def test_a_switch_to_mirror_state_is_written_before_it_is_sent(client_as, emulator):
+    from dashboard.quay.client import QuayClient
+
+    seen: list[tuple[str, str]] = []
+    real = QuayClient.change_repository_state
+
+    def change(self, *args, **kwargs):
+        seen.extend(AuditEntry.objects.values_list("action", "outcome"))
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(QuayClient, "change_repository_state", change):
+        client_as("alice").post("/repo/alice/scratch/state/", {"confirm": "yes"})
+    assert seen == [("state", "pending")]
+    assert list(AuditEntry.objects.values_list("action", "outcome")) == [("state", "done")]

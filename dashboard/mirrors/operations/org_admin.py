@@ -17,7 +17,7 @@ from dashboard.quay.errors import (
 )
 
 from ..kinds.organization import NO_CONFIG, OrgTarget
-from ..models import AuditEntry, record
+from ..models import AuditEntry, begin, discard, record
 from ..person import Person
 from ..rules import refusals
 from ..rules.org_status import DELETE_WARNING, VERIFY_FAILED, VERIFY_NOT_CHECKED, VERIFY_OK
@@ -66,18 +66,23 @@ class Deleted:
 def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
     """``DELETE …/mirror``, audited with how it went where Quay answered about the mirror."""
     outcome = AuditEntry.Outcome.DONE
+    pending = begin(person, target, AuditEntry.Action.DELETE)
     try:
         target.delete(client)
         result = Deleted(True, f"Deleted {target}. {DELETE_WARNING}")
     except QuayUnauthorized:
+        discard(pending)
         raise
     # Refused (403) or no such mirror (404): Quay showed the person no mirror to delete, so
     # nothing is written to the audit trail (anyone can post any name).
     except QuayForbidden:
+        discard(pending)
         return Deleted(False, f"Quay lets only the organization's admins delete {target}.")
     except QuayNotFound:
+        discard(pending)
         return Deleted(False, NO_CONFIG.format(org=target.org))
     except QuayBusy as error:
+        discard(pending)
         return Deleted(False, f"Not sent: {error.message}")
     except (QuayTimeout, QuayServerError) as error:
         outcome = AuditEntry.Outcome.UNKNOWN
@@ -93,5 +98,12 @@ def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
     except QuayError as error:
         outcome = AuditEntry.Outcome.REFUSED
         result = Deleted(False, f"Quay did not delete {target}: {error.message}")
-    record(person, target, AuditEntry.Action.DELETE, outcome=outcome, message=result.message)
+    record(
+        person,
+        target,
+        AuditEntry.Action.DELETE,
+        outcome=outcome,
+        message=result.message,
+        entry=pending,
+    )
     return result

@@ -4,10 +4,11 @@ could be recorded. Quay may well hold the change; the trail must not lose it, no
 
 An entry is settled from what Quay holds now, by whoever next reads the mirror's config: the
 mirror's page, the fleet index's watcher, or the person saving again. A save's fields are
-compared with the config: all there (done), none (nothing done), some (not fully applied). A
-password is never shown by Quay, so a save of a password alone stays unknown; a press (Sync
-now, Cancel) leaves nothing to compare, so it is settled as unknown with a pointer to Quay's
-history. Only entries older than ``AUDIT_PENDING_SECONDS`` are settled (a younger one may
+compared with the config: all there (done), none (nothing done), some (not fully applied); an
+organization mirror's delete is done when the config is gone. A password is never shown by
+Quay, so a save of a password alone stays unknown; a press (Sync now, Cancel) or a switch to
+mirror state leaves nothing in the config to compare, so it is settled as unknown, saying
+where to look. Only entries older than ``AUDIT_PENDING_SECONDS`` are settled (a younger one may
 belong to a request still waiting for Quay), except for the person saving again, whose own
 change is settled at once when Quay holds all of it.
 
@@ -29,6 +30,8 @@ from ..models import AuditEntry, record
 from ..rules.changes import PASSWORD
 
 SAVES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE)
+#: Settled from the config Quay holds (the rest -- presses, a switch of state -- as unknown).
+READ_FROM_CONFIG = (*SAVES, AuditEntry.Action.DELETE)
 LOST = "the dashboard stopped before Quay's answer reached it"
 
 
@@ -75,15 +78,27 @@ def settle(
     return [
         settle_entry(target, entry, config)
         for entry in pending(target, older_than=stale_before(now))
-        if readable or entry.action not in SAVES
+        if readable or entry.action not in READ_FROM_CONFIG
     ]
 
 
 def settle_entry(target: MirrorKind, entry: AuditEntry, config: Any | None) -> Settled:
-    """One pending entry settled from ``config`` (a press: unknown, whatever the config)."""
+    """One pending entry settled from ``config`` (a press or a switch of state: unknown,
+    whatever the config)."""
     if entry.action in SAVES:
         return _settle_save(target, entry, config)
+    if entry.action == AuditEntry.Action.DELETE:
+        return _settle_delete(target, entry, config)
     return _settle_press(entry)
+
+
+def _settle_delete(target: MirrorKind, entry: AuditEntry, config: Any | None) -> Settled:
+    gone = config is None
+    words = "the mirror's config is gone from Quay" if gone else "Quay still has the config"
+    outcome = AuditEntry.Outcome.DONE if gone else AuditEntry.Outcome.NOT_DONE
+    message = f"Settled afterwards: {LOST}; {words}."
+    record(None, target, entry.action, outcome=outcome, message=message, entry=entry)
+    return Settled(entry, [], [])
 
 
 def settle_own(
@@ -134,10 +149,14 @@ def _settle_save(target: MirrorKind, entry: AuditEntry, config: Any | None) -> S
 
 
 def _settle_press(entry: AuditEntry) -> Settled:
-    message = (
-        f"Settled afterwards: {LOST}; whether Quay took this press is not known. The "
-        "mirror's history says whether a sync started or was cancelled then."
-    )
+    if entry.action == AuditEntry.Action.STATE:
+        told = "whether Quay switched the repository is not known: its page shows its state"
+    else:
+        told = (
+            "whether Quay took this press is not known. The mirror's history says whether a "
+            "sync started or was cancelled then"
+        )
+    message = f"Settled afterwards: {LOST}; {told}."
     record(
         None, None, entry.action, outcome=AuditEntry.Outcome.UNKNOWN, message=message, entry=entry
     )

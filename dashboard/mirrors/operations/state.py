@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.models import AuditEntry, record
+from dashboard.mirrors.models import AuditEntry, begin, discard, record
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import refusals
 from dashboard.quay.cache import fresh
@@ -47,42 +47,61 @@ def switch_to_mirror(
         return SwitchResult("error", f"The repository was not switched: {error.message}")
     if repo.is_mirror:
         return SwitchResult("info", f"{target} is already in mirror state.")
+    pending = begin(person, target, AuditEntry.Action.STATE, changes=_change(repo, None))
     try:
         client.change_repository_state(target.namespace, target.name, RepositoryState.MIRROR)
     except QuayUnauthorized:
+        discard(pending)
         raise
     except QuayBusy as error:  # never sent
+        discard(pending)
         return SwitchResult("error", f"The repository was not switched: {error.message}")
     except (QuayTimeout, QuayServerError) as error:  # Quay may have acted: look
-        return _unanswered(client, person, target, repo, error)
+        return _unanswered(client, person, target, repo, error, pending)
     except QuayError as error:
-        _record(person, target, repo, AuditEntry.Outcome.REFUSED, error.message)
+        _record(person, target, repo, AuditEntry.Outcome.REFUSED, error.message, pending)
         return SwitchResult(
             "error", f"The repository was not switched to mirror state: {error.message}"
         )
-    _record(person, target, repo, AuditEntry.Outcome.DONE)
+    _record(person, target, repo, AuditEntry.Outcome.DONE, entry=pending)
     return SwitchResult(
         "success",
         f"{target} is now in mirror state: pushes are refused. Set up the mirror below.",
     )
 
 
+def _change(before: Repository, applied: bool | None) -> dict[str, dict[str, object]]:
+    return {"state": {"from": str(before.state), "to": "MIRROR", "applied": applied}}
+
+
 def _record(
-    person: Person, target: RepoTarget, before: Repository, outcome: str, message: str = ""
+    person: Person,
+    target: RepoTarget,
+    before: Repository,
+    outcome: str,
+    message: str = "",
+    entry: AuditEntry | None = None,
 ) -> None:
+    """The switch's entry (``entry``: the one written before the call), completed."""
     applied = {AuditEntry.Outcome.DONE: True, AuditEntry.Outcome.UNKNOWN: None}.get(outcome, False)
     record(
         person,
         target,
         AuditEntry.Action.STATE,
-        changes={"state": {"from": str(before.state), "to": "MIRROR", "applied": applied}},
+        changes=_change(before, applied),
         outcome=outcome,
         message=message,
+        entry=entry,
     )
 
 
 def _unanswered(
-    client: QuayClient, person: Person, target: RepoTarget, before: Repository, error: QuayError
+    client: QuayClient,
+    person: Person,
+    target: RepoTarget,
+    before: Repository,
+    error: QuayError,
+    pending: AuditEntry,
 ) -> SwitchResult:
     why = refusals.unanswered(client.timeout, error)
     try:
@@ -90,14 +109,18 @@ def _unanswered(
     except QuayUnauthorized:
         raise
     except QuayError:
-        _record(person, target, before, AuditEntry.Outcome.UNKNOWN, f"{why}; not read back.")
+        _record(
+            person, target, before, AuditEntry.Outcome.UNKNOWN, f"{why}; not read back.", pending
+        )
         return SwitchResult(
             "warning",
             f"{why}, and the repository could not be read again: whether it is in mirror state "
             "now is not known. Reload the page in a moment.",
         )
     if now_mirror:
-        _record(person, target, before, AuditEntry.Outcome.DONE, f"{why}; read back: MIRROR.")
+        _record(
+            person, target, before, AuditEntry.Outcome.DONE, f"{why}; read back: MIRROR.", pending
+        )
         return SwitchResult(
             "success", f"{why}, but {target} is now in mirror state. Set up the mirror below."
         )
@@ -106,7 +129,7 @@ def _unanswered(
         if isinstance(error, QuayTimeout)
         else (AuditEntry.Outcome.NOT_DONE)
     )
-    _record(person, target, before, outcome, f"{why}; read back: still {before.state}.")
+    _record(person, target, before, outcome, f"{why}; read back: still {before.state}.", pending)
     return SwitchResult(
         "warning",
         f"{why}, and {target} is still in state {before.state}"
