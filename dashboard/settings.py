@@ -106,6 +106,27 @@ BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+
+def networks(name: str) -> list[str]:
+    """A comma-separated list of networks (``10.0.0.0/8``, ``192.0.2.7``, ``fd00::/8``) from
+    the environment; a value that is not one stops the start with the variable's name."""
+    entries = [entry.strip() for entry in env.list(name, default=[]) if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not a network or an address (e.g. 10.0.0.0/8, "
+                "192.0.2.7, fd00::/8)."
+            ) from None
+    return entries
+
+
+# The proxies whose X-Forwarded-For is believed: a request from one of these networks comes
+# from the address the proxy added, any other from its peer (dashboard/http.py). Empty with
+# DJANGO_BEHIND_PROXY: loopback and private networks (never a public address).
+TRUSTED_PROXY_NETWORKS = networks("TRUSTED_PROXY_NETWORKS")
 # A refused form (a page opened before signing in again) says so and keeps what it can.
 CSRF_FAILURE_VIEW = "dashboard.accounts.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
