@@ -332,14 +332,19 @@ CACHES = {
     )
 }
 
-# /readyz: whether Quay not answering makes the instance not ready (503). Off, Quay's check
-# is still reported but only the database and the cache decide (see docs/deploying.md).
-READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=True)
+# /readyz: whether Quay not answering makes the instance not ready (503). Off (the default),
+# Quay's check is still reported but only the database and the cache decide, and people see
+# the dashboard's own "Quay cannot be reached" (see docs/deploying.md).
+READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=False)
+# /readyz asks Quay at most once every this many seconds per process, however many probes
+# come (the others share the last answer).
+READYZ_QUAY_SECONDS = env.float("READYZ_QUAY_SECONDS", default=10.0)
 
 # /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:
-# both are required). The networks are matched against the peer address (not forwarded).
+# both are required). The networks are matched against the client's address (as a trusted
+# proxy reports it). Whoever may read /metrics also sees what /healthz and /readyz checked.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_ALLOWED_NETWORKS = networks("METRICS_ALLOWED_NETWORKS")
 
 # Sessions (the encrypted Quay token, kept forms, the OAuth state) are in the database, read
 # through the cache when the cache is shared (Redis): every instance sees the same sessions. A

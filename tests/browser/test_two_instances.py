@@ -58,6 +58,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             # HAProxy connects from 127.0.0.1: only its X-Forwarded-For is believed (a client
             # reaching an instance directly comes from another loopback address).
             TRUSTED_PROXY_NETWORKS="127.0.0.1/32",
+            METRICS_ALLOWED_NETWORKS="127.0.0.1/32",  # the scraper, as in docs/deploying.md
             GUNICORN_WORKERS="1",
             GUNICORN_THREADS="8",
             # The watcher: its queue in Redis, its tokens sealed with a key of its own, a
@@ -286,3 +287,18 @@ def test_a_forged_forwarded_for_on_a_direct_hit_is_not_believed(stack):
     assert set(statuses[10:]) == {429}, statuses
     logs = "".join(Path(log).read_text() for log in stack["logs"])
     assert "client 127.0.0.2" in logs and "client 198.51.100." not in logs
+
+
+def test_metrics_and_probe_details_go_to_the_allowed_network_as_the_proxy_reports_it(stack):
+    """METRICS_ALLOWED_NETWORKS names the scraper's network; HAProxy's own address is in it
+    too (as a load balancer's often is): through the balancer the client's address decides."""
+    outside = http_from("127.0.0.3")
+    outside.verify = str(stack["cert"])
+    assert outside.get(f"{stack['url']}/metrics", timeout=10).status_code == 403
+    ready = outside.get(f"{stack['url']}/readyz", timeout=10)
+    assert ready.json() == {"status": "ok"}, ready.text
+    scraper = http_from("127.0.0.1")
+    direct = f"http://127.0.0.1:{stack['backends'][0]}"
+    assert scraper.get(f"{direct}/metrics", timeout=10).status_code == 200
+    details = scraper.get(f"{direct}/readyz", timeout=10).json()
+    assert set(details["checks"]) == {"database", "cache", "quay"}, details
