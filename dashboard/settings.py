@@ -106,6 +106,27 @@ BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+
+
+def networks(name: str) -> list[str]:
+    """A comma-separated list of networks (``10.0.0.0/8``, ``192.0.2.7``, ``fd00::/8``) from
+    the environment; a value that is not one stops the start with the variable's name."""
+    entries = [entry.strip() for entry in env.list(name, default=[]) if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {entry!r} is not a network or an address (e.g. 10.0.0.0/8, "
+                "192.0.2.7, fd00::/8)."
+            ) from None
+    return entries
+
+
+# The proxies whose X-Forwarded-For is believed: a request from one of these networks comes
+# from the address the proxy added, any other from its peer (dashboard/http.py). Empty with
+# DJANGO_BEHIND_PROXY: loopback and private networks (never a public address).
+TRUSTED_PROXY_NETWORKS = networks("TRUSTED_PROXY_NETWORKS")
 # A refused form (a page opened before signing in again) says so and keeps what it can.
 CSRF_FAILURE_VIEW = "dashboard.accounts.csrf.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
@@ -315,14 +336,19 @@ CACHES = {
     )
 }
 
-# /readyz: whether Quay not answering makes the instance not ready (503). Off, Quay's check
-# is still reported but only the database and the cache decide (see docs/deploying.md).
-READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=True)
+# /readyz: whether Quay not answering makes the instance not ready (503). Off (the default),
+# Quay's check is still reported but only the database and the cache decide, and people see
+# the dashboard's own "Quay cannot be reached" (see docs/deploying.md).
+READYZ_REQUIRES_QUAY = env.bool("READYZ_REQUIRES_QUAY", default=False)
+# /readyz asks Quay at most once every this many seconds per process, however many probes
+# come (the others share the last answer).
+READYZ_QUAY_SECONDS = env.float("READYZ_QUAY_SECONDS", default=10.0)
 
 # /metrics (Prometheus): off unless a bearer token or the scrapers' networks are set (both:
-# both are required). The networks are matched against the peer address (not forwarded).
+# both are required). The networks are matched against the client's address (as a trusted
+# proxy reports it). Whoever may read /metrics also sees what /healthz and /readyz checked.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_ALLOWED_NETWORKS = networks("METRICS_ALLOWED_NETWORKS")
 
 # Sessions (the encrypted Quay token, kept forms, the OAuth state) are in the database, read
 # through the cache when the cache is shared (Redis): every instance sees the same sessions. A

@@ -51,16 +51,23 @@ def authorization_url(request: HttpRequest, next_path: str) -> str:
 
 
 class CallbackError(Exception):
-    """The callback cannot be trusted or completed; ``str()`` is shown to the person."""
+    """The callback cannot be trusted or completed; ``str()`` is shown to the person.
+    ``started_here``: this browser had started a sign-in, which this callback ended."""
+
+    def __init__(self, message: str, *, started_here: bool = True) -> None:
+        super().__init__(message)
+        self.started_here = started_here
 
 
 def check_state(request: HttpRequest, path_state: str) -> str:
-    """Validate the callback's state (path, and query when Quay kept it); return ``next``."""
+    """Validate the callback's state (path, and query when Quay kept it); return ``next``.
+    The sign-in this browser started, if any, is over either way (a state is used once)."""
     expected = request.session.pop(SESSION_STATE, None)
     if not expected or not secrets.compare_digest(str(expected["state"]), path_state):
         raise CallbackError(
             "This sign-in link is not the one this browser started (or it was already used). "
-            "Please start again."
+            "Please start again.",
+            started_here=bool(expected),
         )
     query_state = request.GET.get("state")
     if query_state is not None and not secrets.compare_digest(query_state, path_state):

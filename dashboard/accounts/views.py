@@ -104,16 +104,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def oauth_start(request: HttpRequest) -> HttpResponse:
+    refusal = throttle.check_session(request, "oauth")
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("accounts:login")
     next_path = safe_next(request, request.POST.get("next"))
     return HttpResponseRedirect(oauth.authorization_url(request, next_path))
 
 
 @require_GET
 def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
-    refusal = throttle.check_client(request, "oauth")
-    if refusal is not None:
-        messages.error(request, refusal.message)
-        return redirect("accounts:login")
     try:
         next_path = oauth.check_state(request, state)
         if request.GET.get("error"):
@@ -128,7 +128,8 @@ def oauth_callback(request: HttpRequest, state: str) -> HttpResponse:
         token = oauth.exchange_code(request, state, code)
         quay_user = _sign_in(request, token, scopes=oauth.granted_scopes(request), method="oauth")
     except oauth.CallbackError as error:
-        throttle.failed(request, "oauth", str(error))
+        if error.started_here:  # a callback nobody started here counts against nobody
+            throttle.failed_session(request, "oauth", str(error))
         messages.error(request, str(error))
         return redirect("accounts:login")
     except Throttled as error:

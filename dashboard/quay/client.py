@@ -168,10 +168,14 @@ class QuayClient(OrgMirrorCalls):
         *,
         base_url: str | None = None,
         timeout: float | None = None,
+        budget: CallBudget | None = None,
     ) -> None:
+        """``budget``: the calls in flight this client's calls count in; by default the
+        process's budget shared by every person (``QUAY_MAX_INFLIGHT``)."""
         self.base_url = (base_url or settings.QUAY_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.QUAY_TIMEOUT
         self._token = token
+        self._budget = budget
 
     def __repr__(self) -> str:  # never show the token
         return f"<QuayClient {self.base_url}>"
@@ -201,7 +205,7 @@ class QuayClient(OrgMirrorCalls):
         """
         url = f"{self.base_url}/api/v1/{path}"
         deadline = time.monotonic() + self.timeout
-        budget = call_budget()
+        budget = self._budget or call_budget()
         for retries in range(MAX_RATE_LIMIT_RETRIES + 1):
             response = self._send(
                 budget, deadline, method, url, params=params, json=json, anonymous=anonymous

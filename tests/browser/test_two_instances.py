@@ -27,6 +27,7 @@ from tests.support.servers import (
     django_env,
     gunicorn,
     haproxy,
+    http_from,
     manage,
     postgresql,
     redis,
@@ -54,6 +55,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             DJANGO_CSRF_TRUSTED_ORIGINS=url,
             DJANGO_SECURE_COOKIES="true",
             DJANGO_BEHIND_PROXY="true",
+            # HAProxy connects from 127.0.0.1: only its X-Forwarded-For is believed (a client
+            # reaching an instance directly comes from another loopback address).
+            TRUSTED_PROXY_NETWORKS="127.0.0.1/32",
+            METRICS_ALLOWED_NETWORKS="127.0.0.1/32",  # the scraper, as in docs/deploying.md
             GUNICORN_WORKERS="1",
             GUNICORN_THREADS="8",
             # The watcher: its queue in Redis, its tokens sealed with a key of its own, a
@@ -75,6 +80,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "logs": logs,
             "cert": tmp / "cert.pem",
             "env": env,
+            "backends": backends,
         }
 
 
@@ -249,3 +255,50 @@ def test_sign_in_throttling_counts_across_both_instances(stack):
     assert "Too many sign-in attempts" in answer.text
     logs = "".join(Path(log).read_text() for log in stack["logs"])
     assert "sign-in throttled" in logs and "client 127.0.0.1" in logs
+
+
+def test_a_forged_forwarded_for_on_a_direct_hit_is_not_believed(stack):
+    """A client that reaches an instance without the balancer, from an address that is not a
+    trusted proxy, makes up a new X-Forwarded-For each try: its own address is counted, and
+    the 11th wrong token is refused."""
+    backend = stack["backends"][0]
+    http = http_from("127.0.0.2")
+    base = f"http://127.0.0.1:{backend}"
+    # As the balancer would say it (else the instance redirects plain HTTP to HTTPS).
+    proxied = {"Host": "localhost", "X-Forwarded-Proto": "https"}
+    login = http.get(f"{base}/accounts/login/", headers=proxied, timeout=10)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    statuses = []
+    for n in range(25):
+        answer = http.post(
+            f"{base}/accounts/login/",
+            data={"csrfmiddlewaretoken": csrf, "token": "wrong" * 8, "next": "/"},
+            headers={
+                **proxied,
+                "X-Forwarded-For": f"198.51.100.{n}",
+                "Referer": "https://localhost/accounts/login/",
+                # a secure cookie: requests would not send it over plain HTTP
+                "Cookie": f"csrftoken={login.cookies['csrftoken']}",
+            },
+            timeout=10,
+        )
+        statuses.append(answer.status_code)
+    assert 429 in statuses and statuses.index(429) == 10, statuses
+    assert set(statuses[10:]) == {429}, statuses
+    logs = "".join(Path(log).read_text() for log in stack["logs"])
+    assert "client 127.0.0.2" in logs and "client 198.51.100." not in logs
+
+
+def test_metrics_and_probe_details_go_to_the_allowed_network_as_the_proxy_reports_it(stack):
+    """METRICS_ALLOWED_NETWORKS names the scraper's network; HAProxy's own address is in it
+    too (as a load balancer's often is): through the balancer the client's address decides."""
+    outside = http_from("127.0.0.3")
+    outside.verify = str(stack["cert"])
+    assert outside.get(f"{stack['url']}/metrics", timeout=10).status_code == 403
+    ready = outside.get(f"{stack['url']}/readyz", timeout=10)
+    assert ready.json() == {"status": "ok"}, ready.text
+    scraper = http_from("127.0.0.1")
+    direct = f"http://127.0.0.1:{stack['backends'][0]}"
+    assert scraper.get(f"{direct}/metrics", timeout=10).status_code == 200
+    details = scraper.get(f"{direct}/readyz", timeout=10).json()
+    assert set(details["checks"]) == {"database", "cache", "quay"}, details

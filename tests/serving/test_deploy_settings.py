@@ -19,6 +19,7 @@ PRODUCTION = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://mirrors.example.com",
     "DJANGO_SECURE_COOKIES": "true",
     "DJANGO_BEHIND_PROXY": "true",
+    "TRUSTED_PROXY_NETWORKS": "10.0.5.0/24",
     "QUAY_URL": "https://quay.example.com",
     "DATABASE_URL": "postgres://dashboard:secret@db.example.com:5432/dashboard",
     "CACHE_URL": "redis://redis.example.com:6379/0",
@@ -61,6 +62,20 @@ def test_check_deploy_warns_about_a_shared_database_with_a_private_cache():
     result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **settings)
     assert result.returncode != 0
     assert "dashboard.W001" in result.stderr and "CACHE_URL=redis://" in result.stderr
+
+
+def test_check_deploy_warns_behind_a_proxy_whose_addresses_are_not_named():
+    settings = {k: v for k, v in PRODUCTION.items() if k != "TRUSTED_PROXY_NETWORKS"}
+    result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **settings)
+    assert result.returncode != 0
+    assert "dashboard.W002" in result.stderr and "TRUSTED_PROXY_NETWORKS" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["TRUSTED_PROXY_NETWORKS", "METRICS_ALLOWED_NETWORKS"])
+def test_a_network_that_is_not_one_stops_the_start_with_its_name(name):
+    result = run_django(["-c", "import django; django.setup()"], **{name: "10.0.0.0/8,lb.local"})
+    assert result.returncode != 0
+    assert f"{name}: 'lb.local' is not a network" in result.stderr
 
 
 def test_production_settings_use_postgresql_redis_and_cached_sessions():

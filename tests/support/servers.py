@@ -21,6 +21,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
 
 from tests.support.emulator import ROOT, free_port
 
@@ -202,6 +206,26 @@ backend instances
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def http_from(address: str) -> requests.Session:
+    """An HTTP client whose connections leave from ``address``: on Linux any of 127.0.0.0/8,
+    so a test can be a client other than the load balancer (127.0.0.1) on loopback alone."""
+    http = requests.Session()
+    http.trust_env = False
+    for scheme in ("http://", "https://"):
+        http.mount(scheme, _FromAddress(address))
+    return http
 
 
 def django_env(**settings: str) -> dict[str, str]:
