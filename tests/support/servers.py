@@ -74,6 +74,10 @@ class PostgreSQL:
     def stop(self) -> None:
         subprocess.run([*self._pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
 
+    def ensure_running(self) -> None:
+        if subprocess.run([*self._pg_ctl, "status"], capture_output=True).returncode:
+            self.start()
+
 
 @contextmanager
 def postgresql_server() -> Iterator[PostgreSQL]:
@@ -169,6 +173,12 @@ class Redis:
     def thaw(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGCONT)
+
+    def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        else:
+            self.thaw()
 
 
 @contextmanager

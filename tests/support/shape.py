@@ -49,19 +49,23 @@ class Shape:
         http.verify = str(self.cert)  # HAProxy's self-signed certificate
         return http
 
-    def signed_in(self, user: str = "alice") -> requests.Session:
-        """A client signed in through the balancer with ``user``'s demo token."""
-        http = self.session()
+    def csrf_token(self, http: requests.Session) -> str:
         login = http.get(f"{self.url}/accounts/login/", timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)
         assert token, login.text[-2000:]
+        return token.group(1)
+
+    def signed_in(self, user: str = "alice", check: bool = True) -> requests.Session:
+        """A client signed in through the balancer with ``user``'s demo token."""
+        http = self.session()
         answer = http.post(
             f"{self.url}/accounts/login/",
-            data={"csrfmiddlewaretoken": token.group(1), "token": TOKENS[user], "next": "/"},
+            data={"csrfmiddlewaretoken": self.csrf_token(http), "token": TOKENS[user], "next": "/"},
             headers={"Referer": f"{self.url}/accounts/login/"},
             timeout=10,
         )
-        assert answer.status_code == 200 and "sessionid" in http.cookies, answer.status_code
+        if check:
+            assert answer.status_code == 200 and "sessionid" in http.cookies, answer.status_code
         return http
 
     def marked_down(self) -> dict[str, int]:
@@ -104,6 +108,7 @@ class Answer:
     seconds: float
     status: int  # 0: no answer (connection refused, reset, timed out)
     words: str  # the start of the body, or the error
+    retry_after: str = ""
 
 
 @dataclass
@@ -130,9 +135,11 @@ class Pollers:
                     self.shape.url + self.path, headers={"HX-Request": "true"}, timeout=10
                 )
                 status, words = answer.status_code, answer.text[:3000]
+                retry_after = answer.headers.get("Retry-After", "")
             except requests.RequestException as error:
-                status, words = 0, repr(error)
-            self.answers.append(Answer(started, time.monotonic() - started, status, words))
+                status, words, retry_after = 0, repr(error), ""
+            seconds = time.monotonic() - started
+            self.answers.append(Answer(started, seconds, status, words, retry_after))
             self._stop.wait(max(0.0, self.every - (time.monotonic() - started)))
 
     def __enter__(self) -> Pollers:
