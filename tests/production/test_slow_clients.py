@@ -10,7 +10,7 @@ import time
 from tests.support.shape import Pollers, Shape, p99
 from tests.support.slow_clients import SlowClients
 
-ATTACK_SECONDS = 24
+ATTACK_SECONDS = 18
 
 
 def test_slow_bodies_and_headers_take_no_instance_down(shape: Shape):
