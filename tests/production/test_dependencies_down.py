@@ -35,6 +35,7 @@ def _signed_in_page(shape: Shape, http: requests.Session) -> bool:
 def test_pages_keep_working_while_redis_is_stopped_or_frozen(shape: Shape):
     alice = shape.signed_in("alice")
     bob = shape.signed_in("bob")
+    marked_down = shape.marked_down()
     with Pollers(shape, alice.cookies, PATH, clients=10) as pollers:
         time.sleep(2)
         stopped = time.monotonic()
@@ -71,6 +72,7 @@ def test_pages_keep_working_while_redis_is_stopped_or_frozen(shape: Shape):
         f"frozen: {_summary(pollers.since(frozen, thawed))}; "
         f"after: {_summary(pollers.since(thawed))}"
     )
+    assert shape.marked_down() == marked_down  # no instance left the balancer
     assert carol_in_while_stopped and carol_in_while_frozen
     assert signed_out == 302, signed_out
     assert len(down) >= 10 * DOWN_SECONDS, len(down)
@@ -85,6 +87,7 @@ def test_pages_keep_working_while_redis_is_stopped_or_frozen(shape: Shape):
 
 def test_every_page_says_the_database_is_down_then_comes_back_with_it(shape: Shape):
     alice = shape.signed_in("alice")
+    marked_down = shape.marked_down()
     with Pollers(shape, alice.cookies, PATH, clients=10) as pollers:
         time.sleep(2)
         stopped = time.monotonic()
@@ -107,6 +110,7 @@ def test_every_page_says_the_database_is_down_then_comes_back_with_it(shape: Sha
     during = pollers.since(stopped, started)
     print(f"PostgreSQL stopped: {_summary(during)}; restarted: {_summary(pollers.since(started))}")
     assert not [a for a in pollers.answers if a.status == 500 or a.status == 0]
+    assert shape.marked_down() == marked_down  # the dashboard's own 503, not HAProxy's
     refused = [a for a in during if a.status == 503]
     assert len(refused) >= len(during) // 2, _summary(during)
     for answer in refused:
