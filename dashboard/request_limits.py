@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
@@ -76,4 +76,13 @@ class RequestLimitsMiddleware:
         except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
             logger.warning("Refused a too-large %s %s: %s", request.method, request.path, error)
             return too_large(request, error)
+        except UnreadablePostError as error:  # the client left, or sent it too slowly
+            logger.warning(
+                "A %s %s did not arrive in full: %s", request.method, request.path, error
+            )
+            return HttpResponse(
+                "The request did not arrive in full, so nothing of it was used.\n",
+                status=408,
+                content_type="text/plain",
+            )
         return self.get_response(request)

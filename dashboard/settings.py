@@ -90,6 +90,11 @@ else:
     # Each server thread keeps its connection for a while (checked before reuse).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request in this many seconds (a page that says
+    # so, 503), instead of holding its thread.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
@@ -335,6 +340,16 @@ CACHES = {
         "CACHE_URL", default="locmemcache://mirror-dashboard?MAX_ENTRIES=50000"
     )
 }
+# Redis is only a cache: while it does not answer (stopped, unreachable, frozen) the pages go
+# without it (dashboard/cache_backend.py). A call waits this long at most, and after a failure
+# no call is sent for this many seconds (then one tries again).
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "dashboard.cache_backend.DegradingRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=CACHE_TIMEOUT_SECONDS, socket_timeout=CACHE_TIMEOUT_SECONDS
+    )
 
 # /readyz: whether Quay not answering makes the instance not ready (503). Off (the default),
 # Quay's check is still reported but only the database and the cache decide, and people see

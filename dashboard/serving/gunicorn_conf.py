@@ -17,7 +17,7 @@ from pathlib import Path
 import environ
 from gunicorn.workers import gthread
 
-from dashboard.serving import metrics_setup
+from dashboard.serving import metrics_setup, worker
 
 # The same .env file as the settings (the environment wins).
 environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
@@ -29,7 +29,8 @@ def _int(name: str, default: int) -> int:
 
 wsgi_app = "dashboard.wsgi:application"
 bind = [os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"]
-worker_class = "gthread"
+# gunicorn's gthread, with a deadline for reading each request (dashboard/serving/worker.py).
+worker_class = "dashboard.serving.worker.ThreadWorker"
 workers = _int("GUNICORN_WORKERS", 2)
 threads = _int("GUNICORN_THREADS", 16)
 # Connections a worker holds at once (in requests, and idle between keep-alive requests).
@@ -45,6 +46,12 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 limit_request_line = 8190
 limit_request_fields = 100
+limit_request_field_size = 8190
+# A request reached directly (not through the proxy, which takes whole requests first) must
+# arrive, headers and body, within this many seconds of a thread taking it: a client sending
+# it a byte at a time holds a thread that long at most (gunicorn's own wait has no end).
+worker.REQUEST_READ_SECONDS = float(os.environ.get("GUNICORN_REQUEST_READ_SECONDS") or 10)
+worker.WRITE_SECONDS = float(timeout)
 # Addresses whose X-Forwarded-Proto is believed (the load balancer's); Django's own
 # DJANGO_BEHIND_PROXY decides what the application trusts.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"

@@ -87,7 +87,7 @@ def test_production_settings_use_postgresql_redis_and_cached_sessions():
     result = run_django(["-c", code], **PRODUCTION)
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "dashboard.cache_backend.DegradingRedisCache",
         "django.contrib.sessions.backends.cached_db",
         "31536000",
         "True",

@@ -117,3 +117,49 @@ def test_app_log_messages_are_escaped_but_tracebacks_keep_their_lines():
     assert line == "Not Found: /a\\x0d\\x0aB"
     assert escape("\u202etxt.exe") == "\\u202etxt.exe"
     assert escape("a\\b", backslash=True) == "a\\\\b"
+
+
+def _stalled(port: int, headers: bool) -> socket.socket:
+    """A connection that sent the start of a request (its headers, or a body) and stalls."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if headers:
+        s.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    else:
+        s.sendall(
+            b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nt"
+        )
+    return s
+
+
+@pytest.mark.parametrize("headers", [True, False], ids=["slow headers", "slow body"])
+def test_a_stalled_request_holds_a_thread_only_until_its_deadline(
+    emulator: Emulator, tmp_path: Path, headers: bool
+):
+    """A client reaching an instance directly: 8 stalled requests hold its 4 threads only
+    for GUNICORN_REQUEST_READ_SECONDS (gunicorn's own wait has no end), and are closed."""
+    env = django_env(
+        QUAY_URL=emulator.url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_THREADS="4",
+        GUNICORN_REQUEST_READ_SECONDS="2",
+    )
+    with gunicorn(env, tmp_path / "gunicorn.log") as port:
+        stalled = [_stalled(port, headers) for _ in range(8)]
+        try:
+            time.sleep(0.5)  # every thread holds one
+            started = time.monotonic()
+            answer = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=15)
+            assert answer.status_code == 200
+            assert time.monotonic() - started < 6  # two rounds of 2 s, not never
+            for s in stalled:
+                s.settimeout(5)
+                answer = b"".join(iter(lambda s=s: s.recv(4096), b""))  # until it is closed
+                # a body cut short is never used: 408 (no answer to unfinished headers)
+                assert answer == b"" if headers else answer.startswith(b"HTTP/1.1 408"), answer
+        finally:
+            for s in stalled:
+                s.close()
+        log = (tmp_path / "gunicorn.log").read_text()
+        assert "Traceback" not in log, log[-3000:]

@@ -58,10 +58,36 @@ def _pg_bin() -> Path:
     return Path(found[-1]).parent
 
 
+class PostgreSQL:
+    """A PostgreSQL cluster the tests may stop and start again (same port, same data)."""
+
+    def __init__(self, data: Path, port: int, prefix: list[str]) -> None:
+        self.data, self.port, self.prefix = data, port, prefix
+        self.url = f"postgres://dashboard@127.0.0.1:{port}/dashboard"
+        self._pg_ctl = [*prefix, str(_pg_bin() / "pg_ctl"), "-D", str(data)]
+
+    def start(self) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.data}"
+        )
+        subprocess.run(
+            [*self._pg_ctl, "-o", options, "-l", str(self.data / "log"), "-w", "start"],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        subprocess.run([*self._pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+
+    def ensure_running(self) -> None:
+        if subprocess.run([*self._pg_ctl, "status"], capture_output=True).returncode:
+            self.start()
+
+
 @contextmanager
-def postgresql() -> Iterator[str]:
+def postgresql_server() -> Iterator[PostgreSQL]:
     """A fresh PostgreSQL cluster in a directory of its own (as root, owned by ``postgres``,
-    outside pytest's private temporary folders); yields a ``DATABASE_URL``."""
+    outside pytest's private temporary folders)."""
     bindir = _pg_bin()
     data = Path(tempfile.mkdtemp(prefix="md-pg-"))
     prefix: list[str] = []
@@ -69,7 +95,6 @@ def postgresql() -> Iterator[str]:
         user = pwd.getpwnam("postgres")
         os.chown(data, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
     initdb = subprocess.run(
         [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "dashboard", "--auth=trust"],
         capture_output=True,
@@ -78,13 +103,8 @@ def postgresql() -> Iterator[str]:
     if initdb.returncode:
         shutil.rmtree(data, ignore_errors=True)
         raise RuntimeError(f"initdb failed: {initdb.stderr}")
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={data}"
-    pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
-    subprocess.run(
-        [*pg_ctl, "-o", options, "-l", str(data / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    server = PostgreSQL(data, free_port(), prefix)
+    server.start()
     try:
         subprocess.run(
             [
@@ -93,7 +113,7 @@ def postgresql() -> Iterator[str]:
                 "-h",
                 "127.0.0.1",
                 "-p",
-                str(port),
+                str(server.port),
                 "-U",
                 "dashboard",
                 "dashboard",
@@ -101,41 +121,86 @@ def postgresql() -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        yield f"postgres://dashboard@127.0.0.1:{port}/dashboard"
+        yield server
     finally:
-        subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        server.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def postgresql() -> Iterator[str]:
+    """A fresh PostgreSQL cluster (see ``postgresql_server``); yields a ``DATABASE_URL``."""
+    with postgresql_server() as server:
+        yield server.url
+
+
+class Redis:
+    """A Redis server without persistence that the tests may stop, start again on the same
+    port, freeze (SIGSTOP) and thaw (SIGCONT)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.port = tmp, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.proc = subprocess.Popen(
+            [
+                server,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: port_open(self.port), "Redis")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # a frozen one cannot stop
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def freeze(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        else:
+            self.thaw()
+
+
+@contextmanager
+def redis_server(tmp: Path) -> Iterator[Redis]:
+    server = Redis(tmp)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @contextmanager
 def redis(tmp: Path) -> Iterator[str]:
     """A Redis server without persistence; yields a ``CACHE_URL``."""
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-            "--protected-mode",
-            "yes",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: port_open(port), "Redis")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with redis_server(tmp) as server:
+        yield server.url
 
 
 def self_signed_pem(tmp: Path) -> Path:
@@ -168,41 +233,81 @@ def self_signed_pem(tmp: Path) -> Path:
     return pem
 
 
-@contextmanager
-def haproxy(tmp: Path, backends: list[int], port: int | None = None) -> Iterator[int]:
-    """HAProxy terminating TLS on ``port`` (or a free one), round-robin over ``backends``
-    (each answer says which one served it in ``X-Served-By``); yields its port."""
-    port = port or free_port()
-    pem = self_signed_pem(tmp)
+def haproxy_config(port: int, pem: Path, backends: list[int], stats: Path) -> str:
+    """The load balancer of docs/deploying.md: it takes whole requests (headers within
+    10 s, and the body too: ``http-buffer-request``) before an instance sees them, so a slow
+    or stalled client costs HAProxy a connection, never a server thread; it holds many
+    connections (``maxconn``), and checks each instance's ``/healthz``."""
     servers = "\n".join(
-        f"    server instance{n} 127.0.0.1:{backend}" for n, backend in enumerate(backends, 1)
+        f"    server instance{n} 127.0.0.1:{backend} check" for n, backend in enumerate(backends, 1)
     )
-    config = tmp / "haproxy.cfg"
-    config.write_text(
-        f"""global
-    maxconn 512
+    return f"""global
+    maxconn 4096
+    stats socket {stats} mode 600 level admin
 defaults
     mode http
+    option http-buffer-request
+    timeout http-request 10s
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    timeout queue 10s
     timeout http-keep-alive 10s
 frontend dashboard
     bind 127.0.0.1:{port} ssl crt {pem}
+    maxconn 4000
     http-request set-header X-Forwarded-Proto https
     option forwardfor
     default_backend instances
 backend instances
     balance roundrobin
+    option httpchk GET /healthz
+    default-server inter 2s fall 3 rise 2
     http-response set-header X-Served-By %[srv_name]
 {servers}
 """
-    )
+
+
+class HAProxy:
+    """A running HAProxy: its port and its stats socket."""
+
+    def __init__(self, port: int, stats: Path) -> None:
+        self.port, self.stats = port, stats
+
+    def servers(self) -> dict[str, dict[str, str]]:
+        """``show stat`` of the instances, by server name (``status``, ``chkdown``: how
+        many times its checks marked it down, ...)."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(str(self.stats))
+            s.sendall(b"show stat\n")
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        header, *rows = answer.decode().strip().splitlines()
+        names = header.lstrip("# ").split(",")
+        stats = [dict(zip(names, row.split(","), strict=False)) for row in rows]
+        return {
+            row["svname"]: row
+            for row in stats
+            if row["pxname"] == "instances" and row["svname"] != "BACKEND"
+        }
+
+
+@contextmanager
+def haproxy_server(tmp: Path, backends: list[int], port: int | None = None) -> Iterator[HAProxy]:
+    """HAProxy terminating TLS on ``port`` (or a free one), round-robin over ``backends``
+    (each answer says which one served it in ``X-Served-By``)."""
+    port = port or free_port()
+    pem = self_signed_pem(tmp)
+    stats = tmp / "haproxy.sock"
+    config = tmp / "haproxy.cfg"
+    config.write_text(haproxy_config(port, pem, backends, stats))
     binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
     proc = subprocess.Popen([binary, "-db", "-f", str(config)], stdout=subprocess.DEVNULL)
     try:
         wait_for(lambda: port_open(port), "HAProxy")
-        yield port
+        yield HAProxy(port, stats)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -226,6 +331,13 @@ def http_from(address: str) -> requests.Session:
     for scheme in ("http://", "https://"):
         http.mount(scheme, _FromAddress(address))
     return http
+
+
+@contextmanager
+def haproxy(tmp: Path, backends: list[int], port: int | None = None) -> Iterator[int]:
+    """HAProxy (see ``haproxy_server``); yields its port."""
+    with haproxy_server(tmp, backends, port) as balancer:
+        yield balancer.port
 
 
 def django_env(**settings: str) -> dict[str, str]:
