@@ -43,6 +43,7 @@ def test_pages_keep_working_while_redis_is_stopped_or_frozen(shape: Shape):
         time.sleep(DOWN_SECONDS / 2)
         carol = shape.signed_in("carol", check=False)  # a sign-in while Redis is stopped
         carol_in_while_stopped = _signed_in_page(shape, carol)
+        ready_while_stopped = shape.session().get(f"{shape.url}/readyz", timeout=10).status_code
         time.sleep(DOWN_SECONDS / 2)
         shape.redis.start()
         started = time.monotonic()
@@ -74,6 +75,7 @@ def test_pages_keep_working_while_redis_is_stopped_or_frozen(shape: Shape):
     )
     assert shape.marked_down() == marked_down  # no instance left the balancer
     assert carol_in_while_stopped and carol_in_while_frozen
+    assert ready_while_stopped == 200  # a readiness probe keeps the replicas in the balancer
     assert signed_out == 302, signed_out
     assert len(down) >= 10 * DOWN_SECONDS, len(down)
     assert ok / len(down) >= 0.99, [(a.status, a.words[:300]) for a in down if a.status != 200]

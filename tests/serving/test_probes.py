@@ -83,6 +83,22 @@ def test_readyz_says_the_cache_failed_only_to_who_may_see_details(
 
 
 @pytest.mark.django_db
+def test_a_redis_that_does_not_answer_is_reported_not_deciding(
+    client, monkeypatch, scraper, emulator
+):
+    """The pages go without a degrading cache: the instance stays in the balancer."""
+    from dashboard.cache_backend import DegradingRedisCache
+
+    down = DegradingRedisCache("redis://127.0.0.1:9/0", {"OPTIONS": {"socket_timeout": 0.2}})
+    monkeypatch.setattr("dashboard.probes.cache", down)
+    anonymous = client.get("/readyz")
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    detailed = client.get("/readyz", **scraper).json()
+    assert detailed["status"] == "ok (cache failed)"
+    assert "pages go without it" in detailed["checks"]["cache"]
+
+
+@pytest.mark.django_db
 def test_probe_details_from_an_allowed_network_as_a_trusted_proxy_reports_it(
     client, settings, emulator
 ):
