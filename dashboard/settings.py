@@ -395,7 +395,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Control characters that came with a request are written escaped: no forged lines.
     "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
+    # No secret in any line: Bearer values, token-like values and shapes are scrubbed.
+    "filters": {"secrets": {"()": "dashboard.serving.log_scrub.ScrubSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "escaped",
+            "filters": ["secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+        # Django's own handlers (debug console, runserver's request lines) would write before
+        # the scrubbing one: its records go to it alone.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

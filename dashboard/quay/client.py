@@ -28,7 +28,7 @@ from requests.adapters import HTTPAdapter
 
 from dashboard import metrics
 
-from . import __version__, names
+from . import __version__, names, tokens
 from .answers import UNREADABLE, reads_answer
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
@@ -42,6 +42,7 @@ from .errors import (
     QuayUnauthorized,
     QuayUnexpected,
     QuayUnreachable,
+    QuayUnsendableToken,
     error_for,
 )
 from .models import (
@@ -199,6 +200,8 @@ class QuayClient(OrgMirrorCalls):
         ``MAX_RATE_LIMIT_RETRIES`` times). ``scope`` names the OAuth scope the endpoint
         needs, so that a 403 can say which.
         """
+        if not anonymous and not tokens.sendable(self._token):
+            raise QuayUnsendableToken()
         url = f"{self.base_url}/api/v1/{path}"
         deadline = time.monotonic() + self.timeout
         budget = call_budget()
@@ -286,6 +289,9 @@ class QuayClient(OrgMirrorCalls):
                     )
                     outcome["status"] = str(response.status_code)
                 return response
+            except (UnicodeError, requests.exceptions.InvalidHeader):
+                # The header could not be written: the error's text holds it, token and all.
+                raise QuayUnsendableToken() from None
             except requests.ConnectionError as exc:
                 if isinstance(exc, requests.Timeout) or not _dropped(exc):
                     raise

@@ -132,6 +132,16 @@ class QuayServerError(QuayError):
         )
 
 
+class QuayUnsendableToken(QuayError):
+    """The token has characters no Quay token has: nothing was sent (and the token is in no
+    error, no log)."""
+
+    default_message = (
+        "The token has characters no Quay token has, so nothing was sent to Quay. Sign in "
+        "again with the token as Quay shows it."
+    )
+
+
 class QuayUnexpected(QuayError):
     """Quay answered with something we cannot read (not JSON, unknown status)."""
 
