@@ -23,6 +23,16 @@ def _read_date(value: Any) -> datetime | None:
     return parsed
 
 
+def date_field(data: Mapping[str, Any], key: str) -> datetime | None:
+    """``data[key]`` as a date (missing or empty: ``None``); one that is not a date raises a
+    ValueError that names the field."""
+    value = data.get(key)
+    try:
+        return _read_date(value)
+    except ValueError:
+        raise ValueError(f"its {key} “{str(value)[:40]}” is not a date") from None
+
+
 E = TypeVar("E", bound=enum.StrEnum)
 
 
@@ -33,6 +43,19 @@ def read_enum(kind: type[E], value: Any, default: E) -> E:
         return kind(value or default)
     except ValueError:
         return default
+
+
+def status_field(data: Mapping[str, Any], key: str, kind: type[E], default: E) -> E:
+    """``data[key]`` as a member of ``kind`` (missing: ``default``); one this dashboard does
+    not know (a newer Quay's, or garbage) raises a ValueError that names the field: in a list
+    entry that entry is then said to be unreadable, never shown as ``default``."""
+    value = data.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"its {key} “{str(value)[:40]}” is not one this dashboard knows") from None
 
 
 def read_network(data: Mapping[str, Any]) -> dict[str, Any]:

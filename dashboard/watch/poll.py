@@ -328,6 +328,8 @@ class Poll:
     def _discovered(self, repositories: Iterable[OrgMirrorRepo]) -> None:
         with transaction.atomic():
             for repo in repositories:
+                if repo.unreadable:  # Quay's entry says nothing sure: the index keeps its own
+                    continue
                 mirror = self._mirror(Mirror.Kind.ORG_REPOSITORY, repo.name)
                 why = repo.status_message or ""
                 if why and repo.sync_status.value == "FAIL":  # its log entry may say more

@@ -182,7 +182,7 @@ def _org_failure(repo: OrgMirrorRepo | None, entries: list[LogEntry]) -> reasons
 def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
     """The repository's row in its organization mirror (one call; none when unreadable)."""
     repos = quietly(client.all_org_mirror_repositories, target.namespace) or ()
-    return next((repo for repo in repos if repo.name == target.name), None)
+    return next((repo for repo in repos if repo.name == target.name and not repo.unreadable), None)
 
 
 def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
