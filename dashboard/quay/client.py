@@ -9,13 +9,14 @@ the real server differs from it: 204 on sync-now/cancel, ``rule_kind``/``rule_va
 
 from __future__ import annotations
 
+import copy
 import http.cookiejar
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
@@ -37,6 +38,7 @@ from .errors import (
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayOutOfTime,
     QuayRateLimited,
     QuayTimeout,
     QuayUnauthorized,
@@ -172,10 +174,27 @@ class QuayClient(OrgMirrorCalls):
     ) -> None:
         self.base_url = (base_url or settings.QUAY_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.QUAY_TIMEOUT
+        #: When every call through this client must have ended (``time.monotonic()``): one
+        #: action's calls share one timeout (see :meth:`until`); ``None``: each its own.
+        self.deadline: float | None = None
         self._token = token
 
     def __repr__(self) -> str:  # never show the token
         return f"<QuayClient {self.base_url}>"
+
+    def until(self, deadline: float) -> Self:
+        """This client (a copy), its calls all ended by ``deadline`` (``time.monotonic()``;
+        an earlier deadline it already has stays): a call started later waits only what is
+        left, and one with nothing left is not sent (:class:`QuayOutOfTime`)."""
+        bounded = copy.copy(self)
+        bounded.deadline = deadline if self.deadline is None else min(deadline, self.deadline)
+        return bounded
+
+    def time_left(self) -> float:
+        """Seconds a call started now may take: the timeout, or less near the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        return min(self.timeout, self.deadline - time.monotonic())
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -203,7 +222,10 @@ class QuayClient(OrgMirrorCalls):
         if not anonymous and not tokens.sendable(self._token):
             raise QuayUnsendableToken()
         url = f"{self.base_url}/api/v1/{path}"
-        deadline = time.monotonic() + self.timeout
+        left = self.time_left()
+        if left <= 0 or (method != "GET" and left < min(WRITE_TIME_FLOOR, self.timeout / 2)):
+            raise QuayOutOfTime(seconds=self.timeout)
+        deadline = time.monotonic() + left
         budget = call_budget()
         for retries in range(MAX_RATE_LIMIT_RETRIES + 1):
             response = self._send(

@@ -40,7 +40,22 @@ class QuayDropped(QuayTimeout):
     )
 
 
-class QuayBusy(QuayTimeout):
+class QuayNotSent(QuayTimeout):
+    """The call was never sent: nothing happened in Quay (the subclasses say why)."""
+
+
+class QuayOutOfTime(QuayNotSent):
+    """The call was never sent: what came before it in the same action (a press, and the
+    reads that say what it did) used up the one timeout the action may wait for Quay."""
+
+    def __init__(self, *, seconds: float) -> None:
+        super().__init__(
+            f"Quay was not asked: this action may wait {seconds:g} s for Quay in all, and its "
+            "calls before this one used that time up."
+        )
+
+
+class QuayBusy(QuayNotSent):
     """The call was never sent: the dashboard's calls to Quay were all in use for as long as
     this call could wait (``QUAY_MAX_INFLIGHT``, shared by everyone using the dashboard)."""
 
