@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from .answers import read_each
 from .dates import format_quay_datetime, parse_quay_datetime, parse_rfc2822
 
 ARCHITECTURES = ("amd64", "arm64", "ppc64le", "s390x")
@@ -436,6 +437,42 @@ class HealthEntry:
     is_enabled: bool
     retries_remaining: int | None
     last_sync: datetime | None
+    #: Why Quay's entry could not be read ("" when it could): only its name is known, the
+    #: status must come from the mirror's own settings.
+    unreadable: str = ""
+
+    @classmethod
+    def from_api(cls, row: Mapping[str, Any]) -> HealthEntry:
+        namespace, repository = row.get("namespace", ""), row["repository"]
+        if not isinstance(namespace, str) or not isinstance(repository, str) or not repository:
+            raise ValueError("its namespace or repository is not a name")
+        retries = row.get("retries_remaining")
+        return cls(
+            namespace=namespace,
+            repository=repository,
+            sync_status=status_field(row, "sync_status", SyncStatus, SyncStatus.NEVER_RUN),
+            is_enabled=bool(row.get("is_enabled", True)),
+            retries_remaining=int(retries) if retries is not None else None,
+            last_sync=date_field(row, "last_sync"),
+        )
+
+    @classmethod
+    def unreadable_entry(cls, row: Any, why: str) -> HealthEntry | None:
+        """An entry that could not be read, when its names can be (else ``None``: it cannot
+        be told from which mirror it came)."""
+        namespace = row.get("namespace", "") if isinstance(row, Mapping) else None
+        repository = row.get("repository") if isinstance(row, Mapping) else None
+        if not isinstance(namespace, str) or not isinstance(repository, str) or not repository:
+            return None
+        return cls(
+            namespace,
+            repository,
+            SyncStatus.NEVER_RUN,  # not known: ``unreadable`` says so
+            is_enabled=True,
+            retries_remaining=None,
+            last_sync=None,
+            unreadable=f"Quay's mirror health entry for it could not be read: {why}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -449,21 +486,14 @@ class MirrorHealth:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> MirrorHealth:
         repos = data.get("repositories") or {}
-        details = []
-        for row in repos.get("details") or ():
-            status = read_enum(SyncStatus, row.get("sync_status"), SyncStatus.NEVER_RUN)
-            details.append(
-                HealthEntry(
-                    namespace=row.get("namespace", ""),
-                    repository=row.get("repository", ""),
-                    sync_status=status,
-                    is_enabled=bool(row.get("is_enabled", True)),
-                    retries_remaining=row.get("retries_remaining"),
-                    last_sync=_read_date(row.get("last_sync")),
-                )
-            )
+        details = read_each(
+            repos.get("details") or (),
+            HealthEntry.from_api,
+            HealthEntry.unreadable_entry,
+            what="mirror health entry",
+        )
         return cls(
             healthy=bool(data.get("healthy", True)),
-            details=tuple(details),
+            details=tuple(entry for entry in details if entry is not None),
             has_more=bool((repos.get("pagination") or {}).get("has_more")),
         )

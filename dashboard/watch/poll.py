@@ -277,8 +277,8 @@ class Poll:
 
     def _seen_health(self, details: Iterable[HealthEntry]) -> None:
         for entry in details:
-            if entry.namespace not in ("", self.namespace):
-                continue
+            if entry.namespace not in ("", self.namespace) or entry.unreadable:
+                continue  # another's, or one Quay's answer spoiled: the index keeps its own
             mirror = self._mirror(Mirror.Kind.REPOSITORY, entry.repository)
             self._status(mirror, entry.sync_status.value)
             mirror.is_enabled = entry.is_enabled

@@ -55,11 +55,7 @@ def quay(settings) -> QuayClient:
         (lambda q: q.list_tags("acme", "nginx"), {"tags": [1, 2]}),
         (lambda q: q.list_logs("acme", "nginx"), {"logs": [{"kind": None}]}),
         (lambda q: q.list_org_robots("acme"), {"robots": [{"description": "no name"}]}),
-        (lambda q: q.get_mirror_health("acme"), {"repositories": {"details": ["row"]}}),
-        (
-            lambda q: q.get_mirror_health("acme"),
-            {"repositories": {"details": [{"sync_status": "SUCCESS", "last_sync": "soon"}]}},
-        ),
+        (lambda q: q.get_mirror_health("acme"), {"repositories": "a string"}),
     ],
 )
 def test_an_answer_of_unexpected_shape_is_a_quay_error_with_a_plain_message(
@@ -69,6 +65,21 @@ def test_an_answer_of_unexpected_shape_is_a_quay_error_with_a_plain_message(
     with pytest.raises(QuayUnexpected) as excinfo:
         call(quay)
     assert excinfo.value.message == UNREADABLE
+
+
+def test_an_unreadable_health_entry_spoils_only_itself(monkeypatch, quay):
+    details = [
+        "row",  # no names: it cannot be placed (left out, logged)
+        {"sync_status": "SUCCESS", "last_sync": "soon"},
+        {"namespace": "acme", "repository": "x", "last_sync": "soon"},
+        {"namespace": "acme", "repository": "y", "sync_status": "WEIRD"},
+        {"namespace": "acme", "repository": "z", "sync_status": "SUCCESS"},
+    ]
+    answering(monkeypatch, {"repositories": {"details": details}})
+    x, y, z = quay.get_mirror_health("acme").details
+    assert "its last_sync “soon” is not a date" in x.unreadable
+    assert "its sync_status “WEIRD” is not one this dashboard knows" in y.unreadable
+    assert (z.repository, z.sync_status.value, z.unreadable) == ("z", "SUCCESS", "")
 
 
 def test_fan_out_turns_an_unreadable_answer_into_that_items_error(monkeypatch, quay):

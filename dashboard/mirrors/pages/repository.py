@@ -190,7 +190,7 @@ def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
     health = quietly(client.get_mirror_health, target.namespace)
     for entry in health.details if health is not None else ():
         if entry.repository == target.name and entry.namespace in (target.namespace, ""):
-            return entry
+            return None if entry.unreadable else entry
     return None
 
 
