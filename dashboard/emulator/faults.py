@@ -122,6 +122,7 @@ def garbled(state: State, request: Request, response: Response) -> Response:
             if isinstance(entry, dict) and spoil["entry"] in (
                 entry.get("name"),
                 entry.get("repository"),
+                entry.get("kind"),
             ):
                 if spoil.get("drop"):
                     entry.pop(spoil["field"], None)

@@ -202,7 +202,8 @@ class Options:
     #: fails (500), as a database error half-way through the update would.
     fail_put_at: dict[str, str] = field(default_factory=dict)
     #: Path prefix -> ``{"entry", "field", "value"}`` (or ``"drop": true``): in a GET's answer,
-    #: the listed entry named ``entry`` (its ``name`` or ``repository``) gets that field's value
+    #: the listed entry named ``entry`` (its ``name``, ``repository`` or log ``kind``: every
+    #: entry of that kind) gets that field's value
     #: replaced (or removed), as one bad row in a real answer would have it.
     garble: dict[str, dict[str, Any]] = field(default_factory=dict)
     quirks: bool = True

@@ -52,6 +52,8 @@ def read_each(
     """Every entry of a list in an answer, each read on its own: one that cannot be read
     (a date that is not one, a status Quay does not have, a missing key, not an object)
     becomes ``unreadable(entry, why)`` and spoils nothing else."""
+    if not isinstance(items, list | tuple):  # the list itself is not one: the whole answer
+        raise TypeError(f"a list of {what}s that is not a list")
     entries: list[R] = []
     for item in items:
         try:

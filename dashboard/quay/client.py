@@ -528,7 +528,7 @@ class QuayClient(OrgMirrorCalls):
             limit = max(limit, cap)
         for read in range(1, min(limit, cap) + 1):
             data = self.get(f"{_repo_path(namespace, name)}/logs", ADMIN, **params) or {}
-            entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
+            entries.extend(LogEntry.read_all(data.get("logs")))
             if not data.get("next_page"):
                 break
             matching = sum(
@@ -564,7 +564,7 @@ class QuayClient(OrgMirrorCalls):
         path = f"organization/{quote(namespace, safe='')}/logs"
         for _ in range(max(1, max_pages)):
             data = self.get(path, ORG_ADMIN, **params) or {}
-            page = [LogEntry.from_api(e) for e in data.get("logs") or ()]
+            page = list(LogEntry.read_all(data.get("logs")))
             fresh = [e for e in page if since is None or e.datetime is None or e.datetime > since]
             entries.extend(fresh)
             if len(fresh) < len(page) or not data.get("next_page"):

@@ -276,25 +276,48 @@ class LogEntry:
     datetime: datetime | None
     performer: str | None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Why Quay's entry could not be read ("" when it could): then nothing else is known,
+    #: not even whether it was a mirror's (it is kept, said as unreadable, wherever they are).
+    unreadable: str = ""
 
     @property
     def is_mirror_event(self) -> bool:
-        return self.kind.startswith("repo_mirror_")
+        return bool(self.unreadable) or self.kind.startswith("repo_mirror_")
 
     @property
     def is_org_mirror_event(self) -> bool:
         """An organization mirror's entry (``org_mirror_*``: its worker's and its API's)."""
-        return self.kind.startswith("org_mirror_")
+        return bool(self.unreadable) or self.kind.startswith("org_mirror_")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> LogEntry:
+        if not isinstance(data, Mapping):
+            raise TypeError("it is not an object")
+        kind, metadata = data.get("kind") or "", data.get("metadata") or {}
+        if not isinstance(kind, str):
+            raise ValueError(f"its kind “{str(kind)[:40]}” is not a kind")
+        if not isinstance(metadata, Mapping):
+            raise ValueError("its metadata is not an object")
+        raw = data.get("datetime")
+        when = parse_rfc2822(raw) if isinstance(raw, str) else None
+        if raw not in (None, "") and when is None:
+            raise ValueError(f"its datetime “{str(raw)[:40]}” is not a date")
         performer = data.get("performer") or {}
         return cls(
-            kind=data.get("kind", ""),
-            datetime=parse_rfc2822(data.get("datetime")),
+            kind=kind,
+            datetime=when,
             performer=performer.get("name") if isinstance(performer, Mapping) else None,
-            metadata=data.get("metadata") or {},
+            metadata=metadata,
         )
+
+    @classmethod
+    def unreadable_entry(cls, data: Any, why: str) -> LogEntry:
+        return cls("", None, None, unreadable=f"An entry of Quay's log could not be read: {why}.")
+
+    @classmethod
+    def read_all(cls, entries: Any) -> tuple[LogEntry, ...]:
+        """A page of a usage log, each entry read on its own."""
+        return read_each(entries or (), cls.from_api, cls.unreadable_entry, what="log entry")
 
 
 _REGISTRY_CONFIG_FIELDS = ("verify_tls", "unsigned_images")

@@ -53,7 +53,7 @@ def quay(settings) -> QuayClient:
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_start_date": "yesterday"}),
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_interval": "hourly"}),
         (lambda q: q.list_tags("acme", "nginx"), {"tags": [1, 2]}),
-        (lambda q: q.list_logs("acme", "nginx"), {"logs": [{"kind": None}]}),
+        (lambda q: q.list_logs("acme", "nginx"), {"logs": "a string"}),
         (lambda q: q.list_org_robots("acme"), {"robots": [{"description": "no name"}]}),
         (lambda q: q.get_mirror_health("acme"), {"repositories": "a string"}),
     ],
@@ -80,6 +80,23 @@ def test_an_unreadable_health_entry_spoils_only_itself(monkeypatch, quay):
     assert "its last_sync “soon” is not a date" in x.unreadable
     assert "its sync_status “WEIRD” is not one this dashboard knows" in y.unreadable
     assert (z.repository, z.sync_status.value, z.unreadable) == ("z", "SUCCESS", "")
+
+
+def test_an_unreadable_log_entry_spoils_only_itself(monkeypatch, quay):
+    logs = [
+        {"kind": 17},
+        "an entry",
+        {"kind": "repo_mirror_sync_started", "datetime": "soon"},
+        {"kind": "repo_mirror_sync_success", "datetime": "Fri, 27 Nov 2026 16:47:00 -0000"},
+    ]
+    answering(monkeypatch, {"logs": logs})
+    *spoiled, good = quay.list_logs("acme", "nginx")
+    assert [entry.unreadable.split(": ", 1)[1] for entry in spoiled] == [
+        "its kind “17” is not a kind.",
+        "it is not an object.",
+        "its datetime “soon” is not a date.",
+    ]
+    assert good.kind == "repo_mirror_sync_success" and not good.unreadable
 
 
 def test_fan_out_turns_an_unreadable_answer_into_that_items_error(monkeypatch, quay):
