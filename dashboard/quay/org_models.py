@@ -221,7 +221,7 @@ class OrgMirrorRepo:
         """An entry that could not be read: its name when that can be, and why."""
         name = data.get("name") if isinstance(data, Mapping) else None
         return cls(
-            name=name if isinstance(name, str) and name else "(no name)",
+            name=name if isinstance(name, str) else "",  # "": not known
             sync_status=OrgRepoStatus.NEVER_RUN,  # not known: ``unreadable`` says so
             unreadable=f"Quay's entry for this repository could not be read: {why}.",
         )
