@@ -63,3 +63,12 @@ def read_each(
             logger.warning("Unreadable %s in Quay's answer: %s", what, why)
             entries.append(unreadable(item, why))
     return tuple(entries)
+
+
+def read_placeable(items: Iterable[Any], read: Callable[[Any], R], *, what: str) -> list[R]:
+    """Every entry of a list in an answer that can be read; one that cannot has no name to
+    be shown or matched by (a repository, a tag, a robot without one): it is left out and
+    logged, and spoils nothing else."""
+    read_or_none: Callable[[Any], R | None] = read
+    found = read_each(items, read_or_none, lambda _item, _why: None, what=what)
+    return [entry for entry in found if entry is not None]

@@ -30,7 +30,7 @@ from requests.adapters import HTTPAdapter
 from dashboard import metrics
 
 from . import __version__, names, tokens
-from .answers import UNREADABLE, reads_answer
+from .answers import UNREADABLE, read_placeable, reads_answer
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
@@ -420,7 +420,8 @@ class QuayClient(OrgMirrorCalls):
         params: dict[str, Any] = {"namespace": namespace}
         for _ in range(_MAX_PAGES):
             data = self.get("repository", "repo:read", **params) or {}
-            repos.extend(Repository.from_api(r) for r in data.get("repositories") or ())
+            listed = data.get("repositories") or ()
+            repos.extend(read_placeable(listed, Repository.from_api, what="repository"))
             next_page = data.get("next_page")
             if not next_page:
                 break
@@ -446,13 +447,13 @@ class QuayClient(OrgMirrorCalls):
     def list_org_robots(self, org: str) -> list[Robot]:
         """An organization's robots (scope ``org:admin``)."""
         data = self.get(f"organization/{quote(org, safe='')}/robots", "org:admin") or {}
-        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+        return read_placeable(data.get("robots") or (), Robot.from_api, what="robot")
 
     @reads_answer
     def list_user_robots(self) -> list[Robot]:
         """The signed-in person's own robots."""
         data = self.get("user/robots", "user:admin") or {}
-        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+        return read_placeable(data.get("robots") or (), Robot.from_api, what="robot")
 
     def list_robots(self, namespace: str, username: str) -> list[Robot]:
         """Robots that may mirror into ``namespace`` (its own robots only)."""
@@ -587,7 +588,7 @@ class QuayClient(OrgMirrorCalls):
                 )
                 or {}
             )
-            tags.extend(Tag.from_api(t) for t in data.get("tags") or ())
+            tags.extend(read_placeable(data.get("tags") or (), Tag.from_api, what="tag"))
             if not data.get("has_additional"):
                 break
         return tags

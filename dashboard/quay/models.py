@@ -229,9 +229,12 @@ class Repository:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Repository:
+        namespace, name = data["namespace"], data["name"]
+        if not isinstance(namespace, str) or not isinstance(name, str) or not name:
+            raise ValueError("its namespace or name is not a name")
         return cls(
-            namespace=data["namespace"],
-            name=data["name"],
+            namespace=namespace,
+            name=name,
             state=read_enum(RepositoryState, data.get("state"), RepositoryState.NORMAL),
             description=data.get("description") or "",
             is_public=bool(data.get("is_public")),
@@ -245,6 +248,13 @@ class Repository:
 class Robot:
     name: str
     description: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Robot:
+        name = data["name"]
+        if not isinstance(name, str) or not name:
+            raise ValueError("its name is not a name")
+        return cls(name, str(data.get("description") or ""))
 
     @property
     def namespace(self) -> str:
@@ -260,8 +270,11 @@ class Tag:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Tag:
+        name = data["name"]
+        if not isinstance(name, str) or not name:
+            raise ValueError("its name is not a name")
         return cls(
-            name=data["name"],
+            name=name,
             manifest_digest=data.get("manifest_digest"),
             size=data.get("size"),
             last_modified=parse_rfc2822(data.get("last_modified")),

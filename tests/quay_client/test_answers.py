@@ -48,13 +48,13 @@ def quay(settings) -> QuayClient:
     [
         (lambda q: q.get_user(), {"organizations": []}),  # no username
         (lambda q: q.get_user(), ["not", "an", "object"]),
-        (lambda q: q.list_repositories("acme"), {"repositories": [{"name": "x"}]}),
+        (lambda q: q.list_repositories("acme"), {"repositories": "a string"}),
         (lambda q: q.list_repositories("acme"), "a string"),
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_start_date": "yesterday"}),
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_interval": "hourly"}),
-        (lambda q: q.list_tags("acme", "nginx"), {"tags": [1, 2]}),
+        (lambda q: q.list_tags("acme", "nginx"), {"tags": {"a": "b"}}),
         (lambda q: q.list_logs("acme", "nginx"), {"logs": "a string"}),
-        (lambda q: q.list_org_robots("acme"), {"robots": [{"description": "no name"}]}),
+        (lambda q: q.list_org_robots("acme"), {"robots": 17}),
         (lambda q: q.get_mirror_health("acme"), {"repositories": "a string"}),
     ],
 )
@@ -97,6 +97,23 @@ def test_an_unreadable_log_entry_spoils_only_itself(monkeypatch, quay):
         "its datetime “soon” is not a date.",
     ]
     assert good.kind == "repo_mirror_sync_success" and not good.unreadable
+
+
+@pytest.mark.parametrize(
+    ("call", "key", "good"),
+    [
+        (lambda q: q.list_repositories("acme"), "repositories", {"namespace": "acme", "name": "a"}),
+        (lambda q: q.list_tags("acme", "nginx"), "tags", {"name": "latest"}),
+        (lambda q: q.list_org_robots("acme"), "robots", {"name": "acme+bot"}),
+    ],
+    ids=["repositories", "tags", "robots"],
+)
+def test_an_entry_without_a_name_is_left_out_and_spoils_nothing_else(
+    monkeypatch, quay, call, key, good
+):
+    # It cannot be shown nor matched by anything: it blanked the whole list.
+    answering(monkeypatch, {key: [{"description": "no name"}, 1, {"name": 17}, good]})
+    assert [entry.name for entry in call(quay)] == [good["name"]]
 
 
 def test_fan_out_turns_an_unreadable_answer_into_that_items_error(monkeypatch, quay):
