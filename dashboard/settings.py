@@ -1,5 +1,7 @@
 """Settings: every value comes from the environment (see .env.example), with safe defaults."""
 
+import base64
+import binascii
 import ipaddress
 from pathlib import Path
 from urllib.parse import urlparse
@@ -209,24 +211,58 @@ def is_loopback_host(host: str) -> bool:
 #: The dashboard answers host names other than this machine's (it is reachable from others).
 EXPOSED = not all(is_loopback_host(host) for host in ALLOWED_HOSTS)
 
-if (
-    SECRET_KEY == DEFAULT_SECRET_KEY
-    and not DEBUG
-    and not all(is_loopback_host(host) for host in ALLOWED_HOSTS)
-):
+#: Keys anyone can read: the built-in one, the placeholders of .env.example and the docs.
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        "change-me-to-a-long-random-string",
+        "<50+ random characters>",
+        "<50+ random characters, the same on every replica>",
+    }
+)
+#: How to make a good key (said wherever one is refused).
+MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def weak_secret_key(key: str) -> str:
+    """Why ``key`` would let others forge sessions or open the stored tokens ("" when it is
+    fine): a public key, or one too short or too simple (Django's own bar: 50 characters, 5
+    different ones, no ``django-insecure-`` prefix)."""
+    if key == DEFAULT_SECRET_KEY:
+        return "DJANGO_SECRET_KEY is not set (the built-in key is public)"
+    if key in PUBLIC_SECRET_KEYS:
+        return "DJANGO_SECRET_KEY is a placeholder from the examples, which anyone can read"
+    if key.startswith("django-insecure-"):
+        return "DJANGO_SECRET_KEY is one Django made for development (django-insecure-…)"
+    if len(key) < 50 or len(set(key)) < 5:
+        size, different = len(key), len(set(key))
+        return (
+            f"DJANGO_SECRET_KEY is too short or too simple ({size} character"
+            f"{'' if size == 1 else 's'}, {different} different; it needs at least 50, and "
+            "5 different), so it can be guessed"
+        )
+    return ""
+
+
+def exposure() -> str:
+    """Why this dashboard is reachable by others ("" when it is not): it answers host names
+    that are not this machine's (unless in debug), or it signs in to a Quay elsewhere."""
+    if not all(is_loopback_host(host) for host in ALLOWED_HOSTS) and not DEBUG:
+        return (
+            "the dashboard answers host names that are not this machine's "
+            f"(DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})"
+        )
+    if not is_loopback_url(QUAY_URL):
+        return f"QUAY_URL ({QUAY_URL}) is not on this machine"
+    return ""
+
+
+if (weak := weak_secret_key(SECRET_KEY)) and (exposed := exposure()):
     raise ImproperlyConfigured(
-        f"DJANGO_SECRET_KEY is not set, and the dashboard answers host names that are not "
-        f"this machine's (DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)}). The built-in key "
-        "is public and would let anyone forge sessions: set DJANGO_SECRET_KEY to a long "
-        "random string, e.g. the output of: "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
-    )
-if SECRET_KEY == DEFAULT_SECRET_KEY and not is_loopback_url(QUAY_URL):
-    raise ImproperlyConfigured(
-        f"DJANGO_SECRET_KEY is not set, and QUAY_URL ({QUAY_URL}) is not on this machine. "
-        "The built-in key is public and would let anyone forge sessions and decrypt the "
-        "Quay tokens kept in them: set DJANGO_SECRET_KEY to a long random string, e.g. "
-        "the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        f"{weak}, and {exposed}. The key signs sessions and encrypts the Quay tokens kept in "
+        "them: with this one anyone could forge a session or decrypt a token. Set "
+        "DJANGO_SECRET_KEY to a long random string (50 characters or more), e.g. the output "
+        f"of: {MAKE_A_KEY}"
     )
 # --- the watcher (dashboard/watch) ----------------------------------------------------------
 # How often each watched namespace is polled (one mirror-health call, one log page, and the
@@ -260,6 +296,30 @@ WATCH_BACKFILL_LOG_PAGES = env.int("WATCH_BACKFILL_LOG_PAGES", default=10)
 # dashboard/watch/keys.py). Without them a development key is derived from the secret key,
 # and enrolling is refused where the dashboard is exposed.
 WATCH_TOKEN_KEYS = env.list("WATCH_TOKEN_KEYS", default=[])
+
+
+def weak_watch_key(key: str) -> str:
+    """Why ``key`` cannot seal watch tokens safely ("" when it can): not a Fernet key (32
+    bytes in URL-safe base64), or bytes too alike to be random (a made-up key)."""
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        return "is not a key (32 random bytes in URL-safe base64)"
+    if len(set(raw)) < 16:
+        return "is too simple to be random (made up, not made)"
+    return ""
+
+
+for _number, _key in enumerate(WATCH_TOKEN_KEYS, 1):
+    # A key that is no key would fail at the first token sealed: refused everywhere. One too
+    # simple is refused where the dashboard is exposed, as a weak DJANGO_SECRET_KEY is.
+    if (_weak := weak_watch_key(_key)) and (_weak.startswith("is not") or exposure()):
+        raise ImproperlyConfigured(
+            f"WATCH_TOKEN_KEYS' key number {_number} {_weak}. The keys seal the tokens the "
+            "watcher reads Quay with: make each with: python manage.py watch new-key"
+        )
 # The watcher's task queue (Huey, dashboard/watch/tasks.py): a SQLite file by default (no
 # server needed: scripts/run), or Redis (WATCH_QUEUE_URL=redis://host:6379/1) where several
 # instances share it. Its processes: `manage.py watch worker` (as many as wanted) and one
@@ -380,7 +440,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Control characters that came with a request are written escaped: no forged lines.
     "formatters": {"escaped": {"()": "dashboard.serving.log_escape.EscapingFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "escaped"}},
+    # No secret in any line: Bearer values, token-like values and shapes are scrubbed.
+    "filters": {"secrets": {"()": "dashboard.serving.log_scrub.ScrubSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "escaped",
+            "filters": ["secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+        # Django's own handlers (debug console, runserver's request lines) would write before
+        # the scrubbing one: its records go to it alone.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

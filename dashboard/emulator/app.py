@@ -30,7 +30,7 @@ from . import (
 )
 from .auth import Ctx, bearer_token, bearer_value
 from .capacity import Capacity
-from .faults import Faults
+from .faults import Faults, garbled
 from .responses import ApiError, json_response, not_found
 from .seed import load_seed
 from .state import Options, State
@@ -174,7 +174,7 @@ class EmulatorApp:
         if response is not None:
             return response, None, False
         response, username = self.route(request)
-        return response, username, True
+        return garbled(self.state, request, response), username, True
 
     def route(self, request: Request) -> tuple[Response, str | None]:
         adapter = self.url_map.bind_to_environ(request.environ)

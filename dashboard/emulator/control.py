@@ -134,6 +134,15 @@ def _configure(app: EmulatorApp, body: dict[str, Any]) -> Response:
                 if not isinstance(value, dict):
                     return _error("fail_put_at must be an object {path prefix: field}")
                 options.fail_put_at = {str(k): str(v) for k, v in value.items()}
+            elif key == "garble":
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, dict) and "entry" in v and "field" in v for v in value.values()
+                ):
+                    return _error(
+                        'garble must be an object {path prefix: {"entry", "field", "value" or '
+                        '"drop"}}'
+                    )
+                options.garble = {str(k): dict(v) for k, v in value.items()}
             elif key == "redirect_uri":
                 options.redirect_uri = str(value)
             else:

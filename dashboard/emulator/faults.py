@@ -7,6 +7,7 @@ The waiting happens outside the state lock so a slow or hung request never block
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from typing import TypeVar
@@ -97,6 +98,37 @@ class Faults:
             release = self._release
         if seconds:
             release.wait(seconds)
+
+
+def garbled(state: State, request: Request, response: Response) -> Response:
+    """A GET's JSON answer with one listed entry spoiled as ``garble`` says (see Options)."""
+    if request.method != "GET" or response.mimetype != "application/json":
+        return response
+    with state.lock:
+        spoil = longest_prefix(state.options.garble, request.path)
+    if not spoil:
+        return response
+    body = json.loads(response.get_data())
+    lists = [v for v in body.values() if isinstance(v, list)] if isinstance(body, dict) else []
+    lists += [
+        inner
+        for v in (body.values() if isinstance(body, dict) else ())
+        if isinstance(v, dict)
+        for inner in v.values()
+        if isinstance(inner, list)
+    ]
+    for entries in lists:
+        for entry in entries:
+            if isinstance(entry, dict) and spoil["entry"] in (
+                entry.get("name"),
+                entry.get("repository"),
+                entry.get("kind"),
+            ):
+                if spoil.get("drop"):
+                    entry.pop(spoil["field"], None)
+                else:
+                    entry[spoil["field"]] = spoil.get("value")
+    return json_response(body, response.status_code)
 
 
 def _hangs(entry: str, method: str, path: str) -> bool:

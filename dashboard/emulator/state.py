@@ -201,6 +201,11 @@ class Options:
     #: Path prefix -> a field of a mirror PUT: the fields before it are applied, then Quay
     #: fails (500), as a database error half-way through the update would.
     fail_put_at: dict[str, str] = field(default_factory=dict)
+    #: Path prefix -> ``{"entry", "field", "value"}`` (or ``"drop": true``): in a GET's answer,
+    #: the listed entry named ``entry`` (its ``name``, ``repository`` or log ``kind``: every
+    #: entry of that kind) gets that field's value
+    #: replaced (or removed), as one bad row in a real answer would have it.
+    garble: dict[str, dict[str, Any]] = field(default_factory=dict)
     quirks: bool = True
     #: Quay's FEATURE_SPARSE_INDEX (off by default, as in Quay): without it a non-empty
     #: architecture filter is refused.
@@ -232,6 +237,7 @@ class Options:
             "retry_after": self.retry_after,
             "delay_after_write": dict(self.delay_after_write),
             "fail_put_at": dict(self.fail_put_at),
+            "garble": dict(self.garble),
             "quirks": self.quirks,
             "sparse_index": self.sparse_index,
             "claim_delay": self.claim_delay,

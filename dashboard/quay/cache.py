@@ -150,7 +150,7 @@ class CachingQuayClient(QuayClient):
             flight = _flights.get(key)
         if flight is None or time.time() - flight.asked_at > self.max_age:
             return None
-        if not flight.done.wait(self.timeout):
+        if not flight.done.wait(max(0.0, self.time_left())):
             return None
         if flight.error is not None:
             raise flight.error

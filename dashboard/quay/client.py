@@ -9,13 +9,14 @@ the real server differs from it: 204 on sync-now/cancel, ``rule_kind``/``rule_va
 
 from __future__ import annotations
 
+import copy
 import http.cookiejar
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
@@ -28,8 +29,8 @@ from requests.adapters import HTTPAdapter
 
 from dashboard import metrics
 
-from . import __version__, names
-from .answers import UNREADABLE, reads_answer
+from . import __version__, names, tokens
+from .answers import UNREADABLE, read_placeable, reads_answer
 from .budget import MAX_RATE_LIMIT_RETRIES, CallBudget, call_budget, retry_after_seconds
 from .errors import (
     QuayBusy,
@@ -37,11 +38,13 @@ from .errors import (
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayOutOfTime,
     QuayRateLimited,
     QuayTimeout,
     QuayUnauthorized,
     QuayUnexpected,
     QuayUnreachable,
+    QuayUnsendableToken,
     error_for,
 )
 from .models import (
@@ -174,11 +177,28 @@ class QuayClient(OrgMirrorCalls):
         process's budget shared by every person (``QUAY_MAX_INFLIGHT``)."""
         self.base_url = (base_url or settings.QUAY_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.QUAY_TIMEOUT
+        #: When every call through this client must have ended (``time.monotonic()``): one
+        #: action's calls share one timeout (see :meth:`until`); ``None``: each its own.
+        self.deadline: float | None = None
         self._token = token
         self._budget = budget
 
     def __repr__(self) -> str:  # never show the token
         return f"<QuayClient {self.base_url}>"
+
+    def until(self, deadline: float) -> Self:
+        """This client (a copy), its calls all ended by ``deadline`` (``time.monotonic()``;
+        an earlier deadline it already has stays): a call started later waits only what is
+        left, and one with nothing left is not sent (:class:`QuayOutOfTime`)."""
+        bounded = copy.copy(self)
+        bounded.deadline = deadline if self.deadline is None else min(deadline, self.deadline)
+        return bounded
+
+    def time_left(self) -> float:
+        """Seconds a call started now may take: the timeout, or less near the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        return min(self.timeout, self.deadline - time.monotonic())
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -203,8 +223,13 @@ class QuayClient(OrgMirrorCalls):
         ``MAX_RATE_LIMIT_RETRIES`` times). ``scope`` names the OAuth scope the endpoint
         needs, so that a 403 can say which.
         """
+        if not anonymous and not tokens.sendable(self._token):
+            raise QuayUnsendableToken()
         url = f"{self.base_url}/api/v1/{path}"
-        deadline = time.monotonic() + self.timeout
+        left = self.time_left()
+        if left <= 0 or (method != "GET" and left < min(WRITE_TIME_FLOOR, self.timeout / 2)):
+            raise QuayOutOfTime(seconds=self.timeout)
+        deadline = time.monotonic() + left
         budget = self._budget or call_budget()
         for retries in range(MAX_RATE_LIMIT_RETRIES + 1):
             response = self._send(
@@ -290,6 +315,9 @@ class QuayClient(OrgMirrorCalls):
                     )
                     outcome["status"] = str(response.status_code)
                 return response
+            except (UnicodeError, requests.exceptions.InvalidHeader):
+                # The header could not be written: the error's text holds it, token and all.
+                raise QuayUnsendableToken() from None
             except requests.ConnectionError as exc:
                 if isinstance(exc, requests.Timeout) or not _dropped(exc):
                     raise
@@ -396,7 +424,8 @@ class QuayClient(OrgMirrorCalls):
         params: dict[str, Any] = {"namespace": namespace}
         for _ in range(_MAX_PAGES):
             data = self.get("repository", "repo:read", **params) or {}
-            repos.extend(Repository.from_api(r) for r in data.get("repositories") or ())
+            listed = data.get("repositories") or ()
+            repos.extend(read_placeable(listed, Repository.from_api, what="repository"))
             next_page = data.get("next_page")
             if not next_page:
                 break
@@ -422,13 +451,13 @@ class QuayClient(OrgMirrorCalls):
     def list_org_robots(self, org: str) -> list[Robot]:
         """An organization's robots (scope ``org:admin``)."""
         data = self.get(f"organization/{quote(org, safe='')}/robots", "org:admin") or {}
-        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+        return read_placeable(data.get("robots") or (), Robot.from_api, what="robot")
 
     @reads_answer
     def list_user_robots(self) -> list[Robot]:
         """The signed-in person's own robots."""
         data = self.get("user/robots", "user:admin") or {}
-        return [Robot(r["name"], r.get("description") or "") for r in data.get("robots") or ()]
+        return read_placeable(data.get("robots") or (), Robot.from_api, what="robot")
 
     def list_robots(self, namespace: str, username: str) -> list[Robot]:
         """Robots that may mirror into ``namespace`` (its own robots only)."""
@@ -504,7 +533,7 @@ class QuayClient(OrgMirrorCalls):
             limit = max(limit, cap)
         for read in range(1, min(limit, cap) + 1):
             data = self.get(f"{_repo_path(namespace, name)}/logs", ADMIN, **params) or {}
-            entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
+            entries.extend(LogEntry.read_all(data.get("logs")))
             if not data.get("next_page"):
                 break
             matching = sum(
@@ -540,7 +569,7 @@ class QuayClient(OrgMirrorCalls):
         path = f"organization/{quote(namespace, safe='')}/logs"
         for _ in range(max(1, max_pages)):
             data = self.get(path, ORG_ADMIN, **params) or {}
-            page = [LogEntry.from_api(e) for e in data.get("logs") or ()]
+            page = list(LogEntry.read_all(data.get("logs")))
             fresh = [e for e in page if since is None or e.datetime is None or e.datetime > since]
             entries.extend(fresh)
             if len(fresh) < len(page) or not data.get("next_page"):
@@ -563,7 +592,7 @@ class QuayClient(OrgMirrorCalls):
                 )
                 or {}
             )
-            tags.extend(Tag.from_api(t) for t in data.get("tags") or ())
+            tags.extend(read_placeable(data.get("tags") or (), Tag.from_api, what="tag"))
             if not data.get("has_additional"):
                 break
         return tags

@@ -40,7 +40,22 @@ class QuayDropped(QuayTimeout):
     )
 
 
-class QuayBusy(QuayTimeout):
+class QuayNotSent(QuayTimeout):
+    """The call was never sent: nothing happened in Quay (the subclasses say why)."""
+
+
+class QuayOutOfTime(QuayNotSent):
+    """The call was never sent: what came before it in the same action (a press, and the
+    reads that say what it did) used up the one timeout the action may wait for Quay."""
+
+    def __init__(self, *, seconds: float) -> None:
+        super().__init__(
+            f"Quay was not asked: this action may wait {seconds:g} s for Quay in all, and its "
+            "calls before this one used that time up."
+        )
+
+
+class QuayBusy(QuayNotSent):
     """The call was never sent: the dashboard's calls to Quay were all in use for as long as
     this call could wait (``QUAY_MAX_INFLIGHT``, shared by everyone using the dashboard)."""
 
@@ -130,6 +145,16 @@ class QuayServerError(QuayError):
             message or f"Quay had an internal problem (HTTP {status}). Try again later.",
             status=status,
         )
+
+
+class QuayUnsendableToken(QuayError):
+    """The token has characters no Quay token has: nothing was sent (and the token is in no
+    error, no log)."""
+
+    default_message = (
+        "The token has characters no Quay token has, so nothing was sent to Quay. Sign in "
+        "again with the token as Quay shows it."
+    )
 
 
 class QuayUnexpected(QuayError):

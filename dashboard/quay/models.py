@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from .answers import read_each
 from .dates import format_quay_datetime, parse_quay_datetime, parse_rfc2822
 
 ARCHITECTURES = ("amd64", "arm64", "ppc64le", "s390x")
@@ -23,6 +24,16 @@ def _read_date(value: Any) -> datetime | None:
     return parsed
 
 
+def date_field(data: Mapping[str, Any], key: str) -> datetime | None:
+    """``data[key]`` as a date (missing or empty: ``None``); one that is not a date raises a
+    ValueError that names the field."""
+    value = data.get(key)
+    try:
+        return _read_date(value)
+    except ValueError:
+        raise ValueError(f"its {key} “{str(value)[:40]}” is not a date") from None
+
+
 E = TypeVar("E", bound=enum.StrEnum)
 
 
@@ -33,6 +44,19 @@ def read_enum(kind: type[E], value: Any, default: E) -> E:
         return kind(value or default)
     except ValueError:
         return default
+
+
+def status_field(data: Mapping[str, Any], key: str, kind: type[E], default: E) -> E:
+    """``data[key]`` as a member of ``kind`` (missing: ``default``); one this dashboard does
+    not know (a newer Quay's, or garbage) raises a ValueError that names the field: in a list
+    entry that entry is then said to be unreadable, never shown as ``default``."""
+    value = data.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"its {key} “{str(value)[:40]}” is not one this dashboard knows") from None
 
 
 def read_network(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,9 +229,12 @@ class Repository:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Repository:
+        namespace, name = data["namespace"], data["name"]
+        if not isinstance(namespace, str) or not isinstance(name, str) or not name:
+            raise ValueError("its namespace or name is not a name")
         return cls(
-            namespace=data["namespace"],
-            name=data["name"],
+            namespace=namespace,
+            name=name,
             state=read_enum(RepositoryState, data.get("state"), RepositoryState.NORMAL),
             description=data.get("description") or "",
             is_public=bool(data.get("is_public")),
@@ -221,6 +248,13 @@ class Repository:
 class Robot:
     name: str
     description: str = ""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Robot:
+        name = data["name"]
+        if not isinstance(name, str) or not name:
+            raise ValueError("its name is not a name")
+        return cls(name, str(data.get("description") or ""))
 
     @property
     def namespace(self) -> str:
@@ -236,8 +270,11 @@ class Tag:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Tag:
+        name = data["name"]
+        if not isinstance(name, str) or not name:
+            raise ValueError("its name is not a name")
         return cls(
-            name=data["name"],
+            name=name,
             manifest_digest=data.get("manifest_digest"),
             size=data.get("size"),
             last_modified=parse_rfc2822(data.get("last_modified")),
@@ -252,25 +289,48 @@ class LogEntry:
     datetime: datetime | None
     performer: str | None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Why Quay's entry could not be read ("" when it could): then nothing else is known,
+    #: not even whether it was a mirror's (it is kept, said as unreadable, wherever they are).
+    unreadable: str = ""
 
     @property
     def is_mirror_event(self) -> bool:
-        return self.kind.startswith("repo_mirror_")
+        return bool(self.unreadable) or self.kind.startswith("repo_mirror_")
 
     @property
     def is_org_mirror_event(self) -> bool:
         """An organization mirror's entry (``org_mirror_*``: its worker's and its API's)."""
-        return self.kind.startswith("org_mirror_")
+        return bool(self.unreadable) or self.kind.startswith("org_mirror_")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> LogEntry:
+        if not isinstance(data, Mapping):
+            raise TypeError("it is not an object")
+        kind, metadata = data.get("kind") or "", data.get("metadata") or {}
+        if not isinstance(kind, str):
+            raise ValueError(f"its kind “{str(kind)[:40]}” is not a kind")
+        if not isinstance(metadata, Mapping):
+            raise ValueError("its metadata is not an object")
+        raw = data.get("datetime")
+        when = parse_rfc2822(raw) if isinstance(raw, str) else None
+        if raw not in (None, "") and when is None:
+            raise ValueError(f"its datetime “{str(raw)[:40]}” is not a date")
         performer = data.get("performer") or {}
         return cls(
-            kind=data.get("kind", ""),
-            datetime=parse_rfc2822(data.get("datetime")),
+            kind=kind,
+            datetime=when,
             performer=performer.get("name") if isinstance(performer, Mapping) else None,
-            metadata=data.get("metadata") or {},
+            metadata=metadata,
         )
+
+    @classmethod
+    def unreadable_entry(cls, data: Any, why: str) -> LogEntry:
+        return cls("", None, None, unreadable=f"An entry of Quay's log could not be read: {why}.")
+
+    @classmethod
+    def read_all(cls, entries: Any) -> tuple[LogEntry, ...]:
+        """A page of a usage log, each entry read on its own."""
+        return read_each(entries or (), cls.from_api, cls.unreadable_entry, what="log entry")
 
 
 _REGISTRY_CONFIG_FIELDS = ("verify_tls", "unsigned_images")
@@ -413,6 +473,42 @@ class HealthEntry:
     is_enabled: bool
     retries_remaining: int | None
     last_sync: datetime | None
+    #: Why Quay's entry could not be read ("" when it could): only its name is known, the
+    #: status must come from the mirror's own settings.
+    unreadable: str = ""
+
+    @classmethod
+    def from_api(cls, row: Mapping[str, Any]) -> HealthEntry:
+        namespace, repository = row.get("namespace", ""), row["repository"]
+        if not isinstance(namespace, str) or not isinstance(repository, str) or not repository:
+            raise ValueError("its namespace or repository is not a name")
+        retries = row.get("retries_remaining")
+        return cls(
+            namespace=namespace,
+            repository=repository,
+            sync_status=status_field(row, "sync_status", SyncStatus, SyncStatus.NEVER_RUN),
+            is_enabled=bool(row.get("is_enabled", True)),
+            retries_remaining=int(retries) if retries is not None else None,
+            last_sync=date_field(row, "last_sync"),
+        )
+
+    @classmethod
+    def unreadable_entry(cls, row: Any, why: str) -> HealthEntry | None:
+        """An entry that could not be read, when its names can be (else ``None``: it cannot
+        be told from which mirror it came)."""
+        namespace = row.get("namespace", "") if isinstance(row, Mapping) else None
+        repository = row.get("repository") if isinstance(row, Mapping) else None
+        if not isinstance(namespace, str) or not isinstance(repository, str) or not repository:
+            return None
+        return cls(
+            namespace,
+            repository,
+            SyncStatus.NEVER_RUN,  # not known: ``unreadable`` says so
+            is_enabled=True,
+            retries_remaining=None,
+            last_sync=None,
+            unreadable=f"Quay's mirror health entry for it could not be read: {why}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -426,21 +522,14 @@ class MirrorHealth:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> MirrorHealth:
         repos = data.get("repositories") or {}
-        details = []
-        for row in repos.get("details") or ():
-            status = read_enum(SyncStatus, row.get("sync_status"), SyncStatus.NEVER_RUN)
-            details.append(
-                HealthEntry(
-                    namespace=row.get("namespace", ""),
-                    repository=row.get("repository", ""),
-                    sync_status=status,
-                    is_enabled=bool(row.get("is_enabled", True)),
-                    retries_remaining=row.get("retries_remaining"),
-                    last_sync=_read_date(row.get("last_sync")),
-                )
-            )
+        details = read_each(
+            repos.get("details") or (),
+            HealthEntry.from_api,
+            HealthEntry.unreadable_entry,
+            what="mirror health entry",
+        )
         return cls(
             healthy=bool(data.get("healthy", True)),
-            details=tuple(details),
+            details=tuple(entry for entry in details if entry is not None),
             has_more=bool((repos.get("pagination") or {}).get("has_more")),
         )

@@ -116,7 +116,7 @@ class OrgMirrorCalls:
         after = ""
         for _ in range(max(1, pages)):
             data = self.get(f"organization/{quote(org, safe='')}/logs", ORG_ADMIN, **params) or {}
-            entries.extend(LogEntry.from_api(e) for e in data.get("logs") or ())
+            entries.extend(LogEntry.read_all(data.get("logs")))
             after = str(data.get("next_page") or "")
             if not after:
                 break

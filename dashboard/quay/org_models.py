@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .answers import read_each
 from .dates import format_quay_datetime
 from .models import (
     MAX_SYNC_RETRIES,
@@ -21,8 +22,10 @@ from .models import (
     _network_document,
     _read_date,
     _write_date,
+    date_field,
     read_enum,
     read_network,
+    status_field,
 )
 from .names import split_full_name
 
@@ -185,6 +188,9 @@ class OrgMirrorRepo:
     status_message: str | None = None
     #: ``org/name`` of the Quay repository, once the worker created it (its first sync).
     quay_repository: str | None = None
+    #: Why Quay's entry for it could not be read ("" when it could): then only its name, if
+    #: that could, is known.
+    unreadable: str = ""
 
     @property
     def page_name(self) -> str | None:
@@ -195,13 +201,29 @@ class OrgMirrorRepo:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepo:
+        name = data["name"]
+        if not isinstance(name, str) or not name:
+            raise ValueError("its name is not a name")
+        message, created = data.get("status_message"), data.get("quay_repository")
+        if not isinstance(message, str | None) or not isinstance(created, str | None):
+            raise ValueError("its status_message or quay_repository is not text")
         return cls(
-            name=data["name"],
-            sync_status=read_enum(OrgRepoStatus, data.get("sync_status"), OrgRepoStatus.NEVER_RUN),
-            discovery_date=_read_date(data.get("discovery_date")),
-            last_sync_date=_read_date(data.get("last_sync_date")),
-            status_message=data.get("status_message") or None,
-            quay_repository=data.get("quay_repository") or None,
+            name=name,
+            sync_status=status_field(data, "sync_status", OrgRepoStatus, OrgRepoStatus.NEVER_RUN),
+            discovery_date=date_field(data, "discovery_date"),
+            last_sync_date=date_field(data, "last_sync_date"),
+            status_message=message or None,
+            quay_repository=created or None,
+        )
+
+    @classmethod
+    def unreadable_entry(cls, data: Any, why: str) -> OrgMirrorRepo:
+        """An entry that could not be read: its name when that can be, and why."""
+        name = data.get("name") if isinstance(data, Mapping) else None
+        return cls(
+            name=name if isinstance(name, str) else "",  # "": not known
+            sync_status=OrgRepoStatus.NEVER_RUN,  # not known: ``unreadable`` says so
+            unreadable=f"Quay's entry for this repository could not be read: {why}.",
         )
 
 
@@ -218,7 +240,12 @@ class OrgMirrorRepoPage:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> OrgMirrorRepoPage:
         return cls(
-            repositories=tuple(OrgMirrorRepo.from_api(r) for r in data.get("repositories") or ()),
+            repositories=read_each(
+                data.get("repositories") or (),
+                OrgMirrorRepo.from_api,
+                OrgMirrorRepo.unreadable_entry,
+                what="discovered repository",
+            ),
             page=int(data.get("page") or 1),
             limit=int(data.get("limit") or 100),
             total=int(data.get("total") or 0),

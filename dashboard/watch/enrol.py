@@ -21,6 +21,7 @@ from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUnauthorized
 from dashboard.quay.names import valid_namespace
+from dashboard.quay.tokens import BadToken, clean_token
 
 from . import keys
 from .models import Enrolment
@@ -100,9 +101,12 @@ def enrol(namespace: str, token: str, *, enrolled_by: str, now: datetime) -> Enr
     refused = unsealable_here()
     if refused:
         return Enrolled(False, refused)
-    token = token.strip()
-    if not token:
+    if not token.strip():
         return Enrolled(False, "Paste the token the watcher is to use.")
+    try:
+        token = clean_token(token)
+    except BadToken as bad:
+        return Enrolled(False, f"Not enrolled: {bad.message}")
     token_user, problem = check_token(token, namespace)
     if problem:
         return Enrolled(False, f"Not enrolled: {problem}")

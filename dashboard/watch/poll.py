@@ -280,8 +280,8 @@ class Poll:
 
     def _seen_health(self, details: Iterable[HealthEntry]) -> None:
         for entry in details:
-            if entry.namespace not in ("", self.namespace):
-                continue
+            if entry.namespace not in ("", self.namespace) or entry.unreadable:
+                continue  # another's, or one Quay's answer spoiled: the index keeps its own
             mirror = self._mirror(Mirror.Kind.REPOSITORY, entry.repository)
             self._status(mirror, entry.sync_status.value)
             mirror.is_enabled = entry.is_enabled
@@ -331,6 +331,8 @@ class Poll:
     def _discovered(self, repositories: Iterable[OrgMirrorRepo]) -> None:
         with transaction.atomic():
             for repo in repositories:
+                if repo.unreadable:  # Quay's entry says nothing sure: the index keeps its own
+                    continue
                 mirror = self._mirror(Mirror.Kind.ORG_REPOSITORY, repo.name)
                 why = repo.status_message or ""
                 if why and repo.sync_status.value == "FAIL":  # its log entry may say more

@@ -218,3 +218,26 @@ def test_reset_with_repos_adds_bulk_mirrors_with_mixed_statuses(emulator: Emulat
         for i, ns in zip(range(1, 9), ["acme", "globex", "initech", "alice"] * 2, strict=True)
     }
     assert {"SUCCESS", "NEVER_RUN", "FAIL", "SYNCING", "CANCEL", "SYNC_NOW"} <= statuses
+
+
+def test_garble_spoils_one_entry_of_a_listing_and_reset_clears_it(emulator: Emulator) -> None:
+    path = "/api/v1/organization/orgmirror/mirror/repositories"
+    emulator.configure(
+        garble={path: {"entry": "beta", "field": "discovery_date", "value": "last tuesday"}}
+    )
+    rows = emulator.api("GET", path[len("/api/v1/") :], user="olivia").json()["repositories"]
+    spoiled = {row["name"]: row["discovery_date"] for row in rows}
+    assert spoiled.pop("beta") == "last tuesday"
+    assert all(value != "last tuesday" for value in spoiled.values())
+    emulator.configure(garble={path: {"entry": "beta", "field": "name", "drop": True}})
+    rows = emulator.api("GET", path[len("/api/v1/") :], user="olivia").json()["repositories"]
+    assert sum("name" not in row for row in rows) == 1
+    emulator.reset()
+    assert emulator.control("GET", "config")["garble"] == {}
+
+
+def test_garble_must_name_an_entry_and_a_field(emulator: Emulator) -> None:
+    response = requests.post(
+        f"{emulator.url}/_emulator/config", json={"garble": {"/api/v1/": {"x": 1}}}, timeout=5
+    )
+    assert response.status_code == 400

@@ -262,3 +262,48 @@ def test_the_history_is_paged_never_silently_cut(client_as, emulator):
     too_long = client.get("/org/orgnew/mirror/?history=" + "x" * 3000)
     assert too_long.status_code == 200  # a token too long is not sent: the newest instead
     assert "The newest entries of Quay's log." in text_of(too_long.content.decode())
+
+
+REPOS_API = "/api/v1/organization/orgmirror/mirror/repositories"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        (
+            {"field": "discovery_date", "value": "last tuesday"},
+            "its discovery_date “last tuesday” is not a date",
+        ),
+        ({"field": "last_sync_date", "value": 17}, "its last_sync_date “17” is not a date"),
+        (
+            {"field": "sync_status", "value": "EXPLODED"},
+            "its sync_status “EXPLODED” is not one this dashboard knows",
+        ),
+        ({"field": "name", "drop": True}, "it has no name"),
+    ],
+    ids=["a date", "a date that is a number", "a status", "a missing key"],
+)
+def test_one_unreadable_entry_spoils_only_its_own_row(client_as, emulator, spoil, said):
+    # One bad field in one discovered repository blanked the whole table ("could not be read").
+    emulator.configure(garble={REPOS_API: {"entry": "beta", **spoil}})
+    response = client_as("olivia").get("/org/orgmirror/mirror/")
+    assert response.status_code == 200
+    table = table_of(text_of(response))
+    assert "could not be read: Quay answered in a form" not in table
+    assert "alpha Synced" in table and "legacy" in table  # every other row is drawn
+    assert f"Unreadable Quay's entry for this repository could not be read: {said}." in table
+    name = "" if spoil["field"] == "name" else "beta"
+    html = response.content.decode()
+    row = re.search(rf'<tr data-repo="{re.escape(name)}" data-status="unreadable">', html)
+    assert row is not None
+    assert html.count('data-status="unreadable"') == 1
+
+
+def test_an_unreadable_entry_is_said_in_the_table_fragment_too(client_as, emulator):
+    emulator.configure(
+        garble={REPOS_API: {"entry": "beta", "field": "discovery_date", "value": "x"}}
+    )
+    fragment = client_as("olivia").get("/org/orgmirror/mirror/?part=live", **HX)
+    assert fragment.status_code == 200
+    body = text_of(fragment)
+    assert "alpha Synced" in body and "Unreadable" in body

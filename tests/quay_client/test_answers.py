@@ -48,18 +48,14 @@ def quay(settings) -> QuayClient:
     [
         (lambda q: q.get_user(), {"organizations": []}),  # no username
         (lambda q: q.get_user(), ["not", "an", "object"]),
-        (lambda q: q.list_repositories("acme"), {"repositories": [{"name": "x"}]}),
+        (lambda q: q.list_repositories("acme"), {"repositories": "a string"}),
         (lambda q: q.list_repositories("acme"), "a string"),
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_start_date": "yesterday"}),
         (lambda q: q.get_mirror("acme", "nginx"), {"sync_interval": "hourly"}),
-        (lambda q: q.list_tags("acme", "nginx"), {"tags": [1, 2]}),
-        (lambda q: q.list_logs("acme", "nginx"), {"logs": [{"kind": None}]}),
-        (lambda q: q.list_org_robots("acme"), {"robots": [{"description": "no name"}]}),
-        (lambda q: q.get_mirror_health("acme"), {"repositories": {"details": ["row"]}}),
-        (
-            lambda q: q.get_mirror_health("acme"),
-            {"repositories": {"details": [{"sync_status": "SUCCESS", "last_sync": "soon"}]}},
-        ),
+        (lambda q: q.list_tags("acme", "nginx"), {"tags": {"a": "b"}}),
+        (lambda q: q.list_logs("acme", "nginx"), {"logs": "a string"}),
+        (lambda q: q.list_org_robots("acme"), {"robots": 17}),
+        (lambda q: q.get_mirror_health("acme"), {"repositories": "a string"}),
     ],
 )
 def test_an_answer_of_unexpected_shape_is_a_quay_error_with_a_plain_message(
@@ -69,6 +65,55 @@ def test_an_answer_of_unexpected_shape_is_a_quay_error_with_a_plain_message(
     with pytest.raises(QuayUnexpected) as excinfo:
         call(quay)
     assert excinfo.value.message == UNREADABLE
+
+
+def test_an_unreadable_health_entry_spoils_only_itself(monkeypatch, quay):
+    details = [
+        "row",  # no names: it cannot be placed (left out, logged)
+        {"sync_status": "SUCCESS", "last_sync": "soon"},
+        {"namespace": "acme", "repository": "x", "last_sync": "soon"},
+        {"namespace": "acme", "repository": "y", "sync_status": "WEIRD"},
+        {"namespace": "acme", "repository": "z", "sync_status": "SUCCESS"},
+    ]
+    answering(monkeypatch, {"repositories": {"details": details}})
+    x, y, z = quay.get_mirror_health("acme").details
+    assert "its last_sync “soon” is not a date" in x.unreadable
+    assert "its sync_status “WEIRD” is not one this dashboard knows" in y.unreadable
+    assert (z.repository, z.sync_status.value, z.unreadable) == ("z", "SUCCESS", "")
+
+
+def test_an_unreadable_log_entry_spoils_only_itself(monkeypatch, quay):
+    logs = [
+        {"kind": 17},
+        "an entry",
+        {"kind": "repo_mirror_sync_started", "datetime": "soon"},
+        {"kind": "repo_mirror_sync_success", "datetime": "Fri, 27 Nov 2026 16:47:00 -0000"},
+    ]
+    answering(monkeypatch, {"logs": logs})
+    *spoiled, good = quay.list_logs("acme", "nginx")
+    assert [entry.unreadable.split(": ", 1)[1] for entry in spoiled] == [
+        "its kind “17” is not a kind.",
+        "it is not an object.",
+        "its datetime “soon” is not a date.",
+    ]
+    assert good.kind == "repo_mirror_sync_success" and not good.unreadable
+
+
+@pytest.mark.parametrize(
+    ("call", "key", "good"),
+    [
+        (lambda q: q.list_repositories("acme"), "repositories", {"namespace": "acme", "name": "a"}),
+        (lambda q: q.list_tags("acme", "nginx"), "tags", {"name": "latest"}),
+        (lambda q: q.list_org_robots("acme"), "robots", {"name": "acme+bot"}),
+    ],
+    ids=["repositories", "tags", "robots"],
+)
+def test_an_entry_without_a_name_is_left_out_and_spoils_nothing_else(
+    monkeypatch, quay, call, key, good
+):
+    # It cannot be shown nor matched by anything: it blanked the whole list.
+    answering(monkeypatch, {key: [{"description": "no name"}, 1, {"name": 17}, good]})
+    assert [entry.name for entry in call(quay)] == [good["name"]]
 
 
 def test_fan_out_turns_an_unreadable_answer_into_that_items_error(monkeypatch, quay):

@@ -47,7 +47,7 @@ def test_a_config_reads_every_field_of_quays_answer():
 
 
 def test_values_a_newer_quay_may_send_read_as_the_default_and_proxies_as_set():
-    from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo, OrgRepoStatus
+    from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepoPage, OrgRepoStatus
 
     proxied = {"verify_tls": True, "proxy": {"https_proxy": "http://proxy:3128"}}
     config = MirrorConfig.from_api(
@@ -66,8 +66,17 @@ def test_values_a_newer_quay_may_send_read_as_the_default_and_proxies_as_set():
     assert org.sync_status is SyncStatus.NEVER_RUN
     assert org.external_registry_type.value == "quay"
     assert org.https_proxy == "http://proxy:3128"
-    repo = OrgMirrorRepo.from_api({"name": "a", "sync_status": "QUARANTINED"})
-    assert repo.sync_status is OrgRepoStatus.NEVER_RUN
+    # A discovered repository's status is that row's news: one not known makes that row
+    # unreadable (said so), never "never synced".
+    page = OrgMirrorRepoPage.from_api(
+        {"repositories": [{"name": "a", "sync_status": "QUARANTINED"}, {"name": "b"}]}
+    )
+    unknown, known = page.repositories
+    assert (
+        unknown.name == "a"
+        and "“QUARANTINED” is not one this dashboard knows" in unknown.unreadable
+    )
+    assert known.sync_status is OrgRepoStatus.NEVER_RUN and not known.unreadable
 
 
 def test_status_helpers_say_what_a_status_allows():

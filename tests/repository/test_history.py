@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.support.forms import page
-from tests.support.pages import text
+from tests.support.pages import text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +100,32 @@ def test_history_and_audit_times_say_how_long_ago_next_to_the_local_time(client_
     )
     audit = body.split('class="audit-list"', 1)[1]
     assert re.search(r'</time> <small class="muted">\((just now|\d+ s ago)\)</small>', audit)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        ({"field": "datetime", "value": "the day before"}, "its datetime “the day before” is"),
+        ({"field": "metadata", "value": "a string"}, "its metadata is not an object"),
+    ],
+    ids=["a date", "metadata that is no object"],
+)
+def test_one_unreadable_log_entry_spoils_only_its_own_line(
+    client_as, emulator, no_read_cache, spoil, said
+):
+    # One bad entry in Quay's log blanked the whole history ("could not be read").
+    change_interval_times(emulator, 3)
+    sync(emulator)
+    whole = history_items(text(page(client_as("alice"), "acme", "redis")))
+    emulator.configure(
+        garble={
+            "/api/v1/repository/acme/redis/logs": {"entry": "repo_mirror_sync_started", **spoil}
+        }
+    )
+    response = page(client_as("alice"), "acme", "redis")
+    assert "An entry of Quay's log could not be read: " + said in text_of(response)
+    items = history_items(text(response))
+    assert len(items) == len(whole)  # the spoiled lines are said, every other one drawn
+    started = whole.count("started")
+    assert started >= 1 and "started" not in items
+    assert items.count("other") == whole.count("other") + started

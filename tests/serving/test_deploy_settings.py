@@ -99,7 +99,10 @@ def test_the_default_key_is_refused_for_a_dashboard_answering_other_hosts():
         ["-c", "import django; django.setup()"], DJANGO_ALLOWED_HOSTS="mirrors.example.com"
     )
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY is not set, and the dashboard answers host names" in result.stderr
+    assert (
+        "DJANGO_SECRET_KEY is not set (the built-in key is public), and the dashboard "
+        "answers host names" in result.stderr
+    )
 
 
 def test_the_default_key_is_accepted_on_loopback_or_in_debug():

@@ -90,8 +90,10 @@ def _verdict(state: RowState, entry: HealthEntry | None, now: datetime) -> str:
     """``same`` (nothing to draw), ``health`` (draw it from health), or ``read`` (its config
     is needed to tell)."""
     if state.poll.via_health:
+        if entry is not None and entry.unreadable:
+            return "health"  # says why its status is not known
         return "same" if entry is not None and entry.sync_status == state.sync_status else "health"
-    if entry is None:
+    if entry is None or entry.unreadable:
         return "read"
     if entry.sync_status != state.sync_status:
         return "health"

@@ -12,7 +12,8 @@ state of its own between them.
 * ``health``  -- the namespace's mirror health; the config is not read yet (pending);
 * ``listing`` -- the repository listing: MIRROR state, but not in the namespace's health
   report (disabled or not configured), which was read;
-* ``unknown`` -- the listing, while the namespace's health report could not be read.
+* ``unknown`` -- the listing, while the namespace's health report could not be read;
+* ``spoiled`` -- the health report, whose entry for it could not be read (its name aside).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dashboard.mirrors.rules.timefmt import from_unix_param
 from dashboard.quay import names
 from dashboard.quay.models import HealthEntry, SyncStatus
 
-ORIGINS = {"config": "c", "health": "h", "listing": "l", "unknown": "u"}
+ORIGINS = {"config": "c", "health": "h", "listing": "l", "unknown": "u", "spoiled": "s"}
 _ORIGIN_OF = {code: name for name, code in ORIGINS.items()}
 #: Longest ``row`` value accepted (a state is ~150 characters).
 MAX_LENGTH = 600

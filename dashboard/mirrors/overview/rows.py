@@ -205,6 +205,8 @@ class Row:
     #: Read from the listing (MIRROR state), settings refused, and the namespace's health
     #: could not be read: its status is not known (see ``status_unknown``).
     health_unread: bool = False
+    #: ...because the health report's entry for it could not be read (the rest could).
+    health_spoiled: bool = False
     #: The message is Quay refusing a press (shown as a refusal).
     refused: bool = False
     #: The last finished sync as its log tells it (when, and for a failure why): read with
@@ -496,7 +498,13 @@ def row_from_health(
     read-only, or ``pending`` its details for someone who may read them.
 
     Health carries no schedule and no lease: :func:`describe_health` says only what is known.
+    An entry Quay's answer spoiled says nothing of the status: the row waits for its details
+    (``spoiled``), or says why it has no status.
     """
+    if entry.unreadable:
+        if pending:
+            return Row(entry.namespace, entry.repository, pending=True, origin="spoiled", at=now)
+        return Row(entry.namespace, entry.repository, reason=entry.unreadable, at=now)
     return Row(
         entry.namespace,
         entry.repository,
@@ -599,12 +607,14 @@ def _without_details(
     state: RowState, error: QuayError, now: datetime, person: Person | None
 ) -> Row:
     target = state.target
-    # A row from the listing: its namespace's health was read ("listing"), or not ("unknown").
+    # A row from the listing: its namespace's health was read ("listing"), or not ("unknown");
+    # or from health, whose entry for it could not be read ("spoiled").
     health_read = {target.namespace} if state.origin == "listing" else set()
-    unread = {target.namespace} if state.origin == "unknown" else set()
-    return row_without_config(
+    unread = {target.namespace} if state.origin in ("unknown", "spoiled") else set()
+    row = row_without_config(
         target.namespace, target.name, error, state.health_entry(), now, person, health_read, unread
     )
+    return replace(row, health_spoiled=state.origin == "spoiled")
 
 
 def still_waiting(state: RowState, now: datetime) -> Row:

@@ -29,7 +29,7 @@ ORDER = OrgMirrorForm.ORDER
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
     """The names of every repository the mirror discovered (``None``: could not be read)."""
     repos = quietly(client.all_org_mirror_repositories, org)
-    return None if repos is None else [repo.name for repo in repos]
+    return None if repos is None else [repo.name for repo in repos if repo.name]
 
 
 def _usable(rows: Sequence[str]) -> list[str]:

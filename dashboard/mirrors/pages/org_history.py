@@ -43,6 +43,8 @@ class OrgEvent:
 
 
 def _what(entry: LogEntry) -> str:
+    if entry.unreadable:
+        return entry.unreadable
     meta = entry.metadata
     if entry.kind == "org_mirror_config_changed":
         fields = [LABELS.get(str(f), str(f)) for f in meta.get("updated_fields") or ()]

@@ -149,7 +149,7 @@ def repo_table(client: QuayClient, org: str, query: RepoQuery) -> RepoTable:
         raise
     except QuayError as error:
         return RepoTable(error=f"The discovered repositories could not be read: {error.message}")
-    names = [repo.name for repo in repos] if query.status is None else None
+    names = [repo.name for repo in repos if repo.name] if query.status is None else None
     if query.search:
         needle = query.search.lower()
         repos = [repo for repo in repos if needle in repo.name.lower()]

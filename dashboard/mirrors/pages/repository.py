@@ -186,7 +186,7 @@ def _org_failure(repo: OrgMirrorRepo | None, entries: list[LogEntry]) -> reasons
 def _org_repo(client: QuayClient, target: RepoTarget) -> OrgMirrorRepo | None:
     """The repository's row in its organization mirror (one call; none when unreadable)."""
     repos = quietly(client.all_org_mirror_repositories, target.namespace) or ()
-    return next((repo for repo in repos if repo.name == target.name), None)
+    return next((repo for repo in repos if repo.name == target.name and not repo.unreadable), None)
 
 
 def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
@@ -194,7 +194,7 @@ def _health_entry(client: QuayClient, target: RepoTarget) -> HealthEntry | None:
     health = quietly(client.get_mirror_health, target.namespace)
     for entry in health.details if health is not None else ():
         if entry.repository == target.name and entry.namespace in (target.namespace, ""):
-            return entry
+            return None if entry.unreadable else entry
     return None
 
 

@@ -37,6 +37,8 @@ def _log_value(name: str, value: Any) -> Any:
 def describe_log(entry: LogEntry, logs: Iterable[LogEntry] = ()) -> HistoryItem:
     """One mirror event of the repository's log as a line of history (``logs``: the whole log,
     newest first, for a failed run's reason: see :func:`reasons.of_run`)."""
+    if entry.unreadable:
+        return HistoryItem(None, "other", entry.unreadable)
     meta = entry.metadata
     who = entry.performer or meta.get("username")
     kind = entry.kind

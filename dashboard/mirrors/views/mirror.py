@@ -77,6 +77,7 @@ def live(request: HtmxHttpRequest, **names: str) -> HttpResponse:
 
 def _press(request: HtmxHttpRequest, target: MirrorKind, action: Action) -> HttpResponse:
     client, person, now = acting(request)
+    client = press.bounded(client)  # the press and what is drawn after it: one timeout
     result = press.perform(client, person, target, action, now)
     from_row = request.POST.get("view") == "row"
     if request.htmx and from_row:  # an overview row: the row again, from what the press read
