@@ -23,6 +23,8 @@ class Watching:
     manageable: bool
     #: The index is older than two intervals (or was never read).
     behind: bool
+    #: Its alert rules (counted for those who may see them).
+    rules: int = 0
 
 
 def behind(enrolment: Enrolment, now: datetime) -> bool:
@@ -50,12 +52,14 @@ def page(person: Person, now: datetime) -> dict[str, object]:
     everything = person.superuser or person.super_user
     mine = set(person.memberships or ()) | {person.username}
     found = Enrolment.objects.annotate(
-        known=Count("mirrors", filter=Q(mirrors__present=True))
+        known=Count("mirrors", filter=Q(mirrors__present=True), distinct=True),
+        rule_count=Count("rules", distinct=True),
     ).order_by("namespace")
     rows = [
-        Watching(item, item.known, may_manage(person, item.namespace), behind(item, now))
+        Watching(item, item.known, manages, behind(item, now), item.rule_count if manages else 0)
         for item in found
         if everything or item.namespace in mine
+        for manages in [may_manage(person, item.namespace)]
     ]
     watched = {row.enrolment.namespace for row in rows}
     administered = sorted(ns for ns in mine if may_manage(person, ns))

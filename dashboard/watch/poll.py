@@ -49,6 +49,7 @@ from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repositor
 from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo
 
 from . import keys, runs
+from .alerts import events
 from .models import Change, Enrolment, Mirror
 
 logger = logging.getLogger(__name__)
@@ -152,11 +153,13 @@ def poll(namespace: str, now: datetime | None = None) -> Report:
 
 
 def _broken(enrolment: Enrolment, now: datetime, why: str) -> None:
+    """Quay refused the watch token: said on the pages, and an event for the alerts (once a
+    breakage: its key is when it began)."""
+    since = enrolment.broken_since or now
     Enrolment.objects.filter(pk=enrolment.pk).update(
-        state=Enrolment.State.BROKEN,
-        broken_reason=why,
-        broken_since=enrolment.broken_since or now,
+        state=Enrolment.State.BROKEN, broken_reason=why, broken_since=since
     )
+    events.broken(enrolment, since, why)
 
 
 def _release(enrolment: Enrolment, now: datetime, report: Report) -> None:
@@ -185,6 +188,10 @@ class Poll:
         self.report = report
         self.budget = share()
         self._back_to = now
+        #: This poll reads the log back (history: its failures are no news), and the first
+        #: indexing is under way (what it finds stuck or idle is no transition).
+        self.history = enrolment.failures_from is None
+        self.indexing = enrolment.indexed_at is None
         self.mirrors: dict[tuple[str, str], Mirror] = {
             (m.kind, m.name): m for m in Mirror.objects.filter(enrolment=enrolment)
         }
@@ -214,6 +221,7 @@ class Poll:
         self._read_configs()
         self._read_results()
         self._settled()
+        events.after_poll(self.enrolment, self.now, history=self.indexing)
 
     def _read_back(self) -> list[LogEntry]:
         """The first poll reads the namespace's log back ``WATCH_BACKFILL_DAYS`` (at most
@@ -364,7 +372,7 @@ class Poll:
                 # that used the last retry, a success): its config is read again.
                 mirror.stale = True
                 mirror.save(update_fields=["last_result", "result_read_at", "stale"])
-                self._run_ended(mirror, entry)
+                self._run_ended(mirror, entry, history=self.history)
                 if mirror.last_result["key"] == "fail":
                     Change.objects.filter(mirror=mirror, new="FAIL", reason="").update(
                         reason=mirror.last_result["reason"]
@@ -374,7 +382,7 @@ class Poll:
             elif entry.kind == "org_mirror_sync_success" and name:
                 found = self.mirrors.get((Mirror.Kind.ORG_REPOSITORY, name))
                 if found is not None:
-                    runs.succeeded(found, entry.datetime)
+                    runs.succeeded(found, entry.datetime, history=self.history)
             elif entry.kind.startswith("org_mirror_") and not entry.metadata.get("repo"):
                 known = self.mirrors.get((Mirror.Kind.ORGANIZATION, ""))
                 if known is not None:
@@ -468,7 +476,7 @@ class Poll:
             mirror.result_read_at = self.now
             mirror.save(update_fields=["last_result", "result_read_at"])
             if ended:  # a failure the namespace's log did not reach is a failed run too
-                self._run_ended(mirror, ended[0])
+                self._run_ended(mirror, ended[0], history=True)  # from before watching
 
     def _result(self, mirror: Mirror, entry: LogEntry, logs: Iterable[LogEntry] = ()) -> None:
         """``entry`` (a sync that ended) is the mirror's last result: for a failure, its
@@ -486,17 +494,18 @@ class Poll:
 
     # -- failed runs (``runs``: one row per run, for the failures view) -------------------
 
-    def _run_ended(self, mirror: Mirror, entry: LogEntry) -> None:
+    def _run_ended(self, mirror: Mirror, entry: LogEntry, *, history: bool) -> None:
         """A repository mirror's try ended (its last result is set from ``entry``)."""
         result = mirror.last_result or {}
         if result.get("key") == "success":
-            runs.succeeded(mirror, entry.datetime)
+            runs.succeeded(mirror, entry.datetime, history=history)
         elif result.get("key") == "cancel":
             runs.cancelled(mirror, entry.datetime)
         elif result.get("key") == "fail":
             cause = read_enum(reasons.Cause, result.get("cause"), reasons.Cause.UNKNOWN_ERROR)
             reason = reasons.Reason(str(result.get("reason") or ""), cause)
-            runs.failed_try(mirror, entry.datetime, reason, reasons.is_partial(entry.metadata))
+            partial = reasons.is_partial(entry.metadata)
+            runs.failed_try(mirror, entry.datetime, reason, partial, history=history)
 
     def _pressed(self, mirror: Mirror, entry: LogEntry) -> None:
         """Sync now or Cancel, pressed anywhere (``changed: sync_status``): the next failure
@@ -513,13 +522,14 @@ class Poll:
         """An organization mirror's discovery ended (or was cancelled): its failed runs."""
         message = str(entry.metadata.get("message") or "")
         if entry.kind == "org_mirror_sync_success":
-            runs.succeeded(mirror, entry.datetime)
+            runs.succeeded(mirror, entry.datetime, history=self.history)
         elif entry.kind == "org_mirror_sync_cancelled" or (
             entry.kind == "org_mirror_sync_failed" and message.startswith("Sync cancelled")
         ):
             runs.cancelled(mirror, entry.datetime)
         elif entry.kind == "org_mirror_sync_failed":
-            runs.failed_try(mirror, entry.datetime, reasons.of_entry(entry.metadata), False)
+            reason = reasons.of_entry(entry.metadata)
+            runs.failed_try(mirror, entry.datetime, reason, False, history=self.history)
 
     def _org_repo_failed(self, name: str, entry: LogEntry) -> None:
         """A discovered repository's failed sync: its reason is in the entry (Quay's status
@@ -538,7 +548,8 @@ class Poll:
         }
         mirror.result_read_at = self.now
         mirror.save(update_fields=["last_result", "result_read_at"])
-        runs.failed_try(mirror, when, reason, reasons.is_partial(entry.metadata))
+        partial = reasons.is_partial(entry.metadata)
+        runs.failed_try(mirror, when, reason, partial, history=self.history)
         said = reasons.of_status_message(mirror.status_message).text
         Change.objects.filter(mirror=mirror, new="FAIL", reason__in=["", said]).update(
             reason=reason.text

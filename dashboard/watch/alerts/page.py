@@ -1,0 +1,60 @@
+"""The alert rules page of a watched namespace (``/watch/{ns}/alerts/``): its rules, each
+with its channel masked, its events, and how its deliveries go; the form to add one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Min, Q
+
+from ..enrol import unsealable_here
+from ..models import AlertRule, Delivery, Enrolment, Event
+from .rules import MEANINGS, RuleForm, default_events
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    rule: AlertRule
+    events: list[str]
+    #: A failed delivery waits for its next try then (``None``: none waits).
+    retrying_at: datetime | None
+    #: Deliveries not yet made (a test among them, or not).
+    waiting: int
+    form: RuleForm
+
+
+def _row(rule: AlertRule, form: RuleForm | None) -> RuleRow:
+    pending = Delivery.objects.filter(rule=rule, state=Delivery.State.PENDING)
+    retrying = pending.filter(tries__gt=0).aggregate(at=Min("next_try_at"))["at"]
+    labels = dict(Event.Kind.choices)
+    return RuleRow(
+        rule=rule,
+        events=[labels.get(kind, kind) for kind in rule.events],
+        retrying_at=retrying,
+        waiting=pending.count(),
+        form=form
+        or RuleForm(initial={"events": rule.events}, keeps_url=True, prefix=f"r{rule.pk}"),
+    )
+
+
+def page(
+    enrolment: Enrolment,
+    *,
+    new: RuleForm | None = None,
+    changed: RuleForm | None = None,
+    changed_rule: int | None = None,
+) -> dict[str, object]:
+    """What the page shows (with a posted form and its errors, when one was refused)."""
+    rules = AlertRule.objects.filter(enrolment=enrolment).order_by("id")
+    rows = [_row(rule, changed if rule.pk == changed_rule else None) for rule in rules]
+    failed = Q(state=Delivery.State.FAILED) | Q(tries__gt=0, state=Delivery.State.PENDING)
+    return {
+        "enrolment": enrolment,
+        "namespace": enrolment.namespace,
+        "rows": rows,
+        "form": new or RuleForm(initial={"events": default_events()}),
+        "meanings": MEANINGS,
+        "refused": unsealable_here(),
+        "failing": Delivery.objects.filter(failed, rule__enrolment=enrolment).exists(),
+    }
