@@ -259,3 +259,24 @@ def test_a_sync_stuck_before_watching_is_no_alert(emulator, enrolled, receiver):
     watch.rule(receiver.url)
     watch.later(61)
     assert not any("python" in t for t in titles(receiver))
+
+
+def test_a_sync_whose_worker_died_is_one_stuck_alert(emulator, enrolled, receiver):
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    watch.rule(receiver.url, "stuck")
+    # Runs that outlast their 12 h lease: as if their worker died. ubuntu's start date is in 2
+    # days, so no worker takes its sync again before then.
+    emulator.configure(sync_duration=15 * 3600)
+    emulator.api("POST", "repository/acme/ubuntu/mirror/sync-now", user="alice")
+    watch.later(61)
+    assert receiver.received == []
+    watch.later(12 * 3600)
+    watch.later(61)
+    said = [m["message"] for m in receiver.received]
+    assert sum("- acme/ubuntu (repository mirror): stuck since" in m for m in said) == 1
+    message = next(m for m in said if "acme/ubuntu" in m)
+    assert "What to do: Cancel it, then press Sync now." in message
+    assert "lease on this sync ran out" in message
+    # acme/python was stuck before watching began: no news.
+    assert not any("acme/python" in m for m in said)
