@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from dashboard.mirrors.person import Person
 
 from .enrol import unsealable_here
-from .models import Enrolment
+from .models import AlertRule, Enrolment
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,16 @@ def page(person: Person, now: datetime) -> dict[str, object]:
     everything = person.superuser or person.super_user
     mine = set(person.memberships or ()) | {person.username}
     found = Enrolment.objects.annotate(
-        known=Count("mirrors", filter=Q(mirrors__present=True), distinct=True),
-        rule_count=Count("rules", distinct=True),
+        known=Count("mirrors", filter=Q(mirrors__present=True))
     ).order_by("namespace")
-    rows = [
-        Watching(item, item.known, manages, behind(item, now), item.rule_count if manages else 0)
-        for item in found
-        if everything or item.namespace in mine
-        for manages in [may_manage(person, item.namespace)]
-    ]
+    counted = AlertRule.objects.values("enrolment").annotate(n=Count("id"))
+    rules = {row["enrolment"]: row["n"] for row in counted}
+    rows = []
+    for item in found:
+        if everything or item.namespace in mine:
+            manages = may_manage(person, item.namespace)
+            shown = rules.get(item.pk, 0) if manages else 0
+            rows.append(Watching(item, item.known, manages, behind(item, now), shown))
     watched = {row.enrolment.namespace for row in rows}
     administered = sorted(ns for ns in mine if may_manage(person, ns))
     return {

@@ -82,10 +82,18 @@ RULES_WORDS = "see or change its alert rules"
 
 
 def _alerts_page(
-    request: HtmxHttpRequest, enrolment: Enrolment, status: int = 200, **forms: object
+    request: HtmxHttpRequest,
+    enrolment: Enrolment,
+    *,
+    new: rules.RuleForm | None = None,
+    changed: rules.RuleForm | None = None,
+    changed_rule: int | None = None,
 ) -> HttpResponse:
-    context = alerts_page.page(enrolment, **forms)  # type: ignore[arg-type]
-    return render(request, "watch/alerts.html", context, status=status)
+    """The rules page; with a refused form (400), its errors and the person's choices (never
+    the URL)."""
+    refused = new is not None or changed is not None
+    context = alerts_page.page(enrolment, new=new, changed=changed, changed_rule=changed_rule)
+    return render(request, "watch/alerts.html", context, status=400 if refused else 200)
 
 
 def _back(namespace: str) -> HttpResponseRedirect:
@@ -108,7 +116,7 @@ def alert_add(request: HtmxHttpRequest, namespace: str) -> HttpResponse:
         return refused
     form = rules.RuleForm(request.POST)
     if not form.is_valid():
-        return _alerts_page(request, enrolment, status=400, new=form)
+        return _alerts_page(request, enrolment, new=form)
     _, person, now = acting(request)
     done = rules.add(
         enrolment,
@@ -138,9 +146,7 @@ def alert_rule(request: HtmxHttpRequest, namespace: str, pk: int, action: str) -
     else:
         form = rules.RuleForm(request.POST, keeps_url=True, prefix=f"r{rule.pk}")
         if not form.is_valid():
-            return _alerts_page(
-                request, rule.enrolment, status=400, changed=form, changed_rule=rule.pk
-            )
+            return _alerts_page(request, rule.enrolment, changed=form, changed_rule=rule.pk)
         done = rules.change(
             rule,
             form.cleaned_data["events"],

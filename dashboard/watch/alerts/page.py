@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min, Q
+from django.db.models import Count, Min
 
 from ..enrol import unsealable_here
 from ..models import AlertRule, Delivery, Enrolment, Event
 from .rules import MEANINGS, RuleForm, default_events
+
+#: How many of a rule's latest deliveries the page lists.
+RECENT = 5
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class RuleRow:
     #: Deliveries not yet made (a test among them, or not).
     waiting: int
     form: RuleForm
+    #: Its latest deliveries, newest first (when, what, how it went).
+    recent: list[Delivery]
 
 
 def _row(rule: AlertRule, form: RuleForm | None) -> RuleRow:
@@ -35,6 +40,7 @@ def _row(rule: AlertRule, form: RuleForm | None) -> RuleRow:
         waiting=pending.count(),
         form=form
         or RuleForm(initial={"events": rule.events}, keeps_url=True, prefix=f"r{rule.pk}"),
+        recent=list(Delivery.objects.filter(rule=rule).annotate(told=Count("events"))[:RECENT]),
     )
 
 
@@ -48,7 +54,6 @@ def page(
     """What the page shows (with a posted form and its errors, when one was refused)."""
     rules = AlertRule.objects.filter(enrolment=enrolment).order_by("id")
     rows = [_row(rule, changed if rule.pk == changed_rule else None) for rule in rules]
-    failed = Q(state=Delivery.State.FAILED) | Q(tries__gt=0, state=Delivery.State.PENDING)
     return {
         "enrolment": enrolment,
         "namespace": enrolment.namespace,
@@ -56,5 +61,4 @@ def page(
         "form": new or RuleForm(initial={"events": default_events()}),
         "meanings": MEANINGS,
         "refused": unsealable_here(),
-        "failing": Delivery.objects.filter(failed, rule__enrolment=enrolment).exists(),
     }
