@@ -7,9 +7,9 @@
                the repositories an organization mirror discovered; its config (no secrets),
                status, lease, retries, last result with Quay's whole reason, and when each
                part was read.
-``Change``     every status change the watcher saw (old, new, when, why): the history, the
-               failure view and the alerts read these rows (a change is claimed exactly once
-               with one conditional update, never twice across workers).
+``Change``     every status change the watcher saw (old, new, when, why): the history of
+               what the watcher saw (a failed try, a retry, a Cancel are changes alike; what
+               is worth an alert is an ``Event``).
 ``FailedRun``  one failed run of a mirror, read from Quay's log (one row per run, not per try:
                Quay logs a failure on each of up to 3 tries; a person's Cancel and a pre-empted
                job are no failure), with Quay's whole reason, its cause, and whether the mirror
@@ -135,8 +135,6 @@ class Change(models.Model):
     seen_at = models.DateTimeField()
     #: Quay's reason for a failure (whole), or what happened in words.
     reason = models.TextField(blank=True)
-    #: Claimed by the alerts (one conditional update: exactly once across workers).
-    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]
