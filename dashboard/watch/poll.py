@@ -54,8 +54,9 @@ from .models import Change, Enrolment, Mirror
 
 logger = logging.getLogger(__name__)
 
-#: Log pages a poll reads at most (20 entries a page): more means much happened; the
-#: statuses and the sweep catch up with the rest.
+#: Log pages a poll reads at least when much happened (20 entries a page); it reads on, down to
+#: what the last poll saw, within half of its share of the budget (:func:`log_pages`): every
+#: run that ended is a failed run or a recovery, what the failures view and the alerts read.
 LOG_PAGES = 3
 #: Calls a poll may make at the least, however many namespaces share the budget.
 FLOOR = 6
@@ -212,7 +213,7 @@ class Poll:
             entries = self._read_back()
         else:
             entries, _whole = self.client.list_namespace_log(
-                self.namespace, since=self.enrolment.log_seen_at, max_pages=LOG_PAGES
+                self.namespace, since=self.enrolment.log_seen_at, max_pages=self.log_pages()
             )
         with transaction.atomic():
             self._seen_log(entries)
@@ -222,6 +223,12 @@ class Poll:
         self._read_results()
         self._settled()
         events.after_poll(self.enrolment, self.now, history=self.indexing)
+
+    def log_pages(self) -> int:
+        """The most log pages this poll reads down to the last poll's newest entry: a burst (an
+        upstream down, a hundred mirrors failing in a minute) is read whole, within half the
+        poll's share of the budget (only what happened costs: a quiet poll reads one page)."""
+        return max(LOG_PAGES, self.budget // 2)
 
     def _read_back(self) -> list[LogEntry]:
         """The first poll reads the namespace's log back ``WATCH_BACKFILL_DAYS`` (at most

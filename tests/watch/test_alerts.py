@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.mirrors import clock
 from dashboard.watch.alerts import deliver, events, rules
-from dashboard.watch.models import AlertRule, Delivery, Enrolment, Event
+from dashboard.watch.models import AlertRule, Delivery, Enrolment, Event, Mirror
 from dashboard.watch.poll import poll
 from tests.support.channels import HttpReceiver, http_receiver, smtp_server
 
@@ -280,3 +280,34 @@ def test_a_sync_whose_worker_died_is_one_stuck_alert(emulator, enrolled, receive
     assert "lease on this sync ran out" in message
     # acme/python was stuck before watching began: no news.
     assert not any("acme/python" in m for m in said)
+
+
+def test_a_hundred_mirrors_failing_within_a_minute_are_at_most_two_messages(
+    emulator, enrolled, receiver
+):
+    emulator.reset(repos=1000)  # 250 more mirrors in acme, half of them synced
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    for _ in range(10):  # the first indexing, paced
+        if Enrolment.objects.get(namespace="acme").indexed_at:
+            break
+        watch.later(61)
+    watch.rule(receiver.url, "failed")
+    idle = [
+        m.name
+        for m in Mirror.objects.filter(namespace="acme", kind="repository", present=True)
+        if m.config and m.sync_status in ("SUCCESS", "NEVER_RUN", "CANCEL")
+    ]
+    burst = sorted(idle)[:100]
+    assert len(burst) == 100
+    for name in burst:
+        emulator.control("POST", f"mirror/acme/{name}/fail", json={"reason": "auth_failed"})
+        emulator.api("POST", f"repository/acme/{name}/mirror/sync-now", user="alice")
+    watch.later(30)
+    watch.later(30)
+    assert 1 <= len(receiver.received) <= 2
+    said = "\n".join(m["message"] for m in receiver.received)
+    assert all(f"/repo/acme/{name}/\n" in said for name in burst)
+    assert said.count("failed: Authentication refused") <= 2 * len(
+        {m.source.split("/")[0] for m in Mirror.objects.filter(namespace="acme", name__in=burst)}
+    )
