@@ -92,7 +92,8 @@ def _alerts_page(
     """The rules page; with a refused form (400), its errors and the person's choices (never
     the URL)."""
     refused = new is not None or changed is not None
-    context = alerts_page.page(enrolment, new=new, changed=changed, changed_rule=changed_rule)
+    _, _, now = acting(request)
+    context = alerts_page.page(enrolment, now, new=new, changed=changed, changed_rule=changed_rule)
     return render(request, "watch/alerts.html", context, status=400 if refused else 200)
 
 

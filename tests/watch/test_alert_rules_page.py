@@ -158,3 +158,17 @@ def test_watch_notify_adds_a_rule_from_the_command_line(enrolled, capsys):
     call_command("watch", "alerts")
     listed = capsys.readouterr().out
     assert "acme rule" in listed and SECRET not in listed
+
+
+def test_a_test_the_watcher_has_not_sent_says_so(client_as, enrolled):
+    from datetime import timedelta
+
+    enrolled("acme")
+    client = client_as("alice")
+    add(client, "json://127.0.0.1:9/x")
+    rule = AlertRule.objects.get()
+    client.post(f"/watch/acme/alerts/{rule.pk}/test/")
+    assert "Not sent yet" not in client.get("/watch/acme/alerts/").content.decode()
+    Delivery.objects.update(created_at=clock.now() - timedelta(minutes=5))
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "Not sent yet" in page and "is the watcher running" in page

@@ -100,10 +100,12 @@ def send(url: str, title: str, body: str) -> Sent:
     Apprise's words with the channel's secrets removed."""
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as out:
         obj = apprise.Apprise.instantiate(url)
-        if obj is None:
-            ok = False
-        else:
-            ok = bool(obj.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
+        try:
+            ok = obj is not None and bool(
+                obj.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+            )
+        except Exception as error:  # a service's plugin failing in its own code
+            return Sent(False, scrub(f"Apprise failed: {type(error).__name__}: {error}", url))
     if ok:
         return Sent(True)
     said = scrub(_said(out.getvalue()), url)

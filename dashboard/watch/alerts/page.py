@@ -4,8 +4,9 @@ with its channel masked, its events, and how its deliveries go; the form to add 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Min
 
 from ..enrol import unsealable_here
@@ -27,10 +28,13 @@ class RuleRow:
     form: RuleForm
     #: Its latest deliveries, newest first (when, what, how it went).
     recent: list[Delivery]
+    #: A message waits longer than the watcher takes to send one: is the watcher running?
+    late: bool
 
 
-def _row(rule: AlertRule, form: RuleForm | None) -> RuleRow:
+def _row(rule: AlertRule, form: RuleForm | None, now: datetime) -> RuleRow:
     pending = Delivery.objects.filter(rule=rule, state=Delivery.State.PENDING)
+    waited = timedelta(seconds=max(60, 2 * settings.WATCH_INTERVAL_SECONDS))
     retrying = pending.filter(tries__gt=0).aggregate(at=Min("next_try_at"))["at"]
     labels = dict(Event.Kind.choices)
     return RuleRow(
@@ -41,11 +45,13 @@ def _row(rule: AlertRule, form: RuleForm | None) -> RuleRow:
         form=form
         or RuleForm(initial={"events": rule.events}, keeps_url=True, prefix=f"r{rule.pk}"),
         recent=list(Delivery.objects.filter(rule=rule).annotate(told=Count("events"))[:RECENT]),
+        late=pending.filter(tries=0, created_at__lt=now - waited).exists(),
     )
 
 
 def page(
     enrolment: Enrolment,
+    now: datetime,
     *,
     new: RuleForm | None = None,
     changed: RuleForm | None = None,
@@ -53,7 +59,7 @@ def page(
 ) -> dict[str, object]:
     """What the page shows (with a posted form and its errors, when one was refused)."""
     rules = AlertRule.objects.filter(enrolment=enrolment).order_by("id")
-    rows = [_row(rule, changed if rule.pk == changed_rule else None) for rule in rules]
+    rows = [_row(rule, changed if rule.pk == changed_rule else None, now) for rule in rules]
     return {
         "enrolment": enrolment,
         "namespace": enrolment.namespace,
