@@ -6,6 +6,7 @@ its failure said."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -311,3 +312,20 @@ def test_a_hundred_mirrors_failing_within_a_minute_are_at_most_two_messages(
     assert said.count("failed: Authentication refused") <= 2 * len(
         {m.source.split("/")[0] for m in Mirror.objects.filter(namespace="acme", name__in=burst)}
     )
+
+
+def test_a_channels_url_is_in_no_log_record(emulator, enrolled, receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    watch.rule(receiver.url)
+    receiver.failures = 1
+    emulator.control("DELETE", "mirror/acme/etcd/fail")
+    watch.later(121)
+    deliver.send(Delivery.objects.get().pk, watch.now + timedelta(seconds=31))
+    assert receiver.received and caplog.records
+    # Apprise's own records (which name the URL at DEBUG) reach none of the dashboard's
+    # handlers: its logger does not propagate (pytest's capture attaches to it regardless).
+    assert logging.getLogger("apprise").propagate is False
+    ours = [r for r in caplog.records if not r.name.startswith("apprise")]
+    assert ours and not [r for r in ours if "s3cr3t" in r.getMessage()]
