@@ -240,6 +240,8 @@ class AlertRule(models.Model):
     last_failure_at = models.DateTimeField(null=True, blank=True)
     #: Why the last delivery failed (Apprise's words, the channel's secrets removed).
     last_failure = models.TextField(blank=True)
+    #: Told by e-mail when the channel starts failing ("": nobody; ``ALERT_MAIL_URL`` sends).
+    owner_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["id"]

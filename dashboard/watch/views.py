@@ -126,6 +126,7 @@ def alert_add(request: HtmxHttpRequest, namespace: str) -> HttpResponse:
         by=person.username,
         now=now,
         checked=form.checked,
+        owner_email=form.cleaned_data["owner_email"],
     )
     messages.add_message(request, messages.SUCCESS if done.ok else messages.ERROR, done.message)
     return _back(namespace)
@@ -154,6 +155,7 @@ def alert_rule(request: HtmxHttpRequest, namespace: str, pk: int, action: str) -
             by=person.username,
             url=form.cleaned_data["url"],
             checked=form.checked,
+            owner_email=form.cleaned_data["owner_email"],
         )
     messages.add_message(request, messages.SUCCESS if done.ok else messages.ERROR, done.message)
     return _back(namespace)

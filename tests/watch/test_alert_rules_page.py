@@ -172,3 +172,16 @@ def test_a_test_the_watcher_has_not_sent_says_so(client_as, enrolled):
     Delivery.objects.update(created_at=clock.now() - timedelta(minutes=5))
     page = client.get("/watch/acme/alerts/").content.decode()
     assert "Not sent yet" in page and "is the watcher running" in page
+
+
+def test_a_rule_keeps_whom_to_tell_by_mail_when_its_channel_fails(client_as, enrolled, settings):
+    enrolled("acme")
+    client = client_as("alice")
+    assert "sends no mail of its own" in client.get("/watch/acme/alerts/").content.decode()
+    form = {"url": "json://127.0.0.1:9/x", "events": ["failed"], "owner_email": "alice@x.test"}
+    client.post("/watch/acme/alerts/add/", form)
+    assert AlertRule.objects.get().owner_email == "alice@x.test"
+    bad = client.post("/watch/acme/alerts/add/", {**form, "owner_email": "not an address"})
+    assert bad.status_code == 400 and "valid email" in bad.content.decode()
+    settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
+    assert "sends no mail of its own" not in client.get("/watch/acme/alerts/").content.decode()

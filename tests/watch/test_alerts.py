@@ -329,3 +329,26 @@ def test_a_channels_url_is_in_no_log_record(emulator, enrolled, receiver, caplog
     assert logging.getLogger("apprise").propagate is False
     ours = [r for r in caplog.records if not r.name.startswith("apprise")]
     assert ours and not [r for r in ours if "s3cr3t" in r.getMessage()]
+
+
+def test_the_owner_of_a_rule_is_told_by_mail_once_when_its_channel_starts_failing(
+    emulator, enrolled, receiver, settings
+):
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    with smtp_server() as mailbox:
+        settings.ALERT_MAIL_URL = f"mailto://127.0.0.1:{mailbox.port}?from=mirrors@example.com"
+        rule = watch.rule(receiver.url)
+        AlertRule.objects.filter(pk=rule.pk).update(owner_email="alice@example.com")
+        receiver.failures = 2
+        emulator.control("DELETE", "mirror/acme/etcd/fail")
+        watch.later(121)
+        (delivery,) = Delivery.objects.all()
+        deliver.send(delivery.pk, watch.now + timedelta(seconds=31))  # fails again: no 2nd mail
+        deliver.send(delivery.pk, watch.now + timedelta(seconds=200))  # delivered
+    assert mailbox.recipients == [["alice@example.com"]]
+    assert mailbox.mails[0]["Subject"] == "Alerts of acme do not reach JSON " + (
+        f"json://127.0.0.1:{receiver.port}/…"
+    )
+    assert "error=500" in mailbox.text() and "s3cr3t" not in mailbox.text()
+    assert titles(receiver) == ["acme/etcd recovered"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import apprise
 
@@ -93,6 +93,12 @@ def check(url: str) -> Checked:
         said = scrub(_said(out.getvalue()), url) or "it names no service Apprise knows"
         return Checked(False, why=f"Apprise cannot send to this URL: {said}")
     return Checked(True, service=str(obj.service_name), shown=masked(obj))
+
+
+def to_mailbox(mail_url: str, address: str) -> str:
+    """The dashboard's own mail URL (``ALERT_MAIL_URL``) addressed to ``address``."""
+    joiner = "&" if "?" in mail_url else "?"
+    return f"{mail_url}{joiner}to={quote(address, safe='@')}"
 
 
 def send(url: str, title: str, body: str) -> Sent:

@@ -71,6 +71,29 @@ def retry_after(tries: int) -> int | None:
     return steps[tries - 1] if tries - 1 < len(steps) else None
 
 
+def _was_working(rule: AlertRule) -> bool:
+    """The channel had not failed since its last delivery (its failing starts now)."""
+    failed, delivered = rule.last_failure_at, rule.last_delivered_at
+    return failed is None or (delivered is not None and delivered > failed)
+
+
+def _tell_owner(rule: AlertRule, namespace: str, why: str) -> None:
+    """Mail the rule's owner that its channel fails (once a failing streak), where the
+    dashboard has mail of its own (``ALERT_MAIL_URL``) and the rule an owner's address."""
+    if not (rule.owner_email and settings.ALERT_MAIL_URL):
+        return
+    title, body = messages.failing_message(namespace, rule.service, rule.shown, why)
+    told = channels.send(
+        channels.to_mailbox(settings.ALERT_MAIL_URL, rule.owner_email), title, body
+    )
+    logger.info(
+        "Alert rule %s of %s: its owner %s told by mail that it fails",
+        rule.pk,
+        namespace,
+        "was" if told.ok else "could not be",
+    )
+
+
 def send(pk: int, now: datetime) -> Delivery | None:
     """One try of the delivery (taken for it by ``dispatch`` or ``take_due``)."""
     delivery = Delivery.objects.select_related("rule__enrolment").filter(pk=pk).first()
@@ -95,6 +118,8 @@ def send(pk: int, now: datetime) -> Delivery | None:
         AlertRule.objects.filter(pk=rule.pk).update(last_delivered_at=now)
         logger.info("Alert delivery %s (rule %s of %s) delivered", pk, rule.pk, namespace)
     else:
+        if _was_working(rule):
+            _tell_owner(rule, namespace, sent.why)
         wait = retry_after(delivery.tries)
         delivery.error = sent.why
         if wait is None or url is None:

@@ -177,6 +177,17 @@ def _line(told: Told) -> str:
     return f"{head}{reason}\n  {told.url}"
 
 
+def failing_message(namespace: str, service: str, shown: str, why: str) -> tuple[str, str]:
+    """The words that tell a rule's owner its channel fails."""
+    page = link(reverse("watch:alerts", args=[namespace]))
+    return (
+        f"Alerts of {namespace} do not reach {service} {shown}",
+        f"The alerts of {namespace} could not be delivered to {service} {shown}: {why}\n"
+        f"The watcher tries again with back-off; you are told once until a delivery works "
+        f"again. The rule and its deliveries: {page}\n",
+    )
+
+
 def test_message(namespace: str, kinds: Iterable[str]) -> tuple[str, str]:
     """The words of a rule's test."""
     said = ", ".join(Kind(k).label for k in ORDER if k in set(kinds))

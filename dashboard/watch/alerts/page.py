@@ -43,7 +43,11 @@ def _row(rule: AlertRule, form: RuleForm | None, now: datetime) -> RuleRow:
         retrying_at=retrying,
         waiting=pending.count(),
         form=form
-        or RuleForm(initial={"events": rule.events}, keeps_url=True, prefix=f"r{rule.pk}"),
+        or RuleForm(
+            initial={"events": rule.events, "owner_email": rule.owner_email},
+            keeps_url=True,
+            prefix=f"r{rule.pk}",
+        ),
         recent=list(Delivery.objects.filter(rule=rule).annotate(told=Count("events"))[:RECENT]),
         late=pending.filter(tries=0, created_at__lt=now - waited).exists(),
     )
@@ -67,4 +71,5 @@ def page(
         "form": new or RuleForm(initial={"events": default_events()}),
         "meanings": MEANINGS,
         "refused": unsealable_here(),
+        "mails": bool(settings.ALERT_MAIL_URL),
     }

@@ -60,6 +60,8 @@ class RuleForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
+    owner_email = forms.EmailField(required=False, max_length=254)
+
     def __init__(self, *args: object, keeps_url: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.keeps_url = keeps_url
@@ -93,8 +95,10 @@ def add(
     by: str,
     now: datetime,
     checked: channels.Checked | None = None,
+    owner_email: str = "",
 ) -> Done:
-    """A new rule of ``enrolment``'s namespace (the URL checked here unless it was)."""
+    """A new rule of ``enrolment``'s namespace (the URL checked here unless it was);
+    ``owner_email`` is told by mail when its channel starts failing."""
     refused = unsealable_here()
     if refused:
         return Done(False, refused.replace("Watching is off", "Alerts are off"))
@@ -112,6 +116,7 @@ def add(
         shown=checked.shown,
         created_by=by,
         created_at=now,
+        owner_email=owner_email,
     )
     logger.info("%s added alert rule %s of %s (%s)", by, rule.pk, enrolment.namespace, rule.service)
     return Done(True, f"Alerts of {enrolment.namespace} now go to {rule.service} {rule.shown}.")
@@ -124,12 +129,14 @@ def change(
     by: str,
     url: str = "",
     checked: channels.Checked | None = None,
+    owner_email: str = "",
 ) -> Done:
-    """New events for ``rule``, and a new channel when ``url`` is given (else it keeps its)."""
+    """New events and owner for ``rule``, and a new channel when ``url`` is given (else it
+    keeps its)."""
     events = _ordered(events)
     if not events:
         return Done(False, "Choose at least one event to be told of.")
-    rule.events = events
+    rule.events, rule.owner_email = events, owner_email
     if url:
         checked = checked or channels.check(url)
         if not checked.ok:
