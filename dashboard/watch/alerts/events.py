@@ -22,7 +22,7 @@ later. Each is unique by ``(namespace, subject, kind, key)``: noting it twice ke
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -141,8 +141,8 @@ def after_poll(enrolment: Enrolment, now: datetime, *, history: bool) -> None:
                 Kind.STUCK,
                 expires.isoformat(),
                 expires,
-                reason=f"the worker's lease on this sync ran out at {_utc(expires)}: its worker "
-                "died, and the sync will not end by itself",
+                reason="the worker's lease on this sync ran out: its worker died, and the sync "
+                "will not end by itself",
                 history=history,
             )
     idle = present.filter(
@@ -183,7 +183,3 @@ def _missed_run(mirror: Mirror, enrolment: Enrolment) -> datetime | None:
         return None
     steps = int((since - start).total_seconds() // interval) + 1
     return start + timedelta(seconds=steps * interval)
-
-
-def _utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.urls import reverse
 
 from dashboard.mirrors.rules import reasons
+from dashboard.mirrors.rules.timefmt import utc_stamp
 
 from ..failures import host_of
 from ..models import Event, Mirror
@@ -36,10 +36,6 @@ REMEDIES: dict[str, str] = {
 def link(path: str) -> str:
     """``path`` of this dashboard as a link for a message (``DASHBOARD_URL``)."""
     return f"{settings.DASHBOARD_URL}{path}"
-
-
-def utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def _line(told: Told) -> str:
         Kind.BROKEN: "broken since",
     }
     what = f" ({told.what})" if event.mirror is not None else ""
-    head = f"- {told.label}{what}: {verbs[Kind(event.kind)]} {utc(event.at)}"
+    head = f"- {told.label}{what}: {verbs[Kind(event.kind)]} {utc_stamp(event.at)}"
     said = "Quay's reason" if event.kind in (Kind.FAILED, Kind.GAVE_UP) else "Why"
     reason = f"\n  {said}: {event.reason}" if event.reason else ""
     return f"{head}{reason}\n  {told.url}"
