@@ -28,7 +28,7 @@ def test_an_admin_adds_a_rule_sends_a_test_and_sees_it_delivered(
 ):
     page = signed_in_page("alice", "/watch/")
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.get_by_role("link", name="Alert rules of acme").click()
+    page.get_by_role("link", name="Alerts of acme").click()
     expect(page.get_by_role("heading", name="Alerts of acme")).to_be_visible()
     with http_receiver() as receiver:
         page.locator(".alert-add input[name=url]").fill(receiver.url)

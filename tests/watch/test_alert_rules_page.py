@@ -40,7 +40,7 @@ def test_an_admin_adds_a_rule_and_its_url_is_never_shown_again(client_as, enroll
     assert "json://127.0.0.1:9/…" in after and "JSON" in after
     assert SECRET not in after
     # The Watching page links the rules, with their count.
-    assert "Alerts (1 rule)" in client.get("/watch/").content.decode()
+    assert "of acme</span> (1 rule)</a>" in client.get("/watch/").content.decode()
 
 
 def test_a_url_apprise_cannot_use_is_refused_with_apprises_reason(client_as, enrolled):
