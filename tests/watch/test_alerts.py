@@ -14,7 +14,7 @@ import pytest
 
 from dashboard.mirrors import clock
 from dashboard.watch.alerts import deliver, events, rules
-from dashboard.watch.models import AlertRule, Delivery, Enrolment, Event, Mirror
+from dashboard.watch.models import AlertRule, Delivery, Enrolment, Event, FailedRun, Mirror
 from dashboard.watch.poll import poll
 from tests.support.channels import HttpReceiver, http_receiver, smtp_server
 
@@ -352,3 +352,21 @@ def test_the_owner_of_a_rule_is_told_by_mail_once_when_its_channel_starts_failin
     )
     assert "error=500" in mailbox.text() and "s3cr3t" not in mailbox.text()
     assert titles(receiver) == ["acme/etcd recovered"]
+
+
+def test_a_new_run_failing_for_a_new_cause_is_an_alert_and_for_the_same_one_is_none(
+    emulator, enrolled, receiver
+):
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    watch.rule(receiver.url, "failed")
+    # etcd fails (x509, "Authentication refused" as Quay classifies it) since before watching.
+    emulator.control("POST", "mirror/acme/etcd/fail", json={"reason": "not_found", "runs": 0})
+    emulator.api("POST", "repository/acme/etcd/mirror/sync-now", user="alice")
+    watch.later(61)
+    assert titles(receiver) == ["acme/etcd failed: Not found"]
+    runs = FailedRun.objects.filter(namespace="acme", name="etcd").count()
+    emulator.api("POST", "repository/acme/etcd/mirror/sync-now", user="alice")
+    watch.later(61)
+    assert FailedRun.objects.filter(namespace="acme", name="etcd").count() == runs + 1
+    assert titles(receiver) == ["acme/etcd failed: Not found"]  # still failing, same cause
