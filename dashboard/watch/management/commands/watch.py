@@ -1,7 +1,7 @@
 """``python manage.py watch …``: the watcher from the command line.
 
 watch enroll NAMESPACE…     watch it with the token in QUAY_WATCH_TOKEN (or on stdin)
-watch remove NAMESPACE…     stop watching it (its token and index are deleted)
+watch remove NAMESPACE…     stop watching it (its token, index and alert rules are deleted)
 watch status                each namespace: its last poll, mirrors known, any fault
 watch poll NAMESPACE        one poll now, in this process (what it did)
 watch run                   the watcher's worker and scheduler in one process
