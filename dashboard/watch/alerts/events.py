@@ -58,22 +58,23 @@ def note(
     """The event, noted once (``None`` when it was noted before). ``history``: noted as told
     already (it happened before watching could tell it)."""
     now = clock.now()
+    subject, key = subject_of(mirror), key[:64]
+    unique = {"namespace": namespace, "subject": subject, "kind": kind, "key": key}
+    if Event.objects.filter(**unique).exists():
+        return None  # a stuck sync is seen again at every poll: noted once
     try:
         with transaction.atomic():
             return Event.objects.create(
                 enrolment_id=enrolment_id,
                 mirror=mirror,
-                namespace=namespace,
-                subject=subject_of(mirror),
-                kind=kind,
-                key=key[:64],
+                **unique,
                 at=at,
                 noted_at=now,
                 reason=reason,
                 group=group,
                 dispatched_at=now if history else None,
             )
-    except IntegrityError:
+    except IntegrityError:  # noted meanwhile by another poll
         return None
 
 
