@@ -185,3 +185,15 @@ def test_a_rule_keeps_whom_to_tell_by_mail_when_its_channel_fails(client_as, enr
     assert bad.status_code == 400 and "valid email" in bad.content.decode()
     settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
     assert "sends no mail of its own" not in client.get("/watch/acme/alerts/").content.decode()
+
+
+def test_no_rule_is_kept_where_the_dashboard_is_exposed_without_keys_of_its_own(
+    client_as, enrolled, settings
+):
+    enrolled("acme")
+    settings.EXPOSED, settings.WATCH_TOKEN_KEYS = True, []
+    client = client_as("alice")
+    assert "Set WATCH_TOKEN_KEYS" in client.get("/watch/acme/alerts/").content.decode()
+    response = add(client, "json://127.0.0.1:9/x")
+    said = client.get(response["Location"]).content.decode()
+    assert "Alerts are off" in said and not AlertRule.objects.exists()
