@@ -327,6 +327,15 @@ for _number, _key in enumerate(WATCH_TOKEN_KEYS, 1):
 WATCH_QUEUE_URL = env.str("WATCH_QUEUE_URL", default="")
 WATCH_QUEUE_FILE = env.str("WATCH_QUEUE_FILE", default=str(BASE_DIR / "watch-queue.sqlite3"))
 WATCH_WORKERS = env.int("WATCH_WORKERS", default=2)
+# Alerts (dashboard/watch/alerts): the address people open the dashboard at, for the links in
+# alert messages; and the seconds between the tries of a delivery that failed (then it is
+# given up, and the rule's page says so).
+DASHBOARD_URL = env.str("DASHBOARD_URL", default="http://127.0.0.1:8000").rstrip("/")
+ALERT_RETRY_SECONDS = env.list("ALERT_RETRY_SECONDS", cast=int, default=[30, 120, 600, 1800, 3600])
+# The dashboard's own mail, an Apprise mailto:// or mailtos:// URL without recipient (e.g.
+# mailtos://user:password@smtp.example.com?from=mirrors@example.com): tells a rule's owner that
+# its channel fails. Empty: nobody is told by mail (the rules page says it all the same).
+ALERT_MAIL_URL = env.str("ALERT_MAIL_URL", default="")
 HUEY = {
     "name": "mirror-dashboard-watch",
     "huey_class": "huey.RedisHuey" if WATCH_QUEUE_URL else "huey.SqliteHuey",

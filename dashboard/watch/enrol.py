@@ -139,9 +139,11 @@ def enrol(namespace: str, token: str, *, enrolled_by: str, now: datetime) -> Enr
 
 
 def remove(namespace: str, *, removed_by: str) -> Enrolled:
-    """Stop watching ``namespace``: its token and its index are deleted."""
+    """Stop watching ``namespace``: its token, its index and its alert rules are deleted."""
     deleted, _ = Enrolment.objects.filter(namespace=namespace).delete()
     if not deleted:
         return Enrolled(False, f"{namespace} is not watched.")
     logger.info("%s stopped watching %s", removed_by, namespace)
-    return Enrolled(True, f"{namespace} is no longer watched; its token is deleted.")
+    return Enrolled(
+        True, f"{namespace} is no longer watched; its token and its alert rules are deleted."
+    )

@@ -41,6 +41,7 @@ from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.models import QuayUser
 
 from .models import Enrolment, FailedRun, Mirror
+from .page import may_manage
 
 #: The windows by name: their words and span (``dates``: from and to, whole UTC days).
 WINDOWS: dict[str, tuple[str, timedelta]] = {
@@ -243,6 +244,8 @@ class Failures:
     now: datetime
     #: ``GET /user/``'s answer when it was asked (the session keeps it: ``Person.known``).
     seen_user: QuayUser | None = None
+    #: The watched namespaces whose alert rules the person may set (their administrators).
+    alertable: list[str] = field(default_factory=list)
 
     @property
     def recovered(self) -> int:
@@ -315,6 +318,7 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         hosts=hosts,
         now=now,
         seen_user=where.user,
+        alertable=[ns for ns in sorted(served) if may_manage(person, ns)],
     )
 
 

@@ -7,13 +7,18 @@
                the repositories an organization mirror discovered; its config (no secrets),
                status, lease, retries, last result with Quay's whole reason, and when each
                part was read.
-``Change``     every status change the watcher saw (old, new, when, why): the history, the
-               failure view and the alerts read these rows (a change is claimed exactly once
-               with one conditional update, never twice across workers).
+``Change``     every status change the watcher saw (old, new, when, why): the history of
+               what the watcher saw (a failed try, a retry, a Cancel are changes alike; what
+               is worth an alert is an ``Event``).
 ``FailedRun``  one failed run of a mirror, read from Quay's log (one row per run, not per try:
                Quay logs a failure on each of up to 3 tries; a person's Cancel and a pre-empted
                job are no failure), with Quay's whole reason, its cause, and whether the mirror
                recovered since: what the failures view reads.
+``Event``      a transition worth an alert (failed, gave up, stuck, will not run again,
+               recovered, watching broken), noted once (``alerts.events``).
+``AlertRule``  which events of a watched namespace go to which channel (an Apprise URL, sealed).
+``Delivery``   one message to one rule's channel (a burst of events, or a test), tried until
+               delivered with back-off, its outcome kept (``alerts.deliver``).
 """
 
 from __future__ import annotations
@@ -130,8 +135,6 @@ class Change(models.Model):
     seen_at = models.DateTimeField()
     #: Quay's reason for a failure (whole), or what happened in words.
     reason = models.TextField(blank=True)
-    #: Claimed by the alerts (one conditional update: exactly once across workers).
-    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -172,3 +175,105 @@ class FailedRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}: failed {self.at:%Y-%m-%d %H:%M} ({self.tries} tries)"
+
+
+class Event(models.Model):
+    """A transition worth an alert (``alerts.events``), noted once: a mirror failed (a new
+    run, not a retry), gave up, got stuck, will not run again, recovered; or watching broke.
+    ``(namespace, subject, kind, key)`` is unique, so noting it twice (two polls, two
+    workers) keeps one row; ``dispatched_at`` is set by the one dispatch that claims it."""
+
+    class Kind(models.TextChoices):
+        FAILED = "failed", "failed"
+        GAVE_UP = "gave_up", "gave up"
+        STUCK = "stuck", "stuck"
+        WILL_NOT_RUN = "will_not_run", "will not run again"
+        RECOVERED = "recovered", "recovered"
+        BROKEN = "broken", "watching broken"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="events")
+    #: ``None`` for the namespace's own events (watching broken).
+    mirror = models.ForeignKey(
+        Mirror, on_delete=models.CASCADE, related_name="events", null=True, blank=True
+    )
+    namespace = models.CharField(max_length=255)
+    #: ``kind:name`` of the mirror ("" for the namespace itself): part of what is unique.
+    subject = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    #: What makes this transition one of its own (a run's start, a lease's end, ...).
+    key = models.CharField(max_length=64)
+    #: When it happened (Quay's log time where Quay recorded it), and when it was noted.
+    at = models.DateTimeField()
+    noted_at = models.DateTimeField()
+    #: Quay's whole reason (a failure) or what happened in words; the failures view's group.
+    reason = models.TextField(blank=True)
+    group = models.CharField(max_length=32, blank=True)
+    #: Claimed by one dispatch (one conditional update), which hands it to the rules' channels.
+    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "subject", "kind", "key"], name="one_event_a_transition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace} {self.subject}: {self.get_kind_display()}"
+
+
+class AlertRule(models.Model):
+    """Which events of a watched namespace go to which channel (an Apprise URL, sealed with the
+    watcher's keys like the watch token: never shown again, never logged)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="rules")
+    #: Event kinds (``Event.Kind`` values).
+    events = models.JSONField(default=list)
+    sealed_url = models.TextField()
+    #: What the page shows of the channel: its service and a masked address.
+    service = models.CharField(max_length=100)
+    shown = models.CharField(max_length=300)
+    created_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    #: Why the last delivery failed (Apprise's words, the channel's secrets removed).
+    last_failure = models.TextField(blank=True)
+    #: Told by e-mail when the channel starts failing ("": nobody; ``ALERT_MAIL_URL`` sends).
+    owner_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"alert rule {self.pk} of {self.enrolment.namespace}: {self.service}"
+
+
+class Delivery(models.Model):
+    """One message to one rule's channel: the events of one dispatch (a burst is one
+    message), or a test. Tried until delivered, with back-off (``alerts.deliver``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting"
+        SENT = "sent", "delivered"
+        FAILED = "failed", "given up"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="deliveries")
+    events = models.ManyToManyField(Event, related_name="deliveries", blank=True)
+    test = models.BooleanField(default=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField()
+    #: The next try is due then; a worker holds it until ``claimed_until`` (a worker that
+    #: died lets it go once that has passed).
+    next_try_at = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.get_state_display()})"

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from dashboard.mirrors.person import Person
 
 from .enrol import unsealable_here
-from .models import Enrolment
+from .models import AlertRule, Enrolment
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Watching:
     manageable: bool
     #: The index is older than two intervals (or was never read).
     behind: bool
+    #: Its alert rules (counted for those who may see them).
+    rules: int = 0
 
 
 def behind(enrolment: Enrolment, now: datetime) -> bool:
@@ -52,11 +54,14 @@ def page(person: Person, now: datetime) -> dict[str, object]:
     found = Enrolment.objects.annotate(
         known=Count("mirrors", filter=Q(mirrors__present=True))
     ).order_by("namespace")
-    rows = [
-        Watching(item, item.known, may_manage(person, item.namespace), behind(item, now))
-        for item in found
-        if everything or item.namespace in mine
-    ]
+    counted = AlertRule.objects.values("enrolment").annotate(n=Count("id"))
+    rules = {row["enrolment"]: row["n"] for row in counted}
+    rows = []
+    for item in found:
+        if everything or item.namespace in mine:
+            manages = may_manage(person, item.namespace)
+            shown = rules.get(item.pk, 0) if manages else 0
+            rows.append(Watching(item, item.known, manages, behind(item, now), shown))
     watched = {row.enrolment.namespace for row in rows}
     administered = sorted(ns for ns in mine if may_manage(person, ns))
     return {

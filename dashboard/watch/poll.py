@@ -51,12 +51,14 @@ from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, Repositor
 from dashboard.quay.org_models import OrgMirrorConfig, OrgMirrorRepo
 
 from . import keys, runs
+from .alerts import events
 from .models import Change, Enrolment, Mirror
 
 logger = logging.getLogger(__name__)
 
-#: Log pages a poll reads at most (20 entries a page): more means much happened; the
-#: statuses and the sweep catch up with the rest.
+#: Log pages a poll reads at least when much happened (20 entries a page); it reads on, down to
+#: what the last poll saw, within half of its share of the budget (:func:`log_pages`): every
+#: run that ended is a failed run or a recovery, what the failures view and the alerts read.
 LOG_PAGES = 3
 #: Calls a poll may make at the least, however many namespaces share the budget.
 FLOOR = 6
@@ -154,11 +156,13 @@ def poll(namespace: str, now: datetime | None = None) -> Report:
 
 
 def _broken(enrolment: Enrolment, now: datetime, why: str) -> None:
+    """Quay refused the watch token: said on the pages, and an event for the alerts (once a
+    breakage: its key is when it began)."""
+    since = enrolment.broken_since or now
     Enrolment.objects.filter(pk=enrolment.pk).update(
-        state=Enrolment.State.BROKEN,
-        broken_reason=why,
-        broken_since=enrolment.broken_since or now,
+        state=Enrolment.State.BROKEN, broken_reason=why, broken_since=since
     )
+    events.broken(enrolment, since, why)
 
 
 def _release(enrolment: Enrolment, now: datetime, report: Report) -> None:
@@ -187,6 +191,10 @@ class Poll:
         self.report = report
         self.budget = share()
         self._back_to = now
+        #: This poll reads the log back (history: its failures are no news), and the first
+        #: indexing is under way (what it finds stuck or idle is no transition).
+        self.history = enrolment.failures_from is None
+        self.indexing = enrolment.indexed_at is None
         self.mirrors: dict[tuple[str, str], Mirror] = {
             (m.kind, m.name): m for m in Mirror.objects.filter(enrolment=enrolment)
         }
@@ -207,7 +215,7 @@ class Poll:
             entries = self._read_back()
         else:
             entries, _whole = self.client.list_namespace_log(
-                self.namespace, since=self.enrolment.log_seen_at, max_pages=LOG_PAGES
+                self.namespace, since=self.enrolment.log_seen_at, max_pages=self.log_pages()
             )
         with transaction.atomic():
             self._seen_log(entries)
@@ -217,6 +225,13 @@ class Poll:
         self._read_results()
         self._settle_audit()
         self._settled()
+        events.after_poll(self.enrolment, self.now, history=self.indexing)
+
+    def log_pages(self) -> int:
+        """The most log pages this poll reads down to the last poll's newest entry: a burst (an
+        upstream down, a hundred mirrors failing in a minute) is read whole, within half the
+        poll's share of the budget (only what happened costs: a quiet poll reads one page)."""
+        return max(LOG_PAGES, self.budget // 2)
 
     def _read_back(self) -> list[LogEntry]:
         """The first poll reads the namespace's log back ``WATCH_BACKFILL_DAYS`` (at most
@@ -369,7 +384,7 @@ class Poll:
                 # that used the last retry, a success): its config is read again.
                 mirror.stale = True
                 mirror.save(update_fields=["last_result", "result_read_at", "stale"])
-                self._run_ended(mirror, entry)
+                self._run_ended(mirror, entry, history=self.history)
                 if mirror.last_result["key"] == "fail":
                     Change.objects.filter(mirror=mirror, new="FAIL", reason="").update(
                         reason=mirror.last_result["reason"]
@@ -379,7 +394,7 @@ class Poll:
             elif entry.kind == "org_mirror_sync_success" and name:
                 found = self.mirrors.get((Mirror.Kind.ORG_REPOSITORY, name))
                 if found is not None:
-                    runs.succeeded(found, entry.datetime)
+                    runs.succeeded(found, entry.datetime, history=self.history)
             elif entry.kind.startswith("org_mirror_") and not entry.metadata.get("repo"):
                 known = self.mirrors.get((Mirror.Kind.ORGANIZATION, ""))
                 if known is not None:
@@ -473,7 +488,7 @@ class Poll:
             mirror.result_read_at = self.now
             mirror.save(update_fields=["last_result", "result_read_at"])
             if ended:  # a failure the namespace's log did not reach is a failed run too
-                self._run_ended(mirror, ended[0])
+                self._run_ended(mirror, ended[0], history=True)  # from before watching
 
     def _result(self, mirror: Mirror, entry: LogEntry, logs: Iterable[LogEntry] = ()) -> None:
         """``entry`` (a sync that ended) is the mirror's last result: for a failure, its
@@ -491,17 +506,18 @@ class Poll:
 
     # -- failed runs (``runs``: one row per run, for the failures view) -------------------
 
-    def _run_ended(self, mirror: Mirror, entry: LogEntry) -> None:
+    def _run_ended(self, mirror: Mirror, entry: LogEntry, *, history: bool) -> None:
         """A repository mirror's try ended (its last result is set from ``entry``)."""
         result = mirror.last_result or {}
         if result.get("key") == "success":
-            runs.succeeded(mirror, entry.datetime)
+            runs.succeeded(mirror, entry.datetime, history=history)
         elif result.get("key") == "cancel":
             runs.cancelled(mirror, entry.datetime)
         elif result.get("key") == "fail":
             cause = read_enum(reasons.Cause, result.get("cause"), reasons.Cause.UNKNOWN_ERROR)
             reason = reasons.Reason(str(result.get("reason") or ""), cause)
-            runs.failed_try(mirror, entry.datetime, reason, reasons.is_partial(entry.metadata))
+            partial = reasons.is_partial(entry.metadata)
+            runs.failed_try(mirror, entry.datetime, reason, partial, history=history)
 
     def _pressed(self, mirror: Mirror, entry: LogEntry) -> None:
         """Sync now or Cancel, pressed anywhere (``changed: sync_status``): the next failure
@@ -518,13 +534,14 @@ class Poll:
         """An organization mirror's discovery ended (or was cancelled): its failed runs."""
         message = str(entry.metadata.get("message") or "")
         if entry.kind == "org_mirror_sync_success":
-            runs.succeeded(mirror, entry.datetime)
+            runs.succeeded(mirror, entry.datetime, history=self.history)
         elif entry.kind == "org_mirror_sync_cancelled" or (
             entry.kind == "org_mirror_sync_failed" and message.startswith("Sync cancelled")
         ):
             runs.cancelled(mirror, entry.datetime)
         elif entry.kind == "org_mirror_sync_failed":
-            runs.failed_try(mirror, entry.datetime, reasons.of_entry(entry.metadata), False)
+            reason = reasons.of_entry(entry.metadata)
+            runs.failed_try(mirror, entry.datetime, reason, False, history=self.history)
 
     def _org_repo_failed(self, name: str, entry: LogEntry) -> None:
         """A discovered repository's failed sync: its reason is in the entry (Quay's status
@@ -543,7 +560,8 @@ class Poll:
         }
         mirror.result_read_at = self.now
         mirror.save(update_fields=["last_result", "result_read_at"])
-        runs.failed_try(mirror, when, reason, reasons.is_partial(entry.metadata))
+        partial = reasons.is_partial(entry.metadata)
+        runs.failed_try(mirror, when, reason, partial, history=self.history)
         said = reasons.of_status_message(mirror.status_message).text
         Change.objects.filter(mirror=mirror, new="FAIL", reason__in=["", said]).update(
             reason=reason.text

@@ -11,7 +11,8 @@ not read whole). A Cancel or a pre-emption is no failure. A success after a fail
 recovery; a Cancel after it is said.
 
 Idempotent: a try at or before the mirror's last known one is already counted (a log page
-read twice, two polls).
+read twice, two polls). Each new run, a run's last try and a recovery is noted for the alerts
+(``alerts.events``; ``history``: read back from before watching, noted as told already).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 
 from dashboard.mirrors.rules.reasons import Cause, Reason
 
+from .alerts import events
 from .models import FailedRun, Mirror
 
 #: Tries of one run are a worker's pass apart (about 30 s) when the workers keep up; tries
@@ -29,7 +31,9 @@ RETRY_GAP = timedelta(hours=12)
 MAX_TRIES = 3
 
 
-def failed_try(mirror: Mirror, when: datetime | None, reason: Reason, partial: bool) -> None:
+def failed_try(
+    mirror: Mirror, when: datetime | None, reason: Reason, partial: bool, *, history: bool = False
+) -> None:
     """A failed try of ``mirror`` at ``when``: a new failed run, or the open one's next try."""
     if when is None or reason.cause is Cause.PREEMPTED:
         return  # a pre-empted job runs again: no failure
@@ -49,8 +53,10 @@ def failed_try(mirror: Mirror, when: datetime | None, reason: Reason, partial: b
             setattr(last, key, value)
         last.closed = last.tries >= MAX_TRIES
         last.save()
+        if last.closed:
+            events.run_gave_up(last, history=history)
         return
-    FailedRun.objects.get_or_create(
+    run, created = FailedRun.objects.get_or_create(
         mirror=mirror,
         started_at=when,
         defaults={
@@ -61,16 +67,18 @@ def failed_try(mirror: Mirror, when: datetime | None, reason: Reason, partial: b
             **fields,
         },
     )
+    if created:
+        events.run_failed(run, last, history=history)
 
 
-def succeeded(mirror: Mirror, when: datetime | None) -> None:
+def succeeded(mirror: Mirror, when: datetime | None, *, history: bool = False) -> None:
     """``mirror`` synced at ``when``: the failed runs before it recovered then (the first
     success after each)."""
     if when is None:
         return
-    FailedRun.objects.filter(mirror=mirror, recovered_at__isnull=True, at__lt=when).update(
-        recovered_at=when, closed=True
-    )
+    found = FailedRun.objects.filter(mirror=mirror, recovered_at__isnull=True, at__lt=when)
+    if found.update(recovered_at=when, closed=True):
+        events.recovered(mirror, when, history=history)
 
 
 def cancelled(mirror: Mirror, when: datetime | None) -> None:

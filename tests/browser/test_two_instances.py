@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.support.browser import csp_violations
+from tests.support.channels import http_receiver
 from tests.support.emulator import TOKENS, free_port, start_emulator
 from tests.support.servers import (
     django_env,
@@ -228,6 +229,29 @@ def test_the_watcher_runs_beside_both_instances_once_and_serves_the_overview(sta
         ]
         assert "ghcr.io/acme-corp/flaky-service" in answer.text
     assert len(served) == 2, served
+
+
+def test_an_alert_reaches_its_channel_once_from_two_workers_and_two_schedulers(stack):
+    """On PostgreSQL, with a Redis queue, two workers and two schedulers: one failure is one
+    message (each event claimed once; each delivery taken once)."""
+    emulator, env = stack["emulator"], stack["env"]
+    watcher = "watcherdemotoken".ljust(40, "0")
+    if "acme:" not in manage(env, "watch", "status").stdout:
+        manage({**env, "QUAY_WATCH_TOKEN": watcher}, "watch", "enroll", "acme")
+    deadline = time.monotonic() + 60
+    while "indexed not yet" in (status := manage(env, "watch", "status").stdout):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    with http_receiver() as receiver:
+        manage(env, "watch", "notify", "acme", receiver.url, "--events", "failed")
+        emulator.control("POST", "mirror/acme/redis/fail", json={"reason": "auth_failed"})
+        emulator.api("POST", "repository/acme/redis/mirror/sync-now", user="alice")
+        deadline = time.monotonic() + 30
+        while not receiver.received:
+            assert time.monotonic() < deadline, manage(env, "watch", "alerts").stdout
+            time.sleep(0.2)
+        time.sleep(6)  # three more polls, by any worker: nothing more
+    assert [m["title"] for m in receiver.received] == ["acme/redis failed: Authentication refused"]
 
 
 def test_sign_in_throttling_counts_across_both_instances(stack):

@@ -2,7 +2,7 @@
 worker`` / ``scheduler``) on a SQLite queue and database of their own, against the emulator.
 The index fills and stays fresh; a change made in Quay appears; two schedulers do not double
 the work; a worker killed mid-poll loses nothing (the poll is taken again once its lease has
-passed)."""
+passed); an alert reaches its channel once, within two intervals, however many workers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.channels import http_receiver
 from tests.support.servers import django_env, manage, watch_process
 
 from .conftest import WATCHER_TOKEN, calls
@@ -116,3 +117,27 @@ def test_a_worker_killed_mid_poll_loses_nothing(env, emulator, tmp_path):
                 timeout=20,
             )
         assert time.time() - killed_at >= 2  # not before its lease ran out
+
+
+def test_an_alert_reaches_its_channel_once_within_two_intervals_with_two_workers(
+    env, emulator, tmp_path
+):
+    with http_receiver() as receiver:
+        manage(env, "watch", "notify", "acme", receiver.url, "--events", "failed", "recovered")
+        with ExitStack() as stack:
+            for name in ("worker-1", "worker-2", "scheduler"):
+                what = "scheduler" if name == "scheduler" else "worker"
+                stack.enter_context(process(env, what, tmp_path / f"{name}.log"))
+            wait_until(lambda: indexed(env), "the first indexing")
+            emulator.control("POST", "mirror/acme/redis/fail", json={"reason": "auth_failed"})
+            emulator.api("POST", "repository/acme/redis/mirror/sync-now", user="alice")
+            failed_at = time.monotonic() + 2  # the emulator's worker claims it 2 s after
+            wait_until(lambda: receiver.received, "the alert", timeout=20)
+            took = time.monotonic() - failed_at
+            time.sleep(6)  # three more polls, by either worker: nothing more
+        assert [m["title"] for m in receiver.received] == [
+            "acme/redis failed: Authentication refused"
+        ]
+        assert took <= 2 * 2 + 1  # two intervals of 2 s (and a scheduler's tick)
+        delivered = rows(env, "select state, tries from watch_delivery")
+        assert delivered == [("sent", 1)]

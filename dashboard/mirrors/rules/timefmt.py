@@ -107,6 +107,11 @@ def moment_words(moment: datetime | None, now: datetime) -> str:
     return f"{stamp} {local.tzname() or 'UTC'} ({ago(moment, now)})"
 
 
+def utc_stamp(moment: datetime) -> str:
+    """ "2026-11-30 14:00 UTC": a moment for a reader in any time zone (an alert message)."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def moment_html(value: datetime | None) -> SafeString | str:
     """A moment in the person's local time, with UTC on hover: ``<time title="... UTC">``."""
     if value is None:

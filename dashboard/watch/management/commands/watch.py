@@ -1,14 +1,17 @@
 """``python manage.py watch …``: the watcher from the command line.
 
 watch enroll NAMESPACE…     watch it with the token in QUAY_WATCH_TOKEN (or on stdin)
-watch remove NAMESPACE…     stop watching it (its token and index are deleted)
+watch remove NAMESPACE…     stop watching it (its token, index and alert rules are deleted)
 watch status                each namespace: its last poll, mirrors known, any fault
 watch poll NAMESPACE        one poll now, in this process (what it did)
 watch run                   the watcher's worker and scheduler in one process
 watch worker                a worker (as many as wanted, on any machine)
 watch scheduler             the one scheduler (its tick is safe to run twice all the same)
+watch notify NAMESPACE URL  tell an Apprise URL of its mirrors' events (--events …; URL "-":
+                            read it from standard input, out of the shell's history)
+watch alerts [NAMESPACE…]   each alert rule: its channel (masked), events, last delivery
 watch new-key               a new key for WATCH_TOKEN_KEYS
-watch rotate-keys           seal every token again with WATCH_TOKEN_KEYS' first key
+watch rotate-keys           seal every token and channel URL again with the first key
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.mirrors import clock
 from dashboard.watch import enrol, keys, schedule
-from dashboard.watch.models import Enrolment, Mirror
+from dashboard.watch.alerts import rules
+from dashboard.watch.models import AlertRule, Enrolment, Event, Mirror
 from dashboard.watch.poll import poll
 
 
@@ -45,6 +49,18 @@ class Command(BaseCommand):
             ("scheduler", "the scheduler"),
         ):
             commands.add_parser(name, help=words)
+        notify = commands.add_parser("notify", help="an alert rule: events to an Apprise URL")
+        notify.add_argument("namespace")
+        notify.add_argument("url", help='an Apprise URL, or "-" to read it from standard input')
+        notify.add_argument(
+            "--events",
+            nargs="+",
+            default=rules.default_events(),
+            choices=Event.Kind.values,
+            help=f"the events to tell (default: {' '.join(rules.default_events())})",
+        )
+        listing = commands.add_parser("alerts", help="the alert rules")
+        listing.add_argument("namespaces", nargs="*")
         commands.add_parser("new-key", help="a new key for WATCH_TOKEN_KEYS")
         commands.add_parser("rotate-keys", help="seal every token with the first key")
 
@@ -104,6 +120,38 @@ class Command(BaseCommand):
             + (f"; {report.error}" if report.error else "")
         )
 
+    # -- alerts -------------------------------------------------------------------------------
+
+    def _notify(self, namespace: str, url: str, events: list[str], **_: Any) -> None:
+        enrolment = Enrolment.objects.filter(namespace=namespace).first()
+        if enrolment is None:
+            raise CommandError(f"{namespace} is not watched: enrol it first (watch enroll).")
+        if url == "-":
+            url = sys.stdin.readline()
+        who = os.environ.get("USER") or "the command line"
+        done = rules.add(enrolment, url, events, by=who, now=clock.now())
+        if not done.ok:
+            raise CommandError(done.message)
+        self.stdout.write(done.message)
+
+    def _alerts(self, namespaces: list[str], **_: Any) -> None:
+        found = AlertRule.objects.select_related("enrolment").order_by("enrolment__namespace", "id")
+        if namespaces:
+            found = found.filter(enrolment__namespace__in=namespaces)
+        if not found:
+            self.stdout.write("No alert rule.")
+        for rule in found:
+            last = rule.last_delivered_at.isoformat() if rule.last_delivered_at else "never"
+            failure = (
+                f"; last failure {rule.last_failure_at.isoformat()}: {rule.last_failure}"
+                if rule.last_failure_at
+                else ""
+            )
+            self.stdout.write(
+                f"{rule.enrolment.namespace} rule {rule.pk}: {' '.join(rule.events)} -> "
+                f"{rule.service} {rule.shown}; last delivered {last}{failure}"
+            )
+
     # -- the processes ------------------------------------------------------------------------
 
     def _run(self, **_: Any) -> None:
@@ -125,7 +173,11 @@ class Command(BaseCommand):
         for item in Enrolment.objects.all():
             Enrolment.objects.filter(pk=item.pk).update(sealed_token=keys.reseal(item.sealed_token))
             count += 1
-        self.stdout.write(f"{count} token{'s' if count != 1 else ''} sealed with the first key.")
+        urls = rules.rotate_keys()
+        self.stdout.write(
+            f"{count} token{'s' if count != 1 else ''} and {urls} channel URL"
+            f"{'s' if urls != 1 else ''} sealed with the first key."
+        )
 
 
 def _consume(*, workers: int, periodic: bool) -> None:
