@@ -336,6 +336,10 @@ ALERT_RETRY_SECONDS = env.list("ALERT_RETRY_SECONDS", cast=int, default=[30, 120
 # mailtos://user:password@smtp.example.com?from=mirrors@example.com): tells a rule's owner that
 # its channel fails. Empty: nobody is told by mail (the rules page says it all the same).
 ALERT_MAIL_URL = env.str("ALERT_MAIL_URL", default="")
+# Whether a rule's channel may be on a loopback, private or link-local address. Off where the
+# dashboard is exposed: a namespace's admin may not aim the watcher at the networks it stands
+# in (an internal webhook: turn it on).
+ALERT_PRIVATE_CHANNELS = env.bool("ALERT_PRIVATE_CHANNELS", default=not EXPOSED)
 HUEY = {
     "name": "mirror-dashboard-watch",
     "huey_class": "huey.RedisHuey" if WATCH_QUEUE_URL else "huey.SqliteHuey",

@@ -197,3 +197,34 @@ def test_no_rule_is_kept_where_the_dashboard_is_exposed_without_keys_of_its_own(
     response = add(client, "json://127.0.0.1:9/x")
     said = client.get(response["Location"]).content.decode()
     assert "Alerts are off" in said and not AlertRule.objects.exists()
+
+
+def test_a_channel_on_a_private_address_is_refused_where_private_channels_are_off(
+    client_as, enrolled, settings
+):
+    """Exposed, the dashboard sends alerts to public addresses only: a namespace's admin may
+    not aim the watcher at the networks it stands in (checked when saved and again when
+    sent: a name may resolve elsewhere later)."""
+    enrolled("acme")
+    client = client_as("alice")
+    settings.ALERT_PRIVATE_CHANNELS = False
+    for url in (
+        "json://127.0.0.1:9/x",
+        "json://10.1.2.3/x",
+        "json://[::1]:9/x",
+        "json://localhost/x",
+    ):
+        page = add(client, url).content.decode()
+        assert "this dashboard sends alerts to public addresses only" in page, url
+    assert not AlertRule.objects.exists()
+    with http_receiver() as receiver:
+        settings.ALERT_PRIVATE_CHANNELS = True  # e.g. an internal webhook, allowed
+        add(client, receiver.url, "failed")
+        rule = AlertRule.objects.get()
+        client.post(f"/watch/acme/alerts/{rule.pk}/test/")
+        settings.ALERT_PRIVATE_CHANNELS = False  # turned off since the rule was saved
+        taken: list[int] = []
+        deliver.take_due(clock.now(), taken.append)
+        delivery = deliver.send(taken[0], clock.now())
+    assert receiver.received == []
+    assert "Not sent: its host 127.0.0.1 is not a public address" in delivery.error

@@ -10,12 +10,15 @@ dashboard's (it names hosts and addresses): its words reach only the rule's page
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 import apprise
+from django.conf import settings
 
 #: Apprise's log is read here only (``LogCapture``), never passed on to the dashboard's.
 logging.getLogger("apprise").propagate = False
@@ -80,8 +83,31 @@ def _said(captured: str) -> str:
     return " ".join(dict.fromkeys(lines))  # each line once, in order
 
 
+def private_address(obj: apprise.NotifyBase) -> str:
+    """Why the watcher will not send to ``obj``: its host is (or resolves to) a loopback,
+    private, link-local or otherwise non-public address, while ``ALERT_PRIVATE_CHANNELS`` is
+    off (the default where the dashboard is exposed: a namespace's admin may not aim the
+    watcher at the networks it stands in). "" when it may."""
+    host = getattr(obj, "host", None)
+    if settings.ALERT_PRIVATE_CHANNELS or not isinstance(host, str) or not host:
+        return ""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host.strip("[]"), None)}
+    except (OSError, UnicodeError):
+        return ""  # not resolvable: Apprise says it cannot reach it
+    for text in sorted(found):
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not address.is_global:
+            return (
+                f"its host {host} is not a public address ({address}): this dashboard sends "
+                "alerts to public addresses only (ALERT_PRIVATE_CHANNELS allows others)"
+            )
+    return ""
+
+
 def check(url: str) -> Checked:
-    """Whether Apprise can send to ``url``, and if not, Apprise's reason (scrubbed)."""
+    """Whether Apprise can send to ``url`` (and the dashboard lets it: :func:`private_address`),
+    and if not, why (Apprise's reason scrubbed)."""
     url = url.strip()
     if not url:
         return Checked(False, why="Enter the channel's Apprise URL.")
@@ -92,6 +118,8 @@ def check(url: str) -> Checked:
     if obj is None:
         said = scrub(_said(out.getvalue()), url) or "it names no service Apprise knows"
         return Checked(False, why=f"Apprise cannot send to this URL: {said}")
+    if why := private_address(obj):
+        return Checked(False, why=f"The watcher will not send to this URL: {why}.")
     return Checked(True, service=str(obj.service_name), shown=masked(obj))
 
 
@@ -101,11 +129,15 @@ def to_mailbox(mail_url: str, address: str) -> str:
     return f"{mail_url}{joiner}to={quote(address, safe='@')}"
 
 
-def send(url: str, title: str, body: str) -> Sent:
+def send(url: str, title: str, body: str, *, guarded: bool = True) -> Sent:
     """One message to the channel, now (Apprise's own time-outs apply); why it failed, in
-    Apprise's words with the channel's secrets removed."""
+    Apprise's words with the channel's secrets removed. ``guarded``: a rule's channel, whose
+    host is checked again now (:func:`private_address`; it may resolve elsewhere since it
+    was saved); the dashboard's own mail (``ALERT_MAIL_URL``) is not."""
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as out:
         obj = apprise.Apprise.instantiate(url)
+        if guarded and obj is not None and (why := private_address(obj)):
+            return Sent(False, f"Not sent: {why}.")
         try:
             ok = obj is not None and bool(
                 obj.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)

@@ -84,7 +84,10 @@ def _tell_owner(rule: AlertRule, namespace: str, why: str) -> None:
         return
     title, body = messages.failing_message(namespace, rule.service, rule.shown, why)
     told = channels.send(
-        channels.to_mailbox(settings.ALERT_MAIL_URL, rule.owner_email), title, body
+        channels.to_mailbox(settings.ALERT_MAIL_URL, rule.owner_email),
+        title,
+        body,
+        guarded=False,  # the dashboard's own mail, set by whoever runs it
     )
     logger.info(
         "Alert rule %s of %s: its owner %s told by mail that it fails",
