@@ -1,8 +1,8 @@
 """A write cut off mid-way leaves a trace: the dashboard's instance dies (SIGKILL) while Quay
-applies a save or a Sync now (the emulator applies the write and holds its answer). The audit
-entry written before the call is there, "sent to Quay, no answer recorded yet"; saving the same
-change again says Quay already holds it; a press left so is settled as unknown on the next
-visit. The production command (gunicorn), a database file shared by the instances, a browser."""
+applies a save, a Sync now or an organization mirror's save (the emulator applies the write
+and holds its answer). The audit entry written before the call is there, "sent to Quay, no
+answer recorded yet"; saving the same change again says Quay already holds it; the next visit
+settles a save from the settings Quay holds and a press as unknown. The production command (gunicorn), a database file shared by the instances, a browser."""
 
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ def outcomes(database: Path) -> list[tuple[str, str, str]]:
     return [tuple(row) for row in rows]
 
 
-def sign_in(page: Page, url: str, path: str) -> None:
+def sign_in(page: Page, url: str, path: str, user: str = "alice") -> None:
     page.goto(f"{url}/accounts/login/?next={path}")
-    page.get_by_label("Access token").fill(TOKENS["alice"])
+    page.get_by_label("Access token").fill(TOKENS[user])
     page.get_by_role("button", name="Sign in with token").click()
     page.wait_for_url(f"{url}{path}")
 
@@ -120,3 +120,28 @@ def test_a_sync_now_cut_off_is_settled_as_unknown_at_the_next_visit(
     expect(audit).to_contain_text("outcome unknown")
     expect(audit).to_contain_text("whether Quay took this press is not known")
     assert [(a, o) for a, o, _ in outcomes(instances.database)] == [("sync_now", "unknown")]
+
+
+def test_an_organization_save_cut_off_is_settled_from_what_quay_holds(
+    browser: Browser, emulator: Emulator, instances
+) -> None:
+    org_mirror = "/api/v1/organization/orgnew/mirror"
+    first, proc = instances()
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, first, "/org/orgnew/mirror/", user="olivia")
+    page.locator("summary", has_text="Edit settings").click()
+    page.get_by_label("Sync every").fill("9")
+    emulator.configure(delay_after_write={org_mirror: 60})
+    page.locator("#org-save").click(no_wait_after=True)
+    wait_until(lambda: written(emulator, "PUT", org_mirror), "Quay applied the save")
+    kill(proc)
+    emulator.configure(delay_after_write={})
+    assert [(a, o) for a, o, _ in outcomes(instances.database)] == [("update", "pending")]
+    second, _ = instances(AUDIT_PENDING_SECONDS="0")
+    page.goto(f"{second}/org/orgnew/mirror/")
+    expect(page.locator(".audit-list .audit-entry").first).to_contain_text(
+        "the settings Quay holds show every change"
+    )
+    [(action, outcome, _)] = outcomes(instances.database)
+    assert (action, outcome) == ("update", "done")
