@@ -2,7 +2,8 @@
 applies a save, a Sync now or an organization mirror's save (the emulator applies the write
 and holds its answer). The audit entry written before the call is there, "sent to Quay, no
 answer recorded yet"; saving the same change again says Quay already holds it; the next visit
-settles a save from the settings Quay holds and a press as unknown. The production command (gunicorn), a database file shared by the instances, a browser."""
+settles a save from the settings Quay holds and a press as unknown. The production command
+(gunicorn), a database file shared by the instances, a browser."""
 
 from __future__ import annotations
 
@@ -53,11 +54,14 @@ def outcomes(database: Path) -> list[tuple[str, str, str]]:
     return [tuple(row) for row in rows]
 
 
-def sign_in(page: Page, url: str, path: str, user: str = "alice") -> None:
+def signed_in(browser: Browser, url: str, path: str, user: str = "alice") -> Page:
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
     page.goto(f"{url}/accounts/login/?next={path}")
     page.get_by_label("Access token").fill(TOKENS[user])
     page.get_by_role("button", name="Sign in with token").click()
     page.wait_for_url(f"{url}{path}")
+    return page
 
 
 def written(emulator: Emulator, method: str, path: str) -> bool:
@@ -67,19 +71,24 @@ def written(emulator: Emulator, method: str, path: str) -> bool:
     )
 
 
+def cut_off(emulator: Emulator, proc, press: Callable[[], None], method: str, path: str) -> None:
+    """``press`` (a browser's click); the instance is killed once Quay has applied the write,
+    while it holds its answer."""
+    emulator.configure(delay_after_write={path: 60})
+    press()
+    wait_until(lambda: written(emulator, method, path), f"Quay applied {method} {path}")
+    kill(proc)  # the instance dies before Quay's answer reaches it
+    emulator.configure(delay_after_write={})
+
+
 def test_a_save_cut_off_while_quay_applies_it_is_not_lost(
     browser: Browser, emulator: Emulator, instances
 ) -> None:
     first, proc = instances()
-    page = browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, first, "/repo/acme/nginx/")
+    page = signed_in(browser, first, "/repo/acme/nginx/")
     page.get_by_label("Sync every").fill("7")
-    emulator.configure(delay_after_write={MIRROR: 60})
-    page.get_by_role("button", name="Save changes", exact=True).click(no_wait_after=True)
-    wait_until(lambda: written(emulator, "PUT", MIRROR), "Quay applied the save")
-    kill(proc)  # the instance dies before Quay's answer reaches it
-    emulator.configure(delay_after_write={})
+    save = page.get_by_role("button", name="Save changes", exact=True)
+    cut_off(emulator, proc, lambda: save.click(no_wait_after=True), "PUT", MIRROR)
     assert emulator.mirror("acme", "nginx")["sync_interval"] == 7 * 3600
     assert [(a, o) for a, o, _ in outcomes(instances.database)] == [("update", "pending")]
 
@@ -105,14 +114,9 @@ def test_a_sync_now_cut_off_is_settled_as_unknown_at_the_next_visit(
     browser: Browser, emulator: Emulator, instances
 ) -> None:
     first, proc = instances()
-    page = browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, first, "/repo/acme/nginx/")
-    emulator.configure(delay_after_write={f"{MIRROR}/sync-now": 60})
-    page.get_by_role("button", name="Sync now").first.click(no_wait_after=True)
-    wait_until(lambda: written(emulator, "POST", f"{MIRROR}/sync-now"), "Quay took the press")
-    kill(proc)
-    emulator.configure(delay_after_write={})
+    page = signed_in(browser, first, "/repo/acme/nginx/")
+    press = page.get_by_role("button", name="Sync now").first
+    cut_off(emulator, proc, lambda: press.click(no_wait_after=True), "POST", f"{MIRROR}/sync-now")
     assert [(a, o) for a, o, _ in outcomes(instances.database)] == [("sync_now", "pending")]
     second, _ = instances(AUDIT_PENDING_SECONDS="0")
     page.goto(f"{second}/repo/acme/nginx/")
@@ -127,16 +131,11 @@ def test_an_organization_save_cut_off_is_settled_from_what_quay_holds(
 ) -> None:
     org_mirror = "/api/v1/organization/orgnew/mirror"
     first, proc = instances()
-    page = browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    sign_in(page, first, "/org/orgnew/mirror/", user="olivia")
+    page = signed_in(browser, first, "/org/orgnew/mirror/", user="olivia")
     page.locator("summary", has_text="Edit settings").click()
     page.get_by_label("Sync every").fill("9")
-    emulator.configure(delay_after_write={org_mirror: 60})
-    page.locator("#org-save").click(no_wait_after=True)
-    wait_until(lambda: written(emulator, "PUT", org_mirror), "Quay applied the save")
-    kill(proc)
-    emulator.configure(delay_after_write={})
+    save = page.locator("#org-save")
+    cut_off(emulator, proc, lambda: save.click(no_wait_after=True), "PUT", org_mirror)
     assert [(a, o) for a, o, _ in outcomes(instances.database)] == [("update", "pending")]
     second, _ = instances(AUDIT_PENDING_SECONDS="0")
     page.goto(f"{second}/org/orgnew/mirror/")
