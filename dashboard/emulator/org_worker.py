@@ -11,8 +11,9 @@ event, replayed by ``sync.advance`` like a repository's. Events, at the worker's
   source sees public repositories only), filtered by ``repository_filters`` (globs; empty =
   all); new repositories are recorded, every active one goes to SYNC_NOW, the others to SKIP
   (filtered out, or gone from the source). The config is then SUCCESS with the next start
-  date, while its repositories still sync. A failed listing is FAIL, retried at every pass
-  until the retries run out (then retries 3 and the next interval).
+  date, while its repositories still sync. A failed listing (or a failure planned through
+  the control API: ``DISCOVERY_FAILURES``) is FAIL, retried at every pass until the retries
+  run out (then retries 3 and the next interval).
 * **one repository at a time**, in discovery order, a second apart: the target repository is
   created in state ORG_MIRROR when its first sync starts; a sync takes ``org_tag_seconds``
   per tag and ends SUCCESS (tags copied) or FAIL (retried at the worker's next pass,
@@ -20,7 +21,8 @@ event, replayed by ``sync.advance`` like a repository's. Events, at the worker's
   waits for the next interval, so the repository still counts as unfinished and Sync now is
   refused meanwhile). A failed tag listing ends it after the listing's own time
   (``failures.py``): the status says "See output", skopeo's words are in the entry's stderr;
-  failed copies give "Sync failed: N/M tags failed".
+  failed copies give "Sync failed: N/M tags failed". A failure planned for this mirror's
+  repository (``OrgMirror.repo_plans``, for a number of syncs) comes before the source's own.
 * **cancel** (the API set CANCEL): every repository but the SKIP ones becomes CANCEL (a
   running sync stops), and the config returns to SUCCESS, retries 3, the start date moved to
   the next interval boundary: scheduled syncs go on.
