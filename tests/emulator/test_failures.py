@@ -430,5 +430,19 @@ def test_an_organization_source_failure_is_refused_when_it_makes_no_sense(
         ("orgmirror", {"repository": "alpha", "reason": "invalid_source_registry"}, 400),
         ("orgmirror", {"repository": "nothere", "reason": "tls_error"}, 404),
         ("orgempty", {"repository": "alpha", "reason": "tls_error"}, 404),
+        ("orgmirror", {"reason": "partial_sync"}, 400),  # a discovery copies no tags
+        ("orgmirror", {"reason": "tls_error", "runs": -1}, 400),
+        ("orgmirror", {"repository": "alpha", "reason": "tls_error", "runs": "2"}, 400),
     ):
         assert requests.post(f"{url}/{org}/fail", json=body, timeout=10).status_code == status
+
+
+def test_a_discoverys_plan_is_shown_and_cleared(emulator: Emulator) -> None:
+    emulator.fail("orgmirror", "tls_error", runs=0)
+    planned = emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]
+    assert planned == {"reason": "tls_error", "runs": 0}
+    emulator.fail("orgmirror", "network_timeout", runs=2)
+    assert emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]["runs"] == 2
+    emulator.mend("orgmirror")
+    planned = emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]
+    assert planned == {"reason": None, "runs": 0}
