@@ -9,9 +9,11 @@ delayed or queued).
 ``runs`` runs (default 1; 0: every run until cleared) fail the way ``reason`` names (``GET
 failures`` lists them, with what Quay's metrics call each); ``tags`` are the tags a
 ``partial_sync`` fails. ``DELETE mirror/{ns}/{repo}/fail`` clears it.
-``POST org-mirror/{org}/fail`` ``{"repository", "reason", "tags"?}`` makes the source
-repository of an organization mirror fail its syncs (listing or, with ``partial_sync``, the
-copies of ``tags``) until ``DELETE org-mirror/{org}/fail`` ``{"repository"}``.
+``POST org-mirror/{org}/fail`` ``{"reason", "runs"?}`` makes the organization mirror's next
+``runs`` discoveries fail (``org_worker.DISCOVERY_FAILURES``); with ``"repository"`` (and
+``"tags"?``), that source repository's next ``runs`` syncs (its listing or, with
+``partial_sync``, the copies of ``tags``). ``runs`` as above. ``DELETE org-mirror/{org}/fail``
+(``{"repository"}``) clears it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from . import org_worker, sync
 from .api_mirror import mirror_view
 from .api_org_mirror import config_view
 from .failures import ALTERNATE, FAILURES, LIST, TAGS, catalogue
+from .org_state import FailurePlan, OrgMirror
 from .responses import json_response
 
 if TYPE_CHECKING:
@@ -194,6 +197,7 @@ def _org_mirror_record(app: EmulatorApp, org: str) -> Response:
             return _error(f"no organization mirror of {org}", 404)
         record = config_view(mirror)
         record["external_registry_password"] = mirror.external_registry_password
+        record["planned_failure"] = {"reason": mirror.failure, "runs": mirror.failure_runs or 0}
         record["repositories"] = [
             {
                 "name": repo.name,
@@ -236,9 +240,9 @@ def _plan_failure(
         if reason not in FAILURES and reason != ALTERNATE:
             known = ", ".join([*FAILURES, ALTERNATE])
             return _error(f"reason must be one of: {known}")
-        runs = body.get("runs", 1)
-        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
-            return _error("runs must be a whole number, 0 (every run) or more")
+        runs = _runs(body)
+        if runs is None:
+            return _error(RUNS)
         tags = body.get("tags")
         if _bad_tags(tags):
             return _error("tags must be a list of tag names")
@@ -250,34 +254,73 @@ def _plan_failure(
         )
 
 
+RUNS = "runs must be a whole number, 0 (every run until cleared) or more"
+
+
+def _runs(body: dict[str, Any]) -> int | None:
+    """A plan's ``runs`` (default 1; 0: every run until cleared), or None when it is not one."""
+    runs = body.get("runs", 1)
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
+        return None
+    return runs
+
+
 def _plan_source_failure(app: EmulatorApp, org: str, body: dict[str, Any], method: str) -> Response:
-    """Make (POST) a source repository of an organization mirror fail its syncs, or mend it
-    (DELETE)."""
+    """Plan (POST) how an organization mirror's next discoveries fail, or (with
+    ``repository``) a source repository's next syncs; or clear it (DELETE)."""
     state = app.state
     with state.lock:
         sync.advance(state)
         mirror = state.org_mirrors.get(org)
         if mirror is None:
             return _error(f"no organization mirror of {org}", 404)
+        if method not in ("POST", "DELETE"):
+            return _error(f"no such control endpoint: {method} org-mirror/.../fail", 404)
+        if "repository" not in body:
+            return _plan_discovery_failure(app, mirror, body, method)
         source = state.org_sources.get(mirror.source_key)
         repository = body.get("repository")
         if source is None or repository not in source.repos:
             return _error(f"no repository {repository!r} at {mirror.source_key}", 404)
-        source_repo = source.repos[repository]
         if method == "DELETE":
-            source_repo.failure = source_repo.failing_tags = None
+            mirror.repo_plans.pop(repository, None)
+            mended = source.repos[repository]  # the seed's failure too: the source is mended
+            mended.failure = mended.failing_tags = None
             return Response(b"", status=204)
-        if method != "POST":
-            return _error(f"no such control endpoint: {method} org-mirror/.../fail", 404)
         reason = body.get("reason")
         phase = FAILURES[reason].phase if reason in FAILURES else None
         if phase not in (LIST, TAGS) or reason == "preempted":
             known = ", ".join(n for n, f in FAILURES.items() if f.phase == LIST)
             return _error(f"reason must be one of: {known}, partial_sync")
+        runs = _runs(body)
+        if runs is None:
+            return _error(RUNS)
         tags = body.get("tags")
         if _bad_tags(tags):
             return _error("tags must be a list of tag names")
-        source_repo.failure = reason
-        source_repo.failing_tags = tags
+        mirror.repo_plans[repository] = FailurePlan(reason, tags, runs or None)
         org_worker.track(state, mirror)
-        return json_response({"reason": reason, "tags": tags, "repository": repository})
+        return json_response(
+            {"reason": reason, "runs": runs, "tags": tags, "repository": repository}
+        )
+
+
+def _plan_discovery_failure(
+    app: EmulatorApp, mirror: OrgMirror, body: dict[str, Any], method: str
+) -> Response:
+    """Plan (POST) or clear (DELETE) how an organization mirror's next discoveries fail (the
+    caller holds the lock)."""
+    if method == "DELETE":
+        mirror.failure = mirror.failure_runs = None
+        return Response(b"", status=204)
+    reason = body.get("reason")
+    if reason not in org_worker.DISCOVERY_FAILURES:
+        known = ", ".join(org_worker.DISCOVERY_FAILURES)
+        return _error(f"reason must be one of: {known} (or name a repository)")
+    runs = _runs(body)
+    if runs is None:
+        return _error(RUNS)
+    mirror.failure = reason
+    mirror.failure_runs = runs or None
+    org_worker.track(app.state, mirror)
+    return json_response({"reason": reason, "runs": runs, "organization": mirror.org})

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 #: Where a failure happens in a run (see the module docstring).
 SOURCE, LIST, TAGS = "source", "list", "tags"
@@ -251,3 +252,21 @@ def catalogue() -> list[dict[str, object]]:
         }
         for f in FAILURES.values()
     ]
+
+
+class Planned(Protocol):
+    """Something whose runs may be planned to fail: a repository mirror, an organization
+    mirror's discovery, a source repository of organization mirrors."""
+
+    failure: str | None
+    #: How many more runs fail (None: every run until cleared).
+    failure_runs: int | None
+
+
+def use_run(planned: Planned) -> None:
+    """One planned failing run is used up; after the last, the runs succeed again."""
+    if planned.failure is None or planned.failure_runs is None:
+        return
+    planned.failure_runs -= 1
+    if planned.failure_runs < 1:
+        planned.failure = planned.failure_runs = None

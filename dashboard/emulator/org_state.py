@@ -38,6 +38,17 @@ class SourceRepo:
 
 
 @dataclass
+class FailurePlan:
+    """How an organization mirror's repository's next syncs fail, planned through the control
+    API (before the source's own ``SourceRepo.failure``)."""
+
+    failure: str | None
+    failing_tags: list[str] | None = None
+    #: How many more syncs fail (None: every one until cleared).
+    failure_runs: int | None = None
+
+
+@dataclass
 class SourceNamespace:
     """A Harbor project or a Quay organization the emulated sources serve."""
 
@@ -102,6 +113,12 @@ class OrgMirror:
     next_repo_at: datetime | None = None
     #: Simulation: the worker died holding the discovery claim (never released by itself).
     stalled: bool = False
+    #: Simulation: its discoveries planned to fail: how (a name of
+    #: ``org_worker.DISCOVERY_FAILURES``) and for how many more (None: every one until cleared).
+    failure: str | None = None
+    failure_runs: int | None = None
+    #: Simulation: its repositories' planned failures, by name (discovered or not yet).
+    repo_plans: dict[str, FailurePlan] = field(default_factory=dict)
 
     @property
     def host(self) -> str:

@@ -11,8 +11,9 @@ event, replayed by ``sync.advance`` like a repository's. Events, at the worker's
   source sees public repositories only), filtered by ``repository_filters`` (globs; empty =
   all); new repositories are recorded, every active one goes to SYNC_NOW, the others to SKIP
   (filtered out, or gone from the source). The config is then SUCCESS with the next start
-  date, while its repositories still sync. A failed listing is FAIL, retried at every pass
-  until the retries run out (then retries 3 and the next interval).
+  date, while its repositories still sync. A failed listing (or a failure planned through
+  the control API: ``DISCOVERY_FAILURES``) is FAIL, retried at every pass until the retries
+  run out (then retries 3 and the next interval).
 * **one repository at a time**, in discovery order, a second apart: the target repository is
   created in state ORG_MIRROR when its first sync starts; a sync takes ``org_tag_seconds``
   per tag and ends SUCCESS (tags copied) or FAIL (retried at the worker's next pass,
@@ -20,7 +21,8 @@ event, replayed by ``sync.advance`` like a repository's. Events, at the worker's
   waits for the next interval, so the repository still counts as unfinished and Sync now is
   refused meanwhile). A failed tag listing ends it after the listing's own time
   (``failures.py``): the status says "See output", skopeo's words are in the entry's stderr;
-  failed copies give "Sync failed: N/M tags failed".
+  failed copies give "Sync failed: N/M tags failed". A failure planned for this mirror's
+  repository (``OrgMirror.repo_plans``, for a number of syncs) comes before the source's own.
 * **cancel** (the API set CANCEL): every repository but the SKIP ones becomes CANCEL (a
   running sync stops), and the config returns to SUCCESS, retries 3, the start date moved to
   the next interval boundary: scheduled syncs go on.
@@ -33,12 +35,13 @@ import fnmatch
 from datetime import datetime, timedelta
 from typing import Any
 
-from .failures import FAILURES, LIST, SKOPEO_LIST_FAILED, Failure
+from .failures import FAILURES, LIST, SKOPEO_LIST_FAILED, Failure, use_run
 from .org_state import (
     EXCLUDED,
     GONE,
     MAX_DISCOVERY_SECONDS,
     MAX_REPO_SYNC_SECONDS,
+    FailurePlan,
     OrgMirror,
     OrgMirrorRepo,
     SourceNamespace,
@@ -120,36 +123,69 @@ def _config_log(state: State, mirror: OrgMirror, kind: str, message: str, when: 
 # ------------------------------------------------------------------- the source
 
 
-def source_problem(
-    state: State, mirror: OrgMirror, *, listing: bool = False
-) -> tuple[SourceNamespace | None, str | None]:
-    """The source namespace, or why it cannot be reached: the adapter's message for a test
-    connection, or (``listing``) for the repository listing of a discovery."""
+#: How a discovery may be planned to fail (``POST /_emulator/org-mirror/{org}/fail`` without a
+#: repository), with what Quay's registry adapters (``util/orgmirror/``) say for each.
+DISCOVERY_FAILURES = (
+    "not_found",
+    "auth_failed",
+    "connection_error",
+    "tls_error",
+    "network_timeout",
+    "unknown_error",
+)
+
+
+def discovery_problem(mirror: OrgMirror, reason: str, *, listing: bool = False) -> str:
+    """What the source's adapter says when it fails ``reason``'s way: for a test connection, or
+    (``listing``) for the repository listing of a discovery. The first three as a real Quay
+    said them (``quay-org-mirror-observed.md``); a certificate refused, a timeout and anything
+    else as Quay's adapters word a listing's ``SSLError``, ``Timeout`` and ``RequestException``
+    (quay/quay ``util/orgmirror/quay_adapter.py``, ``harbor_adapter.py``)."""
     host = mirror.host
     namespace = mirror.external_namespace
     harbor = mirror.external_registry_type == "harbor"
-    if host in state.org_unreachable:
+    base = mirror.external_registry_url.rstrip("/")
+    if reason == "connection_error":
         scheme = "HTTPS" if mirror.external_registry_url.startswith("https") else "HTTP"
         port = 443 if scheme == "HTTPS" else 80
-        return None, (
+        return (
             f"Connection error: {scheme}ConnectionPool(host='{host}', port={port}): Max retries "
             f"exceeded with url: /api/v1/organization/{namespace} (Caused by NewConnectionError("
             f"\"{scheme}Connection(host='{host}', port={port}): Failed to establish a new "
             'connection: [Errno 111] Connection refused"))'
         )
+    if reason == "not_found":
+        if not harbor:
+            return f"Namespace '{namespace}' not found"
+        suffix = " on Harbor registry" if listing else ""
+        return f"Project '{namespace}' not found{suffix}"
+    if reason == "auth_failed":
+        if harbor:
+            return "Authentication failed"
+        return "Authentication failed: invalid API token or credentials"
+    if reason == "tls_error":
+        return f"SSL certificate verification failed for {base}"
+    if reason == "network_timeout":
+        return f"Connection to {base} timed out"
+    return "Unexpected error during repository discovery"
+
+
+def source_problem(
+    state: State, mirror: OrgMirror, *, listing: bool = False
+) -> tuple[SourceNamespace | None, str | None]:
+    """The source namespace, or why it cannot be reached: the adapter's message for a test
+    connection, or (``listing``) for the repository listing of a discovery."""
+    harbor = mirror.external_registry_type == "harbor"
+    if mirror.host in state.org_unreachable:
+        return None, discovery_problem(mirror, "connection_error", listing=listing)
     source = state.org_sources.get(mirror.source_key)
     if source is not None and source.registry_type == "quay" and harbor:
         return None, "Unexpected response: 308"
     if source is None or source.registry_type != mirror.external_registry_type:
-        if not harbor:
-            return None, f"Namespace '{namespace}' not found"
-        suffix = " on Harbor registry" if listing else ""
-        return None, f"Project '{namespace}' not found{suffix}"
+        return None, discovery_problem(mirror, "not_found", listing=listing)
     password = mirror.external_registry_password
     if password is not None and source.password is not None and password != source.password:
-        if harbor:
-            return None, "Authentication failed"
-        return None, "Authentication failed: invalid API token or credentials"
+        return None, discovery_problem(mirror, "auth_failed", listing=listing)
     return source, None
 
 
@@ -279,7 +315,12 @@ def _discover(state: State, mirror: OrgMirror, when: datetime) -> None:
         f"Starting repository discovery for organization '{mirror.org}'",
         when,
     )
-    source, problem = source_problem(state, mirror, listing=True)
+    planned = mirror.failure
+    if planned is not None:  # planned through the control API: it comes first
+        use_run(mirror)
+        source, problem = None, discovery_problem(mirror, planned, listing=True)
+    else:
+        source, problem = source_problem(state, mirror, listing=True)
     if source is None:
         _config_log(
             state,
@@ -353,7 +394,7 @@ def _start_next_repo(state: State, mirror: OrgMirror, when: datetime) -> None:
     repo.sync_status = "SYNCING"
     repo.sync_expiration_date = when + timedelta(seconds=MAX_REPO_SYNC_SECONDS)
     source_repo = _source_repo(state, mirror, repo.name)
-    listing = _listing_failure(source_repo)
+    listing = _listing_failure(mirror, repo.name, source_repo)
     if listing is not None:  # the tag listing fails after its own time
         repo.finish_at = _later(when, listing.seconds)
     else:
@@ -373,12 +414,32 @@ def _source_repo(state: State, mirror: OrgMirror, name: str) -> SourceRepo | Non
     return source.repos.get(name) if source is not None else None
 
 
-def _listing_failure(source_repo: SourceRepo | None) -> Failure | None:
+def _how_it_fails(
+    mirror: OrgMirror, name: str, source_repo: SourceRepo
+) -> FailurePlan | SourceRepo:
+    """What says how the repository's syncs fail: a plan of the control API for this mirror,
+    else the source repository itself (the seed's)."""
+    plan = mirror.repo_plans.get(name)
+    return plan if plan is not None and plan.failure is not None else source_repo
+
+
+def _listing_failure(
+    mirror: OrgMirror, name: str, source_repo: SourceRepo | None
+) -> Failure | None:
     """How listing the repository's tags fails: a source repository gone is skopeo's 404."""
     if source_repo is None:
         return FAILURES["not_found"]
-    failure = FAILURES.get(source_repo.failure or "")
+    failure = FAILURES.get(_how_it_fails(mirror, name, source_repo).failure or "")
     return failure if failure is not None and failure.phase == LIST else None
+
+
+def _used_a_run(mirror: OrgMirror, name: str) -> None:
+    """A failing sync ended: one of the planned ones (if it was planned) is used up."""
+    plan = mirror.repo_plans.get(name)
+    if plan is not None:
+        use_run(plan)
+        if plan.failure is None:
+            del mirror.repo_plans[name]
 
 
 def _target_repository(
@@ -455,16 +516,18 @@ def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: dat
     target = state.repos.get((mirror.org, repo.name))
     source_repo = _source_repo(state, mirror, repo.name)
     reference = _reference(mirror, repo.name)
-    listing = _listing_failure(source_repo)
+    listing = _listing_failure(mirror, repo.name, source_repo)
     if listing is not None:
         message, stdout, stderr = _failed_listing(listing, reference, when)
         _repo_failed(state, mirror, repo, target, when, message, message, stdout, stderr)
+        _used_a_run(mirror, repo.name)
         return
     assert source_repo is not None
     tags = source_repo.tags
     failing: list[str] = []
-    if source_repo.failure == "partial_sync":
-        wanted = source_repo.failing_tags
+    how = _how_it_fails(mirror, repo.name, source_repo)
+    if how.failure == "partial_sync":
+        wanted = how.failing_tags
         failing = tags[:1] if wanted is None else [tag for tag in tags if tag in wanted]
     if target is not None:
         for name in tags:
@@ -482,6 +545,7 @@ def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: dat
         _repo_failed(
             state, mirror, repo, target, when, status, message, None, errors, ", ".join(failing)
         )
+        _used_a_run(mirror, repo.name)
         return
     if target is not None:
         message = f"Successfully synced '{reference}': {len(tags)} tags"

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import org_worker
-from .failures import ALTERNATE, FAILURES, LIST, SKOPEO_LIST_FAILED, SOURCE, Failure
+from .failures import ALTERNATE, FAILURES, LIST, SKOPEO_LIST_FAILED, SOURCE, Failure, use_run
 from .state import (
     MAX_SYNC_DURATION,
     MAX_SYNC_RETRIES,
@@ -181,10 +181,7 @@ def _planned_failure(state: State, repo: Repository) -> str | None:
         if mirror.run_count % 2 == 1:
             return "network_timeout"
     elif planned is not None:
-        if mirror.failure_runs is not None:
-            mirror.failure_runs -= 1
-            if mirror.failure_runs < 1:
-                mirror.failure = mirror.failure_runs = None
+        use_run(mirror)
         return planned
     required = state.upstream_credentials.get(reference)
     if required is not None:

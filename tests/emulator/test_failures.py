@@ -11,27 +11,12 @@ from typing import Any
 import pytest
 import requests
 
+from dashboard.mirrors.rules.reasons import classify
 from tests.support.emulator import Emulator
 from tests.support.quay_api import logs, mirror_payload, status_of
 
 NGINX = "'docker.io/library/nginx' with tag pattern '1.2*,latest'"
 NGINX_TAGS = ["1.24", "1.25.3", "1.26.0", "1.27", "1.27.1", "latest"]
-
-
-def quay_reason(text: str) -> str:
-    """Quay's ``_map_failure_to_reason``: the first keyword found wins."""
-    lower = text.lower()
-    for reason, words in (
-        ("auth_failed", ("auth", "unauthorized", "forbidden")),
-        ("network_timeout", ("timeout", "timed out")),
-        ("connection_error", ("connection", "network")),
-        ("not_found", ("not found", "404")),
-        ("tls_error", ("tls", "certificate", "ssl")),
-        ("decryption_failed", ("decrypt",)),
-    ):
-        if any(word in lower for word in words):
-            return reason
-    return "unknown_error"
 
 
 def plan(emulator: Emulator, repo: str, reason: str, **extra: Any) -> Any:
@@ -96,7 +81,7 @@ def test_a_failed_listing_is_logged_with_skopeos_words(emulator: Emulator, reaso
     expected = f"{NGINX}: {('skopeo list-tags failed: See output', '', stderr)}"
     assert metadata["message"] == expected
     detail = metadata["message"][len(NGINX) + 2 :]
-    assert quay_reason(detail) == catalogue(emulator)[reason]["quay_reason"]
+    assert classify(detail) == catalogue(emulator)[reason]["quay_reason"]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +102,7 @@ def test_a_timeout_takes_its_time_and_counts_as_a_timeout(
     assert status_of(emulator, "acme", "nginx") == "FAIL"
     metadata = logs(emulator, "acme", "nginx")[0]["metadata"]
     assert words in metadata["stderr"]
-    assert quay_reason(metadata["message"][len(NGINX) + 2 :]) == "network_timeout"
+    assert classify(metadata["message"][len(NGINX) + 2 :]) == "network_timeout"
 
 
 @pytest.mark.parametrize(
@@ -445,5 +430,19 @@ def test_an_organization_source_failure_is_refused_when_it_makes_no_sense(
         ("orgmirror", {"repository": "alpha", "reason": "invalid_source_registry"}, 400),
         ("orgmirror", {"repository": "nothere", "reason": "tls_error"}, 404),
         ("orgempty", {"repository": "alpha", "reason": "tls_error"}, 404),
+        ("orgmirror", {"reason": "partial_sync"}, 400),  # a discovery copies no tags
+        ("orgmirror", {"reason": "tls_error", "runs": -1}, 400),
+        ("orgmirror", {"repository": "alpha", "reason": "tls_error", "runs": "2"}, 400),
     ):
         assert requests.post(f"{url}/{org}/fail", json=body, timeout=10).status_code == status
+
+
+def test_a_discoverys_plan_is_shown_and_cleared(emulator: Emulator) -> None:
+    emulator.fail("orgmirror", "tls_error", runs=0)
+    planned = emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]
+    assert planned == {"reason": "tls_error", "runs": 0}
+    emulator.fail("orgmirror", "network_timeout", runs=2)
+    assert emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]["runs"] == 2
+    emulator.mend("orgmirror")
+    planned = emulator.control("GET", "org-mirror/orgmirror")["planned_failure"]
+    assert planned == {"reason": None, "runs": 0}

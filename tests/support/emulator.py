@@ -60,6 +60,20 @@ class Emulator:
         """What the emulator stores for a repository (its mirror config, password included)."""
         return self.control("GET", f"mirror/{namespace}/{repo}")
 
+    def fail(self, mirror: str, reason: str, **plan: Any) -> dict[str, Any]:
+        """Plan how a mirror's next runs fail (docs/emulator.md, "Failing mirror runs").
+
+        ``mirror`` is ``"ns/repo"`` (a repository mirror) or ``"org"`` (an organization
+        mirror's discovery; with ``repository=`` one of its source repositories' syncs);
+        ``plan``: ``runs`` (default 1; 0: every run until mended), ``tags`` (a partial sync's).
+        """
+        return self.control("POST", _fail_path(mirror), json={"reason": reason, **plan})
+
+    def mend(self, mirror: str, repository: str | None = None) -> None:
+        """Clear what :meth:`fail` planned: its runs succeed again."""
+        body = {"repository": repository} if repository is not None else {}
+        self.control("DELETE", _fail_path(mirror), json=body)
+
     def requests_log(self) -> list[dict[str, Any]]:
         return self.control("GET", "requests")
 
@@ -70,6 +84,11 @@ class Emulator:
         return self.http.request(
             method, f"{self.url}/api/v1/{path.lstrip('/')}", headers=headers, timeout=10, **kwargs
         )
+
+
+def _fail_path(mirror: str) -> str:
+    """The control path that plans ``mirror``'s failures ("ns/repo" or "org")."""
+    return f"mirror/{mirror}/fail" if "/" in mirror else f"org-mirror/{mirror}/fail"
 
 
 def start_emulator(*args: str) -> tuple[subprocess.Popen, Emulator]:
