@@ -100,7 +100,7 @@ class FleetCollector(Collector):
 
     def _families(self, now: datetime) -> Iterator[Metric]:
         enrolments = list(Enrolment.objects.all())
-        mirrors = list(Mirror.objects.filter(present=True))
+        mirrors = list(Mirror.objects.filter(present=True).defer("last_result", "status_message"))
         queued = queued_since(mirrors)
         statuses = [(mirror, status_of(mirror, now, queued)) for mirror in mirrors]
         yield from _per_mirror(statuses)
