@@ -214,3 +214,46 @@ def test_a_stale_index_is_said_as_of_its_last_good_poll(watched, scrape):
     polled = of(samples, "mirror_dashboard_watch_last_success_timestamp_seconds", namespace="acme")
     assert list(polled.values()) == [long_ago.timestamp()]
     assert samples[("mirror_dashboard_watch_interval_seconds", frozenset())] > 0
+
+
+def test_a_mirror_that_fails_after_a_success_keeps_its_last_success(watched, scrape):
+    nginx = Mirror.objects.get(namespace="acme", name="nginx", kind="repository")
+    synced = nginx.last_success_at
+    assert synced is not None
+    watched.control("POST", "mirror/acme/nginx/fail", json={"reason": "auth_failed"})
+    watched.api("POST", "repository/acme/nginx/mirror/sync-now", user="alice")
+    watched.advance(60)
+    poll("acme", clock.now() + timedelta(seconds=61))
+    samples = scrape()
+    assert status(samples, "acme", "nginx") == "fail"
+    labels = frozenset({"namespace": "acme", "name": "nginx", "kind": "repository"}.items())
+    when = samples[("mirror_dashboard_mirror_last_success_timestamp_seconds", labels)]
+    assert when == synced.timestamp()
+
+
+def test_organization_mirrors_and_their_repositories(emulator, enrolled, scrape):
+    enrolled("orgfail", "orgmirror", "orgstuck")
+    for n in range(2):  # the first poll reads the organization mirrors
+        for namespace in ("orgfail", "orgmirror", "orgstuck"):
+            poll(namespace, clock.now() + timedelta(seconds=61 * n))
+    samples = scrape()
+    assert status(samples, "orgfail", "", "organization") == "fail"
+    assert status(samples, "orgstuck", "", "organization") == "stuck"
+    assert status(samples, "orgmirror", "alpha", "org_repository") == "success"
+    assert status(samples, "orgmirror", "legacy", "org_repository") == "skipped"
+    interval = of(samples, "mirror_dashboard_mirror_sync_interval_seconds", namespace="orgfail")
+    assert [value > 0 for value in interval.values()] == [True]
+
+
+def test_an_index_from_before_takes_its_last_success_from_its_last_results(watched):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dashboard.watch.migrations.0004_mirror_last_success_at")
+    nginx = Mirror.objects.get(namespace="acme", name="nginx", kind="repository")
+    Mirror.objects.update(last_success_at=None)
+    migration.from_last_results(apps, None)
+    nginx_after = Mirror.objects.get(pk=nginx.pk)
+    assert nginx_after.last_success_at == nginx.last_success_at
+    assert not Mirror.objects.filter(name="etcd", last_success_at__isnull=False).exists()
