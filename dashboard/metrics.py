@@ -84,15 +84,20 @@ def quay_call(method: str, path: str) -> Iterator[dict[str, str]]:
 
 
 def exposition() -> tuple[bytes, str]:
-    """Every metric in Prometheus' text format: all workers' when under gunicorn."""
+    """Every metric in Prometheus' text format: all workers' when under gunicorn, then the
+    fleet index's, read at this scrape (``dashboard.watch.metrics``)."""
     import os
 
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+    from dashboard.watch.metrics import FleetCollector
+
+    registry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    fleet = CollectorRegistry()
+    fleet.register(FleetCollector())
+    return generate_latest(registry) + generate_latest(fleet), CONTENT_TYPE_LATEST

@@ -437,6 +437,10 @@ READYZ_QUAY_SECONDS = env.float("READYZ_QUAY_SECONDS", default=10.0)
 # proxy reports it). Whoever may read /metrics also sees what /healthz and /readyz checked.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_NETWORKS = networks("METRICS_ALLOWED_NETWORKS")
+# /metrics says each watched mirror's status, last success and retries (dashboard/watch/
+# metrics.py) for at most this many mirrors, failing and stuck first; past it the others are
+# left out (a gauge says how many) and only the counts by namespace and status cover them.
+METRICS_MAX_MIRRORS = env.int("METRICS_MAX_MIRRORS", default=5000)
 
 # Sessions (the encrypted Quay token, kept forms, the OAuth state) are in the database, read
 # through the cache when the cache is shared (Redis): every instance sees the same sessions. A

@@ -104,6 +104,9 @@ class Mirror(models.Model):
     config_read_at = models.DateTimeField(null=True, blank=True)
     status_read_at = models.DateTimeField(null=True, blank=True)
     result_read_at = models.DateTimeField(null=True, blank=True)
+    #: Its newest success the watcher read of (Quay's log time; ``runs.succeeded``): what
+    #: ``/metrics`` says of it, a failing mirror's too.
+    last_success_at = models.DateTimeField(null=True, blank=True)
     #: The config is to be read again at the next poll (a change seen in the log or in the
     #: status, a running sync, the slow sweep).
     stale = models.BooleanField(default=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from dashboard.mirrors.rules.reasons import Cause, Reason
 
 from .alerts import events
@@ -72,10 +74,14 @@ def failed_try(
 
 
 def succeeded(mirror: Mirror, when: datetime | None, *, history: bool = False) -> None:
-    """``mirror`` synced at ``when``: the failed runs before it recovered then (the first
-    success after each)."""
+    """``mirror`` synced at ``when``: its newest success (unless it knows a newer one), and
+    the failed runs before it recovered then (the first success after each)."""
     if when is None:
         return
+    if mirror.last_success_at is None or mirror.last_success_at < when:
+        mirror.last_success_at = when  # (the poll saves its rows whole later: keep it there)
+    newer = Q(last_success_at__isnull=True) | Q(last_success_at__lt=when)
+    Mirror.objects.filter(newer, pk=mirror.pk).update(last_success_at=when)
     found = FailedRun.objects.filter(mirror=mirror, recovered_at__isnull=True, at__lt=when)
     if found.update(recovered_at=when, closed=True):
         events.recovered(mirror, when, history=history)

@@ -161,6 +161,7 @@ def test_metrics_need_the_bearer_token(client, settings, client_as):
     assert 'dashboard_read_cache_total{result="miss"}' in text
 
 
+@pytest.mark.django_db  # (a scrape reads the fleet index)
 def test_metrics_only_from_listed_networks(client, settings):
     settings.METRICS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     assert client.get("/metrics").status_code == 403  # the test client is 127.0.0.1

@@ -101,7 +101,7 @@ def read(
             continue
         if not mirrors and _may_set_up(person, namespace):
             watched.org_rows.append(OrgRow(namespace, settable=True))
-        queued = _queued_since(mirrors)
+        queued = queued_since(mirrors)
         for mirror in mirrors:
             if mirror.kind == Mirror.Kind.REPOSITORY:
                 watched.rows.append(_row(mirror, named.get(mirror.name), queued, person, now))
@@ -199,7 +199,7 @@ def _last_event(result: Mapping[str, str] | None) -> EventSummary | None:
     return EventSummary(key, _RESULT_LABELS[key], detail, when, reason)
 
 
-def _queued_since(mirrors: list[Mirror]) -> dict[int, datetime]:
+def queued_since(mirrors: Iterable[Mirror]) -> dict[int, datetime]:
     """When each queued mirror was queued (the change that made it so): a Sync now no
     worker picked up for minutes is stuck."""
     queued = [m.pk for m in mirrors if m.sync_status == "SYNC_NOW"]
