@@ -51,6 +51,7 @@ def test_a_run_due_is_watched_for_90_s_then_the_page_slows():
 def test_a_retry_is_watched_from_the_first_sight_for_two_minutes_and_not_again():
     first = look(label="Failed", retrying=True)
     assert first.fast and first.state.watch == NOW + timedelta(minutes=2)
+    assert first.seconds == 10 and first.words == "refreshes every 10 s"  # a retry: ~30 s apart
     later = PollState(was="Failed", watch=NOW - timedelta(seconds=1))
     assert not look(later, label="Failed", retrying=True).fast  # watched long enough
     changed = PollState(was="Syncing", watch=NOW - timedelta(seconds=1))
@@ -65,3 +66,9 @@ def test_a_press_is_followed_until_its_run_is_over():
     assert not over.fast and over.state.pressed is None
     too_long = PollState(pressed=NOW - timedelta(minutes=7))
     assert look(too_long, press_over=False).state.pressed is None  # not for ever
+
+
+def test_a_run_due_while_retries_are_watched_is_looked_at_when_due_or_within_10_s():
+    assert look(label="Failed", retrying=True, due=NOW + timedelta(seconds=4)).seconds == 4
+    assert look(label="Failed", retrying=True, due=NOW + timedelta(seconds=40)).seconds == 10
+    assert look(label="Failed", retrying=True, due=NOW - timedelta(seconds=5)).seconds == 2

@@ -115,6 +115,10 @@ WATCH_AFTER_DUE = timedelta(seconds=90)
 #: How long after a failure first seen the page watches for Quay's retries (the worker retries
 #: at its next pass, ~30 s later, while retries remain: 3 tries take a minute or so).
 WATCH_RETRIES = timedelta(minutes=2)
+#: How often the page looks while it watches only for those retries: one comes ~30 s apart,
+#: so every 10 s sees it soon enough at a fifth of the calls (an organization page showing a
+#: failed repository looked every 2 s for 2 min: 60 looks, about 120 calls, a page opened).
+RETRY_LOOK_SECONDS = 10
 #: How long a press is followed at most when its run never shows up (then: stuck words).
 FOLLOW_PRESS = timedelta(minutes=6)
 
@@ -183,13 +187,16 @@ def pace(
     if retrying:  # watched from the first sight of this status, not again on each look
         kept = state.watch if state.was == label else None
         watch = kept or now + WATCH_RETRIES
+    retry_every = max(fast, RETRY_LOOK_SECONDS)  # watching for a retry
     if due is not None:
         if due > now:
             wait = math.ceil((due - now).total_seconds())
             if wait <= slow:  # the next look comes when the run is due
+                wait = min(wait, retry_every) if watch is not None else wait
                 return Pace(max(fast, wait), True, replace(carried, watch=watch))
-        elif now - due <= WATCH_AFTER_DUE:
+        elif now - due <= WATCH_AFTER_DUE:  # the worker starts it any second
             watch = max(watch, due + WATCH_AFTER_DUE) if watch else due + WATCH_AFTER_DUE
+            return Pace(fast, True, replace(carried, watch=watch))
     if watch is not None and watch > now:
-        return Pace(fast, True, replace(carried, watch=watch))
+        return Pace(retry_every, True, replace(carried, watch=watch))
     return Pace(slow, False, replace(carried, watch=watch))
