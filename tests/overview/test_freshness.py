@@ -1,0 +1,72 @@
+"""Freshness on the overview: each mirror's last success against its own interval ("late"),
+and the mirrors that will not run again, with why -- from what each row already has (no call
+to Quay more). The seed's initech/grafana synced 4 h ago and runs every hour (its start date
+was held back to tomorrow): late."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.overview import full_page, row_html, rows_of
+from tests.support.pages import text_of
+from tests.support.received import calls, clear_log
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh_count(html: str, key: str) -> str:
+    found = re.search(rf'data-fresh-count="{key}"[^>]*>\s*<span class="count">([^<]+)</span>', html)
+    assert found, f"no freshness count for {key}"
+    return found.group(1)
+
+
+def test_a_mirror_whose_last_success_is_older_than_its_interval_and_grace_is_late(client_as):
+    html = full_page(client_as("alice"))
+    grafana = text_of(row_html(html, "initech/grafana"))
+    assert "last success 4 h ago (every 1 h): late" in grafana
+    nginx = text_of(row_html(html, "acme/nginx"))
+    assert "last success 3 h ago (every 6 h)" in nginx and "late" not in nginx
+    assert _fresh_count(html, "late") == "1"
+
+
+def test_cancelled_gave_up_and_disabled_mirrors_are_not_late_but_say_why(client_as):
+    html = full_page(client_as("alice"))
+    debian = text_of(row_html(html, "acme/debian"))
+    assert "will not run again until Sync now: it was cancelled" in debian
+    postgres = text_of(row_html(html, "acme/postgres"))
+    assert "will not run again until Sync now: it has no retries left" in postgres
+    assert "scheduled syncs off: disabled" in text_of(row_html(html, "acme/golang"))
+    assert _fresh_count(html, "never-again") == "2"
+
+
+def test_the_late_filter_lists_the_late_mirrors_only_and_costs_no_call_more(client_as, emulator):
+    client = client_as("alice")
+    full_page(client)  # warm: the person and the read cache as a second visit finds them
+    clear_log(emulator)
+    whole = client.get("/?details=all").content.decode()
+    made = sorted(calls(emulator))
+    clear_log(emulator)
+    late = client.get("/?status=late").content.decode()
+    assert sorted(calls(emulator)) == made  # the same reads as the page drawn whole
+    shown = [n for n in rows_of(late) if " hidden" not in row_html(late, n).split(">", 1)[0]]
+    assert shown == ["initech/grafana"]
+    assert 'data-fresh-count="late" aria-current="true"' in late
+    assert "initech/grafana" in rows_of(whole)
+
+
+def test_will_not_run_again_is_a_filter_too(client_as):
+    html = full_page(client_as("alice"), "/?status=never-again&details=all")
+    shown = [n for n in rows_of(html) if " hidden" not in row_html(html, n).split(">", 1)[0]]
+    assert sorted(shown) == ["acme/debian", "acme/postgres"]
+
+
+def test_rows_from_mirror_health_alone_say_nothing_and_zero_late_is_not_claimed(client_as):
+    # carol sees acme's mirrors from mirror health alone: no interval, no last success.
+    html = full_page(client_as("carol"))
+    assert 'class="freshness' not in row_html(html, "acme/nginx")
+    assert _fresh_count(html, "late") == "?"
+    note = re.search(r'<li id="fresh-unknown-note"[^>]*>(.*?)</li>', html, re.S)
+    assert note and " hidden" not in note.group(0).split(">")[0]
+    assert "late or not: not known for" in text_of(note.group(1))
