@@ -59,9 +59,7 @@ class Filters:
             status=status if status in FILTER_KEYS else "",
             query=query.get("q", "").strip()[:200],
             show_normal=query.get("normal") in ("1", "on", "true"),
-            # Late needs each mirror's last success, which the page drawn whole reads (its
-            # first batch of logs, as without JavaScript): "late" is always drawn whole.
-            full=query.get("details") == "all" or status == LATE,
+            full=query.get("details") == "all",
         )
 
     @property
