@@ -94,3 +94,17 @@ def test_rows_from_mirror_health_alone_say_nothing_and_zero_late_is_not_claimed(
     note = re.search(r'<li id="fresh-unknown-note"[^>]*>(.*?)</li>', html, re.S)
     assert note and " hidden" not in note.group(0).split(">")[0]
     assert "late or not: not known for" in text_of(note.group(1))
+
+
+def test_organization_mirrors_say_what_their_settings_tell_and_claim_no_zero(client_as):
+    """An organization mirror's settings keep no last success (only its repositories have
+    one): never synced before its first start is said; "late" is not counted as 0."""
+    html = full_page(client_as("olivia"))
+    orgnew = re.search(r'<tr id="org-row-orgnew"[\s\S]*?</tr>', html)
+    assert orgnew and "never synced yet; first run" in text_of(orgnew.group(0))
+    orgs = re.search(r'<ul id="org-counts"[\s\S]*?</ul>', html)
+    assert orgs and "late" not in text_of(orgs.group(0))  # no count at all, not "0 late"
+    late = full_page(client_as("olivia"), "/?status=late&details=all")
+    assert 'id="org-row-' not in late
+    orgs = re.search(r'<ul id="org-counts"[\s\S]*?</ul>', late)
+    assert orgs and "? late" in text_of(orgs.group(0))

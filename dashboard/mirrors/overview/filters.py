@@ -153,9 +153,15 @@ class FreshCount:
 
 
 def fresh_counts(rows: Iterable[Row], filters: Filters) -> list[FreshCount]:
-    """Late, and will not run again, over the rows counted: a row whose config is read but
-    not its last success may be late ("unknown"); one without config may be either ("none")."""
-    keys = Counter(row.fresh_key for row in rows if row.counted and row.fresh_key)
+    """Late, and will not run again, over the rows counted."""
+    return fresh_tally((row.fresh_key for row in rows if row.counted), filters)
+
+
+def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]:
+    """Late, and will not run again, of mirrors of either kind by their ``fresh_key``: one
+    whose config is read but not its last success may be late ("unknown"); one without
+    config may be either ("none")."""
+    keys = Counter(key for key in fresh_keys if key)
     unknown = {LATE: keys["unknown"] + keys["none"], NEVER_AGAIN: keys["none"]}
     return [
         FreshCount(key, label, keys[key], unknown[key], filters.params(status=key))
