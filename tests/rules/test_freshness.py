@@ -70,9 +70,9 @@ def test_disabled_cancelled_and_out_of_retries_are_never_late():
     assert _key(enabled=False, succeeded_at=old) == OFF
     cancelled = _judge(sync_status=SyncStatus.CANCEL, retries=0, succeeded_at=old)
     assert cancelled is not None and cancelled.key == NEVER_AGAIN
-    assert "it was cancelled" in cancelled.words
+    assert cancelled.words == "will not run again until Sync now: cancelled"
     spent = _judge(sync_status=SyncStatus.FAIL, retries=0, not_since=old)
-    assert spent is not None and "no retries left" in spent.words
+    assert spent is not None and spent.words.endswith(": no retries left")
 
 
 def test_nothing_is_said_without_a_last_success_or_an_interval():

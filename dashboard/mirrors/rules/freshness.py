@@ -9,7 +9,7 @@ will run on schedule at all. Pure: the overview computes it from what each row a
   person's Cancel leaves none; so does a run that used its last try where Quay did not give
   it a new set): Quay's worker takes only mirrors with retries left, so nothing runs until
   someone presses Sync now. Not late: it is not behind a schedule, it has none.
-* **scheduled syncs off**: disabled. Not late either.
+* **off**: disabled (its status says "scheduled syncs are off"). Not late either.
 * **on time**: the rest, where the time of the last success is known.
 
 When the last success is not known (a row from mirror health alone, a synced mirror whose log
@@ -73,12 +73,9 @@ def judge(
     if not enabled:
         return Freshness(OFF, "scheduled syncs off: disabled")
     if retries is not None and retries <= 0 and not sync_status.is_active:
-        why = "it was cancelled" if sync_status is SyncStatus.CANCEL else "it has no retries left"
-        return Freshness(
-            NEVER_AGAIN,
-            f"will not run again until Sync now: {why}, and Quay's worker runs a mirror on "
-            "schedule only while it has retries left",
-        )
+        # (The status beside it says the rest: "scheduled syncs are paused until Sync now".)
+        why = "cancelled" if sync_status is SyncStatus.CANCEL else "no retries left"
+        return Freshness(NEVER_AGAIN, f"will not run again until Sync now: {why}")
     if interval_seconds <= 0:
         return None
     interval = timedelta(seconds=interval_seconds)
