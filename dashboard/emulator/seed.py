@@ -57,7 +57,8 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
     globex/traefik FAIL      docker.io/library/traefik ["v3.*"], retries 1; always fails
                              (requested access to the resource is denied), retry in ~1 min
     globex/internal NORMAL
-    initech/grafana SUCCESS  docker.io/grafana/grafana ["11.*"]
+    initech/grafana SUCCESS  docker.io/grafana/grafana ["11.*"], interval 1 h, synced 4 h
+                             ago, start date tomorrow (held back): late
     initech/loki   NEVER_RUN docker.io/grafana/loki ["3.*"], start in 1 day
     alice/tools    SUCCESS   ghcr.io/alice/tools ["v*", "latest"], robot alice+mirror
     alice/scratch  NORMAL
@@ -377,8 +378,11 @@ class Seeder:
         internal = self.repo("globex", "internal", description="Internal builds")
         self.pushed(internal, ["latest", "build-1024"], 3 * 86400)
 
-        grafana = self.mirrored("initech", "grafana", "docker.io/grafana/grafana", ["11.*"])
+        grafana = self.mirrored(
+            "initech", "grafana", "docker.io/grafana/grafana", ["11.*"], interval=HOUR
+        )
         self.run(grafana, 4 * HOUR)
+        _m(grafana).sync_start_date = _whole(self.now + timedelta(days=1))  # late: see above
         self.mirrored(
             "initech", "loki", "docker.io/grafana/loki", ["3.*"], created_ago=3 * HOUR,
             start=_whole(self.now + timedelta(days=1)),

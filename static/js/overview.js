@@ -263,6 +263,36 @@
     }
   }
 
+  // Late and "will not run again" (data-fresh on each counted row): counted again from the
+  // rows once every row is drawn. A zero is "?" while some row may be one but is not known
+  // to be ("unknown": its last success not known; "none": nothing known, no settings).
+  function freshCounts(box) {
+    if (!listed()) { return; }
+    var rows = box.querySelectorAll("tr[data-fresh]:not([data-uncounted])");
+    var n = {"late": 0, "never-again": 0, "unknown": 0, "none": 0};
+    for (var i = 0; i < rows.length; i++) {
+      var key = rows[i].getAttribute("data-fresh");
+      if (key in n) { n[key] += 1; }
+    }
+    var unknown = {"late": n.unknown + n.none, "never-again": n.none};
+    var incomplete = document.getElementById("counts-incomplete");
+    var partial = !!(incomplete && incomplete.textContent.trim());
+    ["late", "never-again"].forEach(function (key) {
+      var link = document.querySelector('[data-fresh-count="' + key + '"]');
+      var count = link && link.querySelector(".count");
+      if (!count) { return; }
+      count.textContent = n[key] === 0 && (unknown[key] > 0 || partial) ? "?" : String(n[key]);
+      var item = link.closest("li");
+      if (item && !item.hasAttribute("data-always")) { item.hidden = n[key] === 0 && unknown[key] === 0; }
+    });
+    var note = document.getElementById("fresh-unknown-note");
+    if (note) {
+      note.hidden = unknown.late === 0;
+      var words = note.querySelector("[data-fresh-unknown]");
+      if (words) { words.textContent = unknown.late + " mirror" + (unknown.late === 1 ? "" : "s"); }
+    }
+  }
+
   // Rows held until their details tell whether they match the filters; the empty state.
   function holdings() {
     var box = results();
@@ -282,6 +312,7 @@
       if (count) { count.textContent = String(held); }
     }
     stuckChecks(box);
+    freshCounts(box);
     var empty = document.getElementById("empty");
     if (empty && listed()) {
       var shown = box.querySelectorAll(

@@ -217,3 +217,23 @@ def test_a_watched_empty_organization_offers_its_admin_the_set_up(client_as, enr
     assert 'href="/org/orgempty/mirror/#setup-heading"' in html  # at first paint, no call
     html = client_as("olivia").get("/?ns=orgnew").content.decode()
     assert "Set up an organization mirror" not in html  # it has one
+
+
+def test_freshness_of_a_watched_namespace_is_known_at_first_paint_at_no_call(
+    client_as, emulator, enrolled
+):
+    """The index keeps each mirror's config and last result: late is told at once, and the
+    "late" filter needs no log read (initech/grafana: synced 4 h ago, every hour)."""
+    enrolled("initech")
+    poll("initech")
+    client = client_as("alice")
+    emulator.control("DELETE", "requests")
+    html = client.get("/?ns=initech").content.decode()
+    drawn = rows(html)
+    assert "last success 4 h ago (every 1 h): late" in drawn["initech/grafana"][1]
+    assert 'data-fresh="late"' in drawn["initech/grafana"][1]
+    assert re.search(r'data-fresh-count="late"[^>]*>\s*<span class="count">1</span>', html)
+    emulator.control("DELETE", "requests")
+    late = client.get("/?ns=initech&status=late").content.decode()
+    assert list(rows(late)) == ["initech/grafana"]
+    assert not [c for c in calls(emulator) if c.startswith("GET repository/initech/")]

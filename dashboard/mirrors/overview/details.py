@@ -19,7 +19,7 @@ it had.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ from dashboard.mirrors.overview.rows import (
     still_waiting,
 )
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.freshness import LATE
 from dashboard.mirrors.rules.status import EventSummary, last_result, summarize_event
 from dashboard.quay.cache import fresh, within
 from dashboard.quay.client import QuayClient
@@ -103,9 +104,26 @@ def details(
         )
         for state, outcome in zip(states, outcomes, strict=False)
     ]
+    if filters.status == LATE:
+        rows = _lateness(client, rows, filters)
     read_only = sorted({row.namespace for row in rows if row.read_only and not row.hidden})
     unknown = sorted({row.namespace for row in rows if row.status_unknown})
     return Detailed(rows, read_only, unknown)
+
+
+def _lateness(client: QuayClient, rows: list[Row], filters: Filters) -> list[Row]:
+    """Under the "late" filter, the rows whose lateness waits for their last success get it
+    in the same batch -- the one log read each that the page's results step makes for a row
+    with a history -- and are placed again (shown if late)."""
+    wanted = [row for row in rows if row.needs_results and row.fresh_key == "unknown"]
+    if not wanted:
+        return rows
+    read = results(client, [row.target for row in wanted])
+    events = {answer.target: answer.event for answer in read if answer.event is not None}
+    return [
+        filters.place(replace(row, last_event=events[row.target])) if row.target in events else row
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from dashboard.mirrors.overview.rows import NOT_MIRRORED, PENDING, STATUS_CHOICES, STATUS_KEYS, Row
+from dashboard.mirrors.overview.rows import (
+    FILTER_KEYS,
+    FRESHNESS_CHOICES,
+    NOT_MIRRORED,
+    PENDING,
+    STATUS_CHOICES,
+    Row,
+)
+from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
 
 #: Counts shown even at zero (the ones a team lead looks for first).
 ALWAYS_COUNTED = frozenset({"fail", "stuck"})
@@ -48,7 +56,7 @@ class Filters:
         status = query.get("status", "").strip()
         return cls(
             namespace=query.get("ns", "").strip()[:255],
-            status=status if status in STATUS_KEYS else "",
+            status=status if status in FILTER_KEYS else "",
             query=query.get("q", "").strip()[:200],
             show_normal=query.get("normal") in ("1", "on", "true"),
             full=query.get("details") == "all",
@@ -92,6 +100,11 @@ class Filters:
         """Whether ``row`` has the status asked for; ``None``: its details will tell."""
         if not self.status:
             return True
+        if self.status in (LATE, NEVER_AGAIN):
+            fresh = row.fresh_key
+            if fresh in ("none", "unknown") and row.pending:
+                return None  # its details will tell
+            return fresh == self.status
         key = row.key
         if key == self.status:
             return True
@@ -120,6 +133,39 @@ def count_links(counted: Counter[str], filters: Filters) -> list[Count]:
         Count(key, label, counted[key], filters.params(status=key), key in ALWAYS_COUNTED)
         for key, label in STATUS_CHOICES
         if key != NOT_MIRRORED or filters.show_normal
+    ]
+
+
+@dataclass(frozen=True)
+class FreshCount:
+    """A freshness count at the top: how many rows are known to be ``key``, and how many
+    may be but are not known (then a zero is "?", never a claim)."""
+
+    key: str
+    label: str
+    n: int
+    unknown: int
+    params: str
+
+    @property
+    def shown(self) -> str:
+        return "?" if self.unknown and not self.n else str(self.n)
+
+
+def fresh_counts(rows: Iterable[Row], filters: Filters) -> list[FreshCount]:
+    """Late, and will not run again, over the rows counted."""
+    return fresh_tally((row.fresh_key for row in rows if row.counted), filters)
+
+
+def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]:
+    """Late, and will not run again, of mirrors of either kind by their ``fresh_key``: one
+    whose config is read but not its last success may be late ("unknown"); one without
+    config may be either ("none")."""
+    keys = Counter(key for key in fresh_keys if key)
+    unknown = {LATE: keys["unknown"] + keys["none"], NEVER_AGAIN: keys["none"]}
+    return [
+        FreshCount(key, label, keys[key], unknown[key], filters.params(status=key))
+        for key, label in FRESHNESS_CHOICES
     ]
 
 

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.filters import Count
+from dashboard.mirrors.overview.filters import Count, FreshCount, fresh_tally
 from dashboard.mirrors.overview.pace import paced
 from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, Freshness, judge
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
@@ -71,6 +73,34 @@ class OrgRow:
     @property
     def source(self) -> str:
         return self.config.source if self.config else ""
+
+    @property
+    def freshness(self) -> Freshness | None:
+        """What ``rules.freshness`` can tell from its config alone: its settings keep no last
+        success (only its repositories have one), so disabled, or never synced past its first
+        start; nothing else. Quay's organization worker is not known to stop at zero
+        retries: never "will not run again" from them."""
+        config = self.config
+        if config is None:
+            return None
+        return judge(
+            enabled=config.is_enabled,
+            sync_status=config.sync_status,
+            interval_seconds=config.sync_interval,
+            start=config.sync_start_date,
+            retries=None,
+            succeeded_at=None,
+            not_since=None,
+            now=clock.now(),
+        )
+
+    @property
+    def fresh_key(self) -> str:
+        """As a repository row's (``Row.fresh_key``)."""
+        fresh = self.freshness
+        if fresh is not None:
+            return fresh.key
+        return "unknown" if self.config is not None else "none"
 
 
 def candidates(username: str, listings: Mapping[str, Sequence[Repository]]) -> list[str]:
@@ -128,7 +158,10 @@ def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
     for row in rows:
         if filters.namespace and row.org != filters.namespace:
             continue
-        if filters.status and row.key != filters.status:
+        if filters.status in (LATE, NEVER_AGAIN):
+            if row.fresh_key != filters.status:
+                continue
+        elif filters.status and row.key != filters.status:
             continue
         if needle:
             matched = tuple(
@@ -179,6 +212,7 @@ class OrgCounts:
 
     total: int
     counts: tuple[Count, ...]
+    fresh: tuple[FreshCount, ...] = ()
 
 
 def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
@@ -195,7 +229,9 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
         else Count(key, "no access", by_key[key], "", False)
         for key in sorted(by_key, key=lambda key: order.get(key, order[UNREADABLE]))
     )
-    return OrgCounts(len(everywhere), links)
+    return OrgCounts(
+        len(everywhere), links, tuple(fresh_tally((row.fresh_key for row in everywhere), filters))
+    )
 
 
 def section(rows: Sequence[OrgRow], filters: Filters) -> dict[str, Any]:

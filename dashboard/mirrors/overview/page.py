@@ -37,7 +37,7 @@ from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview import watched
-from dashboard.mirrors.overview.filters import Filters, count_links, counts, total
+from dashboard.mirrors.overview.filters import Filters, count_links, counts, fresh_counts, total
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.rows import (
@@ -56,6 +56,7 @@ from dashboard.mirrors.overview.rows import (
     unreadable_row,
 )
 from dashboard.mirrors.person import Person, global_health
+from dashboard.mirrors.rules.freshness import LATE
 from dashboard.mirrors.rules.outcomes import ActionResult, grouped
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.quay import cache as read_cache
@@ -516,11 +517,13 @@ def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
     return {
         "rows": [row for row in placed if not row.hidden],
         "counts": count_links(counted, filters),
+        "fresh_counts": fresh_counts(placed, filters),
         "total": total(counted),
         "all_params": filters.params(status=""),
         "filters_params": filters.params(),
         "full_params": filters.params(details="all"),
         "stuck_unknown": sum(row.stuck_unknown for row in placed),
+        "placed": placed,
     }
 
 
@@ -536,9 +539,17 @@ def page(client: QuayClient, person: Any, filters: Filters, now: datetime) -> di
         include_normal=filters.show_normal,
         person=person,
     )
-    context = summary(data.rows, filters)
+    rows = data.rows
+    if filters.status == LATE:
+        # Whether a row is late needs its last success: read before the status filter.
+        searched = replace(filters, status="")
+        rows, _ = with_last_results(client, [r for r in rows if not searched.place(r).hidden])
+    context = summary(rows, filters)
     drawn, left = with_last_results(client, context["rows"])
     context.update(rows=drawn, results_left=left, results_limit=WHOLE_PAGE_RESULTS)
+    read = {row.full_name: row for row in drawn}
+    placed = [read.get(row.full_name, row) for row in context.pop("placed")]
+    context["fresh_counts"] = fresh_counts(placed, filters)  # with the last results read
     orgs = overview_orgs.section(data.org_rows, filters)
     return {
         **context,

@@ -16,6 +16,7 @@ from datetime import datetime
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, Freshness, judge
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import (
     CANCELLED,
@@ -84,6 +85,14 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     (NOT_MIRRORED, "Not mirrored"),
 )
 STATUS_KEYS = frozenset(key for key, _ in STATUS_CHOICES)
+#: Filters on freshness (``rules.freshness``), across statuses: a failed mirror may be late.
+FRESHNESS_CHOICES: tuple[tuple[str, str], ...] = (
+    (LATE, "Late"),
+    (NEVER_AGAIN, "Will not run again"),
+)
+#: What the status filter offers: the statuses, then freshness.
+FILTER_CHOICES = STATUS_CHOICES + FRESHNESS_CHOICES
+FILTER_KEYS = frozenset(key for key, _ in FILTER_CHOICES)
 _ORDER = {key: index for index, (key, _) in enumerate((*STATUS_CHOICES, (PENDING, "")))}
 assert set(RANK) <= STATUS_KEYS  # every key status.describe() gives has a place here
 
@@ -405,6 +414,43 @@ class Row:
     def rank(self) -> int:
         """Where the row's status sorts in the overview (broken first)."""
         return _ORDER[self.key]
+
+    @property
+    def freshness(self) -> Freshness | None:
+        """Its last success's age against its interval, or whether it will run again at all
+        (``rules.freshness``), from what the row has: its config, and its last success from
+        the log, the index or mirror health. ``None`` when not known (no config)."""
+        config = self.config
+        if config is None or self.at is None or not self.mirrored:
+            return None
+        event = self.last_event
+        succeeded = event.when if event is not None and event.key == "success" else None
+        if succeeded is None and config.sync_status is SyncStatus.SUCCESS:
+            succeeded = self.last_sync
+        not_since = event.when if event is not None and event.key != "success" else None
+        return judge(
+            enabled=config.is_enabled,
+            sync_status=config.sync_status,
+            interval_seconds=config.sync_interval,
+            start=config.sync_start_date,
+            retries=config.sync_retries_remaining,
+            succeeded_at=succeeded,
+            not_since=not_since,
+            now=self.at,
+        )
+
+    @property
+    def fresh_key(self) -> str:
+        """What the page counts this row under for freshness (``data-fresh``): a
+        :mod:`~dashboard.mirrors.rules.freshness` key; "unknown" (its config is read, its last
+        success is not known: not late-or-not, but known to run on schedule); "none" (no
+        config: nothing known); "" (no schedule to judge: not mirrored, not configured)."""
+        if not self.mirrored or self.key == UNCONFIGURED:
+            return ""
+        fresh = self.freshness
+        if fresh is not None:
+            return fresh.key
+        return "unknown" if self.config is not None else "none"
 
     @property
     def may_be_stuck(self) -> bool:

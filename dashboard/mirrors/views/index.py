@@ -25,7 +25,7 @@ from dashboard.mirrors.operations import press
 from dashboard.mirrors.overview import first_paint as overview_first_paint
 from dashboard.mirrors.overview import page as rows
 from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.rows import STATUS_CHOICES
+from dashboard.mirrors.overview.rows import FILTER_CHOICES
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -44,7 +44,7 @@ BULK_ACTIONS = {"sync_now": "Sync now", "cancel": "Cancel"}
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     client, person, now = acting(request)
     filters = Filters.from_query(request.GET)
-    context: dict[str, Any] = {"filters": filters, "status_choices": STATUS_CHOICES}
+    context: dict[str, Any] = {"filters": filters, "status_choices": FILTER_CHOICES}
     template = f"{OVERVIEW}#results" if request.htmx else OVERVIEW
     build = rows.page if filters.full else overview_first_paint.first_paint
     try:
