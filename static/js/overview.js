@@ -213,9 +213,22 @@
     if (note) { note.textContent = "details could not be loaded; trying again…"; }
   }
 
+  // Whether a row is drawn that the counts do not know yet. A batch's rows are swapped in
+  // when its answer comes, and its promise resolves then (a pump follows), but htmx fires
+  // htmx:load on them (remember) only when they settle, a moment later: until then the counts
+  // lack what those rows say (a stuck sync just found, say).
+  function uncounted(box) {
+    var rows = box.querySelectorAll("tr[data-status]");
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i];
+      if (row.hasAttribute("data-counted") || known[row.id] !== countedKey(row)) { return true; }
+    }
+    return false;
+  }
+
   // The stuck count is "?" while running or failed rows that may be stuck are still being
-  // asked (they go first): then the number it kept underneath (unless a namespace could not
-  // be listed: see unknownZeros).
+  // asked (they go first): then, once every row drawn is counted, the number it kept
+  // underneath (unless a namespace could not be listed: see unknownZeros).
   function stuckChecks(box) {
     var checking = box.querySelectorAll('tr[data-stuck-check][data-need="details"]').length;
     var note = document.getElementById("stuck-note");
@@ -241,7 +254,7 @@
     if (unknown > 0) { checking = Math.max(checking, 1); }
     var incomplete = document.getElementById("counts-incomplete");
     if (checking === 0 && count.textContent === "?" &&
-        !(incomplete && incomplete.textContent.trim())) {
+        !(incomplete && incomplete.textContent.trim()) && !uncounted(box)) {
       count.textContent = count.getAttribute("data-n") || "0";
     } else if (checking > 0 && count.textContent === "0") {
       // A row to check came since (a press, the listing): 0 is not known again.

@@ -125,6 +125,46 @@ def test_the_stuck_count_never_says_0_before_the_stuck_sync_is_found(
     assert seen[0] == "?" and "0" not in seen, seen
 
 
+def test_the_stuck_count_settles_only_once_the_stuck_rows_drawn_are_counted(
+    signed_in_page, emulator: Emulator
+):
+    """The "?" becomes a number only when every row drawn is counted. A batch's rows are
+    swapped in when its answer comes, and counted a moment later (htmx:load, when they
+    settle): the last running rows checked, drawn stuck in that moment, are in the number.
+    Under "syncing or queued" the batch of its three running rows is the last to come back
+    (the rows the listing adds are asked in the other lane), so that moment comes on every
+    load, whatever the page's layout puts in view (on the whole overview it came only where
+    the rows in view left no other row to check)."""
+    page = signed_in_page("alice", "/accounts/login/")
+    page.add_init_script(
+        """
+        window.stuckSettled = [];
+        new MutationObserver(function () {
+          var count = document.querySelector('[data-count-for="stuck"] .count');
+          var text = count && count.textContent;
+          if (count && window.stuckLast === "?" && text !== "?") {
+            var drawn = document.querySelectorAll(
+              'tr[data-status="stuck"]:not([data-uncounted])').length;
+            window.stuckSettled.push([text, drawn]);
+          }
+          if (count) { window.stuckLast = text; }
+        }).observe(document, {subtree: true, childList: true, characterData: true});
+        """
+    )
+    emulator.configure(latency_ms=300)
+    try:
+        page.goto(page.url.split("/accounts/")[0] + "/?status=active")
+        expect(page.locator('tr[data-repo="acme/python"]')).to_have_attribute(
+            "data-status", "stuck", timeout=15_000
+        )
+        expect(page.locator("#stuck-note")).to_be_hidden()
+    finally:
+        emulator.configure(latency_ms=0)
+    expect(page.locator('[data-count-for="stuck"] .count')).to_have_text("1")
+    settled = page.evaluate("window.stuckSettled")
+    assert settled == [["1", 1]], settled
+
+
 def test_a_member_never_reads_0_stuck_above_a_sync_health_cannot_judge(signed_in_page):
     """carol sees acme from mirror health alone: its running syncs may be stuck (acme/python
     is), and nothing she may read can tell. The count said "0 stuck" once the rows settled."""
