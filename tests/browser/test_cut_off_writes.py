@@ -2,7 +2,8 @@
 applies a save, a Sync now or an organization mirror's save (the emulator applies the write
 and holds its answer). The audit entry written before the call is there, "sent to Quay, no
 answer recorded yet"; saving the same change again says Quay already holds it; the next visit
-settles a save from the settings Quay holds and a press as unknown. The production command (gunicorn), a database file shared by the instances, a browser."""
+settles a save from the settings Quay holds and a press as unknown. The production command
+(gunicorn), a database file shared by the instances, a browser."""
 
 from __future__ import annotations
 
