@@ -29,6 +29,7 @@ def test_a_mirror_whose_last_success_is_older_than_its_interval_and_grace_is_lat
     assert "last success 4 h ago (every 1 h): late" in grafana
     nginx = text_of(row_html(html, "acme/nginx"))
     assert "last success 3 h ago (every 6 h)" in nginx and "late" not in nginx
+    assert nginx.count(" ago") == 1, nginx  # its age said once
     assert _fresh_count(html, "late") == "1"
 
 

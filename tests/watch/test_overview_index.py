@@ -237,3 +237,17 @@ def test_freshness_of_a_watched_namespace_is_known_at_first_paint_at_no_call(
     late = client.get("/?ns=initech&status=late").content.decode()
     assert list(rows(late)) == ["initech/grafana"]
     assert not [c for c in calls(emulator) if c.startswith("GET repository/initech/")]
+
+
+def test_a_synced_row_from_the_index_says_its_age_once(client_as, enrolled):
+    """From the index a synced row's status already says how long ago it synced ("Synced 2 h
+    ago · next 10:40 UTC"): its freshness says only that it is on time, not the age again (it
+    said "last success 2 h 1 min ago" beside "2 h 2 min ago", two ages for one sync)."""
+    enrolled("globex")
+    poll("globex")
+    html = client_as("alice").get("/?ns=globex").content.decode()
+    mysql = rows(html)["globex/mysql"][1]
+    text = re.sub(r"<[^>]+>|\s+", " ", mysql)
+    assert "on time (every 6 h)" in text, text
+    assert text.count(" ago") == 1, text
+    assert 'data-fresh="on-time"' in mysql

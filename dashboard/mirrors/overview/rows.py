@@ -16,7 +16,7 @@ from datetime import datetime
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, Freshness, judge
+from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, OFF, ON_TIME, Freshness, judge
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import (
     CANCELLED,
@@ -438,6 +438,18 @@ class Row:
             not_since=not_since,
             now=self.at,
         )
+
+    @property
+    def freshness_words(self) -> str:
+        """The freshness under its status: not its age again where the status already says it
+        ("Synced 3 h ago · next 20:40 UTC"), only that it is on time for its interval."""
+        fresh = self.freshness
+        if fresh is None or fresh.key == OFF:
+            return ""
+        said = self.status is not None and self.status.key == "success" and self.last_sync
+        if fresh.key == ON_TIME and said and fresh.every:
+            return f"on time ({fresh.every})"
+        return fresh.words
 
     @property
     def fresh_key(self) -> str:

@@ -39,6 +39,8 @@ OFF = "off"
 class Freshness:
     key: str  # LATE, NEVER_AGAIN, ON_TIME, OFF
     words: str
+    #: Its interval in words ("every 6 h"), where it has one.
+    every: str = ""
 
     @property
     def late(self) -> bool:
@@ -84,15 +86,16 @@ def judge(
     if succeeded_at is not None:
         late = now - succeeded_at > limit
         words = f"last success {ago(succeeded_at, now)} ({every})"
-        return Freshness(LATE, f"{words}: late") if late else Freshness(ON_TIME, words)
+        return Freshness(LATE if late else ON_TIME, f"{words}: late" if late else words, every)
     if not_since is not None:
         if now - not_since > limit:
             words = f"no success in the last {about(now - not_since)} ({every})"
-            return Freshness(LATE, f"{words}: late")
+            return Freshness(LATE, f"{words}: late", every)
         return None
     if sync_status is SyncStatus.NEVER_RUN and start is not None:
         if now - start > grace(interval):
             words = f"never synced; its first run was due {ago(start, now)} ({every})"
-            return Freshness(LATE, f"{words}: late")
-        return Freshness(ON_TIME, f"never synced yet; first run {clock(start, now)} ({every})")
+            return Freshness(LATE, f"{words}: late", every)
+        words = f"never synced yet; first run {clock(start, now)} ({every})"
+        return Freshness(ON_TIME, words, every)
     return None
