@@ -221,6 +221,7 @@ class Poll:
             self._seen_log(entries)
             if self.enrolment.failures_from is None:
                 self._known_from()
+        runs.forget_old_ends(self.namespace, self.now)
         self._read_configs()
         self._read_results()
         self._settle_audit()

@@ -33,6 +33,8 @@ from .models import FailedRun, Mirror, SyncEnd
 RETRY_GAP = timedelta(hours=12)
 #: Quay tries a run this many times (``sync_retries_remaining`` starts at 3).
 MAX_TRIES = 3
+#: How long the syncs that ended are kept: the trends' longest window (30 days) and a day.
+ENDS_KEPT = timedelta(days=32)
 
 
 def failed_try(
@@ -97,6 +99,11 @@ def ended(mirror: Mirror, when: datetime, *, ok: bool) -> None:
     SyncEnd.objects.get_or_create(
         mirror=mirror, at=when, ok=ok, defaults={"namespace": mirror.namespace}
     )
+
+
+def forget_old_ends(namespace: str, now: datetime) -> None:
+    """The syncs that ended before any window the trends show are forgotten (one query)."""
+    SyncEnd.objects.filter(namespace=namespace, at__lt=now - ENDS_KEPT).delete()
 
 
 def cancelled(mirror: Mirror, when: datetime | None) -> None:

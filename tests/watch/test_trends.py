@@ -45,14 +45,17 @@ def mirrors(html: str) -> dict[str, tuple[int, str, str]]:
     return {name: (int(runs), state, body) for name, runs, state, body in MIRROR.findall(html)}
 
 
-def log_entries(emulator: Any, namespace: str = "acme") -> list[dict[str, Any]]:
+def log_entries(
+    emulator: Any, namespace: str = "acme", user: str = "alice"
+) -> list[dict[str, Any]]:
     """Every entry of the namespace's log in Quay, as its admin reads it (all pages, a month)."""
     start = (datetime.now(UTC) - timedelta(days=31)).strftime("%m/%d/%Y")
     end = (datetime.now(UTC) + timedelta(days=3)).strftime("%m/%d/%Y")
     found: list[dict[str, Any]] = []
     params: dict[str, Any] = {"starttime": start, "endtime": end}
     for _ in range(200):
-        body = emulator.api("GET", f"organization/{namespace}/logs", params=params).json()
+        path = f"organization/{namespace}/logs"
+        body = emulator.api("GET", path, user=user, params=params).json()
         found += body["logs"]
         if not body.get("next_page") or not body["logs"]:
             return found
@@ -60,11 +63,13 @@ def log_entries(emulator: Any, namespace: str = "acme") -> list[dict[str, Any]]:
     raise AssertionError("the log did not end")
 
 
-def expected(emulator: Any, *, quay: bool) -> dict[str, tuple[int, int]]:
+def expected(
+    emulator: Any, *, quay: bool, namespace: str = "acme", user: str = "alice"
+) -> dict[str, tuple[int, int]]:
     """Successes and failures per day from Quay's log: as Quay counts them (``quay``: every
     ``*_sync_failed`` entry) or as the watcher does (a Cancel and a pre-empted job left out)."""
     counted: Counter[tuple[str, bool]] = Counter()
-    for entry in log_entries(emulator):
+    for entry in log_entries(emulator, namespace, user):
         kind, meta = entry["kind"], entry.get("metadata") or {}
         when = parse_rfc2822(entry["datetime"])
         assert when is not None
@@ -72,7 +77,8 @@ def expected(emulator: Any, *, quay: bool) -> dict[str, tuple[int, int]]:
         if kind in ("repo_mirror_sync_success", "org_mirror_sync_success"):
             counted[(day, True)] += 1
         elif kind in ("repo_mirror_sync_failed", "org_mirror_sync_failed"):
-            not_a_failure = meta.get("verb") in ("Cancelled", "lost")
+            cancelled = str(meta.get("message") or "").startswith("Sync cancelled")
+            not_a_failure = cancelled or meta.get("verb") in ("Cancelled", "lost")
             if quay or not not_a_failure:
                 counted[(day, False)] += 1
     every = {day for day, _ in counted}
@@ -289,3 +295,38 @@ def test_quay_is_asked_no_more_days_than_the_first_days_month_has(first, last, a
     """Quay files a count under its day of the month in the first day's month: a longer span
     would put two days under one (or fail with a 500 on the 29th to 31st)."""
     assert trends.askable(first, last) == (asked, last)
+
+
+@pytest.mark.parametrize("namespace", ["orgfail", "orgmirror"])
+def test_an_organization_mirrors_days_count_its_discoveries_and_repositories(
+    client_as, emulator, enrolled, namespace
+):
+    """An organization mirror's discovery and each of its repositories' syncs are counted as
+    Quay logs them (``org_mirror_sync_*``), the same page for both kinds of mirror."""
+    enrolled(namespace)
+    for step in range(2):  # the first poll reads the organization mirror
+        poll(namespace, clock.now() + timedelta(seconds=61 * step))
+    html = client_as("olivia").get(f"/watch/{namespace}/trends/").content.decode()
+    shown = days(html)
+    as_watcher = expected(emulator, quay=False, namespace=namespace, user="olivia")
+    assert {source for source, _, _ in shown.values()} == {"index"}
+    assert {day: (ok, failed) for day, (_, ok, failed) in shown.items()} == {
+        day: as_watcher.get(day, (0, 0)) for day in shown
+    }
+    assert sum(ok + failed for _, ok, failed in shown.values()) > 0
+
+
+def test_syncs_that_ended_before_any_window_are_forgotten(watched):
+    from dashboard.watch.models import Mirror, SyncEnd
+
+    mirror = Mirror.objects.get(namespace="acme", name="nginx", kind=Mirror.Kind.REPOSITORY)
+    now = clock.now()
+    old = SyncEnd.objects.create(
+        mirror=mirror, namespace="acme", at=now - timedelta(days=33), ok=True
+    )
+    kept = SyncEnd.objects.create(
+        mirror=mirror, namespace="acme", at=now - timedelta(days=31), ok=True
+    )
+    poll("acme", now + timedelta(seconds=61))
+    assert not SyncEnd.objects.filter(pk=old.pk).exists()
+    assert SyncEnd.objects.filter(pk=kept.pk).exists()
