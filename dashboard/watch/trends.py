@@ -297,11 +297,42 @@ def quay_counts(
     enrolment: Enrolment, first: date, last: date, today: date
 ) -> tuple[dict[date, tuple[int, int]], str]:
     """Quay's successes and failures per day from ``first`` to ``last`` (its log counts, with
-    the watcher's token; from the cache when asked lately), or why they are not known."""
+    the watcher's token; from the cache when asked lately), or why they are not known. Pages
+    wanting them at the same moment wait for the one call on its way (a failure is not kept:
+    the next look asks again)."""
     key = f"trends:quay-counts:{enrolment.namespace}:{first}:{last}"
     kept = cache.get(key)
+    if not isinstance(kept, dict) and not cache.add(f"{key}:asking", 1, COUNTS_WAIT_SECONDS + 1):
+        kept = _wait_for(key)
     if isinstance(kept, dict):
         return {date.fromisoformat(day): (s, f) for day, (s, f) in kept.items()}, ""
+    try:
+        counts, error = _ask(enrolment, first, last)
+        if not error:
+            kept = {day.isoformat(): pair for day, pair in counts.items()}
+            cache.set(key, kept, TODAY_SECONDS if last >= today else PAST_SECONDS)
+        return counts, error
+    finally:
+        cache.delete(f"{key}:asking")
+
+
+def _wait_for(key: str) -> dict[str, Any] | None:
+    """The answer another page is asking Quay for, once it is kept (``None``: it failed, or
+    did not come in time)."""
+    deadline = time.monotonic() + COUNTS_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        kept = cache.get(key)
+        if isinstance(kept, dict):
+            return kept
+        if cache.get(f"{key}:asking") is None:
+            return None
+    return None
+
+
+def _ask(enrolment: Enrolment, first: date, last: date) -> tuple[dict[date, tuple[int, int]], str]:
+    """One call: Quay's log counts of ``first`` to ``last``, by day (read by its day of the
+    month: ``askable``), or why not."""
     token = keys.unseal(enrolment.sealed_token)
     if token is None:
         return {}, "the watcher's keys no longer open its token (enrol the namespace again)"
@@ -316,19 +347,18 @@ def quay_counts(
     while day <= last:
         by_day_of_month[day.day] = day
         day += timedelta(days=1)
-    counts: dict[date, list[int]] = {}
+    counts: dict[date, tuple[int, int]] = {}
     for row in rows:
         found = by_day_of_month.get(row.day.day)
         if found is None:
             continue
-        pair = counts.setdefault(found, [0, 0])
+        ok, failed = counts.get(found, (0, 0))
         if row.kind in SUCCESS_KINDS:
-            pair[0] += row.count
+            ok += row.count
         elif row.kind in FAILURE_KINDS:
-            pair[1] += row.count
-    kept = {day.isoformat(): pair for day, pair in counts.items()}
-    cache.set(key, kept, TODAY_SECONDS if last >= today else PAST_SECONDS)
-    return {day: (pair[0], pair[1]) for day, pair in counts.items()}, ""
+            failed += row.count
+        counts[found] = (ok, failed)
+    return counts, ""
 
 
 def _why(error: QuayError, namespace: str) -> str:

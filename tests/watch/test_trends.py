@@ -330,3 +330,21 @@ def test_syncs_that_ended_before_any_window_are_forgotten(watched):
     poll("acme", now + timedelta(seconds=61))
     assert not SyncEnd.objects.filter(pk=old.pk).exists()
     assert SyncEnd.objects.filter(pk=kept.pk).exists()
+
+
+def test_pages_asking_at_once_share_one_call(watched):
+    """Two pages wanting Quay's counts at the same moment: one call, the other waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    enrolment = Enrolment.objects.get(namespace="acme")
+    today = clock.now().astimezone(UTC).date()
+    first = today - timedelta(days=6)
+    watched.configure(latency_ms=300)
+    watched.control("DELETE", "requests")
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(lambda _: trends.quay_counts(enrolment, first, today, today), range(2))
+        )
+    assert calls(watched) == [AGGREGATE]
+    assert answers[0] == answers[1] and answers[0][1] == ""
+    assert sum(ok for ok, _ in answers[0][0].values()) > 0
