@@ -130,6 +130,10 @@ class Trends:
         return sum(day.failures or 0 for day in self.days)
 
     @property
+    def unknown_days(self) -> int:
+        return sum(day.source == UNKNOWN for day in self.days)
+
+    @property
     def median(self) -> timedelta | None:
         return median(self.recoveries) if self.recoveries else None
 

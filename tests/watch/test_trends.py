@@ -348,3 +348,18 @@ def test_pages_asking_at_once_share_one_call(watched):
     assert calls(watched) == [AGGREGATE]
     assert answers[0] == answers[1] and answers[0][1] == ""
     assert sum(ok for ok, _ in answers[0][0].values()) > 0
+
+
+def test_quay_failing_before_the_watcher_counted_a_whole_day_says_no_day_is_known(
+    client_as, watched
+):
+    Enrolment.objects.filter(namespace="acme").update(counts_from=clock.now())
+    client = client_as("alice")
+    watched.configure(fail={"/api/v1/organization/acme/aggregatelogs": 502})
+    html = client.get("/watch/acme/trends/").content.decode()
+    assert {source for source, _, _ in days(html).values()} == {"unknown"}
+    note = re.search(r"<p [^>]*data-quay-error>([\s\S]*?)</p>", html)
+    assert note is not None
+    assert "No day of this window is known" in note.group(1) and "(502)" in note.group(1)
+    assert "Days before" not in note.group(1)
+    assert "7 of them not known" in html
