@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -48,6 +48,7 @@ from .errors import (
     error_for,
 )
 from .models import (
+    LogCount,
     LogEntry,
     MirrorConfig,
     MirrorHealth,
@@ -149,6 +150,10 @@ def _quay_day(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%m/%d/%Y")
+
+
+def _quay_day_of(day: date) -> str:
+    return day.strftime("%m/%d/%Y")
 
 
 def _repo_path(namespace: str, name: str) -> str:
@@ -576,6 +581,18 @@ class QuayClient(OrgMirrorCalls):
                 return entries, True
             params["next_page"] = data["next_page"]
         return entries, False
+
+    def namespace_log_counts(self, namespace: str, first: date, last: date) -> list[LogCount]:
+        """Quay's counts of the namespace's log entries per kind per day from ``first`` to
+        ``last`` (UTC days, both included), in one call: ``GET /organization/{ns}/
+        aggregatelogs?starttime=&endtime=`` (its admins; also a user's own namespace to that
+        user). Quay refuses more than a month (400) and files each count under the entry's day
+        of the month in ``first``'s month (a month later when that day comes before
+        ``first``'s): so ask at most as many days as ``first``'s month has, and read a row's
+        day of the month only (``dashboard.watch.trends``)."""
+        path = f"organization/{quote(namespace, safe='')}/aggregatelogs"
+        data = self.get(path, ORG_ADMIN, starttime=_quay_day_of(first), endtime=_quay_day_of(last))
+        return LogCount.read_all((data or {}).get("aggregated"))
 
     @reads_answer
     def list_tags(self, namespace: str, name: str) -> list[Tag]:

@@ -282,6 +282,29 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class LogCount:
+    """One row of Quay's ``aggregatelogs``: how many entries of ``kind`` on ``day`` (Quay's
+    date, midnight UTC; see ``QuayClient.namespace_log_counts`` for what its day means)."""
+
+    kind: str
+    count: int
+    day: datetime
+
+    @classmethod
+    def read_all(cls, rows: object) -> list[LogCount]:
+        """The rows Quay answered that can be read (any other is left out)."""
+        found = []
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, Mapping):
+                continue
+            kind, count, raw = row.get("kind"), row.get("count"), row.get("datetime")
+            day = parse_rfc2822(raw) if isinstance(raw, str) else None
+            if isinstance(kind, str) and type(count) is int and count >= 0 and day is not None:
+                found.append(cls(kind, count, day))
+        return found
+
+
+@dataclass(frozen=True)
 class LogEntry:
     """One entry of a repository's usage log (mirror events have kinds ``repo_mirror_*``)."""
 

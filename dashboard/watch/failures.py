@@ -246,6 +246,8 @@ class Failures:
     seen_user: QuayUser | None = None
     #: The watched namespaces whose alert rules the person may set (their administrators).
     alertable: list[str] = field(default_factory=list)
+    #: The watched namespaces whose failures are shown: each has a trends page.
+    trendable: list[str] = field(default_factory=list)
 
     @property
     def recovered(self) -> int:
@@ -294,7 +296,7 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         asked = Query(asked.window, "", asked.cause, asked.host, tuple(problems))
     chosen = [asked.namespace] if asked.namespace else full
     shown_full = [ns for ns in chosen if ns in full]
-    rows = _rows(shown_full, asked.window, now)
+    rows = failed_rows(shown_full, asked.window, now)
     hosts = sorted({row.host for row in rows if row.host})
     rows = [
         row
@@ -319,10 +321,11 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         now=now,
         seen_user=where.user,
         alertable=[ns for ns in sorted(served) if may_manage(person, ns)],
+        trendable=full,
     )
 
 
-def _rows(namespaces: list[str], window: Window, now: datetime) -> list[FailureRow]:
+def failed_rows(namespaces: list[str], window: Window, now: datetime) -> list[FailureRow]:
     """One row per mirror with a failed run in ``window`` (one query for the runs, one for
     the organization mirrors' sources)."""
     if not namespaces:

@@ -14,6 +14,8 @@
                Quay logs a failure on each of up to 3 tries; a person's Cancel and a pre-empted
                job are no failure), with Quay's whole reason, its cause, and whether the mirror
                recovered since: what the failures view reads.
+``SyncEnd``    one sync of a mirror that ended, a success or a failed try, as Quay's log tells
+               it (a Cancel and a pre-empted job are neither): what the trends count per day.
 ``Event``      a transition worth an alert (failed, gave up, stuck, will not run again,
                recovered, watching broken), noted once (``alerts.events``).
 ``AlertRule``  which events of a watched namespace go to which channel (an Apprise URL, sealed).
@@ -61,6 +63,10 @@ class Enrolment(models.Model):
     #: week, ``WATCH_BACKFILL_DAYS``, or as far as ``WATCH_BACKFILL_LOG_PAGES`` reach);
     #: ``None``: not read back yet.
     failures_from = models.DateTimeField(null=True, blank=True)
+    #: Syncs that ended are counted (``SyncEnd``) from this moment on: where the first poll's
+    #: log reached (as ``failures_from``), or when counting began for a namespace watched
+    #: before it did; the trends take earlier days from Quay's own log counts.
+    counts_from = models.DateTimeField(null=True, blank=True)
     #: How many calls to Quay the polls of this namespace made (for `watch status`).
     calls = models.PositiveBigIntegerField(default=0)
 
@@ -178,6 +184,29 @@ class FailedRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}: failed {self.at:%Y-%m-%d %H:%M} ({self.tries} tries)"
+
+
+class SyncEnd(models.Model):
+    """One sync of a mirror that ended as Quay's log tells it: a success, or a failed try (each
+    of a run's up to 3 tries; a person's Cancel and a pre-empted job are no failure). Noted
+    once (``(mirror, at, ok)`` is unique: a log page read twice counts once); the trends count
+    them per day (``dashboard.watch.trends``)."""
+
+    mirror = models.ForeignKey(Mirror, on_delete=models.CASCADE, related_name="sync_ends")
+    namespace = models.CharField(max_length=255)
+    #: Quay's log time.
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mirror", "at", "ok"], name="one_end_a_moment")
+        ]
+        indexes = [models.Index(fields=["namespace", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mirror}: {'synced' if self.ok else 'failed'} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Event(models.Model):

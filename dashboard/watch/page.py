@@ -25,6 +25,8 @@ class Watching:
     behind: bool
     #: Its alert rules (counted for those who may see them).
     rules: int = 0
+    #: The person may see its trends (Quay shows them its mirrors' settings; it is indexed).
+    trends: bool = False
 
 
 def behind(enrolment: Enrolment, now: datetime) -> bool:
@@ -61,7 +63,8 @@ def page(person: Person, now: datetime) -> dict[str, object]:
         if everything or item.namespace in mine:
             manages = may_manage(person, item.namespace)
             shown = rules.get(item.pk, 0) if manages else 0
-            rows.append(Watching(item, item.known, manages, behind(item, now), shown))
+            sees = person.reads_configs(item.namespace) is True and item.indexed_at is not None
+            rows.append(Watching(item, item.known, manages, behind(item, now), shown, sees))
     watched = {row.enrolment.namespace for row in rows}
     administered = sorted(ns for ns in mine if may_manage(person, ns))
     return {

@@ -221,6 +221,7 @@ class Poll:
             self._seen_log(entries)
             if self.enrolment.failures_from is None:
                 self._known_from()
+        runs.forget_old_ends(self.namespace, self.now)
         self._read_configs()
         self._read_results()
         self._settle_audit()
@@ -249,9 +250,12 @@ class Poll:
         return entries
 
     def _known_from(self) -> None:
-        """Failed runs are known from where the first poll's log reached."""
-        self.enrolment.failures_from = self._back_to
-        Enrolment.objects.filter(pk=self.enrolment.pk).update(failures_from=self._back_to)
+        """Failed runs, and every sync that ended, are known from where the first poll's log
+        reached."""
+        self.enrolment.failures_from = self.enrolment.counts_from = self._back_to
+        Enrolment.objects.filter(pk=self.enrolment.pk).update(
+            failures_from=self._back_to, counts_from=self._back_to
+        )
 
     def _listing_due(self) -> bool:
         seen = self.enrolment.listing_at

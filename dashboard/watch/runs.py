@@ -10,6 +10,8 @@ when its last try is more than :data:`RETRY_GAP` ago: a safety net for a log the
 not read whole). A Cancel or a pre-emption is no failure. A success after a failed run is its
 recovery; a Cancel after it is said.
 
+Every success and failed try is also one ``SyncEnd`` (what the trends count per day).
+
 Idempotent: a try at or before the mirror's last known one is already counted (a log page
 read twice, two polls). Each new run, a run's last try and a recovery is noted for the alerts
 (``alerts.events``; ``history``: read back from before watching, noted as told already).
@@ -24,13 +26,15 @@ from django.db.models import Q
 from dashboard.mirrors.rules.reasons import Cause, Reason
 
 from .alerts import events
-from .models import FailedRun, Mirror
+from .models import FailedRun, Mirror, SyncEnd
 
 #: Tries of one run are a worker's pass apart (about 30 s) when the workers keep up; tries
 #: further apart than a sync's lease are taken as two runs.
 RETRY_GAP = timedelta(hours=12)
 #: Quay tries a run this many times (``sync_retries_remaining`` starts at 3).
 MAX_TRIES = 3
+#: How long the syncs that ended are kept: the trends' longest window (30 days) and a day.
+ENDS_KEPT = timedelta(days=32)
 
 
 def failed_try(
@@ -39,6 +43,7 @@ def failed_try(
     """A failed try of ``mirror`` at ``when``: a new failed run, or the open one's next try."""
     if when is None or reason.cause is Cause.PREEMPTED:
         return  # a pre-empted job runs again: no failure
+    ended(mirror, when, ok=False)
     last = FailedRun.objects.filter(mirror=mirror).order_by("-at").first()
     if last is not None and when <= last.at:
         return  # counted already
@@ -78,6 +83,7 @@ def succeeded(mirror: Mirror, when: datetime | None, *, history: bool = False) -
     the failed runs before it recovered then (the first success after each)."""
     if when is None:
         return
+    ended(mirror, when, ok=True)
     if mirror.last_success_at is None or mirror.last_success_at < when:
         mirror.last_success_at = when  # (the poll saves its rows whole later: keep it there)
     newer = Q(last_success_at__isnull=True) | Q(last_success_at__lt=when)
@@ -85,6 +91,19 @@ def succeeded(mirror: Mirror, when: datetime | None, *, history: bool = False) -
     found = FailedRun.objects.filter(mirror=mirror, recovered_at__isnull=True, at__lt=when)
     if found.update(recovered_at=when, closed=True):
         events.recovered(mirror, when, history=history)
+
+
+def ended(mirror: Mirror, when: datetime, *, ok: bool) -> None:
+    """A sync of ``mirror`` ended at ``when`` (``ok``: a success, else a failed try): counted
+    once however often the log is read."""
+    SyncEnd.objects.get_or_create(
+        mirror=mirror, at=when, ok=ok, defaults={"namespace": mirror.namespace}
+    )
+
+
+def forget_old_ends(namespace: str, now: datetime) -> None:
+    """The syncs that ended before any window the trends show are forgotten (one query)."""
+    SyncEnd.objects.filter(namespace=namespace, at__lt=now - ENDS_KEPT).delete()
 
 
 def cancelled(mirror: Mirror, when: datetime | None) -> None:

@@ -1,7 +1,8 @@
 """The watching page (``/watch/``) and what it posts: enrol a namespace (or give it a new
-token), stop watching one; a watched namespace's alert rules (``/watch/{ns}/alerts/``): see,
-add, change, test and remove them. Only an administrator of the namespace may do any of it,
-which their own token shows (``GET /user/``, ``GET /organization/{ns}``); a token or a
+token), stop watching one; a watched namespace's trends (``/watch/{ns}/trends/``, for whoever
+Quay shows its mirrors' settings to); its alert rules (``/watch/{ns}/alerts/``): see, add,
+change, test and remove them. Only an administrator of the namespace may enrol, remove or set
+rules, which their own token shows (``GET /user/``, ``GET /organization/{ns}``); a token or a
 channel's URL is never shown again."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.views.fragments import acting
 
-from . import enrol
+from . import enrol, trends
 from .alerts import page as alerts_page
 from .alerts import rules
 from .models import AlertRule, Enrolment
@@ -28,6 +29,16 @@ from .page import page, read_only_here
 def watching(request: HtmxHttpRequest) -> HttpResponse:
     _, person, now = acting(request)
     return render(request, "watch/watching.html", page(person, now))
+
+
+@require_GET
+@quay_login_required
+def namespace_trends(request: HtmxHttpRequest, namespace: str) -> HttpResponse:
+    """Successes and failures per day, the most-failing mirrors, time to recover: for whoever
+    Quay shows the namespace's mirror settings to (others get why, and no number)."""
+    _, person, now = acting(request)
+    page = trends.build(person, namespace, request.GET, now)
+    return render(request, "watch/trends.html", {"page": page}, status=page.status)
 
 
 def _refused(

@@ -4,7 +4,7 @@ URLs without their credentials, and why mirrors are read-only for the person."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils.safestring import SafeString
@@ -28,6 +28,12 @@ def when(value: datetime | None) -> SafeString | str:
 def in_words(seconds: int | None) -> str:
     """21600 -> "6 hours"."""
     return "—" if seconds is None else seconds_in_words(seconds)
+
+
+@register.filter
+def took(value: timedelta | None) -> str:
+    """How long something took, in words: ``timedelta(minutes=95)`` -> "1 hour 35 minutes"."""
+    return "—" if value is None else seconds_in_words(max(0, int(value.total_seconds())))
 
 
 @register.filter
