@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^repo/mirror/health/", _quays_own_route),
     path("", index.overview, name="overview"),
     path("bulk/", index.bulk, name="bulk"),
+    path("overview.csv", index.export_csv, name="overview-csv"),
     path("overview/listing/", overview_parts.listing, name="overview-listing"),
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),
