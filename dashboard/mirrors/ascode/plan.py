@@ -72,6 +72,18 @@ class Step:
     def words(self) -> str:
         return WORDS[self.action]
 
+    @property
+    def page_url(self) -> str:
+        return self.target.url("page") if self.target is not None else ""
+
+    def conflict_lines(self) -> list[str]:
+        """A conflict's fields: Quay's value now, the file's."""
+        return [
+            f"{c.label}: Quay has {changes.format_value(c.field, c.old)}, the file "
+            f"{changes.format_value(c.field, c.new)}"
+            for c in self.changes
+        ]
+
     def change_lines(self) -> list[str]:
         said = [
             f"{c.label}: {changes.format_value(c.field, c.old)} → "
@@ -315,11 +327,7 @@ def lines(made: Plan) -> list[str]:
         if step.action in ("create", "update"):
             out += [f"    {line}" for line in step.change_lines()]
         if step.action == "conflict":
-            out += [
-                f"    {c.label}: Quay has {changes.format_value(c.field, c.old)}, the file "
-                f"{changes.format_value(c.field, c.new)}"
-                for c in step.changes
-            ]
+            out += [f"    {line}" for line in step.conflict_lines()]
         out += [f"    {reason}" for reason in step.reasons]
     out.append(f"Plan: {made.summary}")
     return out
