@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from tests.support.emulator import TOKENS
 
@@ -24,12 +25,20 @@ SEED = {
 def mirrors(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
     """``mirrors("export", "acme", user="alice")``: the command's standard output."""
 
-    def run(*args: str, user: str = "alice", env: dict[str, str] | None = None) -> str:
+    def run(
+        *args: str, user: str = "alice", env: dict[str, str] | None = None, fails: bool = False
+    ) -> str:
+        """``fails``: the command may end with an error, given after its output."""
         monkeypatch.setenv("QUAY_TOKEN", TOKENS[user])
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
         out, err = io.StringIO(), io.StringIO()
-        call_command("mirrors", *args, stdout=out, stderr=err)
+        try:
+            call_command("mirrors", *args, stdout=out, stderr=err)
+        except CommandError as error:
+            if not fails:
+                raise
+            return f"{out.getvalue()}CommandError: {error}"
         return out.getvalue()
 
     return run

@@ -102,7 +102,9 @@ def test_a_repository_is_switched_to_mirror_state_only_where_the_file_says(plann
     plan = planned({"version": 1, "mirrors": [{**new, "state": "MIRROR"}]})
     said = step(plan, "acme/app").splitlines()
     assert said[0].endswith(": create")
-    assert said[1] == "state: switched to MIRROR first (pushes refused from then on)"
+    assert said[1] == "state: switched to MIRROR first (pushes refused from then on; apply " + (
+        "--confirm)"
+    )
     assert "source: docker.io/library/hello-world" in said and "verify TLS: yes" in said
     # acme/node is in mirror state already: a create, no switch.
     plan = planned({"version": 1, "mirrors": [{**new, "repository": "node"}]})

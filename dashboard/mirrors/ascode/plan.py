@@ -47,6 +47,8 @@ WORDS = {
     "not_in_file": "not in the file (left alone)",
 }
 
+SWITCH_WORDS = "switched to MIRROR first (pushes refused from then on; apply --confirm)"
+
 #: Reads a password's reference: (the password, or "" and why it could not be read).
 Secrets = Callable[[Secret], tuple[str, str]]
 
@@ -95,7 +97,7 @@ class Step:
         if self.password is not None:
             said.append(f"password: set from {self.password} (Quay never shows it: sent again)")
         if self.switch_state:
-            said.insert(0, "state: switched to MIRROR first (pushes refused from then on)")
+            said.insert(0, f"state: {SWITCH_WORDS}")
         return said
 
 

@@ -1,5 +1,5 @@
-"""``manage.py mirrors export NAMESPACE… [--format yaml|json]``, ``mirrors plan FILE``:
-mirrors as code (docs/mirrors-as-code.md).
+"""``manage.py mirrors export NAMESPACE… [--format yaml|json]``, ``mirrors plan FILE``,
+``mirrors apply FILE [--confirm]``: mirrors as code (docs/mirrors-as-code.md).
 
 The token comes from the environment (``QUAY_TOKEN``), never from the command line (where
 other users of the machine could read it); Quay's address from the settings (``QUAY_URL``).
@@ -16,14 +16,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.mirrors import clock
-from dashboard.mirrors.ascode import document, plan
+from dashboard.mirrors.ascode import apply, document, plan
 from dashboard.mirrors.ascode.export import export
+from dashboard.mirrors.person import Person
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError
 
 
 class Command(BaseCommand):
-    help = "Mirrors as code: export the mirrors of namespaces, plan a file against Quay."
+    help = "Mirrors as code: export the mirrors of namespaces, plan a file, apply it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -32,6 +33,13 @@ class Command(BaseCommand):
         out.add_argument("--format", choices=("yaml", "json"), default="yaml")
         planned = actions.add_parser("plan", help="what applying FILE would do, per mirror")
         planned.add_argument("file", metavar="FILE", help="a YAML or JSON file; - for stdin")
+        applied = actions.add_parser("apply", help="do what the plan of FILE says, per mirror")
+        applied.add_argument("file", metavar="FILE", help="a YAML or JSON file; - for stdin")
+        applied.add_argument(
+            "--confirm",
+            action="store_true",
+            help="confirm what a save asks (a sync under way, a past start, tags deleted)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         token = os.environ.get("QUAY_TOKEN", "")
@@ -63,9 +71,19 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{options['file']} cannot be used:\n" + "\n".join(f"  {e}" for e in parsed.errors)
             )
-        made = plan.plan(client, username, parsed, clock.now(), secrets=plan.from_environment)
-        for line in plan.lines(made):
-            self.stdout.write(line)
+        now = clock.now()
+        made = plan.plan(client, username, parsed, now, secrets=plan.from_environment)
+        if options["action"] == "plan":
+            for line in plan.lines(made):
+                self.stdout.write(line)
+            return
+        done = apply.apply(client, Person(username), made, now, confirm=options["confirm"])
+        for result in done:
+            self.stdout.write(f"{result.step.name}: {result.label}: {result.words}")
+        self.stdout.write(f"Applied: {apply.summary(done, made)}")
+        left = [result for result in done if result.outcome != "applied"]
+        if left:
+            raise CommandError(f"{len(left)} of the mirrors to change were not applied (above).")
 
 
 def _read(name: str) -> str:
