@@ -130,3 +130,22 @@ def test_a_rotated_password_is_sent_with_its_username_and_never_shown(exported, 
     ]
     assert "rotated-secret" not in said
     assert "rotated-secret" not in str(list(AuditEntry.objects.values_list("changes", "message")))
+
+
+def test_two_intervals_changed_in_a_200_mirror_file_are_exactly_two_puts(
+    exported, planned, applied, emulator
+):
+    """The issue's target: a file of over 200 mirrors, 2 intervals changed."""
+    emulator.reset(repos=200)
+    data = exported(*SEED["alice"])
+    assert len(data["mirrors"]) > 200
+    entry(data, "acme/bulk-0001")["sync_interval"] = 3600
+    entry(data, "globex/bulk-0002")["sync_interval"] = 7200
+    plan = planned(data)
+    assert plan.count(": update") == 2 and f"{len(data['mirrors']) - 2} unchanged" in plan
+    clear_log(emulator)
+    applied(data)
+    assert writes(emulator) == [
+        ("PUT repository/acme/bulk-0001/mirror", {"sync_interval": 3600}),
+        ("PUT repository/globex/bulk-0002/mirror", {"sync_interval": 7200}),
+    ]

@@ -205,3 +205,9 @@ def test_unknown_fields_and_wrong_types_are_said_with_line_and_field(exported, p
 def test_a_file_without_version_or_mirrors_is_refused(planned):
     said = refusal(planned, "mirror:\n- kind: repository\n")
     assert "unknown field 'mirror'" in said and "version must be 1" in said
+
+
+def test_a_file_that_refers_to_itself_is_refused_not_a_crash(planned):
+    said = planned("version: 1\nmirrors: &m\n- *m\n")
+    assert "entry 1 (line 2): refused (not sent)" in said
+    assert "line 2: a mirror must be a mapping of its fields" in said

@@ -162,10 +162,14 @@ class _Lines:
     def __init__(self, node: yaml.Node | None) -> None:
         self.at: dict[tuple[Any, ...], int] = {}
         self.duplicates: list[str] = []
+        self._seen: set[int] = set()
         if node is not None:
             self._walk(node, ())
 
     def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
+        if id(node) in self._seen:  # an alias: its lines are the anchor's (and it may loop)
+            return
+        self._seen.add(id(node))
         self.at[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[Any] = set()
@@ -189,11 +193,11 @@ class _Lines:
 def parse(text: str) -> Document:
     """Read a file (YAML, or JSON, which YAML reads too). Never raises."""
     doc = Document()
-    if text.lstrip().startswith(("{", "[")):
+    if text.lstrip().startswith(("{", "[")):  # JSON: said in JSON's words (YAML takes more)
         try:
             json.loads(text)
-        except json.JSONDecodeError as error:
-            doc.errors.append(f"line {error.lineno}: not valid JSON: {error.msg}")
+        except json.JSONDecodeError as bad:
+            doc.errors.append(f"line {bad.lineno}: not valid JSON: {bad.msg}")
             return doc
     try:
         loader = yaml.SafeLoader(text)
@@ -202,13 +206,8 @@ def parse(text: str) -> Document:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        doc.errors.append(f"{where}not valid YAML: {error.problem or error.context}")
-        return doc
     except yaml.YAMLError as error:
-        doc.errors.append(f"not valid YAML: {error}")
+        doc.errors.append(_syntax_error(error))
         return doc
     lines = _Lines(node)
     doc.errors.extend(lines.duplicates)
@@ -245,6 +244,14 @@ def parse(text: str) -> Document:
             )
         seen.setdefault(entry.target, entry.line)
     return doc
+
+
+def _syntax_error(error: yaml.YAMLError) -> str:
+    """What is wrong with a file that is not YAML, with its line."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    words = getattr(error, "problem", None) or getattr(error, "context", None) or str(error)
+    return f"{where}not valid YAML: {words}"
 
 
 def _entry(item: Any, index: int, lines: _Lines) -> Entry:
