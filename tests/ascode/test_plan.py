@@ -211,3 +211,16 @@ def test_a_file_that_refers_to_itself_is_refused_not_a_crash(planned):
     said = planned("version: 1\nmirrors: &m\n- *m\n")
     assert "entry 1 (line 2): refused (not sent)" in said
     assert "line 2: a mirror must be a mapping of its fields" in said
+
+
+def test_a_robot_the_namespace_does_not_have_is_refused_at_one_call_a_namespace(
+    exported, planned, emulator
+):
+    data = exported("acme")
+    entry(data, "acme/nginx")["robot_username"] = "acme+nosuch"
+    entry(data, "acme/redis")["robot_username"] = "acme+ci"
+    clear_log(emulator)
+    plan = planned(data)
+    assert "acme+nosuch is not one of the acme namespace's robots" in step(plan, "acme/nginx")
+    assert step(plan, "acme/redis").endswith("robot: acme+mirror → acme+ci")
+    assert calls(emulator).count("GET organization/acme/robots") == 1

@@ -10,7 +10,8 @@ kind's form, and compared field by field as a save compares (``kinds``' snapshot
 ``rules.changes.diff``): one place for each. Applying is then :func:`operations.save.save`
 with that very form data (``Step.posted``).
 
-Cost: the reads of ``fleet`` for the namespaces the file names; nothing else.
+Cost: the reads of ``fleet`` for the namespaces the file names, and the robots of a namespace
+where the file sets a robot Quay does not have (one call a namespace); nothing else.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from typing import Any
 
 from django.http import QueryDict
 
+from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
+from dashboard.quay.errors import QuayUnauthorized
+from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import RepositoryState
 
 from ..forms.base import DURATIONS, RETYPE_WORDS, data_from_snapshot
@@ -142,7 +146,8 @@ def plan(
     (``None``: they are not read here, and such a mirror is planned but cannot be applied
     from here)."""
     found = fleet.read(client, username, parsed.namespaces)
-    made = Plan([_step(entry, found, now, secrets) for entry in parsed.entries])
+    robots = _robots(client, username, parsed, found)
+    made = Plan([_step(entry, found, now, secrets, robots) for entry in parsed.entries])
     named = {entry.target for entry in parsed.entries}
     made.steps += [
         Step(target.full_name, "not_in_file", target)
@@ -154,7 +159,39 @@ def plan(
     return made
 
 
-def _step(entry: Entry, found: fleet.Fleet, now: datetime, secrets: Secrets | None) -> Step:
+def _robots(
+    client: QuayClient, username: str, parsed: document.Document, found: fleet.Fleet
+) -> dict[str, list[str]]:
+    """The robots of each namespace where the file sets a robot Quay does not have (a new
+    mirror's, or another): one call a namespace, so that the form judges the robot as the
+    page's save does (Quay stores a repository mirror's tag rule before it refuses an unknown
+    robot, which then ignores later changes). A namespace whose robots cannot be read is left
+    to Quay."""
+    wanted = []
+    for entry in parsed.entries:
+        target, robot = entry.target, entry.values.get("robot_username")
+        if target is None or entry.problems or "robot_username" not in entry.values:
+            continue
+        config = found.configs.get(target)
+        if config is None or target.snapshot(config).get("robot_username") != robot:
+            wanted.append(target.namespace)
+    got = fan_out(
+        lambda ns: [r.name for r in fresh(client).list_robots(ns, username)],
+        list(dict.fromkeys(wanted)),
+    )
+    for outcome in got:
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    return {o.item: o.value for o in got if o.ok and o.value is not None}
+
+
+def _step(
+    entry: Entry,
+    found: fleet.Fleet,
+    now: datetime,
+    secrets: Secrets | None,
+    robots: dict[str, list[str]],
+) -> Step:
     target = entry.target
     step = Step(entry.name, "refused", target, entry.line, password=entry.password)
     if entry.problems or target is None:
@@ -184,7 +221,8 @@ def _step(entry: Entry, found: fleet.Fleet, now: datetime, secrets: Secrets | No
         step.reasons = [f"line {entry.lines.get(PASSWORD, entry.line)}: {why}"]
         return step
     posted = _posted(target, entry, wanted, current, config, password or "(not read here)")
-    form = target.settings_form(posted, config, now, creating=config is None)
+    reads = {"robots": robots[target.namespace]} if target.namespace in robots else {}
+    form = target.settings_form(posted, config, now, creating=config is None, **reads)
     if not form.is_valid():
         step.reasons = _form_errors(entry, target, form.errors)
         return step
