@@ -44,7 +44,9 @@ def repos(lines: list[dict[str, str]]) -> list[str]:
     return [f"{x['namespace']}/{x['repository']}" for x in lines if x["kind"] == "repository"]
 
 
-@pytest.mark.parametrize("query", ["", "?status=fail", "?ns=acme&q=docker.io", "?q=etcd"])
+@pytest.mark.parametrize(
+    "query", ["", "?status=fail", "?ns=acme&q=docker.io", "?q=etcd", "?ns=globex&normal=1"]
+)
 def test_the_lines_are_the_rows_the_overview_lists_under_the_same_filter(alice, query):
     html = full_page(alice, f"/{query}")
     lines = table(alice, query)
@@ -65,6 +67,10 @@ def test_each_line_says_source_status_schedule_and_reason_with_a_link(alice):
     assert nginx["interval_seconds"].isdigit() and nginx["interval"]
     assert nginx["next_sync_utc"].endswith("Z")
     assert lines["acme/golang"]["next_sync_utc"] == ""  # disabled: no next run
+    assert lines["acme/node"]["status"] == "Not configured"  # mirror state, no config
+    assert "acme/app" not in lines  # not mirrored: only with the overview's toggle
+    shown = {f"{x['namespace']}/{x['repository']}": x for x in table(alice, "?ns=acme&normal=1")}
+    assert shown["acme/app"]["status"] == "Not mirrored" and shown["acme/app"]["source"] == ""
 
 
 def test_an_organization_mirror_is_a_line_of_its_own(olivia):

@@ -30,7 +30,7 @@ from dashboard.mirrors.overview.page import (
     summary,
     with_last_results,
 )
-from dashboard.mirrors.overview.rows import Row
+from dashboard.mirrors.overview.rows import STATUS_CHOICES, Row
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.changes import format_value
 from dashboard.quay.client import QuayClient
@@ -52,6 +52,9 @@ HEADER = (
     "next_sync_utc",
     "link",
 )
+
+#: A row's status in words where it has no status of its own (not configured, unreadable…).
+_KEY_LABELS = dict(STATUS_CHOICES)
 
 #: Cells a spreadsheet would read as a formula begin with one of these (OWASP).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -135,13 +138,13 @@ def _repository_line(row: Row, link: Callable[[str], str]) -> list[object]:
     if event is not None and event.key == "fail" and status is not None and status.key == "fail":
         reason = event.detail
     interval = row.config.sync_interval if row.config is not None else None
-    label = status.label if status is not None else ("Not mirrored" if not row.mirrored else "")
+    label = status.label if status is not None else _KEY_LABELS.get(row.key, "")
     return [
         row.namespace,
         row.name,
         "repository",
         row.external_reference,
-        label or ("Settings hidden" if row.forbidden else "Unreadable" if reason else ""),
+        label,
         status.detail if status is not None else "",
         _utc(last),
         reason,
