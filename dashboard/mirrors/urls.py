@@ -2,7 +2,17 @@ from django.http import Http404
 from django.urls import path, re_path, register_converter
 
 from . import converters
-from .views import audit, failures, index, mirror, org_admin, overview_orgs, overview_parts, state
+from .views import (
+    ascode,
+    audit,
+    failures,
+    index,
+    mirror,
+    org_admin,
+    overview_orgs,
+    overview_parts,
+    state,
+)
 
 app_name = "mirrors"
 
@@ -22,6 +32,7 @@ urlpatterns = [
     re_path(r"^repo/mirror/health/", _quays_own_route),
     path("", index.overview, name="overview"),
     path("bulk/", index.bulk, name="bulk"),
+    path("overview.csv", index.export_csv, name="overview-csv"),
     path("overview/listing/", overview_parts.listing, name="overview-listing"),
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),
@@ -46,6 +57,10 @@ urlpatterns = [
     path("org/<ns:org>/mirror/filters/rows/", mirror.rules, name="org-mirror-filter-rows"),
     path("org/<ns:org>/mirror/verify/", org_admin.verify, name="org-mirror-verify"),
     path("org/<ns:org>/mirror/delete/", org_admin.delete, name="org-mirror-delete"),
+    # --- mirrors as code (views/ascode.py) ---
+    path("as-code/", ascode.as_code, name="as-code"),
+    path("as-code/export/", ascode.export_file, name="as-code-export"),
+    path("as-code/plan/", ascode.plan_file, name="as-code-plan"),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
     # --- failures view (views/failures.py) ---

@@ -185,10 +185,7 @@ class WriteOnlyPassword:
         """Say that a typed password was not sent (it is never sent back to the page)."""
         if "external_registry_password" in self.errors:
             return
-        self.add_error(
-            "external_registry_password",
-            "Type the password again: it was not sent (a password never comes back to the page).",
-        )
+        self.add_error("external_registry_password", RETYPE_WORDS)
 
     def password_not_kept(self) -> None:
         """A valid form that comes back all the same (a confirmation asked, a refusal): a
@@ -200,6 +197,10 @@ class WriteOnlyPassword:
         """In ``clean``: a password typed into a form that other errors send back is lost."""
         if password and self._errors and "external_registry_password" not in self._errors:
             self.password_not_sent()
+
+
+#: What a form sent back says of a password typed into it (a page never shows one again).
+RETYPE_WORDS = "Type the password again: it was not sent (a password never comes back to the page)."
 
 
 def removal_conflict(remove: bool, password: str, username: str, stored: str) -> str | None:

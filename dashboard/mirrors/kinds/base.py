@@ -145,6 +145,8 @@ class MirrorKind(ABC):
     #: The fields a save compares and may change (Quay's names), in the order they are shown
     #: and summarised.
     fields: ClassVar[tuple[str, ...]]
+    #: Fields Quay takes when the mirror is created and never changes after (not compared).
+    fixed_fields: ClassVar[tuple[str, ...]] = ()
     #: What a start date in the past makes Quay's worker do (said by the box that confirms it).
     past_start_words: ClassVar[str]
     #: Why a save asks before it disturbs a sync under way, or before it sets a start date in
@@ -155,6 +157,10 @@ class MirrorKind(ABC):
     @abstractmethod
     def snapshot(self, config: Any) -> Snapshot:
         """The fields of a config Quay returned, as a save compares them."""
+
+    def fixed_values(self, config: Any) -> dict[str, Any]:
+        """The :attr:`fixed_fields` of a config Quay returned."""
+        return {}
 
     @abstractmethod
     def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:

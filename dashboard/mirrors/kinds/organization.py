@@ -76,6 +76,7 @@ class OrgTarget(MirrorKind):
     }
     cancel_warning: ClassVar[str] = ORG_CANCEL_WARNING
     fields: ClassVar[tuple[str, ...]] = FIELDS
+    fixed_fields: ClassVar[tuple[str, ...]] = ("external_registry_type",)
     #: Quay's worker takes an enabled config whose start date has passed at its next pass.
     past_start_words: ClassVar[str] = (
         "Quay's worker starts a discovery at its next pass, then syncs the repositories it finds."
@@ -193,6 +194,9 @@ class OrgTarget(MirrorKind):
 
     def snapshot(self, config: OrgMirrorConfig) -> Snapshot:
         return _snapshot({name: _value(config, name) for name in self.fields})
+
+    def fixed_values(self, config: OrgMirrorConfig) -> dict[str, Any]:
+        return {name: _value(config, name) for name in self.fixed_fields}
 
     def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
         return _snapshot(cleaned)

@@ -233,14 +233,16 @@ def collect(
     namespaces: Sequence[str] | None = None,
     include_normal: bool = False,
     person: Person | None = None,
+    where: Scope | None = None,
 ) -> Overview:
     """Read every repository of the person's namespaces (or of ``namespaces``) with its status
-    and details.
+    and details (``where``: round 1 already done, its ``wanted`` the namespaces to read).
 
     Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it);
     every later failure stays with its namespace or row. :class:`QuayUnauthorized` propagates.
     """
-    where = scope(client, namespaces, person=person, now=now)
+    if where is None:
+        where = scope(client, namespaces, person=person, now=now)
     overview = Overview(
         username=where.username,
         namespaces=where.namespaces,

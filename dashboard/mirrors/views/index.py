@@ -24,6 +24,7 @@ from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.operations import press
 from dashboard.mirrors.overview import first_paint as overview_first_paint
 from dashboard.mirrors.overview import page as rows
+from dashboard.mirrors.overview import table
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.rows import FILTER_CHOICES
 from dashboard.mirrors.rules.poll import PollState
@@ -57,6 +58,26 @@ def overview(request: HtmxHttpRequest) -> HttpResponse:
     if context.get("seen_user") is not None:
         access.seen(request, context["seen_user"], now.timestamp())
     return render(request, template, context)
+
+
+@require_GET
+@quay_login_required
+def export_csv(request: HtmxHttpRequest) -> HttpResponse:
+    """``GET /overview.csv?<the overview's filters>``: the rows the overview lists, as CSV."""
+    client, person, now = acting(request)
+    try:
+        found = table.build(client, person, Filters.from_query(request.GET), now)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return HttpResponse(error.message, status=502, content_type="text/plain; charset=utf-8")
+    if found.incomplete:
+        words = f"{found.incomplete} No file was made: it would leave their mirrors out."
+        return HttpResponse(words, status=502, content_type="text/plain; charset=utf-8")
+    text = table.to_csv(found, request.build_absolute_uri)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.file_name(now)}"'
+    return response
 
 
 @require_GET

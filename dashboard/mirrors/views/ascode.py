@@ -1,0 +1,82 @@
+"""Mirrors as code on a page (``/as-code/``): export the person's namespaces as a file,
+upload a file and see its plan (``dashboard.mirrors.ascode``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboard.accounts.reauth import quay_login_required
+from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.ascode import page
+from dashboard.mirrors.ascode.export import export
+from dashboard.quay.errors import QuayError, QuayUnauthorized
+
+from .fragments import acting
+
+TEMPLATE = "mirrors/ascode.html"
+
+
+def _page(request: HtmxHttpRequest, status: int = 200, **context: Any) -> HttpResponse:
+    """The page with ``context``; the person's namespaces to export from, or why not."""
+    client, person, now = acting(request)
+    try:
+        context["namespaces"] = page.namespaces(client, person, now)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        context["error"] = error.message
+        status = max(status, 502)
+    context.update(formats=page.FORMATS, chosen=context.get("chosen", []))
+    return render(request, TEMPLATE, context, status=status)
+
+
+@require_GET
+@quay_login_required
+def as_code(request: HtmxHttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_GET
+@quay_login_required
+def export_file(request: HtmxHttpRequest) -> HttpResponse:
+    """``GET /as-code/export/?ns=…&ns=…&format=yaml|json``: the file, as an attachment."""
+    chosen = page.chosen(request.GET.getlist("ns"))
+    fmt = request.GET.get("format") if request.GET.get("format") in page.FORMATS else "yaml"
+    if not chosen:
+        return _page(request, 400, export_error="Choose at least one namespace.")
+    client, person, now = acting(request)
+    try:
+        done = export(client, person.username, chosen, fmt, now)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return _page(request, 502, export_error=error.message, chosen=chosen)
+    if done.problems:
+        words = " ".join(done.problems) + " No file was made: it would leave their mirrors out."
+        return _page(request, 502, export_error=words, chosen=chosen)
+    kind = "application/json" if fmt == "json" else "application/yaml"
+    response = HttpResponse(done.text, content_type=f"{kind}; charset=utf-8")
+    name = page.file_name(chosen, fmt, now)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@quay_login_required
+def plan_file(request: HtmxHttpRequest) -> HttpResponse:
+    """``POST /as-code/plan/`` (a file, or pasted text): what applying it would do."""
+    text, problem = page.read_upload(request.FILES.get("file"), request.POST.get("text", ""))
+    if problem:
+        return _page(request, 400, upload_error=problem)
+    client, person, now = acting(request)
+    try:
+        context = page.planned(client, person, text, now)
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        return _page(request, 502, upload_error=error.message)
+    return _page(request, 400 if "file_errors" in context else 200, **context)
