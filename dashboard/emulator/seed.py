@@ -34,8 +34,8 @@ noted; "retry in ~1 min": the worker picks the failed mirror up about a minute a
     acme/busybox   SYNC_NOW  docker.io/library/busybox ["1.36*"], queued by bob; claimed
                              ~45 s after reset
     acme/python    SYNCING   docker.io/library/python ["3.12*"], claimed 14 h ago, lease
-                             expired 2 h ago (worker died): stuck; start date tomorrow so
-                             the worker does not reclaim it before then
+                             expired 2 h ago (worker died): stuck until cancelled (Quay's
+                             worker never claims a SYNCING mirror again)
     acme/ubuntu    NEVER_RUN docker.io/library/ubuntu ["2*.04"], start in 2 days
     acme/debian    CANCEL    docker.io/library/debian ["bookworm", "trixie"]: its run failed
                              (connection refused) 2 h ago, bob cancelled its retry

@@ -10,7 +10,10 @@ release_mirror, update_sync_status_to_sync_now / _to_cancel) and ``workers/repom
 
 * SYNC_NOW is claimed ``claim_delay`` seconds after it was set (the worker's poll);
 * enabled mirrors with ``sync_start_date <= now``, retries left and no lease are claimed
-  (scheduled runs and FAIL retries); expired SYNCING leases are reclaimed the same way;
+  (scheduled runs and FAIL retries); a SYNCING mirror whose lease ran out (its worker died)
+  is never claimed again: ``get_eligible_mirrors`` lists it, but ``claim_mirror`` returns at
+  once for any SYNCING mirror, so it stays SYNCING until someone cancels it (organization
+  mirrors' repositories are re-claimed: ``org_worker``);
 * a claim sets SYNCING and ``sync_expiration_date = claim + 12 h``; the run ends
   ``sync_duration`` seconds later with SUCCESS or FAIL; a run whose tag listing fails ends
   as Quay's does (``failures.py``): most at once, within the claim (SYNC_NOW straight to
@@ -138,10 +141,7 @@ def eligible_at(state: State, repo: Repository) -> datetime | None:
         return mirror.run.finish_at
     retries_left = mirror.sync_retries_remaining > 0
     if mirror.sync_status == "SYNCING":
-        if mirror.is_enabled and retries_left and mirror.sync_start_date:
-            expiry = mirror.sync_expiration_date or touched
-            return later(max(expiry, mirror.sync_start_date, touched), delay)
-        return None
+        return None  # no run: its worker died, and Quay's claim_mirror skips SYNCING mirrors
     if mirror.sync_status == "SYNC_NOW" and mirror.sync_expiration_date is None:
         return later(touched, delay)
     if mirror.sync_status == "CANCEL":

@@ -414,7 +414,7 @@ class Poll:
     def _plan(self) -> list[Mirror]:
         """The configs to read this poll, most wanted first, as many as the poll's share of
         the budget has left: those whose status or config changed, a running sync whose
-        lease seems to have run out (re-claimed, or stuck?), those never read (the first
+        lease seems to have run out (stuck, or ended meanwhile?), those never read (the first
         indexing), then those read longest ago, once a sweep's time has passed since (the
         sweep has a smaller share of its own: its cost must not grow with each poll)."""
         left = self.budget - self.client.calls
@@ -448,8 +448,8 @@ class Poll:
         return chosen
 
     def _lease_passed(self, mirror: Mirror) -> bool:
-        """A running sync whose lease, as last read, has run out since it was read: stuck,
-        or re-claimed by a worker (a new lease): worth one read to tell."""
+        """A running sync whose lease, as last read, has run out since it was read: stuck
+        (Quay's worker never claims it again), or ended just before: worth one read to tell."""
         config = mirror.config or {}
         if config.get("sync_status") != "SYNCING" or not config.get("sync_expiration_date"):
             return False

@@ -196,10 +196,8 @@ def _next_words(config: MirrorConfig, now: datetime) -> str:
     start = config.sync_start_date
     expires = config.sync_expiration_date
     if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
-        # Its worker died. A worker re-claims it once its start date has passed, if it is
-        # enabled and has retries left (Quay's repo_mirror.py); otherwise it never ends.
-        if config.is_enabled and config.sync_retries_remaining > 0 and start is not None:
-            return f"when a worker re-claims the stuck sync, from {clock(start, now)}"
+        # Its worker died, and no worker claims it again: Quay's get_eligible_mirrors lists an
+        # expired SYNCING mirror, but claim_mirror returns at once for any SYNCING one.
         return "none until the stuck sync is cancelled"
     if config.sync_status.is_active and config.is_enabled:
         return "after this sync ends"  # its start date is the run now going on
