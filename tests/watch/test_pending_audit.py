@@ -12,6 +12,8 @@ from dashboard.mirrors.kinds import RepoTarget
 from dashboard.watch.poll import poll
 from tests.audit.test_pending import interval, left_pending
 
+from .conftest import calls
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,3 +40,8 @@ def test_a_config_read_before_the_call_ended_is_read_again(emulator, enrolled):
     poll("acme", clock.now() + timedelta(minutes=2))
     entry.refresh_from_db()
     assert entry.outcome == "done", entry.message
+    # One read of that mirror's config to settle it, once: the poll after reads it no more.
+    assert calls(emulator).count("GET repository/acme/nginx/mirror") == 1
+    emulator.control("DELETE", "requests")
+    poll("acme", clock.now() + timedelta(minutes=3))
+    assert "GET repository/acme/nginx/mirror" not in calls(emulator)
