@@ -74,7 +74,7 @@ class Run:
 
     def fail_now(self, names: list[str], reason: str) -> None:
         """The next run of each ``acme/<name>`` fails for ``reason``; alice presses Sync now;
-        Quay's worker runs them (``--claim-delay`` 2 s); the watcher polls and delivers."""
+        Quay's worker runs them (in about 2 s); then the watcher polls and delivers."""
         from dashboard.mirrors import clock
         from dashboard.watch.alerts import deliver
         from dashboard.watch.poll import poll
@@ -82,7 +82,11 @@ class Run:
         for name in names:
             self.emulator.fail(f"acme/{name}", reason)
             self.emulator.api("POST", f"repository/acme/{name}/mirror/sync-now").raise_for_status()
-        time.sleep(4)
+        deadline = time.monotonic() + 30
+        while any(self.emulator.mirror("acme", n)["sync_status"] != "FAIL" for n in names):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"Quay's worker did not run {', '.join(names)} within 30 s")
+            time.sleep(0.5)
         poll("acme")
         now = clock.now()
         for pk in deliver.dispatch("acme", now):
