@@ -149,11 +149,40 @@ def test_a_burst_of_failures_is_one_message_naming_their_shared_cause(emulator, 
     watch.later(61)
     assert len(receiver.received) == 1
     (message,) = receiver.received
-    assert message["title"] == "acme: 3 mirrors failed"
+    # The subject names the shared cause, as a single failure's does.
+    assert message["title"] == "acme: 3 mirrors from docker.io failed: Authentication refused"
     body = message["message"]
-    assert "3 mirrors from docker.io failed: Authentication refused" in body
+    assert body.startswith(
+        "3 mirrors from docker.io failed: Authentication refused\n"
+        "What to do: The source refused the mirror's credentials"
+    )
     assert body.count("What to do:") == 1
-    assert all(f"/repo/acme/{name}/" in body for name in burst)
+    # Quay's one reason for them all is said once, then each mirror with its time and link.
+    assert body.count("authentication required") == 1
+    assert (
+        "\nQuay's reason (the same for all 3): Error listing repository tags: fetching tags "
+        "list: unauthorized: authentication required\n- acme/nginx (repository mirror): failed at "
+    ) in body
+    for name in burst:
+        assert f"- acme/{name} (repository mirror): failed at " in body
+        assert f"UTC\n  http://127.0.0.1:8000/repo/acme/{name}/\n" in body
+
+
+def test_a_burst_of_one_cause_with_different_reasons_says_each(emulator, enrolled, receiver):
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    watch.rule(receiver.url)
+    for name in ("nginx", "redis"):  # skopeo's words name the time: a few seconds apart
+        emulator.control("POST", f"mirror/acme/{name}/fail", json={"reason": "tls_error"})
+        emulator.api("POST", f"repository/acme/{name}/mirror/sync-now", user="alice")
+        emulator.advance(5)
+    watch.later(61)
+    (message,) = receiver.received
+    assert message["title"] == "acme: 2 mirrors from docker.io failed: TLS problem"
+    body = message["message"]
+    assert "the same for all" not in body
+    assert body.count("\n  Quay's reason: Error listing repository tags:") == 2
+    assert body.count("certificate has expired or is not yet valid") == 2
 
 
 def test_an_alert_reaches_an_smtp_server_by_mail(emulator, enrolled):
@@ -167,6 +196,27 @@ def test_an_alert_reaches_an_smtp_server_by_mail(emulator, enrolled):
     assert len(mailbox.mails) == 1 and mailbox.recipients == [["ops@example.com"]]
     assert mailbox.mails[0]["Subject"].startswith("acme/redis failed:")
     assert "/repo/acme/redis/" in mailbox.text()
+
+
+def test_a_burst_by_mail_names_the_cause_in_its_subject_and_the_reason_once(emulator, enrolled):
+    enrolled("acme")
+    watch = Watch(emulator, "acme")
+    with smtp_server() as mailbox:
+        watch.rule(mailbox.url, "failed")
+        for name in ("redis", "orphan"):
+            emulator.control("POST", f"mirror/acme/{name}/fail", json={"reason": "auth_failed"})
+            emulator.api("POST", f"repository/acme/{name}/mirror/sync-now", user="alice")
+        watch.later(61)
+    (mail,) = mailbox.mails
+    assert mail["Subject"] == "acme: 2 mirrors from docker.io failed: Authentication refused"
+    text = mailbox.text().replace("\r\n", "\n")  # a mail's lines end in CRLF
+    assert (
+        "Quay's reason (the same for both): Error listing repository tags: fetching tags list: "
+        "unauthorized: authentication required\n"
+    ) in text
+    assert text.count("authentication required") == 1
+    assert "- acme/redis (repository mirror): failed at " in text
+    assert "- acme/orphan (repository mirror): failed at " in text
 
 
 def test_a_failing_channel_is_retried_with_back_off_and_its_failure_said(

@@ -1,7 +1,9 @@
 """What an alert says: what happened, to which mirror (a link to its page), Quay's whole reason,
 since when, and what to do (the failures view's remedy words, ``rules.reasons``). A burst is one
 message: its events by kind, failures grouped by cause and source host ("61 mirrors from
-registry.example.com: Authentication refused"), each group's remedy said once."""
+registry.example.com failed: Authentication refused", its subject too where it is the only
+group), each group's remedy said once, and Quay's reason once where the group's mirrors share it
+(an upstream down), else each mirror's."""
 
 from __future__ import annotations
 
@@ -109,10 +111,15 @@ def compose(events: Sequence[Event]) -> tuple[str, str]:
         )
     }
     told = [_told(e, sources) for e in sorted(events, key=lambda e: (ORDER.index(e.kind), e.at))]
+    groups = {(t.event.kind, t.cause, t.host) for t in told}
     if len(told) == 1:
         title = _headline(told[0])
+    elif len(groups) == 1 and told[0].event.kind in (Kind.FAILED, Kind.GAVE_UP):
+        # A burst of one cause from one host: the subject names it (as a single failure's).
+        (kind, cause, host), namespaces = groups.pop(), ", ".join(_namespaces(told))
+        title = f"{namespaces}: {_group_heading(kind, cause, host, len(told))}"
     else:
-        namespaces = ", ".join(sorted({t.event.namespace for t in told}))
+        namespaces = ", ".join(_namespaces(told))
         counts = [
             f"{_count(n, 'mirror')} {Kind(kind).label}"
             for kind in ORDER
@@ -127,6 +134,17 @@ def compose(events: Sequence[Event]) -> tuple[str, str]:
     return title, f"{body}\n\nEvery failure, its reason and its fix: {failures}\n"
 
 
+def _namespaces(told: list[Told]) -> list[str]:
+    return sorted({t.event.namespace for t in told})
+
+
+def _group_heading(kind: str, cause: str, host: str, n: int) -> str:
+    """ "61 mirrors from registry.example.com failed: Authentication refused"."""
+    where = f" from {host}" if host else ""
+    verb = "failed" if kind == Kind.FAILED else "gave up"
+    return f"{_count(n, 'mirror')}{where} {verb}: {cause}"
+
+
 def _section(kind: str, told: list[Told]) -> str:
     if not told:
         return ""
@@ -136,11 +154,16 @@ def _section(kind: str, told: list[Told]) -> str:
         for item in told:
             groups.setdefault((item.cause, item.host), []).append(item)
         for (cause, host), items in groups.items():
-            where = f" from {host}" if host else ""
-            verb = "failed" if kind == Kind.FAILED else "gave up"
-            lines.append(f"{_count(len(items), 'mirror')}{where} {verb}: {cause}")
+            lines.append(_group_heading(kind, cause, host, len(items)))
             lines.append(f"What to do: {items[0].remedy}")
-            lines += [_line(item) for item in items]
+            # One reason for them all (an upstream down) is said once, not once a mirror.
+            shared = {item.event.reason for item in items}
+            if len(items) > 1 and len(shared) == 1 and (reason := shared.pop()):
+                all_of = "both" if len(items) == 2 else f"all {len(items)}"
+                lines.append(f"Quay's reason (the same for {all_of}): {reason}")
+                lines += [_line(item, reason=False) for item in items]
+            else:
+                lines += [_line(item) for item in items]
             lines.append("")
         return "\n".join(lines).strip()
     heading = {
@@ -156,7 +179,7 @@ def _section(kind: str, told: list[Told]) -> str:
     return "\n".join(lines)
 
 
-def _line(told: Told) -> str:
+def _line(told: Told, *, reason: bool = True) -> str:
     event = told.event
     verbs = {
         Kind.FAILED: "failed at",
@@ -169,8 +192,8 @@ def _line(told: Told) -> str:
     what = f" ({told.what})" if event.mirror is not None else ""
     head = f"- {told.label}{what}: {verbs[Kind(event.kind)]} {utc_stamp(event.at)}"
     said = "Quay's reason" if event.kind in (Kind.FAILED, Kind.GAVE_UP) else "Why"
-    reason = f"\n  {said}: {event.reason}" if event.reason else ""
-    return f"{head}{reason}\n  {told.url}"
+    why = f"\n  {said}: {event.reason}" if event.reason and reason else ""
+    return f"{head}{why}\n  {told.url}"
 
 
 def failing_message(namespace: str, service: str, shown: str, why: str) -> tuple[str, str]:
