@@ -19,7 +19,6 @@ from .base import (
     PatternRows,
     SettingsForm,
     _shortened,
-    split_duration,
 )
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
@@ -109,6 +108,10 @@ class OrgMirrorForm(SettingsForm):
         (MAX_TIMEOUT, "Quay takes a timeout from 30 seconds to 1 hour."),
     )
     TIMEOUT_FIELD: ClassVar[str] = "skopeo_timeout"
+    network_note: ClassVar[str] = (
+        "Quay keeps TLS and the proxies together and replaces them as a whole: a change to one "
+        "sends them all, the others as Quay has them."
+    )
     #: The order the page shows the fields in (the hidden ones, the boxes and the network
     #: section apart).
     ORDER: ClassVar[tuple[str, ...]] = (
@@ -190,26 +193,14 @@ class OrgMirrorForm(SettingsForm):
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
-        interval, interval_unit = split_duration(config.sync_interval)
-        timeout, timeout_unit = split_duration(config.skopeo_timeout)
         return {
+            **SettingsForm.shared_initial(config, config.skopeo_timeout),
             "external_registry_type": config.external_registry_type.value,
             "external_registry_url": config.external_registry_url,
             "external_namespace": config.external_namespace,
             "repository_filters": list(config.repository_filters),
             "robot_username": config.robot_username,
             "visibility": config.visibility,
-            "is_enabled": config.is_enabled,
-            "sync_start_date": config.sync_start_date,
-            "sync_interval_value": interval,
-            "sync_interval_unit": interval_unit,
-            "skopeo_timeout_value": timeout,
-            "skopeo_timeout_unit": timeout_unit,
-            "external_registry_username": config.external_registry_username or "",
-            "verify_tls": config.verify_tls,
-            "http_proxy": config.http_proxy or "",
-            "https_proxy": config.https_proxy or "",
-            "no_proxy": config.no_proxy or "",
         }
 
     def clean(self) -> dict[str, Any]:

@@ -24,10 +24,12 @@ from dashboard.quay.errors import QuayBadRequest
 from dashboard.quay.ui import QuayLink
 
 from ..rules.outcomes import Action, ActionResult
+from ..rules.snapshots import snapshot_of
 
 if TYPE_CHECKING:  # names for annotations only
     from ..forms.base import SettingsForm
-    from ..rules.changes import Change, Snapshot
+    from ..rules.changes import Change
+    from ..rules.snapshots import Snapshot
     from ..rules.status import SyncWarning
 
 
@@ -152,13 +154,13 @@ class MirrorKind(ABC):
     sync_note: ClassVar[str]
     past_start_note: ClassVar[str]
 
-    @abstractmethod
     def snapshot(self, config: Any) -> Snapshot:
         """The fields of a config Quay returned, as a save compares them."""
+        return snapshot_of(config, self.fields)
 
-    @abstractmethod
     def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
         """The fields as the person left them in a valid form (``cleaned_data``)."""
+        return snapshot_of(cleaned, self.fields)
 
     @abstractmethod
     def settings_form(self, data: Any, config: Any, now: datetime, **reads: Any) -> SettingsForm:

@@ -191,12 +191,6 @@ class OrgTarget(MirrorKind):
 
     # -- the settings -----------------------------------------------------------------------
 
-    def snapshot(self, config: OrgMirrorConfig) -> Snapshot:
-        return _snapshot({name: _value(config, name) for name in self.fields})
-
-    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
-        return _snapshot(cleaned)
-
     def settings_form(
         self,
         data: Any,
@@ -253,7 +247,7 @@ class OrgTarget(MirrorKind):
         if any(name in sent for name in REGISTRY_CONFIG):
             for name in REGISTRY_CONFIG:
                 if name not in sent and config is not None:
-                    sent[name] = _value(config, name)
+                    sent[name] = getattr(config, name)
             if not any(sent.get(name) for name in PROXIES):
                 for name in PROXIES:
                     sent.pop(name, None)
@@ -276,17 +270,6 @@ class OrgTarget(MirrorKind):
         return f"Organization mirror of {self.org} set up{when}"
 
 
-def _value(config: OrgMirrorConfig, name: str) -> Any:
-    """A config's field as a save compares it."""
-    if name == "repository_filters":
-        return list(config.repository_filters)
-    if name == "external_registry_type":
-        return config.external_registry_type.value
-    if name == "external_registry_username" or name in PROXIES:
-        return getattr(config, name) or ""
-    return getattr(config, name)
-
-
 def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
     """A new organization mirror's settings: a Quay source, the organization's mirror robot,
     private repositories, daily from five minutes from now, TLS verified."""
@@ -305,21 +288,3 @@ def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
         "verify_tls": True,
         "org": org,
     }
-
-
-def _snapshot(values: Mapping[str, Any]) -> Snapshot:
-    """An organization mirror's editable fields from flat values (a config's or the form's):
-    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
-    result: Snapshot = {}
-    for name in FIELDS:
-        if name not in values:
-            continue
-        value = values[name]
-        if name == "sync_start_date":
-            value = changes.date_in_seconds(value)
-        elif name == "repository_filters":
-            value = list(value)
-        elif isinstance(value, str) and not value:
-            value = None
-        result[name] = value
-    return result

@@ -189,12 +189,6 @@ class RepoTarget(MirrorKind):
 
     # -- the settings -----------------------------------------------------------------------
 
-    def snapshot(self, config: MirrorConfig) -> Snapshot:
-        return changes.snapshot(config)
-
-    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
-        return changes.snapshot_from_form(cleaned)
-
     def settings_form(
         self,
         data: Any,
