@@ -55,9 +55,10 @@ class MirrorKind(ABC):
     kind: ClassVar[str]
     #: The scope Quay wants of a token for this kind's config and presses.
     admin_scope: ClassVar[str]
-    #: The dashboard's URL name for each role (``page``, ``live``, ``sync_now``, ``cancel``,
-    #: ``settings``, ``rules``, ``rules_check``…): one set of views serves every kind.
-    routes: ClassVar[Mapping[str, str]]
+    #: The name of the dashboard's URL of its page; each other role's (``live``, ``sync_now``,
+    #: ``cancel``, ``settings``, ``rules``, ``rules_check``…) is this and ``-<role>``
+    #: (``urls.py``): one set of views serves every kind.
+    url_name: ClassVar[str]
     #: What Cancel does, said before it is done (confirmations) and after.
     cancel_warning: ClassVar[str]
 
@@ -72,8 +73,9 @@ class MirrorKind(ABC):
         url_args: tuple[str, ...]
 
     def url(self, role: str) -> str:
-        """The dashboard's URL of this mirror's ``role`` (see :attr:`routes`)."""
-        return reverse(f"mirrors:{self.routes[role]}", args=self.url_args)
+        """The dashboard's URL of this mirror's ``role`` (see :attr:`url_name`)."""
+        name = self.url_name if role == "page" else f"{self.url_name}-{role.replace('_', '-')}"
+        return reverse(f"mirrors:{name}", args=self.url_args)
 
     # -- Quay's own UI ----------------------------------------------------------------------
 

@@ -63,17 +63,7 @@ class OrgTarget(MirrorKind):
 
     kind: ClassVar[str] = "organization"
     admin_scope: ClassVar[str] = "org:admin"
-    routes: ClassVar[dict[str, str]] = {
-        "page": "org-mirror",
-        "live": "org-mirror",
-        "sync_now": "org-mirror-sync-now",
-        "cancel": "org-mirror-cancel",
-        "settings": "org-mirror-settings",
-        "rules": "org-mirror-filter-rows",
-        "rules_check": "org-mirror-filters",
-        "verify": "org-mirror-verify",
-        "delete": "org-mirror-delete",
-    }
+    url_name: ClassVar[str] = "org-mirror"
     cancel_warning: ClassVar[str] = ORG_CANCEL_WARNING
     fields: ClassVar[tuple[str, ...]] = FIELDS
     #: Quay's worker takes an enabled config whose start date has passed at its next pass.

@@ -37,17 +37,7 @@ class RepoTarget(MirrorKind):
 
     kind: ClassVar[str] = "repository"
     admin_scope: ClassVar[str] = "repo:admin"
-    routes: ClassVar[dict[str, str]] = {
-        "page": "repo",
-        "live": "status",
-        "row": "row",
-        "sync_now": "sync-now",
-        "cancel": "sync-cancel",
-        "settings": "settings",
-        "rules": "rules",
-        "rules_check": "rules-check",
-        "state": "switch-state",
-    }
+    url_name: ClassVar[str] = "repo"
     cancel_warning: ClassVar[str] = mirror_status.CANCEL_WARNING
     fields: ClassVar[tuple[str, ...]] = changes.FIELDS
     past_start_words: ClassVar[str] = "Quay will start a sync right away."

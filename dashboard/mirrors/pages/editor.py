@@ -88,16 +88,16 @@ class Editor:
 def tag_editor(namespace: str, name: str) -> Editor:
     return Editor(
         TAG_RULE,
-        reverse("mirrors:rules", args=[namespace, name]),
-        reverse("mirrors:rules-check", args=[namespace, name]),
+        reverse("mirrors:repo-rules", args=[namespace, name]),
+        reverse("mirrors:repo-rules-check", args=[namespace, name]),
     )
 
 
 def filter_editor(org: str) -> Editor:
     return Editor(
         REPOSITORY_FILTERS,
-        reverse("mirrors:org-mirror-filter-rows", args=[org]),
-        reverse("mirrors:org-mirror-filters", args=[org]),
+        reverse("mirrors:org-mirror-rules", args=[org]),
+        reverse("mirrors:org-mirror-rules-check", args=[org]),
     )
 
 
