@@ -13,7 +13,8 @@ nothing else, and prints them per file and in total. Which files count, and why:
   module (the discovered repositories' table, the form's context, its history);
 - ``dashboard/mirrors/operations/org_admin.py``, ``views/org_admin.py``: Verify and Delete;
 - ``dashboard/mirrors/templatetags/org_format.py``: its template filters;
-- ``dashboard/mirrors/overview/orgs.py``, ``views/overview_orgs.py``: its rows on the overview;
+- ``dashboard/mirrors/overview/orgs.py``, ``org_row.py``, ``views/overview_orgs.py``: its rows
+  on the overview;
 - ``dashboard/quay/org_client.py``, ``org_models.py``: its part of the Quay client and models;
 - ``templates/mirrors/org_mirror.html``, ``org_settings.html``, ``overview_orgs.html``: its
   templates (the page skeleton, its settings form, its overview rows).
@@ -43,6 +44,7 @@ FILES = (
     f"{MIRRORS}/views/org_admin.py",
     f"{MIRRORS}/templatetags/org_format.py",
     f"{MIRRORS}/overview/orgs.py",
+    f"{MIRRORS}/overview/org_row.py",
     f"{MIRRORS}/views/overview_orgs.py",
     "dashboard/quay/org_client.py",
     "dashboard/quay/org_models.py",

@@ -145,12 +145,15 @@ class OrgMirrorCalls:
         return OrgMirrorRepoPage.from_api(data or {})
 
     def all_org_mirror_repositories(
-        self: QuayClient, org: str, *, max_pages: int = 20
+        self: QuayClient, org: str, *, max_pages: int = 20, status: OrgRepoStatus | None = None
     ) -> list[OrgMirrorRepo]:
-        """Every discovered repository (pages of 500, at most ``max_pages`` of them)."""
+        """Every discovered repository (of ``status``, when given), in pages of 500, at most
+        ``max_pages`` of them."""
         repos: list[OrgMirrorRepo] = []
         for number in range(1, max_pages + 1):
-            found = self.list_org_mirror_repositories(org, page=number, limit=MAX_REPO_PAGE)
+            found = self.list_org_mirror_repositories(
+                org, page=number, limit=MAX_REPO_PAGE, status=status
+            )
             repos.extend(found.repositories)
             if not found.has_next:
                 break

@@ -105,6 +105,8 @@ def proxy_fields() -> dict[str, forms.CharField]:
             max_length=MAX_PROXY,
             required=False,
             error_messages=_at_most("A proxy"),
+            help_text="e.g. http://proxy.example.com:3128 (credentials in it are kept out of "
+            "the audit trail)",
         ),
         "https_proxy": forms.CharField(
             label="HTTPS proxy",
@@ -117,6 +119,7 @@ def proxy_fields() -> dict[str, forms.CharField]:
             max_length=MAX_NO_PROXY,
             required=False,
             error_messages=_at_most("The no-proxy list"),
+            help_text="Hosts to reach directly, comma-separated.",
         ),
     }
 

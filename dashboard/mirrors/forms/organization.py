@@ -31,12 +31,7 @@ MAX_URL = 2048
 MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
 VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
-#: Help the shared proxy fields have only here, and the password's (is one stored?).
-HELP = {
-    "http_proxy": "e.g. http://proxy.example.com:3128 (credentials in it are kept out of the "
-    "audit trail)",
-    "no_proxy": "Hosts to reach directly, comma-separated.",
-}
+#: The password's help (is one stored?).
 PASSWORD_HELP = {
     True: "A password is stored: leave this empty to keep it.",
     False: "For a Quay source, an API token of the source; for Harbor, the robot's secret.",
@@ -176,11 +171,7 @@ class OrgMirrorForm(SettingsForm):
         password = self.fields["external_registry_password"]
         password.label = "Password or token"
         has_password = config is not None and config.has_external_registry_password
-        for name, words in {
-            **HELP,
-            "external_registry_password": PASSWORD_HELP[has_password],
-        }.items():
-            self.fields[name].help_text = words  # (each field's own: named by its input)
+        password.help_text = PASSWORD_HELP[has_password]  # (the field's own: named by its input)
         if "remove_credentials" in self.fields:
             self.fields["remove_credentials"].label = "Remove the stored credentials"
         if "confirm_during_sync" in self.fields:  # what it does is said above the box

@@ -14,12 +14,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.urls import reverse
 
 from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayBadRequest
 from dashboard.quay.ui import QuayLink
 
@@ -30,22 +31,7 @@ if TYPE_CHECKING:  # names for annotations only
     from ..forms.base import SettingsForm
     from ..rules.changes import Change
     from ..rules.snapshots import Snapshot
-    from ..rules.status import SyncWarning
-
-
-class Described(Protocol):
-    """A status in words (``rules.status.MirrorStatus``, ``rules.org_status.OrgStatus``)."""
-
-    key: str
-    label: str
-    detail: str
-    remedy: str
-
-    @property
-    def is_stuck(self) -> bool: ...
-
-    @property
-    def rank(self) -> int: ...
+    from ..rules.status import Status, SyncWarning
 
 
 class MirrorKind(ABC):
@@ -112,8 +98,8 @@ class MirrorKind(ABC):
     # -- what Quay's answers mean -----------------------------------------------------------
 
     @abstractmethod
-    def describe(self, config: Any, now: datetime) -> Any:
-        """The status of ``config`` in words at ``now`` (a :class:`Described`)."""
+    def describe(self, config: Any, now: datetime) -> Status:
+        """The status of ``config`` in words at ``now``."""
 
     @abstractmethod
     def took_effect(self, action: Action, config: Any) -> bool:
@@ -183,12 +169,16 @@ class MirrorKind(ABC):
         only for what the person changed. Nothing, unless the kind says so."""
         return {}
 
-    @abstractmethod
     def payload(
         self, values: Mapping[str, Any], config: Any, cleaned: Mapping[str, Any]
     ) -> dict[str, Any]:
         """What to send Quay for ``values`` (snapshot values and credentials) on top of
-        ``config`` (``None``: a create, from the form's ``cleaned`` data)."""
+        ``config`` (``None``: a create, from the form's ``cleaned`` data): the fields as they
+        are, the start date as a moment (the client writes it), unless the kind says more."""
+        sent = dict(values)
+        if sent.get("sync_start_date"):
+            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
+        return sent
 
     @abstractmethod
     def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...

@@ -225,9 +225,7 @@ class OrgTarget(MirrorKind):
         """With any part of ``external_registry_config`` changed, the whole of it (the other
         parts as ``config`` has them; no proxy object when no proxy is left), since Quay
         replaces it whole; a create names the source type too, and leaves out what is empty."""
-        sent = dict(values)
-        if sent.get("sync_start_date"):
-            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
+        sent = super().payload(values, config, cleaned)
         if "external_registry_username" in sent and sent["external_registry_username"] is None:
             sent["external_registry_username"] = ""  # Quay clears it (the API's own way)
         if config is None:

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
-from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, Repository, SyncStatus
@@ -242,15 +241,6 @@ class RepoTarget(MirrorKind):
             if isinstance(outcome.error, QuayUnauthorized):
                 raise outcome.error
         return {name: outcome.value for name, outcome in zip(names, got, strict=True)}
-
-    def payload(
-        self, values: Mapping[str, Any], config: MirrorConfig | None, cleaned: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """The fields as they are, the start date as a moment (the client writes it)."""
-        sent = dict(values)
-        if sent.get("sync_start_date"):
-            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
-        return sent
 
     def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None:
         client.create_mirror(self.namespace, self.name, payload)

@@ -16,19 +16,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from dashboard.mirrors.overview.rows import NOT_MIRRORED, PENDING, STATUS_CHOICES, STATUS_KEYS, Row
+from dashboard.mirrors.overview.rows import (
+    NOT_MIRRORED,
+    PENDING,
+    STATUS_CHOICES,
+    STATUS_KEYS,
+    Count,
+    Row,
+)
 
 #: Counts shown even at zero (the ones a team lead looks for first).
 ALWAYS_COUNTED = frozenset({"fail", "stuck"})
-
-
-@dataclass(frozen=True)
-class Count:
-    key: str
-    label: str
-    n: int
-    params: str
-    always: bool
 
 
 @dataclass(frozen=True)

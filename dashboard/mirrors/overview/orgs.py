@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.filters import Count
+from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.pace import paced
-from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE
+from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE, Count
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
+from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
@@ -33,44 +33,6 @@ from dashboard.quay.org_models import OrgMirrorConfig
 
 if TYPE_CHECKING:
     from dashboard.mirrors.overview.filters import Filters
-
-
-@dataclass(frozen=True)
-class OrgRow:
-    org: str
-    config: OrgMirrorConfig | None = None
-    status: OrgStatus | None = None
-    #: Why the config could not be read ("" when it was).
-    reason: str = ""
-    #: Its repositories as the listing named them (for the search).
-    repositories: tuple[str, ...] = field(default_factory=tuple)
-    #: The repositories the search matched (shown under the row).
-    matched: tuple[str, ...] = ()
-    #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
-    actionable: bool = True
-    #: No organization mirror, and the person may set one up here: an empty organization
-    #: they administer (``section`` lists these apart: no row, no count).
-    settable: bool = False
-
-    @property
-    def key(self) -> str:
-        return self.status.key if self.status else "error"
-
-    @property
-    def rank(self) -> int:
-        return self.status.rank if self.status else 0
-
-    @property
-    def polls(self) -> bool:
-        return bool(self.status and self.status.changes_by_itself)
-
-    @property
-    def counts_words(self) -> str:
-        return counts_words(self.config) if self.config else ""
-
-    @property
-    def source(self) -> str:
-        return self.config.source if self.config else ""
 
 
 def candidates(username: str, listings: Mapping[str, Sequence[Repository]]) -> list[str]:

@@ -158,6 +158,15 @@ def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> 
 
 
 @dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    n: int
+    params: str
+    always: bool
+
+
+@dataclass(frozen=True)
 class Row:
     """One repository of the overview."""
 
