@@ -63,6 +63,11 @@ class MirrorKind(ABC):
         name = self.url_name if role == "page" else f"{self.url_name}-{role.replace('_', '-')}"
         return reverse(f"mirrors:{name}", args=self.url_args)
 
+    @property
+    def press_urls(self) -> dict[str, str]:
+        """Where its Sync now and Cancel post (``sync_now``, ``cancel``), for a template."""
+        return {role: self.url(role) for role in ("sync_now", "cancel")}
+
     # -- Quay's own UI ----------------------------------------------------------------------
 
     @abstractmethod

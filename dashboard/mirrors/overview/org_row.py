@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words
 from dashboard.quay.org_models import OrgMirrorConfig
 
@@ -41,6 +42,10 @@ class OrgRow:
     @property
     def counts_words(self) -> str:
         return counts_words(self.config) if self.config else ""
+
+    @property
+    def target(self) -> OrgTarget:
+        return OrgTarget(self.org)
 
     @property
     def source(self) -> str:

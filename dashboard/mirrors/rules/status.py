@@ -139,6 +139,11 @@ class MirrorStatus(Status):
     def can_sync_now(self) -> bool:
         return self.sync_status.can_sync_now
 
+    @property
+    def sync_now_blocked(self) -> str:
+        """Why Sync now is off ("" when it is on)."""
+        return "" if self.can_sync_now else "already syncing"
+
 
 def claimed_at(config: MirrorConfig) -> datetime | None:
     """When a worker claimed the running sync (its lease is claim time + 12 h)."""
