@@ -38,23 +38,28 @@ urlpatterns = [
     path("overview/results/", overview_parts.results, name="overview-results"),
     path("overview/refresh/", overview_parts.refresh, name="overview-refresh"),
     path("overview/org-mirrors/", overview_orgs.org_mirrors, name="overview-orgs"),
-    path("repo/<ns:namespace>/<repo:name>/row/", index.row, name="row"),
+    path("repo/<ns:namespace>/<repo:name>/row/", index.row, name="repo-row"),
     # --- a mirror's page, live status, presses, settings and editor, for both kinds: the URL
-    # names the mirror (views/mirror.py); what only one kind has apart ---
+    # names the mirror (views/mirror.py); what only one kind has apart. Each URL is named
+    # <the kind's url_name>-<role> (the page: its url_name alone), as MirrorKind.url finds it ---
     path("repo/<ns:namespace>/<repo:name>/", mirror.page, name="repo"),
-    path("repo/<ns:namespace>/<repo:name>/status/", mirror.live, name="status"),
-    path("repo/<ns:namespace>/<repo:name>/sync-now/", mirror.sync_now, name="sync-now"),
-    path("repo/<ns:namespace>/<repo:name>/cancel/", mirror.cancel, name="sync-cancel"),
-    path("repo/<ns:namespace>/<repo:name>/settings/", mirror.settings, name="settings"),
-    path("repo/<ns:namespace>/<repo:name>/rules/", mirror.rules, name="rules"),
-    path("repo/<ns:namespace>/<repo:name>/rules/check/", mirror.rules_check, name="rules-check"),
-    path("repo/<ns:namespace>/<repo:name>/state/", state.switch_state, name="switch-state"),
+    path("repo/<ns:namespace>/<repo:name>/status/", mirror.live, name="repo-live"),
+    path("repo/<ns:namespace>/<repo:name>/sync-now/", mirror.sync_now, name="repo-sync-now"),
+    path("repo/<ns:namespace>/<repo:name>/cancel/", mirror.cancel, name="repo-cancel"),
+    path("repo/<ns:namespace>/<repo:name>/settings/", mirror.settings, name="repo-settings"),
+    path("repo/<ns:namespace>/<repo:name>/rules/", mirror.rules, name="repo-rules"),
+    path(
+        "repo/<ns:namespace>/<repo:name>/rules/check/", mirror.rules_check, name="repo-rules-check"
+    ),
+    path("repo/<ns:namespace>/<repo:name>/state/", state.switch_state, name="repo-state"),
     path("org/<ns:org>/mirror/", mirror.page, name="org-mirror"),
+    # its live part is the page's own URL (``?poll=1``: views.mirror.page serves it)
+    path("org/<ns:org>/mirror/", mirror.page, name="org-mirror-live"),
     path("org/<ns:org>/mirror/sync-now/", mirror.sync_now, name="org-mirror-sync-now"),
     path("org/<ns:org>/mirror/cancel/", mirror.cancel, name="org-mirror-cancel"),
     path("org/<ns:org>/mirror/settings/", mirror.settings, name="org-mirror-settings"),
-    path("org/<ns:org>/mirror/filters/", mirror.rules_check, name="org-mirror-filters"),
-    path("org/<ns:org>/mirror/filters/rows/", mirror.rules, name="org-mirror-filter-rows"),
+    path("org/<ns:org>/mirror/filters/", mirror.rules_check, name="org-mirror-rules-check"),
+    path("org/<ns:org>/mirror/filters/rows/", mirror.rules, name="org-mirror-rules"),
     path("org/<ns:org>/mirror/verify/", org_admin.verify, name="org-mirror-verify"),
     path("org/<ns:org>/mirror/delete/", org_admin.delete, name="org-mirror-delete"),
     # --- mirrors as code (views/ascode.py) ---

@@ -360,27 +360,63 @@ _REGISTRY_CONFIG_FIELDS = ("verify_tls", "unsigned_images")
 _PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
 
 
-@dataclass(frozen=True)
-class MirrorConfig:
-    """A repository's mirror configuration, every field of Quay's API."""
+@dataclass(frozen=True, kw_only=True)
+class SharedConfig:
+    """The fields a repository's mirror config and an organization's share (the same names in
+    Quay's API): whether it runs, its schedule and its run, the source's user, TLS and proxies.
+    Each kind's config adds its own (``MirrorConfig``, ``org_models.OrgMirrorConfig``)."""
 
     is_enabled: bool
-    external_reference: str
     sync_interval: int
     sync_start_date: datetime | None
     sync_status: SyncStatus
-    root_rule: tuple[str, ...]
-    robot_username: str | None
-    skopeo_timeout_interval: int = 300
     external_registry_username: str | None = None
     verify_tls: bool = True
-    unsigned_images: bool = False
     http_proxy: str | None = None
     https_proxy: str | None = None
     no_proxy: str | None = None
-    architecture_filter: tuple[str, ...] = ()
     sync_expiration_date: datetime | None = None
     sync_retries_remaining: int = MAX_SYNC_RETRIES
+
+    @staticmethod
+    def shared_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+        """The shared fields read from Quay's answer (``from_api``'s common part)."""
+        return {
+            "is_enabled": bool(data.get("is_enabled", True)),
+            "external_registry_username": data.get("external_registry_username") or None,
+            **read_network(data),
+            "sync_interval": int(data.get("sync_interval") or 0),
+            "sync_start_date": _read_date(data.get("sync_start_date")),
+            "sync_expiration_date": _read_date(data.get("sync_expiration_date")),
+            "sync_retries_remaining": int(data.get("sync_retries_remaining") or 0),
+            "sync_status": read_enum(SyncStatus, data.get("sync_status"), SyncStatus.NEVER_RUN),
+        }
+
+    def shared_document(self, *, unsigned: bool | None = None) -> dict[str, Any]:
+        """The shared fields as Quay answers them (``to_document``'s common part), credentials
+        in a proxy's address left out."""
+        return {
+            "is_enabled": self.is_enabled,
+            "external_registry_username": self.external_registry_username,
+            "external_registry_config": _network_document(self, unsigned=unsigned),
+            "sync_interval": self.sync_interval,
+            "sync_start_date": _write_date(self.sync_start_date),
+            "sync_expiration_date": _write_date(self.sync_expiration_date),
+            "sync_retries_remaining": self.sync_retries_remaining,
+            "sync_status": self.sync_status.value,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MirrorConfig(SharedConfig):
+    """A repository's mirror configuration, every field of Quay's API."""
+
+    external_reference: str
+    root_rule: tuple[str, ...]
+    robot_username: str | None
+    skopeo_timeout_interval: int = 300
+    unsigned_images: bool = False
+    architecture_filter: tuple[str, ...] = ()
     mirror_type: str = "PULL"
     rule_kind: str = "tag_glob_csv"
 
@@ -389,17 +425,10 @@ class MirrorConfig:
         registry_config = data.get("external_registry_config") or {}
         rule = data.get("root_rule") or {}
         return cls(
-            is_enabled=bool(data.get("is_enabled", True)),
+            **cls.shared_fields(data),
             mirror_type=data.get("mirror_type") or "PULL",
             external_reference=data.get("external_reference") or "",
-            external_registry_username=data.get("external_registry_username") or None,
             unsigned_images=bool(registry_config.get("unsigned_images", False)),
-            **read_network(data),
-            sync_interval=int(data.get("sync_interval") or 0),
-            sync_start_date=_read_date(data.get("sync_start_date")),
-            sync_expiration_date=_read_date(data.get("sync_expiration_date")),
-            sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
-            sync_status=read_enum(SyncStatus, data.get("sync_status"), SyncStatus.NEVER_RUN),
             rule_kind=rule.get("rule_kind") or "tag_glob_csv",
             root_rule=tuple(rule.get("rule_value") or ()),
             robot_username=data.get("robot_username") or None,
@@ -412,16 +441,9 @@ class MirrorConfig:
         kept: the password is never in it (Quay never returns it), and credentials in a
         proxy's address are left out."""
         return {
-            "is_enabled": self.is_enabled,
+            **self.shared_document(unsigned=self.unsigned_images),
             "mirror_type": self.mirror_type,
             "external_reference": self.external_reference,
-            "external_registry_username": self.external_registry_username,
-            "external_registry_config": _network_document(self, unsigned=self.unsigned_images),
-            "sync_interval": self.sync_interval,
-            "sync_start_date": _write_date(self.sync_start_date),
-            "sync_expiration_date": _write_date(self.sync_expiration_date),
-            "sync_retries_remaining": self.sync_retries_remaining,
-            "sync_status": self.sync_status.value,
             "root_rule": {"rule_kind": self.rule_kind, "rule_value": list(self.root_rule)},
             "robot_username": self.robot_username,
             "skopeo_timeout_interval": self.skopeo_timeout_interval,
@@ -460,10 +482,12 @@ class RegistryCapabilities:
 
 
 def to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Quay's JSON for a config create or update from flat dashboard fields.
+    """Quay's JSON for a config create or update from flat dashboard fields, either kind's.
 
     Only the given fields are sent (Quay applies a PUT field by field). Dates are written
-    in the one form Quay accepts; ``external_registry_password`` may be included.
+    in the one form Quay accepts; lists and names of choices as Quay's JSON has them; TLS,
+    unsigned images and proxies go into ``external_registry_config`` (which Quay replaces as
+    a whole: send both); ``external_registry_password`` may be included.
     """
     payload: dict[str, Any] = {}
     registry_config: dict[str, Any] = {}
@@ -477,8 +501,10 @@ def to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
             payload["root_rule"] = {"rule_kind": "tag_glob_csv", "rule_value": list(value)}
         elif name == "sync_start_date":
             payload[name] = format_quay_datetime(value) if value is not None else None
-        elif name == "architecture_filter":
+        elif isinstance(value, tuple | list):
             payload[name] = list(value)
+        elif isinstance(value, enum.Enum):
+            payload[name] = value.value
         else:
             payload[name] = value
     if proxy:

@@ -17,14 +17,13 @@ from urllib.parse import quote
 from django.core.cache import cache
 
 from .answers import reads_answer
-from .models import LogEntry
+from .models import LogEntry, to_api
 from .org_models import (
     OrgMirrorConfig,
     OrgMirrorRepo,
     OrgMirrorRepoPage,
     OrgRepoStatus,
     VerifyResult,
-    org_to_api,
 )
 
 if TYPE_CHECKING:
@@ -76,12 +75,12 @@ class OrgMirrorCalls:
 
     def create_org_mirror(self: QuayClient, org: str, fields: Mapping[str, Any]) -> None:
         """``POST …/mirror``: 201. Only for an organization with no repositories, no config."""
-        self.request("POST", _mirror_path(org), json=org_to_api(fields), scope=ORG_ADMIN)
+        self.request("POST", _mirror_path(org), json=to_api(fields), scope=ORG_ADMIN)
 
     def update_org_mirror(self: QuayClient, org: str, changes: Mapping[str, Any]) -> None:
         """``PUT …/mirror`` with the changed fields: 200; one bad field and nothing changes;
         the source type never changes; ``""`` credentials become null."""
-        self.request("PUT", _mirror_path(org), json=org_to_api(changes), scope=ORG_ADMIN)
+        self.request("PUT", _mirror_path(org), json=to_api(changes), scope=ORG_ADMIN)
 
     def delete_org_mirror(self: QuayClient, org: str) -> None:
         """``DELETE …/mirror``: 204; the repositories stay (back to state NORMAL)."""
@@ -146,12 +145,15 @@ class OrgMirrorCalls:
         return OrgMirrorRepoPage.from_api(data or {})
 
     def all_org_mirror_repositories(
-        self: QuayClient, org: str, *, max_pages: int = 20
+        self: QuayClient, org: str, *, max_pages: int = 20, status: OrgRepoStatus | None = None
     ) -> list[OrgMirrorRepo]:
-        """Every discovered repository (pages of 500, at most ``max_pages`` of them)."""
+        """Every discovered repository (of ``status``, when given), in pages of 500, at most
+        ``max_pages`` of them."""
         repos: list[OrgMirrorRepo] = []
         for number in range(1, max_pages + 1):
-            found = self.list_org_mirror_repositories(org, page=number, limit=MAX_REPO_PAGE)
+            found = self.list_org_mirror_repositories(
+                org, page=number, limit=MAX_REPO_PAGE, status=status
+            )
             repos.extend(found.repositories)
             if not found.has_next:
                 break

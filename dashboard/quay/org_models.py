@@ -15,16 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from .answers import read_each
-from .dates import format_quay_datetime
 from .models import (
-    MAX_SYNC_RETRIES,
+    SharedConfig,
     SyncStatus,
-    _network_document,
     _read_date,
     _write_date,
     date_field,
     read_enum,
-    read_network,
     status_field,
 )
 from .names import split_full_name
@@ -66,28 +63,17 @@ class SourceRegistryType(enum.StrEnum):
         return "Harbor" if self is SourceRegistryType.HARBOR else "Quay"
 
 
-@dataclass(frozen=True)
-class OrgMirrorConfig:
+@dataclass(frozen=True, kw_only=True)
+class OrgMirrorConfig(SharedConfig):
     """An organization's mirror configuration, every field of Quay's answer."""
 
-    is_enabled: bool
     external_registry_type: SourceRegistryType
     external_registry_url: str
     external_namespace: str
     robot_username: str
     visibility: str
-    sync_interval: int
-    sync_start_date: datetime | None
-    sync_status: SyncStatus
-    external_registry_username: str | None = None
     has_external_registry_password: bool = False
-    verify_tls: bool = True
-    http_proxy: str | None = None
-    https_proxy: str | None = None
-    no_proxy: str | None = None
     repository_filters: tuple[str, ...] = ()
-    sync_expiration_date: datetime | None = None
-    sync_retries_remaining: int = MAX_SYNC_RETRIES
     #: Repositories by status, every status present (zeros included).
     counts: Mapping[OrgRepoStatus, int] = field(default_factory=dict)
     skopeo_timeout: int = 300
@@ -130,23 +116,16 @@ class OrgMirrorConfig:
             except ValueError:
                 continue
         return cls(
-            is_enabled=bool(data.get("is_enabled", True)),
+            **cls.shared_fields(data),
             external_registry_type=read_enum(
                 SourceRegistryType, data.get("external_registry_type"), SourceRegistryType.QUAY
             ),
             external_registry_url=data.get("external_registry_url") or "",
             external_namespace=data.get("external_namespace") or "",
-            external_registry_username=data.get("external_registry_username") or None,
             has_external_registry_password=bool(data.get("has_external_registry_password")),
-            **read_network(data),
             repository_filters=tuple(str(f) for f in data.get("repository_filters") or ()),
             robot_username=data.get("robot_username") or "",
             visibility=data.get("visibility") or "private",
-            sync_interval=int(data.get("sync_interval") or 0),
-            sync_start_date=_read_date(data.get("sync_start_date")),
-            sync_expiration_date=_read_date(data.get("sync_expiration_date")),
-            sync_status=read_enum(SyncStatus, data.get("sync_status"), SyncStatus.NEVER_RUN),
-            sync_retries_remaining=int(data.get("sync_retries_remaining") or 0),
             counts=counts,
             skopeo_timeout=int(data.get("skopeo_timeout") or 300),
             creation_date=_read_date(data.get("creation_date")),
@@ -156,21 +135,14 @@ class OrgMirrorConfig:
         """The config as Quay's API answers it (``from_api`` reads it back the same), to be
         kept: no password (Quay says only whether one is stored), no proxy credentials."""
         return {
-            "is_enabled": self.is_enabled,
+            **self.shared_document(),
             "external_registry_type": self.external_registry_type.value,
             "external_registry_url": self.external_registry_url,
             "external_namespace": self.external_namespace,
-            "external_registry_username": self.external_registry_username,
             "has_external_registry_password": self.has_external_registry_password,
-            "external_registry_config": _network_document(self),
             "repository_filters": list(self.repository_filters),
             "robot_username": self.robot_username,
             "visibility": self.visibility,
-            "sync_interval": self.sync_interval,
-            "sync_start_date": _write_date(self.sync_start_date),
-            "sync_expiration_date": _write_date(self.sync_expiration_date),
-            "sync_status": self.sync_status.value,
-            "sync_retries_remaining": self.sync_retries_remaining,
             "repo_sync_status_counts": {status.value: n for status, n in self.counts.items()},
             "skopeo_timeout": self.skopeo_timeout,
             "creation_date": _write_date(self.creation_date),
@@ -259,35 +231,3 @@ class VerifyResult:
 
     success: bool
     message: str
-
-
-_PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
-
-
-def org_to_api(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Quay's JSON for an organization mirror create or update from flat dashboard fields.
-
-    Only the given fields are sent; the start date in the one form Quay accepts; TLS and
-    proxy go into ``external_registry_config`` (which Quay replaces as a whole: send both).
-    """
-    payload: dict[str, Any] = {}
-    registry_config: dict[str, Any] = {}
-    proxy: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "verify_tls":
-            registry_config["verify_tls"] = bool(value)
-        elif name in _PROXY_FIELDS:
-            proxy[name] = value or None
-        elif name == "sync_start_date":
-            payload[name] = format_quay_datetime(value) if value is not None else None
-        elif name == "repository_filters":
-            payload[name] = list(value)
-        elif name == "external_registry_type":
-            payload[name] = str(value)
-        else:
-            payload[name] = value
-    if proxy:
-        registry_config["proxy"] = proxy
-    if registry_config:
-        payload["external_registry_config"] = registry_config
-    return payload

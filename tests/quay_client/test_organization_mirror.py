@@ -10,8 +10,8 @@ from django.core.cache import cache
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayBadRequest, QuayForbidden, QuayNotFound
-from dashboard.quay.models import Repository, RepositoryState, SyncStatus
-from dashboard.quay.org_models import OrgRepoStatus, SourceRegistryType, org_to_api
+from dashboard.quay.models import Repository, RepositoryState, SyncStatus, to_api
+from dashboard.quay.org_models import OrgRepoStatus, SourceRegistryType
 from tests.support.emulator import TOKENS, Emulator
 
 
@@ -87,7 +87,7 @@ def test_create_update_and_delete_send_only_what_they_are_given(emulator: Emulat
 
 
 def test_org_to_api_nests_tls_and_proxy_and_writes_quays_date() -> None:
-    assert org_to_api(
+    assert to_api(
         {
             "verify_tls": False,
             "https_proxy": "http://proxy:3128",

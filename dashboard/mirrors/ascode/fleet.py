@@ -22,7 +22,7 @@ from dashboard.quay.models import Repository
 
 from ..kinds import target_of
 from ..kinds.base import MirrorKind
-from ..overview.orgs import candidates
+from ..kinds.organization import candidates
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
+from dashboard.quay.models import SharedConfig
 
 UNITS: dict[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
 MIN_INTERVAL = 60
@@ -104,6 +105,8 @@ def proxy_fields() -> dict[str, forms.CharField]:
             max_length=MAX_PROXY,
             required=False,
             error_messages=_at_most("A proxy"),
+            help_text="e.g. http://proxy.example.com:3128 (credentials in it are kept out of "
+            "the audit trail)",
         ),
         "https_proxy": forms.CharField(
             label="HTTPS proxy",
@@ -116,6 +119,7 @@ def proxy_fields() -> dict[str, forms.CharField]:
             max_length=MAX_NO_PROXY,
             required=False,
             error_messages=_at_most("The no-proxy list"),
+            help_text="Hosts to reach directly, comma-separated.",
         ),
     }
 
@@ -432,6 +436,8 @@ class SettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, 
 
     #: The fields of the folded "Network" section.
     NETWORK: ClassVar[tuple[str, ...]] = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
+    #: What the "Network" section says of how Quay keeps its fields ("": nothing to say).
+    network_note: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -463,6 +469,28 @@ class SettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, 
             ):
                 choices.insert(0, ("seconds", "seconds"))
             self.fields[unit_field].choices = choices
+
+    @staticmethod
+    def shared_initial(config: SharedConfig, timeout: int) -> dict[str, Any]:
+        """The shared fields' values from a stored config of either kind (``timeout``: its
+        timeout in seconds, which each kind's Quay names apart); the start date in whole
+        seconds, as the form shows it."""
+        interval, interval_unit = split_duration(config.sync_interval)
+        timeout_value, timeout_unit = split_duration(timeout)
+        start = config.sync_start_date
+        return {
+            "is_enabled": config.is_enabled,
+            "sync_start_date": start.replace(microsecond=0) if start else None,
+            "sync_interval_value": interval,
+            "sync_interval_unit": interval_unit,
+            "skopeo_timeout_value": timeout_value,
+            "skopeo_timeout_unit": timeout_unit,
+            "external_registry_username": config.external_registry_username or "",
+            "verify_tls": config.verify_tls,
+            "http_proxy": config.http_proxy or "",
+            "https_proxy": config.https_proxy or "",
+            "no_proxy": config.no_proxy or "",
+        }
 
     # -- validation -------------------------------------------------------------------------
 

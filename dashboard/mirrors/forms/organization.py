@@ -19,7 +19,6 @@ from .base import (
     PatternRows,
     SettingsForm,
     _shortened,
-    split_duration,
 )
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
@@ -32,12 +31,7 @@ MAX_URL = 2048
 MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
 VISIBILITY_CHOICES = [("private", "private"), ("public", "public")]
-#: Help the shared proxy fields have only here, and the password's (is one stored?).
-HELP = {
-    "http_proxy": "e.g. http://proxy.example.com:3128 (credentials in it are kept out of the "
-    "audit trail)",
-    "no_proxy": "Hosts to reach directly, comma-separated.",
-}
+#: The password's help (is one stored?).
 PASSWORD_HELP = {
     True: "A password is stored: leave this empty to keep it.",
     False: "For a Quay source, an API token of the source; for Harbor, the robot's secret.",
@@ -109,6 +103,10 @@ class OrgMirrorForm(SettingsForm):
         (MAX_TIMEOUT, "Quay takes a timeout from 30 seconds to 1 hour."),
     )
     TIMEOUT_FIELD: ClassVar[str] = "skopeo_timeout"
+    network_note: ClassVar[str] = (
+        "Quay keeps TLS and the proxies together and replaces them as a whole: a change to one "
+        "sends them all, the others as Quay has them."
+    )
     #: The order the page shows the fields in (the hidden ones, the boxes and the network
     #: section apart).
     ORDER: ClassVar[tuple[str, ...]] = (
@@ -173,11 +171,7 @@ class OrgMirrorForm(SettingsForm):
         password = self.fields["external_registry_password"]
         password.label = "Password or token"
         has_password = config is not None and config.has_external_registry_password
-        for name, words in {
-            **HELP,
-            "external_registry_password": PASSWORD_HELP[has_password],
-        }.items():
-            self.fields[name].help_text = words  # (each field's own: named by its input)
+        password.help_text = PASSWORD_HELP[has_password]  # (the field's own: named by its input)
         if "remove_credentials" in self.fields:
             self.fields["remove_credentials"].label = "Remove the stored credentials"
         if "confirm_during_sync" in self.fields:  # what it does is said above the box
@@ -190,26 +184,14 @@ class OrgMirrorForm(SettingsForm):
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
-        interval, interval_unit = split_duration(config.sync_interval)
-        timeout, timeout_unit = split_duration(config.skopeo_timeout)
         return {
+            **SettingsForm.shared_initial(config, config.skopeo_timeout),
             "external_registry_type": config.external_registry_type.value,
             "external_registry_url": config.external_registry_url,
             "external_namespace": config.external_namespace,
             "repository_filters": list(config.repository_filters),
             "robot_username": config.robot_username,
             "visibility": config.visibility,
-            "is_enabled": config.is_enabled,
-            "sync_start_date": config.sync_start_date,
-            "sync_interval_value": interval,
-            "sync_interval_unit": interval_unit,
-            "skopeo_timeout_value": timeout,
-            "skopeo_timeout_unit": timeout_unit,
-            "external_registry_username": config.external_registry_username or "",
-            "verify_tls": config.verify_tls,
-            "http_proxy": config.http_proxy or "",
-            "https_proxy": config.https_proxy or "",
-            "no_proxy": config.no_proxy or "",
         }
 
     def clean(self) -> dict[str, Any]:

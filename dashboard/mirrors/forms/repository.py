@@ -209,25 +209,12 @@ class MirrorSettingsForm(SettingsForm):
                 "root_rule": [],
                 "architecture_filter": [],
             }
-        interval, interval_unit = split_duration(config.sync_interval)
-        timeout, timeout_unit = split_duration(config.skopeo_timeout_interval)
-        start = config.sync_start_date.replace(microsecond=0) if config.sync_start_date else None
         return {
-            "is_enabled": config.is_enabled,
+            **SettingsForm.shared_initial(config, config.skopeo_timeout_interval),
             "external_reference": config.external_reference,
             "root_rule": list(config.root_rule),
             "robot_username": config.robot_username or "",
-            "sync_start_date": start,
-            "sync_interval_value": interval,
-            "sync_interval_unit": interval_unit,
-            "skopeo_timeout_value": timeout,
-            "skopeo_timeout_unit": timeout_unit,
-            "external_registry_username": config.external_registry_username or "",
-            "verify_tls": config.verify_tls,
             "unsigned_images": config.unsigned_images,
-            "http_proxy": config.http_proxy or "",
-            "https_proxy": config.https_proxy or "",
-            "no_proxy": config.no_proxy or "",
             "architecture_filter": list(config.architecture_filter),
         }
 

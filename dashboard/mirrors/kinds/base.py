@@ -14,36 +14,24 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.urls import reverse
 
 from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
+from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayBadRequest
 from dashboard.quay.ui import QuayLink
 
 from ..rules.outcomes import Action, ActionResult
+from ..rules.snapshots import snapshot_of
 
 if TYPE_CHECKING:  # names for annotations only
     from ..forms.base import SettingsForm
-    from ..rules.changes import Change, Snapshot
-    from ..rules.status import SyncWarning
-
-
-class Described(Protocol):
-    """A status in words (``rules.status.MirrorStatus``, ``rules.org_status.OrgStatus``)."""
-
-    key: str
-    label: str
-    detail: str
-    remedy: str
-
-    @property
-    def is_stuck(self) -> bool: ...
-
-    @property
-    def rank(self) -> int: ...
+    from ..rules.changes import Change
+    from ..rules.snapshots import Snapshot
+    from ..rules.status import Status, SyncWarning
 
 
 class MirrorKind(ABC):
@@ -53,9 +41,10 @@ class MirrorKind(ABC):
     kind: ClassVar[str]
     #: The scope Quay wants of a token for this kind's config and presses.
     admin_scope: ClassVar[str]
-    #: The dashboard's URL name for each role (``page``, ``live``, ``sync_now``, ``cancel``,
-    #: ``settings``, ``rules``, ``rules_check``…): one set of views serves every kind.
-    routes: ClassVar[Mapping[str, str]]
+    #: The name of the dashboard's URL of its page; each other role's (``live``, ``sync_now``,
+    #: ``cancel``, ``settings``, ``rules``, ``rules_check``…) is this and ``-<role>``
+    #: (``urls.py``): one set of views serves every kind.
+    url_name: ClassVar[str]
     #: What Cancel does, said before it is done (confirmations) and after.
     cancel_warning: ClassVar[str]
 
@@ -70,8 +59,14 @@ class MirrorKind(ABC):
         url_args: tuple[str, ...]
 
     def url(self, role: str) -> str:
-        """The dashboard's URL of this mirror's ``role`` (see :attr:`routes`)."""
-        return reverse(f"mirrors:{self.routes[role]}", args=self.url_args)
+        """The dashboard's URL of this mirror's ``role`` (see :attr:`url_name`)."""
+        name = self.url_name if role == "page" else f"{self.url_name}-{role.replace('_', '-')}"
+        return reverse(f"mirrors:{name}", args=self.url_args)
+
+    @property
+    def press_urls(self) -> dict[str, str]:
+        """Where its Sync now and Cancel post (``sync_now``, ``cancel``), for a template."""
+        return {role: self.url(role) for role in ("sync_now", "cancel")}
 
     # -- Quay's own UI ----------------------------------------------------------------------
 
@@ -108,8 +103,8 @@ class MirrorKind(ABC):
     # -- what Quay's answers mean -----------------------------------------------------------
 
     @abstractmethod
-    def describe(self, config: Any, now: datetime) -> Any:
-        """The status of ``config`` in words at ``now`` (a :class:`Described`)."""
+    def describe(self, config: Any, now: datetime) -> Status:
+        """The status of ``config`` in words at ``now``."""
 
     @abstractmethod
     def took_effect(self, action: Action, config: Any) -> bool:
@@ -154,17 +149,17 @@ class MirrorKind(ABC):
     sync_note: ClassVar[str]
     past_start_note: ClassVar[str]
 
-    @abstractmethod
     def snapshot(self, config: Any) -> Snapshot:
         """The fields of a config Quay returned, as a save compares them."""
+        return snapshot_of(config, self.fields)
 
     def fixed_values(self, config: Any) -> dict[str, Any]:
         """The :attr:`fixed_fields` of a config Quay returned."""
-        return {}
+        return snapshot_of(config, self.fixed_fields)
 
-    @abstractmethod
     def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
         """The fields as the person left them in a valid form (``cleaned_data``)."""
+        return snapshot_of(cleaned, self.fields)
 
     @abstractmethod
     def settings_form(self, data: Any, config: Any, now: datetime, **reads: Any) -> SettingsForm:
@@ -185,12 +180,16 @@ class MirrorKind(ABC):
         only for what the person changed. Nothing, unless the kind says so."""
         return {}
 
-    @abstractmethod
     def payload(
         self, values: Mapping[str, Any], config: Any, cleaned: Mapping[str, Any]
     ) -> dict[str, Any]:
         """What to send Quay for ``values`` (snapshot values and credentials) on top of
-        ``config`` (``None``: a create, from the form's ``cleaned`` data)."""
+        ``config`` (``None``: a create, from the form's ``cleaned`` data): the fields as they
+        are, the start date as a moment (the client writes it), unless the kind says more."""
+        sent = dict(values)
+        if sent.get("sync_start_date"):
+            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
+        return sent
 
     @abstractmethod
     def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None: ...

@@ -21,7 +21,7 @@ from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayBadRequest
 from dashboard.quay.fanout import quietly
-from dashboard.quay.models import SyncStatus
+from dashboard.quay.models import Repository, SyncStatus
 from dashboard.quay.org_models import OrgMirrorConfig, VerifyResult
 
 from ..forms.organization import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
@@ -63,17 +63,7 @@ class OrgTarget(MirrorKind):
 
     kind: ClassVar[str] = "organization"
     admin_scope: ClassVar[str] = "org:admin"
-    routes: ClassVar[dict[str, str]] = {
-        "page": "org-mirror",
-        "live": "org-mirror",
-        "sync_now": "org-mirror-sync-now",
-        "cancel": "org-mirror-cancel",
-        "settings": "org-mirror-settings",
-        "rules": "org-mirror-filter-rows",
-        "rules_check": "org-mirror-filters",
-        "verify": "org-mirror-verify",
-        "delete": "org-mirror-delete",
-    }
+    url_name: ClassVar[str] = "org-mirror"
     cancel_warning: ClassVar[str] = ORG_CANCEL_WARNING
     fields: ClassVar[tuple[str, ...]] = FIELDS
     fixed_fields: ClassVar[tuple[str, ...]] = ("external_registry_type",)
@@ -192,15 +182,6 @@ class OrgTarget(MirrorKind):
 
     # -- the settings -----------------------------------------------------------------------
 
-    def snapshot(self, config: OrgMirrorConfig) -> Snapshot:
-        return _snapshot({name: _value(config, name) for name in self.fields})
-
-    def fixed_values(self, config: OrgMirrorConfig) -> dict[str, Any]:
-        return {name: _value(config, name) for name in self.fixed_fields}
-
-    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
-        return _snapshot(cleaned)
-
     def settings_form(
         self,
         data: Any,
@@ -245,9 +226,7 @@ class OrgTarget(MirrorKind):
         """With any part of ``external_registry_config`` changed, the whole of it (the other
         parts as ``config`` has them; no proxy object when no proxy is left), since Quay
         replaces it whole; a create names the source type too, and leaves out what is empty."""
-        sent = dict(values)
-        if sent.get("sync_start_date"):
-            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
+        sent = super().payload(values, config, cleaned)
         if "external_registry_username" in sent and sent["external_registry_username"] is None:
             sent["external_registry_username"] = ""  # Quay clears it (the API's own way)
         if config is None:
@@ -257,7 +236,7 @@ class OrgTarget(MirrorKind):
         if any(name in sent for name in REGISTRY_CONFIG):
             for name in REGISTRY_CONFIG:
                 if name not in sent and config is not None:
-                    sent[name] = _value(config, name)
+                    sent[name] = getattr(config, name)
             if not any(sent.get(name) for name in PROXIES):
                 for name in PROXIES:
                     sent.pop(name, None)
@@ -280,17 +259,6 @@ class OrgTarget(MirrorKind):
         return f"Organization mirror of {self.org} set up{when}"
 
 
-def _value(config: OrgMirrorConfig, name: str) -> Any:
-    """A config's field as a save compares it."""
-    if name == "repository_filters":
-        return list(config.repository_filters)
-    if name == "external_registry_type":
-        return config.external_registry_type.value
-    if name == "external_registry_username" or name in PROXIES:
-        return getattr(config, name) or ""
-    return getattr(config, name)
-
-
 def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
     """A new organization mirror's settings: a Quay source, the organization's mirror robot,
     private repositories, daily from five minutes from now, TLS verified."""
@@ -311,19 +279,10 @@ def _defaults(org: str, robots: list[str], now: datetime) -> dict[str, Any]:
     }
 
 
-def _snapshot(values: Mapping[str, Any]) -> Snapshot:
-    """An organization mirror's editable fields from flat values (a config's or the form's):
-    dates in whole seconds, lists for the filters, ``None`` for an empty text."""
-    result: Snapshot = {}
-    for name in FIELDS:
-        if name not in values:
-            continue
-        value = values[name]
-        if name == "sync_start_date":
-            value = changes.date_in_seconds(value)
-        elif name == "repository_filters":
-            value = list(value)
-        elif isinstance(value, str) and not value:
-            value = None
-        result[name] = value
-    return result
+def candidates(username: str, listings: Mapping[str, Sequence[Repository]]) -> list[str]:
+    """The organizations that can have an organization mirror: empty, or all ORG_MIRROR."""
+    return [
+        namespace
+        for namespace, repos in listings.items()
+        if namespace != username and all(repo.is_org_mirror for repo in repos)
+    ]

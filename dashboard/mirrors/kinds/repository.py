@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 from dashboard.quay import ui
 from dashboard.quay.client import QuayClient
-from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
 from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, Repository, SyncStatus
@@ -37,17 +36,7 @@ class RepoTarget(MirrorKind):
 
     kind: ClassVar[str] = "repository"
     admin_scope: ClassVar[str] = "repo:admin"
-    routes: ClassVar[dict[str, str]] = {
-        "page": "repo",
-        "live": "status",
-        "row": "row",
-        "sync_now": "sync-now",
-        "cancel": "sync-cancel",
-        "settings": "settings",
-        "rules": "rules",
-        "rules_check": "rules-check",
-        "state": "switch-state",
-    }
+    url_name: ClassVar[str] = "repo"
     cancel_warning: ClassVar[str] = mirror_status.CANCEL_WARNING
     fields: ClassVar[tuple[str, ...]] = changes.FIELDS
     past_start_words: ClassVar[str] = "Quay will start a sync right away."
@@ -189,12 +178,6 @@ class RepoTarget(MirrorKind):
 
     # -- the settings -----------------------------------------------------------------------
 
-    def snapshot(self, config: MirrorConfig) -> Snapshot:
-        return changes.snapshot(config)
-
-    def form_snapshot(self, cleaned: Mapping[str, Any]) -> Snapshot:
-        return changes.snapshot_from_form(cleaned)
-
     def settings_form(
         self,
         data: Any,
@@ -258,15 +241,6 @@ class RepoTarget(MirrorKind):
             if isinstance(outcome.error, QuayUnauthorized):
                 raise outcome.error
         return {name: outcome.value for name, outcome in zip(names, got, strict=True)}
-
-    def payload(
-        self, values: Mapping[str, Any], config: MirrorConfig | None, cleaned: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """The fields as they are, the start date as a moment (the client writes it)."""
-        sent = dict(values)
-        if sent.get("sync_start_date"):
-            sent["sync_start_date"] = parse_quay_datetime(sent["sync_start_date"])
-        return sent
 
     def create_config(self, client: QuayClient, payload: Mapping[str, Any]) -> None:
         client.create_mirror(self.namespace, self.name, payload)

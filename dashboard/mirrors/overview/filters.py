@@ -18,25 +18,18 @@ from urllib.parse import urlencode
 
 from dashboard.mirrors.overview.rows import (
     FILTER_KEYS,
-    FRESHNESS_CHOICES,
     NOT_MIRRORED,
     PENDING,
     STATUS_CHOICES,
+    Count,
+    FreshCount,
     Row,
+    fresh_tally,
 )
 from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
 
 #: Counts shown even at zero (the ones a team lead looks for first).
 ALWAYS_COUNTED = frozenset({"fail", "stuck"})
-
-
-@dataclass(frozen=True)
-class Count:
-    key: str
-    label: str
-    n: int
-    params: str
-    always: bool
 
 
 @dataclass(frozen=True)
@@ -136,37 +129,9 @@ def count_links(counted: Counter[str], filters: Filters) -> list[Count]:
     ]
 
 
-@dataclass(frozen=True)
-class FreshCount:
-    """A freshness count at the top: how many rows are known to be ``key``, and how many
-    may be but are not known (then a zero is "?", never a claim)."""
-
-    key: str
-    label: str
-    n: int
-    unknown: int
-    params: str
-
-    @property
-    def shown(self) -> str:
-        return "?" if self.unknown and not self.n else str(self.n)
-
-
 def fresh_counts(rows: Iterable[Row], filters: Filters) -> list[FreshCount]:
     """Late, and will not run again, over the rows counted."""
     return fresh_tally((row.fresh_key for row in rows if row.counted), filters)
-
-
-def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]:
-    """Late, and will not run again, of mirrors of either kind by their ``fresh_key``: one
-    whose config is read but not its last success may be late ("unknown"); one without
-    config may be either ("none")."""
-    keys = Counter(key for key in fresh_keys if key)
-    unknown = {LATE: keys["unknown"] + keys["none"], NEVER_AGAIN: keys["none"]}
-    return [
-        FreshCount(key, label, keys[key], unknown[key], filters.params(status=key))
-        for key, label in FRESHNESS_CHOICES
-    ]
 
 
 def total(counted: Counter[str]) -> int:

@@ -11,20 +11,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.filters import Count, FreshCount, fresh_tally
+from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.pace import paced
-from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE
+from dashboard.mirrors.overview.rows import (
+    STATUS_CHOICES,
+    UNREADABLE,
+    Count,
+    FreshCount,
+    fresh_tally,
+)
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, Freshness, judge
-from dashboard.mirrors.rules.org_status import OrgStatus, counts_words, describe_org
+from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
+from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
@@ -35,81 +40,6 @@ from dashboard.quay.org_models import OrgMirrorConfig
 
 if TYPE_CHECKING:
     from dashboard.mirrors.overview.filters import Filters
-
-
-@dataclass(frozen=True)
-class OrgRow:
-    org: str
-    config: OrgMirrorConfig | None = None
-    status: OrgStatus | None = None
-    #: Why the config could not be read ("" when it was).
-    reason: str = ""
-    #: Its repositories as the listing named them (for the search).
-    repositories: tuple[str, ...] = field(default_factory=tuple)
-    #: The repositories the search matched (shown under the row).
-    matched: tuple[str, ...] = ()
-    #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
-    actionable: bool = True
-    #: No organization mirror, and the person may set one up here: an empty organization
-    #: they administer (``section`` lists these apart: no row, no count).
-    settable: bool = False
-
-    @property
-    def key(self) -> str:
-        return self.status.key if self.status else "error"
-
-    @property
-    def rank(self) -> int:
-        return self.status.rank if self.status else 0
-
-    @property
-    def polls(self) -> bool:
-        return bool(self.status and self.status.changes_by_itself)
-
-    @property
-    def counts_words(self) -> str:
-        return counts_words(self.config) if self.config else ""
-
-    @property
-    def source(self) -> str:
-        return self.config.source if self.config else ""
-
-    @property
-    def freshness(self) -> Freshness | None:
-        """What ``rules.freshness`` can tell from its config alone: its settings keep no last
-        success (only its repositories have one), so disabled, or never synced past its first
-        start; nothing else. Quay's organization worker is not known to stop at zero
-        retries: never "will not run again" from them."""
-        config = self.config
-        if config is None:
-            return None
-        return judge(
-            enabled=config.is_enabled,
-            sync_status=config.sync_status,
-            interval_seconds=config.sync_interval,
-            start=config.sync_start_date,
-            retries=None,
-            succeeded_at=None,
-            not_since=None,
-            now=clock.now(),
-        )
-
-    @property
-    def fresh_key(self) -> str:
-        """As a repository row's (``Row.fresh_key``)."""
-        fresh = self.freshness
-        if fresh is not None:
-            return fresh.key
-        return "unknown" if self.config is not None else "none"
-
-
-def candidates(username: str, listings: Mapping[str, Sequence[Repository]]) -> list[str]:
-    """The organizations that can have an organization mirror: empty, or all ORG_MIRROR."""
-    return [
-        namespace
-        for namespace, repos in listings.items()
-        if namespace != username and all(repo.is_org_mirror for repo in repos)
-    ]
 
 
 def read_rows(

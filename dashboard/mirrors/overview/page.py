@@ -38,7 +38,7 @@ from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview import watched
 from dashboard.mirrors.overview.filters import Filters, count_links, counts, fresh_counts, total
-from dashboard.mirrors.overview.orgs import OrgRow
+from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,

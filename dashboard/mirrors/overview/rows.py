@@ -9,9 +9,11 @@ health reports, its details (source, next run, whether a running sync is stuck) 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
@@ -50,6 +52,9 @@ from dashboard.quay.errors import (
 )
 from dashboard.quay.fanout import quietly
 from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, MirrorHealth, SyncStatus
+
+if TYPE_CHECKING:
+    from dashboard.mirrors.overview.filters import Filters
 
 #: Filter values besides the status keys of :mod:`.status`.
 UNREADABLE = "unreadable"  # the config could not be read
@@ -164,6 +169,43 @@ def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> 
     if person is None:
         return False
     return person.refused_for_scope(namespace, error.scope or "repo:admin") is True
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    n: int
+    params: str
+    always: bool
+
+
+@dataclass(frozen=True)
+class FreshCount:
+    """A freshness count at the top: how many rows are known to be ``key``, and how many
+    may be but are not known (then a zero is "?", never a claim)."""
+
+    key: str
+    label: str
+    n: int
+    unknown: int
+    params: str
+
+    @property
+    def shown(self) -> str:
+        return "?" if self.unknown and not self.n else str(self.n)
+
+
+def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]:
+    """Late, and will not run again, of mirrors of either kind by their ``fresh_key``: one
+    whose config is read but not its last success may be late ("unknown"); one without
+    config may be either ("none")."""
+    keys = Counter(key for key in fresh_keys if key)
+    unknown = {LATE: keys["unknown"] + keys["none"], NEVER_AGAIN: keys["none"]}
+    return [
+        FreshCount(key, label, keys[key], unknown[key], filters.params(status=key))
+        for key, label in FRESHNESS_CHOICES
+    ]
 
 
 @dataclass(frozen=True)

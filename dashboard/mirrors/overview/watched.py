@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from dashboard.mirrors.overview.orgs import OrgRow
+from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_health
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules.org_status import describe_org

@@ -23,6 +23,7 @@ from django.urls import reverse
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.rules import changes, globs, history
+from dashboard.mirrors.rules.snapshots import date_in_seconds
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayUnauthorized
@@ -87,16 +88,16 @@ class Editor:
 def tag_editor(namespace: str, name: str) -> Editor:
     return Editor(
         TAG_RULE,
-        reverse("mirrors:rules", args=[namespace, name]),
-        reverse("mirrors:rules-check", args=[namespace, name]),
+        reverse("mirrors:repo-rules", args=[namespace, name]),
+        reverse("mirrors:repo-rules-check", args=[namespace, name]),
     )
 
 
 def filter_editor(org: str) -> Editor:
     return Editor(
         REPOSITORY_FILTERS,
-        reverse("mirrors:org-mirror-filter-rows", args=[org]),
-        reverse("mirrors:org-mirror-filters", args=[org]),
+        reverse("mirrors:org-mirror-rules", args=[org]),
+        reverse("mirrors:org-mirror-rules-check", args=[org]),
     )
 
 
@@ -255,7 +256,7 @@ def sign_editor_tags(
     synced = sorted(last_sync.tags) if last_sync else None
     if synced is not None and len(synced) > EDITOR_TAGS_LIMIT:
         return ""
-    when = changes.date_in_seconds(last_sync.when) if last_sync and last_sync.when else None
+    when = date_in_seconds(last_sync.when) if last_sync and last_sync.when else None
     payload = {"repo": f"{namespace}/{name}", "tags": tag_names, "synced": synced, "when": when}
     return signing.dumps(payload, salt=_EDITOR_SALT, compress=True)
 

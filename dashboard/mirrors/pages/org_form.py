@@ -10,11 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.mirrors import clock
-from dashboard.mirrors.forms.organization import (
-    REGISTRY_CONFIG,
-    OrgMirrorForm,
-    filter_matches,
-)
+from dashboard.mirrors.forms.organization import OrgMirrorForm, filter_matches
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, filter_editor, row_items
 from dashboard.mirrors.rules import globs
@@ -77,8 +73,8 @@ def org_form_context(
     focus: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """``form``, ``form_fields`` (TLS and the proxies apart: ``network_fields``, and
-    ``network_open`` when a proxy is set or one of them has an error), ``robots``, what
+    """``form``, ``form_fields`` (but TLS and the proxies: ``settings_form.html#network``
+    draws them), ``robots``, what
     saving now does to a sync under way (``sync_warning``, ``syncing``, ``stuck_sync``, for
     ``settings_form.html#sync_warning``) and the filter editor's context for the settings
     template (``focus``: the editor's row that takes the keyboard focus)."""
@@ -94,13 +90,7 @@ def org_form_context(
         names = discovered_names(client, org)
     return {
         "form": form,
-        "form_fields": [
-            (name, form[name])
-            for name in ORDER
-            if name in form.fields and name not in REGISTRY_CONFIG
-        ],
-        "network_fields": [(name, form[name]) for name in REGISTRY_CONFIG],
-        "network_open": form.network_open,
+        "form_fields": [(name, form[name]) for name in ORDER if name in form.fields],
         "robots": robots,
         **_sync_context(config, now),
         **filters_context(org, form.filter_rows(), names, form, focus),

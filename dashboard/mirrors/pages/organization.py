@@ -144,7 +144,7 @@ def repo_table(client: QuayClient, org: str, query: RepoQuery) -> RepoTable:
     """The discovered repositories matching the query, one page of them (Quay filters by
     status; the search is over names, here)."""
     try:
-        repos = _all_repos(client, org, query.status)
+        repos = client.all_org_mirror_repositories(org, status=query.status)
     except QuayUnauthorized:
         raise
     except QuayError as error:
@@ -157,16 +157,6 @@ def repo_table(client: QuayClient, org: str, query: RepoQuery) -> RepoTable:
     page = min(query.page, pages)
     start = (page - 1) * PER_PAGE
     return RepoTable(repos[start : start + PER_PAGE], len(repos), page, pages, names=names)
-
-
-def _all_repos(client: QuayClient, org: str, status: OrgRepoStatus | None) -> list[OrgMirrorRepo]:
-    repos: list[OrgMirrorRepo] = []
-    for number in range(1, 21):
-        found = client.list_org_mirror_repositories(org, page=number, limit=500, status=status)
-        repos.extend(found.repositories)
-        if not found.has_next:
-            return repos
-    return repos
 
 
 def refused_words(org: str, person: Person | None) -> str:

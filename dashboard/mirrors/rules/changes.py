@@ -4,23 +4,23 @@ Configs are compared as *snapshots*: flat, JSON-safe dicts of the editable field
 ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, whole seconds; lists for the rule and architectures). The form
 carries a signed snapshot of the config it was loaded with, so a save can tell the person's own
 changes from someone else's, and can send only what the person changed. A repository mirror's
-fields are :data:`FIELDS` (:func:`snapshot`); an organization mirror's are its kind's
-(``kinds.organization``); the conflict check (:func:`clashes`, :func:`conflict_rows`) serves both.
+fields are :data:`FIELDS`; an organization mirror's are its kind's (``kinds.organization``);
+``rules.snapshots`` makes either's; the conflict check (:func:`clashes`, :func:`conflict_rows`)
+serves both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.core import signing
 
 from dashboard.mirrors.models import URL_FIELDS, redact_url
+from dashboard.mirrors.rules.snapshots import Snapshot, snapshot_of
 from dashboard.mirrors.rules.timefmt import seconds_in_words
-from dashboard.quay.dates import format_quay_datetime, local_time, parse_quay_datetime
-from dashboard.quay.models import MirrorConfig
+from dashboard.quay.dates import local_time, parse_quay_datetime
 
 #: Editable fields, in the order they are shown and summarised.
 FIELDS: tuple[str, ...] = (
@@ -68,53 +68,11 @@ LABELS: dict[str, str] = {
 PASSWORD = "external_registry_password"  # noqa: S105 - a field name
 _SALT = "mirrors.loaded-config"
 
-Snapshot = dict[str, Any]
 
-
-def date_in_seconds(value: datetime | None) -> str | None:
-    """A moment as a snapshot keeps it: Quay's format, whole seconds (Quay returns
-    microseconds after a sync; the form and Quay's writes use whole seconds)."""
-    return format_quay_datetime(value.replace(microsecond=0)) if value else None
-
-
-def snapshot(config: MirrorConfig) -> Snapshot:
-    """The editable fields of a config Quay returned."""
-    return {
-        "is_enabled": config.is_enabled,
-        "external_reference": config.external_reference,
-        "root_rule": list(config.root_rule),
-        "robot_username": config.robot_username or None,
-        "sync_start_date": date_in_seconds(config.sync_start_date),
-        "sync_interval": config.sync_interval,
-        "skopeo_timeout_interval": config.skopeo_timeout_interval,
-        "external_registry_username": config.external_registry_username or None,
-        "verify_tls": config.verify_tls,
-        "unsigned_images": config.unsigned_images,
-        "http_proxy": config.http_proxy or None,
-        "https_proxy": config.https_proxy or None,
-        "no_proxy": config.no_proxy or None,
-        "architecture_filter": sorted(config.architecture_filter),
-    }
-
-
-def snapshot_from_form(cleaned: Mapping[str, Any]) -> Snapshot:
-    """The editable fields as the person left them in the form (``cleaned_data``)."""
-    return {
-        "is_enabled": bool(cleaned["is_enabled"]),
-        "external_reference": cleaned["external_reference"],
-        "root_rule": list(cleaned["root_rule"]),
-        "robot_username": cleaned["robot_username"] or None,
-        "sync_start_date": date_in_seconds(cleaned["sync_start_date"]),
-        "sync_interval": cleaned["sync_interval"],
-        "skopeo_timeout_interval": cleaned["skopeo_timeout_interval"],
-        "external_registry_username": cleaned["external_registry_username"] or None,
-        "verify_tls": bool(cleaned["verify_tls"]),
-        "unsigned_images": bool(cleaned["unsigned_images"]),
-        "http_proxy": cleaned["http_proxy"] or None,
-        "https_proxy": cleaned["https_proxy"] or None,
-        "no_proxy": cleaned["no_proxy"] or None,
-        "architecture_filter": sorted(cleaned["architecture_filter"]),
-    }
+def snapshot(config: Any, fields: Iterable[str] = FIELDS) -> Snapshot:
+    """The editable ``fields`` of a config Quay returned (a repository's unless ``fields``
+    names another kind's)."""
+    return snapshot_of(config, fields)
 
 
 # -- the signed "loaded with" snapshot ----------------------------------------------------------

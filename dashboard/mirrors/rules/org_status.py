@@ -30,10 +30,10 @@ from dashboard.mirrors.rules.status import (
     NEVER_SYNCED,
     OVERDUE,
     QUEUED,
-    RANK,
     STUCK,
     SYNCED,
     SYNCING,
+    Status,
     SyncWarning,
 )
 from dashboard.mirrors.rules.timefmt import about, clock, relative
@@ -90,11 +90,9 @@ SYNC_NOW_BLOCKED = (
 
 
 @dataclass(frozen=True)
-class OrgStatus:
-    key: str  # fail, stuck, active, cancel, never, success, disabled (as repository statuses)
-    label: str
-    detail: str
-    remedy: str = ""
+class OrgStatus(Status):
+    """An organization mirror's status (from its repositories' counts), and its presses."""
+
     #: Something will change by itself: worth polling.
     changes_by_itself: bool = False
     can_sync_now: bool = True
@@ -103,14 +101,6 @@ class OrgStatus:
     can_cancel: bool = True
     #: Why Cancel is off ("" when it is on).
     cancel_blocked: str = ""
-
-    @property
-    def is_stuck(self) -> bool:
-        return self.key == "stuck"
-
-    @property
-    def rank(self) -> int:
-        return RANK[self.key]
 
 
 def unfinished(config: OrgMirrorConfig) -> int:

@@ -90,11 +90,28 @@ REPO_SYNC_STUCK = SyncWarning(
 
 
 @dataclass(frozen=True)
-class MirrorStatus:
+class Status:
+    """A mirror's status in words, of either kind (:class:`MirrorStatus`,
+    ``org_status.OrgStatus`` say more)."""
+
     key: str  # fail, stuck, active, cancel, never, success, disabled (CSS class and filter)
     label: str  # the status in a word or two
     detail: str  # what it means now, in a sentence fragment
     remedy: str = ""  # what to do about it (stuck and failed)
+
+    @property
+    def is_stuck(self) -> bool:
+        return self.key == "stuck"
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.key]
+
+
+@dataclass(frozen=True)
+class MirrorStatus(Status):
+    """A repository mirror's status, with what its config says of its run."""
+
     sync_status: SyncStatus = SyncStatus.NEVER_RUN
     #: The retries in words for a "Retries left" column or fact ("2 of 3 left", "3, for the
     #: next run at 23:39 UTC", "—" when not known).
@@ -102,10 +119,6 @@ class MirrorStatus:
     #: Words that stand for the next run where a time would mislead ("within a minute" for a
     #: retry that is due, "due now"); "" when the start date tells it.
     next_words: str = ""
-
-    @property
-    def is_stuck(self) -> bool:
-        return self.key == "stuck"
 
     @property
     def is_active(self) -> bool:
@@ -127,8 +140,9 @@ class MirrorStatus:
         return self.sync_status.can_sync_now
 
     @property
-    def rank(self) -> int:
-        return RANK[self.key]
+    def sync_now_blocked(self) -> str:
+        """Why Sync now is off ("" when it is on)."""
+        return "" if self.can_sync_now else "already syncing"
 
 
 def claimed_at(config: MirrorConfig) -> datetime | None:

@@ -54,7 +54,7 @@ def draw(request: HtmxHttpRequest, built: MirrorPage) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def page(request: HtmxHttpRequest, **names: str) -> HttpResponse:
     target = target_of(names)
-    shared = target.routes["live"] == target.routes["page"]  # an organization's page URL
+    shared = target.url("live") == target.url("page")  # an organization's page URL
     live_part = request.GET.get("poll") == "1" or request.GET.get("part") == "live"
     if shared and request.htmx and live_part:
         return live(request, **names)  # serves its live part to htmx; a browser, the page
