@@ -59,6 +59,9 @@ class SaveResult:
     #: The config could not be read (nothing was sent): the page after it must ask Quay
     #: afresh too, to say so (otherwise it is drawn from the answers this save just read).
     unreadable: bool = False
+    #: The audit entry this save wrote, when Quay was sent something (``None``: nothing
+    #: was sent); a bulk change reads how it went from it (``operations.bulk``).
+    audit: AuditEntry | None = None
 
     def say(self, level: str, text: str) -> None:
         self.messages.append((level, text))
@@ -78,6 +81,8 @@ class _Save:
     reads: dict[str, Any] = field(default_factory=dict)
     #: The audit entry written before the call to Quay (``models.begin``), completed after.
     pending: AuditEntry | None = None
+    #: The entry completed by :meth:`record` (what ``SaveResult.audit`` says).
+    recorded: AuditEntry | None = None
 
     def done(self) -> SaveResult:
         return SaveResult(done=True)
@@ -91,7 +96,7 @@ class _Save:
         return SaveResult(form=form, message=message, extra={"form_error": message, **extra})
 
     def record(self, action: str, **fields: Any) -> None:
-        record(self.person, self.target, action, entry=self.pending, **fields)
+        self.recorded = record(self.person, self.target, action, entry=self.pending, **fields)
         self.pending = None
 
     def begin(self, action: str, audited: list[changes.Change], password: str) -> None:
@@ -143,8 +148,11 @@ def save(
                 f"Nothing was saved: the mirror config you were editing no longer exists in "
                 f"Quay ({target}).",
             )
-        return _create(job, form)
-    return _update(job, form)
+        result = _create(job, form)
+    else:
+        result = _update(job, form)
+    result.audit = job.recorded
+    return result
 
 
 def _unreadable(
