@@ -2,7 +2,17 @@ from django.http import Http404
 from django.urls import path, re_path, register_converter
 
 from . import converters
-from .views import audit, failures, index, mirror, org_admin, overview_orgs, overview_parts, state
+from .views import (
+    audit,
+    bulk,
+    failures,
+    index,
+    mirror,
+    org_admin,
+    overview_orgs,
+    overview_parts,
+    state,
+)
 
 app_name = "mirrors"
 
@@ -22,6 +32,12 @@ urlpatterns = [
     re_path(r"^repo/mirror/health/", _quays_own_route),
     path("", index.overview, name="overview"),
     path("bulk/", index.bulk, name="bulk"),
+    # --- a bulk settings change (views/bulk.py) ---
+    path("bulk/settings/", bulk.start, name="bulk-settings"),
+    path("bulk/runs/", bulk.runs, name="bulk-runs"),
+    path("bulk/runs/<int:pk>/", bulk.run_page, name="bulk-run"),
+    path("bulk/runs/<int:pk>/preview/", bulk.preview, name="bulk-preview"),
+    path("bulk/runs/<int:pk>/apply/", bulk.apply, name="bulk-apply"),
     path("overview/listing/", overview_parts.listing, name="overview-listing"),
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),
