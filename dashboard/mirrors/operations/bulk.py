@@ -388,8 +388,8 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
         )
     if result.extra.get("confirm_sync"):
         return BulkItem.Outcome.NOT_SENT, (
-            "A sync is under way: not sent (tick “also change mirrors whose sync is running” "
-            "to change it all the same)."
+            "A sync is under way (tick “also change mirrors whose sync is running” to change "
+            "it all the same)."
         )
     form = result.form
     errors = form.errors if form is not None and form.is_bound and form.errors else {}
