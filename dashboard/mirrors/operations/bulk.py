@@ -102,6 +102,12 @@ def spread_starts(base: datetime, intervals: Sequence[int]) -> list[datetime]:
     return [base + timedelta(seconds=(i * gap) // count) for i, gap in enumerate(intervals)]
 
 
+def _half() -> int:
+    """How many of a bulk change's mirrors are read or saved at once: half the process's
+    budget of calls in flight, the other half left to the pages of everyone else."""
+    return max(1, settings.QUAY_MAX_INFLIGHT // 2)
+
+
 # -- the preview ------------------------------------------------------------------------------
 
 
@@ -205,7 +211,7 @@ def preview(
     shown decides what is sent). A revoked token raises :class:`QuayUnauthorized`."""
     client = fresh(client)
     targets = [target_of(named) for named in run.targets]
-    got = fan_out(lambda target: target.read_config(client), targets)
+    got = fan_out(lambda target: target.read_config(client), targets, max_workers=_half())
     for outcome in got:
         if isinstance(outcome.error, QuayUnauthorized):
             raise outcome.error
@@ -336,7 +342,7 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
         finally:
             connections.close_all()  # this thread's connection
 
-    fan_out(one, todo, max_workers=max(1, settings.QUAY_MAX_INFLIGHT // 2))
+    fan_out(one, todo, max_workers=_half())
     return stopped[0] if stopped else ""
 
 
