@@ -165,3 +165,47 @@ def test_a_running_sync_is_not_disturbed_unless_asked(emulator) -> None:
     assert item.outcome == BulkItem.Outcome.NOT_SENT
     assert "A sync is under way" in item.detail
     assert not [c for c in calls(emulator) if c.startswith("PUT")]
+
+
+def test_calls_per_mirror_for_organization_mirrors(emulator) -> None:
+    """One read each for the preview, then the save's three (read, PUT, read back); a mirror
+    without a config is read once and not sent."""
+    targets = [OrgTarget("orgfail"), OrgTarget("orgnew"), OrgTarget("orgempty")]
+    clear_log(emulator)
+    run = previewed("olivia", targets, sync_interval_value="3")
+    assert sorted(calls(emulator)) == [
+        f"GET organization/{o}/mirror" for o in sorted(["orgfail", "orgnew", "orgempty"])
+    ]
+    got = items(run)
+    assert got["orgempty"].verdict == BulkItem.Verdict.UNREADABLE
+    assert "no mirror config" in got["orgempty"].note
+    clear_log(emulator)
+    run = applied(run, "olivia")
+    sent = calls(emulator)
+    for org in ("orgfail", "orgnew"):
+        assert sorted(c for c in sent if c.endswith(f"/{org}/mirror")) == [
+            f"GET organization/{org}/mirror",
+            f"GET organization/{org}/mirror",
+            f"PUT organization/{org}/mirror",
+        ]
+        assert items(run)[org].outcome == BulkItem.Outcome.APPLIED
+    assert len(sent) == 6
+
+
+def test_spread_start_times_are_previewed_and_written(emulator) -> None:
+    targets = [
+        RepoTarget("acme", "nginx"),
+        RepoTarget("acme", "ubuntu"),
+        RepoTarget("acme", "golang"),
+    ]
+    run = previewed("alice", targets, sync_start_date="2030-01-01T00:00", spread="on")
+    got = items(run)
+    # In name order, each 6 hours: a third of the interval apart.
+    expected = {"acme/golang": "00:00", "acme/nginx": "02:00", "acme/ubuntu": "04:00"}
+    for name, clock in expected.items():
+        (row,) = got[name].rows
+        assert row["label"] == "start date" and row["after"] == f"2030-01-01 {clock} UTC"
+    applied(run, "alice")
+    for name, clock in expected.items():
+        stored = emulator.mirror(*name.split("/"))["sync_start_date"]
+        assert stored.startswith(f"2030-01-01T{clock}"), stored
