@@ -152,7 +152,7 @@ def test_a_field_quay_accepts_and_drops_is_partly_applied(emulator) -> None:
     run = applied(run, "alice")
     item = items(run)["acme/nginx"]
     assert item.outcome == BulkItem.Outcome.PARTIAL, item.detail
-    assert item.detail.startswith("Quay did not take: HTTP proxy")
+    assert item.detail.startswith("Quay did not take: HTTP proxy (asked for http://proxy:3128")
     assert emulator.mirror("acme", "nginx")["sync_interval"] == 12 * 3600
 
 

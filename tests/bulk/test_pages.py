@@ -4,8 +4,10 @@ preview, Apply and the results, opened again later."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from dashboard.mirrors.models import AuditEntry, BulkRun
 from dashboard.mirrors.operations import bulk
@@ -122,3 +124,16 @@ def test_someone_elses_run_is_not_found(alice, signed_in) -> None:
     bob = signed_in("bob")
     assert bob.get(url).status_code == 404
     assert bob.post(url + "apply/").status_code == 404
+
+
+def test_a_password_previewed_an_hour_ago_is_forgotten_not_sent(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx")
+    values = {**UNITS, "external_registry_username": "u", "external_registry_password": "pw-1"}
+    alice.post(url + "preview/", values)
+    BulkRun.objects.update(created=timezone.now() - timedelta(hours=2))
+    clear_log(emulator)
+    alice.post(url + "apply/")
+    page = text(alice.get(url))
+    assert "The password was forgotten" in page and "Apply to" not in page
+    assert calls(emulator) == []
+    assert BulkRun.objects.get().sealed_password == ""

@@ -46,12 +46,14 @@ from ..kinds.repository import RepoTarget
 from ..models import AuditEntry, BulkItem, BulkRun
 from ..person import Person
 from ..rules import changes
-from .save import SaveResult, save
+from .save import NOT_APPLIED, SaveResult, save
 
 logger = logging.getLogger(__name__)
 
 #: The most mirrors one bulk change takes (the overview's bulk limit).
 MAX_MIRRORS = 500
+#: How long a previewed password is kept, sealed, for its Apply.
+KEEP_PASSWORD = timedelta(hours=1)
 #: What a password is said as in a preview (its value never is).
 NEW_PASSWORD = "new (not shown)"  # noqa: S105 - words, not a password
 
@@ -238,6 +240,7 @@ def preview(
                 **_named(target),
             )
         )
+    forget_old_passwords(now)
     run.items.all().delete()
     BulkItem.objects.bulk_create(items)
     values = {k: v for k, v in cleaned.items() if k != "external_registry_password"}
@@ -282,10 +285,27 @@ def _starts(
 # -- the apply --------------------------------------------------------------------------------
 
 
+def forget_old_passwords(now: datetime) -> None:
+    """A password previewed more than :data:`KEEP_PASSWORD` ago and never applied is
+    forgotten (its run asks for it again)."""
+    BulkRun.objects.filter(
+        state__in=(BulkRun.State.DRAFT, BulkRun.State.PREVIEW), created__lt=now - KEEP_PASSWORD
+    ).exclude(sealed_password="").update(sealed_password="")
+
+
+def password_forgotten(run: BulkRun) -> bool:
+    """A previewed change that sets a password no longer kept: it cannot be applied."""
+    return run.state == BulkRun.State.PREVIEW and run.sets_password and not run.sealed_password
+
+
 def start(run: BulkRun, token: str, enqueue: Callable[[int], Any]) -> bool:
     """Queue the apply of a previewed run (``enqueue(pk)``: the task). The person's token is
     sealed into the run until it ends. ``False``: the run was not in preview (applied
     already, or being applied: pressing Apply twice applies once)."""
+    forget_old_passwords(timezone.now())
+    run.refresh_from_db()
+    if password_forgotten(run):
+        return False
     claimed = BulkRun.objects.filter(pk=run.pk, state=BulkRun.State.PREVIEW).update(
         state=BulkRun.State.QUEUED, sealed_token=keys.seal(token)
     )
@@ -377,9 +397,10 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
                 for name, change in entry.changes.items()
                 if isinstance(change, dict) and change.get("applied") is False
             ]
-            return BulkItem.Outcome.PARTIAL, (
-                f"Quay did not take: {', '.join(dropped)}. {entry.message}".strip()
-            )
+            said = entry.message.removeprefix(NOT_APPLIED)
+            if said == entry.message:  # a refusal after part of the save: say which part
+                said = f"{', '.join(dropped)}. {entry.message}"
+            return BulkItem.Outcome.PARTIAL, f"Quay did not take: {said}".strip()
         if entry.outcome == AuditEntry.Outcome.REFUSED:
             return BulkItem.Outcome.REFUSED, entry.message
         if entry.outcome == AuditEntry.Outcome.NOT_DONE:

@@ -43,6 +43,8 @@ from ..rules import changes, refusals, timefmt
 from . import settle
 
 NOT_VALID = "Nothing was saved: correct the fields marked below."
+#: How the audit entry of a save begins what Quay accepted and did not apply.
+NOT_APPLIED = "Not applied by Quay: "
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _read_back_and_record(
         action,
         changes=changes.audit_changes(audited, password, not_applied),
         ok=ok,
-        message=f"Not applied by Quay: {dropped}" if dropped else "",
+        message=f"{NOT_APPLIED}{dropped}" if dropped else "",
     )
     return result
 

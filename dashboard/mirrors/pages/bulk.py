@@ -53,4 +53,5 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         ],
         "active": active,
         "bulk_poll": POLL_SECONDS if active else None,
+        "password_forgotten": bulk.password_forgotten(run),
     }
