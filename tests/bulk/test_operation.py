@@ -209,3 +209,22 @@ def test_spread_start_times_are_previewed_and_written(emulator) -> None:
     for name, clock in expected.items():
         stored = emulator.mirror(*name.split("/"))["sync_start_date"]
         assert stored.startswith(f"2030-01-01T{clock}"), stored
+
+
+def test_one_refused_by_quay_the_others_applied(emulator) -> None:
+    """A robot the organization has not: Quay's refusal, with its reason; where it exists the
+    change is applied."""
+    created = emulator.api("PUT", "organization/orgnew/robots/bulkbot", user="olivia", json={})
+    assert created.status_code == 201
+    targets = [OrgTarget("orgnew"), OrgTarget("orgfail")]
+    run = previewed("olivia", targets, robot_username="bulkbot", sync_interval_value="3")
+    assert {i.verdict for i in run.items.all()} == {BulkItem.Verdict.SEND}
+    clear_log(emulator)
+    run = applied(run, "olivia")
+    got = items(run)
+    assert got["orgnew"].outcome == BulkItem.Outcome.APPLIED
+    assert got["orgfail"].outcome == BulkItem.Outcome.REFUSED
+    assert got["orgfail"].detail == "Invalid robot account: orgfail+bulkbot"
+    assert got["orgfail"].audit.outcome == AuditEntry.Outcome.REFUSED
+    assert emulator.control("GET", "org-mirror/orgfail")["robot_username"] == "orgfail+mirror"
+    assert emulator.control("GET", "org-mirror/orgnew")["robot_username"] == "orgnew+bulkbot"

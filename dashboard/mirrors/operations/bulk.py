@@ -45,7 +45,7 @@ from ..kinds.organization import OrgTarget
 from ..kinds.repository import RepoTarget
 from ..models import AuditEntry, BulkItem, BulkRun
 from ..person import Person
-from ..rules import changes
+from ..rules import changes, refusals
 from .save import NOT_APPLIED, SaveResult, save
 
 logger = logging.getLogger(__name__)
@@ -401,8 +401,8 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
             if said == entry.message:  # a refusal after part of the save: say which part
                 said = f"{', '.join(dropped)}. {entry.message}"
             return BulkItem.Outcome.PARTIAL, f"Quay did not take: {said}".strip()
-        if entry.outcome == AuditEntry.Outcome.REFUSED:
-            return BulkItem.Outcome.REFUSED, entry.message
+        if entry.outcome == AuditEntry.Outcome.REFUSED:  # (said once: "refused by Quay")
+            return BulkItem.Outcome.REFUSED, entry.message.removeprefix(f"{refusals.PREFIX}: ")
         if entry.outcome == AuditEntry.Outcome.NOT_DONE:
             return BulkItem.Outcome.NOT_SENT, entry.message
         return BulkItem.Outcome.UNKNOWN, entry.message
