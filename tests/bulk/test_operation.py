@@ -14,7 +14,7 @@ from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.models import AuditEntry, BulkItem, BulkRun
 from dashboard.mirrors.operations import bulk
 from dashboard.mirrors.person import Person
-from dashboard.quay.client import QuayClient
+from dashboard.quay.cache import client_for_token
 from tests.support.emulator import TOKENS
 from tests.support.received import calls, clear_log
 
@@ -32,7 +32,8 @@ def cleaned(**values: object) -> dict:
 def previewed(user: str, targets: list, **values: object) -> BulkRun:
     person = Person(username=user)
     run = bulk.draft(person, targets)
-    return bulk.preview(QuayClient(TOKENS[user]), run, cleaned(**values), timezone.now())
+    # The client a signed-in person's requests use (with the read cache, as a page's).
+    return bulk.preview(client_for_token(TOKENS[user]), run, cleaned(**values), timezone.now())
 
 
 def applied(run: BulkRun, user: str) -> BulkRun:
@@ -228,3 +229,22 @@ def test_one_refused_by_quay_the_others_applied(emulator) -> None:
     assert got["orgfail"].audit.outcome == AuditEntry.Outcome.REFUSED
     assert emulator.control("GET", "org-mirror/orgfail")["robot_username"] == "orgfail+mirror"
     assert emulator.control("GET", "org-mirror/orgnew")["robot_username"] == "orgnew+bulkbot"
+
+
+def test_a_robot_a_namespace_has_not_is_refused_in_advance(emulator) -> None:
+    """A repository mirror's form refuses a robot its namespace has not (as its page would):
+    the namespace's robots are read once for all its mirrors."""
+    targets = [
+        RepoTarget("acme", "nginx"),
+        RepoTarget("acme", "redis"),
+        RepoTarget("globex", "traefik"),
+    ]
+    clear_log(emulator)
+    run = previewed("alice", targets, robot_username="ci")
+    robots = [c for c in calls(emulator) if "robots" in c]
+    assert sorted(robots) == ["GET organization/acme/robots", "GET organization/globex/robots"]
+    got = items(run)
+    assert got["acme/nginx"].verdict == got["acme/redis"].verdict == BulkItem.Verdict.SEND
+    assert got["acme/nginx"].rows == [{"label": "robot", "now": "acme+mirror", "after": "acme+ci"}]
+    assert got["globex/traefik"].verdict == BulkItem.Verdict.REFUSED
+    assert "globex+ci" in got["globex/traefik"].note

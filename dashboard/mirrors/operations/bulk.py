@@ -13,10 +13,11 @@ applied through the one save (``operations.save``), mirror by mirror, with a res
    flight. The results are rows in the database: the page shows them as they come, and
    again later.
 
-Cost: one read per mirror for the preview, then the save's own (read, PUT, read back: three
-calls; four when a repository mirror's robot changes, its namespace's robots). The password
-is write-only: sealed in the run only while it waits or runs, never in a preview, result or
-audit value.
+Cost: one read per mirror for the preview (and for a new robot, what the save reads to judge
+it: a repository namespace's robots, once a namespace through the read cache), then the
+save's own (read, PUT, read back: three calls; four when a repository mirror's robot changes,
+its namespace's robots). The password is write-only: sealed in the run only while it waits
+or runs, never in a preview, result or audit value.
 """
 
 from __future__ import annotations
@@ -157,13 +158,15 @@ def _judge(
     password: str,
     asked: Iterable[str],
     now: datetime,
+    reads: Mapping[str, Any],
 ) -> _Judged:
-    """One mirror's preview from its config: what would change, or why nothing is sent."""
+    """One mirror's preview from its config (and what its save would read besides:
+    ``reads``): what would change, or why nothing is sent."""
     current = target.snapshot(config)
     data = _form_data(target, current, laid)
     if password:
         data["external_registry_password"] = password
-    form = target.settings_form(data, config, now)
+    form = target.settings_form(data, config, now, **reads)
     missing = sorted(
         {SETTING_FIELDS[name] for name in asked if name in laid and name not in form.fields}
     )
@@ -211,7 +214,7 @@ def preview(
     """Read each mirror of ``run`` once and judge the bulk form's ``cleaned`` values on it:
     the run's items, and the run in state "previewed". Reads go to Quay afresh (what is
     shown decides what is sent). A revoked token raises :class:`QuayUnauthorized`."""
-    client = fresh(client)
+    reader, client = client, fresh(client)
     targets = [target_of(named) for named in run.targets]
     got = fan_out(lambda target: target.read_config(client), targets, max_workers=_half())
     for outcome in got:
@@ -221,13 +224,17 @@ def preview(
     fields = changed_fields(dict(cleaned))
     password = cleaned.get("external_registry_password") or ""
     starts = _starts(targets, got, cleaned, now)
+    configs = {t: o.value for t, o in zip(targets, got, strict=True) if o.error is None}
+    laid = {target: _laid(target, asked, starts.get(target)) for target in configs}
+    reads = _save_reads(reader, run.username, configs, laid) if "robot_username" in asked else {}
     items = []
     for position, (target, outcome) in enumerate(zip(targets, got, strict=True)):
         if outcome.error is not None:
             judged = _Judged(BulkItem.Verdict.UNREADABLE, [], _unreadable(target, outcome.error))
         else:
-            laid = _laid(target, asked, starts.get(target))
-            judged = _judge(target, outcome.value, laid, password, fields, now)
+            judged = _judge(
+                target, outcome.value, laid[target], password, fields, now, reads.get(target, {})
+            )
         items.append(
             BulkItem(
                 run=run,
@@ -251,6 +258,29 @@ def preview(
     run.state = BulkRun.State.PREVIEW
     run.save()
     return run
+
+
+def _save_reads(
+    client: QuayClient,
+    username: str,
+    configs: Mapping[MirrorKind, Any],
+    laid: Mapping[MirrorKind, dict[str, list[str]]],
+) -> dict[MirrorKind, dict[str, Any]]:
+    """What each mirror's save would read besides its config to judge a new robot (a
+    repository's namespace's robots: its form refuses another), through the person's read
+    cache, so that one namespace's robots are read once for all its mirrors. A read that
+    fails leaves the form to judge without it (the save reads again)."""
+
+    def read(target: MirrorKind) -> dict[str, Any]:
+        current = target.snapshot(configs[target])
+        posted = _form_data(target, current, laid[target])
+        return target.save_reads(client, username, posted, current)
+
+    got = fan_out(read, list(configs), max_workers=_half())
+    for outcome in got:
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    return {o.item: o.value or {} for o in got}
 
 
 def _json_safe(values: Mapping[str, Any]) -> dict[str, Any]:
