@@ -137,3 +137,18 @@ def test_a_password_previewed_an_hour_ago_is_forgotten_not_sent(emulator, alice)
     assert "The password was forgotten" in page and "Apply to" not in page
     assert calls(emulator) == []
     assert BulkRun.objects.get().sealed_password == ""
+
+
+def test_a_password_typed_into_a_form_that_comes_back_is_asked_again(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx")
+    values = {**UNITS, "external_registry_password": "pw-typed", "skopeo_timeout_value": "1"}
+    response = alice.post(url + "preview/", values)
+    assert response.status_code == 400
+    assert "Type the password again" in text(response)
+    assert "pw-typed" not in response.content.decode()
+
+
+def test_nothing_selected_on_the_overview_with_htmx_says_so_on_top(alice) -> None:
+    response = alice.post("/bulk/settings/", {"next": "/"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert "Select at least one mirror first" in text(response)

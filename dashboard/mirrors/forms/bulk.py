@@ -138,16 +138,23 @@ class BulkSettingsForm(forms.Form):
             raise forms.ValidationError("Nothing to change: fill in at least one field.")
         return data
 
-    def check_start(self, now: datetime) -> None:
-        """A start in the past would have Quay sync every mirror at once: refused here (a
-        mirror's page asks to confirm it, one mirror at a time)."""
-        start = self.cleaned_data.get("sync_start_date")
+    def judge(self, now: datetime) -> bool:
+        """Whether the values can be previewed at ``now``. A start in the past would have
+        Quay sync every mirror at once: refused here (a mirror's page asks to confirm it, one
+        mirror at a time). A password typed into a form that comes back is not in it."""
+        start = self.cleaned_data.get("sync_start_date") if self.is_valid() else None
         if start is not None and start < now:
             self.add_error(
                 "sync_start_date",
                 "Choose a moment to come: a start in the past has Quay sync every selected "
                 "mirror at once.",
             )
+        if self.errors and self.data.get("external_registry_password"):
+            self.add_error(
+                "external_registry_password",
+                "Type the password again: it never comes back to the page.",
+            )
+        return not self.errors
 
 
 def changed_fields(cleaned: dict[str, Any]) -> list[str]:

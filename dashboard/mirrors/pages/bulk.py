@@ -40,7 +40,8 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         "items": items,
         "targets": [_link(bulk.target_of(named)) for named in run.targets],
         "form": form if form is not None else form_for(run),
-        "editing": form is not None or run.state == BulkRun.State.DRAFT,
+        "editing": run.state == BulkRun.State.DRAFT
+        or (form is not None and run.state == BulkRun.State.PREVIEW),
         "to_send": verdicts[BulkItem.Verdict.SEND],
         "unchanged": verdicts[BulkItem.Verdict.UNCHANGED],
         "refused": verdicts[BulkItem.Verdict.REFUSED],

@@ -41,7 +41,10 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     """The mirrors chosen, kept as a new run; then its form."""
     chosen = fragments.selected(request, bulk.MAX_MIRRORS)
     if not chosen:
-        fragments.say(request, [("error", "Select at least one mirror first (tick its box).")])
+        error = "Select at least one mirror first (tick its box)."
+        if request.htmx:  # the overview's bulk bar: its answer goes on top of the page
+            return render(request, f"{fragments.OVERVIEW}#bulk_results", {"error": error})
+        fragments.say(request, [("error", error)])
         return redirect(safe_next(request, request.POST.get("next")))
     run = bulk.draft(acting(request)[1], chosen)
     url = run_url(run)
@@ -72,9 +75,7 @@ def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = BulkSettingsForm(request.POST)
     if run.state not in (BulkRun.State.DRAFT, BulkRun.State.PREVIEW):
         return redirect(run_url(run))  # applied already: its results
-    if form.is_valid():
-        form.check_start(now)
-    if form.errors:
+    if not form.judge(now):
         return render(request, PAGE, pages.page(run, form), status=400)
     bulk.preview(client, run, form.cleaned_data, now)
     return redirect(run_url(run))
