@@ -152,3 +152,22 @@ def test_nothing_selected_on_the_overview_with_htmx_says_so_on_top(alice) -> Non
     response = alice.post("/bulk/settings/", {"next": "/"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "<html" not in response.content.decode()
     assert "Select at least one mirror first" in text(response)
+
+
+def test_a_run_whose_worker_stopped_can_be_applied_to_the_rest(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx", "acme/ubuntu")
+    alice.post(url + "preview/", {**UNITS, "sync_interval_value": "12"})
+    run = BulkRun.objects.get()
+    # A worker took it, saved acme/nginx, and died.
+    BulkRun.objects.filter(pk=run.pk).update(
+        state=BulkRun.State.RUNNING, started=timezone.now() - timedelta(hours=1)
+    )
+    emulator.api("PUT", "repository/acme/nginx/mirror", json={"sync_interval": 12 * 3600})
+    page = text(alice.get(url))
+    assert "The worker that applied this change stopped" in page
+    alice.post(url + "apply/")
+    results = text(alice.get(url))
+    assert "Done: 2 of 2" in results
+    assert "1 applied" in results and "1 not sent" in results
+    assert "Quay holds these values already" in results
+    assert emulator.mirror("acme", "ubuntu")["sync_interval"] == 12 * 3600

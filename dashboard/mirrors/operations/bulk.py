@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 MAX_MIRRORS = 500
 #: How long a previewed password is kept, sealed, for its Apply.
 KEEP_PASSWORD = timedelta(hours=1)
+#: A run "being applied" this long after it started has lost its worker (see ``stalled``).
+STALLED_AFTER = timedelta(minutes=30)
 #: What a password is said as in a preview (its value never is).
 NEW_PASSWORD = "new (not shown)"  # noqa: S105 - words, not a password
 
@@ -328,17 +330,32 @@ def password_forgotten(run: BulkRun) -> bool:
     return run.state == BulkRun.State.PREVIEW and run.sets_password and not run.sealed_password
 
 
+def stalled(run: BulkRun, now: datetime) -> bool:
+    """A run still "being applied" :data:`STALLED_AFTER` after it started: its worker
+    stopped with it (a run of the most mirrors takes minutes)."""
+    return (
+        run.state == BulkRun.State.RUNNING
+        and run.started is not None
+        and run.started < now - STALLED_AFTER
+    )
+
+
 def start(run: BulkRun, token: str, enqueue: Callable[[int], Any]) -> bool:
-    """Queue the apply of a previewed run (``enqueue(pk)``: the task). The person's token is
-    sealed into the run until it ends. ``False``: the run was not in preview (applied
-    already, or being applied: pressing Apply twice applies once)."""
-    forget_old_passwords(timezone.now())
+    """Queue the apply of a previewed run (``enqueue(pk)``: the task), or the rest of a run
+    whose worker stopped (:func:`stalled`: the mirrors without a result). The person's token
+    is sealed into the run until it ends. ``False``: nothing queued (applied already, or
+    being applied: pressing Apply twice applies once)."""
+    now = timezone.now()
+    forget_old_passwords(now)
     run.refresh_from_db()
     if password_forgotten(run):
         return False
-    claimed = BulkRun.objects.filter(pk=run.pk, state=BulkRun.State.PREVIEW).update(
-        state=BulkRun.State.QUEUED, sealed_token=keys.seal(token)
-    )
+    queue = BulkRun.objects.filter(pk=run.pk, state=BulkRun.State.PREVIEW)
+    if stalled(run, now):
+        queue = BulkRun.objects.filter(
+            pk=run.pk, state=BulkRun.State.RUNNING, started__lt=now - STALLED_AFTER
+        )
+    claimed = queue.update(state=BulkRun.State.QUEUED, sealed_token=keys.seal(token))
     if not claimed:
         return False
     enqueue(run.pk)

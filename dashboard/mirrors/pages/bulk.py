@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.utils import timezone
+
 from ..forms.bulk import BulkSettingsForm
 from ..kinds.base import MirrorKind
 from ..models import BulkItem, BulkRun
@@ -55,4 +57,5 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         "active": active,
         "bulk_poll": POLL_SECONDS if active else None,
         "password_forgotten": bulk.password_forgotten(run),
+        "stalled": bulk.stalled(run, timezone.now()),
     }
