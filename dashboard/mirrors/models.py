@@ -190,6 +190,7 @@ class BulkItem(models.Model):
     class Verdict(models.TextChoices):
         SEND = "send", "will send"
         UNCHANGED = "unchanged", "nothing would change: not sent"
+        BUSY = "busy", "a sync is under way: not sent"
         REFUSED = "refused", "refused in advance: not sent"
         UNREADABLE = "unreadable", "could not be read: not sent"
 

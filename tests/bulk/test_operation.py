@@ -159,12 +159,25 @@ def test_a_field_quay_accepts_and_drops_is_partly_applied(emulator) -> None:
 
 def test_a_running_sync_is_not_disturbed_unless_asked(emulator) -> None:
     run = previewed("olivia", [OrgTarget("orgmirror")], sync_interval_value="12")
-    assert "A sync is under way" in items(run)["orgmirror"].note
+    item = items(run)["orgmirror"]
+    assert item.verdict == BulkItem.Verdict.BUSY
+    assert "also change mirrors whose sync is running" in item.note
+    assert item.rows == [{"label": "interval", "now": "1 hour", "after": "12 hours"}]
     clear_log(emulator)
     run = applied(run, "olivia")
-    item = items(run)["orgmirror"]
+    assert items(run)["orgmirror"].outcome == ""
+    assert calls(emulator) == []  # not sent, not even read again
+
+
+def test_a_sync_that_starts_between_preview_and_apply_is_not_disturbed(emulator) -> None:
+    run = previewed("alice", [RepoTarget("acme", "nginx")], sync_interval_value="12")
+    assert items(run)["acme/nginx"].verdict == BulkItem.Verdict.SEND
+    emulator.api("POST", "repository/acme/nginx/mirror/sync-now")
+    clear_log(emulator)
+    run = applied(run, "alice")
+    item = items(run)["acme/nginx"]
     assert item.outcome == BulkItem.Outcome.NOT_SENT
-    assert "A sync is under way" in item.detail
+    assert item.detail.startswith("A sync is under way")
     assert not [c for c in calls(emulator) if c.startswith("PUT")]
 
 

@@ -161,6 +161,7 @@ def _judge(
     asked: Iterable[str],
     now: datetime,
     reads: Mapping[str, Any],
+    during_sync: bool,
 ) -> _Judged:
     """One mirror's preview from its config (and what its save would read besides:
     ``reads``): what would change, or why nothing is sent."""
@@ -199,6 +200,9 @@ def _judge(
     sent = {c.field: c.new for c in asked_changes}
     warning = target.sync_warning(config, now, sent)
     if warning is not None and not warning.stuck:
+        if not during_sync:  # the save would ask first: not sent
+            busy = "Tick “also change mirrors whose sync is running” to change it all the same."
+            return _Judged(BulkItem.Verdict.BUSY, rows, f"{busy} {note}".strip(), posted, current)
         note = (note + " A sync is under way: saving can disturb it.").strip()
     return _Judged(BulkItem.Verdict.SEND, rows, note, posted, current)
 
@@ -235,7 +239,14 @@ def preview(
             judged = _Judged(BulkItem.Verdict.UNREADABLE, [], _unreadable(target, outcome.error))
         else:
             judged = _judge(
-                target, outcome.value, laid[target], password, fields, now, reads.get(target, {})
+                target,
+                outcome.value,
+                laid[target],
+                password,
+                fields,
+                now,
+                reads.get(target, {}),
+                bool(cleaned.get("confirm_during_sync")),
             )
         items.append(
             BulkItem(

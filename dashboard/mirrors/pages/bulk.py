@@ -48,6 +48,7 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         "unchanged": verdicts[BulkItem.Verdict.UNCHANGED],
         "refused": verdicts[BulkItem.Verdict.REFUSED],
         "unreadable": verdicts[BulkItem.Verdict.UNREADABLE],
+        "busy": verdicts[BulkItem.Verdict.BUSY],
         "progress": progress,
         "outcomes": [
             (label, progress.counts.get(value, 0))
