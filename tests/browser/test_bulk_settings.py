@@ -24,8 +24,9 @@ def immediate_tasks() -> Iterator[None]:
 
 
 def test_change_the_interval_of_three_mirrors(
-    signed_in_page, emulator: Emulator, immediate_tasks, screenshot
+    signed_in_page, emulator: Emulator, immediate_tasks, screenshot, settings
 ) -> None:
+    settings.QUAY_MAX_INFLIGHT = 2  # one mirror at a time: see tests/bulk/conftest.py
     page: Page = signed_in_page("alice", "/?ns=acme")
     for name in ("acme/nginx", "acme/redis", "acme/ubuntu"):
         detailed(page, name).get_by_role("checkbox").check()
