@@ -3,6 +3,7 @@ are in ``logs.py``)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,9 +31,10 @@ from .responses import (
     format_date,
     invalid_request,
     json_response,
+    message_error,
     not_found,
 )
-from .state import Repository, User, avatar
+from .state import Repository, Robot, User, avatar
 from .validation import CHANGE_STATE_SCHEMA, schema_error
 
 REPOS_PER_PAGE = 100
@@ -272,6 +274,25 @@ def org_robots(ctx: Ctx, org: str) -> Response:
         raise forbidden(ctx.request)
     include_token = role == "admin" and _flag(ctx, "token", True)
     return _robots_of(ctx, org, include_token)
+
+
+def create_org_robot(ctx: Ctx, org: str, shortname: str) -> Response:
+    """``PUT /api/v1/organization/{org}/robots/{name}``: an admin of ``org`` (with
+    ``org:admin``) creates robot ``org+name`` (201 with the robot and its token; an existing
+    name is 400, ``{"message": "Existing robot with name: …"}``)."""
+    user = require_scope(ctx, "org:admin")
+    if org not in ctx.state.orgs or ctx.state.role(user.username, org) != "admin":
+        raise forbidden(ctx.request)
+    name = f"{org}+{shortname}"
+    if name in ctx.state.robots:
+        raise message_error(f"Existing robot with name: {name}")
+    body = ctx.request.get_json(silent=True) or {}
+    description = str(body.get("description") or "") if isinstance(body, dict) else ""
+    token = hashlib.sha256(name.encode()).hexdigest()[:64].upper()
+    robot = Robot(name, description, ctx.now, token)
+    ctx.state.robots[name] = robot
+    view = {**_robot_view(robot, include_token=True), "unstructured_metadata": None}
+    return json_response(view, 201)
 
 
 def user_robots(ctx: Ctx) -> Response:

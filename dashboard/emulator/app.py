@@ -61,6 +61,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/api/v1/repository/<namespace>/<name>/tag/", "GET", api_repos.repository_tags),
     ("/api/v1/organization/<org>", "GET", api_repos.organization),
     ("/api/v1/organization/<org>/robots", "GET", api_repos.org_robots),
+    ("/api/v1/organization/<org>/robots/<shortname>", "PUT", api_repos.create_org_robot),
     ("/api/v1/organization/<org>/logs", "GET", logs.organization_logs),
     ("/api/v1/organization/<org>/aggregatelogs", "GET", logs.organization_aggregate),
     ("/api/v1/organization/<org>/mirror", "GET", api_org_mirror.get_config),

@@ -141,3 +141,87 @@ def record(
         action=action,
         **fields,
     )
+
+
+class BulkRun(models.Model):
+    """One bulk settings change (``operations.bulk``): the mirrors chosen, the values asked,
+    its preview and then its results, kept so that the page can be opened again."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "choosing the values"
+        PREVIEW = "preview", "previewed, not applied"
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "being applied"
+        DONE = "done", "done"
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=255, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    #: The mirrors chosen: ``[{"kind": "repository"|"organization", "namespace", "name"}]``.
+    targets = models.JSONField(default=list)
+    #: The bulk form as posted, without the password (to draw it again).
+    values = models.JSONField(default=dict, blank=True)
+    #: What is changed, in words ("interval, password"): the list of runs says it.
+    summary = models.CharField(max_length=255, blank=True)
+    #: Whether a password is set (its value is only ever in ``sealed_password``).
+    sets_password = models.BooleanField(default=False)
+    #: The person's token and the new password, sealed (``watch.keys``) while the run waits
+    #: for a worker or runs; emptied when it ends. Never shown, logged or audited.
+    sealed_token = models.TextField(blank=True)
+    sealed_password = models.TextField(blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    #: Why the run stopped short, if it did (the token refused, …).
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"bulk change {self.pk} by {self.username}: {self.summary}"
+
+
+class BulkItem(models.Model):
+    """One mirror of a bulk change: its preview (field by field) and how its apply went."""
+
+    class Verdict(models.TextChoices):
+        SEND = "send", "will send"
+        UNCHANGED = "unchanged", "nothing would change: not sent"
+        BUSY = "busy", "a sync is under way: not sent"
+        REFUSED = "refused", "refused in advance: not sent"
+        UNREADABLE = "unreadable", "could not be read: not sent"
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "applied"
+        PARTIAL = "partial", "partly applied"
+        REFUSED = "refused", "refused by Quay"
+        CONFLICT = "conflict", "changed in Quay since the preview: not overwritten"
+        NOT_SENT = "not_sent", "not sent"
+        UNKNOWN = "unknown", "outcome unknown"
+
+    run = models.ForeignKey(BulkRun, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16)
+    namespace = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    #: The config's fields as read for the preview (the apply's "loaded with": a field of
+    #: ours someone else changed since is a conflict).
+    loaded = models.JSONField(null=True, blank=True)
+    #: The settings form's data to save, as the preview judged it (never the password).
+    posted = models.JSONField(default=dict, blank=True)
+    #: ``[{"label", "now", "after"}]``: each field that changes, in words.
+    rows = models.JSONField(default=list, blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    note = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    detail = models.TextField(blank=True)
+    audit = models.ForeignKey(AuditEntry, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["run", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}: {self.verdict} {self.outcome}".strip()

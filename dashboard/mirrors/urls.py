@@ -5,6 +5,7 @@ from . import converters
 from .views import (
     ascode,
     audit,
+    bulk,
     failures,
     index,
     mirror,
@@ -33,6 +34,12 @@ urlpatterns = [
     path("", index.overview, name="overview"),
     path("bulk/", index.bulk, name="bulk"),
     path("overview.csv", index.export_csv, name="overview-csv"),
+    # --- a bulk settings change (views/bulk.py) ---
+    path("bulk/settings/", bulk.start, name="bulk-settings"),
+    path("bulk/runs/", bulk.runs, name="bulk-runs"),
+    path("bulk/runs/<int:pk>/", bulk.run_page, name="bulk-run"),
+    path("bulk/runs/<int:pk>/preview/", bulk.preview, name="bulk-preview"),
+    path("bulk/runs/<int:pk>/apply/", bulk.apply, name="bulk-apply"),
     path("overview/listing/", overview_parts.listing, name="overview-listing"),
     path("overview/details/", overview_parts.details, name="overview-details"),
     path("overview/results/", overview_parts.results, name="overview-results"),

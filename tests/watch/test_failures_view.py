@@ -379,3 +379,22 @@ def test_sync_now_for_a_group_goes_through_the_bulk_press(client_as, watched):
     flaky = groups(html)[("network_timeout", "ghcr.io")]
     assert 'action="/bulk/"' not in flaky
     assert 'action="/bulk/"' not in client_as("dave").get("/failures/").content.decode()
+
+
+def test_change_settings_of_a_group_starts_a_bulk_change_of_its_mirrors(client_as, watched):
+    """A group's "Change settings of these…" opens a bulk settings change of its mirrors (the
+    credentials of a source that refuses them, e.g.)."""
+    client = client_as("alice")
+    html = client.get("/failures/?window=7d").content.decode()
+    denied = groups(html)[("unknown_error", "docker.io")]
+    form = re.search(r'<form method="post" action="/bulk/"[\s\S]*?</form>', denied).group(0)
+    assert 'formaction="/bulk/settings/"' in form
+    fields = re.findall(r'name="(repo|org|next)" value="([^"]*)"', form)
+    data: dict[str, list[str]] = {}
+    for key, value in fields:
+        data.setdefault(key, []).append(value.replace("&amp;", "&"))
+    response = client.post("/bulk/settings/", data)
+    assert response.status_code == 302 and response["Location"].startswith("/bulk/runs/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Change 2 mirrors" in page
+    assert "acme/postgres" in page and "globex/traefik" in page

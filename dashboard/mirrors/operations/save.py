@@ -43,6 +43,8 @@ from ..rules import changes, refusals, timefmt
 from . import settle
 
 NOT_VALID = "Nothing was saved: correct the fields marked below."
+#: How the audit entry of a save begins what Quay accepted and did not apply.
+NOT_APPLIED = "Not applied by Quay: "
 
 
 @dataclass
@@ -59,6 +61,9 @@ class SaveResult:
     #: The config could not be read (nothing was sent): the page after it must ask Quay
     #: afresh too, to say so (otherwise it is drawn from the answers this save just read).
     unreadable: bool = False
+    #: The audit entry this save wrote, when Quay was sent something (``None``: nothing
+    #: was sent); a bulk change reads how it went from it (``operations.bulk``).
+    audit: AuditEntry | None = None
 
     def say(self, level: str, text: str) -> None:
         self.messages.append((level, text))
@@ -78,6 +83,8 @@ class _Save:
     reads: dict[str, Any] = field(default_factory=dict)
     #: The audit entry written before the call to Quay (``models.begin``), completed after.
     pending: AuditEntry | None = None
+    #: The entry completed by :meth:`record` (what ``SaveResult.audit`` says).
+    recorded: AuditEntry | None = None
 
     def done(self) -> SaveResult:
         return SaveResult(done=True)
@@ -91,7 +98,7 @@ class _Save:
         return SaveResult(form=form, message=message, extra={"form_error": message, **extra})
 
     def record(self, action: str, **fields: Any) -> None:
-        record(self.person, self.target, action, entry=self.pending, **fields)
+        self.recorded = record(self.person, self.target, action, entry=self.pending, **fields)
         self.pending = None
 
     def begin(self, action: str, audited: list[changes.Change], password: str) -> None:
@@ -143,8 +150,11 @@ def save(
                 f"Nothing was saved: the mirror config you were editing no longer exists in "
                 f"Quay ({target}).",
             )
-        return _create(job, form)
-    return _update(job, form)
+        result = _create(job, form)
+    else:
+        result = _update(job, form)
+    result.audit = job.recorded
+    return result
 
 
 def _unreadable(
@@ -225,7 +235,7 @@ def _read_back_and_record(
         action,
         changes=changes.audit_changes(audited, password, not_applied),
         ok=ok,
-        message=f"Not applied by Quay: {dropped}" if dropped else "",
+        message=f"{NOT_APPLIED}{dropped}" if dropped else "",
     )
     return result
 

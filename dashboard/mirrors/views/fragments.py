@@ -17,9 +17,13 @@ from dashboard.accounts.access import access_of, seen_of
 from dashboard.accounts.reauth import safe_next
 from dashboard.accounts.tokens import token_scopes
 from dashboard.http import HtmxHttpRequest
+from dashboard.mirrors.kinds.base import MirrorKind
+from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.rows import Row
 from dashboard.mirrors.person import Person
+from dashboard.quay import names
 from dashboard.quay.client import QuayClient
 
 from .. import clock
@@ -39,6 +43,21 @@ def acting(request: HtmxHttpRequest) -> tuple[QuayClient, Person, datetime]:
         seen_of(request),
     )
     return request.quay, person, clock.now()
+
+
+def selected(request: HttpRequest, limit: int) -> list[MirrorKind]:
+    """The ticked mirrors (``repo``: repositories', ``org``: organizations'), one each, named
+    as Quay allows (any other name is dropped: it cannot be a mirror, and is neither sent to
+    Quay nor audited); at most ``limit``."""
+    seen: dict[MirrorKind, None] = {}
+    for value in request.POST.getlist("repo"):
+        pair = names.split_full_name(value)
+        if pair is not None:
+            seen[RepoTarget(*pair)] = None
+    for org in request.POST.getlist("org"):
+        if names.valid_namespace(org):
+            seen[OrgTarget(org)] = None
+    return list(seen)[:limit]
 
 
 def say(request: HttpRequest, said: Iterable[tuple[str, str]]) -> None:

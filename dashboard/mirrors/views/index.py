@@ -18,8 +18,6 @@ from django.views.decorators.vary import vary_on_headers
 from dashboard.accounts import access
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.http import HtmxHttpRequest
-from dashboard.mirrors.kinds.base import MirrorKind
-from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.operations import press
 from dashboard.mirrors.overview import first_paint as overview_first_paint
@@ -28,7 +26,6 @@ from dashboard.mirrors.overview import table
 from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.rows import FILTER_CHOICES
 from dashboard.mirrors.rules.poll import PollState
-from dashboard.quay import names
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
 from . import fragments
@@ -96,21 +93,6 @@ def row(request: HtmxHttpRequest, namespace: str, name: str) -> HttpResponse:
     return fragments.row(request, found, now)
 
 
-def _selected(request: HtmxHttpRequest) -> list[MirrorKind]:
-    """The ticked mirrors (``repo``: repositories', ``org``: organizations'), one each, named
-    as Quay allows (any other name is dropped: it cannot be a mirror, and is neither sent to
-    Quay nor audited)."""
-    seen: dict[MirrorKind, None] = {}
-    for value in request.POST.getlist("repo"):
-        pair = names.split_full_name(value)
-        if pair is not None:
-            seen[RepoTarget(*pair)] = None
-    for org in request.POST.getlist("org"):
-        if names.valid_namespace(org):
-            seen[OrgTarget(org)] = None
-    return list(seen)[:BULK_LIMIT]
-
-
 @require_POST
 @quay_login_required
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
@@ -122,7 +104,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     (``next``, a path of this site), the same results list at its top.
     """
     action = request.POST.get("action", "")
-    selected = _selected(request)
+    selected = fragments.selected(request, BULK_LIMIT)
     context: dict[str, Any] = {
         "back": safe_next(request, request.POST.get("next")),
         "action_label": BULK_ACTIONS.get(action, ""),

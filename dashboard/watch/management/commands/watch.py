@@ -186,6 +186,7 @@ def _consume(*, workers: int, periodic: bool) -> None:
     from huey.consumer import Consumer, Scheduler
     from huey.contrib.djhuey import HUEY
 
+    from dashboard.mirrors import tasks as mirror_tasks  # noqa: F401 - a bulk change's apply
     from dashboard.watch import tasks  # noqa: F401 - the tasks, registered with the queue
 
     class TickingScheduler(Scheduler):

@@ -1,0 +1,62 @@
+"""The pages of a bulk settings change (``operations.bulk``), from the database only: the
+form, the preview, the results as they come, the list of recent runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.utils import timezone
+
+from ..forms.bulk import BulkSettingsForm
+from ..kinds.base import MirrorKind
+from ..models import BulkItem, BulkRun
+from ..operations import bulk
+
+#: How often the results page looks again while the run waits or runs (seconds).
+POLL_SECONDS = 2
+
+
+def form_for(run: BulkRun) -> BulkSettingsForm:
+    """The bulk form as last previewed (never with the password), or empty."""
+    initial = {k: v for k, v in run.values.items() if v not in (None, "", False)}
+    return BulkSettingsForm(initial=initial)
+
+
+def _link(target: MirrorKind) -> dict[str, str]:
+    return {"full_name": target.full_name, "kind": target.kind, "url": target.url("page")}
+
+
+def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
+    """The run's page: the form (a draft, or ``form`` given back with its errors), else its
+    preview, else its results."""
+    items = list(run.items.all())
+    for item in items:
+        target = bulk.target_of({"kind": item.kind, "namespace": item.namespace, "name": item.name})
+        item.full_name, item.url = target.full_name, target.url("page")  # type: ignore[attr-defined]
+    verdicts = Counter(item.verdict for item in items)
+    progress = bulk.progress(run)
+    active = run.state in (BulkRun.State.QUEUED, BulkRun.State.RUNNING)
+    return {
+        "run": run,
+        "items": items,
+        "targets": [_link(bulk.target_of(named)) for named in run.targets],
+        "form": form if form is not None else form_for(run),
+        "editing": run.state == BulkRun.State.DRAFT
+        or (form is not None and run.state == BulkRun.State.PREVIEW),
+        "to_send": verdicts[BulkItem.Verdict.SEND],
+        "unchanged": verdicts[BulkItem.Verdict.UNCHANGED],
+        "refused": verdicts[BulkItem.Verdict.REFUSED],
+        "unreadable": verdicts[BulkItem.Verdict.UNREADABLE],
+        "busy": verdicts[BulkItem.Verdict.BUSY],
+        "progress": progress,
+        "outcomes": [
+            (label, progress.counts.get(value, 0))
+            for value, label in BulkItem.Outcome.choices
+            if progress.counts.get(value)
+        ],
+        "active": active,
+        "bulk_poll": POLL_SECONDS if active else None,
+        "password_forgotten": bulk.password_forgotten(run),
+        "stalled": bulk.stalled(run, timezone.now()),
+    }
