@@ -36,22 +36,57 @@ SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 _ROW = "mirrors/overview.html#row"
 _lock = threading.Lock()
 _kept: OrderedDict[Hashable, str] = OrderedDict()
+_drawing: dict[Hashable, threading.Event] = {}
+#: How long a page waits for another's drawing of a row before drawing it itself.
+_WAIT_SECONDS = 5.0
 
 
 def row_html(row: Row, context: Mapping[str, Any]) -> SafeString:
     """``row`` drawn as on the page of ``context`` (its ``back``, ``oob`` and ``csrf_token``)."""
-    back = str(context.get("back") or "")
-    key = (row, back, bool(context.get("oob")), timezone.get_current_timezone_name())
+    back, oob = str(context.get("back") or ""), bool(context.get("oob"))
+    key = (row, back, oob, _zone(context))
     with _lock:
         html = _kept.get(key)
         if html is not None:
             _kept.move_to_end(key)
+        else:  # one draws it; whoever wants it meanwhile waits for that drawing
+            drawing = _drawing.get(key)
+            mine = drawing is None
+            if mine:
+                drawing = _drawing[key] = threading.Event()
     if html is None:
-        html = _draw(row, back, bool(context.get("oob")))
-        _keep(key, html)
+        assert drawing is not None
+        if mine:
+            try:
+                html = _draw(row, back, oob)
+                _keep(key, html)
+            finally:
+                with _lock:
+                    _drawing.pop(key, None)
+                drawing.set()
+        else:
+            drawing.wait(_WAIT_SECONDS)
+            with _lock:
+                html = _kept.get(key)
+            if html is None:  # not kept (OVERVIEW_ROW_CACHE_ROWS 0), or the drawing failed
+                html = _draw(row, back, oob)
     if SLOT in html:
         html = html.replace(SLOT, str(context.get("csrf_token") or ""))
     return mark_safe(html)  # noqa: S308 -- drawn by the template, which escapes
+
+
+def _zone(context: Mapping[str, Any]) -> str:
+    """The active time zone's name (the times of a row are drawn in it), looked up once a
+    page."""
+    render = getattr(context, "render_context", None)
+    if render is None:
+        return timezone.get_current_timezone_name()
+    if _ZONE not in render:
+        render[_ZONE] = timezone.get_current_timezone_name()
+    return render[_ZONE]
+
+
+_ZONE = object()
 
 
 def _draw(row: Row, back: str, oob: bool) -> str:
