@@ -10,9 +10,11 @@ bulk mirrors over acme, globex, initech and alice. The dashboard runs in this pr
 test client); the watcher runs as its own process (``manage.py watch run``, its queue a SQLite
 file) on the same database, with the default settings but the interval (``--interval``).
 ``--quick-indexing`` indexes with the emulator at full speed first (skips the first-indexing
-figures). ``--people-only`` measures only the 20 people at once through gunicorn (``--rounds``
-times, each with a cold read cache): the index is built in this process with Quay at full
-speed and every last result read, then the watcher runs beside the server as in production.
+figures). ``--people-only`` measures only the 20 people at once through gunicorn, in
+``--rounds`` rounds on a running server and as many on one just started (each round with
+Quay's answers expired): the index is built in this process with Quay at full speed and every
+last result read, then the watcher runs beside the server as in production; ``--redis``: the
+servers' cache in a Redis of its own, as several processes share it in production.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +156,25 @@ def through_gunicorn(env: dict[str, str], people: int) -> tuple[list[float], lis
         proc.wait(timeout=30)
 
 
+@contextmanager
+def redis(where: Path) -> Iterator[str]:
+    """A Redis server without persistence, on a port of its own: its URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", str(where)),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def percentile95(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
@@ -259,6 +282,7 @@ def main() -> int:
     parser.add_argument("--quick-indexing", action="store_true")
     parser.add_argument("--people-only", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--redis", action="store_true", help="the servers' cache in Redis")
     args = parser.parse_args()
 
     with emulator("--repos", str(args.mirrors)) as emu:
@@ -293,7 +317,12 @@ def main() -> int:
                 assert done.ok, done.message
             done = enrol.enrol("alice", TOKENS["alice"], enrolled_by="alice", now=clock.now())
             assert done.ok, done.message
-            people_only(emu, args, env)
+            if not args.redis:
+                people_only(emu, args, env)
+                return 0
+            with redis(Path(db).parent) as url:  # what several processes share (CACHE_URL)
+                print(f"the servers' cache: {url}")
+                people_only(emu, args, {**env, "CACHE_URL": url})
             return 0
 
         # -- the overview before: live, nothing watched -----------------------------------
