@@ -400,6 +400,9 @@ OVERVIEW_PREFETCH = env.bool("OVERVIEW_PREFETCH", default=True)
 OVERVIEW_PERSON_SECONDS = env.float("OVERVIEW_PERSON_SECONDS", default=60.0)
 # Rows the overview draws with the page; the others come with its listing, a moment later.
 OVERVIEW_FIRST_ROWS = env.int("OVERVIEW_FIRST_ROWS", default=100)
+# Rows' HTML each process keeps, drawn once for everyone a row is the same for
+# (overview/drawn.py; ~2 KB a row); 0: draw every row for every page.
+OVERVIEW_ROW_CACHE_ROWS = env.int("OVERVIEW_ROW_CACHE_ROWS", default=10000)
 # An audit entry is written before its call to Quay and completed after. One still pending
 # after this long was left by an instance (or database) that went away mid-call: it is settled
 # from the config Quay holds by the next reader (operations/settle.py).

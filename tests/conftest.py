@@ -38,11 +38,16 @@ def emulator_server() -> Iterator[Emulator]:
 def _no_answers_from_other_tests(settings) -> Iterator[None]:
     """Every test starts with an empty read cache (the emulator is reset between tests), and
     the overview starts no call in the background (a test counting calls would race it;
-    tests/overview/test_prefetch.py turns it on)."""
+    tests/overview/test_prefetch.py turns it on); nor with the index or rows another test's
+    overview kept (a database rolled back numbers its rows again)."""
     from django.core.cache import cache
+
+    from dashboard.mirrors.overview import drawn, watched
 
     settings.OVERVIEW_PREFETCH = False
     cache.clear()
+    watched.forget()
+    drawn.forget()
     yield
     cache.clear()
 

@@ -69,6 +69,9 @@ class Enrolment(models.Model):
     counts_from = models.DateTimeField(null=True, blank=True)
     #: How many calls to Quay the polls of this namespace made (for `watch status`).
     calls = models.PositiveBigIntegerField(default=0)
+    #: One more at the end of every poll (every write of this namespace's index is a poll's):
+    #: what the overview keeps of the index is kept under it, so never read after a poll.
+    version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["namespace"]

@@ -175,6 +175,7 @@ def _release(enrolment: Enrolment, now: datetime, report: Report) -> None:
         next_poll_at=now + timedelta(seconds=wait),
         last_error=report.error,
         calls=F("calls") + report.calls,
+        version=F("version") + 1,  # what it wrote is read afresh (overview.watched)
     )
 
 

@@ -113,6 +113,8 @@ class Filters:
         counted = search is True
         hidden = search is False or status is False
         held = not hidden and (search is None or status is None)
+        if (row.counted, row.hidden, row.held) == (counted, hidden, held):
+            return row  # as it is (most rows: a copy costs more than the rest)
         return replace(row, counted=counted, hidden=hidden, held=held)
 
 

@@ -134,7 +134,10 @@ def listing(
         redrawn = {row.full_name: row for row in listed.hidden}
         left = first_screen.later(overview.rows, person.username, later, after)
         listed.later = [
-            replace(redrawn.pop(row.full_name, row), counted_as=row.counted_as) for row in left
+            replace(redrawn.pop(row.full_name), counted_as=row.counted_as)
+            if row.full_name in redrawn
+            else row
+            for row in left
         ]
         listed.hidden = list(redrawn.values())
     _prefetch_first_details(client, listed, now, person)

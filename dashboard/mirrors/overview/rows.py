@@ -337,11 +337,7 @@ class Row:
     def has_history(self) -> bool:
         """Worth reading the last result from the log: a readable mirror that has run, and
         is not mid-sync (a refreshed row must cost no call of its own)."""
-        return (
-            self.config is not None
-            and not self.polls
-            and self.config.sync_status.value in ("SUCCESS", "FAIL", "CANCEL")
-        )
+        return _has_history(self.config, self.status)
 
     @property
     def needs_results(self) -> bool:
@@ -520,6 +516,16 @@ class Row:
         return status in _MAY_BE_STUCK
 
 
+def _has_history(config: MirrorConfig | None, status: MirrorStatus | None) -> bool:
+    """See :attr:`Row.has_history`."""
+    polls = status is not None and status.changes_by_itself
+    return (
+        config is not None
+        and not polls
+        and config.sync_status.value in ("SUCCESS", "FAIL", "CANCEL")
+    )
+
+
 def for_person(row: Row, person: Person | None) -> Row:
     """``row`` with whether ``person`` may change it (decided here, once, for every step of
     the page: details, refresh, a row asked again, a press's answer, the whole page)."""
@@ -559,9 +565,14 @@ def row_from_config(
     last_sync: datetime | None = None,
     logs: Sequence[LogEntry] | None = None,
     queued_since: datetime | None = None,
+    last_event: EventSummary | None = None,
+    at: datetime | None = None,
+    may_change: bool = True,
 ) -> Row:
     """A row from a mirror config; with the log (see :func:`needs_log`) the status is the same
-    one the repository page gives, stuck included."""
+    one the repository page gives, stuck included. ``last_event``: the last finished sync
+    where it is known without the log (the fleet index's), shown once the mirror has run;
+    ``at``: when the config was read (``now``)."""
     if queued_since is None and logs:
         queued_since = log_queued_since(logs)
     ended = log_last_result(logs) if logs else None
@@ -572,18 +583,20 @@ def row_from_config(
         last_event_at=ended.datetime if ended else None,
         last_sync=last_sync,
     )
-    row = Row(
+    history = _has_history(config, status)
+    if ended is not None and history:  # the log read anyway tells the last result
+        last_event = summarize_event(ended, logs or ())
+    return Row(
         namespace,
         name,
         config=config,
         status=status,
         last_sync=last_sync,
         queued_since=queued_since if config.sync_status is SyncStatus.SYNC_NOW else None,
-        at=now,
+        at=at or now,
+        last_event=last_event if history else None,
+        may_change=may_change,
     )
-    if ended is not None and row.has_history:  # the log read anyway tells the last result
-        row = replace(row, last_event=summarize_event(ended, logs or ()))
-    return row
 
 
 def row_from_health(

@@ -14,8 +14,9 @@ it and its details are read live.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -84,12 +85,14 @@ def read(
     show the person its health (:func:`shares_health`)."""
     shared = shares_health(person, wanted)
     watched = Watched()
+    now = now.replace(microsecond=0)  # what is said of the index: as of this second
     for namespace, (enrolment, settings_shown) in served(person, wanted).items():
         watched.namespaces.add(namespace)
         said = note(enrolment, now)
         if said:
             watched.notes.append(said)
-        mirrors = list(Mirror.objects.filter(enrolment=enrolment, present=True))
+        snapshot = read_index(enrolment)
+        mirrors = snapshot.mirrors
         named = health.get(namespace, {})
         if not settings_shown:
             watched.read_only.append(namespace)
@@ -101,42 +104,108 @@ def read(
             continue
         if not mirrors and _may_set_up(person, namespace):
             watched.org_rows.append(OrgRow(namespace, settable=True))
-        queued = queued_since(mirrors)
-        for mirror in mirrors:
-            if mirror.kind == Mirror.Kind.REPOSITORY:
-                watched.rows.append(_row(mirror, named.get(mirror.name), queued, person, now))
+        drawn = snapshot.rows(person.may_change(namespace), now)
+        for mirror, row in zip(mirrors, drawn, strict=True):
+            if row is not None:
+                entry = named.get(mirror.name)
+                moved = entry is not None and _moved(entry, mirror)  # since: read it live
+                watched.rows.append(row_from_health(entry, now, pending=True) if moved else row)
             elif mirror.kind == Mirror.Kind.ORGANIZATION and mirror.config:
                 watched.org_rows.append(_org_row(mirror, mirrors, person, now))
     return watched
 
 
-def _row(
-    mirror: Mirror,
-    entry: HealthEntry | None,
-    queued: Mapping[int, datetime],
-    person: Person,
-    now: datetime,
-) -> Row:
-    """A repository mirror's row from the index: its config and last result; from this
-    visit's health instead, pending its details, when the status moved since."""
-    if entry is not None and _moved(entry, mirror):
-        return row_from_health(entry, now, pending=True)  # moved since: read it live
-    if mirror.config is None:
+@dataclass(frozen=True)
+class Snapshot:
+    """One namespace's index as the overview reads it, read once for every viewer of one
+    version of it (``Enrolment.version``): its present mirrors, their configs and last
+    results as read from their documents, and when each queued one was queued."""
+
+    #: Which enrolment and version of it (an enrolment removed and made again starts over).
+    version: tuple[str, datetime, int]
+    mirrors: list[Mirror]
+    configs: dict[int, MirrorConfig]
+    results: dict[int, EventSummary]
+    queued: dict[int, datetime]
+    #: The rows drawn from it in the last second they were asked for, by whether the
+    #: person may change them.
+    drawn: dict[tuple[bool, datetime], list[Row | None]] = field(default_factory=dict)
+    drawing: threading.Lock = field(default_factory=threading.Lock)
+
+    def rows(self, may_change: bool, now: datetime) -> list[Row | None]:
+        """Each mirror's row (``None`` for what is not a repository mirror) as of ``now``,
+        drawn once a second for everyone who may (or may not) change them: a row's words
+        ("synced 3 h ago", "running for 45 s") are of the second the page is drawn in."""
+        key = (may_change, now)
+        with self.drawing:
+            found = self.drawn.get(key)
+            if found is None:
+                found = [_row(m, self, may_change, now) for m in self.mirrors]
+                if any(when != now for _, when in self.drawn):
+                    self.drawn.clear()  # (another second's)
+                self.drawn[key] = found
+        return found
+
+
+_snapshots: dict[int, Snapshot] = {}
+_reading: dict[int, threading.Lock] = {}
+_guard = threading.Lock()
+
+
+def read_index(enrolment: Enrolment) -> Snapshot:
+    """The index of ``enrolment``'s namespace at its version (two queries when this process
+    has not read that version yet, else none): every poll ends by counting the version up,
+    so what is kept is never older than the version the page was given. Those asking at once
+    wait for one reading."""
+    version = (enrolment.namespace, enrolment.enrolled_at, enrolment.version)
+    kept = _snapshots.get(enrolment.pk)
+    if kept is not None and kept.version == version:
+        return kept
+    with _guard:
+        lock = _reading.setdefault(enrolment.pk, threading.Lock())
+    with lock:
+        kept = _snapshots.get(enrolment.pk)
+        if kept is not None and kept.version == version:
+            return kept
+        mirrors = list(Mirror.objects.filter(enrolment=enrolment, present=True))
+        configs = {
+            m.pk: MirrorConfig.from_api(m.config)
+            for m in mirrors
+            if m.kind == Mirror.Kind.REPOSITORY and m.config is not None
+        }
+        results = {m.pk: event for m in mirrors if (event := _last_event(m.last_result))}
+        snapshot = Snapshot(version, mirrors, configs, results, queued_since(mirrors))
+        if kept is None or kept.version[:2] != version[:2] or kept.version[2] < version[2]:
+            _snapshots[enrolment.pk] = snapshot  # (a page given an older version keeps its own)
+        return snapshot
+
+
+def forget() -> None:
+    """Drop what this process keeps of the index (tests: a database rolled back)."""
+    _snapshots.clear()
+
+
+def _row(mirror: Mirror, snapshot: Snapshot, may_change: bool, now: datetime) -> Row | None:
+    """A repository mirror's row from the index: its config and last result (``None`` for
+    an organization mirror or its repositories)."""
+    if mirror.kind != Mirror.Kind.REPOSITORY:
+        return None
+    config = snapshot.configs.get(mirror.pk)
+    if config is None:
         return Row(mirror.namespace, mirror.name, at=mirror.config_read_at)  # not set up yet
-    config = MirrorConfig.from_api(mirror.config)
-    last = _last_event(mirror.last_result)
-    row = row_from_config(
+    last = snapshot.results.get(mirror.pk)
+    queued = config.sync_status is SyncStatus.SYNC_NOW
+    return row_from_config(
         mirror.namespace,
         mirror.name,
         config,
         now,
         last_sync=last.when if last and last.key == "success" else None,
-        queued_since=queued.get(mirror.pk) if config.sync_status is SyncStatus.SYNC_NOW else None,
+        queued_since=snapshot.queued.get(mirror.pk) if queued else None,
+        last_event=last,
+        at=mirror.status_read_at or mirror.config_read_at,
+        may_change=may_change,
     )
-    row = replace(row, at=mirror.status_read_at or mirror.config_read_at)
-    if last is not None and row.has_history:
-        row = replace(row, last_event=last)
-    return replace(row, may_change=person.may_change(mirror.namespace))
 
 
 def _moved(entry: HealthEntry, mirror: Mirror) -> bool:

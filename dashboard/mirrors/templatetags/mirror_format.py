@@ -1,5 +1,6 @@
 """Template filters for times and durations in words (the words come from ``timefmt``), ids,
-URLs without their credentials, and why mirrors are read-only for the person."""
+URLs without their credentials, and why mirrors are read-only for the person; an overview row
+drawn once for everyone it is the same for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils.safestring import SafeString
 
+from dashboard.mirrors.overview import drawn
+from dashboard.mirrors.overview.rows import Row
 from dashboard.mirrors.overview.rows import dom_id as make_dom_id
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.timefmt import moment_html, seconds_in_words
@@ -22,6 +25,13 @@ register = template.Library()
 def when(value: datetime | None) -> SafeString | str:
     """A moment in the person's local time, with UTC on hover: ``<time title="... UTC">``."""
     return moment_html(value)
+
+
+@register.simple_tag(takes_context=True)
+def overview_row(context: template.Context, row: Row) -> SafeString:
+    """``{% overview_row row %}``: the row as ``overview.html#row`` draws it, drawn once for
+    everyone it is the same for (``overview.drawn``)."""
+    return drawn.row_html(row, context)
 
 
 @register.filter
