@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from dashboard.mirrors.kinds.organization import candidates
 from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview.details import not_older_than
@@ -141,7 +142,7 @@ def listing(
         ]
         listed.hidden = list(redrawn.values())
     _prefetch_first_details(client, listed, now, person)
-    orgs = overview_orgs.candidates(where.username, listings)
+    orgs = candidates(where.username, listings)
     found = overview_orgs.read_rows(client, orgs, now, listings, person)
     listed.orgs = overview_orgs.section([*index.org_rows, *found], filters)
     return listed

@@ -32,7 +32,7 @@ from typing import Any
 from django.conf import settings
 
 from dashboard.mirrors.kinds.base import MirrorKind
-from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.kinds.organization import OrgTarget, candidates
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
@@ -335,7 +335,7 @@ def collect(
             for repo in repos
             if not repo.is_mirror and not repo.is_org_mirror
         )
-    orgs = overview_orgs.candidates(where.username, by_namespace)
+    orgs = candidates(where.username, by_namespace)
     overview.org_rows = overview_orgs.read_rows(client, orgs, now, by_namespace, person)
     overview.rows.sort(key=lambda row: row.sort_key)
     overview.read_only_namespaces = [ns for ns in where.wanted if ns in read_only]
