@@ -13,7 +13,7 @@ from dashboard.quay import names
 from dashboard.quay.client import QuayClient
 
 from ..overview.page import scope
-from . import document, plan
+from . import document, drift, plan
 
 #: The largest file the page reads (a file of 5,000 mirrors is about 4 MB of YAML).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -57,3 +57,13 @@ def planned(client: QuayClient, person: Person, text: str, now: datetime) -> dic
         return {"file_errors": parsed.errors}
     made = plan.plan(client, person.username, parsed, now)
     return {"plan": made, "summary": made.summary}
+
+
+def drifted(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:
+    """The page's context for a file compared with Quay now: where Quay differs from it, or
+    why the file cannot be used."""
+    parsed = document.parse(text)
+    if parsed.errors:
+        return {"file_errors": parsed.errors}
+    found = drift.drift(client, person.username, parsed, now)
+    return {"drift": found, "drift_summary": found.summary}
