@@ -73,6 +73,7 @@ urlpatterns = [
     path("as-code/", ascode.as_code, name="as-code"),
     path("as-code/export/", ascode.export_file, name="as-code-export"),
     path("as-code/plan/", ascode.plan_file, name="as-code-plan"),
+    path("as-code/drift/", ascode.drift_file, name="as-code-drift"),
     # --- audit trail page (views/audit.py) ---
     path("audit/", audit.audit, name="audit"),
     # --- failures view (views/failures.py) ---

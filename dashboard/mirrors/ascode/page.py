@@ -13,7 +13,7 @@ from dashboard.quay import names
 from dashboard.quay.client import QuayClient
 
 from ..overview.page import scope
-from . import document, plan
+from . import bulkrun, document, drift, plan
 
 #: The largest file the page reads (a file of 5,000 mirrors is about 4 MB of YAML).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -49,11 +49,22 @@ def read_upload(upload: Any, pasted: str) -> tuple[str, str]:
 
 
 def planned(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:
-    """The page's context for a file: its plan, or why it cannot be used. Passwords'
+    """The page's context for a file: its plan, kept as a previewed bulk change to apply
+    (``bulkrun``: none when it sends nothing), or why it cannot be used. Passwords'
     references are not read here (the server's environment is not the person's): such a
     mirror is planned, and applied with the command line."""
     parsed = document.parse(text)
     if parsed.errors:
         return {"file_errors": parsed.errors}
     made = plan.plan(client, person.username, parsed, now)
-    return {"plan": made, "summary": made.summary}
+    return {"plan": made, "summary": made.summary, "run": bulkrun.record(person, made)}
+
+
+def drifted(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:
+    """The page's context for a file compared with Quay now: where Quay differs from it, or
+    why the file cannot be used."""
+    parsed = document.parse(text)
+    if parsed.errors:
+        return {"file_errors": parsed.errors}
+    found = drift.drift(client, person.username, parsed, now)
+    return {"drift": found, "drift_summary": found.summary}

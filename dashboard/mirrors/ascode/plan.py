@@ -70,6 +70,8 @@ class Step:
     reasons: list[str] = field(default_factory=list)
     #: A repository to switch to mirror state before its mirror is created.
     switch_state: bool = False
+    #: Quay has no mirror config for it (it would be created, or cannot be).
+    missing: bool = False
     password: Secret | None = None
     #: What the mirror's settings form is posted to apply it (``operations.save``).
     posted: QueryDict | None = None
@@ -206,6 +208,7 @@ def _step(
         return step
     config = found.configs.get(target)
     if config is None:
+        step.missing = True
         missing = _cannot_create(entry, found)
         if missing:
             step.reasons = [missing]

@@ -68,17 +68,21 @@ def target_of(item: Mapping[str, str]) -> MirrorKind:
     return RepoTarget(item["namespace"], item["name"])
 
 
-def _named(target: MirrorKind) -> dict[str, str]:
+def named(target: MirrorKind) -> dict[str, str]:
+    """A run's target or item's fields for ``target``."""
     return {"kind": target.kind, "namespace": target.namespace, "name": target.name}
 
 
-def draft(person: Person, targets: Sequence[MirrorKind]) -> BulkRun:
-    """A new bulk change of ``targets`` (one each, in name order), its values to choose."""
+def draft(
+    person: Person, targets: Sequence[MirrorKind], limit: int | None = MAX_MIRRORS
+) -> BulkRun:
+    """A new bulk change of ``targets`` (one each, in name order, at most ``limit``: a file's
+    plan has none), its values to choose."""
     chosen = sorted(dict.fromkeys(targets), key=lambda t: (t.full_name, t.kind))
     return BulkRun.objects.create(
         user=person.user if getattr(person.user, "is_authenticated", False) else None,
         username=person.username,
-        targets=[_named(t) for t in chosen[:MAX_MIRRORS]],
+        targets=[named(t) for t in chosen[:limit]],
     )
 
 
@@ -257,7 +261,7 @@ def preview(
                 note=judged.note,
                 posted=judged.posted or {},
                 loaded=judged.loaded,
-                **_named(target),
+                **named(target),
             )
         )
     forget_old_passwords(now)
@@ -431,7 +435,8 @@ def _apply_one(
     posted = QueryDict(mutable=True)
     for key, values in item.posted.items():
         posted.setlist(key, values)
-    posted["loaded"] = changes.sign(target.namespace, target.name, item.loaded or {})
+    if item.loaded is not None:  # (none: a create, from a file's plan)
+        posted["loaded"] = changes.sign(target.namespace, target.name, item.loaded)
     if password:
         posted["external_registry_password"] = password
     if confirm:

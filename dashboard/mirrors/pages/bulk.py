@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ..ascode import bulkrun
 from ..forms.bulk import BulkSettingsForm
 from ..kinds.base import MirrorKind
 from ..models import BulkItem, BulkRun
@@ -58,5 +59,6 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         "active": active,
         "bulk_poll": POLL_SECONDS if active else None,
         "password_forgotten": bulk.password_forgotten(run),
+        "from_file": bulkrun.from_file(run),
         "stalled": bulk.stalled(run, timezone.now()),
     }

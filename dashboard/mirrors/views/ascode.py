@@ -1,8 +1,9 @@
 """Mirrors as code on a page (``/as-code/``): export the person's namespaces as a file,
-upload a file and see its plan (``dashboard.mirrors.ascode``)."""
+upload a file and see its plan or where Quay differs from it (``dashboard.mirrors.ascode``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -69,12 +70,24 @@ def export_file(request: HtmxHttpRequest) -> HttpResponse:
 @quay_login_required
 def plan_file(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /as-code/plan/`` (a file, or pasted text): what applying it would do."""
+    return _from_file(request, page.planned)
+
+
+@require_POST
+@quay_login_required
+def drift_file(request: HtmxHttpRequest) -> HttpResponse:
+    """``POST /as-code/drift/`` (a file, or pasted text): where Quay now differs from it."""
+    return _from_file(request, page.drifted)
+
+
+def _from_file(request: HtmxHttpRequest, read: Callable[..., dict[str, Any]]) -> HttpResponse:
+    """The page with what ``read`` makes of the file posted, or why the file cannot be used."""
     text, problem = page.read_upload(request.FILES.get("file"), request.POST.get("text", ""))
     if problem:
         return _page(request, 400, upload_error=problem)
     client, person, now = acting(request)
     try:
-        context = page.planned(client, person, text, now)
+        context = read(client, person, text, now)
     except QuayUnauthorized:
         raise
     except QuayError as error:

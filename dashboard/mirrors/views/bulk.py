@@ -17,6 +17,7 @@ from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.accounts.tokens import get_token
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors import tasks
+from dashboard.mirrors.ascode.bulkrun import from_file
 from dashboard.mirrors.forms.bulk import BulkSettingsForm
 from dashboard.mirrors.models import BulkRun
 from dashboard.mirrors.operations import bulk
@@ -61,7 +62,7 @@ def run_url(run: BulkRun) -> str:
 def run_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The form, the preview or the results (with htmx: the results part, polled)."""
     run = _run(request, pk)
-    form = pages.form_for(run) if request.GET.get("edit") else None
+    form = pages.form_for(run) if request.GET.get("edit") and not from_file(run) else None
     context = pages.page(run, form)
     return render(request, f"{PAGE}#results" if request.htmx else PAGE, context)
 
@@ -73,8 +74,8 @@ def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
     client, _person, now = acting(request)
     form = BulkSettingsForm(request.POST)
-    if run.state not in (BulkRun.State.DRAFT, BulkRun.State.PREVIEW):
-        return redirect(run_url(run))  # applied already: its results
+    if run.state not in (BulkRun.State.DRAFT, BulkRun.State.PREVIEW) or from_file(run):
+        return redirect(run_url(run))  # applied already (its results), or a file's plan
     if not form.judge(now):
         return render(request, PAGE, pages.page(run, form), status=400)
     bulk.preview(client, run, form.cleaned_data, now)
