@@ -24,6 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SEEDED_MIRRORS = 19  # mirrored repositories of the emulator's seed (4 namespaces)
 ALICE = "alicedemotoken".ljust(40, "0")
+WATCHER = "watcherdemotoken".ljust(40, "0")
+#: The namespaces the watcher's benches watch with the watcher's token.
+WATCHED = ("acme", "globex", "initech")
 
 
 def free_port() -> int:
@@ -143,3 +146,36 @@ def summary(times: list[float]) -> str:
         f"median {statistics.median(ms):7.0f} ms   min {min(ms):7.0f} ms   "
         f"max {max(ms):7.0f} ms   ({len(ms)} runs)"
     )
+
+
+def stats_calls(emu: Emulator) -> int:
+    """Every call the emulator has answered since it started (its ``stats``)."""
+    return int(emu.control("GET", "stats")["calls"])
+
+
+def index_watched(*, with_alice: bool = False, backfill_pages: int | None = None) -> None:
+    """Enrol :data:`WATCHED` with the watcher's token (and alice's own namespace with hers:
+    only she may have it watched) and poll until every one is indexed, the emulator at full
+    speed. Call after :func:`django_client` (Django is set up there)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from dashboard.mirrors import clock
+    from dashboard.watch import enrol
+    from dashboard.watch.models import Enrolment
+    from dashboard.watch.poll import poll
+
+    settings.WATCH_CALLS_PER_MINUTE = 1_000_000  # index at once (the emulator at full speed)
+    if backfill_pages is not None:
+        settings.WATCH_BACKFILL_LOG_PAGES = backfill_pages
+    for namespace in WATCHED:
+        assert enrol.enrol(namespace, WATCHER, enrolled_by="bench", now=clock.now()).ok
+    namespaces = (*WATCHED, "alice") if with_alice else WATCHED
+    if with_alice:
+        assert enrol.enrol("alice", ALICE, enrolled_by="alice", now=clock.now()).ok
+    later = clock.now()
+    while Enrolment.objects.filter(indexed_at__isnull=True).exists():
+        for namespace in namespaces:
+            poll(namespace, later)
+        later += timedelta(seconds=61)

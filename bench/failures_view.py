@@ -22,15 +22,10 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ALICE, django_client, emulator
+from _common import WATCHED, django_client, emulator, index_watched
+from _common import stats_calls as calls
 
-WATCHER = "watcherdemotoken".ljust(40, "0")
-WATCHED = ("acme", "globex", "initech")  # with the watcher's token
 DAVE = "davedemotoken".ljust(40, "0")
-
-
-def calls(emu) -> int:
-    return int(emu.control("GET", "stats")["calls"])
 
 
 def main() -> int:
@@ -44,26 +39,13 @@ def main() -> int:
 
     with emulator("--repos", str(args.mirrors)) as emu:
         alice = django_client(emu.url)
-        from django.conf import settings
         from django.core.cache import cache
         from django.test import Client
 
         from dashboard.mirrors import clock
-        from dashboard.watch import enrol
-        from dashboard.watch.models import Enrolment, FailedRun, Mirror
-        from dashboard.watch.poll import poll
+        from dashboard.watch.models import FailedRun, Mirror
 
-        settings.WATCH_CALLS_PER_MINUTE = 1_000_000  # index at once (the emulator at full speed)
-        settings.WATCH_BACKFILL_LOG_PAGES = 500
-        for namespace in WATCHED:
-            assert enrol.enrol(namespace, WATCHER, enrolled_by="bench", now=clock.now()).ok
-        # alice's own namespace: only she may have it watched, with a token of hers.
-        assert enrol.enrol("alice", ALICE, enrolled_by="alice", now=clock.now()).ok
-        later = clock.now()
-        while Enrolment.objects.filter(indexed_at__isnull=True).exists():
-            for namespace in (*WATCHED, "alice"):
-                poll(namespace, later)
-            later += timedelta(seconds=61)
+        index_watched(with_alice=True, backfill_pages=500)
         mirrors = Mirror.objects.filter(present=True, kind=Mirror.Kind.REPOSITORY)
         from_log = FailedRun.objects.count()
         for namespace in (*WATCHED, "alice"):

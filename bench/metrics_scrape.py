@@ -18,14 +18,11 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ALICE, django_client, emulator
+from _common import django_client, emulator, index_watched
 
-WATCHER = "watcherdemotoken".ljust(40, "0")
-WATCHED = ("acme", "globex", "initech")  # with the watcher's token
 SCRAPE_TOKEN = "bench-scrape"  # noqa: S105 (a throw-away token for this run)
 
 
@@ -44,21 +41,10 @@ def main() -> int:
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from dashboard.mirrors import clock
-        from dashboard.watch import enrol
         from dashboard.watch.models import Enrolment, Mirror
-        from dashboard.watch.poll import poll
 
-        settings.WATCH_CALLS_PER_MINUTE = 1_000_000  # index at once (the emulator at full speed)
         settings.METRICS_TOKEN = SCRAPE_TOKEN
-        for namespace in WATCHED:
-            assert enrol.enrol(namespace, WATCHER, enrolled_by="bench", now=clock.now()).ok
-        assert enrol.enrol("alice", ALICE, enrolled_by="alice", now=clock.now()).ok
-        later = clock.now()
-        while Enrolment.objects.filter(indexed_at__isnull=True).exists():
-            for namespace in (*WATCHED, "alice"):
-                poll(namespace, later)
-            later += timedelta(seconds=61)
+        index_watched(with_alice=True)
         if args.copies:
             indexed = list(Mirror.objects.filter(present=True))
             Mirror.objects.bulk_create(

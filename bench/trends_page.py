@@ -24,14 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import django_client, emulator
-
-WATCHER = "watcherdemotoken".ljust(40, "0")
-WATCHED = ("acme", "globex", "initech")
-
-
-def calls(emu) -> int:
-    return int(emu.control("GET", "stats")["calls"])
+from _common import django_client, emulator, index_watched
+from _common import stats_calls as calls
 
 
 def main() -> int:
@@ -46,23 +40,12 @@ def main() -> int:
 
     with emulator("--repos", str(args.mirrors)) as emu:
         alice = django_client(emu.url)
-        from django.conf import settings
         from django.core.cache import cache
 
         from dashboard.mirrors import clock
-        from dashboard.watch import enrol
         from dashboard.watch.models import Enrolment, FailedRun, Mirror, SyncEnd
-        from dashboard.watch.poll import poll
 
-        settings.WATCH_CALLS_PER_MINUTE = 1_000_000  # index at once (the emulator at full speed)
-        settings.WATCH_BACKFILL_LOG_PAGES = 500
-        for namespace in WATCHED:
-            assert enrol.enrol(namespace, WATCHER, enrolled_by="bench", now=clock.now()).ok
-        later = clock.now()
-        while Enrolment.objects.filter(indexed_at__isnull=True).exists():
-            for namespace in WATCHED:
-                poll(namespace, later)
-            later += timedelta(seconds=61)
+        index_watched(backfill_pages=500)
         mirrors = list(Mirror.objects.filter(present=True, kind=Mirror.Kind.REPOSITORY))
         now = clock.now()
         ends = [
