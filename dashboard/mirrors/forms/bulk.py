@@ -23,9 +23,9 @@ from .base import (
     MAX_PASSWORD,
     START_OUT_OF_RANGE,
     UNITS,
+    CleanProxies,
     SettingsForm,
     StartDateField,
-    clean_proxy,
     duration_seconds,
     proxy_fields,
 )
@@ -51,7 +51,7 @@ SETTING_FIELDS: dict[str, str] = {
 }
 
 
-class BulkSettingsForm(forms.Form):
+class BulkSettingsForm(CleanProxies, forms.Form):
     """What to set on every selected mirror (empty: leave it alone)."""
 
     external_registry_username = forms.CharField(
@@ -118,15 +118,6 @@ class BulkSettingsForm(forms.Form):
         if value is not None and not EARLIEST_START <= value <= LATEST_START:
             raise forms.ValidationError(START_OUT_OF_RANGE)
         return value
-
-    def clean_http_proxy(self) -> str:
-        return clean_proxy(self.cleaned_data["http_proxy"])
-
-    def clean_https_proxy(self) -> str:
-        return clean_proxy(self.cleaned_data["https_proxy"])
-
-    def clean_no_proxy(self) -> str:
-        return clean_proxy(self.cleaned_data["no_proxy"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
