@@ -192,15 +192,20 @@
     function done(failed) {
       lanes = lanes.filter(function (other) { return other !== lane; });
       lane.remove();
+      var later = false;
       ids.forEach(function (id) {
         delete asked[id];
         var row = document.getElementById(id);
         if (row && row.getAttribute("data-need") === batch.need) {
           notBefore[id] = Date.now() + AGAIN_MS;  // not filled this time: again, later
+          later = true;
           if (failed) { sayNotLoaded(row); }
         }
       });
       setTimeout(pump, 0);
+      // Asked again once its wait is over, even if nothing else (a scroll, another batch)
+      // pumps by then: the last batch's rows were left waiting for good.
+      if (later) { setTimeout(pump, AGAIN_MS + 50); }
     }
     lane.addEventListener("htmx:responseError", function () { lane.failed = true; });
     lane.addEventListener("htmx:sendError", function () { lane.failed = true; });
