@@ -14,13 +14,15 @@ does not mention are left alone and are not in the run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import BulkItem, BulkRun
 from ..operations import bulk
 from ..person import Person
 from ..rules import changes
-from .plan import Plan, Step
+
+if TYPE_CHECKING:  # annotations only: recording a plan needs no planner
+    from .plan import Plan, Step
 
 #: What a run made from a file carries in ``BulkRun.values`` (its page offers no bulk form).
 FROM_FILE = "from_file"
