@@ -62,6 +62,17 @@ def seen(request) -> Any:
 
 
 @pytest.fixture
+def immediate_tasks() -> Iterator[None]:
+    """Background tasks (a bulk change's) run at once, in the thread that queues them (Huey's
+    immediate mode): what a worker would do, done before the answer to Apply."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+@pytest.fixture
 def no_read_cache(settings) -> None:
     """Every read reaches Quay: for tests that change Quay behind the dashboard's back (a
     fault, a revoked token) and look again within the read cache's few seconds."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +91,3 @@ def step(plan: str, name: str) -> str:
                 block.append(more.strip())
             return "\n".join(block)
     raise AssertionError(f"{name} not in the plan:\n{plan}")
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    """The bulk change's task run at once, in the test's thread (Huey's immediate mode), as
-    ``tests/bulk`` runs it; one mirror at a time (the in-memory database: tests/bulk)."""
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False

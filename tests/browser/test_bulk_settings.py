@@ -3,24 +3,11 @@ and its results, opened again after leaving the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.emulator import Emulator
 
 from .test_overview import detailed
-
-
-@pytest.fixture
-def immediate_tasks() -> Iterator[None]:
-    """The apply's task runs at once (in the live server's thread), as a worker would."""
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
 
 
 def test_change_the_interval_of_three_mirrors(
