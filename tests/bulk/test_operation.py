@@ -157,6 +157,29 @@ def test_a_field_quay_accepts_and_drops_is_partly_applied(emulator) -> None:
     assert emulator.mirror("acme", "nginx")["sync_interval"] == 12 * 3600
 
 
+def test_removing_the_proxies_empties_them_where_set_and_leaves_the_rest(emulator) -> None:
+    for _ in range(2):  # Quay drops the first proxy set on a mirror that has none yet
+        proxy = {"http_proxy": "http://proxy.acme:3128", "no_proxy": "internal"}
+        config = {"verify_tls": True, "proxy": proxy}
+        emulator.api(
+            "PUT", "repository/acme/nginx/mirror", json={"external_registry_config": config}
+        )
+    assert emulator.mirror("acme", "nginx")["external_registry_config"]["proxy"] == proxy
+    targets = [RepoTarget("acme", "nginx"), RepoTarget("acme", "redis")]
+    run = previewed("alice", targets, clear_proxies="on")
+    got = items(run)
+    assert got["acme/nginx"].verdict == BulkItem.Verdict.SEND
+    assert got["acme/nginx"].rows == [
+        {"label": "HTTP proxy", "now": "http://proxy.acme:3128", "after": "none"},
+        {"label": "no proxy", "now": "internal", "after": "none"},
+    ]
+    assert got["acme/redis"].verdict == BulkItem.Verdict.UNCHANGED  # it has none
+    run = applied(run, "alice")
+    assert items(run)["acme/nginx"].outcome == BulkItem.Outcome.APPLIED, items(run)["acme/nginx"]
+    stored = emulator.mirror("acme", "nginx")["external_registry_config"].get("proxy") or {}
+    assert not any(stored.values()), stored
+
+
 def test_a_running_sync_is_not_disturbed_unless_asked(emulator) -> None:
     run = previewed("olivia", [OrgTarget("orgmirror")], sync_interval_value="12")
     item = items(run)["orgmirror"]

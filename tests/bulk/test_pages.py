@@ -89,6 +89,17 @@ def test_a_value_the_form_refuses_is_said_and_nothing_read(emulator, alice) -> N
     assert 'value="1"' in response.content.decode()  # what was typed comes back
 
 
+def test_removing_the_proxies_and_typing_one_is_refused_and_kept(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx")
+    clear_log(emulator)
+    values = {**UNITS, "clear_proxies": "on", "http_proxy": "http://proxy.acme:3128"}
+    response = alice.post(url + "preview/", values)
+    assert response.status_code == 400
+    assert "Type a proxy or remove them all, not both." in text(response)
+    assert 'value="http://proxy.acme:3128"' in response.content.decode()  # what was typed
+    assert calls(emulator) == []
+
+
 def test_the_password_never_comes_back(emulator, alice) -> None:
     secret = "Rotated-Pw-99"
     url = chosen(alice, "acme/nginx", "acme/redis")

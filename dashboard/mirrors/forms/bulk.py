@@ -48,7 +48,10 @@ SETTING_FIELDS: dict[str, str] = {
     "http_proxy": "HTTP proxy",
     "https_proxy": "HTTPS proxy",
     "no_proxy": "no proxy",
+    "clear_proxies": "proxies",
 }
+#: The proxy fields (``clear_proxies`` empties all three).
+PROXY_FIELDS = ("http_proxy", "https_proxy", "no_proxy")
 
 
 class BulkSettingsForm(CleanProxies, forms.Form):
@@ -94,6 +97,11 @@ class BulkSettingsForm(CleanProxies, forms.Form):
     is_enabled = forms.ChoiceField(label="Scheduled syncs", choices=ON_OFF, required=False)
     verify_tls = forms.ChoiceField(label="Verify TLS", choices=ON_OFF, required=False)
     http_proxy, https_proxy, no_proxy = proxy_fields().values()
+    clear_proxies = forms.BooleanField(
+        label="Remove the proxies",
+        required=False,
+        help_text="Every selected mirror then connects to its source without a proxy.",
+    )
     confirm_during_sync = forms.BooleanField(
         label="Also change mirrors whose sync is running (saving can disturb that sync)",
         required=False,
@@ -125,6 +133,8 @@ class BulkSettingsForm(CleanProxies, forms.Form):
         duration_seconds(
             self, "skopeo_timeout", *SettingsForm.TIMEOUT_BOUNDS, target="skopeo_timeout"
         )
+        if data.get("clear_proxies") and any(data.get(name) for name in PROXY_FIELDS):
+            self.add_error("clear_proxies", "Type a proxy or remove them all, not both.")
         if not self.errors and not changed_fields(data):
             raise forms.ValidationError("Nothing to change: fill in at least one field.")
         return data
@@ -168,9 +178,9 @@ def overrides(cleaned: dict[str, Any]) -> dict[str, list[str]]:
     for name in ("is_enabled", "verify_tls"):
         if cleaned.get(name):
             data[name] = ["on"] if cleaned[name] == "on" else []
-    for name in ("http_proxy", "https_proxy", "no_proxy"):
-        if cleaned.get(name):
-            data[name] = [cleaned[name]]
+    for name in PROXY_FIELDS:
+        if cleaned.get(name) or cleaned.get("clear_proxies"):
+            data[name] = [cleaned.get(name) or ""]
     return data
 
 
