@@ -38,7 +38,7 @@ from dashboard.mirrors import clock
 from dashboard.mirrors.kinds import OrgTarget, RepoTarget
 from dashboard.mirrors.operations import settle
 from dashboard.mirrors.rules import reasons
-from dashboard.mirrors.rules.status import summarize_event
+from dashboard.mirrors.rules.runs import SYNC_ENDED, summarize_event
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import (
@@ -62,9 +62,6 @@ logger = logging.getLogger(__name__)
 LOG_PAGES = 3
 #: Calls a poll may make at the least, however many namespaces share the budget.
 FLOOR = 6
-#: Results from the log that end a sync (a person's Cancel arrives as a failure: verb
-#: "Cancelled").
-SYNC_ENDED = ("repo_mirror_sync_success", "repo_mirror_sync_failed")
 
 
 @dataclass

@@ -12,7 +12,7 @@ import requests
 
 from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.reasons import Cause, Reason
-from dashboard.mirrors.rules.status import last_result
+from dashboard.mirrors.rules.runs import last_result
 from dashboard.quay.models import LogEntry
 from tests.support.emulator import Emulator
 from tests.support.quay_api import logs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dashboard.mirrors.rules import status
+from dashboard.mirrors.rules import runs, status
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
@@ -265,15 +265,15 @@ def test_queued_since_is_the_latest_status_change_to_sync_now():
         changed(NOW - timedelta(minutes=7), "SYNC_NOW"),
         changed(NOW - timedelta(minutes=9), "SYNC_CANCEL"),
     ]
-    assert status.queued_since(logs) == NOW - timedelta(minutes=7)
+    assert runs.queued_since(logs) == NOW - timedelta(minutes=7)
 
 
 def test_queued_since_is_none_when_a_cancel_came_after():
     logs = [changed(NOW - timedelta(minutes=1), "SYNC_CANCEL"), changed(NOW, "SYNC_NOW")][::-1]
-    assert status.queued_since(logs) == NOW
+    assert runs.queued_since(logs) == NOW
     same_second = [changed(NOW, "SYNC_CANCEL"), changed(NOW, "SYNC_NOW")]
-    assert status.queued_since(same_second) is None
-    assert status.queued_since([]) is None
+    assert runs.queued_since(same_second) is None
+    assert runs.queued_since([]) is None
 
 
 def test_last_result_and_its_words():
@@ -293,31 +293,31 @@ def test_last_result_and_its_words():
         failed,
         log("repo_mirror_sync_success", NOW - timedelta(hours=1), tags="1.24, latest"),
     ]
-    assert status.last_result(logs) is failed
-    summary = status.summarize_event(failed)
+    assert runs.last_result(logs) is failed
+    summary = runs.summarize_event(failed)
     assert (summary.key, summary.label) == ("fail", "Failed")
     assert summary.detail == (
         "Error listing repository tags: fetching tags list: invalid status code from registry "
         "404 (Not Found)"
     )
-    ok = status.summarize_event(logs[2])
+    ok = runs.summarize_event(logs[2])
     assert (ok.label, ok.detail) == ("Synced", "2 tags: 1.24, latest")
-    none = status.summarize_event(log("repo_mirror_sync_success", NOW, tags="No tags matched"))
+    none = runs.summarize_event(log("repo_mirror_sync_success", NOW, tags="No tags matched"))
     assert none.detail == "no tags matched the rule"
-    cancelled = status.summarize_event(log("repo_mirror_sync_failed", NOW, verb="Cancelled"))
+    cancelled = runs.summarize_event(log("repo_mirror_sync_failed", NOW, verb="Cancelled"))
     assert cancelled.label == "Cancelled"
 
 
 def test_a_failure_without_skopeo_output_keeps_quays_message():
     entry = log("repo_mirror_sync_failed", NOW, verb="end", message="Robot has no access")
-    assert status.summarize_event(entry).detail == "Robot has no access"
+    assert runs.summarize_event(entry).detail == "Robot has no access"
     tls = log(
         "repo_mirror_sync_failed",
         NOW,
         stderr='time="x" level=fatal msg="Error listing repository tags: pinging container '
         'registry r.example: Get \\"https://r.example/v2/\\": tls: failed to verify certificate"\n',
     )
-    assert status.summarize_event(tls).detail == (
+    assert runs.summarize_event(tls).detail == (
         "Error listing repository tags: pinging container registry r.example: Get "
         '"https://r.example/v2/": tls: failed to verify certificate'
     )
@@ -356,7 +356,7 @@ def test_last_result_words_come_from_one_place():
     from dashboard.quay.models import LogEntry
 
     ended = LogEntry("repo_mirror_sync_failed", NOW, None, {"message": "x"})
-    assert status.summarize_event(ended).word == status.RESULT_WORDS["fail"] == "failed"
+    assert runs.summarize_event(ended).word == runs.RESULT_WORDS["fail"] == "failed"
     row = Row("acme", "etcd", config=config(sync_status=SyncStatus.CANCEL))
-    assert row.last_result == status.RESULT_WORDS["cancel"]
-    assert status.result_word(SyncStatus.SYNCING) == ""
+    assert row.last_result == runs.RESULT_WORDS["cancel"]
+    assert runs.result_word(SyncStatus.SYNCING) == ""

@@ -36,7 +36,7 @@ from dashboard.mirrors.overview.rows import (
 )
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import LATE
-from dashboard.mirrors.rules.status import EventSummary, last_result, summarize_event
+from dashboard.mirrors.rules.runs import EventSummary, last_result, summarize_event
 from dashboard.quay.cache import fresh, within
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayBusy

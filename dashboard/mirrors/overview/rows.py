@@ -20,6 +20,9 @@ from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, OFF, ON_TIME, Freshness, judge
 from dashboard.mirrors.rules.poll import PollState
+from dashboard.mirrors.rules.runs import EventSummary, result_word, summarize_event
+from dashboard.mirrors.rules.runs import last_result as log_last_result
+from dashboard.mirrors.rules.runs import queued_since as log_queued_since
 from dashboard.mirrors.rules.status import (
     CANCELLED,
     DISABLED,
@@ -30,15 +33,10 @@ from dashboard.mirrors.rules.status import (
     STUCK,
     SYNCED,
     SYNCING,
-    EventSummary,
     MirrorStatus,
     describe,
     describe_health,
-    result_word,
-    summarize_event,
 )
-from dashboard.mirrors.rules.status import last_result as log_last_result
-from dashboard.mirrors.rules.status import queued_since as log_queued_since
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
     QuayBusy,

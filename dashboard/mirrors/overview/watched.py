@@ -26,7 +26,8 @@ from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_healt
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.reasons import Cause, Reason
-from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED, EventSummary
+from dashboard.mirrors.rules.runs import EventSummary
+from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED
 from dashboard.mirrors.rules.timefmt import clock
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.models import HealthEntry, MirrorConfig, SyncStatus, read_enum

@@ -22,6 +22,7 @@ from django.conf import settings
 from dashboard.mirrors.kinds.missing import why_missing
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules import runs
 from dashboard.mirrors.rules import status as mirror_status
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
@@ -59,9 +60,9 @@ def panel_context(
     ``"no_config"`` or ``"no_repo"`` when Quay has no mirror config to show. ``carried``:
     what the poll URL carried (``pressed``: a Sync now whose run the panel follows).
     """
-    last = mirror_status.last_result(logs) if logs else None
+    last = runs.last_result(logs) if logs else None
     if queued_since is None and logs:
-        queued_since = mirror_status.queued_since(logs)
+        queued_since = runs.queued_since(logs)
     status = (
         mirror_status.describe(
             mirror,
@@ -108,7 +109,7 @@ def panel_context(
         "mirror": mirror,
         "status": status,
         "now": now,
-        "last_event": mirror_status.summarize_event(last, logs or ()) if last else None,
+        "last_event": runs.summarize_event(last, logs or ()) if last else None,
         "action_result": action_result,
         "panel_error": error,
         "missing": missing,
@@ -165,10 +166,10 @@ def press_outcome(
     (the entry that ended a sync after the press's own ``sync_status`` change, or after the
     press's time when the log does not show that change), else from the status."""
     if logs:
-        since = mirror_status.queued_since(logs) or pressed.replace(microsecond=0)
-        last = mirror_status.last_result(logs)
+        since = runs.queued_since(logs) or pressed.replace(microsecond=0)
+        last = runs.last_result(logs)
         if last is not None and last.datetime is not None and last.datetime >= since:
-            event = mirror_status.summarize_event(last)
+            event = runs.summarize_event(last)
             words = f"Your Sync now ran and {event.word} at {_clock(event.when)}: {event.detail}."
             return PressOutcome(words, event.key == "success")
     words = f"Your Sync now's run is over: {status.label}, {status.detail}."

@@ -10,17 +10,13 @@ it one try (``max(retries, 1)``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from dashboard.mirrors.rules import reasons
-from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.timefmt import about, at, clock, relative, short_duration
 from dashboard.quay.models import (
     MAX_SYNC_RETRIES,
     HealthEntry,
-    LogEntry,
     MirrorConfig,
     SyncStatus,
 )
@@ -357,84 +353,6 @@ def _fail_remedy(config: MirrorConfig, now: datetime) -> str:
     if _gave_up(config, now):
         return f"{cause}; Quay tries again at the next run, or press Sync now."
     return f"Quay retries by itself; if it keeps failing, {cause[0].lower()}{cause[1:]}."
-
-
-# -- reading the usage log -----------------------------------------------------------------
-
-STATUS_CHANGED = "repo_mirror_config_changed"
-SYNC_ENDED = ("repo_mirror_sync_success", "repo_mirror_sync_failed")
-
-
-def queued_since(logs: Iterable[LogEntry]) -> datetime | None:
-    """When Sync now was last pressed, if that is the latest status change in ``logs``.
-
-    Quay logs ``repo_mirror_config_changed`` with ``changed=sync_status`` and ``to=SYNC_NOW``
-    (or ``SYNC_CANCEL``); only the newest such entry counts.
-    """
-    changes = [
-        e
-        for e in logs
-        if e.kind == STATUS_CHANGED
-        and e.metadata.get("changed") == "sync_status"
-        and e.datetime is not None
-    ]
-    # Quay lists newest first and logs whole seconds: max() keeps the first of equals.
-    latest = max(changes, key=lambda e: e.datetime) if changes else None  # type: ignore[arg-type,return-value]
-    if latest is not None and latest.metadata.get("to") == "SYNC_NOW":
-        return latest.datetime
-    return None
-
-
-def last_result(logs: Iterable[LogEntry]) -> LogEntry | None:
-    """The newest entry that ended a sync (succeeded, failed or cancelled)."""
-    ended = [e for e in logs if e.kind in SYNC_ENDED and e.datetime is not None]
-    return max(ended, key=lambda e: e.datetime) if ended else None  # type: ignore[arg-type,return-value]
-
-
-#: What the last finished sync did, by its key: the one source of these words (the overview's
-#: Last result cell and column, the status panel's Last result).
-RESULT_WORDS = {"success": "succeeded", "fail": "failed", "cancel": "cancelled"}
-_RESULT_OF_STATUS = {"SUCCESS": "success", "FAIL": "fail", "CANCEL": "cancel"}
-
-
-def result_word(sync_status: SyncStatus | str | None) -> str:
-    """A config's (or health's) last finished run in a word ("" when none has finished)."""
-    return RESULT_WORDS.get(_RESULT_OF_STATUS.get(str(sync_status or ""), ""), "")
-
-
-@dataclass(frozen=True)
-class EventSummary:
-    key: str  # success, fail, cancel (CSS class like MirrorStatus.key)
-    label: str
-    detail: str
-    when: datetime | None
-    #: Why a failed run failed (its text is ``detail``), with Quay's cause; None otherwise.
-    reason: Reason | None = None
-
-    @property
-    def word(self) -> str:
-        """The result in a word ("succeeded", "failed", "cancelled")."""
-        return RESULT_WORDS[self.key]
-
-
-def summarize_event(entry: LogEntry, logs: Iterable[LogEntry] = ()) -> EventSummary:
-    """A sync-ending log entry in words: what happened and, for a failure, why (with the rest
-    of the log, ``logs``, when the caller has it: see :func:`reasons.of_run`)."""
-    meta = entry.metadata
-    if entry.kind == "repo_mirror_sync_success":
-        tags = (meta.get("tags") or "").strip()
-        if not tags or tags == "No tags matched":
-            detail = "no tags matched the rule"
-        else:
-            names = [t.strip() for t in tags.split(",") if t.strip()]
-            detail = f"{len(names)} tag{'s' if len(names) != 1 else ''}: {', '.join(names[:12])}"
-            if len(names) > 12:
-                detail += ", …"
-        return EventSummary("success", SYNCED, detail, entry.datetime)
-    if str(meta.get("verb", "")).lower() == "cancelled":
-        return EventSummary("cancel", CANCELLED, "stopped by a cancel", entry.datetime)
-    reason = reasons.of_run(entry, logs)
-    return EventSummary("fail", FAILED, reason.text, entry.datetime, reason)
 
 
 def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
