@@ -153,9 +153,7 @@ def _log(ctx: Ctx, mirror: OrgMirror, kind: str, user: User, extra: dict[str, An
         "oauth_token_application_id": ctx.state.options.client_id,
         "oauth_token_application": "Mirror Dashboard (demo)",
     }
-    org_worker.org_log(
-        ctx.state, mirror.org, kind, metadata, ctx.now, performer=user.username, ip="127.0.0.1"
-    )
+    ctx.state.add_log(mirror.org, kind, metadata, ctx.now, performer=user.username, ip="127.0.0.1")
 
 
 def _credential(value: Any) -> str | None:

@@ -98,9 +98,7 @@ def _mirror(seeder: Seeder, org: str, **fields: object) -> OrgMirror:
         "sync_interval": mirror.sync_interval,
         "robot_username": mirror.robot_username,
     }
-    org_worker.org_log(
-        seeder.state, org, "org_mirror_enabled", metadata, created, "olivia", "127.0.0.1"
-    )
+    seeder.state.add_log(org, "org_mirror_enabled", metadata, created, "olivia", "127.0.0.1")
     return mirror
 
 
