@@ -10,6 +10,8 @@ organization, no config yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -29,6 +31,7 @@ from .responses import (
     empty,
     forbidden,
     invalid_request,
+    iso_date,
     json_response,
     message_error,
     not_found,
@@ -43,12 +46,10 @@ NOT_EMPTY = (
     "Organization mirroring requires an empty organization."
 )
 EXISTS = "Mirror configuration already exists for this organization"
+#: ``org_worker.sync_now`` or ``org_worker.cancel``: Quay's reason to refuse, or None once done.
+OrgAction = Callable[[OrgMirror, datetime], str | None]
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
-
-
-def _dt(value: Any) -> str | None:
-    return None if value is None else value.isoformat() + "Z"
 
 
 def config_view(mirror: OrgMirror) -> dict[str, Any]:
@@ -65,13 +66,13 @@ def config_view(mirror: OrgMirror) -> dict[str, Any]:
         "robot_username": mirror.robot_username,
         "visibility": mirror.visibility,
         "sync_interval": mirror.sync_interval,
-        "sync_start_date": _dt(mirror.sync_start_date),
-        "sync_expiration_date": _dt(mirror.sync_expiration_date),
+        "sync_start_date": iso_date(mirror.sync_start_date),
+        "sync_expiration_date": iso_date(mirror.sync_expiration_date),
         "sync_status": mirror.sync_status,
         "sync_retries_remaining": mirror.sync_retries_remaining,
         "repo_sync_status_counts": mirror.counts(),
         "skopeo_timeout": mirror.skopeo_timeout,
-        "creation_date": _dt(mirror.creation_date),
+        "creation_date": iso_date(mirror.creation_date),
     }
 
 
@@ -122,6 +123,15 @@ def _config(ctx: Ctx, org: str) -> OrgMirror:
     return mirror
 
 
+def _mirror(ctx: Ctx, org: str, *, read: bool = False) -> tuple[User, OrgMirror]:
+    """The checks of every handler but create and update (which check the body's schema before
+    the admins), in Quay's order: the feature, the caller, its rights, then the config."""
+    _enabled(ctx)
+    user = _caller(ctx)
+    _allowed(ctx, user, org, read=read)
+    return user, _config(ctx, org)
+
+
 def _check_robot(ctx: Ctx, org: str, name: Any) -> str:
     robot = ctx.state.robots.get(name) if isinstance(name, str) else None
     if robot is None:
@@ -145,10 +155,13 @@ def _check_url(ctx: Ctx, url: str) -> None:
         raise invalid_request(ctx.request, str(error)) from None
 
 
-def _log(ctx: Ctx, mirror: OrgMirror, kind: str, user: User, extra: dict[str, Any]) -> None:
-    """An API action in the organization's log (performer, OAuth token metadata)."""
+def _log(
+    ctx: Ctx, mirror: OrgMirror, kind: str, user: User, extra: dict[str, Any] | None = None
+) -> None:
+    """An API action in the organization's log (performer, OAuth token metadata); its own
+    metadata is the source's reference unless ``extra`` says otherwise."""
     metadata = {
-        **extra,
+        **(extra if extra is not None else {"external_reference": mirror.external_reference}),
         "oauth_token_id": ctx.token.token_id if ctx.token else 0,
         "oauth_token_application_id": ctx.state.options.client_id,
         "oauth_token_application": "Mirror Dashboard (demo)",
@@ -164,10 +177,8 @@ def _credential(value: Any) -> str | None:
 
 
 def get_config(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org, read=True)
-    return json_response(config_view(_config(ctx, org)))
+    _user, mirror = _mirror(ctx, org, read=True)
+    return json_response(config_view(mirror))
 
 
 def create_config(ctx: Ctx, org: str) -> Response:
@@ -268,62 +279,41 @@ def update_config(ctx: Ctx, org: str) -> Response:
 
 def delete_config(ctx: Ctx, org: str) -> Response:
     """The config goes; the repositories stay, back in state NORMAL with their tags."""
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
+    user, mirror = _mirror(ctx, org)
     state = ctx.state
     for name in state.index.names.get(org, ()):
         repo = state.repos[(org, name)]
         if repo.state == "ORG_MIRROR":
             repo.state = "NORMAL"
-    extra = {"external_reference": mirror.external_reference}
-    _log(ctx, mirror, "org_mirror_disabled", user, extra)
+    _log(ctx, mirror, "org_mirror_disabled", user)
     del state.org_mirrors[org]
     state.schedule.set(org_worker.key(org), None)
     return empty(204)
 
 
-def sync_now(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
-    refusal = org_worker.sync_now_refusal(mirror)
+def _press(ctx: Ctx, org: str, action: OrgAction, kind: str) -> Response:
+    """Sync now or Cancel: Quay's status change; its reason to refuse is a 400 (a repository's
+    refused press is a bare 404: another Quay rule), and a done one an organization log entry."""
+    user, mirror = _mirror(ctx, org)
+    refusal = action(mirror, ctx.now)
     if refusal is not None:
         raise invalid_request(ctx.request, refusal)
-    org_worker.sync_now(mirror, ctx.now)
-    extra = {"external_reference": mirror.external_reference}
-    _log(ctx, mirror, "org_mirror_sync_now_requested", user, extra)
+    _log(ctx, mirror, kind, user)
     org_worker.track(ctx.state, mirror)
     return empty(204)
+
+
+def sync_now(ctx: Ctx, org: str) -> Response:
+    return _press(ctx, org, org_worker.sync_now, "org_mirror_sync_now_requested")
 
 
 def sync_cancel(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
-    if mirror.sync_status == "CANCEL":
-        raise invalid_request(ctx.request, "Cannot cancel: mirror is already cancelled")
-    org_worker.cancel(mirror, ctx.now)
-    _log(
-        ctx,
-        mirror,
-        "org_mirror_sync_cancelled",
-        user,
-        {"external_reference": mirror.external_reference},
-    )
-    org_worker.track(ctx.state, mirror)
-    return empty(204)
+    return _press(ctx, org, org_worker.cancel, "org_mirror_sync_cancelled")
 
 
 def verify(ctx: Ctx, org: str) -> Response:
     """A test connection to the source: always 200 ``{success, message}``."""
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
+    _user, mirror = _mirror(ctx, org)
     try:
         check_registry_url(mirror.external_registry_url, ctx.state.options.allowed_hosts)
     except RegistryURLError:
@@ -343,10 +333,7 @@ def _whole(value: str | None, default: int) -> int:
 
 
 def list_repositories(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org, read=True)
-    mirror = _config(ctx, org)
+    _user, mirror = _mirror(ctx, org, read=True)
     args = ctx.request.args
     repos = mirror.sorted_repos()
     if "status" in args:
@@ -366,8 +353,8 @@ def list_repositories(ctx: Ctx, org: str) -> Response:
                 {
                     "name": repo.name,
                     "sync_status": repo.sync_status,
-                    "discovery_date": _dt(repo.discovery_date),
-                    "last_sync_date": _dt(repo.last_sync_date),
+                    "discovery_date": iso_date(repo.discovery_date),
+                    "last_sync_date": iso_date(repo.last_sync_date),
                     "status_message": repo.status_message,
                     "quay_repository": repo.quay_repository,
                 }

@@ -551,8 +551,8 @@ def _repo_failed(
 # ------------------------------------------------------------------ API actions
 
 
-def sync_now_refusal(mirror: OrgMirror) -> str | None:
-    """Quay's ``update_sync_status_to_sync_now`` reasons to refuse, or None."""
+def sync_now(mirror: OrgMirror, when: datetime) -> str | None:
+    """Quay's ``update_sync_status_to_sync_now``: its reason to refuse, or None once done."""
     if mirror.sync_status == "SYNCING":
         return "Cannot trigger sync: discovery is currently in progress."
     if any(is_unfinished(repo) for repo in mirror.repos.values()):
@@ -560,19 +560,21 @@ def sync_now_refusal(mirror: OrgMirror) -> str | None:
             "Cannot trigger sync: repositories are still syncing. Cancel the current sync and "
             "wait for all repositories to reach a terminal state before triggering a new sync."
         )
-    return None
-
-
-def sync_now(mirror: OrgMirror, when: datetime) -> None:
     mirror.sync_status = "SYNC_NOW"
     mirror.sync_expiration_date = None
     mirror.sync_retries_remaining = max(mirror.sync_retries_remaining, 1)
     mirror.sync_start_date = when
     mirror.touched_at = when
+    return None
 
 
-def cancel(mirror: OrgMirror, when: datetime) -> None:
+def cancel(mirror: OrgMirror, when: datetime) -> str | None:
+    """Quay's ``update_sync_status_to_cancel`` (from any status but CANCEL) and the reason its
+    endpoint gives when it refuses, or None once done."""
+    if mirror.sync_status == "CANCEL":
+        return "Cannot cancel: mirror is already cancelled"
     mirror.sync_status = "CANCEL"
     mirror.sync_retries_remaining = 0
     mirror.sync_expiration_date = when
     mirror.touched_at = when
+    return None
