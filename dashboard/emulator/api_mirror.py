@@ -35,8 +35,8 @@ from .validation import (
     RegistryLocationError,
     architecture_problem,
     check_external_reference,
+    json_body,
     parse_sync_start_date,
-    schema_error,
 )
 
 #: ``sync.sync_now`` or ``sync.cancel``: the worker's side of a press, False when refused.
@@ -72,12 +72,9 @@ def mirror_view(repo: Repository, mirror: Mirror) -> dict[str, Any]:
 
 
 def _body(ctx: Ctx, schema: dict[str, Any]) -> dict[str, Any]:
-    body = ctx.request.get_json(silent=True)
+    body = json_body(ctx.request, schema)
     if body is None:
         raise invalid_request(ctx.request, "Missing JSON body")
-    error = schema_error(body, schema)
-    if error is not None:
-        raise invalid_request(ctx.request, error)
     return body
 
 

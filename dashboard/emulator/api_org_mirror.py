@@ -37,7 +37,7 @@ from .responses import (
     not_found,
 )
 from .state import User
-from .validation import parse_sync_start_date, schema_error
+from .validation import json_body, parse_sync_start_date
 
 BAD_DATE = "Invalid sync_start_date format. Use ISO 8601: YYYY-MM-DDTHH:MM:SSZ"
 NOT_JSON = "The browser (or proxy) sent a request that this server could not understand."
@@ -54,6 +54,7 @@ DEFAULT_LIMIT = 100
 
 def config_view(mirror: OrgMirror) -> dict[str, Any]:
     """The body of ``GET .../mirror`` (17 keys; never the password)."""
+    # Alike in shape only (api_repos' summary, api_mirror's view): Quay's own view of this object.
     return {
         "is_enabled": mirror.is_enabled,
         "external_registry_type": mirror.external_registry_type,
@@ -107,12 +108,9 @@ def _allowed(ctx: Ctx, user: User, org: str, *, read: bool = False) -> None:
 
 
 def _body(ctx: Ctx, schema: dict[str, Any]) -> dict[str, Any]:
-    body = ctx.request.get_json(silent=True)
-    if body is None:
+    body = json_body(ctx.request, schema)
+    if body is None:  # not a repository's "Missing JSON body": quay-org-mirror-observed.md
         raise message_error(NOT_JSON)
-    error = schema_error(body, schema)
-    if error is not None:
-        raise invalid_request(ctx.request, error)
     return body
 
 

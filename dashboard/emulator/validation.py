@@ -19,6 +19,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from werkzeug.wrappers import Request
+
+from .responses import invalid_request
+
 # --------------------------------------------------------------------------- schemas
 
 
@@ -299,6 +303,17 @@ def schema_error(instance: Any, schema: dict[str, Any]) -> str | None:
         if best is None or len(error.path) < len(best.path):
             best = error
     return None if best is None else str(best)
+
+
+def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's JSON body, None without one; one ``schema`` refuses is a 400 in
+    jsonschema's words (Quay's ``validate_json_request``, which every endpoint here uses)."""
+    body = request.get_json(silent=True)
+    if body is not None:
+        error = schema_error(body, schema)
+        if error is not None:
+            raise invalid_request(request, error)
+    return body
 
 
 def parse_sync_start_date(value: str) -> datetime:
