@@ -211,19 +211,7 @@ def create_config(ctx: Ctx, org: str) -> Response:
         touched_at=ctx.now,
     )
     state.org_mirrors[org] = mirror
-    _log(
-        ctx,
-        mirror,
-        "org_mirror_enabled",
-        user,
-        {
-            "external_registry_type": mirror.external_registry_type,
-            "external_registry_url": mirror.external_registry_url,
-            "external_namespace": mirror.external_namespace,
-            "sync_interval": mirror.sync_interval,
-            "robot_username": robot,
-        },
-    )
+    _log(ctx, mirror, "org_mirror_enabled", user, mirror.enabled_metadata())
     org_worker.track(state, mirror)
     return json_response("", 201)
 
