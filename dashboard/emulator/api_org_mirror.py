@@ -17,6 +17,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from . import org_worker
+from .audit import APPLICATION_NAME
 from .auth import Ctx, has_scope, require_user
 from .org_state import REPO_STATUSES, OrgMirror
 from .org_validation import (
@@ -162,7 +163,7 @@ def _log(
         **(extra if extra is not None else {"external_reference": mirror.external_reference}),
         "oauth_token_id": ctx.token.token_id if ctx.token else 0,
         "oauth_token_application_id": ctx.state.options.client_id,
-        "oauth_token_application": "Mirror Dashboard (demo)",
+        "oauth_token_application": APPLICATION_NAME,
     }
     ctx.state.add_log(mirror.org, kind, metadata, ctx.now, performer=user.username, ip="127.0.0.1")
 
@@ -279,7 +280,7 @@ def delete_config(ctx: Ctx, org: str) -> Response:
 
 def _press(ctx: Ctx, org: str, action: OrgAction, kind: str) -> Response:
     """Sync now or Cancel: Quay's status change; its reason to refuse is a 400 (a repository's
-    refused press is a bare 404: another Quay rule), and a done one an organization log entry."""
+    refused press is a 404: another Quay rule), and a done one an organization log entry."""
     user, mirror = _mirror(ctx, org)
     refusal = action(mirror, ctx.now)
     if refusal is not None:
