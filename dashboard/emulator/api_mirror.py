@@ -8,6 +8,8 @@ keeping what it already applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -21,30 +23,29 @@ from .responses import (
     bare_detail,
     empty,
     invalid_request,
+    iso_date,
     json_response,
     message_error,
     not_found,
 )
-from .state import Mirror, Repository
+from .state import Mirror, Repository, State
 from .validation import (
     CREATE_MIRROR_SCHEMA,
     UPDATE_MIRROR_SCHEMA,
     RegistryLocationError,
     architecture_problem,
     check_external_reference,
+    json_body,
     parse_sync_start_date,
-    schema_error,
 )
 
+#: ``sync.sync_now`` or ``sync.cancel``: the worker's side of a press, False when refused.
+SyncAction = Callable[[State, Repository, datetime], bool]
 BAD_DATE = "Incorrect DateTime format for sync_start_date."
 ORG_MIRRORED = (
     "Repository mirror configuration cannot be managed when organization-level mirroring is "
     "configured"
 )
-
-
-def _dt(value: Any) -> str | None:
-    return None if value is None else value.isoformat() + "Z"
 
 
 def mirror_view(repo: Repository, mirror: Mirror) -> dict[str, Any]:
@@ -56,8 +57,8 @@ def mirror_view(repo: Repository, mirror: Mirror) -> dict[str, Any]:
         "external_registry_username": mirror.external_registry_username,
         "external_registry_config": mirror.external_registry_config or {},
         "sync_interval": mirror.sync_interval,
-        "sync_start_date": _dt(mirror.sync_start_date),
-        "sync_expiration_date": _dt(mirror.sync_expiration_date),
+        "sync_start_date": iso_date(mirror.sync_start_date),
+        "sync_expiration_date": iso_date(mirror.sync_expiration_date),
         "sync_retries_remaining": mirror.sync_retries_remaining,
         "sync_status": mirror.sync_status,
         "root_rule": {
@@ -71,12 +72,9 @@ def mirror_view(repo: Repository, mirror: Mirror) -> dict[str, Any]:
 
 
 def _body(ctx: Ctx, schema: dict[str, Any]) -> dict[str, Any]:
-    body = ctx.request.get_json(silent=True)
+    body = json_body(ctx.request, schema)
     if body is None:
         raise invalid_request(ctx.request, "Missing JSON body")
-    error = schema_error(body, schema)
-    if error is not None:
-        raise invalid_request(ctx.request, error)
     return body
 
 
@@ -334,23 +332,22 @@ def _apply_registry_config(ctx: Ctx, mirror: Mirror, updates: dict[str, Any], lo
             log(key, updates["proxy"][key])
 
 
-def sync_now(ctx: Ctx, namespace: str, name: str) -> Response:
+def _press(ctx: Ctx, namespace: str, name: str, action: SyncAction, status: str) -> Response:
+    """Sync now or Cancel, one body as in Quay: the worker's status change refused (False) is
+    a 404; done, it is logged as a config change of ``sync_status`` to ``status``."""
     user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
     repo = existing_repo(ctx, namespace, name)
     _mirror_of(ctx, repo)
     _require_mirror_state(ctx, repo)
-    if not sync.sync_now(ctx.state, repo, ctx.now):
+    if not action(ctx.state, repo, ctx.now):
         raise not_found(ctx.request)
-    _logger(ctx, repo, user.username)("sync_status", "SYNC_NOW")
+    _logger(ctx, repo, user.username)("sync_status", status)
     return empty(204)
+
+
+def sync_now(ctx: Ctx, namespace: str, name: str) -> Response:
+    return _press(ctx, namespace, name, sync.sync_now, "SYNC_NOW")
 
 
 def sync_cancel(ctx: Ctx, namespace: str, name: str) -> Response:
-    user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
-    repo = existing_repo(ctx, namespace, name)
-    _mirror_of(ctx, repo)
-    _require_mirror_state(ctx, repo)
-    if not sync.cancel(ctx.state, repo, ctx.now):
-        raise not_found(ctx.request)
-    _logger(ctx, repo, user.username)("sync_status", "SYNC_CANCEL")
-    return empty(204)
+    return _press(ctx, namespace, name, sync.cancel, "SYNC_CANCEL")

@@ -10,11 +10,14 @@ organization, no config yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from . import org_worker
+from .audit import APPLICATION_NAME
 from .auth import Ctx, has_scope, require_user
 from .org_state import REPO_STATUSES, OrgMirror
 from .org_validation import (
@@ -29,12 +32,13 @@ from .responses import (
     empty,
     forbidden,
     invalid_request,
+    iso_date,
     json_response,
     message_error,
     not_found,
 )
 from .state import User
-from .validation import parse_sync_start_date, schema_error
+from .validation import json_body, parse_sync_start_date
 
 BAD_DATE = "Invalid sync_start_date format. Use ISO 8601: YYYY-MM-DDTHH:MM:SSZ"
 NOT_JSON = "The browser (or proxy) sent a request that this server could not understand."
@@ -43,16 +47,15 @@ NOT_EMPTY = (
     "Organization mirroring requires an empty organization."
 )
 EXISTS = "Mirror configuration already exists for this organization"
+#: ``org_worker.sync_now`` or ``org_worker.cancel``: Quay's reason to refuse, or None once done.
+OrgAction = Callable[[OrgMirror, datetime], str | None]
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 
 
-def _dt(value: Any) -> str | None:
-    return None if value is None else value.isoformat() + "Z"
-
-
 def config_view(mirror: OrgMirror) -> dict[str, Any]:
     """The body of ``GET .../mirror`` (17 keys; never the password)."""
+    # Alike in shape only (api_repos' summary, api_mirror's view): Quay's own view of this object.
     return {
         "is_enabled": mirror.is_enabled,
         "external_registry_type": mirror.external_registry_type,
@@ -65,13 +68,13 @@ def config_view(mirror: OrgMirror) -> dict[str, Any]:
         "robot_username": mirror.robot_username,
         "visibility": mirror.visibility,
         "sync_interval": mirror.sync_interval,
-        "sync_start_date": _dt(mirror.sync_start_date),
-        "sync_expiration_date": _dt(mirror.sync_expiration_date),
+        "sync_start_date": iso_date(mirror.sync_start_date),
+        "sync_expiration_date": iso_date(mirror.sync_expiration_date),
         "sync_status": mirror.sync_status,
         "sync_retries_remaining": mirror.sync_retries_remaining,
         "repo_sync_status_counts": mirror.counts(),
         "skopeo_timeout": mirror.skopeo_timeout,
-        "creation_date": _dt(mirror.creation_date),
+        "creation_date": iso_date(mirror.creation_date),
     }
 
 
@@ -106,12 +109,9 @@ def _allowed(ctx: Ctx, user: User, org: str, *, read: bool = False) -> None:
 
 
 def _body(ctx: Ctx, schema: dict[str, Any]) -> dict[str, Any]:
-    body = ctx.request.get_json(silent=True)
-    if body is None:
+    body = json_body(ctx.request, schema)
+    if body is None:  # not a repository's "Missing JSON body": quay-org-mirror-observed.md
         raise message_error(NOT_JSON)
-    error = schema_error(body, schema)
-    if error is not None:
-        raise invalid_request(ctx.request, error)
     return body
 
 
@@ -120,6 +120,15 @@ def _config(ctx: Ctx, org: str) -> OrgMirror:
     if mirror is None:
         raise not_found(ctx.request)
     return mirror
+
+
+def _mirror(ctx: Ctx, org: str, *, read: bool = False) -> tuple[User, OrgMirror]:
+    """The checks of every handler but create and update (which check the body's schema before
+    the admins), in Quay's order: the feature, the caller, its rights, then the config."""
+    _enabled(ctx)
+    user = _caller(ctx)
+    _allowed(ctx, user, org, read=read)
+    return user, _config(ctx, org)
 
 
 def _check_robot(ctx: Ctx, org: str, name: Any) -> str:
@@ -145,17 +154,18 @@ def _check_url(ctx: Ctx, url: str) -> None:
         raise invalid_request(ctx.request, str(error)) from None
 
 
-def _log(ctx: Ctx, mirror: OrgMirror, kind: str, user: User, extra: dict[str, Any]) -> None:
-    """An API action in the organization's log (performer, OAuth token metadata)."""
+def _log(
+    ctx: Ctx, mirror: OrgMirror, kind: str, user: User, extra: dict[str, Any] | None = None
+) -> None:
+    """An API action in the organization's log (performer, OAuth token metadata); its own
+    metadata is the source's reference unless ``extra`` says otherwise."""
     metadata = {
-        **extra,
+        **(extra if extra is not None else {"external_reference": mirror.external_reference}),
         "oauth_token_id": ctx.token.token_id if ctx.token else 0,
         "oauth_token_application_id": ctx.state.options.client_id,
-        "oauth_token_application": "Mirror Dashboard (demo)",
+        "oauth_token_application": APPLICATION_NAME,
     }
-    org_worker.org_log(
-        ctx.state, mirror.org, kind, metadata, ctx.now, performer=user.username, ip="127.0.0.1"
-    )
+    ctx.state.add_log(mirror.org, kind, metadata, ctx.now, performer=user.username, ip="127.0.0.1")
 
 
 def _credential(value: Any) -> str | None:
@@ -166,10 +176,8 @@ def _credential(value: Any) -> str | None:
 
 
 def get_config(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org, read=True)
-    return json_response(config_view(_config(ctx, org)))
+    _user, mirror = _mirror(ctx, org, read=True)
+    return json_response(config_view(mirror))
 
 
 def create_config(ctx: Ctx, org: str) -> Response:
@@ -204,19 +212,7 @@ def create_config(ctx: Ctx, org: str) -> Response:
         touched_at=ctx.now,
     )
     state.org_mirrors[org] = mirror
-    _log(
-        ctx,
-        mirror,
-        "org_mirror_enabled",
-        user,
-        {
-            "external_registry_type": mirror.external_registry_type,
-            "external_registry_url": mirror.external_registry_url,
-            "external_namespace": mirror.external_namespace,
-            "sync_interval": mirror.sync_interval,
-            "robot_username": robot,
-        },
-    )
+    _log(ctx, mirror, "org_mirror_enabled", user, mirror.enabled_metadata())
     org_worker.track(state, mirror)
     return json_response("", 201)
 
@@ -270,62 +266,41 @@ def update_config(ctx: Ctx, org: str) -> Response:
 
 def delete_config(ctx: Ctx, org: str) -> Response:
     """The config goes; the repositories stay, back in state NORMAL with their tags."""
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
+    user, mirror = _mirror(ctx, org)
     state = ctx.state
     for name in state.index.names.get(org, ()):
         repo = state.repos[(org, name)]
         if repo.state == "ORG_MIRROR":
             repo.state = "NORMAL"
-    extra = {"external_reference": mirror.external_reference}
-    _log(ctx, mirror, "org_mirror_disabled", user, extra)
+    _log(ctx, mirror, "org_mirror_disabled", user)
     del state.org_mirrors[org]
     state.schedule.set(org_worker.key(org), None)
     return empty(204)
 
 
-def sync_now(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
-    refusal = org_worker.sync_now_refusal(mirror)
+def _press(ctx: Ctx, org: str, action: OrgAction, kind: str) -> Response:
+    """Sync now or Cancel: Quay's status change; its reason to refuse is a 400 (a repository's
+    refused press is a 404: another Quay rule), and a done one an organization log entry."""
+    user, mirror = _mirror(ctx, org)
+    refusal = action(mirror, ctx.now)
     if refusal is not None:
         raise invalid_request(ctx.request, refusal)
-    org_worker.sync_now(mirror, ctx.now)
-    extra = {"external_reference": mirror.external_reference}
-    _log(ctx, mirror, "org_mirror_sync_now_requested", user, extra)
+    _log(ctx, mirror, kind, user)
     org_worker.track(ctx.state, mirror)
     return empty(204)
+
+
+def sync_now(ctx: Ctx, org: str) -> Response:
+    return _press(ctx, org, org_worker.sync_now, "org_mirror_sync_now_requested")
 
 
 def sync_cancel(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
-    if mirror.sync_status == "CANCEL":
-        raise invalid_request(ctx.request, "Cannot cancel: mirror is already cancelled")
-    org_worker.cancel(mirror, ctx.now)
-    _log(
-        ctx,
-        mirror,
-        "org_mirror_sync_cancelled",
-        user,
-        {"external_reference": mirror.external_reference},
-    )
-    org_worker.track(ctx.state, mirror)
-    return empty(204)
+    return _press(ctx, org, org_worker.cancel, "org_mirror_sync_cancelled")
 
 
 def verify(ctx: Ctx, org: str) -> Response:
     """A test connection to the source: always 200 ``{success, message}``."""
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org)
-    mirror = _config(ctx, org)
+    _user, mirror = _mirror(ctx, org)
     try:
         check_registry_url(mirror.external_registry_url, ctx.state.options.allowed_hosts)
     except RegistryURLError:
@@ -345,10 +320,7 @@ def _whole(value: str | None, default: int) -> int:
 
 
 def list_repositories(ctx: Ctx, org: str) -> Response:
-    _enabled(ctx)
-    user = _caller(ctx)
-    _allowed(ctx, user, org, read=True)
-    mirror = _config(ctx, org)
+    _user, mirror = _mirror(ctx, org, read=True)
     args = ctx.request.args
     repos = mirror.sorted_repos()
     if "status" in args:
@@ -368,8 +340,8 @@ def list_repositories(ctx: Ctx, org: str) -> Response:
                 {
                     "name": repo.name,
                     "sync_status": repo.sync_status,
-                    "discovery_date": _dt(repo.discovery_date),
-                    "last_sync_date": _dt(repo.last_sync_date),
+                    "discovery_date": iso_date(repo.discovery_date),
+                    "last_sync_date": iso_date(repo.last_sync_date),
                     "status_message": repo.status_message,
                     "quay_repository": repo.quay_repository,
                 }

@@ -35,7 +35,7 @@ from .responses import (
     not_found,
 )
 from .state import Repository, Robot, User, avatar
-from .validation import CHANGE_STATE_SCHEMA, schema_error
+from .validation import CHANGE_STATE_SCHEMA, json_body
 
 REPOS_PER_PAGE = 100
 TRUTHY = ("true", "1", "yes", "y", "t")
@@ -188,12 +188,9 @@ def _tag_summary(repo: Repository) -> dict[str, Any]:
 
 def change_state(ctx: Ctx, namespace: str, name: str) -> Response:
     user = require_repo(ctx, namespace, name, "admin", readonly_ok=False)
-    body = ctx.request.get_json(silent=True)
+    body = json_body(ctx.request, CHANGE_STATE_SCHEMA)
     if body is None:
         raise invalid_request(ctx.request, "Missing JSON body")
-    error = schema_error(body, CHANGE_STATE_SCHEMA)
-    if error is not None:
-        raise invalid_request(ctx.request, error)
     repo = existing_repo(ctx, namespace, name)
     if namespace in ctx.state.org_mirrors:
         raise bare_detail(

@@ -1,4 +1,5 @@
-"""Usage-log entries written on behalf of a user (Quay's ``track_and_log``)."""
+"""Usage-log entries: written on behalf of a user (Quay's ``track_and_log``), or by the mirror
+worker, for a repository of either kind of mirror."""
 
 from __future__ import annotations
 
@@ -64,3 +65,31 @@ def config_changed(
         user_agent,
         {"changed": changed, "to": to},
     )
+
+
+def worker_log(
+    state: State,
+    repo: Repository,
+    kind: str,
+    verb: str,
+    message: str,
+    when: datetime,
+    *,
+    tag: str | None = None,
+    tags: str | None = None,
+    stdout: str | None = None,
+    stderr: str | None = None,
+) -> None:
+    """A log entry written by the mirror worker (no performer, no IP): a repository mirror's
+    run, or an organization mirror's sync of one of its repositories (the same keys)."""
+    metadata: dict[str, Any] = {
+        "verb": verb,
+        "namespace": repo.namespace,
+        "repo": repo.name,
+        "message": message,
+        "tag": tag,
+        "tags": tags,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+    state.add_log(repo, kind, metadata, when)

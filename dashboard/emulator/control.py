@@ -32,6 +32,7 @@ from .responses import json_response
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
+    from .state import State
 
 FLOAT_OPTIONS = (
     "latency_ms",
@@ -187,14 +188,21 @@ def _mirror_record(app: EmulatorApp, namespace: str, name: str) -> Response:
         return json_response(record)
 
 
+def _org_mirror(state: State, org: str) -> OrgMirror | Response:
+    """The organization mirror a control call names, once the worker has caught up (the caller
+    holds the lock); or the 404 that says there is none."""
+    sync.advance(state)
+    mirror = state.org_mirrors.get(org)
+    return _error(f"no organization mirror of {org}", 404) if mirror is None else mirror
+
+
 def _org_mirror_record(app: EmulatorApp, org: str) -> Response:
     """An organization mirror as stored (password and log included), for the tests."""
     state = app.state
     with state.lock:
-        sync.advance(state)
-        mirror = state.org_mirrors.get(org)
-        if mirror is None:
-            return _error(f"no organization mirror of {org}", 404)
+        mirror = _org_mirror(state, org)
+        if isinstance(mirror, Response):
+            return mirror
         record = config_view(mirror)
         record["external_registry_password"] = mirror.external_registry_password
         record["planned_failure"] = {"reason": mirror.failure, "runs": mirror.failure_runs or 0}
@@ -240,18 +248,13 @@ def _plan_failure(
         if reason not in FAILURES and reason != ALTERNATE:
             known = ", ".join([*FAILURES, ALTERNATE])
             return _error(f"reason must be one of: {known}")
-        runs = _runs(body)
-        if runs is None:
-            return _error(RUNS)
-        tags = body.get("tags")
-        if _bad_tags(tags):
-            return _error("tags must be a list of tag names")
-        mirror.failure = reason
-        mirror.failure_runs = runs or None
-        mirror.failure_tags = tags
-        return json_response(
-            {"reason": reason, "runs": runs, "tags": tags, "repository": repo.full_name}
-        )
+        plan = _plan(body, reason)
+        if isinstance(plan, Response):
+            return plan
+        mirror.failure = plan.failure
+        mirror.failure_runs = plan.failure_runs
+        mirror.failure_tags = plan.failing_tags
+        return _planned(plan, repo.full_name)
 
 
 RUNS = "runs must be a whole number, 0 (every run until cleared) or more"
@@ -265,15 +268,38 @@ def _runs(body: dict[str, Any]) -> int | None:
     return runs
 
 
+def _plan(body: dict[str, Any], reason: str) -> FailurePlan | Response:
+    """A plan of ``reason`` with the body's ``runs`` and ``tags`` (the same rules for a
+    repository mirror and an organization mirror's repository), or the error refusing it."""
+    runs = _runs(body)
+    if runs is None:
+        return _error(RUNS)
+    tags = body.get("tags")
+    if _bad_tags(tags):
+        return _error("tags must be a list of tag names")
+    return FailurePlan(reason, tags, runs or None)
+
+
+def _planned(plan: FailurePlan, repository: str) -> Response:
+    """The answer to a plan: what was planned (``runs`` 0: every run until cleared)."""
+    return json_response(
+        {
+            "reason": plan.failure,
+            "runs": plan.failure_runs or 0,
+            "tags": plan.failing_tags,
+            "repository": repository,
+        }
+    )
+
+
 def _plan_source_failure(app: EmulatorApp, org: str, body: dict[str, Any], method: str) -> Response:
     """Plan (POST) how an organization mirror's next discoveries fail, or (with
     ``repository``) a source repository's next syncs; or clear it (DELETE)."""
     state = app.state
     with state.lock:
-        sync.advance(state)
-        mirror = state.org_mirrors.get(org)
-        if mirror is None:
-            return _error(f"no organization mirror of {org}", 404)
+        mirror = _org_mirror(state, org)
+        if isinstance(mirror, Response):
+            return mirror
         if method not in ("POST", "DELETE"):
             return _error(f"no such control endpoint: {method} org-mirror/.../fail", 404)
         if "repository" not in body:
@@ -292,17 +318,12 @@ def _plan_source_failure(app: EmulatorApp, org: str, body: dict[str, Any], metho
         if phase not in (LIST, TAGS) or reason == "preempted":
             known = ", ".join(n for n, f in FAILURES.items() if f.phase == LIST)
             return _error(f"reason must be one of: {known}, partial_sync")
-        runs = _runs(body)
-        if runs is None:
-            return _error(RUNS)
-        tags = body.get("tags")
-        if _bad_tags(tags):
-            return _error("tags must be a list of tag names")
-        mirror.repo_plans[repository] = FailurePlan(reason, tags, runs or None)
+        plan = _plan(body, reason)
+        if isinstance(plan, Response):
+            return plan
+        mirror.repo_plans[repository] = plan
         org_worker.track(state, mirror)
-        return json_response(
-            {"reason": reason, "runs": runs, "tags": tags, "repository": repository}
-        )
+        return _planned(plan, repository)
 
 
 def _plan_discovery_failure(

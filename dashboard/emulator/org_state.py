@@ -132,6 +132,16 @@ class OrgMirror:
     def external_reference(self) -> str:
         return f"{self.external_registry_url.rstrip('/')}/{self.external_namespace}"
 
+    def enabled_metadata(self) -> dict[str, Any]:
+        """What Quay's create writes of the new config in its ``org_mirror_enabled`` entry."""
+        return {
+            "external_registry_type": self.external_registry_type,
+            "external_registry_url": self.external_registry_url,
+            "external_namespace": self.external_namespace,
+            "sync_interval": self.sync_interval,
+            "robot_username": self.robot_username,
+        }
+
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(REPO_STATUSES, 0)
         for repo in self.repos.values():

@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import urlparse
 
-from .validation import BLOCKED_HOSTNAMES, _host_allowed
+from .validation import blocked_host, host_allowed, string_or_null
 
 _PROXY = {
     "type": "object",
     "properties": {
-        "https_proxy": {"type": ["string", "null"]},
-        "http_proxy": {"type": ["string", "null"]},
-        "no_proxy": {"type": ["string", "null"]},
+        "https_proxy": string_or_null(),
+        "http_proxy": string_or_null(),
+        "no_proxy": string_or_null(),
     },
 }
 
@@ -65,14 +64,8 @@ CREATE_ORG_MIRROR_SCHEMA: dict[str, Any] = {
             "description": "Enable or disable mirroring",
             "default": True,
         },
-        "external_registry_username": {
-            "type": ["string", "null"],
-            "description": "Username for source registry authentication",
-        },
-        "external_registry_password": {
-            "type": ["string", "null"],
-            "description": "Password for source registry authentication",
-        },
+        "external_registry_username": string_or_null("Username for source registry authentication"),
+        "external_registry_password": string_or_null("Password for source registry authentication"),
         "external_registry_config": {
             "type": "object",
             "description": "TLS and proxy settings",
@@ -107,8 +100,8 @@ UPDATE_ORG_MIRROR_SCHEMA: dict[str, Any] = {
         "visibility": {"type": "string", "enum": ["public", "private"]},
         "sync_interval": {"type": "integer", "minimum": 60},
         "sync_start_date": {"type": "string"},
-        "external_registry_username": {"type": ["string", "null"]},
-        "external_registry_password": {"type": ["string", "null"]},
+        "external_registry_username": string_or_null(),
+        "external_registry_password": string_or_null(),
         "external_registry_config": {"type": "object"},
         "repository_filters": {"type": "array", "items": {"type": "string"}},
         "skopeo_timeout": {"type": "integer", "minimum": 30, "maximum": 3600},
@@ -142,16 +135,9 @@ def check_registry_url(url: str, allowed_hosts: list[str]) -> None:
     hostname = parsed.hostname
     if not hostname:
         raise RegistryURLError("Invalid URL: missing hostname")
-    if _host_allowed(hostname, allowed_hosts):
+    if host_allowed(hostname, allowed_hosts):
         return
-    try:
-        address = ipaddress.ip_address(hostname)
-    except ValueError:
-        lowered = hostname.lower()
-        if lowered.endswith(".invalid"):
-            raise RegistryURLError(f"Cannot resolve hostname '{hostname}'") from None
-        if lowered in BLOCKED_HOSTNAMES or lowered.endswith((".internal", ".local")):
-            raise RegistryURLError(NOT_ALLOWED) from None
-        return
-    if not address.is_global or address.is_multicast:
+    if hostname.lower().endswith(".invalid"):
+        raise RegistryURLError(f"Cannot resolve hostname '{hostname}'")
+    if blocked_host(hostname):
         raise RegistryURLError(NOT_ALLOWED)

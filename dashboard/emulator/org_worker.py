@@ -35,6 +35,7 @@ import fnmatch
 from datetime import datetime, timedelta
 from typing import Any
 
+from .audit import worker_log
 from .failures import FAILURES, LIST, SKOPEO_LIST_FAILED, Failure, use_run
 from .org_state import (
     EXCLUDED,
@@ -47,7 +48,7 @@ from .org_state import (
     SourceNamespace,
     SourceRepo,
 )
-from .state import LogEntry, Repository, State
+from .state import Repository, State
 
 ORG_KEY = "#org-mirror"
 #: (message, stdout, stderr) of a failed sync's entry.
@@ -90,25 +91,12 @@ def is_unfinished(repo: OrgMirrorRepo) -> bool:
     )
 
 
-def org_log(
-    state: State,
-    org: str,
-    kind: str,
-    metadata: dict[str, Any],
-    when: datetime,
-    performer: str | None = None,
-    ip: str | None = None,
-) -> None:
-    """An entry of the organization's own usage log."""
-    state.record_log(org, None, LogEntry(kind, metadata, when, performer, ip))
-
-
 def _log(
     state: State, mirror: OrgMirror, kind: str, metadata: dict[str, Any], when: datetime
 ) -> None:
     """The worker's per-config entry (its performer is the mirror's robot, as in Quay)."""
     metadata = {**metadata, "org_mirror_config_id": 1}
-    org_log(state, mirror.org, kind, metadata, when, performer=mirror.robot_username)
+    state.add_log(mirror.org, kind, metadata, when, performer=mirror.robot_username)
 
 
 def _config_log(state: State, mirror: OrgMirror, kind: str, message: str, when: datetime) -> None:
@@ -401,7 +389,7 @@ def _start_next_repo(state: State, mirror: OrgMirror, when: datetime) -> None:
         tags = len(source_repo.tags) if source_repo is not None else 1
         repo.finish_at = _later(when, max(1, tags) * state.options.org_tag_seconds)
     message = f"Starting sync for '{_reference(mirror, repo.name)}'"
-    _repo_log(state, target, "org_mirror_sync_started", "start", message, when)
+    worker_log(state, target, "org_mirror_sync_started", "start", message, when)
 
 
 def _reference(mirror: OrgMirror, name: str) -> str:
@@ -470,31 +458,6 @@ def _target_repository(
     return existing
 
 
-def _repo_log(
-    state: State,
-    target: Repository,
-    kind: str,
-    verb: str,
-    message: str,
-    when: datetime,
-    tags: str | None = None,
-    stdout: str | None = None,
-    stderr: str | None = None,
-) -> None:
-    """A per-repository worker entry in the target repository's log (no performer)."""
-    metadata = {
-        "verb": verb,
-        "namespace": target.namespace,
-        "repo": target.name,
-        "message": message,
-        "tag": None,
-        "tags": tags,
-        "stdout": stdout,
-        "stderr": stderr,
-    }
-    state.add_log(target, kind, metadata, when)
-
-
 def _failed_listing(failure: Failure, reference: str, when: datetime) -> OrgRepoFailure:
     """What Quay's ``perform_org_mirror_repo`` logs when the tag listing fails: skopeo's reason
     only in ``stderr``; the status message says "See output"."""
@@ -549,7 +512,8 @@ def _finish_repo(state: State, mirror: OrgMirror, repo: OrgMirrorRepo, when: dat
         return
     if target is not None:
         message = f"Successfully synced '{reference}': {len(tags)} tags"
-        _repo_log(state, target, "org_mirror_sync_success", "end", message, when, ", ".join(tags))
+        tags_synced = ", ".join(tags)
+        worker_log(state, target, "org_mirror_sync_success", "end", message, when, tags=tags_synced)
     repo.sync_status = "SUCCESS"
     repo.status_message = None
     repo.last_sync_date = when
@@ -580,15 +544,15 @@ def _repo_failed(
         repo.sync_retries_remaining = MAX_RETRIES
         repo.sync_start_date = next_start(repo.sync_start_date, mirror.sync_interval, when)
     if target is not None:
-        kind, verb = "org_mirror_sync_failed", "end"
-        _repo_log(state, target, kind, verb, message, when, tags, stdout, stderr)
+        output = {"tags": tags, "stdout": stdout, "stderr": stderr}
+        worker_log(state, target, "org_mirror_sync_failed", "end", message, when, **output)
 
 
 # ------------------------------------------------------------------ API actions
 
 
-def sync_now_refusal(mirror: OrgMirror) -> str | None:
-    """Quay's ``update_sync_status_to_sync_now`` reasons to refuse, or None."""
+def sync_now(mirror: OrgMirror, when: datetime) -> str | None:
+    """Quay's ``update_sync_status_to_sync_now``: its reason to refuse, or None once done."""
     if mirror.sync_status == "SYNCING":
         return "Cannot trigger sync: discovery is currently in progress."
     if any(is_unfinished(repo) for repo in mirror.repos.values()):
@@ -596,19 +560,21 @@ def sync_now_refusal(mirror: OrgMirror) -> str | None:
             "Cannot trigger sync: repositories are still syncing. Cancel the current sync and "
             "wait for all repositories to reach a terminal state before triggering a new sync."
         )
-    return None
-
-
-def sync_now(mirror: OrgMirror, when: datetime) -> None:
     mirror.sync_status = "SYNC_NOW"
     mirror.sync_expiration_date = None
     mirror.sync_retries_remaining = max(mirror.sync_retries_remaining, 1)
     mirror.sync_start_date = when
     mirror.touched_at = when
+    return None
 
 
-def cancel(mirror: OrgMirror, when: datetime) -> None:
+def cancel(mirror: OrgMirror, when: datetime) -> str | None:
+    """Quay's ``update_sync_status_to_cancel`` (from any status but CANCEL) and the reason its
+    endpoint gives when it refuses, or None once done."""
+    if mirror.sync_status == "CANCEL":
+        return "Cannot cancel: mirror is already cancelled"
     mirror.sync_status = "CANCEL"
     mirror.sync_retries_remaining = 0
     mirror.sync_expiration_date = when
     mirror.touched_at = when
+    return None

@@ -20,6 +20,11 @@ def format_date(when: datetime) -> str:
     return formatdate(epoch(when))
 
 
+def iso_date(when: datetime | None) -> str | None:
+    """Quay's ``_dt_to_string`` of both mirror APIs: ISO 8601 with a ``Z``; None stays None."""
+    return None if when is None else when.isoformat() + "Z"
+
+
 def json_response(body: Any, status: int = 200, content_type: str = JSON) -> Response:
     """A JSON response (Flask's ``jsonify`` ends the body with a newline)."""
     return Response(json.dumps(body) + "\n", status=status, content_type=content_type)

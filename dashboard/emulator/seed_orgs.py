@@ -91,16 +91,8 @@ def _mirror(seeder: Seeder, org: str, **fields: object) -> OrgMirror:
     values.update(fields)
     mirror = OrgMirror(org=org, creation_date=created, touched_at=created, **values)  # type: ignore[arg-type]
     seeder.state.org_mirrors[org] = mirror
-    metadata = {
-        "external_registry_type": mirror.external_registry_type,
-        "external_registry_url": mirror.external_registry_url,
-        "external_namespace": mirror.external_namespace,
-        "sync_interval": mirror.sync_interval,
-        "robot_username": mirror.robot_username,
-    }
-    org_worker.org_log(
-        seeder.state, org, "org_mirror_enabled", metadata, created, "olivia", "127.0.0.1"
-    )
+    metadata = mirror.enabled_metadata()
+    seeder.state.add_log(org, "org_mirror_enabled", metadata, created, "olivia", "127.0.0.1")
     return mirror
 
 

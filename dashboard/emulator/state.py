@@ -335,15 +335,20 @@ class State:
 
     def add_log(
         self,
-        repo: Repository,
+        where: Repository | str,
         kind: str,
         metadata: dict[str, Any],
         when: datetime,
         performer: str | None = None,
         ip: str | None = None,
     ) -> None:
-        """An entry of a repository's log (and so of its namespace's)."""
-        self.record_log(repo.namespace, repo, LogEntry(kind, metadata, when, performer, ip))
+        """An entry of a repository's log (and so of its namespace's), or, given an
+        organization's name, of the organization's own log (organization mirrors)."""
+        entry = LogEntry(kind, metadata, when, performer, ip)
+        if isinstance(where, str):
+            self.record_log(where, None, entry)
+        else:
+            self.record_log(where.namespace, where, entry)
 
     def record_log(self, namespace: str, repo: Repository | None, entry: LogEntry) -> None:
         """File an entry in its namespace's log and its repository's (or, without one, among the

@@ -37,9 +37,9 @@ import fnmatch
 import hashlib
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
 
 from . import org_worker
+from .audit import worker_log
 from .failures import ALTERNATE, FAILURES, LIST, SKOPEO_LIST_FAILED, SOURCE, Failure, use_run
 from .state import (
     MAX_SYNC_DURATION,
@@ -98,33 +98,6 @@ def put_tag(state: State, repo: Repository, reference: str, name: str, when: dat
     size = 2_000_000 + int(digest[7:13], 16) % 90_000_000
     repo.tags[name] = Tag(name, digest, size, epoch(when), order=state.tag_counter)
     return True
-
-
-def worker_log(
-    state: State,
-    repo: Repository,
-    kind: str,
-    verb: str,
-    message: str,
-    when: datetime,
-    *,
-    tag: str | None = None,
-    tags: str | None = None,
-    stdout: str | None = None,
-    stderr: str | None = None,
-) -> None:
-    """A log entry written by the mirror worker (no performer, no IP)."""
-    metadata: dict[str, Any] = {
-        "verb": verb,
-        "namespace": repo.namespace,
-        "repo": repo.name,
-        "message": message,
-        "tag": tag,
-        "tags": tags,
-        "stdout": stdout,
-        "stderr": stderr,
-    }
-    state.add_log(repo, kind, metadata, when)
 
 
 # ------------------------------------------------------------------ transitions

@@ -19,7 +19,21 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from werkzeug.wrappers import Request
+
+from .responses import invalid_request
+
 # --------------------------------------------------------------------------- schemas
+
+
+def string_or_null(description: str | None = None) -> dict[str, Any]:
+    """A property both of Quay's mirror schemas type ``["string", "null"]`` (null clears it),
+    with its description when it has one (the description shows in a 400's text)."""
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if description is not None:
+        schema["description"] = description
+    return schema
+
 
 MIRROR_PROPERTIES: dict[str, Any] = {
     "is_enabled": {
@@ -30,14 +44,12 @@ MIRROR_PROPERTIES: dict[str, Any] = {
         "type": "string",
         "description": "Location of the external repository.",
     },
-    "external_registry_username": {
-        "type": ["string", "null"],
-        "description": "Username used to authenticate with external registry.",
-    },
-    "external_registry_password": {
-        "type": ["string", "null"],
-        "description": "Password used to authenticate with external registry.",
-    },
+    "external_registry_username": string_or_null(
+        "Username used to authenticate with external registry."
+    ),
+    "external_registry_password": string_or_null(
+        "Password used to authenticate with external registry."
+    ),
     "sync_start_date": {
         "type": "string",
         "description": "Determines the next time this repository is ready for synchronization.",
@@ -92,18 +104,15 @@ MIRROR_PROPERTIES: dict[str, Any] = {
                 "type": "object",
                 "description": "Proxy configuration for use during synchronization.",
                 "properties": {
-                    "https_proxy": {
-                        "type": ["string", "null"],
-                        "description": "Value for HTTPS_PROXY environment variable during sync.",
-                    },
-                    "http_proxy": {
-                        "type": ["string", "null"],
-                        "description": "Value for HTTP_PROXY environment variable during sync.",
-                    },
-                    "no_proxy": {
-                        "type": ["string", "null"],
-                        "description": "Value for NO_PROXY environment variable during sync.",
-                    },
+                    "https_proxy": string_or_null(
+                        "Value for HTTPS_PROXY environment variable during sync."
+                    ),
+                    "http_proxy": string_or_null(
+                        "Value for HTTP_PROXY environment variable during sync."
+                    ),
+                    "no_proxy": string_or_null(
+                        "Value for NO_PROXY environment variable during sync."
+                    ),
                 },
             },
         },
@@ -296,6 +305,17 @@ def schema_error(instance: Any, schema: dict[str, Any]) -> str | None:
     return None if best is None else str(best)
 
 
+def json_body(request: Request, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's JSON body, None without one; one ``schema`` refuses is a 400 in
+    jsonschema's words (Quay's ``validate_json_request``, which every endpoint here uses)."""
+    body = request.get_json(silent=True)
+    if body is not None:
+        error = schema_error(body, schema)
+        if error is not None:
+            raise invalid_request(request, error)
+    return body
+
+
 def parse_sync_start_date(value: str) -> datetime:
     """Parse ``sync_start_date`` exactly like Quay (``strptime`` with a literal ``Z``)."""
     return datetime.strptime(value, SYNC_START_FORMAT)
@@ -354,7 +374,9 @@ class RegistryBlockedError(RegistryLocationError):
         super().__init__(NOT_ALLOWED)
 
 
-def _host_allowed(hostname: str, allowed_hosts: list[str]) -> bool:
+def host_allowed(hostname: str, allowed_hosts: list[str]) -> bool:
+    """Whether Quay's ``SSRF_ALLOWED_HOSTS`` names ``hostname`` (a name, or a CIDR range
+    holding the address it is)."""
     for entry in allowed_hosts:
         try:
             network = ipaddress.ip_network(entry, strict=False)
@@ -368,6 +390,19 @@ def _host_allowed(hostname: str, allowed_hosts: list[str]) -> bool:
         except ValueError:
             pass
     return False
+
+
+def blocked_host(hostname: str) -> bool:
+    """Quay's verdict on a mirror source's host that ``SSRF_ALLOWED_HOSTS`` does not name, for
+    both kinds (``validate_external_registry_url``, which the repository check ends with): a
+    blocked name, or an address that is not global or is multicast. The emulator does no DNS:
+    every other name resolves to a public address."""
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        lowered = hostname.lower()
+        return lowered in BLOCKED_HOSTNAMES or lowered.endswith((".internal", ".local"))
+    return not address.is_global or address.is_multicast
 
 
 def check_external_reference(reference: str, allowed_hosts: list[str]) -> None:
@@ -406,18 +441,15 @@ def check_external_reference(reference: str, allowed_hosts: list[str]) -> None:
         )
     if port == 0:
         raise RegistryLocationError("External registry reference contains an invalid registry port")
-    if _host_allowed(hostname, allowed_hosts):
+    if host_allowed(hostname, allowed_hosts):
         return
     try:
-        ip = ipaddress.ip_address(hostname)
+        ipaddress.ip_address(hostname)
     except ValueError:
         if hostname.endswith(".") or not _HOSTNAME_RE.fullmatch(hostname):
             raise RegistryLocationError(
                 "External registry reference must include a valid registry hostname"
             ) from None
-        lowered = hostname.lower()
-        if lowered in BLOCKED_HOSTNAMES or lowered.endswith((".internal", ".local")):
-            raise RegistryBlockedError() from None
-        return
-    if not ip.is_global or ip.is_multicast:
+    # Then, as in Quay, the check of an organization mirror's URL, on ``https://{registry}``.
+    if blocked_host(hostname):
         raise RegistryBlockedError()
