@@ -93,7 +93,7 @@ def org_form_context(
         "form_fields": [(name, form[name]) for name in ORDER if name in form.fields],
         "robots": robots,
         **_sync_context(config, now),
-        **filters_context(org, form.filter_rows(), names, form, focus),
+        **filters_context(org, form.editor_rows(), names, form, focus),
     }
 
 
