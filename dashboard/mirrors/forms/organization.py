@@ -70,25 +70,6 @@ class OrgMirrorForm(SettingsForm):
         "Quay keeps TLS and the proxies together and replaces them as a whole: a change to one "
         "sends them all, the others as Quay has them."
     )
-    #: The order the page shows the fields in (the hidden ones, the boxes and the network
-    #: section apart).
-    ORDER: ClassVar[tuple[str, ...]] = (
-        "external_registry_type",
-        "external_registry_url",
-        "external_namespace",
-        "repository_filters",
-        "robot_username",
-        "visibility",
-        "is_enabled",
-        "sync_start_date",
-        "sync_interval_value",
-        "sync_interval_unit",
-        "skopeo_timeout_value",
-        "skopeo_timeout_unit",
-        "external_registry_username",
-        "external_registry_password",
-        "remove_credentials",
-    )
 
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
