@@ -12,7 +12,6 @@ nothing else, and prints them per file and in total. Which files count, and why:
 - ``dashboard/mirrors/pages/organization.py``, ``org_form.py``, ``org_history.py``: its page
   module (the discovered repositories' table, the form's context, its history);
 - ``dashboard/mirrors/operations/org_admin.py``, ``views/org_admin.py``: Verify and Delete;
-- ``dashboard/mirrors/templatetags/org_format.py``: its template filters;
 - ``dashboard/mirrors/overview/orgs.py``, ``org_row.py``, ``views/overview_orgs.py``: its rows
   on the overview;
 - ``dashboard/quay/org_client.py``, ``org_models.py``: its part of the Quay client and models;
@@ -42,7 +41,6 @@ FILES = (
     f"{MIRRORS}/pages/org_history.py",
     f"{MIRRORS}/operations/org_admin.py",
     f"{MIRRORS}/views/org_admin.py",
-    f"{MIRRORS}/templatetags/org_format.py",
     f"{MIRRORS}/overview/orgs.py",
     f"{MIRRORS}/overview/org_row.py",
     f"{MIRRORS}/views/overview_orgs.py",

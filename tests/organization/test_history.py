@@ -24,16 +24,16 @@ def test_a_created_repository_is_named_from_its_source_reference():
     prefix = source_prefix(mirror)
     assert prefix == "127.0.0.1:8080/up/"
     (plain,) = events([created("127.0.0.1:8080/up/delta")], prefix)
-    assert (plain.repository, plain.what) == ("delta", "repository created (private)")
+    assert (plain.repository, plain.text) == ("delta", "repository created (private)")
 
 
 def test_a_nested_name_is_said_in_words_not_linked_nor_cut_to_its_last_part():
     (nested,) = events([created("127.0.0.1:8080/up/team/app")], "127.0.0.1:8080/up/")
     assert nested.repository == ""  # "app" would name another repository
-    assert nested.what == "repository created from 127.0.0.1:8080/up/team/app"
+    assert nested.text == "repository created from 127.0.0.1:8080/up/team/app"
     (unknown,) = events([created("127.0.0.1:8080/up/delta")])  # no config: no prefix
     assert unknown.repository == ""
-    assert unknown.what == "repository created from 127.0.0.1:8080/up/delta"
+    assert unknown.text == "repository created from 127.0.0.1:8080/up/delta"
 
 
 def test_a_discovered_repository_links_only_to_a_page_the_dashboard_serves():

@@ -9,7 +9,7 @@ date as an aware datetime (typed in the person's local time zone), clean lists o
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +17,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from dashboard.mirrors.rules import globs
 from dashboard.quay.dates import local_time, local_time_or_none, parse_quay_datetime
 from dashboard.quay.models import SharedConfig
 
@@ -162,6 +163,53 @@ class PatternRows(forms.Widget):
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data
+
+
+class PatternRowsField(forms.Field):
+    """A glob editor's patterns, one per row (``settings_form.html#rules``; blank rows are
+    spare rows), each checked as Quay would take it, in words about what they match
+    (``subject``: a repository's tags, or a source's repository names). ``too_many``: the
+    error of more patterns than Quay takes; ``none``: the error of none at all ("": none
+    means every one, as an organization mirror's filters do)."""
+
+    widget = PatternRows
+
+    def __init__(
+        self,
+        *,
+        subject: globs.Subject,
+        too_many: Callable[[int], str],
+        none: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.subject = subject
+        self.too_many = too_many
+        self.none = none
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            return globs.split_lines(value)
+        return [str(v) for v in value or []]
+
+    def validate(self, value: list[str]) -> None:
+        patterns = globs.clean_patterns(value)
+        if len(patterns) > globs.MAX_PATTERNS:
+            raise forms.ValidationError(self.too_many(len(patterns)))
+        problems = [
+            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
+            for check in globs.check_rows(value, self.subject)
+            if check.errors
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
+        if not patterns and self.none:
+            raise forms.ValidationError(self.none)
+
+    def clean(self, value: Any) -> list[str]:
+        value = self.to_python(value)
+        self.validate(value)
+        return globs.clean_patterns(value)
 
 
 class ShownAsPosted:
@@ -438,6 +486,8 @@ class SettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, 
     NETWORK: ClassVar[tuple[str, ...]] = ("verify_tls", "http_proxy", "https_proxy", "no_proxy")
     #: What the "Network" section says of how Quay keeps its fields ("": nothing to say).
     network_note: ClassVar[str] = ""
+    #: The field the glob editor's rows post (a kind's :class:`PatternRowsField`).
+    PATTERNS: ClassVar[str]
 
     def __init__(
         self,
@@ -491,6 +541,13 @@ class SettingsForm(ShownAsPosted, CleanProxies, WriteOnlyPassword, DrawnInZone, 
             "https_proxy": config.https_proxy or "",
             "no_proxy": config.no_proxy or "",
         }
+
+    def editor_rows(self) -> list[str]:
+        """The glob editor's rows: as posted (at least one), or the stored patterns and a
+        spare row."""
+        if self.is_bound:
+            return list(self[self.PATTERNS].value() or []) or [""]
+        return [*list(self.initial.get(self.PATTERNS) or []), ""]
 
     # -- validation -------------------------------------------------------------------------
 

@@ -10,23 +10,16 @@ from urllib.parse import urlparse
 
 from django import forms
 
-from dashboard.mirrors.rules.globs import REPOSITORY_NAMES, check_rows, clean_patterns, matches
+from dashboard.mirrors.rules.globs import MAX_PATTERNS, REPOSITORY_NAMES, matches
 from dashboard.quay.org_models import OrgMirrorConfig, SourceRegistryType
 
-from .base import (
-    MAX_SECONDS,
-    TOO_LONG,
-    PatternRows,
-    SettingsForm,
-    _shortened,
-)
+from .base import MAX_SECONDS, TOO_LONG, PatternRowsField, SettingsForm
 
 #: Units of the durations (Quay's timeout may be as short as 30 seconds).
 UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 MIN_INTERVAL = 60  # Quay's schema: sync_interval minimum 60
 MIN_TIMEOUT, MAX_TIMEOUT = 30, 3600  # Quay's schema: skopeo_timeout 30..3600
-MAX_FILTERS = 100
 MAX_URL = 2048
 MAX_NAMESPACE = 255  # Quay's schema: external_namespace maxLength 255
 TYPE_CHOICES = [(t.value, t.label) for t in SourceRegistryType]
@@ -46,36 +39,6 @@ def filter_matches(filters: list[str], names: list[str]) -> list[str]:
     if not filters:
         return list(names)
     return [name for name in names if any(matches(f, name) for f in filters)]
-
-
-class FilterRowsField(forms.Field):
-    """The repository filters, one per row of the glob editor (``settings_form.html#rules``;
-    blank rows are spare rows): checked as the tag rule's patterns are, in words about
-    repository names; none at all means every repository."""
-
-    widget = PatternRows
-
-    def to_python(self, value: Any) -> list[str]:
-        if isinstance(value, str):
-            return value.splitlines()
-        return [str(v) for v in value or []]
-
-    def validate(self, value: list[str]) -> None:
-        filters = clean_patterns(value)
-        if len(filters) > MAX_FILTERS:
-            raise forms.ValidationError(f"At most {MAX_FILTERS} filters.")
-        problems = [
-            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
-            for check in check_rows(value, REPOSITORY_NAMES)
-            if check.errors
-        ]
-        if problems:
-            raise forms.ValidationError(problems)
-
-    def clean(self, value: Any) -> list[str]:
-        value = self.to_python(value)
-        self.validate(value)
-        return clean_patterns(value)
 
 
 def url_problem(value: str) -> str | None:
@@ -107,25 +70,6 @@ class OrgMirrorForm(SettingsForm):
         "Quay keeps TLS and the proxies together and replaces them as a whole: a change to one "
         "sends them all, the others as Quay has them."
     )
-    #: The order the page shows the fields in (the hidden ones, the boxes and the network
-    #: section apart).
-    ORDER: ClassVar[tuple[str, ...]] = (
-        "external_registry_type",
-        "external_registry_url",
-        "external_namespace",
-        "repository_filters",
-        "robot_username",
-        "visibility",
-        "is_enabled",
-        "sync_start_date",
-        "sync_interval_value",
-        "sync_interval_unit",
-        "skopeo_timeout_value",
-        "skopeo_timeout_unit",
-        "external_registry_username",
-        "external_registry_password",
-        "remove_credentials",
-    )
 
     external_registry_type = forms.ChoiceField(label="Source type", choices=TYPE_CHOICES)
     external_registry_url = forms.CharField(
@@ -137,7 +81,14 @@ class OrgMirrorForm(SettingsForm):
         help_text="The Harbor project or Quay organization to mirror.",
         error_messages={"max_length": "Quay takes at most 255 characters here."},
     )
-    repository_filters = FilterRowsField(label="Repositories to mirror", required=False)
+    PATTERNS: ClassVar[str] = "repository_filters"
+
+    repository_filters = PatternRowsField(
+        label="Repositories to mirror",
+        required=False,
+        subject=REPOSITORY_NAMES,
+        too_many=lambda _count: f"At most {MAX_PATTERNS} filters.",
+    )
     visibility = forms.ChoiceField(label="New repositories are", choices=VISIBILITY_CHOICES)
     skopeo_timeout_value = forms.IntegerField(label="Timeout per copy", min_value=1)
 
@@ -226,9 +177,3 @@ class OrgMirrorForm(SettingsForm):
         if org and value.split("+", 1)[0] != org:
             raise forms.ValidationError(f"The robot must belong to {org} (Quay refuses others).")
         return value
-
-    def filter_rows(self) -> list[str]:
-        """The editor's rows: as posted (at least one), or Quay's filters and a spare row."""
-        if self.is_bound:
-            return list(self["repository_filters"].value() or []) or [""]
-        return [*list(self.initial.get("repository_filters") or []), ""]

@@ -17,13 +17,7 @@ from django.utils import timezone
 from dashboard.mirrors.rules import globs
 from dashboard.quay.models import ARCHITECTURES, MirrorConfig, RegistryCapabilities
 
-from .base import (
-    PatternRows,
-    SettingsForm,
-    _at_most,
-    _shortened,
-    split_duration,
-)
+from .base import PatternRowsField, SettingsForm, _at_most, split_duration
 
 #: Up to this many robots the choice is a <select>; beyond, a text box with suggestions.
 SELECT_LIMIT = 12
@@ -72,36 +66,6 @@ def check_reference(value: str) -> str | None:
     return None
 
 
-class PatternListField(forms.Field):
-    widget = PatternRows
-
-    def to_python(self, value: Any) -> list[str]:
-        if isinstance(value, str):
-            return globs.split_lines(value)
-        return [str(v) for v in value or []]
-
-    def validate(self, value: list[str]) -> None:
-        patterns = globs.clean_patterns(value)
-        if len(patterns) > globs.MAX_PATTERNS:
-            raise forms.ValidationError(globs.too_many(len(patterns)))
-        problems = [
-            f"“{_shortened(check.pattern)}”: {' '.join(check.errors)}"
-            for check in globs.check_rows(value)
-            if check.errors
-        ]
-        if problems:
-            raise forms.ValidationError(problems)
-        if not patterns:
-            raise forms.ValidationError(
-                "Add at least one tag pattern (for example “latest” or “v1.*”): Quay needs one."
-            )
-
-    def clean(self, value: Any) -> list[str]:
-        value = self.to_python(value)
-        self.validate(value)
-        return globs.clean_patterns(value)
-
-
 class MirrorSettingsForm(SettingsForm):
     NETWORK: ClassVar[tuple[str, ...]] = (
         "verify_tls",
@@ -120,7 +84,14 @@ class MirrorSettingsForm(SettingsForm):
         help_text="The repository to mirror: registry/namespace/repository, "
         "e.g. docker.io/library/nginx.",
     )
-    root_rule = PatternListField(label="Tags to mirror")
+    PATTERNS: ClassVar[str] = "root_rule"
+
+    root_rule = PatternRowsField(
+        label="Tags to mirror",
+        subject=globs.TAGS,
+        too_many=globs.too_many,
+        none="Add at least one tag pattern (for example “latest” or “v1.*”): Quay needs one.",
+    )
     unsigned_images = forms.BooleanField(label="Accept unsigned images", required=False)
     architecture_filter = forms.MultipleChoiceField(
         label="Architectures",
@@ -217,15 +188,6 @@ class MirrorSettingsForm(SettingsForm):
             "unsigned_images": config.unsigned_images,
             "architecture_filter": list(config.architecture_filter),
         }
-
-    # -- the glob editor's rows -------------------------------------------------------------
-
-    def rule_rows(self) -> list[str]:
-        """The rows to show: what was typed (bound) or the stored patterns plus one blank row."""
-        if self.is_bound:
-            rows = self["root_rule"].value() or []
-            return list(rows) or [""]
-        return [*list(self.initial.get("root_rule") or []), ""]
 
     # -- validation -----------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.overview.org_row import OrgRow
-from dashboard.mirrors.overview.pace import paced
 from dashboard.mirrors.overview.rows import (
     STATUS_CHOICES,
     UNREADABLE,
@@ -117,13 +116,6 @@ def row_after_action(
         return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
     rows = read_rows(fresh(client), [target.org], now, person=person)
     return rows[0] if rows else OrgRow(target.org, reason=result.message)
-
-
-def refresh_seconds(rows: Sequence[OrgRow]) -> int:
-    """How often the section refreshes: every ``OVERVIEW_REFRESH_SECONDS``, or less often when
-    its one call a row would ask Quay more than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a
-    minute (the tab's pace, as for the repository rows' refresh)."""
-    return paced(settings.OVERVIEW_REFRESH_SECONDS, len(rows))
 
 
 def refresh_rows(

@@ -9,17 +9,33 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.forms import BoundField
+
 from dashboard.mirrors import clock
+from dashboard.mirrors.forms.base import DURATIONS
 from dashboard.mirrors.forms.organization import OrgMirrorForm, filter_matches
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, filter_editor, row_items
 from dashboard.mirrors.rules import globs
-from dashboard.mirrors.rules.org_status import during_sync
 from dashboard.quay.client import QuayClient
 from dashboard.quay.fanout import quietly
 from dashboard.quay.org_models import OrgMirrorConfig
 
-ORDER = OrgMirrorForm.ORDER
+
+def shown_fields(form: OrgMirrorForm, target: OrgTarget) -> list[tuple[str, BoundField]]:
+    """The form's fields in the order the kind lists Quay's (its fixed fields, then the others):
+    a duration as its number and its unit, the username followed by the password and the box
+    that removes them; the network section's (``form.NETWORK``) are left to
+    ``settings_form.html#network``."""
+    names: list[str] = []
+    for name in (*target.fixed_fields, *target.fields):
+        if name in DURATIONS:
+            names += [f"{DURATIONS[name]}_value", f"{DURATIONS[name]}_unit"]
+        elif name == "external_registry_username":
+            names += [name, "external_registry_password", "remove_credentials"]
+        elif name not in form.NETWORK:
+            names.append(name)
+    return [(name, form[name]) for name in names if name in form.fields]
 
 
 def discovered_names(client: QuayClient, org: str) -> list[str] | None:
@@ -80,8 +96,9 @@ def org_form_context(
     template (``focus``: the editor's row that takes the keyboard focus)."""
     robots = [robot.name for robot in quietly(client.list_org_robots, org) or ()]
     now = now or clock.now()
+    target = OrgTarget(org)
     if form is None:
-        form = OrgTarget(org).settings_form(None, config, now, robots=robots)
+        form = target.settings_form(None, config, now, robots=robots)
     elif robots:
         form.fields["robot_username"].widget.attrs["list"] = "org-robots"
     if config is None:
@@ -90,15 +107,17 @@ def org_form_context(
         names = discovered_names(client, org)
     return {
         "form": form,
-        "form_fields": [(name, form[name]) for name in ORDER if name in form.fields],
+        "form_fields": shown_fields(form, target),
         "robots": robots,
-        **_sync_context(config, now),
-        **filters_context(org, form.filter_rows(), names, form, focus),
+        **_sync_context(target, config, now),
+        **filters_context(org, form.editor_rows(), names, form, focus),
     }
 
 
-def _sync_context(config: OrgMirrorConfig | None, now: datetime) -> dict[str, Any]:
-    warning = during_sync(config, now) if config is not None else None
+def _sync_context(
+    target: OrgTarget, config: OrgMirrorConfig | None, now: datetime
+) -> dict[str, Any]:
+    warning = target.sync_warning(config, now) if config is not None else None
     return {
         "sync_warning": warning,
         "syncing": warning is not None and not warning.stuck,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.changes import LABELS
+from dashboard.mirrors.rules.history import HistoryItem
 from dashboard.mirrors.rules.reasons import Reason
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
@@ -25,21 +25,6 @@ DONE_BY_PEOPLE = {
     "org_mirror_sync_now_requested": "pressed Sync now",
     "org_mirror_sync_cancelled": "cancelled the sync",
 }
-
-
-@dataclass(frozen=True)
-class OrgEvent:
-    when: datetime | None
-    who: str
-    what: str
-    #: The repository the entry is about ("" for the organization mirror as a whole).
-    repository: str = ""
-    failed: bool = False
-    #: A repository's failed sync: why (read from the entry's message and stderr).
-    reason: Reason | None = None
-    #: The discovered repository a failure is about (its name at the source, as Quay's
-    #: repositories list names it; "" for the organization mirror as a whole).
-    failed_repository: str = ""
 
 
 def _what(entry: LogEntry) -> str:
@@ -76,7 +61,7 @@ def _repository(entry: LogEntry, prefix: str) -> str:
     return name if valid_repository_name(name) else ""
 
 
-def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
+def events(entries: Iterable[LogEntry], prefix: str = "") -> list[HistoryItem]:
     """The entries in words; ``prefix`` (:func:`source_prefix`) names created repositories."""
     result = []
     for entry in entries:
@@ -89,12 +74,14 @@ def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
         name = str(entry.metadata.get("repo") or "") if failed else ""
         reason = reasons.of_entry(entry.metadata) if name else None
         result.append(
-            OrgEvent(
-                when=entry.datetime,
-                who=entry.performer or "",
-                what=f"sync failed: {reason.text}" if reason else what,
+            HistoryItem(
+                entry.datetime,
+                "fail" if failed else "other",
+                f"sync failed: {reason.text}" if reason else what,
+                entry.performer or "",
+                reason.cause.value if reason else "",
+                reason.cause_label if reason else "",
                 repository=repository,
-                failed=failed,
                 reason=reason,
                 failed_repository=name,
             )
@@ -102,7 +89,7 @@ def events(entries: Iterable[LogEntry], prefix: str = "") -> list[OrgEvent]:
     return result
 
 
-def repository_reasons(history: Iterable[OrgEvent] | None) -> dict[str, Reason]:
+def repository_reasons(history: Iterable[HistoryItem] | None) -> dict[str, Reason]:
     """Each repository's newest failure's reason (the events newest first, as Quay lists
     them): what its status message ("…: See output") leaves to the log."""
     found: dict[str, Reason] = {}
@@ -133,7 +120,7 @@ class History:
     could not be read, ``error`` says why); ``older``: Quay's token for the pages after
     them ("" at the log's end); ``start``: the token they were read from ("" the newest)."""
 
-    events: list[OrgEvent] | None
+    events: list[HistoryItem] | None
     error: str = ""
     older: str = ""
     start: str = ""

@@ -369,7 +369,7 @@ def context_of(
         form = build_form(data)
     elif form is not None and form.is_bound and not getattr(form, "suppressed", False):
         form = redrawn(form, build_form(data, bound=form.data, creating=form.creating))
-    rows = form.rule_rows() if form is not None else list(config.root_rule if config else [])
+    rows = form.editor_rows() if form is not None else list(config.root_rule if config else [])
     history = _history(data, now) if data.logs.ok else None
     context.update(
         {

@@ -1,4 +1,6 @@
-"""A mirror's own log in words, and what its last successful sync found (from Quay's log)."""
+"""A mirror's log in words, one :class:`HistoryItem` a line for either kind (a repository's
+own log here; an organization's in ``pages.org_history``), and what a repository mirror's last
+successful sync found (from Quay's log)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,13 @@ class HistoryItem:
     #: the reason's words are in ``text``).
     cause: str = ""
     cause_label: str = ""
+    #: Where the log is a whole organization's (its mirror's): the repository the entry is
+    #: about ("" for the organization mirror as a whole, and in a repository's own log).
+    repository: str = ""
+    #: A discovered repository's failed sync: why, and the repository (its name at the
+    #: source, as Quay's repositories list names it; also where it is not linked).
+    reason: reasons.Reason | None = None
+    failed_repository: str = ""
 
 
 def _log_value(name: str, value: Any) -> Any:

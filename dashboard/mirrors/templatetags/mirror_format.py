@@ -4,13 +4,15 @@ drawn once for everyone it is the same for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from datetime import datetime, timedelta
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import SafeString
 
 from dashboard.mirrors.overview import drawn
+from dashboard.mirrors.overview.pace import paced
 from dashboard.mirrors.overview.rows import Row
 from dashboard.mirrors.overview.rows import dom_id as make_dom_id
 from dashboard.mirrors.person import Person
@@ -65,3 +67,12 @@ def read_only_cause(person: Person | None, namespaces: str | Iterable[str]) -> s
     if person is None:
         return "unknown"
     return person.read_only_cause([namespaces] if isinstance(namespaces, str) else namespaces)
+
+
+@register.filter
+def refresh_seconds(rows: Sized | None) -> int:
+    """Seconds between two refreshes of a section of the overview whose ``rows`` cost one
+    call each: every ``OVERVIEW_REFRESH_SECONDS``, or less often when that would ask Quay more
+    than ``OVERVIEW_REFRESH_CALLS_PER_MINUTE`` times a minute (the tab's pace, as for the
+    repository rows' refresh)."""
+    return paced(settings.OVERVIEW_REFRESH_SECONDS, len(rows or ()))
