@@ -22,6 +22,7 @@ from dashboard.quay.models import (
     HealthEntry,
     LogEntry,
     MirrorConfig,
+    SharedConfig,
     SyncStatus,
 )
 
@@ -51,6 +52,11 @@ DISABLED = "Disabled"
 LABELS = frozenset({NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED})
 #: What a status showed while it polled (a queued-too-long sync polls as "Stuck").
 ACTIVE_LABELS = (QUEUED, SYNCING, STUCK)
+
+#: What to do about a sync whose worker died (its lease ran out), of either kind.
+CANCEL_THEN_SYNC = "Cancel it, then press Sync now."
+#: What to do about a run that is due and has not started, of either kind.
+WORKERS_DOWN = "Press Sync now; if it does not start, check Quay's mirror workers."
 
 #: What Cancel does, said before it is done (confirmation dialogs and page) and after.
 CANCEL_WARNING = (
@@ -145,15 +151,29 @@ class MirrorStatus(Status):
         return "" if self.can_sync_now else "already syncing"
 
 
-def claimed_at(config: MirrorConfig) -> datetime | None:
-    """When a worker claimed the running sync (its lease is claim time + 12 h)."""
+def claimed_at(config: SharedConfig, lease: timedelta = LEASE) -> datetime | None:
+    """When a worker claimed the running sync (its lease, of either kind: claim time +
+    ``lease``, 12 h for a repository's sync)."""
     if config.sync_status is SyncStatus.SYNCING and config.sync_expiration_date:
-        return config.sync_expiration_date - LEASE
+        return config.sync_expiration_date - lease
     return None
 
 
+def retries_left(retries: int) -> str:
+    """The retries in words, of either kind (``2 of 3 left``)."""
+    return f"{retries} of {MAX_SYNC_RETRIES} left"
+
+
 def _retries(config: MirrorConfig) -> str:
-    return f"{config.sync_retries_remaining} of {MAX_SYNC_RETRIES} left"
+    return retries_left(config.sync_retries_remaining)
+
+
+def not_started(since: datetime, now: datetime) -> str:
+    """A scheduled run, due ``since``, that no worker started (of either kind)."""
+    return (
+        f"the scheduled run was due {relative(since, now)} and has not started; the mirror "
+        "workers may be down"
+    )
 
 
 def describe(
@@ -248,7 +268,7 @@ def _describe(
                 f"12 h lease ran out {about(now - expires)} ago"
                 if claimed
                 else "the worker's lease on this sync ran out",
-                "Cancel it, then press Sync now.",
+                CANCEL_THEN_SYNC,
                 s,
             )
         running = f"running for {short_duration(now - claimed)}" if claimed else "running"
@@ -272,21 +292,14 @@ def _describe(
         # A FAIL keeps its start date (the retry is due at once), so a long-past start alone
         # does not show a dead worker there: only when the last run ended long ago.
         if status is not SyncStatus.FAIL:
-            return MirrorStatus(
-                "stuck",
-                STUCK,
-                f"the scheduled run was due {relative(start, now)} and has not started; "
-                "the mirror workers may be down",
-                "Press Sync now; if it does not start, check Quay's mirror workers.",
-                s,
-            )
+            return MirrorStatus("stuck", STUCK, not_started(start, now), WORKERS_DOWN, s)
         if last_event_at is not None and now - last_event_at > OVERDUE:
             return MirrorStatus(
                 "stuck",
                 STUCK,
                 f"the last try failed {relative(last_event_at, now)} and the retry that was "
                 "due right after it has not started; the mirror workers may be down",
-                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                WORKERS_DOWN,
                 s,
             )
 
@@ -464,7 +477,7 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
             left = (
                 "gave up; no retry until Sync now"
                 if retries <= 0
-                else (f"{retries} of {MAX_SYNC_RETRIES} retries left")
+                else f"{retries} of {MAX_SYNC_RETRIES} retries left"
             )
             detail = ", ".join(filter(None, [detail, left]))
     elif entry.sync_status is SyncStatus.SYNCING:
@@ -472,7 +485,7 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
     return replace(
         status,
         detail=detail,
-        retries="—" if retries is None else f"{retries} of {MAX_SYNC_RETRIES} left",
+        retries="—" if retries is None else retries_left(retries),
         next_words="",
         remedy="",  # read-only: the person cannot press anything, and health says no cause
     )
