@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
-    QuayBusy,
     QuayError,
     QuayForbidden,
     QuayNotFound,
+    QuayNotSent,
     QuayServerError,
     QuayTimeout,
     QuayUnauthorized,
@@ -81,7 +81,7 @@ def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
     except QuayNotFound:
         discard(pending)
         return Deleted(False, NO_CONFIG.format(org=target.org))
-    except QuayBusy as error:
+    except QuayNotSent as error:  # never sent (the calls all in use, or no time left)
         discard(pending)
         return Deleted(False, f"Not sent: {error.message}")
     except (QuayTimeout, QuayServerError) as error:
