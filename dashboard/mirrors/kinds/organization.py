@@ -27,11 +27,17 @@ from dashboard.quay.org_models import OrgMirrorConfig, VerifyResult
 from ..forms.organization import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
 from ..rules import changes
 from ..rules.changes import Snapshot
-from ..rules.org_status import ORG_CANCEL_WARNING, OrgStatus, describe_org, during_sync
+from ..rules.org_status import (
+    DELETE_WARNING,
+    ORG_CANCEL_WARNING,
+    OrgStatus,
+    describe_org,
+    during_sync,
+)
 from ..rules.outcomes import Action, ActionResult
 from ..rules.status import SyncWarning
 from ..rules.timefmt import clock
-from .base import MirrorKind
+from .base import Confirmation, MirrorKind
 
 #: An organization mirror's editable fields (the source type never changes).
 FIELDS: tuple[str, ...] = (
@@ -98,6 +104,12 @@ class OrgTarget(MirrorKind):
     def quay_url(self, mirroring: bool = False) -> str:
         tab = ui.ORGANIZATION_MIRRORING if mirroring else ""
         return ui.namespace_url(self.org, True, tab)
+
+    def confirmation(self, role: str) -> Confirmation:
+        """Delete's, besides Cancel's."""
+        if role != "delete":
+            return super().confirmation(role)
+        return Confirmation("Delete", DELETE_WARNING, "Delete the organization mirror", "Keep it")
 
     # -- Quay calls -------------------------------------------------------------------------
 

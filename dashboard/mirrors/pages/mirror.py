@@ -24,7 +24,8 @@ from dashboard.mirrors.kinds.base import MirrorKind
 if TYPE_CHECKING:
     from types import ModuleType
 
-#: The no-JavaScript confirmation of a press (Cancel), for every kind.
+#: The no-JavaScript confirmation of a press (Cancel; an organization mirror's Delete), for
+#: every kind.
 CONFIRM = "mirrors/confirm.html"
 #: The glob editor's template (a repository's tag rule, an organization's filters).
 EDITOR = "mirrors/settings_form.html"
@@ -58,14 +59,15 @@ def module_of(target: MirrorKind) -> ModuleType:
     return {"repository": repository, "organization": organization}[target.kind]
 
 
-def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorPage:
-    """Cancel's confirmation, for a browser without JavaScript (htmx asks in a dialog)."""
+def confirm(target: MirrorKind, role: str, back_url: str, from_row: bool = False) -> MirrorPage:
+    """The confirmation of the press ``role`` (``cancel``, or another the kind names), for a
+    browser without JavaScript (htmx asks in a dialog)."""
     context = {
         "target": target,
         "page_url": target.url("page"),
-        "action_url": target.url("cancel"),
+        "action_url": target.url(role),
         "back_url": back_url,
         "view": "row" if from_row else "",
-        "cancel_warning": target.cancel_warning,
+        "confirmation": target.confirmation(role),
     }
     return MirrorPage(CONFIRM, context)
