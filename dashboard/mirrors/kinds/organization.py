@@ -51,10 +51,7 @@ FIELDS: tuple[str, ...] = (
     "sync_interval",
     "skopeo_timeout",
     "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
+    *REGISTRY_CONFIG,
 )
 
 NO_CONFIG = (
@@ -161,7 +158,7 @@ class OrgTarget(MirrorKind):
             return None
         message = (
             f"Nothing to cancel: not sent to Quay, because {status.cancel_blocked} The "
-            f"organization mirror of {self.org} is {status.label.lower()}: {status.detail}."
+            f"organization mirror of {self.org} is {status.in_words}."
         )
         return ActionResult(
             "cancel", "nothing_to_cancel", message, ok=False, mirror=config, seen=True
@@ -179,7 +176,7 @@ class OrgTarget(MirrorKind):
         now_words = ""
         if config is not None:
             status = self.describe(config, now)
-            now_words = f" It is now {status.label.lower()}: {status.detail}."
+            now_words = f" It is now {status.in_words}."
         reason = error.message
         if action == "sync_now":
             outcome = "already_syncing"

@@ -204,7 +204,7 @@ def _unanswered(
         )
         return ActionResult(action, "unknown", message, ok=False)
     status = target.describe(mirror, now)
-    now_words = f"{status.label.lower()}: {status.detail}"
+    now_words = status.in_words
     took = target.took_effect(action, mirror)
     if action == "sync_now":
         effect = "so a sync is under way" if took else "so the sync may not have been requested"

@@ -110,6 +110,11 @@ class Status:
         return self.key == "stuck"
 
     @property
+    def in_words(self) -> str:
+        """The status and what it means, as a sentence says it ("failed: retrying …")."""
+        return f"{self.label.lower()}: {self.detail}"
+
+    @property
     def rank(self) -> int:
         return RANK[self.key]
 
