@@ -38,6 +38,7 @@ from dashboard.mirrors.rules.status import (
     Status,
     SyncWarning,
     claimed_at,
+    lease_ran_out,
     not_started,
     retries_left,
 )
@@ -193,7 +194,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
     if status is SyncStatus.SYNCING:
         expires = config.sync_expiration_date
         claimed = claimed_at(config, DISCOVERY_LEASE)
-        if expires is not None and expires <= now:
+        if expires is not None and lease_ran_out(config, now):
             return OrgStatus(
                 "stuck",
                 STUCK,
@@ -361,8 +362,7 @@ DISCOVERY_STUCK = SyncWarning(
 
 def discovery_running(config: OrgMirrorConfig, now: datetime) -> bool:
     """Discovery claimed by a worker whose lease has not run out (past it, the worker died)."""
-    expires = config.sync_expiration_date
-    return config.sync_status is SyncStatus.SYNCING and not (expires and expires <= now)
+    return config.sync_status is SyncStatus.SYNCING and not lease_ran_out(config, now)
 
 
 def _notes(

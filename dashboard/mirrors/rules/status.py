@@ -164,6 +164,12 @@ def claimed_at(config: SharedConfig, lease: timedelta = LEASE) -> datetime | Non
     return None
 
 
+def lease_ran_out(config: SharedConfig, now: datetime) -> bool:
+    """Claimed by a worker (SYNCING) whose lease has run out: it died (either kind)."""
+    expires = config.sync_expiration_date
+    return config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now
+
+
 def retries_left(retries: int) -> str:
     """The retries in words, of either kind (``2 of 3 left``)."""
     return f"{retries} of {MAX_SYNC_RETRIES} left"
@@ -233,8 +239,7 @@ def _retries_words(config: MirrorConfig, now: datetime) -> str:
 def _next_words(config: MirrorConfig, now: datetime) -> str:
     """What the next run is when its start date is already past (a time would look stale)."""
     start = config.sync_start_date
-    expires = config.sync_expiration_date
-    if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
+    if lease_ran_out(config, now):
         # Its worker died, and no worker claims it again: Quay's get_eligible_mirrors lists an
         # expired SYNCING mirror, but claim_mirror returns at once for any SYNCING one.
         return "none until the stuck sync is cancelled"
@@ -265,7 +270,7 @@ def _describe(
     if status is SyncStatus.SYNCING:
         expires = config.sync_expiration_date
         claimed = claimed_at(config)
-        if expires and expires <= now:
+        if lease_ran_out(config, now):
             return MirrorStatus(
                 "stuck",
                 STUCK,
