@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
+    MAY_HAVE_ACTED,
     QuayError,
     QuayForbidden,
     QuayNotFound,
     QuayNotSent,
-    QuayServerError,
-    QuayTimeout,
     QuayUnauthorized,
 )
 
@@ -83,7 +82,7 @@ def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
     except (QuayForbidden, QuayNotFound, QuayNotSent) as error:
         discard(pending)
         return Deleted(False, _not_shown(target, error, "delete") or f"Not sent: {error.message}")
-    except (QuayTimeout, QuayServerError) as error:
+    except MAY_HAVE_ACTED as error:  # Quay may have deleted it: look
         outcome = AuditEntry.Outcome.UNKNOWN
         waited = refusals.unanswered(client.timeout, error)
         try:

@@ -27,13 +27,12 @@ from typing import TypeVar
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
+    MAY_HAVE_ACTED,
     QuayBadRequest,
     QuayError,
     QuayForbidden,
     QuayNotFound,
     QuayNotSent,
-    QuayServerError,
-    QuayTimeout,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import fan_out, quietly
@@ -176,7 +175,7 @@ def failed(
     (Quay may have acted), or an error in Quay's words."""
     if isinstance(error, QuayNotSent):  # never sent: nothing happened in Quay
         return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
-    if isinstance(error, (QuayTimeout, QuayServerError)):
+    if isinstance(error, MAY_HAVE_ACTED):
         return _unanswered(client, target, action, now, error, waited)
     return ActionResult(
         action, "error", f"Could not {verb(action)} {target}: {error.message}", ok=False
