@@ -28,17 +28,12 @@ from .names import split_full_name
 
 
 class _RepoStatus(enum.StrEnum):
-    """What a status of a discovered repository says of itself: a repository mirror's words
-    (``SyncStatus``), and SKIP's."""
+    """A discovered repository's status in words: a repository mirror's (``SyncStatus``), and
+    SKIP's."""
 
     @property
     def label(self) -> str:
         return "Skipped" if self == "SKIP" else SyncStatus(self).label
-
-    @property
-    def is_active(self) -> bool:
-        """Queued or running: it changes by itself."""
-        return self != "SKIP" and SyncStatus(self).is_active
 
 
 #: The status of one repository of an organization mirror: a repository mirror's statuses
