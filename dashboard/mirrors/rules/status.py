@@ -334,20 +334,17 @@ def _describe(
             "cancel", CANCELLED, "scheduled syncs are paused until Sync now", sync_status=s
         )
     if status is SyncStatus.NEVER_RUN:
-        if start is None:
-            first = "no first run scheduled"
-        elif start <= now:
-            first = "first run due now, waiting for a worker"
-        else:
-            first = f"first run {at(start, now)}"
-        return MirrorStatus("never", NEVER_SYNCED, first, sync_status=s)
+        return MirrorStatus("never", NEVER_SYNCED, _run_at("first", start, now), sync_status=s)
+    return MirrorStatus("success", SYNCED, _run_at("next", start, now), sync_status=s)
+
+
+def _run_at(which: str, start: datetime | None, now: datetime) -> str:
+    """When the ``which`` (first, next) run is: ``next run at 14:00 UTC (in 5 h)``."""
     if start is None:
-        next_run = "no next run scheduled"
-    elif start <= now:
-        next_run = "next run due now, waiting for a worker"
-    else:
-        next_run = f"next run {at(start, now)}"
-    return MirrorStatus("success", SYNCED, next_run, sync_status=s)
+        return f"no {which} run scheduled"
+    if start <= now:
+        return f"{which} run due now, waiting for a worker"
+    return f"{which} run {at(start, now)}"
 
 
 def _fail_detail(config: MirrorConfig, now: datetime) -> str:
