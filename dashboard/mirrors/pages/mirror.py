@@ -24,8 +24,7 @@ from dashboard.mirrors.kinds.base import MirrorKind
 if TYPE_CHECKING:
     from types import ModuleType
 
-#: The no-JavaScript confirmation of a press (Cancel; an organization mirror's Delete), for
-#: every kind.
+#: The no-JavaScript confirmation of a press (Cancel), for every kind.
 CONFIRM = "mirrors/confirm.html"
 #: The glob editor's template (a repository's tag rule, an organization's filters).
 EDITOR = "mirrors/settings_form.html"
@@ -59,9 +58,15 @@ def module_of(target: MirrorKind) -> ModuleType:
     return {"repository": repository, "organization": organization}[target.kind]
 
 
+def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorPage:
+    """Cancel's confirmation, for a browser without JavaScript (htmx asks in a dialog)."""
+    return confirm(target, "cancel", back_url, from_row)
+
+
 def confirm(target: MirrorKind, role: str, back_url: str, from_row: bool = False) -> MirrorPage:
-    """The confirmation of the press ``role`` (``cancel``, or another the kind names), for a
-    browser without JavaScript (htmx asks in a dialog)."""
+    """The confirmation of the press ``role`` (``cancel``, or another its kind names: an
+    organization mirror's ``delete``), for a browser without JavaScript, in the kind's words
+    (:meth:`~dashboard.mirrors.kinds.base.MirrorKind.confirmation`)."""
     context = {
         "target": target,
         "page_url": target.url("page"),
