@@ -14,7 +14,7 @@ import http.cookiejar
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Self
 from urllib.parse import quote
@@ -568,19 +568,28 @@ class QuayClient(OrgMirrorCalls):
         out) or ``starttime`` (a day), at most ``max_pages`` pages of 20. Also: whether it
         was read to ``since`` or the end (``False``: ``max_pages`` stopped it first)."""
         entries: list[LogEntry] = []
-        params: dict[str, Any] = {}
-        if starttime is not None:
-            params["starttime"] = _quay_day(starttime)
-        path = f"organization/{quote(namespace, safe='')}/logs"
-        for _ in range(max(1, max_pages)):
-            data = self.get(path, ORG_ADMIN, **params) or {}
-            page = list(LogEntry.read_all(data.get("logs")))
+        params = {"starttime": _quay_day(starttime)} if starttime is not None else {}
+        for page, after in self.namespace_log_pages(namespace, params, max_pages):
             fresh = [e for e in page if since is None or e.datetime is None or e.datetime > since]
             entries.extend(fresh)
-            if len(fresh) < len(page) or not data.get("next_page"):
+            if len(fresh) < len(page) or not after:
                 return entries, True
-            params["next_page"] = data["next_page"]
         return entries, False
+
+    def namespace_log_pages(
+        self, namespace: str, params: Mapping[str, str], pages: int
+    ) -> Iterator[tuple[list[LogEntry], str]]:
+        """The namespace's usage log (``GET /organization/{ns}/logs``, its admins') with
+        ``params``, page by page while the caller reads on, at most ``pages`` pages: each
+        page's entries and Quay's token of the page after it ("" at the end)."""
+        path = f"organization/{quote(namespace, safe='')}/logs"
+        params = dict(params)
+        for _ in range(max(1, pages)):
+            data = self.get(path, ORG_ADMIN, **params) or {}
+            params["next_page"] = str(data.get("next_page") or "")
+            yield list(LogEntry.read_all(data.get("logs"))), params["next_page"]
+            if not params["next_page"]:
+                return
 
     def namespace_log_counts(self, namespace: str, first: date, last: date) -> list[LogCount]:
         """Quay's counts of the namespace's log entries per kind per day from ``first`` to

@@ -147,6 +147,13 @@ class QuayServerError(QuayError):
         )
 
 
+#: The errors after which Quay may have acted on a write: no answer in time (a connection it
+#: closed as the write went out too), or a 5xx from Quay or a proxy in front of it. Look before
+#: saying what happened. A :class:`QuayNotSent` is a timeout by its class but was never sent:
+#: catch it first.
+MAY_HAVE_ACTED: tuple[type[QuayError], ...] = (QuayTimeout, QuayServerError)
+
+
 class QuayUnsendableToken(QuayError):
     """The token has characters no Quay token has: nothing was sent (and the token is in no
     error, no log)."""

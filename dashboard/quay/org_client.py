@@ -110,17 +110,9 @@ class OrgMirrorCalls:
     ) -> tuple[list[LogEntry], str]:
         """:meth:`list_org_mirror_logs` from Quay's page token ``start`` ("" for the newest
         entries), with the token of the page after the last one read ("" at the end)."""
-        entries: list[LogEntry] = []
-        params: dict[str, Any] = {"next_page": start} if start else {}
-        after = ""
-        for _ in range(max(1, pages)):
-            data = self.get(f"organization/{quote(org, safe='')}/logs", ORG_ADMIN, **params) or {}
-            entries.extend(LogEntry.read_all(data.get("logs")))
-            after = str(data.get("next_page") or "")
-            if not after:
-                break
-            params["next_page"] = after
-        return [entry for entry in entries if entry.is_org_mirror_event], after
+        read = list(self.namespace_log_pages(org, {"next_page": start} if start else {}, pages))
+        entries = [entry for page, _ in read for entry in page if entry.is_org_mirror_event]
+        return entries, read[-1][1]
 
     @reads_answer
     def verify_org_mirror(self: QuayClient, org: str) -> VerifyResult:

@@ -27,31 +27,23 @@ from .models import (
 from .names import split_full_name
 
 
-class OrgRepoStatus(enum.StrEnum):
-    """The status of one repository of an organization mirror (Quay's order)."""
-
-    CANCEL = "CANCEL"
-    FAIL = "FAIL"
-    NEVER_RUN = "NEVER_RUN"
-    SUCCESS = "SUCCESS"
-    SYNCING = "SYNCING"
-    SYNC_NOW = "SYNC_NOW"
-    SKIP = "SKIP"
+class _RepoStatus(enum.StrEnum):
+    """A discovered repository's status in words: a repository mirror's (``SyncStatus``), and
+    SKIP's."""
 
     @property
     def label(self) -> str:
-        return _REPO_LABELS[self]
-
-    @property
-    def is_active(self) -> bool:
-        """Queued or running: it changes by itself."""
-        return self in (OrgRepoStatus.SYNC_NOW, OrgRepoStatus.SYNCING)
+        return "Skipped" if self == "SKIP" else SyncStatus(self).label
 
 
-#: A repository mirror's words for the statuses they share, and SKIP's.
-_REPO_LABELS = {OrgRepoStatus(status.value): status.label for status in SyncStatus} | {
-    OrgRepoStatus.SKIP: "Skipped"
-}
+#: The status of one repository of an organization mirror: a repository mirror's statuses
+#: and SKIP, in Quay's order (by name, SKIP last).
+OrgRepoStatus = _RepoStatus(
+    "OrgRepoStatus",
+    [*((status.name, status.value) for status in sorted(SyncStatus)), ("SKIP", "SKIP")],
+    module=__name__,
+    qualname="OrgRepoStatus",
+)
 
 
 class SourceRegistryType(enum.StrEnum):

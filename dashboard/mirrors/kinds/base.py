@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +33,19 @@ if TYPE_CHECKING:  # names for annotations only
     from ..rules.changes import Change
     from ..rules.snapshots import Snapshot
     from ..rules.status import Status, SyncWarning
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a press asks before it is done (on a page of its own without JavaScript)."""
+
+    #: What it does, before the mirror's name: the page's title and question.
+    doing: str
+    #: What it does, said before it is done.
+    warning: str
+    #: Its button, and the way back without it.
+    button: str
+    keep: str
 
 
 class MirrorKind(ABC):
@@ -62,6 +76,12 @@ class MirrorKind(ABC):
         """The dashboard's URL of this mirror's ``role`` (see :attr:`url_name`)."""
         name = self.url_name if role == "page" else f"{self.url_name}-{role.replace('_', '-')}"
         return reverse(f"mirrors:{name}", args=self.url_args)
+
+    def confirmation(self, role: str) -> Confirmation:
+        """What the press ``role`` asks first: Cancel, for every kind (a kind may have more)."""
+        return Confirmation(
+            "Cancel the sync of", self.cancel_warning, "Cancel the sync", "Keep it running"
+        )
 
     @property
     def press_urls(self) -> dict[str, str]:

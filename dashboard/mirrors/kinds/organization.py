@@ -27,11 +27,17 @@ from dashboard.quay.org_models import OrgMirrorConfig, VerifyResult
 from ..forms.organization import PROXIES, REGISTRY_CONFIG, OrgMirrorForm
 from ..rules import changes
 from ..rules.changes import Snapshot
-from ..rules.org_status import ORG_CANCEL_WARNING, OrgStatus, describe_org, during_sync
+from ..rules.org_status import (
+    DELETE_WARNING,
+    ORG_CANCEL_WARNING,
+    OrgStatus,
+    describe_org,
+    during_sync,
+)
 from ..rules.outcomes import Action, ActionResult
 from ..rules.status import SyncWarning
 from ..rules.timefmt import clock
-from .base import MirrorKind
+from .base import Confirmation, MirrorKind
 
 #: An organization mirror's editable fields (the source type never changes).
 FIELDS: tuple[str, ...] = (
@@ -45,10 +51,7 @@ FIELDS: tuple[str, ...] = (
     "sync_interval",
     "skopeo_timeout",
     "external_registry_username",
-    "verify_tls",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
+    *REGISTRY_CONFIG,
 )
 
 NO_CONFIG = (
@@ -98,6 +101,12 @@ class OrgTarget(MirrorKind):
     def quay_url(self, mirroring: bool = False) -> str:
         tab = ui.ORGANIZATION_MIRRORING if mirroring else ""
         return ui.namespace_url(self.org, True, tab)
+
+    def confirmation(self, role: str) -> Confirmation:
+        """Delete's, besides Cancel's."""
+        if role != "delete":
+            return super().confirmation(role)
+        return Confirmation("Delete", DELETE_WARNING, "Delete the organization mirror", "Keep it")
 
     # -- Quay calls -------------------------------------------------------------------------
 
@@ -149,7 +158,7 @@ class OrgTarget(MirrorKind):
             return None
         message = (
             f"Nothing to cancel: not sent to Quay, because {status.cancel_blocked} The "
-            f"organization mirror of {self.org} is {status.label.lower()}: {status.detail}."
+            f"organization mirror of {self.org} is {status.in_words}."
         )
         return ActionResult(
             "cancel", "nothing_to_cancel", message, ok=False, mirror=config, seen=True
@@ -167,7 +176,7 @@ class OrgTarget(MirrorKind):
         now_words = ""
         if config is not None:
             status = self.describe(config, now)
-            now_words = f" It is now {status.label.lower()}: {status.detail}."
+            now_words = f" It is now {status.in_words}."
         reason = error.message
         if action == "sync_now":
             outcome = "already_syncing"

@@ -116,7 +116,7 @@ class RepoTarget(MirrorKind):
                 ok=False,
             )
         status = mirror_status.describe(mirror, now)
-        now_words = f"{status.label.lower()}: {status.detail}"
+        now_words = status.in_words
         seen = {"ok": False, "mirror": mirror, "seen": True}
         if action == "sync_now" and mirror.sync_status is SyncStatus.SYNCING:
             stuck = (

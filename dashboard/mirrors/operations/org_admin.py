@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
-    QuayBusy,
+    MAY_HAVE_ACTED,
     QuayError,
     QuayForbidden,
     QuayNotFound,
-    QuayServerError,
-    QuayTimeout,
+    QuayNotSent,
     QuayUnauthorized,
 )
 
@@ -46,15 +45,19 @@ def verify(client: QuayClient, target: OrgTarget) -> Verified:
         result = target.verify(client)
     except QuayUnauthorized:
         raise
-    except QuayForbidden:
-        return Verified(False, f"Quay lets only the organization's admins verify {target}.")
-    except QuayNotFound:
-        return Verified(False, NO_CONFIG.format(org=target.org))
     except QuayError as error:
-        return Verified(False, f"The connection could not be verified: {error.message}")
+        why = _not_shown(target, error, "verify")
+        return Verified(False, why or f"The connection could not be verified: {error.message}")
     if result.success:
         return Verified(True, VERIFY_OK, result.message, VERIFY_NOT_CHECKED)
     return Verified(False, VERIFY_FAILED, result.message)
+
+
+def _not_shown(target: OrgTarget, error: QuayError, doing: str) -> str:
+    """What a 403 or a 404 to Verify or Delete (``doing``) means ("" for another error)."""
+    if isinstance(error, QuayForbidden):
+        return f"Quay lets only the organization's admins {doing} {target}."
+    return NO_CONFIG.format(org=target.org) if isinstance(error, QuayNotFound) else ""
 
 
 @dataclass(frozen=True)
@@ -73,18 +76,13 @@ def delete(client: QuayClient, person: Person, target: OrgTarget) -> Deleted:
     except QuayUnauthorized:
         discard(pending)
         raise
-    # Refused (403) or no such mirror (404): Quay showed the person no mirror to delete, so
-    # nothing is written to the audit trail (anyone can post any name).
-    except QuayForbidden:
+    # Refused (403), no such mirror (404) or never sent (the calls all in use, or no time
+    # left): Quay showed the person no mirror to delete, so nothing is written to the audit
+    # trail (anyone can post any name).
+    except (QuayForbidden, QuayNotFound, QuayNotSent) as error:
         discard(pending)
-        return Deleted(False, f"Quay lets only the organization's admins delete {target}.")
-    except QuayNotFound:
-        discard(pending)
-        return Deleted(False, NO_CONFIG.format(org=target.org))
-    except QuayBusy as error:
-        discard(pending)
-        return Deleted(False, f"Not sent: {error.message}")
-    except (QuayTimeout, QuayServerError) as error:
+        return Deleted(False, _not_shown(target, error, "delete") or f"Not sent: {error.message}")
+    except MAY_HAVE_ACTED as error:  # Quay may have deleted it: look
         outcome = AuditEntry.Outcome.UNKNOWN
         waited = refusals.unanswered(client.timeout, error)
         try:

@@ -27,13 +27,12 @@ from typing import TypeVar
 
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import (
+    MAY_HAVE_ACTED,
     QuayBadRequest,
     QuayError,
     QuayForbidden,
     QuayNotFound,
     QuayNotSent,
-    QuayServerError,
-    QuayTimeout,
     QuayUnauthorized,
 )
 from dashboard.quay.fanout import fan_out, quietly
@@ -176,7 +175,7 @@ def failed(
     (Quay may have acted), or an error in Quay's words."""
     if isinstance(error, QuayNotSent):  # never sent: nothing happened in Quay
         return ActionResult(action, "error", f"Not sent: {error.message}", ok=False)
-    if isinstance(error, (QuayTimeout, QuayServerError)):
+    if isinstance(error, MAY_HAVE_ACTED):
         return _unanswered(client, target, action, now, error, waited)
     return ActionResult(
         action, "error", f"Could not {verb(action)} {target}: {error.message}", ok=False
@@ -204,7 +203,7 @@ def _unanswered(
         )
         return ActionResult(action, "unknown", message, ok=False)
     status = target.describe(mirror, now)
-    now_words = f"{status.label.lower()}: {status.detail}"
+    now_words = status.in_words
     took = target.took_effect(action, mirror)
     if action == "sync_now":
         effect = "so a sync is under way" if took else "so the sync may not have been requested"

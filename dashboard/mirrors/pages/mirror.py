@@ -60,12 +60,19 @@ def module_of(target: MirrorKind) -> ModuleType:
 
 def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorPage:
     """Cancel's confirmation, for a browser without JavaScript (htmx asks in a dialog)."""
+    return confirm(target, "cancel", back_url, from_row)
+
+
+def confirm(target: MirrorKind, role: str, back_url: str, from_row: bool = False) -> MirrorPage:
+    """The confirmation of the press ``role`` (``cancel``, or another its kind names: an
+    organization mirror's ``delete``), for a browser without JavaScript, in the kind's words
+    (:meth:`~dashboard.mirrors.kinds.base.MirrorKind.confirmation`)."""
     context = {
         "target": target,
         "page_url": target.url("page"),
-        "action_url": target.url("cancel"),
+        "action_url": target.url(role),
         "back_url": back_url,
         "view": "row" if from_row else "",
-        "cancel_warning": target.cancel_warning,
+        "confirmation": target.confirmation(role),
     }
     return MirrorPage(CONFIRM, context)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dashboard.mirrors.rules.status import (
+    CANCEL_THEN_SYNC,
     CANCELLED,
     DISABLED,
     FAILED,
@@ -33,8 +34,13 @@ from dashboard.mirrors.rules.status import (
     STUCK,
     SYNCED,
     SYNCING,
+    WORKERS_DOWN,
     Status,
     SyncWarning,
+    claimed_at,
+    lease_ran_out,
+    not_started,
+    retries_left,
 )
 from dashboard.mirrors.rules.timefmt import about, clock, relative
 from dashboard.quay.models import MAX_SYNC_RETRIES, SyncStatus
@@ -157,12 +163,9 @@ def describe_org(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
     elif unfinished(config):
         blocked = SYNC_NOW_BLOCKED
     cancel_blocked = _cancel_blocked(config)
-    return OrgStatus(
-        status.key,
-        status.label,
-        status.detail,
-        status.remedy,
-        status.changes_by_itself and config.is_enabled,
+    return replace(
+        status,
+        changes_by_itself=status.changes_by_itself and config.is_enabled,
         can_sync_now=not blocked,
         sync_now_blocked=blocked,
         can_cancel=not cancel_blocked,
@@ -190,8 +193,8 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
     next_run = _next(config, now)
     if status is SyncStatus.SYNCING:
         expires = config.sync_expiration_date
-        claimed = expires - DISCOVERY_LEASE if expires else None
-        if expires is not None and expires <= now:
+        claimed = claimed_at(config, DISCOVERY_LEASE)
+        if expires is not None and lease_ran_out(config, now):
             return OrgStatus(
                 "stuck",
                 STUCK,
@@ -200,7 +203,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
                 f"{about(now - expires)} ago: its worker died"
                 if claimed
                 else "discovery ran past its lease: its worker died",
-                "Cancel it, then press Sync now."
+                CANCEL_THEN_SYNC
                 + (
                     f" Otherwise a worker takes it again {clock(config.sync_start_date, now)}."
                     if config.sync_start_date and config.sync_start_date > now
@@ -233,7 +236,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
     if status is SyncStatus.FAIL:
         retries = config.sync_retries_remaining
         if 0 < retries < MAX_SYNC_RETRIES:
-            when = f"retrying at the worker's next pass ({retries} of {MAX_SYNC_RETRIES} left)"
+            when = f"retrying at the worker's next pass ({retries_left(retries)})"
             changes = True
         else:
             start = config.sync_start_date
@@ -257,13 +260,7 @@ def _describe(config: OrgMirrorConfig, now: datetime) -> OrgStatus:
     # Overdue from its start date, or from its creation when it was set up with a past one.
     since = max(start, config.creation_date) if start and config.creation_date else start
     if due and not active and since is not None and now - since > OVERDUE:
-        return OrgStatus(
-            "stuck",
-            STUCK,
-            f"the scheduled run was due {relative(since, now)} and has not started; the "
-            "mirror workers may be down",
-            "Press Sync now; if it does not start, check Quay's mirror workers.",
-        )
+        return OrgStatus("stuck", STUCK, not_started(since, now), WORKERS_DOWN)
     status_now = _settled(config, now, status, total, next_run, active)
     if due and not active:
         # Its start date has come: the worker discovers at its next pass.
@@ -365,8 +362,7 @@ DISCOVERY_STUCK = SyncWarning(
 
 def discovery_running(config: OrgMirrorConfig, now: datetime) -> bool:
     """Discovery claimed by a worker whose lease has not run out (past it, the worker died)."""
-    expires = config.sync_expiration_date
-    return config.sync_status is SyncStatus.SYNCING and not (expires and expires <= now)
+    return config.sync_status is SyncStatus.SYNCING and not lease_ran_out(config, now)
 
 
 def _notes(

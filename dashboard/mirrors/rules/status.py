@@ -18,6 +18,7 @@ from dashboard.quay.models import (
     MAX_SYNC_RETRIES,
     HealthEntry,
     MirrorConfig,
+    SharedConfig,
     SyncStatus,
 )
 
@@ -47,6 +48,11 @@ DISABLED = "Disabled"
 LABELS = frozenset({NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED})
 #: What a status showed while it polled (a queued-too-long sync polls as "Stuck").
 ACTIVE_LABELS = (QUEUED, SYNCING, STUCK)
+
+#: What to do about a sync whose worker died (its lease ran out), of either kind.
+CANCEL_THEN_SYNC = "Cancel it, then press Sync now."
+#: What to do about a run that is due and has not started, of either kind.
+WORKERS_DOWN = "Press Sync now; if it does not start, check Quay's mirror workers."
 
 #: What Cancel does, said before it is done (confirmation dialogs and page) and after.
 CANCEL_WARNING = (
@@ -100,6 +106,11 @@ class Status:
         return self.key == "stuck"
 
     @property
+    def in_words(self) -> str:
+        """The status and what it means, as a sentence says it ("failed: retrying …")."""
+        return f"{self.label.lower()}: {self.detail}"
+
+    @property
     def rank(self) -> int:
         return RANK[self.key]
 
@@ -141,15 +152,35 @@ class MirrorStatus(Status):
         return "" if self.can_sync_now else "already syncing"
 
 
-def claimed_at(config: MirrorConfig) -> datetime | None:
-    """When a worker claimed the running sync (its lease is claim time + 12 h)."""
+def claimed_at(config: SharedConfig, lease: timedelta = LEASE) -> datetime | None:
+    """When a worker claimed the running sync (its lease, of either kind: claim time +
+    ``lease``, 12 h for a repository's sync)."""
     if config.sync_status is SyncStatus.SYNCING and config.sync_expiration_date:
-        return config.sync_expiration_date - LEASE
+        return config.sync_expiration_date - lease
     return None
 
 
+def lease_ran_out(config: SharedConfig, now: datetime) -> bool:
+    """Claimed by a worker (SYNCING) whose lease has run out: it died (either kind)."""
+    expires = config.sync_expiration_date
+    return config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now
+
+
+def retries_left(retries: int) -> str:
+    """The retries in words, of either kind (``2 of 3 left``)."""
+    return f"{retries} of {MAX_SYNC_RETRIES} left"
+
+
 def _retries(config: MirrorConfig) -> str:
-    return f"{config.sync_retries_remaining} of {MAX_SYNC_RETRIES} left"
+    return retries_left(config.sync_retries_remaining)
+
+
+def not_started(since: datetime, now: datetime) -> str:
+    """A scheduled run, due ``since``, that no worker started (of either kind)."""
+    return (
+        f"the scheduled run was due {relative(since, now)} and has not started; the mirror "
+        "workers may be down"
+    )
 
 
 def describe(
@@ -204,8 +235,7 @@ def _retries_words(config: MirrorConfig, now: datetime) -> str:
 def _next_words(config: MirrorConfig, now: datetime) -> str:
     """What the next run is when its start date is already past (a time would look stale)."""
     start = config.sync_start_date
-    expires = config.sync_expiration_date
-    if config.sync_status is SyncStatus.SYNCING and expires is not None and expires <= now:
+    if lease_ran_out(config, now):
         # Its worker died, and no worker claims it again: Quay's get_eligible_mirrors lists an
         # expired SYNCING mirror, but claim_mirror returns at once for any SYNCING one.
         return "none until the stuck sync is cancelled"
@@ -236,7 +266,7 @@ def _describe(
     if status is SyncStatus.SYNCING:
         expires = config.sync_expiration_date
         claimed = claimed_at(config)
-        if expires and expires <= now:
+        if lease_ran_out(config, now):
             return MirrorStatus(
                 "stuck",
                 STUCK,
@@ -244,7 +274,7 @@ def _describe(
                 f"12 h lease ran out {about(now - expires)} ago"
                 if claimed
                 else "the worker's lease on this sync ran out",
-                "Cancel it, then press Sync now.",
+                CANCEL_THEN_SYNC,
                 s,
             )
         running = f"running for {short_duration(now - claimed)}" if claimed else "running"
@@ -268,21 +298,14 @@ def _describe(
         # A FAIL keeps its start date (the retry is due at once), so a long-past start alone
         # does not show a dead worker there: only when the last run ended long ago.
         if status is not SyncStatus.FAIL:
-            return MirrorStatus(
-                "stuck",
-                STUCK,
-                f"the scheduled run was due {relative(start, now)} and has not started; "
-                "the mirror workers may be down",
-                "Press Sync now; if it does not start, check Quay's mirror workers.",
-                s,
-            )
+            return MirrorStatus("stuck", STUCK, not_started(start, now), WORKERS_DOWN, s)
         if last_event_at is not None and now - last_event_at > OVERDUE:
             return MirrorStatus(
                 "stuck",
                 STUCK,
                 f"the last try failed {relative(last_event_at, now)} and the retry that was "
                 "due right after it has not started; the mirror workers may be down",
-                "Press Sync now; if it does not start, check Quay's mirror workers.",
+                WORKERS_DOWN,
                 s,
             )
 
@@ -307,20 +330,17 @@ def _describe(
             "cancel", CANCELLED, "scheduled syncs are paused until Sync now", sync_status=s
         )
     if status is SyncStatus.NEVER_RUN:
-        if start is None:
-            first = "no first run scheduled"
-        elif start <= now:
-            first = "first run due now, waiting for a worker"
-        else:
-            first = f"first run {at(start, now)}"
-        return MirrorStatus("never", NEVER_SYNCED, first, sync_status=s)
+        return MirrorStatus("never", NEVER_SYNCED, _run_at("first", start, now), sync_status=s)
+    return MirrorStatus("success", SYNCED, _run_at("next", start, now), sync_status=s)
+
+
+def _run_at(which: str, start: datetime | None, now: datetime) -> str:
+    """When the ``which`` (first, next) run is: ``next run at 14:00 UTC (in 5 h)``."""
     if start is None:
-        next_run = "no next run scheduled"
-    elif start <= now:
-        next_run = "next run due now, waiting for a worker"
-    else:
-        next_run = f"next run {at(start, now)}"
-    return MirrorStatus("success", SYNCED, next_run, sync_status=s)
+        return f"no {which} run scheduled"
+    if start <= now:
+        return f"{which} run due now, waiting for a worker"
+    return f"{which} run {at(start, now)}"
 
 
 def _fail_detail(config: MirrorConfig, now: datetime) -> str:
@@ -382,7 +402,7 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
             left = (
                 "gave up; no retry until Sync now"
                 if retries <= 0
-                else (f"{retries} of {MAX_SYNC_RETRIES} retries left")
+                else f"{retries} of {MAX_SYNC_RETRIES} retries left"
             )
             detail = ", ".join(filter(None, [detail, left]))
     elif entry.sync_status is SyncStatus.SYNCING:
@@ -390,7 +410,7 @@ def describe_health(entry: HealthEntry, now: datetime) -> MirrorStatus:
     return replace(
         status,
         detail=detail,
-        retries="—" if retries is None else f"{retries} of {MAX_SYNC_RETRIES} left",
+        retries="—" if retries is None else retries_left(retries),
         next_words="",
         remedy="",  # read-only: the person cannot press anything, and health says no cause
     )

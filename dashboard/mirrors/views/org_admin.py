@@ -16,7 +16,7 @@ from dashboard.http import HtmxHttpRequest
 
 from ..kinds.organization import OrgTarget
 from ..operations import org_admin
-from ..rules.org_status import DELETE_WARNING
+from ..pages.mirror import confirm
 from .fragments import acting
 
 ORG_MIRROR = "mirrors/org_mirror.html"
@@ -44,5 +44,5 @@ def delete(request: HtmxHttpRequest, org: str) -> HttpResponse:
         level = messages.SUCCESS if deleted.ok else messages.WARNING
         messages.add_message(request, level, deleted.message)
         return HttpResponseRedirect(target.url("page"))
-    context = {"page": "confirm_delete", "org": org, "delete_warning": DELETE_WARNING}
-    return render(request, ORG_MIRROR, context)
+    built = confirm(target, "delete", target.url("page"))
+    return render(request, built.template, built.context)
