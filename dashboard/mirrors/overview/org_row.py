@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.rules.freshness import Freshness, judge
+from dashboard.mirrors.overview.rows import MirrorRow
+from dashboard.mirrors.rules.freshness import Freshness
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words
 from dashboard.quay.org_models import OrgMirrorConfig
 
 
 @dataclass(frozen=True)
-class OrgRow:
+class OrgRow(MirrorRow):
     org: str
     config: OrgMirrorConfig | None = None
     status: OrgStatus | None = None
@@ -38,10 +39,6 @@ class OrgRow:
         return self.status.rank if self.status else 0
 
     @property
-    def polls(self) -> bool:
-        return bool(self.status and self.status.changes_by_itself)
-
-    @property
     def counts_words(self) -> str:
         return counts_words(self.config) if self.config else ""
 
@@ -59,24 +56,4 @@ class OrgRow:
         success (only its repositories have one), so disabled, or never synced past its first
         start; nothing else. Quay's organization worker is not known to stop at zero
         retries: never "will not run again" from them."""
-        config = self.config
-        if config is None:
-            return None
-        return judge(
-            enabled=config.is_enabled,
-            sync_status=config.sync_status,
-            interval_seconds=config.sync_interval,
-            start=config.sync_start_date,
-            retries=None,
-            succeeded_at=None,
-            not_since=None,
-            now=clock.now(),
-        )
-
-    @property
-    def fresh_key(self) -> str:
-        """As a repository row's (``Row.fresh_key``)."""
-        fresh = self.freshness
-        if fresh is not None:
-            return fresh.key
-        return "unknown" if self.config is not None else "none"
+        return self.judged(clock.now(), retries=None)

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, OFF, ON_TIME, Freshness, judge
+from dashboard.mirrors.rules.org_status import OrgStatus
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import (
     CANCELLED,
@@ -208,8 +209,74 @@ def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]
     ]
 
 
+class Schedule(Protocol):
+    """What the config of either kind says of its schedule (``MirrorConfig``,
+    ``OrgMirrorConfig``): what its freshness is judged from."""
+
+    is_enabled: bool
+    sync_status: SyncStatus
+    sync_interval: int
+    sync_start_date: datetime | None
+
+
+class MirrorRow:
+    """What an overview row of either kind says alike from its config and status (a
+    repository's :class:`Row`, an organization mirror's ``OrgRow``): whether the page
+    refreshes it, and how fresh it is. Each kind says what it knows of its last success
+    (:attr:`freshness`, through :meth:`judged`)."""
+
+    config: Schedule | None
+    status: MirrorStatus | OrgStatus | None
+
+    @property
+    def polls(self) -> bool:
+        """The row is refreshed by the page: its status changes by itself (queued or
+        running, but not a sync whose worker died: only a person's Cancel moves that on)."""
+        return self.status is not None and self.status.changes_by_itself
+
+    @property
+    def freshness(self) -> Freshness | None:
+        """Its freshness (``rules.freshness``); ``None`` when it is not known."""
+        raise NotImplementedError
+
+    def judged(
+        self,
+        now: datetime,
+        *,
+        retries: int | None,
+        succeeded_at: datetime | None = None,
+        not_since: datetime | None = None,
+    ) -> Freshness | None:
+        """Its freshness from its config's schedule and what the row knows of its last
+        results (``None`` without a config)."""
+        config = self.config
+        if config is None:
+            return None
+        return judge(
+            enabled=config.is_enabled,
+            sync_status=config.sync_status,
+            interval_seconds=config.sync_interval,
+            start=config.sync_start_date,
+            retries=retries,
+            succeeded_at=succeeded_at,
+            not_since=not_since,
+            now=now,
+        )
+
+    @property
+    def fresh_key(self) -> str:
+        """What the page counts this row under for freshness (``data-fresh``): a
+        :mod:`~dashboard.mirrors.rules.freshness` key; "unknown" (its config is read, its last
+        success is not known: not late-or-not, but known to run on schedule); "none" (no
+        config: nothing known)."""
+        fresh = self.freshness
+        if fresh is not None:
+            return fresh.key
+        return "unknown" if self.config is not None else "none"
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(MirrorRow):
     """One repository of the overview."""
 
     namespace: str
@@ -326,12 +393,6 @@ class Row:
     def is_active(self) -> bool:
         """A sync is queued or running."""
         return self.status is not None and self.status.is_active
-
-    @property
-    def polls(self) -> bool:
-        """The row is refreshed by the page: its status changes by itself (queued or
-        running, but not a sync whose worker died: only a person's Cancel moves that on)."""
-        return self.status is not None and self.status.changes_by_itself
 
     @property
     def has_history(self) -> bool:
@@ -466,16 +527,8 @@ class Row:
         if succeeded is None and config.sync_status is SyncStatus.SUCCESS:
             succeeded = self.last_sync
         not_since = event.when if event is not None and event.key != "success" else None
-        return judge(
-            enabled=config.is_enabled,
-            sync_status=config.sync_status,
-            interval_seconds=config.sync_interval,
-            start=config.sync_start_date,
-            retries=config.sync_retries_remaining,
-            succeeded_at=succeeded,
-            not_since=not_since,
-            now=self.at,
-        )
+        retries = config.sync_retries_remaining
+        return self.judged(self.at, retries=retries, succeeded_at=succeeded, not_since=not_since)
 
     @property
     def freshness_words(self) -> str:
@@ -491,16 +544,11 @@ class Row:
 
     @property
     def fresh_key(self) -> str:
-        """What the page counts this row under for freshness (``data-fresh``): a
-        :mod:`~dashboard.mirrors.rules.freshness` key; "unknown" (its config is read, its last
-        success is not known: not late-or-not, but known to run on schedule); "none" (no
-        config: nothing known); "" (no schedule to judge: not mirrored, not configured)."""
+        """As :attr:`MirrorRow.fresh_key`, or "" (no schedule to judge: not mirrored, not
+        configured)."""
         if not self.mirrored or self.key == UNCONFIGURED:
             return ""
-        fresh = self.freshness
-        if fresh is not None:
-            return fresh.key
-        return "unknown" if self.config is not None else "none"
+        return super().fresh_key
 
     @property
     def may_be_stuck(self) -> bool:
