@@ -47,8 +47,20 @@ class OrgRow(MirrorRow):
         return OrgTarget(self.org)
 
     @property
+    def namespace(self) -> str:
+        return self.org
+
+    @property
+    def full_name(self) -> str:
+        return self.org
+
+    @property
     def source(self) -> str:
         return self.config.source if self.config else ""
+
+    @property
+    def external_reference(self) -> str:
+        return self.source
 
     @property
     def freshness(self) -> Freshness | None:

@@ -28,7 +28,6 @@ from dashboard.mirrors.overview.rows import (
     fresh_tally,
 )
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
 from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
@@ -81,28 +80,17 @@ def read_rows(
 
 
 def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
-    """The rows the filters keep: namespace, status (the derived key), search (the
-    organization, its source, or one of its repositories: those are named)."""
-    kept: list[OrgRow] = []
+    """The rows the filters keep (``Filters.keeps``, as a repository's): by namespace, status
+    (the derived key), search (the organization, its source, or one of its repositories:
+    those are named, ``matched``)."""
     needle = filters.query.lower()
+    kept: list[OrgRow] = []
     for row in rows:
-        if filters.namespace and row.org != filters.namespace:
-            continue
-        if filters.status in (LATE, NEVER_AGAIN):
-            if row.fresh_key != filters.status:
-                continue
-        elif filters.status and row.key != filters.status:
-            continue
         if needle:
-            matched = tuple(
-                name
-                for name in row.repositories
-                if needle in name.lower() or needle in f"{row.org}/{name}".lower()
-            )
-            if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
-                continue
-            row = replace(row, matched=matched)
-        kept.append(row)
+            named = (name for name in row.repositories if needle in f"{row.org}/{name}".lower())
+            row = replace(row, matched=tuple(named))
+        if filters.keeps(row):
+            kept.append(row)
     return kept
 
 

@@ -227,6 +227,22 @@ class MirrorRow:
 
     config: Schedule | None
     status: MirrorStatus | OrgStatus | None
+    namespace: str
+    #: How the row names it (``acme/nginx``, ``orgmirror``), and its source.
+    full_name: str
+    external_reference: str
+    #: What the filters read of a row whose kind has no such thing (``Row``'s are fields):
+    #: read whole, from its config; no last result of its own; no repositories of its own
+    #: that a search matched (an organization mirror's are named under it).
+    mirrored: bool = True
+    pending: bool = False
+    last_event: EventSummary | None = None
+    matched: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The status key: what the row is counted and filtered as."""
+        raise NotImplementedError
 
     @property
     def polls(self) -> bool:
