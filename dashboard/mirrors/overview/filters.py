@@ -109,7 +109,7 @@ class Filters:
     def keeps(self, row: MirrorRow) -> bool:
         """Whether ``row`` is known to match the filters (its namespace, the search and the
         status): for a row read whole, which is never held."""
-        if self.namespace and row.namespace != self.namespace:
+        if self.namespace and row.target.namespace != self.namespace:
             return False
         return self.search_match(row) is True and self.status_match(row) is True
 

@@ -3,11 +3,14 @@ fleet index by ``watched``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.overview.rows import MirrorRow
+from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import Freshness
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words
 from dashboard.quay.org_models import OrgMirrorConfig
@@ -30,6 +33,21 @@ class OrgRow(MirrorRow):
     #: they administer (``section`` lists these apart: no row, no count).
     settable: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        org: str,
+        config: OrgMirrorConfig,
+        now: datetime,
+        person: Person | None,
+        repositories: Iterable[str] = (),
+    ) -> OrgRow:
+        """The row of ``org``'s mirror ``config`` at ``now``, its status as its kind says it,
+        with its buttons only where Quay may let ``person`` use them."""
+        actionable = person is None or person.may_change_org(org)
+        status = OrgTarget(org).describe(config, now)
+        return cls(org, config, status, repositories=tuple(repositories), actionable=actionable)
+
     @property
     def key(self) -> str:
         return self.status.key if self.status else "error"
@@ -45,10 +63,6 @@ class OrgRow(MirrorRow):
     @property
     def target(self) -> OrgTarget:
         return OrgTarget(self.org)
-
-    @property
-    def namespace(self) -> str:
-        return self.org
 
     @property
     def full_name(self) -> str:

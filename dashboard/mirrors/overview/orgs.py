@@ -28,7 +28,6 @@ from dashboard.mirrors.overview.rows import (
     fresh_tally,
 )
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
@@ -60,10 +59,7 @@ def read_rows(
         if isinstance(error, QuayUnauthorized):
             raise error
         if outcome.ok and outcome.value is not None:
-            config = outcome.value
-            actionable = person is None or person.may_change_org(org)
-            status = describe_org(config, now)
-            rows.append(OrgRow(org, config, status, repositories=names, actionable=actionable))
+            rows.append(OrgRow.of(org, outcome.value, now, person, names))
         elif isinstance(error, QuayNotFound):
             # No organization mirror (Quay answers 404 only to those who may read one): an
             # empty organization whose admin may change it can have one set up.
@@ -99,10 +95,8 @@ def row_after_action(
 ) -> OrgRow:
     """The row after a press: from the config the press read (no further call), or read
     again when it could not."""
-    config = result.mirror
-    if isinstance(config, OrgMirrorConfig):
-        status = describe_org(config, now)
-        return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
+    if isinstance(result.mirror, OrgMirrorConfig):
+        return OrgRow.of(target.org, result.mirror, now, person)
     rows = read_rows(fresh(client), [target.org], now, person=person)
     return rows[0] if rows else OrgRow(target.org, reason=result.message)
 

@@ -40,21 +40,13 @@ from dashboard.mirrors.rules.status import (
 )
 from dashboard.mirrors.rules.status import last_result as log_last_result
 from dashboard.mirrors.rules.status import queued_since as log_queued_since
+from dashboard.quay import errors
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import (
-    QuayBusy,
-    QuayError,
-    QuayForbidden,
-    QuayNotFound,
-    QuayServerError,
-    QuayTimeout,
-    QuayUnauthorized,
-    QuayUnreachable,
-)
 from dashboard.quay.fanout import quietly
 from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, MirrorHealth, SyncStatus
 
 if TYPE_CHECKING:
+    from dashboard.mirrors.kinds.base import MirrorKind
     from dashboard.mirrors.overview.filters import Filters
 
 #: Filter values besides the status keys of :mod:`.status`.
@@ -112,13 +104,13 @@ def dom_id(prefix: str, text: str) -> str:
     return f"{prefix}-" + re.sub(r"[^a-zA-Z0-9-]", lambda m: f"_{ord(m.group()):x}", text)
 
 
-def reason_for(error: QuayError, person: Person | None = None, namespace: str = "") -> str:
+def reason_for(error: errors.QuayError, person: Person | None = None, namespace: str = "") -> str:
     """Why one repository's mirror settings could not be read, in words for its row.
 
     Quay answers the same 403 for a missing scope and for missing rights: ``person`` says
     which when it is known (:meth:`Person.refused_for_scope`), else both are named.
     """
-    if isinstance(error, QuayForbidden):
+    if isinstance(error, errors.QuayForbidden):
         scope = error.scope or "repo:admin"
         why = person.refused_for_scope(namespace, scope) if person is not None else None
         if why is True:
@@ -129,18 +121,18 @@ def reason_for(error: QuayError, person: Person | None = None, namespace: str = 
             else "no rights on this repository"
         )
         return rights if why is False else f"{rights} (or your token lacks {scope})"
-    if isinstance(error, QuayTimeout):
+    if isinstance(error, errors.QuayTimeout):
         return "mirror settings could not be read: Quay timed out"
-    if isinstance(error, QuayUnreachable):
+    if isinstance(error, errors.QuayUnreachable):
         return "mirror settings could not be read: Quay could not be reached"
-    if isinstance(error, QuayServerError):
+    if isinstance(error, errors.QuayServerError):
         return f"mirror settings could not be read: Quay failed (HTTP {error.status})"
-    if isinstance(error, QuayNotFound):
+    if isinstance(error, errors.QuayNotFound):
         return "the repository no longer exists"
     return f"mirror settings could not be read: {error.message}"
 
 
-def health_reason(error: QuayError, person: Person | None, namespace: str) -> str:
+def health_reason(error: errors.QuayError, person: Person | None, namespace: str) -> str:
     """Why a namespace's mirror health could not be read, in words for its note.
 
     Quay shows an organization's mirror health to its members, but a token keeps the
@@ -148,7 +140,7 @@ def health_reason(error: QuayError, person: Person | None, namespace: str) -> st
     ``user:read`` alone is refused): for a namespace the person belongs to, a refusal is the
     token's.
     """
-    if isinstance(error, QuayForbidden):
+    if isinstance(error, errors.QuayForbidden):
         if (
             person is not None
             and namespace in (person.memberships or ())
@@ -165,7 +157,7 @@ def health_reason(error: QuayError, person: Person | None, namespace: str) -> st
     return error.message
 
 
-def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> bool:
+def lacks_scope(error: errors.QuayForbidden, person: Person | None, namespace: str) -> bool:
     """The refusal is known to come from the token's scopes (see ``Person``)."""
     if person is None:
         return False
@@ -227,7 +219,8 @@ class MirrorRow:
 
     config: Schedule | None
     status: MirrorStatus | OrgStatus | None
-    namespace: str
+    #: The mirror (``RepoTarget``, ``OrgTarget``).
+    target: MirrorKind
     #: How the row names it (``acme/nginx``, ``orgmirror``), and its source.
     full_name: str
     external_reference: str
@@ -237,6 +230,7 @@ class MirrorRow:
     mirrored: bool = True
     pending: bool = False
     last_event: EventSummary | None = None
+    last_sync: datetime | None = None
     matched: tuple[str, ...] = ()
 
     @property
@@ -278,6 +272,18 @@ class MirrorRow:
             not_since=not_since,
             now=now,
         )
+
+    @property
+    def freshness_words(self) -> str:
+        """The freshness under its status: not its age again where the status already says it
+        ("Synced 3 h ago · next 20:40 UTC"), only that it is on time for its interval."""
+        fresh = self.freshness
+        if fresh is None or fresh.key == OFF:
+            return ""
+        said = self.status is not None and self.status.key == "success" and self.last_sync
+        if fresh.key == ON_TIME and said and fresh.every:
+            return f"on time ({fresh.every})"
+        return fresh.words
 
     @property
     def fresh_key(self) -> str:
@@ -547,18 +553,6 @@ class Row(MirrorRow):
         return self.judged(self.at, retries=retries, succeeded_at=succeeded, not_since=not_since)
 
     @property
-    def freshness_words(self) -> str:
-        """The freshness under its status: not its age again where the status already says it
-        ("Synced 3 h ago · next 20:40 UTC"), only that it is on time for its interval."""
-        fresh = self.freshness
-        if fresh is None or fresh.key == OFF:
-            return ""
-        said = self.status is not None and self.status.key == "success" and self.last_sync
-        if fresh.key == ON_TIME and said and fresh.every:
-            return f"on time ({fresh.every})"
-        return fresh.words
-
-    @property
     def fresh_key(self) -> str:
         """As :attr:`MirrorRow.fresh_key`, or "" (no schedule to judge: not mirrored, not
         configured)."""
@@ -697,15 +691,15 @@ def row_from_health(
 
 
 def unreadable_row(
-    namespace: str, name: str, error: QuayError, person: Person | None = None
+    namespace: str, name: str, error: errors.QuayError, person: Person | None = None
 ) -> Row:
-    if isinstance(error, QuayNotFound):
+    if isinstance(error, errors.QuayNotFound):
         return Row(namespace, name)  # MIRROR without a config: "not configured yet"
     return Row(
         namespace,
         name,
         reason=reason_for(error, person, namespace),
-        forbidden=isinstance(error, QuayForbidden),
+        forbidden=isinstance(error, errors.QuayForbidden),
     )
 
 
@@ -721,7 +715,7 @@ def hidden_row(entry: HealthEntry, now: datetime) -> Row:
 def row_without_config(
     namespace: str,
     name: str,
-    error: QuayError,
+    error: errors.QuayError,
     entry: HealthEntry | None,
     now: datetime,
     person: Person | None,
@@ -732,9 +726,9 @@ def row_without_config(
     health entry when Quay refused it; health's status and what failed when Quay failed or
     was slow; or why it is not in health; or, when its namespace's health (``health_unread``)
     could not be read either, that its status is not known; or the failure itself."""
-    if entry is not None and not isinstance(error, QuayNotFound):
+    if entry is not None and not isinstance(error, errors.QuayNotFound):
         row = row_from_health(entry, now)
-        if isinstance(error, QuayForbidden):
+        if isinstance(error, errors.QuayForbidden):
             return row
         return replace(row, detail_error=reason_for(error, person, namespace))
     row = unreadable_row(namespace, name, error, person)
@@ -759,11 +753,11 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
     target = state.target
     try:
         config = target.read_config(client)
-    except QuayUnauthorized:
+    except errors.QuayUnauthorized:
         raise
-    except QuayBusy:
+    except errors.QuayBusy:
         return still_waiting(state, now)  # never sent: the page asks again in a moment
-    except QuayError as error:
+    except errors.QuayError as error:
         return _without_details(state, error, now, person)
     poll = state.poll
     queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
@@ -781,7 +775,7 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
 
 
 def _without_details(
-    state: RowState, error: QuayError, now: datetime, person: Person | None
+    state: RowState, error: errors.QuayError, now: datetime, person: Person | None
 ) -> Row:
     target = state.target
     # A row from the listing: its namespace's health was read ("listing"), or not ("unknown");
