@@ -28,7 +28,7 @@ class OrgRow(MirrorRow):
     #: The repositories the search matched (shown under the row).
     matched: tuple[str, ...] = ()
     #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
-    actionable: bool = True
+    may_change: bool = True
     #: No organization mirror, and the person may set one up here: an empty organization
     #: they administer (``section`` lists these apart: no row, no count).
     settable: bool = False
@@ -44,9 +44,9 @@ class OrgRow(MirrorRow):
     ) -> OrgRow:
         """The row of ``org``'s mirror ``config`` at ``now``, its status as its kind says it,
         with its buttons only where Quay may let ``person`` use them."""
-        actionable = person is None or person.may_change_org(org)
+        may_change = person is None or person.may_change_org(org)
         status = OrgTarget(org).describe(config, now)
-        return cls(org, config, status, repositories=tuple(repositories), actionable=actionable)
+        return cls(org, config, status, repositories=tuple(repositories), may_change=may_change)
 
     @property
     def key(self) -> str:

@@ -9,24 +9,18 @@ asked anonymously and kept ten minutes) is not asked at all; a 404 shows nothing
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.overview.filters import Filters, counts, fresh_counts
 from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.pace import paced
-from dashboard.mirrors.overview.rows import (
-    STATUS_CHOICES,
-    UNREADABLE,
-    Count,
-    FreshCount,
-    fresh_tally,
-)
+from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE, Count, FreshCount
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
@@ -35,9 +29,6 @@ from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUn
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import Repository
 from dashboard.quay.org_models import OrgMirrorConfig
-
-if TYPE_CHECKING:
-    from dashboard.mirrors.overview.filters import Filters
 
 
 def read_rows(
@@ -132,7 +123,7 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
     show), counted by status, broken first; a row whose config could not be read is "no
     access" (not a status the filter knows: no link)."""
     everywhere = place(rows, replace(filters, status=""))
-    by_key = Counter(row.key for row in everywhere)
+    by_key = counts(everywhere)
     labels = dict(STATUS_CHOICES)
     order = {key: index for index, (key, _) in enumerate(STATUS_CHOICES)}
     links = tuple(
@@ -141,9 +132,7 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
         else Count(key, "no access", by_key[key], "", False)
         for key in sorted(by_key, key=lambda key: order.get(key, order[UNREADABLE]))
     )
-    return OrgCounts(
-        len(everywhere), links, tuple(fresh_tally((row.fresh_key for row in everywhere), filters))
-    )
+    return OrgCounts(len(everywhere), links, tuple(fresh_counts(everywhere, filters)))
 
 
 def section(rows: Sequence[OrgRow], filters: Filters) -> dict[str, Any]:

@@ -229,14 +229,23 @@ class MirrorRow:
     #: that a search matched (an organization mirror's are named under it).
     mirrored: bool = True
     pending: bool = False
+    counted: bool = True
     last_event: EventSummary | None = None
     last_sync: datetime | None = None
     matched: tuple[str, ...] = ()
+    #: Quay may let the person change this mirror (``Person.may_change``, ``may_change_org``).
+    may_change: bool = True
 
     @property
     def key(self) -> str:
         """The status key: what the row is counted and filtered as."""
         raise NotImplementedError
+
+    @property
+    def actionable(self) -> bool:
+        """Sync now / Cancel and the selection box are offered: the config is read and Quay
+        may let the person change it."""
+        return self.config is not None and self.may_change
 
     @property
     def polls(self) -> bool:
@@ -388,12 +397,6 @@ class Row(MirrorRow):
         """The key the counts at the top count this row under ("" when it is not counted), as
         the page's script reads it (``data-uncounted``, a pending row)."""
         return self.key if self.counted and self.key != PENDING else ""
-
-    @property
-    def actionable(self) -> bool:
-        """Sync now / Cancel and the selection box are offered: the config is read and Quay
-        may let the person change it."""
-        return self.config is not None and self.may_change
 
     @property
     def read_only(self) -> bool:
