@@ -69,12 +69,9 @@ class OrgRow(MirrorRow):
         return self.org
 
     @property
-    def source(self) -> str:
-        return self.config.source if self.config else ""
-
-    @property
     def external_reference(self) -> str:
-        return self.source
+        """Its source (``https://quay.example.com/upstreamorg``), as a repository row's."""
+        return self.config.source if self.config else ""
 
     @property
     def freshness(self) -> Freshness | None:
