@@ -23,6 +23,7 @@ from dashboard.mirrors.overview.rows import (
     STATUS_CHOICES,
     Count,
     FreshCount,
+    MirrorRow,
     Row,
     fresh_tally,
 )
@@ -75,11 +76,11 @@ class Filters:
 
     # -- what the filters make of a row ---------------------------------------------------
 
-    def search_match(self, row: Row) -> bool | None:
-        """Whether ``row`` matches the search (name, source, or the reason of its last
-        result); ``None``: not known yet."""
+    def search_match(self, row: MirrorRow) -> bool | None:
+        """Whether ``row`` matches the search (name, source, the reason of its last result,
+        or one of its repositories: ``matched``); ``None``: not known yet."""
         query = self.query.lower()
-        if not query or query in row.full_name.lower():
+        if not query or query in row.full_name.lower() or row.matched:
             return True
         if not row.mirrored:
             return False
@@ -89,7 +90,7 @@ class Filters:
             return query in row.external_reference.lower()
         return None if row.pending else False
 
-    def status_match(self, row: Row) -> bool | None:
+    def status_match(self, row: MirrorRow) -> bool | None:
         """Whether ``row`` has the status asked for; ``None``: its details will tell."""
         if not self.status:
             return True
@@ -104,6 +105,13 @@ class Filters:
         if key == PENDING or (self.status == "stuck" and row.pending and row.may_be_stuck):
             return None
         return False
+
+    def keeps(self, row: MirrorRow) -> bool:
+        """Whether ``row`` is known to match the filters (its namespace, the search and the
+        status): for a row read whole, which is never held."""
+        if self.namespace and row.target.namespace != self.namespace:
+            return False
+        return self.search_match(row) is True and self.status_match(row) is True
 
     def place(self, row: Row) -> Row:
         """``row`` as the page draws it: shown, held (hidden until its details tell), or

@@ -3,17 +3,21 @@ fleet index by ``watched``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.rules.freshness import Freshness, judge
+from dashboard.mirrors.overview.rows import MirrorRow
+from dashboard.mirrors.person import Person
+from dashboard.mirrors.rules.freshness import Freshness
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words
 from dashboard.quay.org_models import OrgMirrorConfig
 
 
 @dataclass(frozen=True)
-class OrgRow:
+class OrgRow(MirrorRow):
     org: str
     config: OrgMirrorConfig | None = None
     status: OrgStatus | None = None
@@ -24,10 +28,25 @@ class OrgRow:
     #: The repositories the search matched (shown under the row).
     matched: tuple[str, ...] = ()
     #: Quay may let the person press Sync now / Cancel (see ``Person.may_change_org``).
-    actionable: bool = True
+    may_change: bool = True
     #: No organization mirror, and the person may set one up here: an empty organization
     #: they administer (``section`` lists these apart: no row, no count).
     settable: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        org: str,
+        config: OrgMirrorConfig,
+        now: datetime,
+        person: Person | None,
+        repositories: Iterable[str] = (),
+    ) -> OrgRow:
+        """The row of ``org``'s mirror ``config`` at ``now``, its status as its kind says it,
+        with its buttons only where Quay may let ``person`` use them."""
+        may_change = person is None or person.may_change_org(org)
+        status = OrgTarget(org).describe(config, now)
+        return cls(org, config, status, repositories=tuple(repositories), may_change=may_change)
 
     @property
     def key(self) -> str:
@@ -38,10 +57,6 @@ class OrgRow:
         return self.status.rank if self.status else 0
 
     @property
-    def polls(self) -> bool:
-        return bool(self.status and self.status.changes_by_itself)
-
-    @property
     def counts_words(self) -> str:
         return counts_words(self.config) if self.config else ""
 
@@ -50,7 +65,12 @@ class OrgRow:
         return OrgTarget(self.org)
 
     @property
-    def source(self) -> str:
+    def full_name(self) -> str:
+        return self.org
+
+    @property
+    def external_reference(self) -> str:
+        """Its source (``https://quay.example.com/upstreamorg``), as a repository row's."""
         return self.config.source if self.config else ""
 
     @property
@@ -59,24 +79,4 @@ class OrgRow:
         success (only its repositories have one), so disabled, or never synced past its first
         start; nothing else. Quay's organization worker is not known to stop at zero
         retries: never "will not run again" from them."""
-        config = self.config
-        if config is None:
-            return None
-        return judge(
-            enabled=config.is_enabled,
-            sync_status=config.sync_status,
-            interval_seconds=config.sync_interval,
-            start=config.sync_start_date,
-            retries=None,
-            succeeded_at=None,
-            not_since=None,
-            now=clock.now(),
-        )
-
-    @property
-    def fresh_key(self) -> str:
-        """As a repository row's (``Row.fresh_key``)."""
-        fresh = self.freshness
-        if fresh is not None:
-            return fresh.key
-        return "unknown" if self.config is not None else "none"
+        return self.judged(clock.now(), retries=None)

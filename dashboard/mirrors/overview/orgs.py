@@ -9,26 +9,18 @@ asked anonymously and kept ten minutes) is not asked at all; a 404 shows nothing
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
+from dashboard.mirrors.overview.filters import Filters, counts, fresh_counts
 from dashboard.mirrors.overview.org_row import OrgRow
-from dashboard.mirrors.overview.rows import (
-    STATUS_CHOICES,
-    UNREADABLE,
-    Count,
-    FreshCount,
-    fresh_tally,
-)
+from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE, Count, FreshCount
 from dashboard.mirrors.person import Person
-from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
-from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
 from dashboard.quay.client import QuayClient
@@ -36,9 +28,6 @@ from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUn
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import Repository
 from dashboard.quay.org_models import OrgMirrorConfig
-
-if TYPE_CHECKING:
-    from dashboard.mirrors.overview.filters import Filters
 
 
 def read_rows(
@@ -60,10 +49,7 @@ def read_rows(
         if isinstance(error, QuayUnauthorized):
             raise error
         if outcome.ok and outcome.value is not None:
-            config = outcome.value
-            actionable = person is None or person.may_change_org(org)
-            status = describe_org(config, now)
-            rows.append(OrgRow(org, config, status, repositories=names, actionable=actionable))
+            rows.append(OrgRow.of(org, outcome.value, now, person, names))
         elif isinstance(error, QuayNotFound):
             # No organization mirror (Quay answers 404 only to those who may read one): an
             # empty organization whose admin may change it can have one set up.
@@ -80,28 +66,17 @@ def read_rows(
 
 
 def place(rows: Iterable[OrgRow], filters: Filters) -> list[OrgRow]:
-    """The rows the filters keep: namespace, status (the derived key), search (the
-    organization, its source, or one of its repositories: those are named)."""
-    kept: list[OrgRow] = []
+    """The rows the filters keep (``Filters.keeps``, as a repository's): by namespace, status
+    (the derived key), search (the organization, its source, or one of its repositories:
+    those are named, ``matched``)."""
     needle = filters.query.lower()
+    kept: list[OrgRow] = []
     for row in rows:
-        if filters.namespace and row.org != filters.namespace:
-            continue
-        if filters.status in (LATE, NEVER_AGAIN):
-            if row.fresh_key != filters.status:
-                continue
-        elif filters.status and row.key != filters.status:
-            continue
         if needle:
-            matched = tuple(
-                name
-                for name in row.repositories
-                if needle in name.lower() or needle in f"{row.org}/{name}".lower()
-            )
-            if needle not in row.org.lower() and needle not in row.source.lower() and not matched:
-                continue
-            row = replace(row, matched=matched)
-        kept.append(row)
+            named = (name for name in row.repositories if needle in f"{row.org}/{name}".lower())
+            row = replace(row, matched=tuple(named))
+        if filters.keeps(row):
+            kept.append(row)
     return kept
 
 
@@ -110,10 +85,8 @@ def row_after_action(
 ) -> OrgRow:
     """The row after a press: from the config the press read (no further call), or read
     again when it could not."""
-    config = result.mirror
-    if isinstance(config, OrgMirrorConfig):
-        status = describe_org(config, now)
-        return OrgRow(target.org, config, status, actionable=person.may_change_org(target.org))
+    if isinstance(result.mirror, OrgMirrorConfig):
+        return OrgRow.of(target.org, result.mirror, now, person)
     rows = read_rows(fresh(client), [target.org], now, person=person)
     return rows[0] if rows else OrgRow(target.org, reason=result.message)
 
@@ -142,7 +115,7 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
     show), counted by status, broken first; a row whose config could not be read is "no
     access" (not a status the filter knows: no link)."""
     everywhere = place(rows, replace(filters, status=""))
-    by_key = Counter(row.key for row in everywhere)
+    by_key = counts(everywhere)
     labels = dict(STATUS_CHOICES)
     order = {key: index for index, (key, _) in enumerate(STATUS_CHOICES)}
     links = tuple(
@@ -151,9 +124,7 @@ def counted(rows: Iterable[OrgRow], filters: Filters) -> OrgCounts:
         else Count(key, "no access", by_key[key], "", False)
         for key in sorted(by_key, key=lambda key: order.get(key, order[UNREADABLE]))
     )
-    return OrgCounts(
-        len(everywhere), links, tuple(fresh_tally((row.fresh_key for row in everywhere), filters))
-    )
+    return OrgCounts(len(everywhere), links, tuple(fresh_counts(everywhere, filters)))
 
 
 def section(rows: Sequence[OrgRow], filters: Filters) -> dict[str, Any]:

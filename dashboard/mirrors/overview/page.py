@@ -74,6 +74,9 @@ from dashboard.quay.models import (
     SyncStatus,
 )
 
+#: The answer of an overview row of either kind to a press (and of a row read again).
+ROW_ANSWER = "mirrors/overview.html#row_answer"
+
 
 @dataclass
 class Overview:
@@ -418,19 +421,16 @@ def row_after_press(
     result: ActionResult,
     now: datetime,
 ) -> tuple[str, dict[str, Any]]:
-    """An overview row of either kind after a press on it, with what the press did: the
-    template of its answer and what it shows (a repository's row restarts the tab's refresh
-    when it is active; an organization's section refreshes while its row changes)."""
+    """An overview row of either kind after a press on it, with what the press did: the one
+    answer of a row (``overview.html#row_answer``) and what it shows. Its refresh restarts
+    when the row is active: a repository's, the tab's; an organization mirror's, its
+    section's (``row.polls``)."""
     if isinstance(target, OrgTarget):
         org_row = overview_orgs.row_after_action(client, target, result, now, person)
-        context = {"row": org_row, "message": result.message, "org_polls": org_row.polls}
-        return "mirrors/overview_orgs.html#row_answer", context
+        return ROW_ANSWER, {"row": org_row, "message": result.message, "org_polls": org_row.polls}
     assert isinstance(target, RepoTarget)
     row = row_after_action(client, target, result, now, person)
-    return "mirrors/overview.html#row_answer", {
-        "row": row,
-        "refresh": TabRefresh.restart(now, [row]),
-    }
+    return ROW_ANSWER, {"row": row, "refresh": TabRefresh.restart(now, [row])}
 
 
 def bulk_selection(selected: Sequence[MirrorKind]) -> dict[str, Any]:
@@ -461,11 +461,11 @@ def bulk_answer(
         return context
     repos = [(t, r) for t, r in every if isinstance(t, RepoTarget)]
     orgs = [(t, r) for t, r in every if isinstance(t, OrgTarget)]
-    context["rows"] = rows_after_actions(client, repos, now, person)
-    context["refresh"] = TabRefresh.restart(now, context["rows"])
+    again = rows_after_actions(client, repos, now, person)
     after = [overview_orgs.row_after_action(client, t, r, now, person) for t, r in orgs]
-    context["org_rows_after"] = after
-    context["org_polls_after"] = any(row.polls for row in after)
+    context["rows"] = [*again, *after]
+    context["refresh"] = TabRefresh.restart(now, again)
+    context["org_polls"] = any(row.polls for row in after)
     return context
 
 

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview.row_state import RowState
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN, OFF, ON_TIME, Freshness, judge
+from dashboard.mirrors.rules.org_status import OrgStatus
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.runs import EventSummary, result_word, summarize_event
 from dashboard.mirrors.rules.runs import last_result as log_last_result
@@ -37,21 +38,13 @@ from dashboard.mirrors.rules.status import (
     describe,
     describe_health,
 )
+from dashboard.quay import errors
 from dashboard.quay.client import QuayClient
-from dashboard.quay.errors import (
-    QuayBusy,
-    QuayError,
-    QuayForbidden,
-    QuayNotFound,
-    QuayServerError,
-    QuayTimeout,
-    QuayUnauthorized,
-    QuayUnreachable,
-)
 from dashboard.quay.fanout import quietly
 from dashboard.quay.models import HealthEntry, LogEntry, MirrorConfig, MirrorHealth, SyncStatus
 
 if TYPE_CHECKING:
+    from dashboard.mirrors.kinds.base import MirrorKind
     from dashboard.mirrors.overview.filters import Filters
 
 #: Filter values besides the status keys of :mod:`.status`.
@@ -109,13 +102,13 @@ def dom_id(prefix: str, text: str) -> str:
     return f"{prefix}-" + re.sub(r"[^a-zA-Z0-9-]", lambda m: f"_{ord(m.group()):x}", text)
 
 
-def reason_for(error: QuayError, person: Person | None = None, namespace: str = "") -> str:
+def reason_for(error: errors.QuayError, person: Person | None = None, namespace: str = "") -> str:
     """Why one repository's mirror settings could not be read, in words for its row.
 
     Quay answers the same 403 for a missing scope and for missing rights: ``person`` says
     which when it is known (:meth:`Person.refused_for_scope`), else both are named.
     """
-    if isinstance(error, QuayForbidden):
+    if isinstance(error, errors.QuayForbidden):
         scope = error.scope or "repo:admin"
         why = person.refused_for_scope(namespace, scope) if person is not None else None
         if why is True:
@@ -126,18 +119,18 @@ def reason_for(error: QuayError, person: Person | None = None, namespace: str = 
             else "no rights on this repository"
         )
         return rights if why is False else f"{rights} (or your token lacks {scope})"
-    if isinstance(error, QuayTimeout):
+    if isinstance(error, errors.QuayTimeout):
         return "mirror settings could not be read: Quay timed out"
-    if isinstance(error, QuayUnreachable):
+    if isinstance(error, errors.QuayUnreachable):
         return "mirror settings could not be read: Quay could not be reached"
-    if isinstance(error, QuayServerError):
+    if isinstance(error, errors.QuayServerError):
         return f"mirror settings could not be read: Quay failed (HTTP {error.status})"
-    if isinstance(error, QuayNotFound):
+    if isinstance(error, errors.QuayNotFound):
         return "the repository no longer exists"
     return f"mirror settings could not be read: {error.message}"
 
 
-def health_reason(error: QuayError, person: Person | None, namespace: str) -> str:
+def health_reason(error: errors.QuayError, person: Person | None, namespace: str) -> str:
     """Why a namespace's mirror health could not be read, in words for its note.
 
     Quay shows an organization's mirror health to its members, but a token keeps the
@@ -145,7 +138,7 @@ def health_reason(error: QuayError, person: Person | None, namespace: str) -> st
     ``user:read`` alone is refused): for a namespace the person belongs to, a refusal is the
     token's.
     """
-    if isinstance(error, QuayForbidden):
+    if isinstance(error, errors.QuayForbidden):
         if (
             person is not None
             and namespace in (person.memberships or ())
@@ -162,7 +155,7 @@ def health_reason(error: QuayError, person: Person | None, namespace: str) -> st
     return error.message
 
 
-def lacks_scope(error: QuayForbidden, person: Person | None, namespace: str) -> bool:
+def lacks_scope(error: errors.QuayForbidden, person: Person | None, namespace: str) -> bool:
     """The refusal is known to come from the token's scopes (see ``Person``)."""
     if person is None:
         return False
@@ -206,8 +199,113 @@ def fresh_tally(fresh_keys: Iterable[str], filters: Filters) -> list[FreshCount]
     ]
 
 
+class Schedule(Protocol):
+    """What the config of either kind says of its schedule (``MirrorConfig``,
+    ``OrgMirrorConfig``): what its freshness is judged from."""
+
+    is_enabled: bool
+    sync_status: SyncStatus
+    sync_interval: int
+    sync_start_date: datetime | None
+
+
+class MirrorRow:
+    """What an overview row of either kind says alike from its config and status (a
+    repository's :class:`Row`, an organization mirror's ``OrgRow``): whether the page
+    refreshes it, and how fresh it is. Each kind says what it knows of its last success
+    (:attr:`freshness`, through :meth:`judged`)."""
+
+    config: Schedule | None
+    status: MirrorStatus | OrgStatus | None
+    #: The mirror (``RepoTarget``, ``OrgTarget``).
+    target: MirrorKind
+    #: How the row names it (``acme/nginx``, ``orgmirror``), and its source.
+    full_name: str
+    external_reference: str
+    #: What the filters read of a row whose kind has no such thing (``Row``'s are fields):
+    #: read whole, from its config; no last result of its own; no repositories of its own
+    #: that a search matched (an organization mirror's are named under it).
+    mirrored: bool = True
+    pending: bool = False
+    counted: bool = True
+    last_event: EventSummary | None = None
+    last_sync: datetime | None = None
+    matched: tuple[str, ...] = ()
+    #: Quay may let the person change this mirror (``Person.may_change``, ``may_change_org``).
+    may_change: bool = True
+
+    @property
+    def key(self) -> str:
+        """The status key: what the row is counted and filtered as."""
+        raise NotImplementedError
+
+    @property
+    def actionable(self) -> bool:
+        """Sync now / Cancel and the selection box are offered: the config is read and Quay
+        may let the person change it."""
+        return self.config is not None and self.may_change
+
+    @property
+    def polls(self) -> bool:
+        """The row is refreshed by the page: its status changes by itself (queued or
+        running, but not a sync whose worker died: only a person's Cancel moves that on)."""
+        return self.status is not None and self.status.changes_by_itself
+
+    @property
+    def freshness(self) -> Freshness | None:
+        """Its freshness (``rules.freshness``); ``None`` when it is not known."""
+        raise NotImplementedError
+
+    def judged(
+        self,
+        now: datetime,
+        *,
+        retries: int | None,
+        succeeded_at: datetime | None = None,
+        not_since: datetime | None = None,
+    ) -> Freshness | None:
+        """Its freshness from its config's schedule and what the row knows of its last
+        results (``None`` without a config)."""
+        config = self.config
+        if config is None:
+            return None
+        return judge(
+            enabled=config.is_enabled,
+            sync_status=config.sync_status,
+            interval_seconds=config.sync_interval,
+            start=config.sync_start_date,
+            retries=retries,
+            succeeded_at=succeeded_at,
+            not_since=not_since,
+            now=now,
+        )
+
+    @property
+    def freshness_words(self) -> str:
+        """The freshness under its status: not its age again where the status already says it
+        ("Synced 3 h ago · next 20:40 UTC"), only that it is on time for its interval."""
+        fresh = self.freshness
+        if fresh is None or fresh.key == OFF:
+            return ""
+        said = self.status is not None and self.status.key == "success" and self.last_sync
+        if fresh.key == ON_TIME and said and fresh.every:
+            return f"on time ({fresh.every})"
+        return fresh.words
+
+    @property
+    def fresh_key(self) -> str:
+        """What the page counts this row under for freshness (``data-fresh``): a
+        :mod:`~dashboard.mirrors.rules.freshness` key; "unknown" (its config is read, its last
+        success is not known: not late-or-not, but known to run on schedule); "none" (no
+        config: nothing known)."""
+        fresh = self.freshness
+        if fresh is not None:
+            return fresh.key
+        return "unknown" if self.config is not None else "none"
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(MirrorRow):
     """One repository of the overview."""
 
     namespace: str
@@ -299,12 +397,6 @@ class Row:
         return self.key if self.counted and self.key != PENDING else ""
 
     @property
-    def actionable(self) -> bool:
-        """Sync now / Cancel and the selection box are offered: the config is read and Quay
-        may let the person change it."""
-        return self.config is not None and self.may_change
-
-    @property
     def read_only(self) -> bool:
         """The status is known only from mirror health: no settings, no actions."""
         return (
@@ -324,12 +416,6 @@ class Row:
     def is_active(self) -> bool:
         """A sync is queued or running."""
         return self.status is not None and self.status.is_active
-
-    @property
-    def polls(self) -> bool:
-        """The row is refreshed by the page: its status changes by itself (queued or
-        running, but not a sync whose worker died: only a person's Cancel moves that on)."""
-        return self.status is not None and self.status.changes_by_itself
 
     @property
     def has_history(self) -> bool:
@@ -464,41 +550,16 @@ class Row:
         if succeeded is None and config.sync_status is SyncStatus.SUCCESS:
             succeeded = self.last_sync
         not_since = event.when if event is not None and event.key != "success" else None
-        return judge(
-            enabled=config.is_enabled,
-            sync_status=config.sync_status,
-            interval_seconds=config.sync_interval,
-            start=config.sync_start_date,
-            retries=config.sync_retries_remaining,
-            succeeded_at=succeeded,
-            not_since=not_since,
-            now=self.at,
-        )
-
-    @property
-    def freshness_words(self) -> str:
-        """The freshness under its status: not its age again where the status already says it
-        ("Synced 3 h ago · next 20:40 UTC"), only that it is on time for its interval."""
-        fresh = self.freshness
-        if fresh is None or fresh.key == OFF:
-            return ""
-        said = self.status is not None and self.status.key == "success" and self.last_sync
-        if fresh.key == ON_TIME and said and fresh.every:
-            return f"on time ({fresh.every})"
-        return fresh.words
+        retries = config.sync_retries_remaining
+        return self.judged(self.at, retries=retries, succeeded_at=succeeded, not_since=not_since)
 
     @property
     def fresh_key(self) -> str:
-        """What the page counts this row under for freshness (``data-fresh``): a
-        :mod:`~dashboard.mirrors.rules.freshness` key; "unknown" (its config is read, its last
-        success is not known: not late-or-not, but known to run on schedule); "none" (no
-        config: nothing known); "" (no schedule to judge: not mirrored, not configured)."""
+        """As :attr:`MirrorRow.fresh_key`, or "" (no schedule to judge: not mirrored, not
+        configured)."""
         if not self.mirrored or self.key == UNCONFIGURED:
             return ""
-        fresh = self.freshness
-        if fresh is not None:
-            return fresh.key
-        return "unknown" if self.config is not None else "none"
+        return super().fresh_key
 
     @property
     def may_be_stuck(self) -> bool:
@@ -631,15 +692,15 @@ def row_from_health(
 
 
 def unreadable_row(
-    namespace: str, name: str, error: QuayError, person: Person | None = None
+    namespace: str, name: str, error: errors.QuayError, person: Person | None = None
 ) -> Row:
-    if isinstance(error, QuayNotFound):
+    if isinstance(error, errors.QuayNotFound):
         return Row(namespace, name)  # MIRROR without a config: "not configured yet"
     return Row(
         namespace,
         name,
         reason=reason_for(error, person, namespace),
-        forbidden=isinstance(error, QuayForbidden),
+        forbidden=isinstance(error, errors.QuayForbidden),
     )
 
 
@@ -655,7 +716,7 @@ def hidden_row(entry: HealthEntry, now: datetime) -> Row:
 def row_without_config(
     namespace: str,
     name: str,
-    error: QuayError,
+    error: errors.QuayError,
     entry: HealthEntry | None,
     now: datetime,
     person: Person | None,
@@ -666,9 +727,9 @@ def row_without_config(
     health entry when Quay refused it; health's status and what failed when Quay failed or
     was slow; or why it is not in health; or, when its namespace's health (``health_unread``)
     could not be read either, that its status is not known; or the failure itself."""
-    if entry is not None and not isinstance(error, QuayNotFound):
+    if entry is not None and not isinstance(error, errors.QuayNotFound):
         row = row_from_health(entry, now)
-        if isinstance(error, QuayForbidden):
+        if isinstance(error, errors.QuayForbidden):
             return row
         return replace(row, detail_error=reason_for(error, person, namespace))
     row = unreadable_row(namespace, name, error, person)
@@ -693,11 +754,11 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
     target = state.target
     try:
         config = target.read_config(client)
-    except QuayUnauthorized:
+    except errors.QuayUnauthorized:
         raise
-    except QuayBusy:
+    except errors.QuayBusy:
         return still_waiting(state, now)  # never sent: the page asks again in a moment
-    except QuayError as error:
+    except errors.QuayError as error:
         return _without_details(state, error, now, person)
     poll = state.poll
     queue_known = config.sync_status is SyncStatus.SYNC_NOW and (poll.queued or poll.queue_checked)
@@ -715,7 +776,7 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
 
 
 def _without_details(
-    state: RowState, error: QuayError, now: datetime, person: Person | None
+    state: RowState, error: errors.QuayError, now: datetime, person: Person | None
 ) -> Row:
     target = state.target
     # A row from the listing: its namespace's health was read ("listing"), or not ("unknown");

@@ -164,7 +164,7 @@ def _org_line(row: OrgRow, link: Callable[[str], str]) -> list[object]:
         row.org,
         "",
         "organization",
-        row.source,
+        row.external_reference,
         status.label if status is not None else "Unreadable",
         status.detail if status is not None else "",
         "",

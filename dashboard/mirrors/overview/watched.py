@@ -24,7 +24,6 @@ from django.conf import settings
 from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.rows import Row, row_from_config, row_from_health
 from dashboard.mirrors.person import ORG_ADMIN, Person
-from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.reasons import Cause, Reason
 from dashboard.mirrors.rules.runs import EventSummary
 from dashboard.mirrors.rules.status import CANCELLED, FAILED, SYNCED
@@ -247,14 +246,8 @@ def _health_entry(mirror: Mirror) -> HealthEntry:
 
 def _org_row(mirror: Mirror, mirrors: list[Mirror], person: Person, now: datetime) -> OrgRow:
     config = OrgMirrorConfig.from_api(mirror.config or {})
-    names = tuple(m.name for m in mirrors if m.kind == Mirror.Kind.ORG_REPOSITORY)
-    return OrgRow(
-        mirror.namespace,
-        config,
-        describe_org(config, now),
-        repositories=names,
-        actionable=person.may_change_org(mirror.namespace),
-    )
+    names = (m.name for m in mirrors if m.kind == Mirror.Kind.ORG_REPOSITORY)
+    return OrgRow.of(mirror.namespace, config, now, person, names)
 
 
 def _last_event(result: Mapping[str, str] | None) -> EventSummary | None:
