@@ -193,8 +193,8 @@ def describe(
 ) -> MirrorStatus:
     """The status of a mirror as a person should read it at ``now``.
 
-    ``queued_since`` (see :func:`queued_since`) lets a SYNC_NOW that no worker picked up be
-    called stuck; ``last_event_at`` (when the last sync ended, see :func:`last_result`) does
+    ``queued_since`` (see :func:`.runs.queued_since`) lets a SYNC_NOW that no worker picked up be
+    called stuck; ``last_event_at`` (when the last sync ended, see :func:`.runs.last_result`) does
     the same for a failed sync whose immediate retry never started. ``last_sync`` (when the
     last sync happened, if known) lets a synced mirror say "Synced 3 h ago · next 20:40 UTC".
     """
