@@ -1,17 +1,25 @@
 """A mirror's page, one type for every kind: :class:`MirrorPage` is what a page (or one of its
 parts: the live status, the settings form after a save) shows, ready to draw.
 
-Each kind has one page module (:mod:`.repository`, :mod:`.organization`) with the same
-functions, which fill a :class:`MirrorPage` from what the kind reads (:data:`PAGE_MODULES`):
+Each kind has one page module (:mod:`.repository`, :mod:`.organization`: :func:`module_of`)
+with the same functions, which fill a :class:`MirrorPage` from what the kind reads:
 
-``page(client, person, target, now, *, query, form=None, extra=None, pending=None, focus=None)``
-    the whole page (``form``: the settings form a save or the editor sent back)
-``live(client, person, target, now, query, *, htmx)``
-    the live status alone (what its polls ask for)
-``after_press(client, person, target, result, now, query)``
-    the live status after Sync now or Cancel, with what the press did
-``editor(client, target, posted, rows, focus=None)``
+``page(client, person, target, now, *, query, form=None, extra=None, pending=None, edit=None)``
+    the whole page (``form``: the settings form a save sent back; ``edit``: the editor's
+    rows as posted without JavaScript)
+``editor(client, target, posted, action="")``
     the glob editor's rows and preview (its patterns as typed)
+
+and what the one live flow (:mod:`.live`: ``live``, ``after_press``) asks of the kind:
+
+``look(client, person, target, now, query, *, htmx)``
+    the live part's context, a poll's or a first look's (``None``: a poll found nothing changed)
+``after(client, person, target, result, now, query, *, pressed)``
+    its context after Sync now or Cancel
+``timing(config, now)``
+    what the config says of its runs (due, retried, over), for the pace
+``LIVE``, ``LIVE_PAGE``
+    the live part's template, and the one that draws it alone as a page (without htmx)
 """
 
 from __future__ import annotations

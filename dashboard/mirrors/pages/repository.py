@@ -29,13 +29,18 @@ from dashboard.mirrors.pages.editor import (
     tag_editor,
 )
 from dashboard.mirrors.pages.editor import editor as tag_rule_editor
-from dashboard.mirrors.pages.live import after_action, first_look, panel_context, poll
+from dashboard.mirrors.pages.live import Timing, after_action, first_look, panel_context, poll
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import history, reasons
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import PollState
-from dashboard.mirrors.rules.status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
+from dashboard.mirrors.rules.status import (
+    REPO_SYNC_RUNNING,
+    REPO_SYNC_STUCK,
+    RETRY_SOON,
+    describe_health,
+)
 from dashboard.mirrors.rules.timefmt import ago
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayForbidden, QuayNotFound
@@ -46,6 +51,7 @@ from dashboard.quay.models import (
     MirrorConfig,
     RegistryCapabilities,
     Repository,
+    SyncStatus,
 )
 from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 
@@ -453,7 +459,9 @@ def _audit_hidden(data: PageData) -> str:
 # -- the page, its live part, its editor (the functions every kind's page module has) -------
 
 TEMPLATE = "mirrors/repo.html"
-STATUS = "mirrors/status.html"
+#: The status panel's body (what its polls and presses answer), and the panel alone as a page.
+LIVE_PAGE = "mirrors/status.html"
+LIVE = f"{LIVE_PAGE}#panel_body"
 
 
 def page(
@@ -492,7 +500,7 @@ def page(
     return MirrorPage(TEMPLATE, context, status, messages=said)
 
 
-def live(
+def look(
     client: QuayClient,
     person: Person,
     target: RepoTarget,
@@ -500,30 +508,44 @@ def live(
     query: Mapping[str, Any],
     *,
     htmx: bool,
-) -> MirrorPage:
-    """The status panel: a poll's (its state in ``query``) or a first look's; a poll that
-    could not read Quay is stale. Opened without htmx, the panel alone as a page."""
+) -> dict[str, Any]:
+    """The status panel's context (``pages.live.live``): a poll's (its state in ``query``)
+    or a first look's."""
     if query.get("poll") == "1":
-        context = poll(client, target, now, PollState.from_query(query), person)
-    else:
-        context = first_look(client, target, now)
-    if context.get("stale"):
-        return MirrorPage(f"{STATUS}#stale_note", context, stale=True)
-    if htmx:
-        return MirrorPage(f"{STATUS}#panel_body", context)
-    return MirrorPage(STATUS, {**context, "repo_url": target.url("page")})
+        return poll(client, target, now, PollState.from_query(query), person)
+    return first_look(client, target, now)
 
 
-def after_press(
+def after(
     client: QuayClient,
     person: Person,
     target: RepoTarget,
     result: ActionResult,
     now: datetime,
     query: Mapping[str, Any],
-) -> MirrorPage:
-    """The panel's body after a press, from the config the press read."""
-    return MirrorPage(f"{STATUS}#panel_body", after_action(client, target, now, result))
+    *,
+    pressed: datetime | None,
+) -> dict[str, Any]:
+    """The panel after a press (``pages.live.after_press``), from the config it read."""
+    return after_action(client, target, now, result, pressed is not None)
+
+
+def timing(mirror: MirrorConfig, now: datetime) -> Timing:
+    """A repository mirror's runs (``pages.live.follow``): one is due at its start date,
+    when the worker would take it (enabled, retries left, nothing running); a failure whose
+    start date has come is retried at the worker's next pass (Quay keeps the start date)."""
+    start = mirror.sync_start_date
+    scheduled = (
+        mirror.is_enabled
+        and mirror.sync_retries_remaining > 0
+        and start is not None
+        and not mirror.sync_status.is_active
+    )
+    retrying = bool(
+        scheduled and mirror.sync_status is SyncStatus.FAIL and start <= now + RETRY_SOON  # type: ignore[operator]
+    )
+    due = start if scheduled and not retrying else None
+    return Timing(due, retrying, over=not mirror.sync_status.is_active)
 
 
 def editor(client: QuayClient, target: RepoTarget, posted: Any, action: str = "") -> dict[str, Any]:
