@@ -1,8 +1,8 @@
 """The live status of a mirror, one flow for every kind: :func:`live` (a first look, a
 poll) and :func:`after_press`, with one pace (:func:`follow`), one stale note and one "nothing
 changed" answer (``mirrors/live.html``); each asks the kind's page module for what differs
-(its reads, its templates, what its config says of its runs: ``look``, ``after``, ``timing``,
-``LIVE``, ``LIVE_PAGE``). Below them, a repository's status panel and its polls.
+(its reads, its templates, what its config says of its runs: ``look``, ``timing``, ``LIVE``,
+``LIVE_PAGE``). Below them, a repository's status panel and its polls.
 
 What a live part carries between polls is a :class:`~dashboard.mirrors.rules.poll.PollState`
 (the overview's rows carry the same).
@@ -46,6 +46,28 @@ STALE = "mirrors/live.html#stale_note"
 UNCHANGED = "mirrors/live.html#unchanged"
 
 
+@dataclass(frozen=True)
+class Look:
+    """One look at a mirror's live part, as the live flow asks the kind's page module for
+    it (``look``): who looks at which mirror when, what the URL or the press carried
+    (``query``: a poll's state, a table's filter), whether htmx asks; after a press, its
+    ``result``, and ``pressed`` when it was a Sync now Quay took (its run is followed)."""
+
+    client: QuayClient
+    person: Person
+    target: MirrorKind
+    now: datetime
+    query: Mapping[str, Any]
+    htmx: bool = True
+    result: ActionResult | None = None
+    pressed: datetime | None = None
+
+    @property
+    def poll(self) -> bool:
+        """A poll of the part on the page (its state in ``query``), not a first look."""
+        return self.result is None and self.query.get("poll") == "1"
+
+
 def live(
     client: QuayClient,
     person: Person,
@@ -61,7 +83,7 @@ def live(
     leaves it as it is, its stale note cleared. Opened without htmx: the kind's
     ``LIVE_PAGE``."""
     side = module_of(target)
-    context = side.look(client, person, target, now, query, htmx=htmx)
+    context = side.look(Look(client, person, target, now, query, htmx))
     if context is None:
         return MirrorPage(UNCHANGED, {}, unchanged=True)
     if context.get("stale"):
@@ -81,8 +103,8 @@ def after_press(
     Sync now Quay took is followed until it is over (``pressed``)."""
     pressed = now if result.action == "sync_now" and result.outcome == "done" else None
     side = module_of(target)
-    context = side.after(client, person, target, result, now, query, pressed=pressed)
-    return MirrorPage(side.LIVE, {**context, "action_result": result})
+    context = side.look(Look(client, person, target, now, query, True, result, pressed))
+    return MirrorPage(side.LIVE, {**context, "action_result": result})  # (never None here)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ with the same functions, which fill a :class:`MirrorPage` from what the kind rea
 
 and what the one live flow (:mod:`.live`: ``live``, ``after_press``) asks of the kind:
 
-``look(client, person, target, now, query, *, htmx)``
-    the live part's context, a poll's or a first look's (``None``: a poll found nothing changed)
-``after(client, person, target, result, now, query, *, pressed)``
-    its context after Sync now or Cancel
+``look(ask)``
+    the live part's context (``ask``: a :class:`~.live.Look`): a first look's, a poll's
+    (``None``: it found nothing changed), or after Sync now or Cancel
 ``timing(config, now)``
     what the config says of its runs (due, retried, over), for the pace
 ``LIVE``, ``LIVE_PAGE``

@@ -27,7 +27,7 @@ from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
 from dashboard.mirrors.pages.audit import audit_rows
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
-from dashboard.mirrors.pages.live import Timing, follow
+from dashboard.mirrors.pages.live import Look, Timing, follow
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
@@ -38,7 +38,6 @@ from dashboard.mirrors.rules.org_status import (
     VERIFY_WHAT,
     counts_words,
 )
-from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import PollState, PressOutcome
 from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.refusals import refused_because
@@ -234,9 +233,7 @@ def seen_digest(config: OrgMirrorConfig) -> str:
     return hashlib.sha1(repr(config).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def _unchanged(
-    client: QuayClient, person: Person, target: OrgTarget, now: datetime, carried: PollState
-) -> tuple[bool, OrgMirrorConfig | None]:
+def _unchanged(ask: Look, carried: PollState) -> tuple[bool, OrgMirrorConfig | None]:
     """A slow look (its URL carries ``seen``) that finds the config as it was and nothing
     due: the live part need not be drawn again, nor the repositories read (1 call, not 2;
     none where the fleet index holds the config as it was, current, for someone it shows
@@ -245,14 +242,16 @@ def _unchanged(
     reads it itself does."""
     if carried.seen is None:
         return False, None
-    indexed = current_config(person, target.org, Mirror.Kind.ORGANIZATION, "", now)
+    target: OrgTarget = ask.target  # type: ignore[assignment]
+    now = ask.now
+    indexed = current_config(ask.person, target.org, Mirror.Kind.ORGANIZATION, "", now)
     if indexed is not None:
         config = OrgMirrorConfig.from_api(indexed.config)
         if seen_digest(config) == carried.seen:
             paced, _ = follow(target, config, target.describe(config, now), now, carried)
             if not paced.fast:
                 return True, None
-    config = quietly(target.read_config, for_poll(client, settings.STATUS_POLL_SECONDS))
+    config = quietly(target.read_config, for_poll(ask.client, settings.STATUS_POLL_SECONDS))
     if config is None or seen_digest(config) != carried.seen:
         return False, config
     paced, _ = follow(target, config, target.describe(config, now), now, carried)
@@ -302,58 +301,25 @@ def timing(config: OrgMirrorConfig, now: datetime) -> Timing:
     return Timing(config.sync_start_date if scheduled else None, retrying, over)
 
 
-def look(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    htmx: bool,
-) -> dict[str, Any] | None:
-    """The live part's context (``pages.live.live``); ``None`` for a slow poll that finds
+def look(ask: Look) -> dict[str, Any] | None:
+    """The live part's context (``pages.live``); ``None`` for a slow poll that finds
     nothing changed (:func:`_unchanged`)."""
-    poll = query.get("poll") == "1"
     known = None
-    if poll and htmx:
-        unchanged, known = _unchanged(client, person, target, now, PollState.from_query(query))
+    if ask.poll and ask.htmx:
+        unchanged, known = _unchanged(ask, PollState.from_query(ask.query))
         if unchanged:
             return None
-    return _live_context(client, person, target, now, query, poll=poll, htmx=htmx, known=known)
-
-
-def after(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    result: ActionResult,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    pressed: datetime | None,
-) -> dict[str, Any]:
-    """The live part after a press (``pages.live.after_press``), read again."""
-    return _live_context(client, person, target, now, query, htmx=True, pressed=pressed)
+    return _live_context(ask, known=known)
 
 
 def _live_context(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    poll: bool = False,
-    htmx: bool = False,
-    log_reasons: bool = True,
-    pressed: datetime | None = None,
-    known: OrgMirrorConfig | None = None,
+    ask: Look, *, log_reasons: bool = True, known: OrgMirrorConfig | None = None
 ) -> dict[str, Any]:
     """The live part's context: config, status, counts and the repositories table (the
     config and the repositories at once; ``known``: the config, just read). A poll reads
     through ``for_poll`` (an answer younger than the interval may be shared by two tabs); a
-    page look through the read cache. ``pressed``: Sync now was just pressed (its run is
-    followed until it is over).
+    page look through the read cache; after a press Sync now Quay took (``ask.pressed``),
+    its run is followed until it is over.
 
     While the settings form shows the "a sync is running" box (``sync_box``), the live
     part's poll URL and presses carry ``box=1``: the first answer that finds the sync over
@@ -361,6 +327,8 @@ def _live_context(
     reason to Quay's log ("…: See output") gets it from the newest page of the
     organization's log: one call more, only when the table shows such a repository
     (``log_reasons``; the whole page takes them from the history it reads anyway)."""
+    target: OrgTarget = ask.target  # type: ignore[assignment]
+    client, now, query, poll = ask.client, ask.now, ask.query, ask.poll
     org, repo_query = target.org, RepoQuery.from_query(query)
     reader = for_poll(client, settings.STATUS_POLL_SECONDS) if poll else client
     got_config, got_table = parallel(
@@ -381,7 +349,7 @@ def _live_context(
         "page_url": target.url("page"),
         "pace": None,
         "press_outcome": None,
-        "may_change": person.may_change_org(org),
+        "may_change": ask.person.may_change_org(org),
     }
     if not poll:  # what an instance that went away mid-call left pending, settled
         missing = isinstance(got_config.error, QuayNotFound)
@@ -389,8 +357,8 @@ def _live_context(
     if got_config.error is not None:
         if poll:
             return {**context, "stale": True, "stale_reason": got_config.error.message}
-        context.update(_missing(client, org, got_config.error, person))
-    carried = PollState(pressed=pressed) if pressed is not None else PollState.from_query(query)
+        context.update(_missing(client, org, got_config.error, ask.person))
+    carried = PollState.from_query(query) if ask.pressed is None else PollState(pressed=ask.pressed)
     config, table = got_config.value, got_table.value
     if config is not None:
         status = target.describe(config, now)
@@ -420,7 +388,7 @@ def _live_context(
     warning = target.sync_warning(config, now) if config is not None else None
     running = warning is not None and not warning.stuck
     box = query.get("box") == "1" and context["may_change"]
-    context["sync_ended"] = htmx and box and config is not None and not running
+    context["sync_ended"] = ask.htmx and box and config is not None and not running
     slow = config is not None and not context["pace"].fast
     context["poll_state"] = replace(carried, seen=seen_digest(config) if slow else None)
     _mark_box(context, target, repo_query, box and running)
@@ -455,7 +423,8 @@ def page(
     row that took the removed one's place), the history, the audit entries; ``extra``: what
     a save asked to confirm, a conflict's rows."""
     org = target.org
-    context = _live_context(client, person, target, now, query, log_reasons=False)
+    look = Look(client, person, target, now, query, htmx=False)
+    context = _live_context(look, log_reasons=False)
     config = context.get("config")
     if not context.get("page_error") and context.get("missing") != "not_org":
         # Quay's UI has an organization-mirroring tab only where the feature is on.

@@ -29,11 +29,17 @@ from dashboard.mirrors.pages.editor import (
     tag_editor,
 )
 from dashboard.mirrors.pages.editor import editor as tag_rule_editor
-from dashboard.mirrors.pages.live import Timing, after_action, first_look, panel_context, poll
+from dashboard.mirrors.pages.live import (
+    Look,
+    Timing,
+    after_action,
+    first_look,
+    panel_context,
+    poll,
+)
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import history, reasons
-from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.status import (
     REPO_SYNC_RUNNING,
@@ -500,34 +506,15 @@ def page(
     return MirrorPage(TEMPLATE, context, status, messages=said)
 
 
-def look(
-    client: QuayClient,
-    person: Person,
-    target: RepoTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    htmx: bool,
-) -> dict[str, Any]:
-    """The status panel's context (``pages.live.live``): a poll's (its state in ``query``)
-    or a first look's."""
-    if query.get("poll") == "1":
-        return poll(client, target, now, PollState.from_query(query), person)
-    return first_look(client, target, now)
-
-
-def after(
-    client: QuayClient,
-    person: Person,
-    target: RepoTarget,
-    result: ActionResult,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    pressed: datetime | None,
-) -> dict[str, Any]:
-    """The panel after a press (``pages.live.after_press``), from the config it read."""
-    return after_action(client, target, now, result, pressed is not None)
+def look(ask: Look) -> dict[str, Any]:
+    """The status panel's context (``pages.live``): after a press, from the config the press
+    read; a poll's (its state in the query); else a first look's."""
+    target: RepoTarget = ask.target  # type: ignore[assignment]
+    if ask.result is not None:
+        return after_action(ask.client, target, ask.now, ask.result, ask.pressed is not None)
+    if ask.poll:
+        return poll(ask.client, target, ask.now, PollState.from_query(ask.query), ask.person)
+    return first_look(ask.client, target, ask.now)
 
 
 def timing(mirror: MirrorConfig, now: datetime) -> Timing:
