@@ -24,9 +24,12 @@ and what the one live flow (:mod:`.live`: ``live``, ``after_press``) asks of the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashboard.mirrors.kinds.base import MirrorKind
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.pages.audit import audit_rows
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
 CONFIRM = "mirrors/confirm.html"
 #: The glob editor's template (a repository's tag rule, an organization's filters).
 EDITOR = "mirrors/settings_form.html"
+#: How many of the changes made through this dashboard a mirror's page lists (newest first;
+#: the audit page has them all).
+AUDIT_LENGTH = 10
 #: Said when the form comes back with what was being submitted before a new sign-in.
 RESTORED = (
     "What you were submitting before signing in again is back in the form (except the "
@@ -76,3 +82,10 @@ def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorP
         "cancel_warning": target.cancel_warning,
     }
     return MirrorPage(CONFIRM, context)
+
+
+def recent_changes(target: MirrorKind, readable: bool, now: datetime) -> list[dict[str, Any]]:
+    """The last changes made to ``target`` through this dashboard, as its page's audit list
+    shows them (``readable``: Quay shows the person the config, so the values may be shown)."""
+    entries = AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)
+    return audit_rows(entries[:AUDIT_LENGTH], readable, now)

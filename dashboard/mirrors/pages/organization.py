@@ -22,13 +22,11 @@ from django.conf import settings
 
 from dashboard.mirrors.forms.base import data_from_pending
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
-from dashboard.mirrors.pages.audit import audit_rows
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
 from dashboard.mirrors.pages.live import Look, Timing, follow
-from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, recent_changes
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules import reasons
@@ -283,7 +281,6 @@ TEMPLATE = "mirrors/org_mirror.html"
 #: The live part: what its polls, its presses and its table's filter answer (its URL is the
 #: page's: a browser without htmx gets the whole page).
 LIVE = LIVE_PAGE = f"{TEMPLATE}#live"
-AUDIT_LENGTH = 10
 
 
 def timing(config: OrgMirrorConfig, now: datetime) -> Timing:
@@ -465,9 +462,7 @@ def page(
     context.update(extra or {})
     if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
         _mark_box(context, target, RepoQuery.from_query(query), True)
-    context["audit"] = audit_rows(
-        AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
-    )
+    context["audit"] = recent_changes(target, True, now)
     return MirrorPage(TEMPLATE, context, messages=said)
 
 

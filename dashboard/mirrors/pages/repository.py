@@ -16,9 +16,8 @@ from typing import Any
 from dashboard.mirrors.forms.base import SettingsForm, data_from_pending
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.operations import settle
-from dashboard.mirrors.pages.audit import audit_rows, can_read_config
+from dashboard.mirrors.pages.audit import can_read_config
 from dashboard.mirrors.pages.editor import (
     TAG_RULE,
     focus_after,
@@ -37,7 +36,7 @@ from dashboard.mirrors.pages.live import (
     panel_context,
     poll,
 )
-from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, recent_changes
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import history, reasons
 from dashboard.mirrors.rules.poll import PollState
@@ -68,7 +67,6 @@ LOG_DAYS = 7
 LOG_PAGES = 5
 #: One per tag mirrored: left out of the history (the sync's own result lists the tags).
 TAG_EVENTS = frozenset({"repo_mirror_sync_tag_success"})
-AUDIT_LENGTH = 10
 
 
 @dataclass
@@ -404,13 +402,7 @@ def context_of(
             ),
             # Only to people Quay shows the repository itself (not to those who know of it
             # from mirror health alone).
-            "audit": audit_rows(
-                AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)[
-                    :AUDIT_LENGTH
-                ],
-                data.config_readable,
-                now,
-            )
+            "audit": recent_changes(target, data.config_readable, now)
             if data.repository.ok
             else [],
             # Said whether or not there are any, so nothing is told by it.
