@@ -79,7 +79,10 @@ def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorP
         "action_url": target.url("cancel"),
         "back_url": back_url,
         "view": "row" if from_row else "",
-        "cancel_warning": target.cancel_warning,
+        "question": f"Cancel the sync of {target}?",
+        "warning": target.cancel_warning,
+        "button": "Cancel the sync",
+        "keep": "Keep it running",
     }
     return MirrorPage(CONFIRM, context)
 
