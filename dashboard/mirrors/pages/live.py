@@ -1,6 +1,10 @@
-"""The live status of one mirror: what the repository page's panel (and its polls) show.
+"""The live status of a mirror, one flow for every kind: :func:`live` (a first look, a
+poll) and :func:`after_press`, with one pace (:func:`follow`), one stale note and one "nothing
+changed" answer (``mirrors/live.html``); each asks the kind's page module for what differs
+(its reads, its templates, what its config says of its runs: ``look``, ``timing``, ``LIVE``,
+``LIVE_PAGE``). Below them, a repository's status panel and its polls.
 
-What the panel carries between polls is a :class:`~dashboard.mirrors.rules.poll.PollState`
+What a live part carries between polls is a :class:`~dashboard.mirrors.rules.poll.PollState`
 (the overview's rows carry the same).
 
 A poll costs one upstream call (the config). The usage log is read only when the panel is
@@ -12,21 +16,23 @@ runs, is due or was pressed, else every ``STATUS_SLOW_POLL_SECONDS``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
+from dashboard.mirrors.kinds.base import MirrorKind
 from dashboard.mirrors.kinds.missing import why_missing
 from dashboard.mirrors.kinds.repository import RepoTarget
+from dashboard.mirrors.pages.mirror import MirrorPage, module_of
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import runs
 from dashboard.mirrors.rules import status as mirror_status
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
-from dashboard.mirrors.rules.status import ACTIVE_LABELS, RETRY_SOON, MirrorStatus
+from dashboard.mirrors.rules.status import ACTIVE_LABELS, Status
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayNotFound, QuayUnauthorized
@@ -34,6 +40,116 @@ from dashboard.quay.fanout import parallel, quietly
 from dashboard.quay.models import LogEntry, MirrorConfig, SyncStatus, read_enum
 from dashboard.watch.models import Mirror
 from dashboard.watch.visible import current_config
+
+# -- one live flow for every kind ------------------------------------------------------------
+
+STALE = "mirrors/live.html#stale_note"
+UNCHANGED = "mirrors/live.html#unchanged"
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look at a mirror's live part, as the live flow asks the kind's page module for
+    it (``look``): who looks at which mirror when, what the URL or the press carried
+    (``query``: a poll's state, a table's filter), whether htmx asks; after a press, its
+    ``result``, and ``pressed`` when it was a Sync now Quay took (its run is followed)."""
+
+    client: QuayClient
+    person: Person
+    target: MirrorKind
+    now: datetime
+    query: Mapping[str, Any]
+    htmx: bool = True
+    result: ActionResult | None = None
+    pressed: datetime | None = None
+
+    @property
+    def poll(self) -> bool:
+        """A poll of the part on the page (its state in ``query``), not a first look."""
+        return self.result is None and self.query.get("poll") == "1"
+
+
+def live(
+    client: QuayClient,
+    person: Person,
+    target: MirrorKind,
+    now: datetime,
+    query: Mapping[str, Any],
+    *,
+    htmx: bool,
+) -> MirrorPage:
+    """A mirror's live part: a poll's (its state in ``query``) or a first look's, as the
+    kind's page module reads it (``look``). A poll that could not read Quay leaves the part
+    as it was, marked stale; one that found nothing changed (``look`` answers ``None``)
+    leaves it as it is, its stale note cleared. Opened without htmx: the kind's
+    ``LIVE_PAGE``."""
+    side = module_of(target)
+    context = side.look(Look(client, person, target, now, query, htmx))
+    if context is None:
+        return MirrorPage(UNCHANGED, {}, unchanged=True)
+    if context.get("stale"):
+        return MirrorPage(STALE, context, stale=True)
+    return MirrorPage(side.LIVE if htmx else side.LIVE_PAGE, context)
+
+
+def after_press(
+    client: QuayClient,
+    person: Person,
+    target: MirrorKind,
+    result: ActionResult,
+    now: datetime,
+    query: Mapping[str, Any],
+) -> MirrorPage:
+    """The live part after Sync now or Cancel, with what the press did on top; the run of a
+    Sync now Quay took is followed until it is over (``pressed``)."""
+    pressed = now if result.action == "sync_now" and result.outcome == "done" else None
+    side = module_of(target)
+    context = side.look(Look(client, person, target, now, query, True, result, pressed))
+    return MirrorPage(side.LIVE, {**context, "action_result": result})  # (never None here)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What a config says of its runs, for the pace (each kind's page module's ``timing``)."""
+
+    #: When Quay's worker starts a run by itself (the next run's start date), if it will.
+    due: datetime | None
+    #: A failure Quay retries at its worker's next pass (when is not known).
+    retrying: bool
+    #: Nothing runs or waits to: the run of a Sync now pressed here is over.
+    over: bool
+
+
+def follow(
+    target: MirrorKind,
+    config: Any,
+    status: Status,
+    now: datetime,
+    carried: PollState,
+    logs: Sequence[LogEntry] | None = None,
+) -> tuple[Pace, PressOutcome | None]:
+    """How soon the live part looks again (:func:`~dashboard.mirrors.rules.poll.pace`, from
+    the kind's ``timing`` of the config), and, once the run of a Sync now pressed here
+    (``carried.pressed``) is over, how it ended (:func:`press_outcome`)."""
+    timing = module_of(target).timing(config, now)
+    paced = pace(
+        now,
+        carried,
+        label=status.label,
+        running=status.changes_by_itself,
+        due=timing.due,
+        retrying=timing.retrying,
+        press_over=timing.over,
+        fast=settings.STATUS_POLL_SECONDS,
+        slow=settings.STATUS_SLOW_POLL_SECONDS,
+    )
+    outcome = None
+    if carried.pressed is not None and timing.over:
+        outcome = press_outcome(logs, carried.pressed, status)
+    return paced, outcome
+
+
+# -- a repository's status panel --------------------------------------------------------------
 
 
 def panel_context(
@@ -79,12 +195,6 @@ def panel_context(
     if status is not None and previous_label and previous_label != status.label:
         announce = f"Status of {target.full_name}: {status.label}, {status.detail}."
     carried = carried or PollState()
-    press_over = mirror is not None and not mirror.sync_status.is_active
-    outcome = (
-        press_outcome(logs, carried.pressed, status)
-        if carried.pressed is not None and press_over and status is not None
-        else None
-    )
     state = PollState(
         was=status.label if status is not None else previous_label,
         at=now if status is not None else as_of,
@@ -95,8 +205,10 @@ def panel_context(
         pressed=carried.pressed,
     )
     paced: Pace | None = None
+    outcome: PressOutcome | None = None
     if status is not None and mirror is not None:
-        paced = _pace(mirror, status, now, state, previous_label, press_over)
+        was = replace(state, was=previous_label)
+        paced, outcome = follow(target, mirror, status, now, was, logs)
         state = paced.state
     elif error is not None and keep_polling:
         fast = settings.STATUS_POLL_SECONDS
@@ -106,6 +218,7 @@ def panel_context(
         "namespace": target.namespace,
         "name": target.name,
         "target": target,
+        "page_url": target.url("page"),
         "mirror": mirror,
         "status": status,
         "now": now,
@@ -125,42 +238,8 @@ def panel_context(
     }
 
 
-def _pace(
-    mirror: MirrorConfig,
-    status: MirrorStatus,
-    now: datetime,
-    state: PollState,
-    previous_label: str | None,
-    press_over: bool,
-) -> Pace:
-    """How soon the panel looks again: a repository mirror's run due is its start date (when
-    the worker would take it: enabled, retries left, nothing running); a failure with its
-    start date come is retried at the worker's next pass (Quay keeps the start date)."""
-    start = mirror.sync_start_date
-    scheduled = (
-        mirror.is_enabled
-        and mirror.sync_retries_remaining > 0
-        and start is not None
-        and not mirror.sync_status.is_active
-    )
-    retrying = bool(
-        scheduled and mirror.sync_status is SyncStatus.FAIL and start <= now + RETRY_SOON  # type: ignore[operator]
-    )
-    return pace(
-        now,
-        replace(state, was=previous_label),
-        label=status.label,
-        running=status.changes_by_itself,
-        due=start if scheduled and not retrying else None,
-        retrying=retrying,
-        press_over=press_over,
-        fast=settings.STATUS_POLL_SECONDS,
-        slow=settings.STATUS_SLOW_POLL_SECONDS,
-    )
-
-
 def press_outcome(
-    logs: Sequence[LogEntry] | None, pressed: datetime, status: MirrorStatus
+    logs: Sequence[LogEntry] | None, pressed: datetime, status: Status
 ) -> PressOutcome:
     """How the run of a Sync now pressed at ``pressed`` ended, in a sentence: from the log
     (the entry that ended a sync after the press's own ``sync_status`` change, or after the
@@ -298,10 +377,11 @@ def first_look(client: QuayClient, target: RepoTarget, now: datetime) -> dict[st
 
 
 def after_action(
-    client: QuayClient, target: RepoTarget, now: datetime, result: ActionResult
+    client: QuayClient, target: RepoTarget, now: datetime, result: ActionResult, pressed: bool
 ) -> dict[str, Any]:
     """The panel after a press: from the config the press read (no call more), or read now
-    when the press could not (its failure is what the panel says)."""
+    when the press could not (its failure is what the panel says). ``pressed``: a Sync now
+    Quay took (its run is followed)."""
     mirror, error, missing = result.mirror, None, None
     if result.outcome in ("no_config", "no_repo"):
         missing = result.outcome  # the result says it all; nothing to show a status of
@@ -312,7 +392,6 @@ def after_action(
             raise
         except QuayError as failure:
             error = f"Could not read the status: {failure.message}"
-    pressed = result.action == "sync_now" and result.outcome == "done"
     logs = None
     if pressed and mirror is not None and not mirror.sync_status.is_active:
         # Its run already started and ended (a source that fails at once): how it ended.

@@ -1,25 +1,35 @@
 """A mirror's page, one type for every kind: :class:`MirrorPage` is what a page (or one of its
 parts: the live status, the settings form after a save) shows, ready to draw.
 
-Each kind has one page module (:mod:`.repository`, :mod:`.organization`) with the same
-functions, which fill a :class:`MirrorPage` from what the kind reads (:data:`PAGE_MODULES`):
+Each kind has one page module (:mod:`.repository`, :mod:`.organization`: :func:`module_of`)
+with the same functions, which fill a :class:`MirrorPage` from what the kind reads:
 
-``page(client, person, target, now, *, query, form=None, extra=None, pending=None, focus=None)``
-    the whole page (``form``: the settings form a save or the editor sent back)
-``live(client, person, target, now, query, *, htmx)``
-    the live status alone (what its polls ask for)
-``after_press(client, person, target, result, now, query)``
-    the live status after Sync now or Cancel, with what the press did
-``editor(client, target, posted, rows, focus=None)``
+``page(client, person, target, now, *, query, form=None, extra=None, pending=None, edit=None)``
+    the whole page (``form``: the settings form a save sent back; ``edit``: the editor's
+    rows as posted without JavaScript)
+``editor(client, target, posted, action="")``
     the glob editor's rows and preview (its patterns as typed)
+
+and what the one live flow (:mod:`.live`: ``live``, ``after_press``) asks of the kind:
+
+``look(ask)``
+    the live part's context (``ask``: a :class:`~.live.Look`): a first look's, a poll's
+    (``None``: it found nothing changed), or after Sync now or Cancel
+``timing(config, now)``
+    what the config says of its runs (due, retried, over), for the pace
+``LIVE``, ``LIVE_PAGE``
+    the live part's template, and the one that draws it alone as a page (without htmx)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashboard.mirrors.kinds.base import MirrorKind
+from dashboard.mirrors.models import AuditEntry
+from dashboard.mirrors.pages.audit import audit_rows
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -28,6 +38,9 @@ if TYPE_CHECKING:
 CONFIRM = "mirrors/confirm.html"
 #: The glob editor's template (a repository's tag rule, an organization's filters).
 EDITOR = "mirrors/settings_form.html"
+#: How many of the changes made through this dashboard a mirror's page lists (newest first;
+#: the audit page has them all).
+AUDIT_LENGTH = 10
 #: Said when the form comes back with what was being submitted before a new sign-in.
 RESTORED = (
     "What you were submitting before signing in again is back in the form (except the "
@@ -76,3 +89,10 @@ def confirm(target: MirrorKind, role: str, back_url: str, from_row: bool = False
         "confirmation": target.confirmation(role),
     }
     return MirrorPage(CONFIRM, context)
+
+
+def recent_changes(target: MirrorKind, readable: bool, now: datetime) -> list[dict[str, Any]]:
+    """The last changes made to ``target`` through this dashboard, as its page's audit list
+    shows them (``readable``: Quay shows the person the config, so the values may be shown)."""
+    entries = AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)
+    return audit_rows(entries[:AUDIT_LENGTH], readable, now)

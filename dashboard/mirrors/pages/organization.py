@@ -22,12 +22,11 @@ from django.conf import settings
 
 from dashboard.mirrors.forms.base import data_from_pending
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
-from dashboard.mirrors.pages.audit import audit_rows
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
-from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
+from dashboard.mirrors.pages.live import Look, Timing, follow
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, recent_changes
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules import reasons
@@ -35,11 +34,9 @@ from dashboard.mirrors.rules.org_status import (
     DELETE_WARNING,
     ORG_CANCEL_WARNING,
     VERIFY_WHAT,
-    OrgStatus,
     counts_words,
 )
-from dashboard.mirrors.rules.outcomes import ActionResult
-from dashboard.mirrors.rules.poll import Pace, PollState, PressOutcome, pace
+from dashboard.mirrors.rules.poll import PollState, PressOutcome
 from dashboard.mirrors.rules.reasons import Reason
 from dashboard.mirrors.rules.refusals import refused_because
 from dashboard.quay.cache import for_poll
@@ -229,77 +226,12 @@ def _missing(
     }
 
 
-def look(
-    client: QuayClient,
-    target: OrgTarget,
-    now: datetime,
-    query: RepoQuery,
-    *,
-    poll: bool = False,
-    person: Person | None = None,
-    known: OrgMirrorConfig | None = None,
-) -> dict[str, Any]:
-    """The page's (or a poll's) context: config, status, counts and the repositories table.
-
-    A poll reads through ``for_poll`` (an answer younger than the interval may be shared by
-    two tabs); a page look through the read cache. ``known``: the config, just read."""
-    if poll:
-        client = for_poll(client, settings.STATUS_POLL_SECONDS)
-    org = target.org
-    got_config, got_table = parallel(
-        lambda: known if known is not None else target.read_config(client),
-        lambda: repo_table(client, org, query),
-    )
-    for outcome in (got_config, got_table):
-        if isinstance(outcome.error, QuayUnauthorized):
-            raise outcome.error
-    context: dict[str, Any] = {
-        "org": org,
-        "now": now,
-        "query": query,
-        "status_choices": STATUS_CHOICES,
-        "cancel_warning": ORG_CANCEL_WARNING,
-        "delete_warning": DELETE_WARNING,
-        "verify_what": VERIFY_WHAT,
-    }
-    if not poll:  # what an instance that went away mid-call left pending, settled
-        missing = isinstance(got_config.error, QuayNotFound)
-        settle.settle(target, got_config.value, now, readable=got_config.error is None or missing)
-    if got_config.error is not None:
-        if poll:
-            return {**context, "stale": f"could not refresh ({got_config.error.message})"}
-        context.update(_missing(client, org, got_config.error, person))
-        return context
-    config = got_config.value
-    assert config is not None
-    status = target.describe(config, now)
-    context.update(
-        {
-            "config": config,
-            "status": status,
-            "counts_words": counts_words(config),
-            "counts": [
-                (s, config.count(s), query.params(status=s.value, page=1))
-                for s in OrgRepoStatus
-                if config.count(s)
-            ],
-            "table": got_table.value,
-            "names": got_table.value.names if got_table.value else None,
-            "prev_params": query.params(page=max(1, query.page - 1)),
-            "next_params": query.params(page=query.page + 1),
-        }
-    )
-    return context
-
-
 def seen_digest(config: OrgMirrorConfig) -> str:
     """A digest of everything the config says (status, counts, schedule, settings)."""
     return hashlib.sha1(repr(config).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def _unchanged(
-    client: QuayClient, person: Person, target: OrgTarget, now: datetime, carried: PollState
-) -> tuple[bool, OrgMirrorConfig | None]:
+def _unchanged(ask: Look, carried: PollState) -> tuple[bool, OrgMirrorConfig | None]:
     """A slow look (its URL carries ``seen``) that finds the config as it was and nothing
     due: the live part need not be drawn again, nor the repositories read (1 call, not 2;
     none where the fleet index holds the config as it was, current, for someone it shows
@@ -308,17 +240,19 @@ def _unchanged(
     reads it itself does."""
     if carried.seen is None:
         return False, None
-    indexed = current_config(person, target.org, Mirror.Kind.ORGANIZATION, "", now)
+    target: OrgTarget = ask.target  # type: ignore[assignment]
+    now = ask.now
+    indexed = current_config(ask.person, target.org, Mirror.Kind.ORGANIZATION, "", now)
     if indexed is not None:
         config = OrgMirrorConfig.from_api(indexed.config)
         if seen_digest(config) == carried.seen:
-            paced, _ = _pace(config, target.describe(config, now), now, carried)
+            paced, _ = follow(target, config, target.describe(config, now), now, carried)
             if not paced.fast:
                 return True, None
-    config = quietly(target.read_config, for_poll(client, settings.STATUS_POLL_SECONDS))
+    config = quietly(target.read_config, for_poll(ask.client, settings.STATUS_POLL_SECONDS))
     if config is None or seen_digest(config) != carried.seen:
         return False, config
-    paced, _ = _pace(config, target.describe(config, now), now, carried)
+    paced, _ = follow(target, config, target.describe(config, now), now, carried)
     return not paced.fast, config
 
 
@@ -341,98 +275,120 @@ def _discovery_failed(client: QuayClient, org: str, outcome: PressOutcome) -> Pr
     return outcome
 
 
-def _pace(
-    config: OrgMirrorConfig, status: OrgStatus, now: datetime, carried: PollState
-) -> tuple[Pace, PressOutcome | None]:
-    """How soon the live part looks again (the rule every kind shares), and how the run of
-    a Sync now pressed here ended once it is over: discovery neither queued nor running nor
-    waiting for a cancel, and no repository queued or syncing. A run due is the next start
+# -- the page, its live part, its editor (what the shared flows ask of this kind) -----------
+
+TEMPLATE = "mirrors/org_mirror.html"
+#: The live part: what its polls, its presses and its table's filter answer (its URL is the
+#: page's: a browser without htmx gets the whole page).
+LIVE = LIVE_PAGE = f"{TEMPLATE}#live"
+
+
+def timing(config: OrgMirrorConfig, now: datetime) -> Timing:
+    """An organization mirror's runs (``pages.live.follow``): one is due at the next start
     date; failed repositories are retried at the worker's next pass (~30 s) while they have
-    retries left (Quay does not say how many: watched for a while from the first sight)."""
+    retries left (Quay does not say how many: watched for a while from the first sight); a
+    run is over once discovery is neither queued nor running nor waiting for a cancel, and
+    no repository is queued or syncing."""
     over = (
         config.sync_status not in (SyncStatus.SYNC_NOW, SyncStatus.SYNCING, SyncStatus.CANCEL)
         and not config.repos_active
     )
     scheduled = config.is_enabled and config.sync_retries_remaining > 0
-    paced = pace(
-        now,
-        carried,
-        label=status.label,
-        running=status.changes_by_itself,
-        due=config.sync_start_date if scheduled else None,
-        retrying=bool(config.is_enabled and config.count(OrgRepoStatus.FAIL)),
-        press_over=over,
-        fast=settings.STATUS_POLL_SECONDS,
-        slow=settings.STATUS_SLOW_POLL_SECONDS,
-    )
-    outcome = None
-    if carried.pressed is not None and over:
-        words = f"Your Sync now's run is over: {status.label}, {status.detail}."
-        outcome = PressOutcome(words, status.key == "success")
-    return paced, outcome
+    retrying = bool(config.is_enabled and config.count(OrgRepoStatus.FAIL))
+    return Timing(config.sync_start_date if scheduled else None, retrying, over)
 
 
-# -- the page, its live part, its editor (the functions every kind's page module has) -------
-
-TEMPLATE = "mirrors/org_mirror.html"
-LIVE = f"{TEMPLATE}#live"
-UNCHANGED = f"{TEMPLATE}#unchanged"
-STALE = f"{TEMPLATE}#stale_note"
-AUDIT_LENGTH = 10
+def look(ask: Look) -> dict[str, Any] | None:
+    """The live part's context (``pages.live``); ``None`` for a slow poll that finds
+    nothing changed (:func:`_unchanged`)."""
+    known = None
+    if ask.poll and ask.htmx:
+        unchanged, known = _unchanged(ask, PollState.from_query(ask.query))
+        if unchanged:
+            return None
+    return _live_context(ask, known=known)
 
 
 def _live_context(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    poll: bool = False,
-    htmx: bool = False,
-    log_reasons: bool = True,
-    pressed: datetime | None = None,
-    known: OrgMirrorConfig | None = None,
+    ask: Look, *, log_reasons: bool = True, known: OrgMirrorConfig | None = None
 ) -> dict[str, Any]:
-    """The live part's context. While the settings form shows the "a sync is running" box
-    (``sync_box``), the live part's poll URL and presses carry ``box=1``: the first answer
-    that finds the sync over lifts the box (``sync_ended``). ``pressed``: Sync now was just
-    pressed (its run is followed until it is over).
+    """The live part's context: config, status, counts and the repositories table (the
+    config and the repositories at once; ``known``: the config, just read). A poll reads
+    through ``for_poll`` (an answer younger than the interval may be shared by two tabs); a
+    page look through the read cache; after a press Sync now Quay took (``ask.pressed``),
+    its run is followed until it is over.
 
-    A failed repository whose status message leaves its reason to Quay's log ("…: See
-    output") gets it from the newest page of the organization's log: one call more, only when
-    the table shows such a repository (``log_reasons``; the whole page takes them from the
-    history it reads anyway)."""
-    repo_query = RepoQuery.from_query(query)
-    context = look(client, target, now, repo_query, poll=poll, person=person, known=known)
-    table = context.get("table")
-    if log_reasons and table is not None and table.wants_log:
-        reader = for_poll(client, settings.STATUS_POLL_SECONDS) if poll else client
-        table.reasons = org_history.read_reasons(reader, target.org)
-    carried = PollState.from_query(query)
-    if pressed is not None:
-        carried = PollState(pressed=pressed)
-    config = context.get("config")
-    status = context.get("status")
-    context["pace"] = context["press_outcome"] = None
-    if config is not None and status is not None:
-        paced, outcome = _pace(config, status, now, carried)
+    While the settings form shows the "a sync is running" box (``sync_box``), the live
+    part's poll URL and presses carry ``box=1``: the first answer that finds the sync over
+    lifts the box (``sync_ended``). A failed repository whose status message leaves its
+    reason to Quay's log ("…: See output") gets it from the newest page of the
+    organization's log: one call more, only when the table shows such a repository
+    (``log_reasons``; the whole page takes them from the history it reads anyway)."""
+    target: OrgTarget = ask.target  # type: ignore[assignment]
+    client, now, query, poll = ask.client, ask.now, ask.query, ask.poll
+    org, repo_query = target.org, RepoQuery.from_query(query)
+    reader = for_poll(client, settings.STATUS_POLL_SECONDS) if poll else client
+    got_config, got_table = parallel(
+        lambda: known if known is not None else target.read_config(reader),
+        lambda: repo_table(reader, org, repo_query),
+    )
+    for outcome in (got_config, got_table):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+    context: dict[str, Any] = {
+        "org": org,
+        "now": now,
+        "query": repo_query,
+        "status_choices": STATUS_CHOICES,
+        "cancel_warning": ORG_CANCEL_WARNING,
+        "delete_warning": DELETE_WARNING,
+        "verify_what": VERIFY_WHAT,
+        "page_url": target.url("page"),
+        "pace": None,
+        "press_outcome": None,
+        "may_change": ask.person.may_change_org(org),
+    }
+    if not poll:  # what an instance that went away mid-call left pending, settled
+        missing = isinstance(got_config.error, QuayNotFound)
+        settle.settle(target, got_config.value, now, readable=got_config.error is None or missing)
+    if got_config.error is not None:
+        if poll:
+            return {**context, "stale": True, "stale_reason": got_config.error.message}
+        context.update(_missing(client, org, got_config.error, ask.person))
+    carried = PollState.from_query(query) if ask.pressed is None else PollState(pressed=ask.pressed)
+    config, table = got_config.value, got_table.value
+    if config is not None:
+        status = target.describe(config, now)
+        if log_reasons and table is not None and table.wants_log:
+            table.reasons = org_history.read_reasons(reader, org)
+        paced, outcome = follow(target, config, status, now, carried)
         if outcome is not None and config.sync_status is SyncStatus.FAIL:
-            outcome = _discovery_failed(client, target.org, outcome)
-        context["pace"], context["press_outcome"], carried = paced, outcome, paced.state
+            outcome = _discovery_failed(client, org, outcome)
+        carried = paced.state
+        context.update(
+            config=config,
+            status=status,
+            counts_words=counts_words(config),
+            counts=[
+                (s, config.count(s), repo_query.params(status=s.value, page=1))
+                for s in OrgRepoStatus
+                if config.count(s)
+            ],
+            table=table,
+            names=table.names if table else None,
+            prev_params=repo_query.params(page=max(1, repo_query.page - 1)),
+            next_params=repo_query.params(page=repo_query.page + 1),
+            pace=paced,
+            press_outcome=outcome,
+        )
     context["polling"] = context["pace"] is not None
-    context["may_change"] = person.may_change_org(target.org)
     warning = target.sync_warning(config, now) if config is not None else None
     running = warning is not None and not warning.stuck
     box = query.get("box") == "1" and context["may_change"]
-    context["sync_ended"] = htmx and box and config is not None and not running
-    if config is not None and context["pace"] is not None and not context["pace"].fast:
-        carried = replace(carried, seen=seen_digest(config))
-    else:
-        carried = replace(carried, seen=None)
-    context["poll_state"] = carried
+    context["sync_ended"] = ask.htmx and box and config is not None and not running
+    slow = config is not None and not context["pace"].fast
+    context["poll_state"] = replace(carried, seen=seen_digest(config) if slow else None)
     _mark_box(context, target, repo_query, box and running)
-    context["page_url"] = target.url("page")
     return context
 
 
@@ -443,46 +399,6 @@ def _mark_box(context: dict[str, Any], target: OrgTarget, query: RepoQuery, box:
     carried = context.get("poll_state") or PollState()
     fields = {**carried.fields(), **({"box": 1} if box else {})}
     context["poll_url"] = f"{target.url('page')}?{query.params(poll=1, **fields)}"
-
-
-def live(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    htmx: bool,
-) -> MirrorPage:
-    """The live part: status, counts, presses and the discovered repositories (what its
-    polls and its table's filter ask for); a poll that could not read Quay is stale."""
-    poll = query.get("poll") == "1"
-    known = None
-    if poll and htmx:
-        carried = PollState.from_query(query)
-        unchanged, known = _unchanged(client, person, target, now, carried)
-        if unchanged:
-            return MirrorPage(UNCHANGED, {}, unchanged=True)
-    context = _live_context(client, person, target, now, query, poll=poll, htmx=htmx, known=known)
-    if context.get("stale"):
-        return MirrorPage(STALE, context, stale=True)
-    return MirrorPage(LIVE, context)
-
-
-def after_press(
-    client: QuayClient,
-    person: Person,
-    target: OrgTarget,
-    result: ActionResult,
-    now: datetime,
-    query: Mapping[str, Any],
-) -> MirrorPage:
-    """The live part after a press, with what the press did on top (after a Sync now Quay
-    took, followed until its run is over)."""
-    pressed = now if result.action == "sync_now" and result.outcome == "done" else None
-    context = _live_context(client, person, target, now, query, htmx=True, pressed=pressed)
-    context["action_result"] = result
-    return MirrorPage(LIVE, context)
 
 
 def page(
@@ -504,7 +420,8 @@ def page(
     row that took the removed one's place), the history, the audit entries; ``extra``: what
     a save asked to confirm, a conflict's rows."""
     org = target.org
-    context = _live_context(client, person, target, now, query, log_reasons=False)
+    look = Look(client, person, target, now, query, htmx=False)
+    context = _live_context(look, log_reasons=False)
     config = context.get("config")
     if not context.get("page_error") and context.get("missing") != "not_org":
         # Quay's UI has an organization-mirroring tab only where the feature is on.
@@ -545,9 +462,7 @@ def page(
     context.update(extra or {})
     if context.get("syncing") or context.get("confirm_sync"):  # the form shows the box
         _mark_box(context, target, RepoQuery.from_query(query), True)
-    context["audit"] = audit_rows(
-        AuditEntry.objects.filter(namespace=org, repository="")[:AUDIT_LENGTH], True, now
-    )
+    context["audit"] = recent_changes(target, True, now)
     return MirrorPage(TEMPLATE, context, messages=said)
 
 

@@ -16,9 +16,8 @@ from typing import Any
 from dashboard.mirrors.forms.base import SettingsForm, data_from_pending
 from dashboard.mirrors.forms.repository import MirrorSettingsForm
 from dashboard.mirrors.kinds.repository import RepoTarget
-from dashboard.mirrors.models import AuditEntry
 from dashboard.mirrors.operations import settle
-from dashboard.mirrors.pages.audit import audit_rows, can_read_config
+from dashboard.mirrors.pages.audit import can_read_config
 from dashboard.mirrors.pages.editor import (
     TAG_RULE,
     focus_after,
@@ -29,13 +28,24 @@ from dashboard.mirrors.pages.editor import (
     tag_editor,
 )
 from dashboard.mirrors.pages.editor import editor as tag_rule_editor
-from dashboard.mirrors.pages.live import after_action, first_look, panel_context, poll
-from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage
+from dashboard.mirrors.pages.live import (
+    Look,
+    Timing,
+    after_action,
+    first_look,
+    panel_context,
+    poll,
+)
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, recent_changes
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import history, reasons
-from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.mirrors.rules.poll import PollState
-from dashboard.mirrors.rules.status import REPO_SYNC_RUNNING, REPO_SYNC_STUCK, describe_health
+from dashboard.mirrors.rules.status import (
+    REPO_SYNC_RUNNING,
+    REPO_SYNC_STUCK,
+    RETRY_SOON,
+    describe_health,
+)
 from dashboard.mirrors.rules.timefmt import ago
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayForbidden, QuayNotFound
@@ -46,6 +56,7 @@ from dashboard.quay.models import (
     MirrorConfig,
     RegistryCapabilities,
     Repository,
+    SyncStatus,
 )
 from dashboard.quay.org_models import OrgMirrorRepo, OrgRepoStatus
 
@@ -56,7 +67,6 @@ LOG_DAYS = 7
 LOG_PAGES = 5
 #: One per tag mirrored: left out of the history (the sync's own result lists the tags).
 TAG_EVENTS = frozenset({"repo_mirror_sync_tag_success"})
-AUDIT_LENGTH = 10
 
 
 @dataclass
@@ -392,13 +402,7 @@ def context_of(
             ),
             # Only to people Quay shows the repository itself (not to those who know of it
             # from mirror health alone).
-            "audit": audit_rows(
-                AuditEntry.objects.filter(namespace=target.namespace, repository=target.name)[
-                    :AUDIT_LENGTH
-                ],
-                data.config_readable,
-                now,
-            )
+            "audit": recent_changes(target, data.config_readable, now)
             if data.repository.ok
             else [],
             # Said whether or not there are any, so nothing is told by it.
@@ -453,7 +457,9 @@ def _audit_hidden(data: PageData) -> str:
 # -- the page, its live part, its editor (the functions every kind's page module has) -------
 
 TEMPLATE = "mirrors/repo.html"
-STATUS = "mirrors/status.html"
+#: The status panel's body (what its polls and presses answer), and the panel alone as a page.
+LIVE_PAGE = "mirrors/status.html"
+LIVE = f"{LIVE_PAGE}#panel_body"
 
 
 def page(
@@ -492,38 +498,33 @@ def page(
     return MirrorPage(TEMPLATE, context, status, messages=said)
 
 
-def live(
-    client: QuayClient,
-    person: Person,
-    target: RepoTarget,
-    now: datetime,
-    query: Mapping[str, Any],
-    *,
-    htmx: bool,
-) -> MirrorPage:
-    """The status panel: a poll's (its state in ``query``) or a first look's; a poll that
-    could not read Quay is stale. Opened without htmx, the panel alone as a page."""
-    if query.get("poll") == "1":
-        context = poll(client, target, now, PollState.from_query(query), person)
-    else:
-        context = first_look(client, target, now)
-    if context.get("stale"):
-        return MirrorPage(f"{STATUS}#stale_note", context, stale=True)
-    if htmx:
-        return MirrorPage(f"{STATUS}#panel_body", context)
-    return MirrorPage(STATUS, {**context, "repo_url": target.url("page")})
+def look(ask: Look) -> dict[str, Any]:
+    """The status panel's context (``pages.live``): after a press, from the config the press
+    read; a poll's (its state in the query); else a first look's."""
+    target: RepoTarget = ask.target  # type: ignore[assignment]
+    if ask.result is not None:
+        return after_action(ask.client, target, ask.now, ask.result, ask.pressed is not None)
+    if ask.poll:
+        return poll(ask.client, target, ask.now, PollState.from_query(ask.query), ask.person)
+    return first_look(ask.client, target, ask.now)
 
 
-def after_press(
-    client: QuayClient,
-    person: Person,
-    target: RepoTarget,
-    result: ActionResult,
-    now: datetime,
-    query: Mapping[str, Any],
-) -> MirrorPage:
-    """The panel's body after a press, from the config the press read."""
-    return MirrorPage(f"{STATUS}#panel_body", after_action(client, target, now, result))
+def timing(mirror: MirrorConfig, now: datetime) -> Timing:
+    """A repository mirror's runs (``pages.live.follow``): one is due at its start date,
+    when the worker would take it (enabled, retries left, nothing running); a failure whose
+    start date has come is retried at the worker's next pass (Quay keeps the start date)."""
+    start = mirror.sync_start_date
+    scheduled = (
+        mirror.is_enabled
+        and mirror.sync_retries_remaining > 0
+        and start is not None
+        and not mirror.sync_status.is_active
+    )
+    retrying = bool(
+        scheduled and mirror.sync_status is SyncStatus.FAIL and start <= now + RETRY_SOON  # type: ignore[operator]
+    )
+    due = start if scheduled and not retrying else None
+    return Timing(due, retrying, over=not mirror.sync_status.is_active)
 
 
 def editor(client: QuayClient, target: RepoTarget, posted: Any, action: str = "") -> dict[str, Any]:

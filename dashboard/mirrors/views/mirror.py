@@ -9,10 +9,11 @@
 ``POST …/rules/``  ``…/rules/check/``  (``…/filters/rows/``  ``…/filters/``)
                                                             the glob editor (htmx)
 
-What a page shows is its kind's page module's (``pages.mirror``); what a press or a save does
-is ``operations``'. A press from an overview row (``view=row``) answers with the row; without
-htmx a press redirects, its answer a message: from a row, back to the overview page it was
-made on (``next``, a path of this site), else to the mirror's page.
+What a page shows is its kind's page module's (``pages.mirror``), its live part the one live
+flow's (``pages.live``); what a press or a save does is ``operations``'. A press from an
+overview row (``view=row``) answers with the row; without htmx a press redirects, its answer
+a message: from a row, back to the overview page it was made on (``next``, a path of this
+site), else to the mirror's page.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..kinds import target_of
 from ..kinds.base import MirrorKind
 from ..operations import press, save
 from ..overview.page import row_after_press
+from ..pages import live as live_part
 from ..pages.mirror import EDITOR, MirrorPage, confirm_cancel, module_of
 from ..rules.outcomes import Action
 from . import fragments
@@ -70,8 +72,7 @@ def page(request: HtmxHttpRequest, **names: str) -> HttpResponse:
 def live(request: HtmxHttpRequest, **names: str) -> HttpResponse:
     client, person, now = acting(request)
     target = target_of(names)
-    module = module_of(target)
-    built = module.live(client, person, target, now, request.GET, htmx=bool(request.htmx))
+    built = live_part.live(client, person, target, now, request.GET, htmx=bool(request.htmx))
     return draw(request, built)
 
 
@@ -84,8 +85,8 @@ def _press(request: HtmxHttpRequest, target: MirrorKind, action: Action) -> Http
         template, context = row_after_press(client, person, target, result, now)
         return render(request, template, {**context, "back": fragments.back_to(request)})
     if request.htmx:
-        module = module_of(target)
-        return draw(request, module.after_press(client, person, target, result, now, request.POST))
+        built = live_part.after_press(client, person, target, result, now, request.POST)
+        return draw(request, built)
     level = messages.ERROR if from_row and not result.ok else LEVELS[result.level]
     messages.add_message(request, level, result.message)
     return HttpResponseRedirect(overview_back(request) if from_row else target.url("page"))
