@@ -37,10 +37,10 @@ from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,
     Row,
     detailed_row,
-    health_by_repo,
     row_from_health,
     stamped,
 )
+from dashboard.mirrors.overview.scope import health_by_repo
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.status import LEASE, QUEUED_TOO_LONG, STUCK
 from dashboard.quay.cache import for_poll, fresh
