@@ -308,7 +308,8 @@ class Row(MirrorRow):
         )
         health = self.health
         return RowState(
-            self.target,
+            self.namespace,
+            self.name,
             poll,
             origin=self.origin,
             sync_status=self.sync_status,
@@ -565,7 +566,7 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
 
     Never raises a :class:`QuayError` but :class:`QuayUnauthorized`: a failure is the row's.
     """
-    target = state.target
+    target = RepoTarget(state.namespace, state.name)
     try:
         config = target.read_config(client)
     except errors.QuayUnauthorized:
@@ -592,13 +593,13 @@ def detailed_row(client: QuayClient, state: RowState, now: datetime, person: Per
 def _without_details(
     state: RowState, error: errors.QuayError, now: datetime, person: Person | None
 ) -> Row:
-    target = state.target
+    namespace = state.namespace
     # A row from the listing: its namespace's health was read ("listing"), or not ("unknown");
     # or from health, whose entry for it could not be read ("spoiled").
-    health_read = {target.namespace} if state.origin == "listing" else set()
-    unread = {target.namespace} if state.origin in ("unknown", "spoiled") else set()
+    health_read = {namespace} if state.origin == "listing" else set()
+    unread = {namespace} if state.origin in ("unknown", "spoiled") else set()
     row = row_without_config(
-        target.namespace, target.name, error, state.health_entry(), now, person, health_read, unread
+        namespace, state.name, error, state.health_entry(), now, person, health_read, unread
     )
     return replace(row, health_spoiled=state.origin == "spoiled")
 
@@ -606,10 +607,7 @@ def _without_details(
 def still_waiting(state: RowState, now: datetime) -> Row:
     """The row as it was (pending), saying that Quay has not answered yet."""
     entry = state.health_entry()
-    target = state.target
     if entry is not None:
         row = row_from_health(entry, now, pending=True, since=state.poll.since)
         return replace(row, lease_hint=state.poll.lease, waiting=True)
-    return Row(
-        target.namespace, target.name, pending=True, origin=state.origin, waiting=True, at=now
-    )
+    return Row(state.namespace, state.name, pending=True, origin=state.origin, waiting=True, at=now)
