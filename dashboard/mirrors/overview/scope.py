@@ -133,4 +133,5 @@ def indexed() -> set[str]:
 
 
 def health_by_repo(health: MirrorHealth | None) -> dict[str, HealthEntry]:
+    """A namespace's mirror health by repository name (nothing without one)."""
     return {entry.repository: entry for entry in health.details} if health else {}
