@@ -15,7 +15,7 @@ shows members, with no reason); nothing from the index where their rights are no
 Unwatched namespaces are named: they have no failure history.
 
 The only calls: who the person is and, for a possible superuser, the global mirror health
-(``overview.page.scope``: none when the person was seen lately and is known to be no
+(``overview.scope.scope``: none when the person was seen lately and is known to be no
 superuser).
 """
 
@@ -32,7 +32,7 @@ from urllib.parse import urlencode, urlsplit
 from django.urls import reverse
 
 from dashboard.mirrors.overview import watched
-from dashboard.mirrors.overview.page import scope
+from dashboard.mirrors.overview.scope import scope
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.timefmt import clock

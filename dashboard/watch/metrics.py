@@ -25,7 +25,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from dashboard.mirrors import clock
-from dashboard.mirrors.overview.rows import UNCONFIGURED
+from dashboard.mirrors.overview.row_base import UNCONFIGURED
 from dashboard.mirrors.overview.watched import queued_since
 from dashboard.mirrors.rules.org_status import describe_org
 from dashboard.mirrors.rules.status import RANK, describe

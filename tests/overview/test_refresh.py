@@ -36,7 +36,7 @@ def test_one_refresh_for_the_tab_whatever_the_number_of_active_rows(alice, no_re
     element = refresh_element(html)
     assert 'hx-post="/overview/refresh/"' in element and interval_of(element) == 5
     assert "data-poll-on-visible" in element  # and at once when the tab is shown again
-    assert {RowState.decode(s).target.full_name for s in watched_states(html)} == {
+    assert {RowState.decode(s).full_name for s in watched_states(html)} == {
         "acme/alpine",
         "acme/busybox",
         "acme/python",  # from health: whether it is stuck is for its details to tell

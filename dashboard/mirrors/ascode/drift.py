@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from dashboard.mirrors.person import Person
 from dashboard.quay.client import QuayClient
 
 from ..rules import changes
@@ -132,3 +134,13 @@ def lines(found: Drift) -> list[str]:
         out += [f"    {line}" for line in item.lines()]
     out.append(f"Drift: {found.summary}")
     return out
+
+
+def drifted(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:
+    """The ``/as-code/`` page's context for a file compared with Quay now: where Quay
+    differs from it, or why the file cannot be used."""
+    parsed = document.parse(text)
+    if parsed.errors:
+        return {"file_errors": parsed.errors}
+    found = drift(client, person.username, parsed, now)
+    return {"drift": found, "drift_summary": found.summary}

@@ -1,6 +1,7 @@
 """The mirrors-as-code page (``/as-code/``): export a file of the person's namespaces,
 upload one and see its plan. What it reads is :mod:`.export`'s and :mod:`.plan`'s; here
-only what the page needs besides (the person's namespaces) and the file as uploaded."""
+only what the page needs besides (the person's namespaces) and the file as uploaded. Where
+Quay differs from a file is the drift report's (:func:`.drift.drifted`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dashboard.mirrors.person import Person
 from dashboard.quay import names
 from dashboard.quay.client import QuayClient
 
-from ..overview.page import scope
-from . import bulkrun, document, drift, plan
+from ..overview.scope import scope
+from . import bulkrun, document, plan
 
 #: The largest file the page reads (a file of 5,000 mirrors is about 4 MB of YAML).
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -58,13 +59,3 @@ def planned(client: QuayClient, person: Person, text: str, now: datetime) -> dic
         return {"file_errors": parsed.errors}
     made = plan.plan(client, person.username, parsed, now)
     return {"plan": made, "summary": made.summary, "run": bulkrun.record(person, made)}
-
-
-def drifted(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:
-    """The page's context for a file compared with Quay now: where Quay differs from it, or
-    why the file cannot be used."""
-    parsed = document.parse(text)
-    if parsed.errors:
-        return {"file_errors": parsed.errors}
-    found = drift.drift(client, person.username, parsed, now)
-    return {"drift": found, "drift_summary": found.summary}

@@ -11,23 +11,23 @@ counts (which the page keeps in step as rows change) still include them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from dashboard.mirrors.overview.rows import (
+from dashboard.mirrors.overview.row_base import (
     FILTER_KEYS,
     NOT_MIRRORED,
     PENDING,
     STATUS_CHOICES,
     Count,
-    FreshCount,
     MirrorRow,
-    Row,
-    fresh_tally,
 )
 from dashboard.mirrors.rules.freshness import LATE, NEVER_AGAIN
+
+if TYPE_CHECKING:
+    from dashboard.mirrors.overview.rows import Row
 
 #: Counts shown even at zero (the ones a team lead looks for first).
 ALWAYS_COUNTED = frozenset({"fail", "stuck"})
@@ -126,22 +126,12 @@ class Filters:
         return replace(row, counted=counted, hidden=hidden, held=held)
 
 
-def counts(rows: Iterable[Row]) -> Counter[str]:
-    """Rows by status key, of the rows counted (a pending row has no status to count)."""
-    return Counter(row.key for row in rows if row.counted and row.key != PENDING)
-
-
 def count_links(counted: Counter[str], filters: Filters) -> list[Count]:
     return [
         Count(key, label, counted[key], filters.params(status=key), key in ALWAYS_COUNTED)
         for key, label in STATUS_CHOICES
         if key != NOT_MIRRORED or filters.show_normal
     ]
-
-
-def fresh_counts(rows: Iterable[Row], filters: Filters) -> list[FreshCount]:
-    """Late, and will not run again, over the rows counted."""
-    return fresh_tally((row.fresh_key for row in rows if row.counted), filters)
 
 
 def total(counted: Counter[str]) -> int:

@@ -26,9 +26,10 @@ from django.urls import reverse
 from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.page import Overview, read_health, scope, summary
+from dashboard.mirrors.overview.page import Overview, summary
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.rows import health_reason, row_from_health
+from dashboard.mirrors.overview.scope import read_health, scope
 from dashboard.mirrors.person import Person
 from dashboard.quay.cache import prefetch
 from dashboard.quay.client import QuayClient

@@ -23,7 +23,7 @@ from dashboard.mirrors.overview import first_screen, watched
 from dashboard.mirrors.overview import orgs as overview_orgs
 from dashboard.mirrors.overview.details import not_older_than
 from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.page import Overview, read_health, scope
+from dashboard.mirrors.overview.page import Overview
 from dashboard.mirrors.overview.rows import (
     Row,
     detailed_row,
@@ -32,6 +32,7 @@ from dashboard.mirrors.overview.rows import (
     row_from_health,
     stamped,
 )
+from dashboard.mirrors.overview.scope import read_health, scope
 from dashboard.mirrors.person import Person
 from dashboard.quay.cache import prefetch, within
 from dashboard.quay.client import QuayClient

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from dashboard.mirrors import clock
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.rows import MirrorRow
+from dashboard.mirrors.overview.row_base import MirrorRow
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import Freshness
 from dashboard.mirrors.rules.org_status import OrgStatus, counts_words

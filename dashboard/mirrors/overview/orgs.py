@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from dashboard.mirrors.kinds.organization import OrgTarget
-from dashboard.mirrors.overview.filters import Filters, counts, fresh_counts
 from dashboard.mirrors.overview.org_row import OrgRow
-from dashboard.mirrors.overview.rows import STATUS_CHOICES, UNREADABLE, Count, FreshCount
+from dashboard.mirrors.overview.row_base import (
+    STATUS_CHOICES,
+    UNREADABLE,
+    Count,
+    FreshCount,
+    counts,
+    fresh_counts,
+)
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.outcomes import ActionResult
 from dashboard.quay.cache import for_poll, fresh
@@ -28,6 +34,9 @@ from dashboard.quay.errors import QuayError, QuayForbidden, QuayNotFound, QuayUn
 from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import Repository
 from dashboard.quay.org_models import OrgMirrorConfig
+
+if TYPE_CHECKING:
+    from dashboard.mirrors.overview.filters import Filters
 
 
 def read_rows(

@@ -1,5 +1,5 @@
-"""The overview: who is asking and about which namespaces, and the whole page with every
-row's details at once (``details=all``, what a browser without JavaScript is sent to).
+"""The overview: the whole page with every row's details at once (``details=all``, what a
+browser without JavaScript is sent to), and a row again after a press.
 
 The page a browser with JavaScript gets first (``overview_first_paint``) costs one call per
 namespace; the rest follows in fragments (``overview_listing``, ``overview_details``,
@@ -7,7 +7,8 @@ namespace; the rest follows in fragments (``overview_listing``, ``overview_detai
 calls, each fanned out in parallel (bounded by ``QUAY_MAX_PARALLEL``):
 
 1. ``GET /user/`` -- the person's namespaces -- together with the global mirror health, which
-   Quay shows only to (read-only) superusers: it tells them apart and names every namespace;
+   Quay shows only to (read-only) superusers: it tells them apart and names every namespace
+   (``overview.scope``);
 2. ``GET /repository?namespace=X`` for every namespace at once;
 3. ``GET .../mirror`` for every MIRROR repository, together with one mirror-health call per
    namespace (last sync times for everyone; the whole status for people who may not read
@@ -24,28 +25,25 @@ page. Only a failure of round 1 (or every listing failing) is a page-wide error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-
-from django.conf import settings
 
 from dashboard.mirrors.kinds.base import MirrorKind
 from dashboard.mirrors.kinds.organization import OrgTarget, candidates
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
-from dashboard.mirrors.overview import watched
-from dashboard.mirrors.overview.filters import Filters, count_links, counts, fresh_counts, total
+from dashboard.mirrors.overview.filters import Filters, count_links, total
 from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
+from dashboard.mirrors.overview.row_base import counts, fresh_counts
 from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,
     STATUS_UNKNOWN,
     Row,
     for_person,
-    health_by_repo,
     health_reason,
     hidden_row,
     needs_log,
@@ -55,21 +53,18 @@ from dashboard.mirrors.overview.rows import (
     stamped,
     unreadable_row,
 )
-from dashboard.mirrors.person import Person, global_health
+from dashboard.mirrors.overview.scope import Scope, health_by_repo, read_health, scope
+from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.freshness import LATE
 from dashboard.mirrors.rules.outcomes import ActionResult, grouped
 from dashboard.mirrors.rules.poll import PollState
-from dashboard.quay import cache as read_cache
 from dashboard.quay.cache import fresh
 from dashboard.quay.client import QuayClient
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 from dashboard.quay.fanout import fan_out, parallel
 from dashboard.quay.models import (
-    HealthEntry,
     LogEntry,
     MirrorConfig,
-    MirrorHealth,
-    QuayUser,
     Repository,
     SyncStatus,
 )
@@ -127,106 +122,6 @@ class Overview:
         if self.status_unknown:
             parts.append(f"{STATUS_UNKNOWN} ({', '.join(self.status_unknown)})")
         return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who is asking, their namespaces, and the ones this page reads."""
-
-    username: str
-    namespaces: list[str]
-    wanted: list[str]
-    #: The global mirror health, for a (read-only) superuser; ``None`` for everyone else.
-    everything: MirrorHealth | None
-    #: ``GET /user/``'s answer when it was asked (not when the person was ``known``).
-    user: QuayUser | None = None
-
-    @property
-    def superuser(self) -> bool:
-        return self.everything is not None
-
-
-def scope(
-    client: QuayClient,
-    namespaces: Sequence[str] | None = None,
-    *,
-    superuser: bool = True,
-    person: Person | None = None,
-    now: datetime | None = None,
-) -> Scope:
-    """Round 1: ``GET /user/`` and the global health at once (2 calls); the global health
-    is not asked for when ``person`` is known not to be a superuser (or ``superuser=False``),
-    nor ``GET /user/`` when ``person`` was seen lately (``Person.known``): often no call.
-
-    Raises the :class:`QuayError` of ``GET /user/`` (the page cannot say anything without it).
-    """
-    known = person.known(now) if person is not None and now is not None else None
-    asks: dict[str, Callable[[], Any]] = {}
-    if known is None:
-        asks["user"] = client.get_user
-    if superuser and (person is None or person.maybe_superuser):
-        asks["health"] = lambda: global_health(client)
-    got = dict(zip(asks, parallel(*asks.values()), strict=True))  # none, one or both at once
-    user: QuayUser | None = None
-    if "user" in got:
-        if got["user"].error is not None:
-            raise got["user"].error
-        user = got["user"].value
-        assert user is not None
-        username, mine = user.username, user.namespaces
-    else:
-        assert person is not None and known is not None
-        username, mine = person.username, known
-    everything = got["health"].value if "health" in got else None
-    if everything is not None:  # a (read-only) superuser: every namespace with a mirror
-        extra = sorted({entry.namespace for entry in everything.details} | watched.indexed())
-        mine = mine + [ns for ns in extra if ns not in mine]
-    wanted = [ns for ns in mine if ns in namespaces] if namespaces else mine
-    return Scope(username, mine, wanted, everything, user)
-
-
-def read_health(
-    client: QuayClient, where: Scope, shared: Collection[str] = ()
-) -> tuple[dict[str, dict[str, HealthEntry]], set[str], dict[str, QuayError]]:
-    """Every wanted namespace's mirror health (one call each; none for a superuser, whose
-    global health has it all): entries by namespace and repository, the namespaces whose
-    report was read (a mirror missing from it is not enabled), and why the others were not
-    (a token whose scopes drop the organization membership Quay asks for is refused: see
-    ``QuayClient.get_mirror_health``; their mirrors are then known from the listings).
-    :class:`QuayUnauthorized` propagates.
-
-    The reports of ``shared`` namespaces (watched ones the person is known to be shown the
-    health of: ``watched.shares_health``) are one answer for all their viewers, asked at most
-    every ``WATCH_SHARED_HEALTH_SECONDS``: one not to be had at once (another is asking, and
-    does not answer in time) is neither read nor an error -- the index has it."""
-    health: dict[str, dict[str, HealthEntry]] = {ns: {} for ns in where.wanted}
-    if where.everything is not None:
-        for entry in where.everything.details:
-            if entry.namespace in health:
-                health[entry.namespace][entry.repository] = entry
-        return health, set(where.wanted), {}
-    read: set[str] = set()
-    errors: dict[str, QuayError] = {}
-
-    def one(namespace: str) -> MirrorHealth | None:
-        if namespace not in shared:
-            return client.get_mirror_health(namespace)
-        return read_cache.shared(
-            namespace,
-            "health",
-            lambda: fresh(client).get_mirror_health(namespace),  # the shared answer alone
-            settings.WATCH_SHARED_HEALTH_SECONDS,
-        )
-
-    for outcome in fan_out(one, where.wanted):
-        if outcome.ok and outcome.value is not None:
-            health[outcome.item] = health_by_repo(outcome.value)
-            read.add(outcome.item)
-        elif isinstance(outcome.error, QuayUnauthorized):
-            raise outcome.error
-        elif outcome.error is not None:
-            errors[outcome.item] = outcome.error
-    return health, read, errors
 
 
 def collect(

@@ -37,10 +37,10 @@ from dashboard.mirrors.overview.rows import (
     NOT_IN_HEALTH,
     Row,
     detailed_row,
-    health_by_repo,
     row_from_health,
     stamped,
 )
+from dashboard.mirrors.overview.scope import health_by_repo
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.status import LEASE, QUEUED_TOO_LONG, STUCK
 from dashboard.quay.cache import for_poll, fresh
@@ -111,10 +111,9 @@ def _verdict(state: RowState, entry: HealthEntry | None, now: datetime) -> str:
 
 def _from_health(state: RowState, entry: HealthEntry | None, now: datetime) -> Row:
     """A row whose status changed, drawn from health: read-only, or pending its details."""
-    target = state.target
     if entry is None:
         return Row(
-            target.namespace, target.name, reason=NOT_IN_HEALTH, forbidden=True, not_in_health=True
+            state.namespace, state.name, reason=NOT_IN_HEALTH, forbidden=True, not_in_health=True
         )
     if state.poll.via_health:
         return row_from_health(entry, now)
@@ -142,7 +141,7 @@ def refresh(
     """One refresh of a tab's active rows (``states``); see the module's docstring."""
     by_namespace: dict[str, list[RowState]] = {}
     for state in states:
-        by_namespace.setdefault(state.target.namespace, []).append(state)
+        by_namespace.setdefault(state.namespace, []).append(state)
     polling = for_poll(client, interval)
     outcomes = fan_out(polling.get_mirror_health, list(by_namespace))
     changed: list[Row] = []
@@ -162,7 +161,7 @@ def refresh(
             continue
         entries = health_by_repo(outcome.value)
         for state in by_namespace[namespace]:
-            entry = entries.get(state.target.name)
+            entry = entries.get(state.name)
             verdict = _verdict(state, entry, now)
             if verdict == "same":
                 unchanged += 1

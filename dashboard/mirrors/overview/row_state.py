@@ -24,7 +24,6 @@ from urllib.parse import quote, unquote
 
 from django.http import QueryDict
 
-from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.mirrors.rules.timefmt import from_unix_param
 from dashboard.quay import names
@@ -38,7 +37,10 @@ MAX_LENGTH = 600
 
 @dataclass(frozen=True)
 class RowState:
-    target: RepoTarget
+    """The state of one repository's row (the row draws its ``RepoTarget``: ``rows``)."""
+
+    namespace: str
+    name: str
     poll: PollState = field(default_factory=PollState)
     origin: str = "config"
     #: What Quay said the mirror's status was when the row was drawn (health or config).
@@ -46,6 +48,10 @@ class RowState:
     #: What health said of retries and the last sync (to draw the row again from them).
     retries: int | None = None
     last_sync: datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
     @property
     def from_health(self) -> bool:
@@ -56,8 +62,8 @@ class RowState:
         if not self.from_health or self.sync_status is None:
             return None
         return HealthEntry(
-            namespace=self.target.namespace,
-            repository=self.target.name,
+            namespace=self.namespace,
+            repository=self.name,
             sync_status=self.sync_status,
             is_enabled=True,  # health names enabled mirrors only
             retries_remaining=self.retries,
@@ -73,7 +79,7 @@ class RowState:
         if self.last_sync is not None:
             fields["ls"] = str(int(self.last_sync.timestamp()))
         extra = "&".join(f"{key}={value}" for key, value in fields.items())
-        name = f"{quote(self.target.namespace, safe='')}/{quote(self.target.name, safe='')}"
+        name = f"{quote(self.namespace, safe='')}/{quote(self.name, safe='')}"
         return f"{name}?{self.poll.query()}&{extra}"
 
     @classmethod
@@ -93,7 +99,8 @@ class RowState:
         except ValueError:
             return None
         return cls(
-            RepoTarget(namespace, name),
+            namespace,
+            name,
             PollState.from_query(fields),
             origin=_ORIGIN_OF.get(fields.get("src", ""), "config"),
             sync_status=status,
@@ -108,11 +115,11 @@ class RowState:
 def decode_all(values: list[str], limit: int) -> list[RowState]:
     """The states of ``values`` (unreadable ones dropped, one per repository, at most
     ``limit``)."""
-    seen: dict[RepoTarget, RowState] = {}
+    seen: dict[tuple[str, str], RowState] = {}
     for value in values:
         state = RowState.decode(value)
-        if state is not None and state.target not in seen:
-            seen[state.target] = state
+        if state is not None and (state.namespace, state.name) not in seen:
+            seen[(state.namespace, state.name)] = state
         if len(seen) >= limit:
             break
     return list(seen.values())

@@ -24,13 +24,13 @@ from dashboard.mirrors.overview.filters import Filters
 from dashboard.mirrors.overview.orgs import OrgRow
 from dashboard.mirrors.overview.page import (
     collect,
-    read_health,
     read_row,
-    scope,
     summary,
     with_last_results,
 )
-from dashboard.mirrors.overview.rows import STATUS_CHOICES, Row
+from dashboard.mirrors.overview.row_base import STATUS_CHOICES
+from dashboard.mirrors.overview.rows import Row
+from dashboard.mirrors.overview.scope import read_health, scope
 from dashboard.mirrors.person import Person
 from dashboard.mirrors.rules.changes import format_value
 from dashboard.quay.client import QuayClient

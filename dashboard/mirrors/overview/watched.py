@@ -51,19 +51,10 @@ class Watched:
     notes: list[str] = field(default_factory=list)
 
 
-def indexed() -> set[str]:
-    """Every namespace the index holds: a superuser's overview shows them all (Quay shows
-    a superuser every namespace's mirrors, but names in its global mirror health only those
-    with an enabled repository mirror: an organization mirror's organization never)."""
-    return set(
-        Enrolment.objects.filter(indexed_at__isnull=False).values_list("namespace", flat=True)
-    )
-
-
 def shares_health(person: Person, wanted: Iterable[str]) -> set[str]:
     """The namespaces of ``wanted`` drawn from the index whose mirror health Quay is known to
     show the person (their settings are shown, or they are a member whose token carries
-    ``org:admin``): their visits share one health answer (``overview.page.read_health``)."""
+    ``org:admin``): their visits share one health answer (``overview.scope.read_health``)."""
     return {
         namespace
         for namespace, (_, settings_shown) in served(person, wanted).items()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
 from dashboard.http import HtmxHttpRequest
-from dashboard.mirrors.ascode import page
+from dashboard.mirrors.ascode import drift, page
 from dashboard.mirrors.ascode.export import export
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
@@ -77,7 +77,7 @@ def plan_file(request: HtmxHttpRequest) -> HttpResponse:
 @quay_login_required
 def drift_file(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /as-code/drift/`` (a file, or pasted text): where Quay now differs from it."""
-    return _from_file(request, page.drifted)
+    return _from_file(request, drift.drifted)
 
 
 def _from_file(request: HtmxHttpRequest, read: Callable[..., dict[str, Any]]) -> HttpResponse:

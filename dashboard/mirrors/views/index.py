@@ -24,7 +24,7 @@ from dashboard.mirrors.overview import first_paint as overview_first_paint
 from dashboard.mirrors.overview import page as rows
 from dashboard.mirrors.overview import table
 from dashboard.mirrors.overview.filters import Filters
-from dashboard.mirrors.overview.rows import FILTER_CHOICES
+from dashboard.mirrors.overview.row_base import FILTER_CHOICES
 from dashboard.mirrors.rules.poll import PollState
 from dashboard.quay.errors import QuayError, QuayUnauthorized
 
