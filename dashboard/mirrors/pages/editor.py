@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.http import QueryDict
 from django.urls import reverse
 
-from dashboard.mirrors.forms.repository import MirrorSettingsForm
-from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.rules import changes, globs, history
 from dashboard.mirrors.rules.snapshots import date_in_seconds
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
 from dashboard.quay.errors import QuayUnauthorized
 from dashboard.quay.fanout import parallel
+
+if TYPE_CHECKING:  # annotations only: the editor runs on a form's data, not its class
+    from dashboard.mirrors.forms.repository import MirrorSettingsForm
+    from dashboard.mirrors.kinds.repository import RepoTarget
 
 
 @dataclass(frozen=True)
