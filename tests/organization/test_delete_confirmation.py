@@ -42,3 +42,22 @@ def test_an_organization_mirrors_cancel_still_asks_with_its_own_words(client_as,
     assert "Cancel the sync of the organization mirror of orgmirror?" in said
     assert "the mirror goes back to its schedule" in said  # an organization's Cancel
     assert re.search(r'role="button"[^>]*>Keep it running</a>', html)
+
+
+def test_the_pages_cancel_without_javascript_asks_before_anything_is_sent(client_as, emulator):
+    """The page's Cancel form posts no confirmation of its own (htmx adds it after its dialog):
+    a browser without JavaScript gets the question, and Quay receives nothing."""
+    client = client_as("olivia")
+    page = client.get(PAGE).content.decode()
+    form = page.split('action="/org/orgmirror/mirror/cancel/"', 1)[1].split("</form>", 1)[0]
+    assert 'name="confirm"' not in form
+    assert 'hx-vals=\'{"confirm": "yes"}\'' in form
+    before = emulator.api("GET", "organization/orgmirror/mirror", user="olivia").json()
+    answer = client.post("/org/orgmirror/mirror/cancel/", {})
+    assert answer.status_code == 200
+    assert "Cancel the sync of the organization mirror of orgmirror?" in text_of(
+        answer.content.decode()
+    )
+    after = emulator.api("GET", "organization/orgmirror/mirror", user="olivia").json()
+    assert after["sync_status"] == before["sync_status"]
+    assert not AuditEntry.objects.filter(namespace="orgmirror", action="cancel").exists()
