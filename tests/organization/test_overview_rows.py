@@ -99,6 +99,8 @@ def test_the_section_refreshes_itself_while_active_and_stops(client_as, emulator
     ).content.decode()
     refresher = re.search(r'<div id="org-refresh"[^>]*>', html).group(0)
     assert 'hx-trigger="md:poll"' in refresher and "data-poll-seconds" in refresher
+    # It sends the rows it refreshes, not the section's forms (their CSRF tokens in a URL).
+    assert "hx-include=\"#org-mirrors input[name='org_row']\"" in refresher
     assert set(org_rows(html)) == {"orgmirror", "orgnew"}
     assert re.search(r'<ul id="org-counts" class="org-counts" hx-swap-oob="true">', html)
     assert org_counts_line(html).startswith("2 organization mirrors")  # the section's rows
