@@ -297,6 +297,10 @@ def test_a_save_while_quay_is_down_says_so_and_keeps_what_was_typed(
         assert form_data(response)[field] == value
     assert "Save changes" in body  # still the edit form, not "Create mirror"
     assert "Edit settings" in body and "Set up the mirror" not in body
+    # No mistake of the person's is made up (an update never sends the source type, which
+    # Quay's config would have told: not asked for, not guessed).
+    assert "This field is required" not in body
+    assert 'name="external_registry_type"' not in response.content.decode()
     assert mirror.writes(emulator) == []
 
 

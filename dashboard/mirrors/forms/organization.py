@@ -132,6 +132,10 @@ class OrgMirrorForm(SettingsForm):
         if config is not None:
             # Quay never changes the source type (a PUT of it is ignored): shown, not sent.
             self.fields["external_registry_type"].disabled = True
+        elif not self.creating:
+            # Drawn again for a mirror Quay could not be read for: its type is not known here
+            # and never sent on an update, so it is not asked (not "required", not a guess).
+            del self.fields["external_registry_type"]
 
     @staticmethod
     def initial_from(config: OrgMirrorConfig) -> dict[str, Any]:
