@@ -293,7 +293,8 @@ def test_cancel_without_javascript_asks_on_a_page_first(
         org("orgmirror"),
         "/org/orgmirror/mirror/",
         "the next scheduled run syncs them all again",
-        '<input type="hidden" name="confirm" value="yes">',
+        # (not a hidden confirm=yes: without JavaScript the form gets the question page)
+        """hx-vals='{"confirm": "yes"}'""",
     ),
 )
 def test_the_cancel_button_confirms_in_the_browser_and_says_what_it_does(
