@@ -4,6 +4,7 @@ tab, for both kinds: test_presses_and_polls.py."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import Page, expect
@@ -123,8 +124,10 @@ def test_quay_hanging_on_sync_now_shows_a_message_and_the_page_stays_usable(
     page = signed_in_page("alice", "/repo/acme/redis/")
     emulator.configure(hang=["/api/v1/repository/acme/redis/mirror/sync-now"])
     page.get_by_role("button", name="Sync now").click()
+    # The press's share of the 1 s: three quarters of what is left when it goes out (0.8 s,
+    # or a little less when the machine is slow to get there).
     expect(page.locator(".action-result")).to_contain_text(
-        "Quay did not answer within 0.8 s; acme/redis is now synced"  # the press's share of 1 s
+        re.compile(r"Quay did not answer within 0\.[1-8] s; acme/redis is now synced")
     )
     expect(page.locator(".action-result")).to_contain_text("may not have been requested")
     expect(status_of(page)).to_have_text("Synced")
