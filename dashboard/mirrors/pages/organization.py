@@ -26,7 +26,7 @@ from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
 from dashboard.mirrors.pages.live import Look, Timing, follow
-from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, recent_changes
+from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, confirm, recent_changes
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
 from dashboard.mirrors.rules import reasons
@@ -186,16 +186,11 @@ def _missing(
         if isinstance(outcome.error, QuayUnauthorized):
             raise outcome.error
     if mine or isinstance(got_org.error, QuayNotFound):
-        what = (
-            f"{org} is your own user namespace, not an organization"
-            if mine
-            else f"Quay has no organization named {org} (a user's namespace is not one)"
-        )
         return {
             "missing": "not_org",
             "missing_words": (
-                f"{what}: Quay sets up an organization mirror only in an organization. "
-                "A user's repositories can each have a repository mirror."
+                f"{_not_org(org, mine)}: Quay sets up an organization mirror only in an "
+                "organization. A user's repositories can each have a repository mirror."
             ),
         }
     if refused:
@@ -224,6 +219,58 @@ def _missing(
         "missing": "setup",
         "missing_words": f"{org} is empty and has no organization mirror yet.",
     }
+
+
+def _not_org(org: str, mine: bool) -> str:
+    """That ``org`` is no organization, in words (``mine``: the person's own namespace)."""
+    if mine:
+        return f"{org} is your own user namespace, not an organization"
+    return f"Quay has no organization named {org} (a user's namespace is not one)"
+
+
+def _no_organization(client: QuayClient, org: str) -> bool:
+    """Whether Quay says ``org`` is no organization (404); any other failure: not known."""
+    try:
+        client.get_organization(org)
+    except QuayNotFound:
+        return True
+    except QuayUnauthorized:
+        raise
+    except QuayError:
+        pass
+    return False
+
+
+def delete_question(client: QuayClient, person: Person, target: OrgTarget) -> MirrorPage:
+    """Delete's question without JavaScript, asked only where there may be something to
+    delete: one read of the config (and, when Quay shows none, of the organization, to say
+    why; no call for the person's own namespace, never an organization). No organization,
+    or no organization mirror: a 404 that says so, with no Delete button. Any other failure
+    (a refusal, Quay down) asks anyway, with a note: Quay answers the Delete itself."""
+    org, mine = target.org, target.org == person.username
+    built = confirm(target, "delete", target.url("page"))
+    nothing = f"{_not_org(org, mine)}, so it has no organization mirror to delete."
+    try:
+        if not mine:
+            target.read_config(client)
+            return built
+    except QuayUnauthorized:
+        raise
+    except QuayError as error:
+        failed: QuayError = error
+        if isinstance(failed, QuayNotFound) and not _no_organization(client, org):
+            nothing = f"{org} has no organization mirror: there is nothing to delete."
+        elif not isinstance(failed, QuayForbidden) or not _no_organization(client, org):
+            nothing = ""
+    if nothing:
+        return MirrorPage(built.template, {**built.context, "nothing": nothing}, status=404)
+    note = (
+        refused_words(org, person)
+        if isinstance(failed, QuayForbidden)
+        else f"Quay could not be read for {org}: {failed.message}"
+    )
+    built.context["note"] = f"{note} Quay answers the Delete itself, and says what it did."
+    return built
 
 
 def seen_digest(config: OrgMirrorConfig) -> str:

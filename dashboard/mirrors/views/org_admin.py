@@ -16,7 +16,7 @@ from dashboard.http import HtmxHttpRequest
 
 from ..kinds.organization import OrgTarget
 from ..operations import org_admin
-from ..pages.mirror import confirm
+from ..pages import organization
 from .fragments import acting
 
 ORG_MIRROR = "mirrors/org_mirror.html"
@@ -44,5 +44,6 @@ def delete(request: HtmxHttpRequest, org: str) -> HttpResponse:
         level = messages.SUCCESS if deleted.ok else messages.WARNING
         messages.add_message(request, level, deleted.message)
         return HttpResponseRedirect(target.url("page"))
-    built = confirm(target, "delete", target.url("page"))
-    return render(request, built.template, built.context)
+    client, person, _now = acting(request)
+    built = organization.delete_question(client, person, target)
+    return render(request, built.template, built.context, status=built.status)
