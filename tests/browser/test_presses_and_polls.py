@@ -162,3 +162,76 @@ def test_a_hidden_tab_makes_no_polls(
 
 def polls_of(page: Page) -> int:  # pragma: no cover - kept for symmetry with status_polls
     return 0
+
+
+def _console_errors(page: Page) -> list[str]:
+    """The page's console errors from now on (htmx logs its error events there)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text))
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "over"),
+    [
+        pytest.param("repository", "/repo/acme/nginx/", "Synced", id="repository"),
+        pytest.param(
+            "organization", "/org/orgnew/mirror/", re.compile("Synced|Failed"), id="organization"
+        ),
+    ],
+)
+def test_a_sync_that_ends_on_a_page_without_the_box_logs_no_error(
+    signed_in_page, emulator: Emulator, kind, path, over
+):
+    """A page opened while nothing runs shows no "a sync is running" box in its settings
+    form: the answer that finds its sync over sends nothing for a box it does not have
+    (htmx logged ``htmx:oobErrorNoTarget`` for ``#sync-warning``)."""
+    emulator.configure(claim_delay=0.5, sync_duration=1, org_tag_seconds=0.5)
+    live = RUNNING[kind]
+    page = signed_in_page(live.user, path)
+    expect(page.locator("#sync-warning")).to_have_count(0)
+    errors = _console_errors(page)
+    page.locator(live.sync_now).click()
+    expect(page.locator(live.result)).to_contain_text("Sync requested")
+    expect(page.locator(live.status)).to_have_text(over, timeout=20_000)
+    page.wait_for_timeout(500)  # the answer after it, if any
+    assert not [e for e in errors if "oobErrorNoTarget" in e], errors
+    expect(page.locator("#sync-warning")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "cancelled"),
+    [
+        pytest.param(
+            "repository", "/repo/acme/nginx/", "Status of acme/nginx: Cancelled", id="repository"
+        ),
+        pytest.param(
+            "organization",
+            "/org/orgmirror/mirror/",
+            re.compile("Status of orgmirror: Cancell(ing|ed)"),
+            id="organization",
+        ),
+    ],
+)
+def test_the_screen_reader_line_says_the_status_as_soon_as_a_cancel_changes_it(
+    signed_in_page, emulator: Emulator, kind, path, cancelled
+):
+    """``#status-announce`` (visually hidden, aria-live) says what the status shows: after
+    Cancel, the status the answer shows, not the "Syncing" it said before."""
+    emulator.configure(claim_delay=0.5, sync_duration=600)
+    live = RUNNING[kind]
+    page = signed_in_page(live.user, path)
+    errors = _console_errors(page)
+    if kind == "repository":
+        page.locator(live.sync_now).click()
+        expect(page.locator("#status-announce")).to_contain_text(
+            "Status of acme/nginx: Syncing", timeout=8_000
+        )
+    expect(page.locator(live.status)).to_have_text("Syncing", timeout=8_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(live.cancel).click()
+    expect(page.locator(live.result)).to_contain_text(re.compile("cancel", re.I))
+    # At once: within the answer to the press, before any poll (they come every 2 s).
+    expect(page.locator("#status-announce")).to_contain_text(cancelled, timeout=1_000)
+    assert page.locator(live.status).inner_text() in page.locator("#status-announce").inner_text()
+    assert not [e for e in errors if "oobErrorNoTarget" in e], errors

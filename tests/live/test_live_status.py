@@ -455,3 +455,55 @@ def test_a_panel_without_config_does_not_say_no_repository_when_quay_failed_to_a
     assert "acme/node has no mirror config" in body
     assert "the repository could not be checked" in body
     assert "no repository" not in body
+
+
+ANNOUNCE = re.compile(r'<span id="status-announce" hx-swap-oob="innerHTML">([^<]*)</span>')
+
+
+@for_each_kind(
+    "mirror, announced, box",
+    repository=(
+        repo("acme", "alpine"),
+        "Status of acme/alpine: Cancelled, ",
+        "The sync has ended: saving no longer disturbs it.",  # over: the box is lifted
+    ),
+    organization=(
+        org("orgmirror"),
+        "Status of orgmirror: Cancelling, ",
+        '<input type="hidden" name="box" value="1">',  # still under way: the box stays
+    ),
+)
+def test_the_screen_reader_line_says_the_status_a_cancel_leaves(
+    client_as, emulator, mirror, announced, box
+):
+    """The answer to Cancel shows the status the Cancel left: the screen-reader line
+    (``#status-announce``, out of band) says it at once, not the "Syncing" it said before;
+    the press carries whether the page shows the settings form's box about the sync."""
+    client = client_as(mirror.admin)
+    answer = text(client.post(mirror.path("cancel"), {"confirm": "yes", "box": "1"}, **HX))
+    said = ANNOUNCE.findall(answer)
+    assert len(said) == 1 and said[0].startswith(announced)
+    assert box in answer
+
+
+@for_each_kind(
+    "mirror, polls, announced",
+    repository=(
+        repo("acme", "alpine"),  # its sync ends a minute after the seed
+        "/repo/acme/alpine/status/?poll=1&was=Syncing",
+        "Status of acme/alpine: Synced, ",
+    ),
+    organization=(
+        org("orgmirror"),
+        "/org/orgmirror/mirror/?poll=1&was=Syncing",
+        "Status of orgmirror: Failed, ",  # broken's tags cannot be listed
+    ),
+)
+def test_the_screen_reader_line_says_a_status_seen_change_and_only_then(
+    client_as, emulator, no_read_cache, mirror, polls, announced
+):
+    client = client_as(mirror.admin)
+    assert ANNOUNCE.findall(text(client.get(polls, **HX))) == []  # still syncing: nothing
+    emulator.advance(300)
+    said = ANNOUNCE.findall(text(client.get(polls, **HX)))
+    assert len(said) == 1 and said[0].startswith(announced)

@@ -344,7 +344,7 @@ def test_a_sync_started_after_the_form_was_drawn_is_asked_about_at_the_save(
     "mirror, polls, ended_as, lifted",
     repository=(
         repo("acme", "alpine"),  # its sync ends a minute after the seed
-        "/repo/acme/alpine/status/?poll=1&was=Syncing",
+        "/repo/acme/alpine/status/?poll=1&was=Syncing&box=1",  # the page showed the box
         ">Synced<",
         "The sync has ended: saving no longer disturbs it.",
     ),
@@ -414,3 +414,34 @@ def test_a_rule_that_deletes_tags_needs_a_confirmation_naming_them(alice, emulat
     assert mirror_puts(emulator, "acme", "nginx") == [
         {"root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]}}
     ]
+
+
+@for_each_kind(
+    "mirror, page_url, polls, pressed",
+    repository=(
+        repo("acme", "alpine"),  # its sync ends a minute after the seed
+        "/repo/acme/alpine/",
+        "/repo/acme/alpine/status/?poll=1&was=Syncing",
+        re.compile(r'hx-get="/repo/acme/alpine/status/\?poll=1&amp;[^"]*box=1"'),
+    ),
+    organization=(
+        org("orgmirror"),
+        "/org/orgmirror/mirror/",
+        "/org/orgmirror/mirror/?poll=1&was=Syncing",
+        re.compile(r'hx-get="/org/orgmirror/mirror/\?poll=1&amp;[^"]*box=1"'),
+    ),
+)
+def test_the_box_is_lifted_only_on_a_page_that_shows_it(
+    client_as, emulator, no_read_cache, mirror, page_url, polls, pressed
+):
+    """The answer that finds the sync over sends the box's new words (out of band) only
+    where the page has the box: a page opened while nothing ran has no ``#sync-warning``
+    (the browser logs ``htmx:oobErrorNoTarget`` for one sent there). A page drawn while the
+    sync runs says so in its poll URL (``box=1``), and so does the answer to a press on it."""
+    client = client_as(mirror.admin)
+    running = text(client.get(page_url))
+    assert 'id="sync-warning"' in running and pressed.search(running)
+    emulator.advance(300)
+    ended = text(client.get(polls, **HX))
+    assert "Syncing" not in re.findall(r'class="status status-[a-z]+[^"]*">([^<]*)<', ended)
+    assert 'id="sync-warning"' not in ended

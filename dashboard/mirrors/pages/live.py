@@ -149,6 +149,17 @@ def follow(
     return paced, outcome
 
 
+def announcement(
+    target: MirrorKind, status: Status | None, previous_label: str | None, pressed: bool
+) -> str:
+    """What the live part's screen-reader line (``#status-announce``) says: the status
+    shown, as soon as it is not the one the page showed (``previous_label``) or after a
+    press (its answer shows the status as the press left it); else nothing (the line stays)."""
+    if status is None or not (pressed or (previous_label and previous_label != status.label)):
+        return ""
+    return f"Status of {target.full_name}: {status.label}, {status.detail}."
+
+
 # -- a repository's status panel --------------------------------------------------------------
 
 
@@ -191,11 +202,12 @@ def panel_context(
     )
     queued = mirror is not None and mirror.sync_status is SyncStatus.SYNC_NOW
     sync_ended = previous_label in ACTIVE_LABELS and status is not None and not status.is_active
-    announce = ""
-    if status is not None and previous_label and previous_label != status.label:
-        announce = f"Status of {target.full_name}: {status.label}, {status.detail}."
+    announce = announcement(target, status, previous_label, action_result is not None)
     carried = carried or PollState()
+    # The page's settings form shows the box about a sync under way, and the sync is over.
+    lift_box = carried.box and status is not None and not status.is_active
     state = PollState(
+        box=carried.box and not lift_box,
         was=status.label if status is not None else previous_label,
         at=now if status is not None else as_of,
         queued=queued_since if queued or mirror is None else None,
@@ -232,6 +244,9 @@ def panel_context(
         "poll_url": state.url(target),
         "announce": announce,
         "sync_ended": sync_ended,
+        "lift_box": lift_box,  # (sent only where the page has it: the poll URL's box=1)
+        "sync_box": state.box,
+        "poll_state": state,
         "queued_since": queued_since if queued else None,
         "claimed": mirror_status.claimed_at(mirror) if mirror is not None else None,
         "can_admin": False if read_only else None,
@@ -377,11 +392,17 @@ def first_look(client: QuayClient, target: RepoTarget, now: datetime) -> dict[st
 
 
 def after_action(
-    client: QuayClient, target: RepoTarget, now: datetime, result: ActionResult, pressed: bool
+    client: QuayClient,
+    target: RepoTarget,
+    now: datetime,
+    result: ActionResult,
+    pressed: bool,
+    carried: PollState,
 ) -> dict[str, Any]:
     """The panel after a press: from the config the press read (no call more), or read now
     when the press could not (its failure is what the panel says). ``pressed``: a Sync now
-    Quay took (its run is followed)."""
+    Quay took (its run is followed); ``carried``: what the press's form carried (the status
+    it showed, whether the settings form shows the box about a running sync)."""
     mirror, error, missing = result.mirror, None, None
     if result.outcome in ("no_config", "no_repo"):
         missing = result.outcome  # the result says it all; nothing to show a status of
@@ -406,5 +427,5 @@ def after_action(
         missing=missing,
         keep_polling=result.ok,
         action_result=result,
-        carried=PollState(pressed=now) if pressed else None,
+        carried=PollState(pressed=now if pressed else None, box=carried.box),
     )

@@ -25,7 +25,7 @@ from dashboard.mirrors.kinds.organization import OrgTarget
 from dashboard.mirrors.operations import settle
 from dashboard.mirrors.pages import org_history
 from dashboard.mirrors.pages.editor import REPOSITORY_FILTERS, focus_after, rows_after
-from dashboard.mirrors.pages.live import Look, Timing, follow
+from dashboard.mirrors.pages.live import Look, Timing, announcement, follow
 from dashboard.mirrors.pages.mirror import RESTORED, MirrorPage, confirm, recent_changes
 from dashboard.mirrors.pages.org_form import discovered_names, filters_context, org_form_context
 from dashboard.mirrors.person import ORG_ADMIN, Person
@@ -406,6 +406,8 @@ def _live_context(
     config, table = got_config.value, got_table.value
     if config is not None:
         status = target.describe(config, now)
+        shown = PollState.from_query(query).was if poll else None
+        context["announce"] = announcement(target, status, shown, ask.result is not None)
         if log_reasons and table is not None and table.wants_log:
             table.reasons = org_history.read_reasons(reader, org)
         paced, outcome = follow(target, config, status, now, carried)
@@ -443,9 +445,9 @@ def _mark_box(context: dict[str, Any], target: OrgTarget, query: RepoQuery, box:
     """Whether the settings form shows the box (``sync_box``), and the poll URL that says so
     (with what the poll carries: ``watch``, ``pressed``, the status shown)."""
     context["sync_box"] = box
-    carried = context.get("poll_state") or PollState()
-    fields = {**carried.fields(), **({"box": 1} if box else {})}
-    context["poll_url"] = f"{target.url('page')}?{query.params(poll=1, **fields)}"
+    carried = replace(context.get("poll_state") or PollState(), box=box)
+    context["poll_state"] = carried
+    context["poll_url"] = f"{target.url('page')}?{query.params(poll=1, **carried.fields())}"
 
 
 def page(

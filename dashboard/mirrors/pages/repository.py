@@ -429,6 +429,11 @@ def context_of(
     )
     if extra:
         context.update(extra)
+    shows_box = context["syncing"] or context["stuck_sync"] or context.get("confirm_sync")
+    if form is not None and can_admin is not False and shows_box:
+        # The form shows the box about the sync: the panel's polls and presses say so.
+        state = replace(context["poll_state"], box=True)
+        context.update(poll_state=state, sync_box=True, poll_url=state.url(target))
     return context, status
 
 
@@ -503,7 +508,10 @@ def look(ask: Look) -> dict[str, Any]:
     read; a poll's (its state in the query); else a first look's."""
     target: RepoTarget = ask.target  # type: ignore[assignment]
     if ask.result is not None:
-        return after_action(ask.client, target, ask.now, ask.result, ask.pressed is not None)
+        carried = PollState.from_query(ask.query)
+        return after_action(
+            ask.client, target, ask.now, ask.result, ask.pressed is not None, carried
+        )
     if ask.poll:
         return poll(ask.client, target, ask.now, PollState.from_query(ask.query), ask.person)
     return first_look(ask.client, target, ask.now)

@@ -26,7 +26,9 @@ from typing import Any
 from dashboard.mirrors.rules.status import (
     CANCEL_THEN_SYNC,
     CANCELLED,
+    CANCELLING,
     DISABLED,
+    DISCOVERING,
     FAILED,
     NEVER_SYNCED,
     OVERDUE,
@@ -48,8 +50,6 @@ from dashboard.quay.org_models import OrgMirrorConfig, OrgRepoStatus
 
 #: Quay's ORG_MIRROR_MAX_DISCOVERY_DURATION default: the lease of a discovery claim.
 DISCOVERY_LEASE = timedelta(minutes=30)
-DISCOVERING = "Discovering"
-CANCELLING = "Cancelling"
 
 #: What Cancel does to an organization mirror, said before it is done and after.
 ORG_CANCEL_WARNING = (

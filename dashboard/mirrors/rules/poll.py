@@ -60,6 +60,9 @@ class PollState:
     #: A digest of what a slow look drew from (an organization mirror's config): the next slow
     #: look that finds the same need not read or draw more.
     seen: str | None = None
+    #: The page's settings form shows the box about a sync under way (``#sync-warning``):
+    #: the answer that finds the sync over lifts it (sent only where the page has it).
+    box: bool = False
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> PollState:
@@ -77,6 +80,7 @@ class PollState:
             watch=from_unix_param(query.get("watch")),
             pressed=from_unix_param(query.get("pressed")),
             seen=seen if seen and _DIGEST.fullmatch(seen) else None,
+            box=query.get("box") == "1",
         )
 
     def query(self) -> str:
@@ -98,6 +102,8 @@ class PollState:
             params["via"] = "health"
         if self.seen:
             params["seen"] = self.seen
+        if self.box:
+            params["box"] = 1
         for name in ("lease", "since", "watch", "pressed"):
             moment = getattr(self, name)
             if moment is not None:

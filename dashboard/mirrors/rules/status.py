@@ -44,8 +44,15 @@ FAILED = "Failed"
 CANCELLED = "Cancelled"
 STUCK = "Stuck"
 DISABLED = "Disabled"
-#: Every label :func:`describe` gives (what a poll URL may say the page showed last).
-LABELS = frozenset({NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED})
+#: An organization mirror's own (``org_status.describe_org``).
+DISCOVERING = "Discovering"
+CANCELLING = "Cancelling"
+#: Every label :func:`describe` and ``org_status.describe_org`` give (what a poll URL may say
+#: the page showed last).
+LABELS = frozenset(
+    {NEVER_SYNCED, QUEUED, SYNCING, SYNCED, FAILED, CANCELLED, STUCK, DISABLED}
+    | {DISCOVERING, CANCELLING}
+)
 #: What a status showed while it polled (a queued-too-long sync polls as "Stuck").
 ACTIVE_LABELS = (QUEUED, SYNCING, STUCK)
 
