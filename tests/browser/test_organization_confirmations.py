@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_filter_editor import filter_inputs
+from tests.support.browser import PHONE, assert_no_sideways_scroll
 from tests.support.emulator import Emulator
 from tests.support.org_api import config
 
@@ -96,3 +98,32 @@ def test_on_a_phone_a_past_start_date_asks_first_and_the_link_shows_the_box(
     expect(page.locator("#messages")).to_contain_text("Saved: start date: ")
     (put,) = writes(emulator, "orgnew")
     assert put["json"] == {"sync_start_date": "2020-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        pytest.param("olivia", "/org/orgmirror/mirror/delete/", id="delete"),
+        pytest.param("alice", "/repo/acme/alpine/cancel/", id="cancel"),
+    ],
+)
+def test_on_a_phone_the_questions_way_back_to_the_overview_stays_on_one_line(
+    signed_in_page, screenshot, user, path
+):
+    """The breadcrumb "← Overview · <the mirror>" above the Delete and Cancel questions: at
+    390 px "← Overview" keeps to one line at the left (Pico's nav spread the crumbs apart and
+    squeezed it onto two lines beside a long mirror name), the mirror's name after it."""
+    page: Page = signed_in_page(user, path)
+    page.set_viewport_size(PHONE)
+    crumbs = page.locator("nav.crumbs")
+    back = crumbs.get_by_role("link", name="← Overview")
+    mirror = crumbs.get_by_role("link").nth(1)
+    line = float(back.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)"))
+    shown, nav, after = back.bounding_box(), crumbs.bounding_box(), mirror.bounding_box()
+    assert shown and nav and after
+    assert shown["height"] < 1.5 * line, "← Overview is on one line"
+    assert shown["x"] == nav["x"]
+    # The mirror's name follows it: on the same line, or wrapped under it from the left.
+    assert after["x"] <= shown["x"] + shown["width"] + 40 or after["x"] == nav["x"]
+    assert_no_sideways_scroll(page)
+    screenshot(page, f"{path.strip('/').replace('/', '-')}-phone")
