@@ -3,6 +3,7 @@ preview, Apply and the results, opened again later."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -36,6 +37,25 @@ def test_the_selection_becomes_a_form_of_only_the_fields_to_change(alice) -> Non
     assert "Change 2 mirrors" in said and "acme/nginx" in said and "acme/redis" in said
     assert 'name="external_registry_password"' in page.content.decode()
     assert "an empty field is left as each mirror has it" in said
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("external_registry_password", "Sent with each mirror's username"),
+        ("robot_username", "A robot's short name (mirror: acme+mirror"),
+        ("sync_start_date", "In your time zone, and still to come."),
+        ("spread", "Each mirror starts at its own moment"),
+        ("clear_proxies", "Every selected mirror then connects to its source without a proxy."),
+    ],
+)
+def test_the_words_under_a_field_are_the_ones_its_input_names(alice, name, words) -> None:
+    # A screen reader reads them with the field: the input's aria-describedby names them.
+    page = alice.get(chosen(alice, "acme/nginx")).content.decode()
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert field and f'aria-describedby="id_{name}_helptext"' in field.group(0)
+    shown = re.search(rf'<small class="muted" id="id_{name}_helptext">([^<]*)</small>', page)
+    assert shown and words in html.unescape(shown.group(1))
 
 
 def test_the_htmx_press_on_the_overview_goes_to_the_form(alice) -> None:

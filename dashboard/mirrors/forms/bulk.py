@@ -85,6 +85,7 @@ class BulkSettingsForm(CleanProxies, forms.Form):
     sync_start_date = StartDateField(
         label="Next sync",
         required=False,
+        help_text="In your time zone, and still to come.",
         input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

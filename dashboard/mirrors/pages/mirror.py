@@ -71,11 +71,6 @@ def module_of(target: MirrorKind) -> ModuleType:
     return {"repository": repository, "organization": organization}[target.kind]
 
 
-def confirm_cancel(target: MirrorKind, back_url: str, from_row: bool) -> MirrorPage:
-    """Cancel's confirmation, for a browser without JavaScript (htmx asks in a dialog)."""
-    return confirm(target, "cancel", back_url, from_row)
-
-
 def confirm(target: MirrorKind, role: str, back_url: str, from_row: bool = False) -> MirrorPage:
     """The confirmation of the press ``role`` (``cancel``, or another its kind names: an
     organization mirror's ``delete``), for a browser without JavaScript, in the kind's words

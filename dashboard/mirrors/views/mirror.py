@@ -34,7 +34,7 @@ from ..kinds.base import MirrorKind
 from ..operations import press, save
 from ..overview.page import row_after_press
 from ..pages import live as live_part
-from ..pages.mirror import EDITOR, MirrorPage, confirm_cancel, module_of
+from ..pages.mirror import EDITOR, MirrorPage, confirm, module_of
 from ..rules.outcomes import Action
 from . import fragments
 from .fragments import acting, overview_back
@@ -108,7 +108,7 @@ def cancel(request: HtmxHttpRequest, **names: str) -> HttpResponse:
         return HttpResponseClientRedirect(target.url("cancel"))
     from_row = request.POST.get("view") == "row"
     back = overview_back(request) if from_row else target.url("page")
-    return draw(request, confirm_cancel(target, back, from_row))
+    return draw(request, confirm(target, "cancel", back, from_row))
 
 
 @require_http_methods(["GET", "POST"])
