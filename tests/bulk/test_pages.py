@@ -109,6 +109,27 @@ def test_a_value_the_form_refuses_is_said_and_nothing_read(emulator, alice) -> N
     assert 'value="1"' in response.content.decode()  # what was typed comes back
 
 
+@pytest.mark.parametrize(
+    ("field", "typed", "said"),
+    [
+        ("sync_interval_value", "0", "the interval must be at least 1 minute"),
+        ("sync_interval_value", "-3", "the interval must be at least 1 minute"),
+        ("skopeo_timeout_value", "0", "The timeout must be at least 5 minutes"),
+    ],
+)
+def test_a_zero_or_less_gets_the_settings_forms_words(emulator, alice, field, typed, said) -> None:
+    """The bound in the settings form's words, as a mirror's own form says it (not Django's
+    "Ensure this value is greater than or equal to 1"), and what was typed kept."""
+    url = chosen(alice, "acme/nginx")
+    clear_log(emulator)
+    response = alice.post(url + "preview/", {**UNITS, field: typed})
+    assert response.status_code == 400
+    assert said in text(response)
+    assert "greater than or equal" not in text(response)
+    assert calls(emulator) == []
+    assert f'name="{field}" value="{typed}"' in response.content.decode()
+
+
 def test_removing_the_proxies_and_typing_one_is_refused_and_kept(emulator, alice) -> None:
     url = chosen(alice, "acme/nginx")
     clear_log(emulator)

@@ -74,11 +74,17 @@ class BulkSettingsForm(CleanProxies, forms.Form):
         required=False,
         help_text="A robot's short name (mirror: acme+mirror for acme's mirrors) or a full name.",
     )
-    sync_interval_value = forms.IntegerField(label="Sync every", min_value=1, required=False)
+    # No min_value: a 0 or less gets the settings form's words for its bound (``clean``), not
+    # Django's "greater than or equal to 1"; the browser's own check keeps min="1".
+    sync_interval_value = forms.IntegerField(
+        label="Sync every", required=False, widget=forms.NumberInput(attrs={"min": 1})
+    )
     sync_interval_unit = forms.ChoiceField(
         label="Interval unit", choices=UNIT_CHOICES, initial="hours"
     )
-    skopeo_timeout_value = forms.IntegerField(label="Time out after", min_value=1, required=False)
+    skopeo_timeout_value = forms.IntegerField(
+        label="Time out after", required=False, widget=forms.NumberInput(attrs={"min": 1})
+    )
     skopeo_timeout_unit = forms.ChoiceField(
         label="Timeout unit", choices=UNIT_CHOICES, initial="minutes"
     )
