@@ -202,3 +202,17 @@ def test_a_run_whose_worker_stopped_can_be_applied_to_the_rest(emulator, alice) 
     assert "1 applied" in results and "1 not sent" in results
     assert "Quay holds these values already" in results
     assert emulator.mirror("acme", "ubuntu")["sync_interval"] == 12 * 3600
+
+
+@pytest.mark.parametrize("then", ["", "preview/", "apply/"])
+def test_opening_a_forms_address_again_goes_to_its_page(emulator, alice, then) -> None:
+    """A form's address reopened (a reload after its answer) is its page, never a blank 405."""
+    if not then:
+        response = alice.get("/bulk/settings/")
+        assert response.status_code == 302 and response["Location"] == "/"
+        return
+    url = chosen(alice, "acme/nginx")
+    clear_log(emulator)
+    response = alice.get(url + then)
+    assert response.status_code == 302 and response["Location"] == url
+    assert calls(emulator) == [] and BulkRun.objects.get().state == BulkRun.State.DRAFT

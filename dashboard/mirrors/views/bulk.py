@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.accounts.tokens import get_token
+from dashboard.formposts import post_only
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors import tasks
 from dashboard.mirrors.ascode.bulkrun import from_file
@@ -36,7 +37,7 @@ def _run(request: HtmxHttpRequest, pk: int) -> BulkRun:
     return run
 
 
-@require_POST
+@post_only("mirrors:overview")
 @quay_login_required
 def start(request: HtmxHttpRequest) -> HttpResponse:
     """The mirrors chosen, kept as a new run; then its form."""
@@ -67,7 +68,7 @@ def run_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, f"{PAGE}#results" if request.htmx else PAGE, context)
 
 
-@require_POST
+@post_only("mirrors:bulk-run", "pk")
 @quay_login_required
 def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Judge the values on every mirror (one read each), then show the preview."""
@@ -82,7 +83,7 @@ def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect(run_url(run))
 
 
-@require_POST
+@post_only("mirrors:bulk-run", "pk")
 @quay_login_required
 def apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Queue the apply of the preview (once: a second press shows the same run)."""
