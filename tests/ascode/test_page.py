@@ -110,9 +110,31 @@ def test_quay_down_is_a_message_not_a_500(alice, settings):
     response = alice.post("/as-code/plan/", {"text": text})
     assert response.status_code == 200  # the plan says it of each mirror
     html = response.content.decode()
-    assert rows(html) == {"acme/redis": "refused"}
+    assert rows(html) == {"acme/redis": "unreadable"}
     assert "the repositories of acme could not be listed: Quay cannot be reached" in html
     assert "Quay cannot be reached" in response.content.decode()
+
+
+def test_quay_failing_makes_a_plan_of_mirrors_not_read_never_refused(alice, emulator):
+    """Quay answering 503: each mirror of the file could not be read (not "refused"), and the
+    mirrors in Quay that the file does not name are not known (never "0")."""
+    text = (
+        "version: 1\nmirrors:\n- {kind: repository, namespace: acme, repository: redis}\n"
+        "- {kind: repository, namespace: globex, repository: mysql}\n"
+    )
+    emulator.configure(fail={"/api/v1/repository": 503})
+    try:
+        plan = text_of(alice.post("/as-code/plan/", {"text": text}).content.decode())
+        drift = text_of(alice.post("/as-code/drift/", {"text": text}).content.decode())
+    finally:
+        emulator.configure(fail={})
+    assert (
+        "Plan: 0 to create, 0 to update, 0 unchanged, 0 conflicts, 0 refused, 2 could not be "
+        "read; in Quay not in the file: not known (acme, globex could not be listed)."
+    ) in plan
+    assert "acme/redis line 3 could not be read from Quay (not sent)" in plan
+    assert "in Quay not in the file: not known (acme, globex could not be listed)" in drift
+    assert "2 could not be compared" in drift
 
 
 def textarea(html: str) -> str:

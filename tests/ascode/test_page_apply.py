@@ -75,6 +75,10 @@ def test_a_plan_is_applied_as_a_bulk_run_with_its_writes_only(
     assert list(got.values()).count("unchanged") == 10
     page = text_of(alice.get(url.removesuffix("apply/")).content.decode())
     assert "The timeout must be at least 5 minutes" in page
+    # Its heading counts what it changes, not every mirror of the file.
+    assert "A file's plan: 2 mirrors to create or update" in page
+    assert "names 13 mirrors here: 2 to create or update, 10 unchanged, 1 not sent" in page
+    assert "Change 13 mirrors" not in page
     # Reopened from the list of runs; planned again, the file sends nothing: no button.
     assert url.removesuffix("apply/") in alice.get("/bulk/runs/").content.decode()
     assert "Apply this plan" not in plan(alice, data)

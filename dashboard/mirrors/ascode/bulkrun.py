@@ -60,6 +60,9 @@ def _item(step: Step) -> dict[str, Any]:
     assert target is not None
     if step.action == "unchanged":
         return {"verdict": BulkItem.Verdict.UNCHANGED}
+    if step.action == "unreadable":
+        note = "; ".join(step.reasons)
+        return {"verdict": BulkItem.Verdict.UNREADABLE, "note": note}
     if step.action in ("refused", "conflict"):
         return _not_sent(f"{step.words}: {'; '.join(step.reasons)}")
     if step.switch_state:

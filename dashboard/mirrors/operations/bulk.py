@@ -86,9 +86,17 @@ def draft(
     )
 
 
-def runs_of(person: Person, limit: int = 20) -> list[BulkRun]:
-    """The person's recent bulk changes, newest first."""
-    return list(BulkRun.objects.filter(username=person.username)[:limit])
+#: A run not applied (yet): values being chosen, or previewed (a file's plan shown is one).
+UNAPPLIED = (BulkRun.State.DRAFT, BulkRun.State.PREVIEW)
+
+
+def runs_of(person: Person, limit: int = 20, *, applied: bool | None = None) -> list[BulkRun]:
+    """The person's recent bulk changes, newest first: those applied (queued, being applied
+    or done), those not (:data:`UNAPPLIED`), or (``None``) all."""
+    found = BulkRun.objects.filter(username=person.username)
+    if applied is not None:
+        found = found.exclude(state__in=UNAPPLIED) if applied else found.filter(state__in=UNAPPLIED)
+    return list(found[:limit])
 
 
 def run_of(person: Person, pk: int) -> BulkRun | None:
@@ -211,8 +219,19 @@ def _judge(
     return _Judged(BulkItem.Verdict.SEND, rows, note, posted, current)
 
 
-def _summary(cleaned: Mapping[str, Any]) -> str:
-    return ", ".join(dict.fromkeys(SETTING_FIELDS[name] for name in changed_fields(dict(cleaned))))
+#: The rows' labels of the proxies (the bulk form's "proxies" empties all three).
+_PROXY_LABELS = {changes.LABELS[name] for name in ("http_proxy", "https_proxy", "no_proxy")}
+
+
+def _summary(cleaned: Mapping[str, Any], items: Sequence[BulkItem]) -> str:
+    """What the change changes, in the heading's words: the settings asked for that change on
+    at least one mirror; none: what was asked, said so."""
+    asked = list(dict.fromkeys(SETTING_FIELDS[name] for name in changed_fields(dict(cleaned))))
+    changing = {row["label"] for item in items for row in item.rows}
+    said = [w for w in asked if w in changing or (w == "proxies" and changing & _PROXY_LABELS)]
+    if said or not asked:
+        return ", ".join(said)
+    return f"no mirror changes (asked: {', '.join(asked)})"
 
 
 def preview(
@@ -269,7 +288,7 @@ def preview(
     BulkItem.objects.bulk_create(items)
     values = {k: v for k, v in cleaned.items() if k != "external_registry_password"}
     run.values = _json_safe(values)
-    run.summary = _summary(cleaned)[:255]
+    run.summary = _summary(cleaned, items)[:255]
     run.sets_password = bool(password)
     run.sealed_password = keys.seal(password) if password else ""
     run.state = BulkRun.State.PREVIEW
@@ -466,8 +485,9 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
             return BulkItem.Outcome.PARTIAL, f"Quay did not take: {said}".strip()
         if entry.outcome == AuditEntry.Outcome.REFUSED:  # (said once: "refused by Quay")
             return BulkItem.Outcome.REFUSED, entry.message.removeprefix(f"{refusals.PREFIX}: ")
-        if entry.outcome == AuditEntry.Outcome.NOT_DONE:
-            return BulkItem.Outcome.NOT_SENT, entry.message
+        if entry.outcome == AuditEntry.Outcome.NOT_DONE:  # sent (an audit entry is only
+            # written for a call that went out), Quay failed, nothing of it shows read back
+            return BulkItem.Outcome.NOT_APPLIED, entry.message
         return BulkItem.Outcome.UNKNOWN, entry.message
     if result.done:
         return BulkItem.Outcome.NOT_SENT, "Nothing to change: Quay holds these values already."
