@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # annotations only: recording a plan needs no planner
     from .plan import Plan, Step
 
 #: What a run made from a file carries in ``BulkRun.values`` (its page offers no bulk form).
-FROM_FILE = "from_file"
+FROM_FILE = bulk.FROM_FILE
 
-ON_THE_COMMAND_LINE = "manage.py mirrors apply"
+ON_THE_COMMAND_LINE = bulk.ON_THE_COMMAND_LINE
 
 
 def record(person: Person, made: Plan) -> BulkRun | None:

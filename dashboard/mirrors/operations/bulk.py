@@ -57,6 +57,10 @@ MAX_MIRRORS = 500
 KEEP_PASSWORD = timedelta(hours=1)
 #: A run "being applied" this long after it started has lost its worker (see ``stalled``).
 STALLED_AFTER = timedelta(minutes=30)
+#: What a run made from a file's plan carries in ``BulkRun.values`` (``ascode.bulkrun``).
+FROM_FILE = "from_file"
+#: Where what a file's plan cannot apply here is applied.
+ON_THE_COMMAND_LINE = "manage.py mirrors apply"
 #: What a password is said as in a preview (its value never is).
 NEW_PASSWORD = "new (not shown)"  # noqa: S105 - words, not a password
 
@@ -429,6 +433,7 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
     stopped short ("" when it did not)."""
     person = Person(username=job.username, user=job.user)
     confirm = bool(job.values.get("confirm_during_sync"))
+    from_file = bool(job.values.get(FROM_FILE))
     todo = list(job.items.filter(verdict=BulkItem.Verdict.SEND, outcome=""))
     stopped: list[str] = []
 
@@ -437,7 +442,7 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
             if stopped:
                 return
             try:
-                _apply_one(client, person, item, password, confirm)
+                _apply_one(client, person, item, password, confirm, from_file)
             except QuayUnauthorized:
                 stopped.append("Quay no longer accepts your token: sign in again, then retry.")
         finally:
@@ -448,7 +453,12 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
 
 
 def _apply_one(
-    client: QuayClient, person: Person, item: BulkItem, password: str, confirm: bool
+    client: QuayClient,
+    person: Person,
+    item: BulkItem,
+    password: str,
+    confirm: bool,
+    from_file: bool,
 ) -> None:
     target = target_of({"kind": item.kind, "namespace": item.namespace, "name": item.name})
     posted = QueryDict(mutable=True)
@@ -462,13 +472,14 @@ def _apply_one(
         posted["confirm_during_sync"] = "on"
     with timezone.override(UTC):
         result = save(client, person, target, posted, timezone.now())
-    item.outcome, item.detail = outcome_of(result)
+    item.outcome, item.detail = outcome_of(result, from_file)
     item.audit = result.audit
     item.save(update_fields=["outcome", "detail", "audit"])
 
 
-def outcome_of(result: SaveResult) -> tuple[str, str]:
-    """How one mirror's save went, as a bulk change's result: (outcome, detail in words)."""
+def outcome_of(result: SaveResult, from_file: bool = False) -> tuple[str, str]:
+    """How one mirror's save went, as a bulk change's result: (outcome, detail in words);
+    ``from_file``: the run is a file's plan (its page has no box to tick)."""
     entry = result.audit
     if entry is not None:
         if entry.outcome == AuditEntry.Outcome.DONE:
@@ -496,11 +507,9 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
         return BulkItem.Outcome.CONFLICT, (
             f"Changed in Quay since the preview ({fields}): theirs kept, nothing overwritten."
         )
-    if result.extra.get("confirm_sync"):
-        return BulkItem.Outcome.NOT_SENT, (
-            "A sync is under way (tick “also change mirrors whose sync is running” to change "
-            "it all the same)."
-        )
+    asked = _asked_to_confirm(result, from_file)
+    if asked:
+        return BulkItem.Outcome.NOT_SENT, asked
     form = result.form
     errors = form.errors if form is not None and form.is_bound and form.errors else {}
     said = "; ".join(
@@ -509,6 +518,30 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
         if name != "external_registry_password"
     )
     return BulkItem.Outcome.NOT_SENT, said or result.message
+
+
+def _asked_to_confirm(result: SaveResult, from_file: bool) -> str:
+    """Why a save that asks a confirmation was not sent, and how to confirm it where this
+    run can be confirmed ("" when it asked none): the bulk form has a box for a sync under
+    way only; a file's plan, none (its command line confirms: ``--confirm``)."""
+    extra = result.extra
+    said = []
+    if extra.get("confirm_sync"):
+        said.append("A sync is under way: saving can disturb it.")
+    if extra.get("past_start"):
+        said.append("The start date is in the past: Quay would start a sync right away.")
+    if extra.get("confirm_delete"):
+        tags = ", ".join(extra["confirm_delete"])
+        said.append(f"The next sync would delete tags no longer matched: {tags}.")
+    if not said:
+        return ""
+    if from_file:
+        said.append(f"Apply the file with {ON_THE_COMMAND_LINE} --confirm to confirm.")
+    elif extra.get("past_start"):
+        said.append("Choose a start date to come.")
+    else:
+        said.append("Tick “also change mirrors whose sync is running” to change it all the same.")
+    return " ".join(said)
 
 
 # -- what the page shows ----------------------------------------------------------------------
