@@ -200,6 +200,8 @@ class BulkItem(models.Model):
         REFUSED = "refused", "refused by Quay"
         CONFLICT = "conflict", "changed in Quay since the preview: not overwritten"
         NOT_SENT = "not_sent", "not sent"
+        #: Sent, and Quay answered an error (a 5xx): the config read back shows none of it.
+        NOT_APPLIED = "not_applied", "sent, not applied"
         UNKNOWN = "unknown", "outcome unknown"
 
     run = models.ForeignKey(BulkRun, on_delete=models.CASCADE, related_name="items")

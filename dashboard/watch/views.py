@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.reauth import quay_login_required
+from dashboard.formposts import post_only
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.views.fragments import acting
 
@@ -119,7 +120,7 @@ def alerts(request: HtmxHttpRequest, namespace: str) -> HttpResponse:
     return _refused(request, namespace, RULES_WORDS) or _alerts_page(request, enrolment)
 
 
-@require_POST
+@post_only("watch:alerts", "namespace")
 @quay_login_required
 def alert_add(request: HtmxHttpRequest, namespace: str) -> HttpResponse:
     enrolment = get_object_or_404(Enrolment, namespace=namespace)

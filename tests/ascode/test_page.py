@@ -110,6 +110,78 @@ def test_quay_down_is_a_message_not_a_500(alice, settings):
     response = alice.post("/as-code/plan/", {"text": text})
     assert response.status_code == 200  # the plan says it of each mirror
     html = response.content.decode()
-    assert rows(html) == {"acme/redis": "refused"}
+    assert rows(html) == {"acme/redis": "unreadable"}
     assert "the repositories of acme could not be listed: Quay cannot be reached" in html
     assert "Quay cannot be reached" in response.content.decode()
+
+
+def test_quay_failing_makes_a_plan_of_mirrors_not_read_never_refused(alice, emulator):
+    """Quay answering 503: each mirror of the file could not be read (not "refused"), and the
+    mirrors in Quay that the file does not name are not known (never "0")."""
+    text = (
+        "version: 1\nmirrors:\n- {kind: repository, namespace: acme, repository: redis}\n"
+        "- {kind: repository, namespace: globex, repository: mysql}\n"
+    )
+    emulator.configure(fail={"/api/v1/repository": 503})
+    try:
+        plan = text_of(alice.post("/as-code/plan/", {"text": text}).content.decode())
+        drift = text_of(alice.post("/as-code/drift/", {"text": text}).content.decode())
+    finally:
+        emulator.configure(fail={})
+    assert (
+        "Plan: 0 to create, 0 to update, 0 unchanged, 0 conflicts, 0 refused, 2 could not be "
+        "read; in Quay not in the file: not known (acme, globex could not be listed)."
+    ) in plan
+    assert "acme/redis line 3 could not be read from Quay (not sent)" in plan
+    assert "in Quay not in the file: not known (acme, globex could not be listed)" in drift
+    assert "2 could not be compared" in drift
+
+
+def textarea(html: str) -> str:
+    """What the page's text box holds (the browser drops the newline after ``<textarea>``)."""
+    found = re.search(r'<textarea id="ac-text"[^>]*>\n?(.*?)</textarea>', html, re.DOTALL)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_pasted_file_with_a_syntax_error_comes_back_to_correct(alice):
+    pasted = "version: 1\nmirrors: [\n  {kind: x\n"
+    html = alice.post("/as-code/plan/", {"text": pasted}).content.decode()
+    assert "not valid YAML" in html
+    assert textarea(html) == pasted  # whole, as typed
+    assert "<details open>" in html  # "or paste it" stays open
+
+
+def test_a_plan_with_refused_entries_keeps_the_pasted_file(alice):
+    pasted = (
+        "version: 1\nmirrors:\n- kind: repository\n  namespace: acme\n  repository: redis\n"
+        "  colour: red & <blue>\n- kind: repository\n  namespace: acme\n  repository: nginx\n"
+        "  skopeo_timeout_interval: 100\n"
+    )
+    html = alice.post("/as-code/plan/", {"text": pasted}).content.decode()
+    planned = rows(html)
+    assert planned["acme/redis"] == "refused" and planned["acme/nginx"] == "refused"
+    assert textarea(html) == pasted.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert "<details open>" in html
+
+
+def test_an_uploaded_file_comes_back_as_text(alice):
+    text = "version: 1\nmirrors:\n- {kind: repository, namespace: acme, repository: redis, x: 1}\n"
+    upload = SimpleUploadedFile("m.yaml", text.encode())
+    html = alice.post("/as-code/drift/", {"file": upload}).content.decode()
+    assert textarea(html) == text
+
+
+def test_a_file_with_a_password_written_in_it_is_not_sent_back(alice):
+    pasted = "version: 1\nmirrors: [\n  {external_registry_password: hunter2\n"  # not YAML even
+    html = alice.post("/as-code/plan/", {"text": pasted}).content.decode()
+    assert "hunter2" not in html and textarea(html) == ""
+    assert "it has a password written in it" in text_of(html)
+
+
+@pytest.mark.parametrize("address", ["/as-code/plan/", "/as-code/drift/"])
+def test_opening_the_forms_address_again_goes_to_the_page(alice, address):
+    response = alice.get(address)
+    assert response.status_code == 302 and response["Location"] == "/as-code/"
+    assert alice.get(address, follow=True).status_code == 200
+    assert alice.put(address).status_code == 405

@@ -75,6 +75,10 @@ def test_a_plan_is_applied_as_a_bulk_run_with_its_writes_only(
     assert list(got.values()).count("unchanged") == 10
     page = text_of(alice.get(url.removesuffix("apply/")).content.decode())
     assert "The timeout must be at least 5 minutes" in page
+    # Its heading counts what it changes, not every mirror of the file.
+    assert "A file's plan: 2 mirrors to create or update" in page
+    assert "names 13 mirrors here: 2 to create or update, 10 unchanged, 1 not sent" in page
+    assert "Change 13 mirrors" not in page
     # Reopened from the list of runs; planned again, the file sends nothing: no button.
     assert url.removesuffix("apply/") in alice.get("/bulk/runs/").content.decode()
     assert "Apply this plan" not in plan(alice, data)
@@ -138,3 +142,21 @@ def test_someone_elses_plan_cannot_be_applied(alice, signed_in, mirrors, emulato
     bob = signed_in("bob")
     assert bob.post(url).status_code == 404
     assert [c for c in calls(emulator) if not c.startswith("GET ")] == []
+
+
+def test_a_save_that_asks_a_confirmation_says_where_to_confirm_it(
+    alice, mirrors, emulator, immediate_tasks
+):
+    """A file's run has no box to tick: a start date in the past is not sent, and its result
+    says to confirm with the command line (never "tick the box")."""
+    data = yaml.safe_load(mirrors("export", "acme"))
+    entry(data, "acme/nginx")["sync_start_date"] = "2020-01-01T00:07:00Z"
+    url = apply_url(plan(alice, data))
+    clear_log(emulator)
+    alice.post(url)
+    assert mirror_puts(emulator, "acme", "nginx") == []
+    assert results(alice, url)["acme/nginx"] == "send not_sent"
+    page = text_of(alice.get(url.removesuffix("apply/")).content.decode())
+    assert "The start date is in the past: Quay would start a sync right away." in page
+    assert "Apply the file with manage.py mirrors apply --confirm to confirm." in page
+    assert "Tick" not in page

@@ -223,3 +223,88 @@ def test_a_run_whose_worker_stopped_can_be_applied_to_the_rest(emulator, alice) 
     assert "1 applied" in results and "1 not sent" in results
     assert "Quay holds these values already" in results
     assert emulator.mirror("acme", "ubuntu")["sync_interval"] == 12 * 3600
+
+
+@pytest.mark.parametrize("then", ["", "preview/", "apply/"])
+def test_opening_a_forms_address_again_goes_to_its_page(emulator, alice, then) -> None:
+    """A form's address reopened (a reload after its answer) is its page, never a blank 405."""
+    if not then:
+        response = alice.get("/bulk/settings/")
+        assert response.status_code == 302 and response["Location"] == "/"
+        return
+    url = chosen(alice, "acme/nginx")
+    clear_log(emulator)
+    response = alice.get(url + then)
+    assert response.status_code == 302 and response["Location"] == url
+    assert calls(emulator) == [] and BulkRun.objects.get().state == BulkRun.State.DRAFT
+
+
+def test_after_apply_the_columns_say_before_and_what_was_asked(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx")
+    alice.post(url + "preview/", {**UNITS, "skopeo_timeout_value": "10"})
+    preview = alice.get(url).content.decode()
+    assert '<th scope="col">Now</th><th scope="col">After</th>' in preview
+    alice.post(url + "apply/")
+    results = alice.get(url).content.decode()
+    assert '<th scope="col">Before</th><th scope="col">Asked for</th>' in results
+    assert 'data-label="before">5 minutes<' in results  # the 390 px page's own labels
+    assert ">Now<" not in results
+
+
+def test_a_500_part_way_through_a_save_is_said_sent_and_not_applied(emulator, alice) -> None:
+    """Quay failing (500) after the PUT reached it: sent, and the config read back shows none
+    of it -- the single save's words, never "not sent"."""
+    url = chosen(alice, "acme/nginx", "acme/redis")
+    alice.post(url + "preview/", {**UNITS, "sync_interval_value": "8"})
+    emulator.configure(fail_put_at={"/api/v1/repository/acme/nginx/mirror": "sync_interval"})
+    clear_log(emulator)
+    try:
+        alice.post(url + "apply/")
+    finally:
+        emulator.configure(fail_put_at={})
+    assert "PUT repository/acme/nginx/mirror" in calls(emulator)
+    results = text(alice.get(url)).replace(" :", ":")
+    assert "1 applied · 1 sent, not applied" in results
+    assert (
+        "sent, not applied: Quay answered with an error (HTTP 500); the settings read back show "
+        "none of the changes."
+    ) in results
+    assert "not sent" not in results
+    assert emulator.mirror("acme", "nginx")["sync_interval"] == 6 * 3600
+
+
+def test_the_heading_names_only_what_changes_on_some_mirror(emulator, alice) -> None:
+    url = chosen(alice, "acme/nginx", "acme/redis")
+    robot = emulator.mirror("acme", "nginx")["robot_username"]
+    assert emulator.mirror("acme", "redis")["robot_username"] == robot  # (the seed's)
+    asked = {**UNITS, "robot_username": robot, "skopeo_timeout_value": "10"}
+    alice.post(url + "preview/", asked)
+    assert "Change 2 mirrors: timeout " in text(alice.get(url))
+    alice.post(url + "preview/", {**UNITS, "robot_username": robot})
+    assert "Change 2 mirrors: no mirror changes (asked: robot)" in text(alice.get(url))
+
+
+def test_previews_not_applied_are_listed_apart(emulator, alice) -> None:
+    applied = chosen(alice, "acme/nginx")
+    alice.post(applied + "preview/", {**UNITS, "skopeo_timeout_value": "10"})
+    alice.post(applied + "apply/")
+    previewed = chosen(alice, "acme/redis")
+    alice.post(previewed + "preview/", {**UNITS, "skopeo_timeout_value": "10"})
+    page = alice.get("/bulk/runs/").content.decode()
+    top, apart = page.split('<details id="unapplied">')
+    assert f'href="{applied}"' in top and f'href="{previewed}"' not in top
+    assert f'href="{previewed}"' in apart and "1 previewed or being chosen, not applied" in apart
+
+
+def test_someone_elses_run_is_said_not_found_as_a_bulk_change(alice, signed_in) -> None:
+    url = chosen(alice, "acme/nginx")
+    carol = signed_in("carol")
+    for response in (
+        carol.get(url),
+        carol.post(url + "preview/", UNITS),
+        carol.post(url + "apply/"),
+    ):
+        assert response.status_code == 404
+        said = text(response)
+        assert "Bulk change not found" in said and "it is someone else's" in said
+        assert "Repository pages are" not in said

@@ -228,3 +228,12 @@ def test_a_channel_on_a_private_address_is_refused_where_private_channels_are_of
         delivery = deliver.send(taken[0], clock.now())
     assert receiver.received == []
     assert "Not sent: its host 127.0.0.1 is not a public address" in delivery.error
+
+
+def test_opening_the_add_address_again_goes_to_the_rules_page(client_as, enrolled):
+    """After a refused URL the address bar shows .../alerts/add/: reopened, the rules page."""
+    enrolled("acme")
+    client = client_as("alice")
+    response = client.get("/watch/acme/alerts/add/")
+    assert response.status_code == 302 and response["Location"] == "/watch/acme/alerts/"
+    assert 'name="url"' in client.get("/watch/acme/alerts/add/", follow=True).content.decode()

@@ -52,7 +52,7 @@ def apply(
     and those not in the file have none: nothing is sent for them)."""
     results = []
     for step in made.steps:
-        if step.action in ("refused", "conflict"):
+        if step.action in ("refused", "unreadable", "conflict"):
             results.append(Applied(step, "not_sent", f"{step.words}: {'; '.join(step.reasons)}"))
         elif step.action in ("create", "update"):
             results.append(_apply(client, person, step, now, confirm))

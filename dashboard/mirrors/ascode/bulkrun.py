@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # annotations only: recording a plan needs no planner
     from .plan import Plan, Step
 
 #: What a run made from a file carries in ``BulkRun.values`` (its page offers no bulk form).
-FROM_FILE = "from_file"
+FROM_FILE = bulk.FROM_FILE
 
-ON_THE_COMMAND_LINE = "manage.py mirrors apply"
+ON_THE_COMMAND_LINE = bulk.ON_THE_COMMAND_LINE
 
 
 def record(person: Person, made: Plan) -> BulkRun | None:
@@ -60,6 +60,9 @@ def _item(step: Step) -> dict[str, Any]:
     assert target is not None
     if step.action == "unchanged":
         return {"verdict": BulkItem.Verdict.UNCHANGED}
+    if step.action == "unreadable":
+        note = "; ".join(step.reasons)
+        return {"verdict": BulkItem.Verdict.UNREADABLE, "note": note}
     if step.action in ("refused", "conflict"):
         return _not_sent(f"{step.words}: {'; '.join(step.reasons)}")
     if step.switch_state:

@@ -69,6 +69,8 @@ class Drift:
     drifted: list[Drifted] = field(default_factory=list)
     #: Mirrors of the file that Quay holds as the file says.
     same: int = 0
+    #: Namespaces whose repositories could not be listed (mirrors not in the file: not known).
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter[str]:
@@ -82,17 +84,21 @@ class Drift:
     @property
     def summary(self) -> str:
         n = self.counts
+        others = (
+            f"in Quay not in the file: not known ({', '.join(self.unlisted)} could not be listed)"
+            if self.unlisted
+            else f"{n['not_in_file']} in Quay not in the file"
+        )
         return (
-            f"{n['differs']} differ, {n['missing']} missing in Quay, {n['not_in_file']} in "
-            f"Quay not in the file, {n['unchecked']} could not be compared; {self.same} as "
-            "the file says."
+            f"{n['differs']} differ, {n['missing']} missing in Quay, {others}, "
+            f"{n['unchecked']} could not be compared; {self.same} as the file says."
         )
 
 
 def drift(client: QuayClient, username: str, parsed: document.Document, now: datetime) -> Drift:
     """Where Quay now differs from ``parsed``: its plan, read the other way round."""
     made = plan.plan(client, username, parsed, now)
-    found = Drift()
+    found = Drift(unlisted=made.unlisted)
     for step in made.steps:
         kind = _kind(step)
         if kind:
@@ -111,7 +117,7 @@ def _kind(step: Step) -> str:
         return "not_in_file"
     if step.missing:
         return "missing"
-    if step.action == "refused":
+    if step.action in ("refused", "unreadable"):
         return "unchecked"
     return "differs" if step.changes else ""
 

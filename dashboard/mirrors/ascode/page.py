@@ -5,6 +5,7 @@ Quay differs from a file is the drift report's (:func:`.drift.drifted`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,8 @@ def file_name(namespaces: Sequence[str], fmt: str, now: datetime) -> str:
 def read_upload(upload: Any, pasted: str) -> tuple[str, str]:
     """The file's text (an upload, else what was pasted), or why it cannot be read."""
     if upload is None:
+        if len(pasted.encode("utf-8")) > MAX_FILE_BYTES:
+            return "", f"The text is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
         return (pasted, "") if pasted.strip() else ("", "Choose a file, or paste one.")
     if upload.size > MAX_FILE_BYTES:
         return "", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
@@ -47,6 +50,24 @@ def read_upload(upload: Any, pasted: str) -> tuple[str, str]:
         return upload.read().decode("utf-8"), ""
     except UnicodeDecodeError:
         return "", "The file is not text (UTF-8): a YAML or JSON file is."
+
+
+#: A password written in a file (not ``{env: NAME}``/``{file: PATH}``, not empty): YAML or JSON,
+#: read even where the file is not valid YAML.
+_WRITTEN_PASSWORD = re.compile(
+    r"""["']?external_registry_password["']?\s*:\s*(?![\s,}]|\{|null\b|~)""", re.MULTILINE
+)
+
+
+def kept(text: str, pasted: str) -> tuple[str, bool]:
+    """What the page's text box shows again after a plan, a comparison or an error: the file
+    as read (an upload's text, to correct one line of it), else what was pasted -- nothing
+    larger than the page reads -- and whether it is withheld because it holds a password
+    (write-only: never sent back to the browser)."""
+    said = text or pasted
+    if _WRITTEN_PASSWORD.search(said):
+        return "", True
+    return (said if len(said.encode("utf-8")) <= MAX_FILE_BYTES else ""), False
 
 
 def planned(client: QuayClient, person: Person, text: str, now: datetime) -> dict[str, Any]:

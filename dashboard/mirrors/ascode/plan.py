@@ -41,8 +41,9 @@ from . import document, fleet
 from .document import PASSWORD, Entry, Secret
 
 #: What a plan does with a mirror, in the order a plan lists them.
-ACTIONS = ("refused", "conflict", "create", "update", "unchanged", "not_in_file")
+ACTIONS = ("unreadable", "refused", "conflict", "create", "update", "unchanged", "not_in_file")
 WORDS = {
+    "unreadable": "could not be read from Quay (not sent)",
     "refused": "refused (not sent)",
     "conflict": "conflict: changed in Quay since the file was exported (not sent)",
     "create": "create",
@@ -110,6 +111,9 @@ class Step:
 @dataclass
 class Plan:
     steps: list[Step] = field(default_factory=list)
+    #: Namespaces whose repositories could not be listed: their mirrors the file does not
+    #: name are not known.
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter[str]:
@@ -118,11 +122,22 @@ class Plan:
     @property
     def summary(self) -> str:
         n = self.counts
+        unread = f", {n['unreadable']} could not be read" if n["unreadable"] else ""
         return (
             f"{n['create']} to create, {n['update']} to update, {n['unchanged']} unchanged, "
             f"{n['conflict']} conflict{'s' if n['conflict'] != 1 else ''}, {n['refused']} "
-            f"refused; {n['not_in_file']} in Quay not in the file (left alone)."
+            f"refused{unread}; {self.not_in_file_words()}."
         )
+
+    def not_in_file_words(self) -> str:
+        """How many mirrors in Quay the file does not name: not known where a namespace's
+        repositories could not be listed."""
+        if self.unlisted:
+            return (
+                f"in Quay not in the file: not known ({', '.join(self.unlisted)} could not be "
+                "listed)"
+            )
+        return f"{self.counts['not_in_file']} in Quay not in the file (left alone)"
 
 
 def from_environment(secret: Secret) -> tuple[str, str]:
@@ -149,7 +164,10 @@ def plan(
     from here)."""
     found = fleet.read(client, username, parsed.namespaces)
     robots = _robots(client, username, parsed, found)
-    made = Plan([_step(entry, found, now, secrets, robots) for entry in parsed.entries])
+    made = Plan(
+        [_step(entry, found, now, secrets, robots) for entry in parsed.entries],
+        unlisted=sorted(found.unlisted),
+    )
     named = {entry.target for entry in parsed.entries}
     made.steps += [
         Step(target.full_name, "not_in_file", target)
@@ -199,6 +217,8 @@ def _step(
     if entry.problems or target is None:
         step.reasons = list(entry.problems)
         return step
+    if target.namespace in found.unlisted or target in found.unreadable:
+        step.action = "unreadable"
     if target.namespace in found.unlisted:
         why = found.unlisted[target.namespace]
         step.reasons = [f"the repositories of {target.namespace} could not be listed: {why}"]

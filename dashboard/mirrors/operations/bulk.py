@@ -57,6 +57,10 @@ MAX_MIRRORS = 500
 KEEP_PASSWORD = timedelta(hours=1)
 #: A run "being applied" this long after it started has lost its worker (see ``stalled``).
 STALLED_AFTER = timedelta(minutes=30)
+#: What a run made from a file's plan carries in ``BulkRun.values`` (``ascode.bulkrun``).
+FROM_FILE = "from_file"
+#: Where what a file's plan cannot apply here is applied.
+ON_THE_COMMAND_LINE = "manage.py mirrors apply"
 #: What a password is said as in a preview (its value never is).
 NEW_PASSWORD = "new (not shown)"  # noqa: S105 - words, not a password
 
@@ -86,9 +90,17 @@ def draft(
     )
 
 
-def runs_of(person: Person, limit: int = 20) -> list[BulkRun]:
-    """The person's recent bulk changes, newest first."""
-    return list(BulkRun.objects.filter(username=person.username)[:limit])
+#: A run not applied (yet): values being chosen, or previewed (a file's plan shown is one).
+UNAPPLIED = (BulkRun.State.DRAFT, BulkRun.State.PREVIEW)
+
+
+def runs_of(person: Person, limit: int = 20, *, applied: bool | None = None) -> list[BulkRun]:
+    """The person's recent bulk changes, newest first: those applied (queued, being applied
+    or done), those not (:data:`UNAPPLIED`), or (``None``) all."""
+    found = BulkRun.objects.filter(username=person.username)
+    if applied is not None:
+        found = found.exclude(state__in=UNAPPLIED) if applied else found.filter(state__in=UNAPPLIED)
+    return list(found[:limit])
 
 
 def run_of(person: Person, pk: int) -> BulkRun | None:
@@ -211,8 +223,19 @@ def _judge(
     return _Judged(BulkItem.Verdict.SEND, rows, note, posted, current)
 
 
-def _summary(cleaned: Mapping[str, Any]) -> str:
-    return ", ".join(dict.fromkeys(SETTING_FIELDS[name] for name in changed_fields(dict(cleaned))))
+#: The rows' labels of the proxies (the bulk form's "proxies" empties all three).
+_PROXY_LABELS = {changes.LABELS[name] for name in ("http_proxy", "https_proxy", "no_proxy")}
+
+
+def _summary(cleaned: Mapping[str, Any], items: Sequence[BulkItem]) -> str:
+    """What the change changes, in the heading's words: the settings asked for that change on
+    at least one mirror; none: what was asked, said so."""
+    asked = list(dict.fromkeys(SETTING_FIELDS[name] for name in changed_fields(dict(cleaned))))
+    changing = {row["label"] for item in items for row in item.rows}
+    said = [w for w in asked if w in changing or (w == "proxies" and changing & _PROXY_LABELS)]
+    if said or not asked:
+        return ", ".join(said)
+    return f"no mirror changes (asked: {', '.join(asked)})"
 
 
 def preview(
@@ -269,7 +292,7 @@ def preview(
     BulkItem.objects.bulk_create(items)
     values = {k: v for k, v in cleaned.items() if k != "external_registry_password"}
     run.values = _json_safe(values)
-    run.summary = _summary(cleaned)[:255]
+    run.summary = _summary(cleaned, items)[:255]
     run.sets_password = bool(password)
     run.sealed_password = keys.seal(password) if password else ""
     run.state = BulkRun.State.PREVIEW
@@ -410,6 +433,7 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
     stopped short ("" when it did not)."""
     person = Person(username=job.username, user=job.user)
     confirm = bool(job.values.get("confirm_during_sync"))
+    from_file = bool(job.values.get(FROM_FILE))
     todo = list(job.items.filter(verdict=BulkItem.Verdict.SEND, outcome=""))
     stopped: list[str] = []
 
@@ -418,7 +442,7 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
             if stopped:
                 return
             try:
-                _apply_one(client, person, item, password, confirm)
+                _apply_one(client, person, item, password, confirm, from_file)
             except QuayUnauthorized:
                 stopped.append("Quay no longer accepts your token: sign in again, then retry.")
         finally:
@@ -429,7 +453,12 @@ def _apply_all(job: BulkRun, client: QuayClient, password: str) -> str:
 
 
 def _apply_one(
-    client: QuayClient, person: Person, item: BulkItem, password: str, confirm: bool
+    client: QuayClient,
+    person: Person,
+    item: BulkItem,
+    password: str,
+    confirm: bool,
+    from_file: bool,
 ) -> None:
     target = target_of({"kind": item.kind, "namespace": item.namespace, "name": item.name})
     posted = QueryDict(mutable=True)
@@ -443,13 +472,14 @@ def _apply_one(
         posted["confirm_during_sync"] = "on"
     with timezone.override(UTC):
         result = save(client, person, target, posted, timezone.now())
-    item.outcome, item.detail = outcome_of(result)
+    item.outcome, item.detail = outcome_of(result, from_file)
     item.audit = result.audit
     item.save(update_fields=["outcome", "detail", "audit"])
 
 
-def outcome_of(result: SaveResult) -> tuple[str, str]:
-    """How one mirror's save went, as a bulk change's result: (outcome, detail in words)."""
+def outcome_of(result: SaveResult, from_file: bool = False) -> tuple[str, str]:
+    """How one mirror's save went, as a bulk change's result: (outcome, detail in words);
+    ``from_file``: the run is a file's plan (its page has no box to tick)."""
     entry = result.audit
     if entry is not None:
         if entry.outcome == AuditEntry.Outcome.DONE:
@@ -466,8 +496,9 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
             return BulkItem.Outcome.PARTIAL, f"Quay did not take: {said}".strip()
         if entry.outcome == AuditEntry.Outcome.REFUSED:  # (said once: "refused by Quay")
             return BulkItem.Outcome.REFUSED, entry.message.removeprefix(f"{refusals.PREFIX}: ")
-        if entry.outcome == AuditEntry.Outcome.NOT_DONE:
-            return BulkItem.Outcome.NOT_SENT, entry.message
+        if entry.outcome == AuditEntry.Outcome.NOT_DONE:  # sent (an audit entry is only
+            # written for a call that went out), Quay failed, nothing of it shows read back
+            return BulkItem.Outcome.NOT_APPLIED, entry.message
         return BulkItem.Outcome.UNKNOWN, entry.message
     if result.done:
         return BulkItem.Outcome.NOT_SENT, "Nothing to change: Quay holds these values already."
@@ -476,11 +507,9 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
         return BulkItem.Outcome.CONFLICT, (
             f"Changed in Quay since the preview ({fields}): theirs kept, nothing overwritten."
         )
-    if result.extra.get("confirm_sync"):
-        return BulkItem.Outcome.NOT_SENT, (
-            "A sync is under way (tick “also change mirrors whose sync is running” to change "
-            "it all the same)."
-        )
+    asked = _asked_to_confirm(result, from_file)
+    if asked:
+        return BulkItem.Outcome.NOT_SENT, asked
     form = result.form
     errors = form.errors if form is not None and form.is_bound and form.errors else {}
     said = "; ".join(
@@ -489,6 +518,30 @@ def outcome_of(result: SaveResult) -> tuple[str, str]:
         if name != "external_registry_password"
     )
     return BulkItem.Outcome.NOT_SENT, said or result.message
+
+
+def _asked_to_confirm(result: SaveResult, from_file: bool) -> str:
+    """Why a save that asks a confirmation was not sent, and how to confirm it where this
+    run can be confirmed ("" when it asked none): the bulk form has a box for a sync under
+    way only; a file's plan, none (its command line confirms: ``--confirm``)."""
+    extra = result.extra
+    said = []
+    if extra.get("confirm_sync"):
+        said.append("A sync is under way: saving can disturb it.")
+    if extra.get("past_start"):
+        said.append("The start date is in the past: Quay would start a sync right away.")
+    if extra.get("confirm_delete"):
+        tags = ", ".join(extra["confirm_delete"])
+        said.append(f"The next sync would delete tags no longer matched: {tags}.")
+    if not said:
+        return ""
+    if from_file:
+        said.append(f"Apply the file with {ON_THE_COMMAND_LINE} --confirm to confirm.")
+    elif extra.get("past_start"):
+        said.append("Choose a start date to come.")
+    else:
+        said.append("Tick “also change mirrors whose sync is running” to change it all the same.")
+    return " ".join(said)
 
 
 # -- what the page shows ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..forms.bulk import BulkSettingsForm
 from ..kinds.base import MirrorKind
 from ..models import BulkItem, BulkRun
 from ..operations import bulk
+from ..person import Person
 
 #: How often the results page looks again while the run waits or runs (seconds).
 POLL_SECONDS = 2
@@ -60,5 +61,19 @@ def page(run: BulkRun, form: BulkSettingsForm | None = None) -> dict[str, Any]:
         "bulk_poll": POLL_SECONDS if active else None,
         "password_forgotten": bulk.password_forgotten(run),
         "from_file": bulkrun.from_file(run),
+        # A preview's values are Quay's now and what would be sent; once applied, what they
+        # were before and what was asked (the result says whether Quay took it).
+        "columns": ("now", "after")
+        if run.state == BulkRun.State.PREVIEW
+        else ("before", "asked for"),
         "stalled": bulk.stalled(run, timezone.now()),
+    }
+
+
+def listing(person: Person) -> dict[str, Any]:
+    """``/bulk/runs/``: the changes applied; apart, those previewed and not applied (each
+    "Show the plan" of a file that changes something keeps one, to apply it)."""
+    return {
+        "runs": bulk.runs_of(person, applied=True),
+        "unapplied": bulk.runs_of(person, applied=False),
     }

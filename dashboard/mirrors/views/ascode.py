@@ -8,9 +8,10 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from dashboard.accounts.reauth import quay_login_required
+from dashboard.formposts import post_only
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors.ascode import drift, page
 from dashboard.mirrors.ascode.export import export
@@ -66,14 +67,14 @@ def export_file(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+@post_only("mirrors:as-code")
 @quay_login_required
 def plan_file(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /as-code/plan/`` (a file, or pasted text): what applying it would do."""
     return _from_file(request, page.planned)
 
 
-@require_POST
+@post_only("mirrors:as-code")
 @quay_login_required
 def drift_file(request: HtmxHttpRequest) -> HttpResponse:
     """``POST /as-code/drift/`` (a file, or pasted text): where Quay now differs from it."""
@@ -82,14 +83,17 @@ def drift_file(request: HtmxHttpRequest) -> HttpResponse:
 
 def _from_file(request: HtmxHttpRequest, read: Callable[..., dict[str, Any]]) -> HttpResponse:
     """The page with what ``read`` makes of the file posted, or why the file cannot be used."""
-    text, problem = page.read_upload(request.FILES.get("file"), request.POST.get("text", ""))
+    pasted = request.POST.get("text", "")
+    text, problem = page.read_upload(request.FILES.get("file"), pasted)
+    kept, withheld = page.kept(text, pasted)
+    shown = {"pasted": kept, "withheld": withheld}
     if problem:
-        return _page(request, 400, upload_error=problem)
+        return _page(request, 400, upload_error=problem, **shown)
     client, person, now = acting(request)
     try:
         context = read(client, person, text, now)
     except QuayUnauthorized:
         raise
     except QuayError as error:
-        return _page(request, 502, upload_error=error.message)
-    return _page(request, 400 if "file_errors" in context else 200, **context)
+        return _page(request, 502, upload_error=error.message, **shown)
+    return _page(request, 400 if "file_errors" in context else 200, **shown, **context)

@@ -6,15 +6,16 @@ refresh). ``/bulk/`` lists the person's recent runs, to open one again."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.reauth import quay_login_required, safe_next
 from dashboard.accounts.tokens import get_token
+from dashboard.formposts import post_only
 from dashboard.http import HtmxHttpRequest
 from dashboard.mirrors import tasks
 from dashboard.mirrors.ascode.bulkrun import from_file
@@ -29,14 +30,16 @@ from .fragments import acting
 PAGE = "mirrors/bulk.html"
 
 
-def _run(request: HtmxHttpRequest, pk: int) -> BulkRun:
-    run = bulk.run_of(acting(request)[1], pk)
-    if run is None:
-        raise Http404("No such bulk change of yours.")
-    return run
+def _run(request: HtmxHttpRequest, pk: int) -> BulkRun | None:
+    """The person's own run ``pk`` (``None``: none, or someone else's: :func:`_not_found`)."""
+    return bulk.run_of(acting(request)[1], pk)
 
 
-@require_POST
+def _not_found(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return render(request, "mirrors/bulk_not_found.html", {"pk": pk}, status=404)
+
+
+@post_only("mirrors:overview")
 @quay_login_required
 def start(request: HtmxHttpRequest) -> HttpResponse:
     """The mirrors chosen, kept as a new run; then its form."""
@@ -62,16 +65,20 @@ def run_url(run: BulkRun) -> str:
 def run_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The form, the preview or the results (with htmx: the results part, polled)."""
     run = _run(request, pk)
+    if run is None:
+        return _not_found(request, pk)
     form = pages.form_for(run) if request.GET.get("edit") and not from_file(run) else None
     context = pages.page(run, form)
     return render(request, f"{PAGE}#results" if request.htmx else PAGE, context)
 
 
-@require_POST
+@post_only("mirrors:bulk-run", "pk")
 @quay_login_required
 def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Judge the values on every mirror (one read each), then show the preview."""
     run = _run(request, pk)
+    if run is None:
+        return _not_found(request, pk)
     client, _person, now = acting(request)
     form = BulkSettingsForm(request.POST)
     if run.state not in (BulkRun.State.DRAFT, BulkRun.State.PREVIEW) or from_file(run):
@@ -82,11 +89,13 @@ def preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect(run_url(run))
 
 
-@require_POST
+@post_only("mirrors:bulk-run", "pk")
 @quay_login_required
 def apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Queue the apply of the preview (once: a second press shows the same run)."""
     run = _run(request, pk)
+    if run is None:
+        return _not_found(request, pk)
     bulk.start(run, get_token(request) or "", tasks.apply_bulk)
     return redirect(run_url(run))
 
@@ -95,4 +104,4 @@ def apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @quay_login_required
 def runs(request: HtmxHttpRequest) -> HttpResponse:
     """The person's recent bulk changes."""
-    return render(request, "mirrors/bulk_runs.html", {"runs": bulk.runs_of(acting(request)[1])})
+    return render(request, "mirrors/bulk_runs.html", pages.listing(acting(request)[1]))
