@@ -177,14 +177,49 @@ def test_a_test_the_watcher_has_not_sent_says_so(client_as, enrolled):
 def test_a_rule_keeps_whom_to_tell_by_mail_when_its_channel_fails(client_as, enrolled, settings):
     enrolled("acme")
     client = client_as("alice")
-    assert "sends no mail of its own" in client.get("/watch/acme/alerts/").content.decode()
+    settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "sends no mail of its own" not in page and "disabled" not in field(page, "owner_email")
     form = {"url": "json://127.0.0.1:9/x", "events": ["failed"], "owner_email": "alice@x.test"}
     client.post("/watch/acme/alerts/add/", form)
     assert AlertRule.objects.get().owner_email == "alice@x.test"
     bad = client.post("/watch/acme/alerts/add/", {**form, "owner_email": "not an address"})
     assert bad.status_code == 400 and "valid email" in bad.content.decode()
-    settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
-    assert "sends no mail of its own" not in client.get("/watch/acme/alerts/").content.decode()
+
+
+def field(page: str, name: str, value: str = "") -> str:
+    """The first ``<input>`` of ``page`` named ``name`` (and with ``value``, if given)."""
+    start = page.index(f'name="{name}"' + (f' value="{value}"' if value else ""))
+    return page[page.rindex("<input", 0, start) : page.index(">", start) + 1]
+
+
+def test_without_mail_of_its_own_the_owners_address_is_not_offered_and_refused(
+    client_as, enrolled, settings
+):
+    """Where ALERT_MAIL_URL is not set nobody can be told by mail: the field is disabled with
+    the reason beside it, a post that sets it anyway is refused with that reason (what else was
+    typed kept), and changing a rule keeps the address it has."""
+    settings.ALERT_MAIL_URL = ""
+    enrolled("acme")
+    client = client_as("alice")
+    page = client.get("/watch/acme/alerts/").content.decode()
+    box = field(page, "owner_email")
+    assert "disabled" in box and 'aria-describedby="id_owner_email-why"' in box
+    assert 'id="id_owner_email-why">This dashboard sends no mail of its own' in page
+    form = {"url": "json://127.0.0.1:9/x", "events": ["stuck"], "owner_email": "alice@x.test"}
+    refused = client.post("/watch/acme/alerts/add/", form)
+    said = refused.content.decode()
+    assert refused.status_code == 400 and not AlertRule.objects.exists()
+    assert "sends no mail of its own (ALERT_MAIL_URL is not set): nobody can be told" in said
+    assert "checked" in field(said, "events", "stuck")  # what was typed, kept
+    assert "checked" not in field(said, "events", "failed")
+    assert 'value="alice@x.test"' in said  # kept, to be seen and emptied
+    client.post("/watch/acme/alerts/add/", {**form, "owner_email": ""})
+    rule = AlertRule.objects.get()
+    AlertRule.objects.filter(pk=rule.pk).update(owner_email="bob@x.test")  # set while mail was
+    client.post(f"/watch/acme/alerts/{rule.pk}/change/", {f"r{rule.pk}-events": ["failed"]})
+    rule.refresh_from_db()
+    assert rule.events == ["failed"] and rule.owner_email == "bob@x.test"
 
 
 def test_no_rule_is_kept_where_the_dashboard_is_exposed_without_keys_of_its_own(
