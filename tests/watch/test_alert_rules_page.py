@@ -263,3 +263,39 @@ def test_a_channel_on_a_private_address_is_refused_where_private_channels_are_of
         delivery = deliver.send(taken[0], clock.now())
     assert receiver.received == []
     assert "Not sent: its host 127.0.0.1 is not a public address" in delivery.error
+
+
+def test_a_channels_user_part_is_masked_whole_and_its_host_shown(client_as, enrolled):
+    """A channel's user part is often a token or an account id (``pover://userkey@…``): the
+    page shows the service and host it is recognised by, the user part masked as the
+    password is (Apprise's privacy form masks tokens elsewhere in the address)."""
+    enrolled("acme")
+    client = client_as("alice")
+    said = ""
+    for url in (
+        "json://hookuser-7f3a:pw-91c2@127.0.0.1:9/x",
+        "pover://userkey-5d1e@apptoken-77b0",
+        "tgram://123456789:bottoken-ABCdefGHIjklMNOpq/12345",
+    ):
+        response = add(client, url)
+        said += client.get(response["Location"]).content.decode()
+    assert "json://****@127.0.0.1:9/…" in said
+    assert "pover://****@a...0/…" in said and "tgram://1...q/…" in said
+    for secret in ("hookuser-7f3a", "pw-91c2", "userkey-5d1e", "apptoken-77b0", "bottoken"):
+        assert secret not in said, secret
+
+
+def test_rules_saved_before_have_their_user_part_masked_by_the_migration(client_as, enrolled):
+    import importlib
+
+    from django.apps import apps
+
+    enrolled("acme")
+    client = client_as("alice")
+    add(client, "json://127.0.0.1:9/x")
+    AlertRule.objects.update(shown="json://hookuser-7f3a:****@127.0.0.1:9/…")  # as it was
+    importlib.import_module(
+        "dashboard.watch.migrations.0007_alertrule_shown_without_user"
+    ).mask_users(apps, None)
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "json://****@127.0.0.1:9/…" in page and "hookuser-7f3a" not in page
