@@ -299,3 +299,32 @@ def test_rules_saved_before_have_their_user_part_masked_by_the_migration(client_
     ).mask_users(apps, None)
     page = client.get("/watch/acme/alerts/").content.decode()
     assert "json://****@127.0.0.1:9/…" in page and "hookuser-7f3a" not in page
+
+
+def test_latest_messages_show_what_each_said_as_the_channel_received_it(client_as, enrolled):
+    """Not only "1 event · delivered": each message's title and body as sent (escaped), one
+    not tried yet said so; never the channel's URL."""
+    import html
+
+    enrolled("acme")
+    client = client_as("alice")
+    with http_receiver() as receiver:
+        add(client, f"{receiver.url}?token={SECRET}", "failed", "stuck")
+        rule = AlertRule.objects.get()
+        client.post(f"/watch/acme/alerts/{rule.pk}/test/")
+        page = client.get("/watch/acme/alerts/").content.decode()
+        assert "Its words are written when the watcher first tries to send it." in page
+        taken: list[int] = []
+        deliver.take_due(clock.now(), taken.append)
+        deliver.send(taken[0], clock.now())
+        got = receiver.received[0]
+    page = client.get("/watch/acme/alerts/").content.decode()
+    said = page[page.index("Latest messages") :]
+    title = said[said.index("<q data-said-title>") + 19 : said.index("</q>")]
+    body = said[said.index("<pre data-said-body>") + 20 : said.index("</pre>")]
+    assert html.unescape(title) == got["title"] == "Test from Mirror Dashboard: alerts of acme"
+    assert html.unescape(body).strip() == got["message"].strip() and "stuck, failed." in body
+    assert "written when the watcher" not in said and SECRET not in page
+    Delivery.objects.update(title="<b>acme/x</b> failed", body="Quay's reason: <script>x</script>")
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "&lt;b&gt;acme/x&lt;/b&gt; failed" in page and "<script>x</script>" not in page
