@@ -214,6 +214,7 @@ def test_without_mail_of_its_own_the_owners_address_is_not_offered_and_refused(
     assert "checked" in field(said, "events", "stuck")  # what was typed, kept
     assert "checked" not in field(said, "events", "failed")
     assert 'value="alice@x.test"' in said  # kept, to be seen and emptied
+    assert "never sent back to the browser: enter it again" in said  # the URL, not kept
     client.post("/watch/acme/alerts/add/", {**form, "owner_email": ""})
     rule = AlertRule.objects.get()
     AlertRule.objects.filter(pk=rule.pk).update(owner_email="bob@x.test")  # set while mail was
