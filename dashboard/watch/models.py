@@ -306,6 +306,9 @@ class Delivery(models.Model):
     tries = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    #: What the message says, as its last try sent it ("" before its first try).
+    title = models.TextField(blank=True)
+    body = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

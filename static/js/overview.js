@@ -466,6 +466,21 @@
     var header = document.querySelector("[data-select-all]");
     if (header) { header.checked = false; }
   });
+  // Bulk Cancel's question speaks of what is ticked: repository mirrors only, organization
+  // mirrors only (the button's data-confirm-repos / -orgs), or both (its hx-confirm).
+  document.addEventListener("htmx:confirm", function (event) {
+    var button = event.detail.elt;
+    if (!button.matches || !button.matches("#bulk [data-confirm-repos]")) { return; }
+    var ticked = Array.prototype.filter.call(document.querySelectorAll(ALL), function (box) {
+      return box.checked;  // in sight or not: every ticked box is posted
+    });
+    var repos = ticked.some(function (box) { return box.name === "repo"; });
+    var orgs = ticked.some(function (box) { return box.name === "org"; });
+    if (repos === orgs) { return; }  // both, or none ticked: hx-confirm's words
+    event.preventDefault();
+    var question = button.getAttribute(repos ? "data-confirm-repos" : "data-confirm-orgs");
+    if (window.confirm(question)) { event.detail.issueRequest(true); }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "messages") {
       var result = event.detail.target.querySelector(".bulk-results");

@@ -214,3 +214,27 @@ def test_a_stuck_organization_mirror_fits_a_phone(signed_in_page):
     page.set_viewport_size(PHONE)
     expect(page.locator("#org-live")).to_contain_text("ORG_MIRROR_MAX_DISCOVERY_DURATION")
     assert_no_sideways_scroll(page)
+
+
+def test_bulk_cancel_of_organization_mirrors_only_asks_of_them_only(
+    signed_in_page, emulator: Emulator
+):
+    page = signed_in_page("olivia", "/")
+    section = page.locator("#org-mirrors")
+    expect(section.locator("tbody tr")).to_have_count(4, timeout=8_000)
+    asked: list[str] = []
+
+    def dismiss(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    section.locator("#pick-org-orgmirror").check()
+    page.locator("#bulk").get_by_role("button", name="Cancel").click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1, asked
+    assert asked[0].startswith("Cancel the syncs of the selected organization mirrors?")
+    assert "the next scheduled run syncs them all again" in asked[0]
+    assert "repository mirror" not in asked[0]
+    # Dismissed: nothing was asked of Quay.
+    expect(page.locator("#messages")).not_to_contain_text("Cancel:")

@@ -272,6 +272,9 @@ def test_bulk_cancel_asks_once_and_reports_per_row(signed_in_page, emulator: Emu
     expect(nothing).to_contain_text("acme/redis: nothing to cancel — No sync of acme/redis")
     expect(nothing).not_to_contain_text("Nothing to cancel:")  # said once, not twice
     assert len(asked) == 1 and "paused until someone presses Sync now" in asked[0]
+    # Only repository mirrors are ticked: the question speaks of them only.
+    assert asked[0].startswith("Cancel the syncs of the selected repository mirrors?")
+    assert "organization" not in asked[0]
     expect(row(page, "acme/alpine").locator(".status")).to_have_text("Cancelled")
     assert emulator.mirror("acme", "alpine")["sync_status"] == "CANCEL"
 

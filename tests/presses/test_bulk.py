@@ -77,7 +77,7 @@ def test_bulk_sync_now_gives_an_outcome_a_row_and_draws_each_row_again(
     organization=(
         "org",
         ["orgmirror"],
-        "the organization mirror of orgmirror",
+        "Cancel the syncs of 1 organization mirror?",  # not "of 0 repositories and …"
         "the next scheduled run syncs them all again",
         org("orgmirror"),
         "Cancel: 1 of 1 done.",

@@ -177,14 +177,50 @@ def test_a_test_the_watcher_has_not_sent_says_so(client_as, enrolled):
 def test_a_rule_keeps_whom_to_tell_by_mail_when_its_channel_fails(client_as, enrolled, settings):
     enrolled("acme")
     client = client_as("alice")
-    assert "sends no mail of its own" in client.get("/watch/acme/alerts/").content.decode()
+    settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "sends no mail of its own" not in page and "disabled" not in field(page, "owner_email")
     form = {"url": "json://127.0.0.1:9/x", "events": ["failed"], "owner_email": "alice@x.test"}
     client.post("/watch/acme/alerts/add/", form)
     assert AlertRule.objects.get().owner_email == "alice@x.test"
     bad = client.post("/watch/acme/alerts/add/", {**form, "owner_email": "not an address"})
     assert bad.status_code == 400 and "valid email" in bad.content.decode()
-    settings.ALERT_MAIL_URL = "mailto://127.0.0.1:9?from=m@x.test"
-    assert "sends no mail of its own" not in client.get("/watch/acme/alerts/").content.decode()
+
+
+def field(page: str, name: str, value: str = "") -> str:
+    """The first ``<input>`` of ``page`` named ``name`` (and with ``value``, if given)."""
+    start = page.index(f'name="{name}"' + (f' value="{value}"' if value else ""))
+    return page[page.rindex("<input", 0, start) : page.index(">", start) + 1]
+
+
+def test_without_mail_of_its_own_the_owners_address_is_not_offered_and_refused(
+    client_as, enrolled, settings
+):
+    """Where ALERT_MAIL_URL is not set nobody can be told by mail: the field is disabled with
+    the reason beside it, a post that sets it anyway is refused with that reason (what else was
+    typed kept), and changing a rule keeps the address it has."""
+    settings.ALERT_MAIL_URL = ""
+    enrolled("acme")
+    client = client_as("alice")
+    page = client.get("/watch/acme/alerts/").content.decode()
+    box = field(page, "owner_email")
+    assert "disabled" in box and 'aria-describedby="id_owner_email-why"' in box
+    assert 'id="id_owner_email-why">This dashboard sends no mail of its own' in page
+    form = {"url": "json://127.0.0.1:9/x", "events": ["stuck"], "owner_email": "alice@x.test"}
+    refused = client.post("/watch/acme/alerts/add/", form)
+    said = refused.content.decode()
+    assert refused.status_code == 400 and not AlertRule.objects.exists()
+    assert "sends no mail of its own (ALERT_MAIL_URL is not set): nobody can be told" in said
+    assert "checked" in field(said, "events", "stuck")  # what was typed, kept
+    assert "checked" not in field(said, "events", "failed")
+    assert 'value="alice@x.test"' in said  # kept, to be seen and emptied
+    assert "never sent back to the browser: enter it again" in said  # the URL, not kept
+    client.post("/watch/acme/alerts/add/", {**form, "owner_email": ""})
+    rule = AlertRule.objects.get()
+    AlertRule.objects.filter(pk=rule.pk).update(owner_email="bob@x.test")  # set while mail was
+    client.post(f"/watch/acme/alerts/{rule.pk}/change/", {f"r{rule.pk}-events": ["failed"]})
+    rule.refresh_from_db()
+    assert rule.events == ["failed"] and rule.owner_email == "bob@x.test"
 
 
 def test_no_rule_is_kept_where_the_dashboard_is_exposed_without_keys_of_its_own(
@@ -237,3 +273,68 @@ def test_opening_the_add_address_again_goes_to_the_rules_page(client_as, enrolle
     response = client.get("/watch/acme/alerts/add/")
     assert response.status_code == 302 and response["Location"] == "/watch/acme/alerts/"
     assert 'name="url"' in client.get("/watch/acme/alerts/add/", follow=True).content.decode()
+
+
+def test_a_channels_user_part_is_masked_whole_and_its_host_shown(client_as, enrolled):
+    """A channel's user part is often a token or an account id (``pover://userkey@…``): the
+    page shows the service and host it is recognised by, the user part masked as the
+    password is (Apprise's privacy form masks tokens elsewhere in the address)."""
+    enrolled("acme")
+    client = client_as("alice")
+    said = ""
+    for url in (
+        "json://hookuser-7f3a:pw-91c2@127.0.0.1:9/x",
+        "pover://userkey-5d1e@apptoken-77b0",
+        "tgram://123456789:bottoken-ABCdefGHIjklMNOpq/12345",
+    ):
+        response = add(client, url)
+        said += client.get(response["Location"]).content.decode()
+    assert "json://****@127.0.0.1:9/…" in said
+    assert "pover://****@a...0/…" in said and "tgram://1...q/…" in said
+    for secret in ("hookuser-7f3a", "pw-91c2", "userkey-5d1e", "apptoken-77b0", "bottoken"):
+        assert secret not in said, secret
+
+
+def test_rules_saved_before_have_their_user_part_masked_by_the_migration(client_as, enrolled):
+    import importlib
+
+    from django.apps import apps
+
+    enrolled("acme")
+    client = client_as("alice")
+    add(client, "json://127.0.0.1:9/x")
+    AlertRule.objects.update(shown="json://hookuser-7f3a:****@127.0.0.1:9/…")  # as it was
+    importlib.import_module(
+        "dashboard.watch.migrations.0007_alertrule_shown_without_user"
+    ).mask_users(apps, None)
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "json://****@127.0.0.1:9/…" in page and "hookuser-7f3a" not in page
+
+
+def test_latest_messages_show_what_each_said_as_the_channel_received_it(client_as, enrolled):
+    """Not only "1 event · delivered": each message's title and body as sent (escaped), one
+    not tried yet said so; never the channel's URL."""
+    import html
+
+    enrolled("acme")
+    client = client_as("alice")
+    with http_receiver() as receiver:
+        add(client, f"{receiver.url}?token={SECRET}", "failed", "stuck")
+        rule = AlertRule.objects.get()
+        client.post(f"/watch/acme/alerts/{rule.pk}/test/")
+        page = client.get("/watch/acme/alerts/").content.decode()
+        assert "Its words are written when the watcher first tries to send it." in page
+        taken: list[int] = []
+        deliver.take_due(clock.now(), taken.append)
+        deliver.send(taken[0], clock.now())
+        got = receiver.received[0]
+    page = client.get("/watch/acme/alerts/").content.decode()
+    said = page[page.index("Latest messages") :]
+    title = said[said.index("<q data-said-title>") + 19 : said.index("</q>")]
+    body = said[said.index("<pre data-said-body>") + 20 : said.index("</pre>")]
+    assert html.unescape(title) == got["title"] == "Test from Mirror Dashboard: alerts of acme"
+    assert html.unescape(body).strip() == got["message"].strip() and "stuck, failed." in body
+    assert "written when the watcher" not in said and SECRET not in page
+    Delivery.objects.update(title="<b>acme/x</b> failed", body="Quay's reason: <script>x</script>")
+    page = client.get("/watch/acme/alerts/").content.decode()
+    assert "&lt;b&gt;acme/x&lt;/b&gt; failed" in page and "<script>x</script>" not in page

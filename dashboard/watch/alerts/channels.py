@@ -68,14 +68,26 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+#: A shown address's user part (``user:****@``, ``u...y@``), up to its ``@``.
+_USER = re.compile(r"^(?P<scheme>[^:/]+://)[^/?@]*@")
+
+
+def without_user(shown: str) -> str:
+    """``shown`` with its user part masked whole: for many services it is a token or an
+    account id (``pover://userkey@…``, ``json://user:****@…``), and what recognises a channel
+    is its service and host."""
+    return _USER.sub(r"\g<scheme>****@", shown, count=1)
+
+
 def masked(obj: apprise.NotifyBase) -> str:
     """What a page shows of a channel: Apprise's own privacy form of the URL (passwords and
-    tokens masked), cut after its address (paths and options may hold tokens)."""
+    tokens masked: ``tgram://1...Z``), its user part masked (:func:`without_user`), cut after
+    its address (paths and options may hold tokens)."""
     private = obj.url(privacy=True)
     scheme, _, rest = private.partition("://")
     address = re.split(r"[/?]", rest, maxsplit=1)[0]
     more = "/…" if rest[len(address) :].strip("/?") else ""
-    return f"{scheme}://{address}{more}"
+    return without_user(f"{scheme}://{address}{more}")
 
 
 def _said(captured: str) -> str:

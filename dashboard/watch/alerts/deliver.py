@@ -108,6 +108,7 @@ def send(pk: int, now: datetime) -> Delivery | None:
         title, body = messages.test_message(namespace, rule.events)
     else:
         title, body = messages.compose(list(delivery.events.select_related("mirror")))
+    delivery.title, delivery.body = title, body  # what the rule's page shows it said
     url = keys.unseal(rule.sealed_url)
     if url is None:
         sent = channels.Sent(
@@ -134,5 +135,7 @@ def send(pk: int, now: datetime) -> Delivery | None:
             last_failure_at=now, last_failure=delivery.error
         )
         logger.info("Alert delivery %s (rule %s of %s) failed", pk, rule.pk, namespace)
-    delivery.save(update_fields=["tries", "state", "sent_at", "error", "next_try_at"])
+    delivery.save(
+        update_fields=["tries", "state", "sent_at", "error", "next_try_at", "title", "body"]
+    )
     return delivery

@@ -11,7 +11,7 @@ from django.db.models import Count, Min
 
 from ..enrol import unsealable_here
 from ..models import AlertRule, Delivery, Enrolment, Event
-from .rules import MEANINGS, RuleForm, default_events
+from .rules import MEANINGS, NO_MAIL, RuleForm, default_events
 
 #: How many of a rule's latest deliveries the page lists.
 RECENT = 5
@@ -72,4 +72,5 @@ def page(
         "meanings": MEANINGS,
         "refused": unsealable_here(),
         "mails": bool(settings.ALERT_MAIL_URL),
+        "no_mail": NO_MAIL,
     }

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 
 from .. import keys
 from ..enrol import unsealable_here
@@ -36,6 +37,13 @@ MEANINGS: dict[str, str] = {
     Event.Kind.RECOVERED: "a mirror synced again after failing",
     Event.Kind.BROKEN: "Quay refused the watch token: nothing of the namespace is watched",
 }
+
+
+#: Why a rule's owner cannot be told by mail here.
+NO_MAIL = (
+    "This dashboard sends no mail of its own (ALERT_MAIL_URL is not set): nobody can be told "
+    "by e-mail, and a failing channel is said on this page only."
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,21 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.keeps_url = keeps_url
         self.checked: channels.Checked | None = None
+        if not settings.ALERT_MAIL_URL:  # offered as what it is: nothing would be sent
+            why = f"{self['owner_email'].auto_id}-why"  # the reason, beside it
+            self.fields["owner_email"].widget.attrs.update(
+                {"disabled": True, "aria-describedby": why}
+            )
+
+    def clean_owner_email(self) -> str | None:
+        """The owner's address; ``None`` (the rule keeps the one it has) where the dashboard
+        has no mail of its own, and an address posted there anyway is refused."""
+        address = self.cleaned_data.get("owner_email", "")
+        if settings.ALERT_MAIL_URL:
+            return address
+        if address:
+            raise forms.ValidationError(NO_MAIL)
+        return None
 
     def clean_url(self) -> str:
         url = self.cleaned_data.get("url", "")
@@ -95,7 +118,7 @@ def add(
     by: str,
     now: datetime,
     checked: channels.Checked | None = None,
-    owner_email: str = "",
+    owner_email: str | None = "",
 ) -> Done:
     """A new rule of ``enrolment``'s namespace (the URL checked here unless it was);
     ``owner_email`` is told by mail when its channel starts failing."""
@@ -116,7 +139,7 @@ def add(
         shown=checked.shown,
         created_by=by,
         created_at=now,
-        owner_email=owner_email,
+        owner_email=owner_email or "",
     )
     logger.info("%s added alert rule %s of %s (%s)", by, rule.pk, enrolment.namespace, rule.service)
     return Done(True, f"Alerts of {enrolment.namespace} now go to {rule.service} {rule.shown}.")
@@ -129,14 +152,16 @@ def change(
     by: str,
     url: str = "",
     checked: channels.Checked | None = None,
-    owner_email: str = "",
+    owner_email: str | None = "",
 ) -> Done:
-    """New events and owner for ``rule``, and a new channel when ``url`` is given (else it
-    keeps its)."""
+    """New events and owner for ``rule`` (``owner_email`` ``None``: it keeps its), and a new
+    channel when ``url`` is given (else it keeps its)."""
     events = _ordered(events)
     if not events:
         return Done(False, "Choose at least one event to be told of.")
-    rule.events, rule.owner_email = events, owner_email
+    rule.events = events
+    if owner_email is not None:
+        rule.owner_email = owner_email
     if url:
         checked = checked or channels.check(url)
         if not checked.ok:
