@@ -441,3 +441,18 @@ def test_change_settings_of_a_group_starts_a_bulk_change_of_its_mirrors(client_a
     page = client.get(response["Location"]).content.decode()
     assert "Change 2 mirrors" in page
     assert "acme/postgres" in page and "globex/traefik" in page
+
+
+def test_filtered_to_a_status_only_namespace_its_failures_are_not_known(client_as, watched):
+    html = client_as("carol").get("/failures/?namespace=acme").content.decode()
+    assert summary(html).startswith("Mirrors failed in the last 24 hours: not known to you — acme")
+    assert "0 mirrors failed" not in html and "No mirror of" not in html
+
+
+def test_with_no_namespace_watched_no_total_is_said(client_as, emulator):
+    html = client_as("alice").get("/failures/").content.decode()
+    assert summary(html) == (
+        "Mirrors failed: not known — none of your namespaces is watched, so there is no "
+        "failure history (see below)."
+    )
+    assert 'data-unwatched="acme"' in html
