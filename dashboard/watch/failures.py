@@ -12,7 +12,9 @@ What the person sees is what Quay would show them (``overview.watched.served``):
 (read from logs Quay shows only admins) in namespaces whose settings Quay shows them; in
 those where they are a member and no admin, only the mirrors failing now (what mirror health
 shows members, with no reason); nothing from the index where their rights are not known.
-Unwatched namespaces are named: they have no failure history.
+Unwatched namespaces are named: they have no failure history. While the failures of a
+namespace in the page's scope are not known (its first indexing under way; its log not shown
+to the person), the page says the totals are not known, never 0.
 
 The only calls: who the person is and, for a possible superuser, the global mirror health
 (``overview.scope.scope``: none when the person was seen lately and is known to be no
@@ -248,6 +250,11 @@ class Failures:
     alertable: list[str] = field(default_factory=list)
     #: The watched namespaces whose failures are shown: each has a trends page.
     trendable: list[str] = field(default_factory=list)
+    #: The namespaces of the page's scope (all, or the one filtered) whose failures are
+    #: counted, and those whose failures are not known to the person, with why (a key of
+    #: :data:`UNKNOWN_WHY`): while one is not known, no total is.
+    counted: list[str] = field(default_factory=list)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def recovered(self) -> int:
@@ -256,6 +263,39 @@ class Failures:
     @property
     def failing(self) -> int:
         return len(self.rows) - self.recovered
+
+    @property
+    def unknown_words(self) -> str:
+        """How the totals are not known: yet (first indexing), to this person, or both."""
+        whys = set(self.unknown.values())
+        if whys == {INDEXING}:
+            return "not known yet"
+        if whys <= {STATUS, RIGHTS}:
+            return "not known to you"
+        return "not known"
+
+    @property
+    def unknown_groups(self) -> list[tuple[list[str], str]]:
+        """The namespaces not known, gathered by why: ``([namespace, …], why)``."""
+        by_why: dict[str, list[str]] = {}
+        for namespace, why in sorted(self.unknown.items()):
+            by_why.setdefault(why, []).append(namespace)
+        return [(names, UNKNOWN_WHY[why]) for why, names in by_why.items()]
+
+
+#: Why a namespace's failures are not known to the person (the summary's words).
+INDEXING, STATUS, RIGHTS, BEFORE = "indexing", "status", "rights", "before"
+UNKNOWN_WHY = {
+    BEFORE: "the watcher knows their failures only from after this window",
+    INDEXING: "the watcher's first indexing is under way",
+    STATUS: (
+        "Quay shows the log where failures are read from only to administrators; "
+        "the mirrors failing now are under Status only"
+    ),
+    RIGHTS: (
+        "Quay has not said whether you are an administrator there (its log is shown only to them)"
+    ),
+}
 
 
 def host_of(source: str) -> str:
@@ -276,6 +316,7 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
     status_ns = sorted(ns for ns, (_, shown) in served.items() if not shown)
     enrolled = {e.namespace: e for e in Enrolment.objects.filter(namespace__in=list(where.wanted))}
     not_shown: dict[str, str] = {}
+    unknown: dict[str, str] = {ns: STATUS for ns in status_ns}
     unwatched: list[str] = []
     for namespace in where.wanted:
         if namespace in served:
@@ -285,7 +326,9 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
             unwatched.append(namespace)
         elif enrolment.indexed_at is None:
             not_shown[namespace] = "its first indexing is under way"
+            unknown[namespace] = INDEXING
         else:
+            unknown[namespace] = RIGHTS
             not_shown[namespace] = (
                 "Quay has not said whether you administer it (its failures are read from logs "
                 "Quay shows only its administrators)"
@@ -307,7 +350,13 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
     status_only = {
         ns: _failing_now(ns) for ns in status_ns if not asked.namespace or ns == asked.namespace
     }
+    for namespace in shown_full:
+        if _known_from(served[namespace][0]) >= asked.window.end:
+            unknown[namespace] = BEFORE
+    shown_full = [ns for ns in shown_full if ns not in unknown]
     notes = [note for ns in shown_full for note in _known(served[ns][0], asked.window, now)]
+    if asked.namespace:
+        unknown = {ns: why for ns, why in unknown.items() if ns == asked.namespace}
     return Failures(
         query=Query(asked.window, asked.namespace, asked.cause, asked.host, tuple(problems)),
         rows=rows,
@@ -322,6 +371,8 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         seen_user=where.user,
         alertable=[ns for ns in sorted(served) if may_manage(person, ns)],
         trendable=full,
+        counted=shown_full,
+        unknown=unknown,
     )
 
 
@@ -418,12 +469,16 @@ def _failing_now(namespace: str) -> list[str]:
     )
 
 
+def _known_from(enrolment: Enrolment) -> datetime:
+    """Since when the index knows the namespace's failures."""
+    return enrolment.failures_from or enrolment.enrolled_at
+
+
 def _known(enrolment: Enrolment, window: Window, now: datetime) -> list[str]:
     """What the index does not know of ``window`` for this namespace."""
     said = []
-    known = enrolment.failures_from
-    if known is None:
-        known = enrolment.enrolled_at
+    known = _known_from(enrolment)
+    if enrolment.failures_from is None:
         why = "watching began then"
     else:
         why = "watching began later, and Quay's log was read back to then"

@@ -55,6 +55,17 @@ def _chart(page: Page) -> dict[str, list]:
     )
 
 
+def _assert_days_fit(page: Page) -> None:
+    """The table of days fits its box (it scrolled sideways at 390 px, its caption cut)."""
+    wide, room = page.locator("table.trend-days").evaluate(
+        "t => [t.closest('.table-wrap').scrollWidth, t.closest('.table-wrap').clientWidth]"
+    )
+    assert wide <= room
+    caption = page.locator("table.trend-days caption").bounding_box()
+    assert caption is not None and caption["x"] >= 0
+    assert caption["x"] + caption["width"] <= PHONE["width"]
+
+
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_the_chart_is_drawn_with_the_tables_numbers(watched, signed_in_page, screenshot, width):
     errors: list[str] = []
@@ -87,6 +98,10 @@ def test_the_chart_is_drawn_with_the_tables_numbers(watched, signed_in_page, scr
     if width == "phone":
         assert box["x"] + box["width"] <= PHONE["width"]
         assert_no_sideways_scroll(page)
+        _assert_days_fit(page)
+        page.goto(f"{watched}/watch/acme/trends/?window=30d")  # "Quay's log counts" rows
+        _assert_days_fit(page)
+        page.goto(f"{watched}/watch/acme/trends/")
     expect(page.locator('tr[data-mirror="acme/flaky"]')).to_be_visible()
     assert errors == []
     screenshot(page, f"trends-{width}")

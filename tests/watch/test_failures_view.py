@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from html import unescape
 from urllib.parse import parse_qs
 
 import pytest
@@ -34,6 +35,12 @@ GROUP = re.compile(
 def rows(html: str) -> dict[str, tuple[str, int, str]]:
     """mirror -> (state, failed runs, the row's HTML)."""
     return {name: (state, int(runs), body) for name, state, runs, body in ROW.findall(html)}
+
+
+def summary(html: str) -> str:
+    """The summary line above the groups, its words only."""
+    found = re.search(r'<p class="failure-summary" id="failure-summary">([\s\S]*?)</p>', html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
 
 
 def groups(html: str) -> dict[tuple[str, str], str]:
@@ -132,8 +139,12 @@ def test_a_window_of_days_before_the_failures_shows_none(client_as, watched):
         .content.decode()
     )
     assert rows(html) == {}
-    # Watching began long after: the page says the index does not know that time.
-    assert "before" in html and "are not known" in html
+    # Watching began long after: the page says the index does not know that time, not 0.
+    assert summary(html).startswith("Mirrors failed in 2026-01-01 to 2026-01-31 (UTC): not known")
+    assert "acme, globex: the watcher knows their failures only from after this window" in (
+        summary(html)
+    )
+    assert "0 mirrors failed" not in html and "No mirror of" not in html
 
 
 def test_failures_before_what_the_index_knows_are_said_not_known(client_as, watched):
@@ -224,8 +235,14 @@ def test_a_member_of_acme_without_admin_rights_sees_its_status_only(client_as, w
     status_only = re.search(r'<p data-status-only="acme">([\s\S]*?)</p>', html).group(1)
     assert "acme/etcd" in status_only and "acme/postgres" in status_only
     assert "certificate signed" not in html and "requested access" not in html
-    # Not "No mirror you may see failed" above "Failing now: acme/etcd, acme/postgres".
-    assert "No mirror you may see failed" not in html
+    # Not "0 mirrors failed" nor "No mirror of acme failed" above "Failing now: acme/etcd,
+    # acme/postgres": Quay shows her no log of acme, its failures are not known to her.
+    assert "0 mirrors failed" not in html and "No mirror of acme failed" not in html
+    assert summary(html) == (
+        "Mirrors failed in the last 24 hours: not known to you — acme: Quay shows the log "
+        "where failures are read from only to administrators; the mirrors failing now are "
+        "under Status only."
+    )
 
 
 def test_where_rights_are_not_known_nothing_is_shown_from_the_index(client_as, watched):
@@ -233,6 +250,30 @@ def test_where_rights_are_not_known_nothing_is_shown_from_the_index(client_as, w
     html = client_as("alice-limited").get("/failures/").content.decode()
     assert rows(html) == {}
     assert "certificate signed" not in html and "requested access" not in html
+    assert "0 mirrors failed" not in html and "No mirror of" not in html
+    assert summary(html).startswith("Mirrors failed in the last 24 hours: not known to you")
+    assert "acme, globex: Quay shows the log where failures are read from only to" in summary(html)
+
+
+def test_while_the_first_indexing_runs_the_totals_are_not_known_yet(client_as, emulator, enrolled):
+    """acme is indexed, globex is enrolled and its first indexing is under way: its failures
+    are not known yet, so neither are the totals (not "0 mirrors failed")."""
+    enrolled("acme", "globex")
+    poll("acme")
+    html = client_as("alice").get("/failures/?window=7d").content.decode()
+    said = summary(html)
+    assert said.startswith("Mirrors failed in the last 7 days: not known yet — globex: the ")
+    assert "globex: the watcher's first indexing is under way." in said
+    assert said.endswith("Of acme: 4 mirrors failed · 3 not recovered · 1 recovered")
+    assert {name.split("/")[0] for name in rows(html)} == {"acme"}
+    # Only globex indexing: nothing counted, nothing said to be 0.
+    Enrolment.objects.filter(namespace="acme").update(indexed_at=None)
+    html = client_as("alice").get("/failures/?window=7d").content.decode()
+    assert summary(html) == (
+        "Mirrors failed in the last 7 days: not known yet — acme, globex: the watcher's "
+        "first indexing is under way."
+    )
+    assert "0 mirrors failed" not in html and "No mirror of" not in html
 
 
 def test_a_read_only_superuser_sees_every_watched_namespace_at_no_call_per_row(client_as, watched):
@@ -285,6 +326,8 @@ def test_an_organization_member_sees_no_organization_mirror_failures(client_as, 
     html = client_as("oscar").get("/failures/?window=7d").content.decode()
     assert rows(html) == {}
     assert "nosuchproject" not in html and "TLS handshake" not in html
+    assert summary(html).startswith("Mirrors failed in the last 7 days: not known to you")
+    assert "0 mirrors failed" not in html
     # orgmirror/broken fails: health names no organization mirror's repository, so "None
     # failing now" was not known.
     assert "None failing now" not in html
@@ -398,3 +441,18 @@ def test_change_settings_of_a_group_starts_a_bulk_change_of_its_mirrors(client_a
     page = client.get(response["Location"]).content.decode()
     assert "Change 2 mirrors" in page
     assert "acme/postgres" in page and "globex/traefik" in page
+
+
+def test_filtered_to_a_status_only_namespace_its_failures_are_not_known(client_as, watched):
+    html = client_as("carol").get("/failures/?namespace=acme").content.decode()
+    assert summary(html).startswith("Mirrors failed in the last 24 hours: not known to you — acme")
+    assert "0 mirrors failed" not in html and "No mirror of" not in html
+
+
+def test_with_no_namespace_watched_no_total_is_said(client_as, emulator):
+    html = client_as("alice").get("/failures/").content.decode()
+    assert summary(html) == (
+        "Mirrors failed: not known — none of your namespaces is watched, so there is no "
+        "failure history (see below)."
+    )
+    assert 'data-unwatched="acme"' in html
