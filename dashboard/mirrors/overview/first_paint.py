@@ -85,6 +85,10 @@ def first_paint(
         "rows_later": screen.later,
         "overview": overview,
         "lazy": True,
+        # The listing may bring mirrors mirror health does not name (disabled ones): the
+        # total is not known until it has answered.
+        "total_known": context["total_known"] and not live,
+        "total_grows": bool(live),
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "stuck_checking": sum(row.checks_stuck for row in context["rows"]),
         "person": person,
