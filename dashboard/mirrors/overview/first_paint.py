@@ -91,6 +91,11 @@ def first_paint(
         "total_grows": bool(live),
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "stuck_checking": sum(row.checks_stuck for row in context["rows"]),
+        # Running or failed rows the status filter leaves out: this page never asks their
+        # details, so whether they are stuck is not known here.
+        "stuck_unchecked": sum(
+            row.checks_stuck for row in context["placed"] if row.hidden and row.counted
+        ),
         "person": person,
         "read_only_superuser": person.read_only_superuser,
         "selectable": False,
