@@ -104,8 +104,9 @@
   }
 
   // The total is "?" while it may still grow: the listing has not answered (it may bring
-  // mirrors mirror health does not name: data-grows), or rows are held that a search may
-  // match (their details are still to tell); else the number it kept, with its noun.
+  // mirrors mirror health does not name, or rows held for a search: data-grows), or rows
+  // are held that a search may match (their details are still to tell); else the number
+  // it kept, with its noun.
   function showTotal() {
     var count = document.querySelector("[data-count-total]");
     if (!count) { return; }
@@ -158,7 +159,7 @@
         count.setAttribute("data-n", "0");
         count.setAttribute("data-held-zero", "");
         count.textContent = "?";
-      } else if (held === 0 && count.hasAttribute("data-held-zero")) {
+      } else if (held === 0 && listed() && count.hasAttribute("data-held-zero")) {
         count.removeAttribute("data-held-zero");
         if (count.textContent === "?") { count.textContent = count.getAttribute("data-n") || "0"; }
       }

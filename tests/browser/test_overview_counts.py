@@ -107,3 +107,21 @@ def test_a_status_filter_keeps_stuck_not_known_once_its_rows_are_in(signed_in_pa
     expect(page.locator("#stuck-unchecked-note")).to_be_visible()
     page.locator("#stuck-unchecked-note a").click()
     expect(count(page, "stuck")).to_have_text("2", timeout=15_000)
+
+
+def test_a_search_says_no_zero_before_its_listing_has_answered(signed_in_page, settings):
+    """The rows a search holds come with the listing (after the first screen's): before it
+    answered, "? repository mirrors" stood beside "0 failed · 0 late"."""
+    settings.OVERVIEW_FIRST_ROWS = 3
+    page = signed_in_page("alice", "/accounts/login/")
+    listing: list[Route] = []
+    page.route("**/overview/listing/**", lambda route: listing.append(route))
+    page.goto(page.url.split("/accounts/")[0] + "/?q=ghcr.io")
+    expect(total(page)).to_have_text(re.compile(r"^\s*\? repository mirrors\s*$"))
+    expect(count(page, "fail")).to_have_text("?")
+    expect(page.locator('[data-fresh-count="late"] .count')).to_have_text("?")
+    for route in listing:
+        route.continue_()
+    expect(page.locator("tr[data-held]")).to_have_count(0, timeout=15_000)
+    expect(total(page)).to_have_text(re.compile(r"^\s*2 repository mirrors\s*$"))
+    expect(count(page, "fail")).to_have_text("0")

@@ -89,6 +89,8 @@ def first_paint(
         # total is not known until it has answered.
         "total_known": context["total_known"] and not live,
         "total_grows": bool(live),
+        # Rows held uncounted (a search their details will tell): a zero is not known.
+        "counts_held": not context["total_known"],
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "stuck_checking": sum(row.checks_stuck for row in context["rows"]),
         # Running or failed rows the status filter leaves out: this page never asks their
