@@ -28,9 +28,9 @@
   function results() { return document.getElementById("results"); }
 
   // -- 1. counts ------------------------------------------------------------------------
+  // A pending row (its status not known yet) is counted in the total only.
   function countedKey(row) {
-    var key = row.getAttribute("data-status");
-    return row.hasAttribute("data-uncounted") || key === "pending" ? "" : key;
+    return row.hasAttribute("data-uncounted") ? "" : row.getAttribute("data-status");
   }
 
   function remember(root, initial) {
@@ -54,7 +54,7 @@
       if (!counted && before !== now) {
         if (before) { bump(before, -1); }
         if (now) { bump(now, +1); }
-        if (before && now) { announce(row); }
+        if (before && now && before !== "pending") { announce(row); }
       }
       known[row.id] = now;
       var rank = Number(row.getAttribute("data-rank"));
@@ -100,6 +100,26 @@
     var link = document.querySelector('[data-count-for="' + key + '"]');
     if (link) { add(link.querySelector(".count"), delta, link.closest("li")); }
     if (key !== "normal") { add(document.querySelector("[data-count-total]"), delta, null); }
+    showTotal();
+  }
+
+  // The total is "?" while it may still grow: the listing has not answered (it may bring
+  // mirrors mirror health does not name, or rows held for a search: data-grows), or rows
+  // are held that a search may match (their details are still to tell); else the number
+  // it kept, with its noun.
+  function showTotal() {
+    var count = document.querySelector("[data-count-total]");
+    if (!count) { return; }
+    var box = results();
+    var n = Number(count.getAttribute("data-n") || "0");
+    var held = box ? box.querySelectorAll("tr[data-held][data-uncounted]").length : 0;
+    var incomplete = document.getElementById("counts-incomplete");
+    var partial = !!(incomplete && incomplete.textContent.trim());
+    var grows = count.hasAttribute("data-grows") && !listed();
+    var shown = grows || held > 0 || (partial && n === 0) ? "?" : String(n);
+    count.textContent = shown;
+    var noun = count.parentNode.querySelector("[data-count-noun]");
+    if (noun) { noun.textContent = "repository mirror" + (shown === "1" ? "" : "s"); }
   }
 
   function add(count, delta, item) {
@@ -126,6 +146,25 @@
         counts[i].textContent = "?";
       }
     }
+  }
+
+  // Rows held until their details tell whether a search matches them may be of any status:
+  // while there are some, a zero is not known to be zero ("?"); once none is left, the
+  // number kept under it (stuck: see stuckChecks; a namespace not listed: unknownZeros).
+  function heldZeros(held) {
+    var counts = document.querySelectorAll("#results .counts [data-count-for] .count");
+    for (var i = 0; i < counts.length; i++) {
+      var count = counts[i];
+      if (held > 0 && count.textContent === "0") {
+        count.setAttribute("data-n", "0");
+        count.setAttribute("data-held-zero", "");
+        count.textContent = "?";
+      } else if (held === 0 && listed() && count.hasAttribute("data-held-zero")) {
+        count.removeAttribute("data-held-zero");
+        if (count.textContent === "?") { count.textContent = count.getAttribute("data-n") || "0"; }
+      }
+    }
+    unknownZeros();
   }
 
   // -- 2. details in batches --------------------------------------------------------------
@@ -257,6 +296,9 @@
     }
     if (!count) { return; }
     if (unknown > 0) { checking = Math.max(checking, 1); }
+    // Running or failed rows the status filter leaves out (never asked on this page).
+    var left = Number(count.parentNode.getAttribute("data-unchecked") || 0);
+    if (left > 0) { checking = Math.max(checking, 1); }
     var incomplete = document.getElementById("counts-incomplete");
     if (checking === 0 && count.textContent === "?" &&
         !(incomplete && incomplete.textContent.trim()) && !uncounted(box)) {
@@ -273,6 +315,7 @@
   // to be ("unknown": its last success not known; "none": nothing known, no settings).
   function freshCounts(box) {
     if (!listed()) { return; }
+    var held = box.querySelectorAll("tr[data-held][data-uncounted]").length;
     var rows = box.querySelectorAll("tr[data-fresh]:not([data-uncounted])");
     var n = {"late": 0, "never-again": 0, "unknown": 0, "none": 0};
     for (var i = 0; i < rows.length; i++) {
@@ -286,7 +329,11 @@
       var link = document.querySelector('[data-fresh-count="' + key + '"]');
       var count = link && link.querySelector(".count");
       if (!count) { return; }
-      count.textContent = n[key] === 0 && (unknown[key] > 0 || partial) ? "?" : String(n[key]);
+      // Will not run again: not known while a row's settings are not read (every cancelled
+      // row among them may be one); late says beside it for how many it is not known.
+      var open = (key === "never-again" && unknown[key] > 0) ||
+        (n[key] === 0 && (unknown[key] > 0 || partial || held > 0));
+      count.textContent = open ? "?" : String(n[key]);
       var item = link.closest("li");
       if (item && !item.hasAttribute("data-always")) { item.hidden = n[key] === 0 && unknown[key] === 0; }
     });
@@ -316,6 +363,8 @@
       var count = note.querySelector("[data-held-count]");
       if (count) { count.textContent = String(held); }
     }
+    heldZeros(held);
+    showTotal();
     stuckChecks(box);
     freshCounts(box);
     var empty = document.getElementById("empty");
@@ -337,7 +386,9 @@
       pump();
     }, {rootMargin: "200px 0px"}) : null;
     remember(document, true);
-    unknownZeros();
+    var box = results();
+    heldZeros(box ? box.querySelectorAll("tr[data-held][data-uncounted]").length : 0);
+    showTotal();
     pump();
   }
 
@@ -366,6 +417,7 @@
     }
     remember(target, false);
     unknownZeros();
+    showTotal();
     setTimeout(pump, 0);
   });
   // An older answer never replaces a newer one (a refresh read before a press, say).

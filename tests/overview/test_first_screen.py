@@ -37,8 +37,8 @@ def test_the_page_draws_its_first_rows_and_counts_every_one(client_as, settings)
     assert set(drawn.values()) == {"fail", "active"}  # acme/etcd … acme/alpine
     for key in ("fail", "active", "success", "never", "cancel"):
         assert count_of(html, key) == count_of(whole_html, key), key
-    total = re.search(r"data-count-total>(\d+)<", html)
-    assert total and total.group(0) == re.search(r"data-count-total>(\d+)<", whole_html)[0]
+    total = re.search(r'data-count-total data-n="(\d+)"', html)
+    assert total and total.group(0) == re.search(r'data-count-total data-n="(\d+)"', whole_html)[0]
     left = len(whole) - 5
     assert f"Drawing the other {left} rows and listing the other repositories" in html
     assert "after=5" in listing_url(html) and "later=" in listing_url(html)

@@ -52,7 +52,7 @@ class Settled:
     def html(self) -> str:
         """The page as seen: its rows (not hidden) and notes as they are now, no counts."""
         # The numbers are the first paint's (the browser keeps them in step): not shown here.
-        html = re.sub(r'<span class="count"( data-count-total)?>[^<]*</span>', "", self.page)
+        html = re.sub(r'<span class="count"( data-count-total[^>]*)?>[^<]*</span>', "", self.page)
         for note_id, element in self.notes.items():
             html = re.sub(
                 rf'<(p|div|li|span)\b[^>]*\bid="{re.escape(note_id)}"[\s\S]*?</\1>',

@@ -251,3 +251,23 @@ def test_a_synced_row_from_the_index_says_its_age_once(client_as, enrolled):
     assert "on time (every 6 h)" in text, text
     assert text.count(" ago") == 1, text
     assert 'data-fresh="on-time"' in mysql
+
+
+def test_a_token_refused_the_health_still_sees_every_mirror_of_a_watched_namespace(
+    client_as, watched
+):
+    """alice's token without repo:admin nor org:admin: Quay shows her acme's repositories (in
+    mirror state), not their settings nor acme's mirror health. The index's status-only rows
+    come from this visit's health: refused, they were none, and acme was lost from the page,
+    its listing and its file (which looked whole)."""
+    client = client_as("alice-limited")
+    html = client.get("/?ns=acme").content.decode()
+    url = re.search(r'<tbody id="listed" hx-get="([^"]+)"', html)
+    assert url, "acme's mirrors are listed live, as where the index does not serve"
+    listed = client.get(url.group(1).replace("&amp;", "&"), HTTP_HX_REQUEST="true")
+    drawn = rows(listed.content.decode())
+    assert {"acme/nginx", "acme/etcd", "acme/python"} <= set(drawn)
+    assert "No mirrored repositories" not in listed.content.decode()
+    assert "docker.io/library/nginx" not in listed.content.decode()  # settings still hidden
+    text = client.get("/overview.csv").content.decode()
+    assert "acme/nginx" in text and "globex/" in text

@@ -11,7 +11,7 @@ counts (which the page keeps in step as rows change) still include them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -134,5 +134,12 @@ def count_links(counted: Counter[str], filters: Filters) -> list[Count]:
     ]
 
 
-def total(counted: Counter[str]) -> int:
-    return sum(n for key, n in counted.items() if key != NOT_MIRRORED)
+def total(rows: Iterable[MirrorRow]) -> int:
+    """The repository mirrors counted: those whose status is not known yet (pending) too."""
+    return sum(1 for row in rows if row.counted and row.key != NOT_MIRRORED)
+
+
+def total_known(rows: Iterable[Row]) -> bool:
+    """Whether the total is whole: no row held uncounted (a search its details are still to
+    tell whether it matches: it may be one more)."""
+    return not any(row.held and not row.counted for row in rows)

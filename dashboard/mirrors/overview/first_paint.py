@@ -85,8 +85,19 @@ def first_paint(
         "rows_later": screen.later,
         "overview": overview,
         "lazy": True,
+        # The listing may bring mirrors mirror health does not name (disabled ones): the
+        # total is not known until it has answered.
+        "total_known": context["total_known"] and not live,
+        "total_grows": bool(live),
+        # Rows held uncounted (a search their details will tell): a zero is not known.
+        "counts_held": not context["total_known"],
         "pending_count": sum(row.pending and not row.held for row in context["rows"]),
         "stuck_checking": sum(row.checks_stuck for row in context["rows"]),
+        # Running or failed rows the status filter leaves out: this page never asks their
+        # details, so whether they are stuck is not known here.
+        "stuck_unchecked": sum(
+            row.checks_stuck for row in context["placed"] if row.hidden and row.counted
+        ),
         "person": person,
         "read_only_superuser": person.read_only_superuser,
         "selectable": False,

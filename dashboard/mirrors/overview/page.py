@@ -35,7 +35,7 @@ from dashboard.mirrors.kinds.organization import OrgTarget, candidates
 from dashboard.mirrors.kinds.repository import RepoTarget
 from dashboard.mirrors.overview import details as overview_details
 from dashboard.mirrors.overview import orgs as overview_orgs
-from dashboard.mirrors.overview.filters import Filters, count_links, total
+from dashboard.mirrors.overview.filters import Filters, count_links, total, total_known
 from dashboard.mirrors.overview.org_row import OrgRow
 from dashboard.mirrors.overview.refresh import TabRefresh
 from dashboard.mirrors.overview.row_base import counts, fresh_counts
@@ -415,7 +415,8 @@ def summary(rows: Sequence[Row], filters: Filters) -> dict[str, Any]:
         "rows": [row for row in placed if not row.hidden],
         "counts": count_links(counted, filters),
         "fresh_counts": fresh_counts(placed, filters),
-        "total": total(counted),
+        "total": total(placed),
+        "total_known": total_known(placed),
         "all_params": filters.params(status=""),
         "filters_params": filters.params(),
         "full_params": filters.params(details="all"),

@@ -83,7 +83,9 @@ class Count:
 @dataclass(frozen=True)
 class FreshCount:
     """A freshness count at the top: how many rows are known to be ``key``, and how many
-    may be but are not known (then a zero is "?", never a claim)."""
+    may be but are not known: then a zero is "?", never a claim; and "will not run again"
+    is "?" (its unknown rows are those whose settings are not read yet: every cancelled one
+    among them may be one) -- late says beside it for how many it is not known."""
 
     key: str
     label: str
@@ -93,7 +95,9 @@ class FreshCount:
 
     @property
     def shown(self) -> str:
-        return "?" if self.unknown and not self.n else str(self.n)
+        if self.unknown and (not self.n or self.key == NEVER_AGAIN):
+            return "?"
+        return str(self.n)
 
 
 def fresh_tally(fresh_keys: Iterable[str], filters: Linked) -> list[FreshCount]:

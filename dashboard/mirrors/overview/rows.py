@@ -211,8 +211,9 @@ class Row(MirrorRow):
     @property
     def counted_key(self) -> str:
         """The key the counts at the top count this row under ("" when it is not counted), as
-        the page's script reads it (``data-uncounted``, a pending row)."""
-        return self.key if self.counted and self.key != PENDING else ""
+        the page's script reads it (``data-uncounted``): a pending row is counted in the total
+        only ("pending": a repository mirror, its status not known yet)."""
+        return self.key if self.counted else ""
 
     @property
     def read_only(self) -> bool:

@@ -73,11 +73,16 @@ def read(
     health (``health``: by namespace and repository) for what moved since. A namespace
     whose health this visit did not read (not in ``health_read``: another viewer was asking
     for it) is drawn from the index alone; its status-only rows too, where Quay is known to
-    show the person its health (:func:`shares_health`)."""
+    show the person its health (:func:`shares_health`). A status-only namespace whose
+    health is neither read nor shared (a token Quay refuses it: without org:admin and
+    repo:create) is not drawn from the index: it is left to the live listing, which shows
+    its mirrors with their status not known, as Quay shows them."""
     shared = shares_health(person, wanted)
     watched = Watched()
     now = now.replace(microsecond=0)  # what is said of the index: as of this second
     for namespace, (enrolment, settings_shown) in served(person, wanted).items():
+        if not settings_shown and namespace not in health_read and namespace not in shared:
+            continue  # its health refused them (or not had): drawn live, from the listings
         watched.namespaces.add(namespace)
         said = note(enrolment, now)
         if said:
