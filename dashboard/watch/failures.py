@@ -40,6 +40,8 @@ from dashboard.mirrors.rules import reasons
 from dashboard.mirrors.rules.timefmt import clock
 from dashboard.quay.client import QuayClient
 from dashboard.quay.dates import parse_quay_datetime
+from dashboard.quay.errors import QuayForbidden, QuayUnauthorized
+from dashboard.quay.fanout import fan_out
 from dashboard.quay.models import QuayUser
 
 from .models import Enrolment, FailedRun, Mirror
@@ -270,7 +272,7 @@ class Failures:
         whys = set(self.unknown.values())
         if whys == {INDEXING}:
             return "not known yet"
-        if whys <= {STATUS, RIGHTS}:
+        if whys <= {STATUS, RIGHTS, NO_STATUS}:
             return "not known to you"
         return "not known"
 
@@ -285,6 +287,8 @@ class Failures:
 
 #: Why a namespace's failures are not known to the person (the summary's words).
 INDEXING, STATUS, RIGHTS, BEFORE = "indexing", "status", "rights", "before"
+#: A status-only namespace whose status Quay does not show the token either.
+NO_STATUS = "no-status"
 UNKNOWN_WHY = {
     BEFORE: "the watcher knows their failures only from after this window",
     INDEXING: "the watcher's first indexing is under way",
@@ -295,6 +299,7 @@ UNKNOWN_WHY = {
     RIGHTS: (
         "Quay has not said whether you are an administrator there (its log is shown only to them)"
     ),
+    NO_STATUS: "Quay shows the log where failures are read from only to administrators",
 }
 
 
@@ -347,8 +352,13 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         if (not asked.cause or row.group == asked.cause)
         and (not asked.host or row.host == asked.host)
     ]
+    refused = _health_refused(client, person, status_ns)
+    not_shown.update(refused)
+    unknown.update(dict.fromkeys(refused, NO_STATUS))
     status_only = {
-        ns: _failing_now(ns) for ns in status_ns if not asked.namespace or ns == asked.namespace
+        ns: _failing_now(ns)
+        for ns in status_ns
+        if ns not in refused and (not asked.namespace or ns == asked.namespace)
     }
     for namespace in shown_full:
         if _known_from(served[namespace][0]) >= asked.window.end:
@@ -454,6 +464,30 @@ def _groups(rows: Iterable[FailureRow], person: Person) -> list[Group]:
         ):
             group.press_orgs.append(row.namespace)
     return sorted(groups.values(), key=lambda g: (-len(g.rows), g.label, g.host))
+
+
+def _health_refused(client: QuayClient, person: Person, namespaces: list[str]) -> dict[str, str]:
+    """The status-only namespaces whose mirror health Quay does not show this token, with why
+    ("Not shown"): the mirrors failing now are named from the index only where Quay would
+    name them to the person. Quay shows a member the health only through a token that keeps
+    the membership (``org:admin`` or ``repo:create``): where that is not known
+    (``watched.shares_health``), one short call each asks it (``detailed=false``)."""
+    asked = [ns for ns in namespaces if ns not in watched.shares_health(person, namespaces)]
+    why: dict[str, str] = {}
+    for outcome in fan_out(lambda ns: client.get_mirror_health(ns, detailed=False), asked):
+        if isinstance(outcome.error, QuayUnauthorized):
+            raise outcome.error
+        if isinstance(outcome.error, QuayForbidden):
+            why[outcome.item] = (
+                "Quay does not show this sign-in its mirrors' status either (a member's token "
+                "needs org:admin or repo:create for it), so none is named here"
+            )
+        elif outcome.error is not None:
+            why[outcome.item] = (
+                "Quay could not be asked whether it shows you its mirrors' status "
+                f"({outcome.error.message}), so none is named here"
+            )
+    return why
 
 
 def _failing_now(namespace: str) -> list[str]:

@@ -456,3 +456,33 @@ def test_with_no_namespace_watched_no_total_is_said(client_as, emulator):
         "failure history (see below)."
     )
     assert 'data-unwatched="acme"' in html
+
+
+def test_a_token_quay_refuses_the_health_is_not_told_which_mirrors_fail(client_as, watched):
+    """alice's token without repo:admin (nor org:admin or repo:create): Quay refuses her the
+    mirror health of acme, so the page does not name acme's failing mirrors from the index
+    (it did: "Failing now: acme/etcd, acme/postgres"); it says why, at one short call each."""
+    client = client_as("alice-limited")
+    watched.control("DELETE", "requests")
+    html = client.get("/failures/").content.decode()
+    assert "acme/etcd" not in html and "acme/postgres" not in html
+    assert 'data-status-only="acme"' not in html
+    line = re.search(r'<li data-not-shown="acme">([\s\S]*?)</li>', html).group(1)
+    assert "Quay does not show this sign-in its mirrors' status either" in unescape(line)
+    assert "under Status only" not in summary(html)
+    asked = [
+        r["query"]
+        for r in watched.requests_log()
+        if r["path"] == "/api/v1/repository/mirror/health"
+    ]
+    # One short call for each namespace she is a member of and sees the status of only.
+    assert sorted(q.get("namespace") for q in asked) == ["acme", "globex"], asked
+    assert all(q.get("detailed") == "false" for q in asked), asked
+
+
+def test_a_member_whose_token_quay_shows_the_health_still_sees_it(client_as, watched):
+    """carol, a member of acme whose token keeps the membership: Quay shows her the health,
+    so acme's failing mirrors are named, as before."""
+    html = client_as("carol").get("/failures/").content.decode()
+    status_only = re.search(r'<p data-status-only="acme">([\s\S]*?)</p>', html).group(1)
+    assert "acme/etcd" in status_only
