@@ -129,7 +129,10 @@ class Person:
         """Whether Quay shows this token ``namespace``'s mirror configs as to an admin: True
         for their own namespace, an organization Quay said at sign-in they administer, a
         superuser; False for one Quay said they do not (an admin whose token lacks org:admin
-        is said not to: it is shown less, never more); ``None``: not known."""
+        is said not to: it is shown less, never more; a token known to lack ``repo:admin``
+        is shown no config, of their own namespace neither); ``None``: not known."""
+        if self.lacks(ADMIN):
+            return False
         if namespace == self.username or namespace in self.admin_of:
             return True
         if self.superuser or self.super_user:

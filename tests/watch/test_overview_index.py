@@ -110,6 +110,17 @@ def test_where_the_rights_are_not_known_the_namespace_is_drawn_live(client_as, w
     assert "quay.io/coreos/etcd" not in html
 
 
+def test_a_token_without_repo_admin_is_shown_no_config_of_its_own_namespace(client_as, enrolled):
+    """Quay shows a mirror's config only to a token with repo:admin, in its owner's own
+    namespace too: alice's limited token is not shown alice/tools' source from the index
+    (her full token is)."""
+    enrolled("alice", token=TOKENS["alice"])  # her own token (the watcher's is not hers)
+    poll("alice")
+    assert "ghcr.io/alice/tools" in client_as("alice").get("/?ns=alice").content.decode()
+    html = client_as("alice-limited").get("/?ns=alice").content.decode()
+    assert "alice/tools" in html and "ghcr.io/alice/tools" not in html
+
+
 def test_a_broken_enrolment_is_said_on_the_overview(client_as, watched):
     Enrolment.objects.filter(namespace="acme").update(
         state="broken", broken_reason="Quay refused the watch token: invalid token."
