@@ -588,4 +588,19 @@ def causes() -> list[tuple[str, str]]:
 
 
 def csv_name(failures: Failures, now: datetime) -> str:
-    return f"mirror-failures-{now.astimezone(UTC):%Y%m%d-%H%M}.csv"
+    """The file's name; where some namespaces' failures are not known, it names those it
+    holds (``mirror-failures-of-acme-…``), so that it does not pass for the whole."""
+    of = f"of-{'-'.join(failures.counted)[:80]}-" if failures.unknown else ""
+    return f"mirror-failures-{of}{now.astimezone(UTC):%Y%m%d-%H%M}.csv"
+
+
+def no_file(failures: Failures) -> str:
+    """Why no CSV is made ("": one is): nothing on the page is known, and an empty file
+    would read as "no mirror failed"."""
+    if not failures.unknown or failures.counted:
+        return ""
+    whys = "; ".join(f"{', '.join(names)}: {why}" for names, why in failures.unknown_groups)
+    return (
+        f"Mirrors failed in {failures.query.window.words}: {failures.unknown_words} ({whys}). "
+        "No file was made: an empty one would read as no mirror failed."
+    )

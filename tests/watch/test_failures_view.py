@@ -486,3 +486,31 @@ def test_a_member_whose_token_quay_shows_the_health_still_sees_it(client_as, wat
     html = client_as("carol").get("/failures/").content.decode()
     status_only = re.search(r'<p data-status-only="acme">([\s\S]*?)</p>', html).group(1)
     assert "acme/etcd" in status_only
+
+
+def test_no_csv_is_made_where_no_failure_is_known(client_as, watched):
+    """carol sees acme's status only: its failures are not known to her. An empty file would
+    read as "no mirror failed": none is made, and the page offers none."""
+    client = client_as("carol")
+    html = client.get("/failures/").content.decode()
+    assert "data-csv" not in html and "No CSV: no failure here is known" in html
+    response = client.get("/failures/export.csv")
+    assert response.status_code == 409
+    said = response.content.decode()
+    assert said.startswith("Mirrors failed in the last 24 hours: not known to you (acme: ")
+    assert said.endswith("No file was made: an empty one would read as no mirror failed.")
+
+
+def test_a_csv_of_some_namespaces_says_which_in_its_name(client_as, emulator, enrolled):
+    """globex's first indexing is under way: the file holds acme's failures only, and its
+    name and link say so (it does not pass for the whole)."""
+    enrolled("acme", "globex")
+    poll("acme")
+    Enrolment.objects.filter(namespace="globex").update(indexed_at=None)
+    client = client_as("alice")
+    assert (
+        "Download CSV</a> (these rows: of acme only)" in client.get("/failures/").content.decode()
+    )
+    response = client.get("/failures/export.csv")
+    assert 'filename="mirror-failures-of-acme-' in response["Content-Disposition"]
+    assert {line["namespace"] for line in read_csv(response)} == {"acme"}

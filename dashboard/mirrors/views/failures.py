@@ -53,6 +53,10 @@ def export(request: HtmxHttpRequest) -> HttpResponse:
     page, error, now = _built(request)
     if page is None:
         return HttpResponse(error, status=502, content_type="text/plain; charset=utf-8")
+    if failed.no_file(page):
+        return HttpResponse(
+            failed.no_file(page), status=409, content_type="text/plain; charset=utf-8"
+        )
     response = HttpResponse(failed.to_csv(page), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{failed.csv_name(page, now)}"'
     return response
