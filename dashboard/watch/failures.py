@@ -18,7 +18,9 @@ to the person), the page says the totals are not known, never 0.
 
 The only calls: who the person is and, for a possible superuser, the global mirror health
 (``overview.scope.scope``: none when the person was seen lately and is known to be no
-superuser).
+superuser); and, for a member shown a namespace's status only through a token not known to
+keep the membership, one short mirror health call per such namespace on the page
+(:func:`_health_refused`).
 """
 
 from __future__ import annotations
@@ -352,14 +354,11 @@ def build(client: QuayClient, person: Person, query: Mapping[str, str], now: dat
         if (not asked.cause or row.group == asked.cause)
         and (not asked.host or row.host == asked.host)
     ]
-    refused = _health_refused(client, person, status_ns)
+    on_page = [ns for ns in status_ns if not asked.namespace or ns == asked.namespace]
+    refused = _health_refused(client, person, on_page)
     not_shown.update(refused)
     unknown.update(dict.fromkeys(refused, NO_STATUS))
-    status_only = {
-        ns: _failing_now(ns)
-        for ns in status_ns
-        if ns not in refused and (not asked.namespace or ns == asked.namespace)
-    }
+    status_only = {ns: _failing_now(ns) for ns in on_page if ns not in refused}
     for namespace in shown_full:
         if _known_from(served[namespace][0]) >= asked.window.end:
             unknown[namespace] = BEFORE

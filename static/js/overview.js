@@ -103,6 +103,11 @@
     showTotal();
   }
 
+  // Rows held for a search that their details have not yet told to match (uncounted).
+  function heldUncounted(box) {
+    return box ? box.querySelectorAll("tr[data-held][data-uncounted]").length : 0;
+  }
+
   // The total is "?" while it may still grow: the listing has not answered (it may bring
   // mirrors mirror health does not name, or rows held for a search: data-grows), or rows
   // are held that a search may match (their details are still to tell); else the number
@@ -112,7 +117,7 @@
     if (!count) { return; }
     var box = results();
     var n = Number(count.getAttribute("data-n") || "0");
-    var held = box ? box.querySelectorAll("tr[data-held][data-uncounted]").length : 0;
+    var held = heldUncounted(box);
     var incomplete = document.getElementById("counts-incomplete");
     var partial = !!(incomplete && incomplete.textContent.trim());
     var grows = count.hasAttribute("data-grows") && !listed();
@@ -315,7 +320,7 @@
   // to be ("unknown": its last success not known; "none": nothing known, no settings).
   function freshCounts(box) {
     if (!listed()) { return; }
-    var held = box.querySelectorAll("tr[data-held][data-uncounted]").length;
+    var held = heldUncounted(box);
     var rows = box.querySelectorAll("tr[data-fresh]:not([data-uncounted])");
     var n = {"late": 0, "never-again": 0, "unknown": 0, "none": 0};
     for (var i = 0; i < rows.length; i++) {
@@ -387,7 +392,7 @@
     }, {rootMargin: "200px 0px"}) : null;
     remember(document, true);
     var box = results();
-    heldZeros(box ? box.querySelectorAll("tr[data-held][data-uncounted]").length : 0);
+    heldZeros(heldUncounted(box));
     showTotal();
     pump();
   }

@@ -217,13 +217,13 @@ def _step(
     if entry.problems or target is None:
         step.reasons = list(entry.problems)
         return step
-    if target.namespace in found.unlisted or target in found.unreadable:
-        step.action = "unreadable"
     if target.namespace in found.unlisted:
         why = found.unlisted[target.namespace]
+        step.action = "unreadable"
         step.reasons = [f"the repositories of {target.namespace} could not be listed: {why}"]
         return step
     if target in found.unreadable:
+        step.action = "unreadable"
         step.reasons = [f"its mirror config could not be read: {found.unreadable[target]}"]
         return step
     config = found.configs.get(target)
